@@ -1,0 +1,348 @@
+import { assign, setup } from 'xstate';
+import { NEG } from '../errno.js';
+import { effectStubs, log, report, ret } from '../shared/effects.js';
+import type { ViolationCode } from '../violations.js';
+import { deviceGuards, deviceUpdates } from './device.logic.js';
+import type { DeviceContext, DeviceEvent, DeviceInput } from './device.types.js';
+
+/** A violation against this device: flag it (model.md §4.3), then report it. */
+const violate = (code: ViolationCode) => [{ type: 'flag' } as const, report(code)];
+
+/** Every call on a dead device is use-after-release, checked before any other rule (model.md §4.1). */
+const useAfterRelease = { actions: violate('use-after-release'), description: 'model.md §4.1, §5 B11' };
+
+/**
+ * The final put (§3.2, §3.6): the release callback runs, or the kernel WARNs that there is none
+ * and the container leaks (B12). The release callback is user code: it may free the container
+ * (a KFREE in `released`), which is why `released` is not the end of the memory's life.
+ */
+const finalPut = [
+  {
+    guard: 'lastRefWithRelease',
+    target: '#device.dead.released',
+    actions: ['dropRef', 'runRelease'],
+    description: '§3.2 count reaches 0 → device_release → dev.release()',
+  },
+  {
+    guard: 'lastRefNoRelease',
+    target: '#device.dead.released',
+    actions: [
+      'dropRef',
+      log('warn', "Device '<name>' does not have a release() function, it is broken and must be fixed. See Documentation/core-api/kobject.rst."),
+      ...violate('missing-release'),
+    ],
+    description: '§3.6 B12',
+  },
+] as const;
+
+/** A put/uninit on an initialized device that is not on the bus (never added, add failed, deleted). */
+const putOffBus = [...finalPut, { actions: ['dropRef'], description: '§3.2 put_device' }] as const;
+
+/**
+ * delete after the caller already dropped its own references (after B6): the bus's were the last.
+ * `before` runs first: a bound driver's remove (§3.5 unbinds before the references go).
+ */
+const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
+  [
+    {
+      guard: 'ownRefsGoneWithRelease',
+      target: '#device.dead.released',
+      actions: [...before, 'leaveBus', 'runRelease'],
+      description: '§3.5 the bus drops the last references',
+    },
+    {
+      guard: 'ownRefsGoneNoRelease',
+      target: '#device.dead.released',
+      actions: [
+        ...before,
+        'leaveBus',
+        log('warn', "Device '<name>' does not have a release() function, it is broken and must be fixed. See Documentation/core-api/kobject.rst."),
+        ...violate('missing-release'),
+      ],
+      description: '§3.6 B12',
+    },
+  ] as const;
+
+/**
+ * The device lifecycle of one `struct auxiliary_device` (model.md §1, kernel-auxbus.md §1–§3, §6).
+ *
+ * allocated → initialized → added (unbound / bound) → deleted → released / freed, with init
+ * failure (back to allocated), add failure (`addFailed`: only uninit is legal), the reference
+ * count, the release callback and every device misuse of model.md §3 as a `violation` effect.
+ * A violating call changes only what the kernel really changes (model.md §4.2).
+ *
+ * Effects (`returns`, `violation`, `kernelLog`, `runRelease`, `probeDrivers`, `driverRemove`) are
+ * named here and implemented by whoever runs the machine.
+ * @example
+ * import { createActor } from 'xstate';
+ * const actor = createActor(deviceMachine).start();
+ * actor.send({ type: 'INIT', parent: true, name: true });
+ * actor.getSnapshot().value; // { live: { refcounted: 'initialized' } }
+ */
+export const deviceMachine = setup({
+  types: {
+    context: {} as DeviceContext,
+    events: {} as DeviceEvent,
+    input: {} as DeviceInput,
+  },
+  guards: deviceGuards,
+  actions: {
+    ...effectStubs,
+    /** The release callback (user code, e.g. `kfree(container)` and `ida_free(id)`). */
+    runRelease: () => {},
+    /** device_add's `bus_probe_device`: match drivers and probe (§1.8); the result comes back as PROBE. */
+    probeDrivers: () => {},
+    /** The bound driver's `remove` (§1.8). */
+    driverRemove: () => {},
+    takeInitRef: assign(deviceUpdates.takeInitRef),
+    getRef: assign(deviceUpdates.getRef),
+    dropRef: assign(deviceUpdates.dropRef),
+    markPut: assign(deviceUpdates.markPut),
+    joinBus: assign(deviceUpdates.joinBus),
+    leaveBus: assign(deviceUpdates.leaveBus),
+    setRelease: assign(deviceUpdates.setRelease),
+    flag: assign(deviceUpdates.flag),
+  },
+}).createMachine({
+  id: 'device',
+  context: ({ input }) => ({
+    refs: 0,
+    busRefs: 0,
+    put: false,
+    hasRelease: input?.hasRelease ?? true,
+    flagged: false,
+  }),
+  initial: 'live',
+  states: {
+    live: {
+      description: 'The memory is valid: fields may be read and written.',
+      initial: 'allocated',
+      on: {
+        READ: { description: 'a field read of a live device is fine' },
+        SET_RELEASE: { actions: 'setRelease' },
+      },
+      states: {
+        allocated: {
+          description: 'kzalloc\'d and filled (step 1): the caller owns the memory and may kfree it.',
+          on: {
+            INIT: [
+              {
+                guard: 'initNullParent',
+                actions: [log('err', 'auxiliary_device has a NULL dev->parent'), ret(NEG.EINVAL)],
+                description: '§1.2 check 1: -EINVAL, the caller still owns the memory',
+              },
+              {
+                guard: 'initNullName',
+                actions: [log('err', 'auxiliary_device has a NULL name'), ret(NEG.EINVAL)],
+                description: '§1.2 check 2: -EINVAL, the caller still owns the memory',
+              },
+              {
+                target: 'refcounted',
+                actions: ['takeInitRef', ret(0)],
+                description: '§1.2 device_initialize: refcount 1, memory now owned by refcount + release',
+              },
+            ],
+            ADD: {
+              actions: [
+                log('err', "kobject '<name>' (<ptr>): tried to add an uninitialized object, something is seriously wrong."),
+                ...violate('add-uninitialized'),
+                ret(NEG.EINVAL),
+              ],
+              description: '§5 B9',
+            },
+            DELETE: { actions: violate('delete-unadded'), description: '§3.5, §5 B8' },
+            UNINIT: {
+              actions: [
+                log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_put() is being called."),
+                ...violate('put-uninitialized'),
+              ],
+              description: '§3.2, §5 B2',
+            },
+            PUT: {
+              actions: [
+                log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_put() is being called."),
+                ...violate('put-uninitialized'),
+              ],
+              description: '§3.2, §5 B2',
+            },
+            GET: {
+              actions: [
+                log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_get() is being called."),
+                ...violate('get-uninitialized'),
+              ],
+              description: '§3.2, §5 B2',
+            },
+            KFREE: { target: '#device.dead.freed', description: '§1.2 before init the caller frees directly' },
+            END: { guard: 'unflagged', actions: violate('memory-leak'), description: 'model.md §4.3' },
+          },
+        },
+        refcounted: {
+          description: 'init succeeded: only the reference count and the release callback may free the memory.',
+          initial: 'initialized',
+          on: {
+            INIT: [
+              { guard: 'initNullParent', actions: [log('err', 'auxiliary_device has a NULL dev->parent'), ret(NEG.EINVAL)] },
+              { guard: 'initNullName', actions: [log('err', 'auxiliary_device has a NULL name'), ret(NEG.EINVAL)] },
+              {
+                actions: [
+                  log('err', 'kobject (<ptr>): tried to init an initialized object, something is seriously wrong.'),
+                  ...violate('double-init'),
+                  ret(0),
+                ],
+                description: '§3.1, §5 B17',
+              },
+            ],
+            GET: { actions: 'getRef', description: '§3.2 get_device' },
+            KFREE: { target: '#device.dead.freed', actions: violate('free-after-init'), description: '§3.7, §5 B1' },
+            END: [
+              { guard: 'flagged', description: 'model.md §4.3: already reported' },
+              { guard: 'everPut', actions: violate('reference-leak'), description: 'model.md §4.3, §5 B15' },
+              { actions: violate('leak-initialized'), description: 'model.md §4.3, §5 B3' },
+            ],
+          },
+          states: {
+            initialized: {
+              description: 'device_initialize ran: refcount 1, not on the bus.',
+              on: {
+                ADD: [
+                  {
+                    guard: 'addNullModname',
+                    target: 'addFailed',
+                    actions: [log('err', 'auxiliary device modname is NULL'), ret(NEG.EINVAL)],
+                    description: '§1.3: -EINVAL',
+                  },
+                  {
+                    guard: 'addNameNomem',
+                    target: 'addFailed',
+                    actions: [log('err', 'auxiliary device dev_set_name failed: -12'), ret(NEG.ENOMEM)],
+                    description: '§1.3, §3.3: -ENOMEM',
+                  },
+                  {
+                    guard: 'addDeviceAddNomem',
+                    target: 'addFailed',
+                    actions: [log('err', 'adding auxiliary device failed!: -12'), ret(NEG.ENOMEM)],
+                    description: '§3.4: -ENOMEM, name stays set',
+                  },
+                  {
+                    guard: 'addNameTaken',
+                    target: 'addFailed',
+                    actions: [
+                      log('warn', "sysfs: cannot create duplicate filename '<path>'"),
+                      log('err', 'adding auxiliary device failed!: -17'),
+                      ret(NEG.EEXIST),
+                    ],
+                    description: '§2.4, §3.4, §5 B16: -EEXIST',
+                  },
+                  {
+                    target: 'added',
+                    actions: ['joinBus', ret(0), 'probeDrivers'],
+                    description: '§1.3, §3.4: on the bus, +2 references, drivers probed',
+                  },
+                ],
+                DELETE: { actions: violate('delete-unadded'), description: '§3.5, §5 B8' },
+                UNINIT: putOffBus,
+                PUT: putOffBus,
+              },
+            },
+            addFailed: {
+              description: 'add returned an error: still initialized, name maybe set, dev->p gone; only uninit is legal.',
+              on: {
+                ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§3.4 kernel-doc: never add twice' },
+                DELETE: { actions: violate('delete-unadded'), description: '§3.5, §5 B8' },
+                UNINIT: putOffBus,
+                PUT: putOffBus,
+              },
+            },
+            added: {
+              description: 'registered: named, in sysfs, on the bus klist and the parent\'s children klist.',
+              initial: 'unbound',
+              on: {
+                ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§5 B10' },
+                UNINIT: [
+                  { guard: 'ownRefsRemain', actions: 'dropRef', description: '§3.2 put_device' },
+                  { guard: 'ownLastRef', actions: ['dropRef', ...violate('uninit-without-delete')], description: '§5 B6' },
+                  { actions: ['markPut', ...violate('uninit-without-delete')], description: '§5 B6: a put of a reference the caller no longer holds' },
+                ],
+                PUT: [
+                  { guard: 'ownRefsRemain', actions: 'dropRef', description: '§3.2 put_device' },
+                  { guard: 'ownLastRef', actions: ['dropRef', ...violate('uninit-without-delete')], description: '§5 B6' },
+                  { actions: ['markPut', ...violate('uninit-without-delete')], description: '§5 B6: a put of a reference the caller no longer holds' },
+                ],
+              },
+              states: {
+                unbound: {
+                  description: 'no driver bound (none matched, or probe failed).',
+                  on: {
+                    PROBE: [
+                      { guard: 'probeSucceeded', target: 'bound', description: '§1.8 probe returned 0' },
+                      { actions: log('warn', 'probe with driver <driver> failed with error <errno>'), description: '§1.8: the device stays added and unbound' },
+                    ],
+                    DELETE: [
+                      ...deleteReleasing(),
+                      { target: '#device.live.refcounted.deleted', actions: 'leaveBus', description: '§3.5 device_del' },
+                    ],
+                  },
+                },
+                bound: {
+                  description: 'a driver\'s probe succeeded.',
+                  on: {
+                    UNBIND: { target: 'unbound', actions: 'driverRemove', description: '§1.9 driver unregister → remove' },
+                    DELETE: [
+                      ...deleteReleasing('driverRemove'),
+                      {
+                        target: '#device.live.refcounted.deleted',
+                        actions: ['driverRemove', 'leaveBus'],
+                        description: '§3.5 device_del: remove runs, the bus drops its references',
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+            deleted: {
+              description: 'off the bus; only the caller\'s (and others\') references remain.',
+              on: {
+                ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§3.4 kernel-doc: never add twice' },
+                DELETE: { actions: violate('double-delete'), description: '§3.5, §5 B7' },
+                UNINIT: putOffBus,
+                PUT: putOffBus,
+              },
+            },
+          },
+        },
+      },
+    },
+    dead: {
+      description: 'released or freed: any use is use-after-release (model.md §4.1).',
+      initial: 'released',
+      on: {
+        INIT: useAfterRelease,
+        ADD: useAfterRelease,
+        DELETE: useAfterRelease,
+        UNINIT: useAfterRelease,
+        GET: useAfterRelease,
+        PUT: useAfterRelease,
+        READ: useAfterRelease,
+        SET_RELEASE: useAfterRelease,
+      },
+      states: {
+        released: {
+          description: 'the count reached 0 and the release ran; the container survives if release did not free it.',
+          on: {
+            KFREE: { target: 'freed', description: 'model.md §4.1: freeing what release did not free is correct' },
+            END: { guard: 'unflagged', actions: violate('memory-leak'), description: 'model.md §4.3' },
+          },
+        },
+        freed: {
+          description: 'the container\'s memory is gone.',
+          on: {
+            KFREE: { actions: violate('double-free'), description: '§5 B4' },
+          },
+        },
+      },
+    },
+  },
+});
+
+/** The device machine's type. */
+export type DeviceMachine = typeof deviceMachine;

@@ -1,0 +1,68 @@
+/**
+ * What the device machine knows about one `struct auxiliary_device` (model.md §1).
+ *
+ * The context holds only what a later decision depends on, because context is part of a state's
+ * identity in path generation (shared/notes/xstate-graph.md): every field here multiplies states.
+ */
+export interface DeviceContext {
+  /** The caller's own references: 1 from init, +1 per get_device, -1 per put/uninit (§3.2). */
+  refs: number;
+  /** References the bus holds while the device is added: bus klist + parent's children klist (§3.4). */
+  busRefs: number;
+  /** A put or uninit was made at least once: tells leak-initialized from reference-leak (model.md §4.3). */
+  put: boolean;
+  /** `dev.release` is set: read by the kernel only at the final put (§3.6). */
+  hasRelease: boolean;
+  /** A violation was reported against this device: the end check skips it (model.md §4.3). */
+  flagged: boolean;
+}
+
+/** How `__auxiliary_device_add` fails after its modname check (§1.3, §3.3, §3.4). */
+export type AddFault = 'none' | 'name-nomem' | 'device-add-nomem';
+
+/**
+ * Events carry the facts the kernel reads at that call (fields of the struct, whether the name is
+ * taken on the bus, an injected fault), so every decision stays inside the machine.
+ */
+export type DeviceEvent =
+  | { type: 'INIT'; parent: boolean; name: boolean }
+  | { type: 'ADD'; modname: boolean; nameTaken: boolean; fault: AddFault }
+  | { type: 'DELETE' }
+  | { type: 'UNINIT' }
+  | { type: 'GET' }
+  | { type: 'PUT' }
+  | { type: 'KFREE' }
+  | { type: 'READ'; field: string }
+  | { type: 'SET_RELEASE'; present: boolean }
+  | { type: 'PROBE'; result: number }
+  | { type: 'UNBIND' }
+  | { type: 'END' };
+
+/** Event type names of the device machine. */
+export type DeviceEventType = DeviceEvent['type'];
+
+/** Input: the struct as step 1 of the documented registration filled it. */
+export interface DeviceInput {
+  /** Whether `dev.release` was filled in before init (default true). */
+  hasRelease?: boolean;
+}
+
+/**
+ * The kernel call each device event stands for: one source for the README table, diagram labels
+ * and the C checker's event mapping.
+ * @example DEVICE_EVENT_CALLS.UNINIT // 'auxiliary_device_uninit(adev)'
+ */
+export const DEVICE_EVENT_CALLS: Readonly<Record<DeviceEventType, string>> = Object.freeze({
+  INIT: 'auxiliary_device_init(adev)',
+  ADD: 'auxiliary_device_add(adev) / __auxiliary_device_add(adev, modname)',
+  DELETE: 'auxiliary_device_delete(adev)',
+  UNINIT: 'auxiliary_device_uninit(adev)',
+  GET: 'get_device(&adev->dev)',
+  PUT: 'put_device(&adev->dev)',
+  KFREE: 'kfree(container)',
+  READ: 'a read of adev->field (e.g. adev->id)',
+  SET_RELEASE: 'adev->dev.release = fn (or = NULL)',
+  PROBE: 'the bus calls auxdrv->probe(adev, id) (from device_add or driver register)',
+  UNBIND: 'auxiliary_driver_unregister() unbinds: auxdrv->remove(adev)',
+  END: 'end of the scenario: what kmemleak would find',
+});

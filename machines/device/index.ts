@@ -1,0 +1,3 @@
+export { deviceMachine, type DeviceMachine } from './device.machine.js';
+export { deviceGuards, deviceUpdates, refcount, type DeviceArgs } from './device.logic.js';
+export * from './device.types.js';

@@ -1,0 +1,3 @@
+export { driverMachine, type DriverMachine } from './driver.machine.js';
+export { driverGuards, type DriverArgs } from './driver.logic.js';
+export * from './driver.types.js';

@@ -1,0 +1,88 @@
+import { assign, setup } from 'xstate';
+import { NEG } from '../errno.js';
+import { effectStubs, log, report, ret } from '../shared/effects.js';
+import { allocReturn, idaGuards, idaUpdates, leakReport } from './ida.logic.js';
+import type { IdaContext, IdaEvent, IdaInput } from './ida.types.js';
+import { KERNEL_IDA_CAPACITY } from './ida.types.js';
+
+const allocTransitions = (target: string | undefined) => [
+  { guard: 'allocFault', actions: ret(NEG.ENOMEM), description: '§4: allocation failure → -ENOMEM' },
+  { guard: 'allocNoSpace', actions: ret(NEG.ENOSPC), description: '§4: no free id in [min, max] → -ENOSPC' },
+  {
+    ...(target ? { target } : {}),
+    actions: [{ type: 'returns', params: allocReturn }, 'allocate'],
+    description: '§4: the lowest free id ≥ min, range inclusive',
+  },
+] as const;
+
+const notAllocated = {
+  guard: 'freeNotAllocated',
+  actions: [log('warn', 'ida_free called for id=<id> which is not allocated.'), report('ida-double-free')],
+  description: '§4, §5 B4',
+} as const;
+
+/**
+ * The parent's IDA (kernel-auxbus.md §4): lowest-free allocation in an inclusive range, `-ENOSPC`
+ * when full, `ida_free` that WARNs on an id that is not allocated, and the model's extra eye:
+ * a free by someone who no longer owns a re-allocated id (`ida-free-reallocated`, B4).
+ * `empty` is `ida_is_empty()`.
+ * @example
+ * import { createActor } from 'xstate';
+ * const ida = createActor(idaMachine, { input: { capacity: 4 } }).start();
+ * ida.send({ type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false });
+ * ida.getSnapshot().context.ids; // [0]
+ */
+export const idaMachine = setup({
+  types: {
+    context: {} as IdaContext,
+    events: {} as IdaEvent,
+    input: {} as IdaInput,
+  },
+  guards: idaGuards,
+  actions: {
+    ...effectStubs,
+    allocate: assign(idaUpdates.allocate),
+    release: assign(idaUpdates.release),
+    clear: assign(idaUpdates.clear),
+  },
+}).createMachine({
+  id: 'ida',
+  context: ({ input }) => ({ capacity: input?.capacity ?? KERNEL_IDA_CAPACITY, ids: [], owners: [] }),
+  initial: 'empty',
+  states: {
+    empty: {
+      description: 'ida_is_empty(): no id allocated.',
+      on: {
+        ALLOC: allocTransitions('inUse'),
+        FREE: [
+          { guard: 'freeNegative', description: '§4: (int)id < 0 returns silently' },
+          notAllocated,
+        ],
+        DESTROY: { description: '§4 ida_destroy on an empty IDA' },
+        END: { description: 'nothing allocated, nothing leaks' },
+      },
+    },
+    inUse: {
+      description: 'at least one id allocated.',
+      on: {
+        ALLOC: allocTransitions(undefined),
+        FREE: [
+          { guard: 'freeNegative', description: '§4: (int)id < 0 returns silently' },
+          notAllocated,
+          {
+            guard: 'freeOtherOwner',
+            actions: [report('ida-free-reallocated'), 'release'],
+            description: 'model.md §3, §5 B4: the kernel frees the new owner\'s id silently',
+          },
+          { guard: 'freeLast', target: 'empty', actions: 'release', description: '§4: the last id is freed' },
+          { actions: 'release', description: '§4: bit cleared, id reusable at once' },
+        ],
+        DESTROY: { target: 'empty', actions: 'clear', description: '§4: drops every id without a WARN' },
+        END: { guard: 'hasLeakedIds', actions: { type: 'violation', params: leakReport }, description: 'model.md §4.3, §5 B5' },
+      },
+    },
+  },
+});
+
+/** The IDA machine's type. */
+export type IdaMachine = typeof idaMachine;

@@ -1,0 +1,3 @@
+export { idaMachine, type IdaMachine } from './ida.machine.js';
+export { idaGuards, idaUpdates, idaIsEmpty, lowestFree, ownerOf, leakedIds, type IdaArgs } from './ida.logic.js';
+export * from './ida.types.js';

@@ -1,0 +1,458 @@
+/**
+ * The single table of violation codes (model.md §3).
+ *
+ * Tests and diagnostics key on these codes, so they are stable; everything a human needs to
+ * understand a finding (what the kernel would have shown, how to fix the driver) lives here
+ * and nowhere else, so the machines and the runtime cannot drift apart on wording.
+ * Section references (§) and bug classes (B1..B17) are those of kernel-auxbus.md.
+ *
+ * @module
+ */
+
+/**
+ * Stable name of a contract breach.
+ *
+ * @example
+ * ```ts
+ * const code: ViolationCode = 'free-after-init';
+ * ```
+ */
+export type ViolationCode =
+  | 'free-after-init'
+  | 'put-uninitialized'
+  | 'leak-initialized'
+  | 'memory-leak'
+  | 'double-free'
+  | 'ida-double-free'
+  | 'ida-free-reallocated'
+  | 'id-leak'
+  | 'uninit-without-delete'
+  | 'double-delete'
+  | 'delete-unadded'
+  | 'add-uninitialized'
+  | 'double-add'
+  | 'use-after-release'
+  | 'missing-release'
+  | 'driver-incomplete'
+  | 'unregister-unregistered'
+  | 'reference-leak'
+  | 'get-uninitialized'
+  | 'double-init';
+
+/**
+ * Bug class of kernel-auxbus.md §5. Several codes share a class (e.g. B4 covers both the
+ * container and the id being freed twice) because one kernel misuse can hit several objects.
+ *
+ * @example
+ * ```ts
+ * const cls: BugClass = 'B17';
+ * ```
+ */
+export type BugClass = `B${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17}`;
+
+/**
+ * How a real kernel notices a misuse.
+ *
+ * - `warn`: a WARN/WARN_ON splat, or a pr_err/dev_err line with a stack dump.
+ * - `kasan`: a KASAN report (`BUG: KASAN: ...`).
+ * - `kmemleak`: a kmemleak `unreferenced object` report at a later scan.
+ * - `oops`: a kernel oops (NULL-pointer dereference).
+ * - `silent`: nothing fires at the misusing step; if it is the only entry, nothing ever does.
+ *
+ * @example
+ * ```ts
+ * const late: Detection[] = ['silent', 'kasan'];
+ * ```
+ */
+export type Detection = 'warn' | 'kasan' | 'kmemleak' | 'oops' | 'silent';
+
+/**
+ * Everything known about one violation code.
+ *
+ * @example
+ * ```ts
+ * const info: ViolationInfo = VIOLATIONS['double-free'];
+ * console.log(`${info.code} (${info.bugClass}): ${info.kernelSymptom}`);
+ * ```
+ */
+export interface ViolationInfo {
+  /** The stable code; equal to this entry's key in {@link VIOLATIONS}. */
+  code: ViolationCode;
+  /** Bug class from model.md §3 (kernel-auxbus.md §5). */
+  bugClass: BugClass;
+  /** The machine that raises it, so a diagnostic can point at the right lifecycle. */
+  machine: 'device' | 'ida' | 'driver' | 'world';
+  /** One sentence: the misuse (model.md §3). */
+  when: string;
+  /** What a real kernel shows, quoting kernel-auxbus.md's messages exactly where it has one. */
+  kernelSymptom: string;
+  /** The kinds of detection in a real kernel, in the order they fire. */
+  detection: Detection[];
+  /** What the driver author should do instead. */
+  fix: string;
+  /** kernel-auxbus.md section(s) that back the entry. */
+  section: string;
+}
+
+// Message texts used by more than one entry, so a spec correction is made in one place.
+const KOBJ_PUT_UNINIT = `"kobject: '%s' (%p): is not initialized, yet kobject_put() is being called."`;
+const KOBJ_GET_UNINIT = `"kobject: '%s' (%p): is not initialized, yet kobject_get() is being called."`;
+const REFCOUNT_UNDERFLOW = `"refcount_t: underflow; use-after-free."`;
+const REFCOUNT_ADD_ON_ZERO = `"refcount_t: addition on 0; use-after-free."`;
+const KASAN_UAF = `"BUG: KASAN: slab-use-after-free in ..."`;
+const KASAN_DOUBLE_FREE = `"BUG: KASAN: double-free in ..."`;
+const KMEMLEAK = `"unreferenced object 0x%08lx (size %zu):"`;
+const SYSFS_DUP = `"sysfs: cannot create duplicate filename '...'"`;
+
+/**
+ * Builds one entry. The key/code pairing is checked by the type of {@link VIOLATIONS}, and the
+ * entry is frozen so a consumer cannot edit a message shared by every diagnostic.
+ */
+function entry<C extends ViolationCode>(code: C, info: Omit<ViolationInfo, 'code'>): ViolationInfo & { code: C } {
+  const full = { code, ...info };
+  Object.freeze(full.detection);
+  return Object.freeze(full);
+}
+
+/**
+ * The violation table: every code, with class, raising machine, kernel symptom and fix.
+ *
+ * @example
+ * ```ts
+ * VIOLATIONS['double-init'].bugClass; // 'B17'
+ * VIOLATIONS['missing-release'].detection; // ['warn', 'kmemleak']
+ * ```
+ */
+export const VIOLATIONS: Readonly<Record<ViolationCode, ViolationInfo>> = Object.freeze({
+  'free-after-init': entry('free-after-init', {
+    bugClass: 'B1',
+    machine: 'device',
+    when: 'The container is freed directly (kfree) after auxiliary_device_init() succeeded.',
+    kernelSymptom:
+      'Nothing fires at the kfree, and release-side cleanups (IDA id, OF node) are skipped. ' +
+      'If the name was never set: nothing at all. If add had set the name: kmemleak reports the name string ' +
+      `allocated in kobject_set_name_vargs (${KMEMLEAK}). If the device had been added: sysfs, the bus klist ` +
+      `and the parent klist still point into the freed memory, so ${KASAN_UAF} on the next walk or on delete.`,
+    detection: ['silent', 'kasan', 'kmemleak'],
+    fix:
+      'After auxiliary_device_init() succeeds, unwind only with auxiliary_device_uninit() (after auxiliary_device_delete() ' +
+      'if it was added); free the container in the release callback.',
+    section: '§1.2, §3.7, §5 B1',
+  }),
+  'put-uninitialized': entry('put-uninitialized', {
+    bugClass: 'B2',
+    machine: 'device',
+    when: 'auxiliary_device_uninit() or put_device() is called on a device whose auxiliary_device_init() never succeeded.',
+    kernelSymptom:
+      `WARN ${KOBJ_PUT_UNINIT} then WARN_ONCE ${REFCOUNT_UNDERFLOW}; the counter saturates and no release runs, ` +
+      `so the container leaks (kmemleak: ${KMEMLEAK}) unless the caller also frees it.`,
+    detection: ['warn', 'kmemleak'],
+    fix:
+      'When auxiliary_device_init() fails nothing was initialized: kfree() the container (and free any id you allocated) ' +
+      'directly; call auxiliary_device_uninit() only after init returned 0.',
+    section: '§3.2, §5 B2',
+  }),
+  'leak-initialized': entry('leak-initialized', {
+    bugClass: 'B3',
+    machine: 'device',
+    when: 'At the end, an initialized device was never released (e.g. auxiliary_device_add() failed and the error path returned without auxiliary_device_uninit()).',
+    kernelSymptom:
+      'No WARN. The initial reference is never dropped, so release never runs: kmemleak reports the container ' +
+      `and/or the name set by dev_set_name (${KMEMLEAK}), and release-owned resources (IDA id, OF node) leak too.`,
+    detection: ['kmemleak'],
+    fix:
+      'Once auxiliary_device_init() succeeded, every exit must call auxiliary_device_uninit(): on add failure call it and ' +
+      'bail out; on teardown call auxiliary_device_delete() then auxiliary_device_uninit().',
+    section: '§1.3, §2.2, §5 B3',
+  }),
+  'memory-leak': entry('memory-leak', {
+    bugClass: 'B12',
+    machine: 'device',
+    when: 'At the end, an allocation is neither freed nor owned by a live device (e.g. init failed and the container was never freed, or the release callback does not free it).',
+    kernelSymptom:
+      `No WARN for a plain leak; kmemleak reports the container (${KMEMLEAK}). (With no release callback at all ` +
+      'the final put also WARNs; that is reported as missing-release.)',
+    detection: ['kmemleak'],
+    fix:
+      'Free the container with kfree() if auxiliary_device_init() failed or was never called; after a successful init, ' +
+      'free it in the release callback.',
+    section: '§1.2, §2.3, §3.6, §5 B12',
+  }),
+  'double-free': entry('double-free', {
+    bugClass: 'B4',
+    machine: 'device',
+    when: 'An allocation is freed twice (e.g. the release callback frees it and the error path frees it again after auxiliary_device_uninit()).',
+    kernelSymptom: `${KASAN_DOUBLE_FREE} (older kernels: "double-free or invalid-free").`,
+    detection: ['kasan'],
+    fix:
+      'After auxiliary_device_uninit() the release callback owns the container: do not kfree() it (or anything else ' +
+      'release frees) in the error path as well.',
+    section: '§3.8, §5 B4',
+  }),
+  'ida-double-free': entry('ida-double-free', {
+    bugClass: 'B4',
+    machine: 'ida',
+    when: 'ida_free() of an id that is not currently allocated (e.g. freed both in the release callback and in the error path).',
+    kernelSymptom: 'WARN "ida_free called for id=%d which is not allocated."',
+    detection: ['warn'],
+    fix:
+      'Free each id in exactly one place: in the release callback if the device owns it, otherwise in the unregister ' +
+      'or error path, never both.',
+    section: '§4, §5 B4',
+  }),
+  'ida-free-reallocated': entry('ida-free-reallocated', {
+    bugClass: 'B4',
+    machine: 'ida',
+    when: 'ida_free() of an id that was freed and re-allocated to another owner in the meantime, which frees that owner\'s id.',
+    kernelSymptom:
+      'nothing: silent. The second ida_free releases the other owner\'s id; a later allocation hands out a duplicate, ' +
+      `so a later add fails with -EEXIST ("adding auxiliary device failed!: -17") and a ${SYSFS_DUP} stack dump.`,
+    detection: ['silent', 'warn'],
+    fix:
+      'Free each id exactly once and forget it afterwards: free it either in the release callback or in the ' +
+      'unregister/error path, never both, and never from a stale copy of the id.',
+    section: '§4, §5 B4, §5 B16',
+  }),
+  'id-leak': entry('id-leak', {
+    bugClass: 'B5',
+    machine: 'ida',
+    when: 'At the end, an id is allocated but no live device or owner holds it.',
+    kernelSymptom:
+      'nothing: silent. No runtime WARN; ids grow until ida_alloc_range() returns -ENOSPC; ida_is_empty() is false at ' +
+      'teardown (only a driver\'s own WARN_ON would notice) and ida_destroy() discards the ids without a WARN.',
+    detection: ['silent'],
+    fix:
+      'Free every allocated id exactly once: in the release callback when it was stored in a device whose init ' +
+      'succeeded, otherwise directly in the error path (e.g. when auxiliary_device_init() failed).',
+    section: '§4, §5 B5',
+  }),
+  'uninit-without-delete': entry('uninit-without-delete', {
+    bugClass: 'B6',
+    machine: 'device',
+    when: 'While the device is still added, a put or uninit drops the caller\'s own count (1 from init + its gets - its puts) to 0.',
+    kernelSymptom:
+      'nothing: silent at the put. The bus-klist and parent-klist references keep the count above 0, so release never ' +
+      'runs; /sys/bus/auxiliary/devices/<name> stays and the driver stays bound. Re-adding the same name gives ' +
+      `-EEXIST and ${SYSFS_DUP}; freeing the memory behind the core's back gives ${KASAN_UAF} later; ` +
+      'lockdep/DEBUG_MUTEXES may complain about the destroyed sysfs.lock.',
+    detection: ['silent', 'warn', 'kasan'],
+    fix:
+      'Unregister an added device with auxiliary_device_delete() first and auxiliary_device_uninit() second ' +
+      '(auxiliary_device_destroy() does both for a device from auxiliary_device_create()).',
+    section: '§1.4, §3.4, §5 B6',
+  }),
+  'double-delete': entry('double-delete', {
+    bugClass: 'B7',
+    machine: 'device',
+    when: 'auxiliary_device_delete() on a device that is already deleted (also destroy twice, or destroy of a devm-created device).',
+    kernelSymptom:
+      'device_del has no guard: it re-runs teardown on cleared state (kobj->sd is NULL, the parent-klist node was ' +
+      `detached), so expect a NULL-pointer oops; the repeated put_device(parent) gives ${REFCOUNT_UNDERFLOW} on the parent.`,
+    detection: ['oops', 'warn'],
+    fix:
+      'Call auxiliary_device_delete() exactly once per successful add, and never destroy a device that ' +
+      'devm_auxiliary_device_create() already manages.',
+    section: '§3.5, §5 B7',
+  }),
+  'delete-unadded': entry('delete-unadded', {
+    bugClass: 'B8',
+    machine: 'device',
+    when: 'auxiliary_device_delete() on a device whose add failed or never ran.',
+    kernelSymptom:
+      'dev->p is NULL (freed by the failed device_add, or never allocated) and kill_device() dereferences it: ' +
+      'NULL-pointer oops.',
+    detection: ['oops'],
+    fix:
+      'Call auxiliary_device_delete() only after auxiliary_device_add() returned 0; when add fails, unwind with ' +
+      'auxiliary_device_uninit() alone.',
+    section: '§3.4, §3.5, §5 B8',
+  }),
+  'add-uninitialized': entry('add-uninitialized', {
+    bugClass: 'B9',
+    machine: 'device',
+    when: 'auxiliary_device_add() before a successful auxiliary_device_init().',
+    kernelSymptom:
+      `Returns -EINVAL. WARN ${KOBJ_GET_UNINIT} (and ${REFCOUNT_ADD_ON_ZERO}), then ` +
+      '"kobject \'%s\' (%p): tried to add an uninitialized object, something is seriously wrong." with a stack dump, ' +
+      `then device_add's final put adds WARN ${KOBJ_PUT_UNINIT} and ${REFCOUNT_UNDERFLOW}; ` +
+      `the name set by dev_set_name leaks (kmemleak: ${KMEMLEAK}).`,
+    detection: ['warn', 'kmemleak'],
+    fix:
+      'Call auxiliary_device_init() and check that it returned 0 before auxiliary_device_add(); if init failed, ' +
+      'kfree() the container instead of adding it.',
+    section: '§3.2, §3.4, §5 B9',
+  }),
+  'double-add': entry('double-add', {
+    bugClass: 'B10',
+    machine: 'device',
+    when: 'auxiliary_device_add() on a device that is already added.',
+    kernelSymptom:
+      `Returns -EEXIST with ${SYSFS_DUP} and a stack dump; the unwind frees dev->p of the live device. ` +
+      'CONFIG_DEBUG_LIST flags the double list add only when the device is the tail of devices_kset\'s list, otherwise ' +
+      `the list is silently corrupted and reported later ("list_del corruption"); then ${KASAN_UAF} on the freed dev->p.`,
+    detection: ['warn', 'kasan'],
+    fix:
+      'Call auxiliary_device_add() once per device; to register again, delete and uninit it, let release free it, ' +
+      'then allocate and init a fresh one.',
+    section: '§3.4, §5 B10',
+  }),
+  'use-after-release': entry('use-after-release', {
+    bugClass: 'B11',
+    machine: 'device',
+    when: 'Any operation on, or field read of, a device whose memory was released (including a second uninit, or reading auxdev->id after the final uninit).',
+    kernelSymptom:
+      `${KASAN_UAF}; if the slot was reused meanwhile, WARN ${REFCOUNT_UNDERFLOW}. ` +
+      'CONFIG_DEBUG_KOBJECT_RELEASE delays the release by 1-4 s, which makes code that assumes a synchronous release fail visibly.',
+    detection: ['kasan', 'warn'],
+    fix:
+      'Treat the device as gone after your last put: copy what you still need (e.g. the id for ida_free) before ' +
+      'auxiliary_device_uninit(), and call uninit exactly once.',
+    section: '§3.2, §5 B11',
+  }),
+  'missing-release': entry('missing-release', {
+    bugClass: 'B12',
+    machine: 'device',
+    when: 'The refcount reaches 0 and no release callback is set (dev.release and dev.type->release are both NULL).',
+    kernelSymptom:
+      'WARN with stack trace at the final put: "Device \'%s\' does not have a release() function, it is broken and must ' +
+      'be fixed. See Documentation/core-api/kobject.rst." Only dev->p and the name are freed; kmemleak reports the ' +
+      `container (${KMEMLEAK}).`,
+    detection: ['warn', 'kmemleak'],
+    fix:
+      'Set dev.release before auxiliary_device_init() to a callback that frees the container and the resources it ' +
+      'owns (e.g. the id), or use auxiliary_device_create(), which installs one.',
+    section: '§3.6, §5 B12',
+  }),
+  'driver-incomplete': entry('driver-incomplete', {
+    bugClass: 'B13',
+    machine: 'driver',
+    when: 'An auxiliary driver is registered without probe or without id_table.',
+    kernelSymptom:
+      'WARN_ON splat (stack trace) in __auxiliary_driver_register and -EINVAL; probe is checked before id_table.',
+    detection: ['warn'],
+    fix:
+      'Set both probe and id_table (terminated by an entry with an empty name) before auxiliary_driver_register().',
+    section: '§1.9, §5 B13',
+  }),
+  'unregister-unregistered': entry('unregister-unregistered', {
+    bugClass: 'B14',
+    machine: 'driver',
+    when: 'auxiliary_driver_unregister() on a driver that is not registered (e.g. after its register failed).',
+    kernelSymptom:
+      'WARN "Unexpected driver unregister!" when the register failed before driver_register (probe/id_table WARN_ON, ' +
+      'kasprintf). When the failure was inside driver_register: possibly no WARN, use of the freed drv->p and a second ' +
+      `kfree of driver.name: ${KASAN_UAF} and ${KASAN_DOUBLE_FREE}.`,
+    detection: ['warn', 'kasan'],
+    fix:
+      'Call auxiliary_driver_unregister() only if auxiliary_driver_register() returned 0; on a failed register just ' +
+      'return its error.',
+    section: '§1.9, §5 B14',
+  }),
+  'reference-leak': entry('reference-leak', {
+    bugClass: 'B15',
+    machine: 'device',
+    when: 'A reference taken with get_device() or a find helper (auxiliary_find_device) is never put.',
+    kernelSymptom:
+      'No WARN; the stale reference keeps the count above 0, so the device can never be released; kmemleak ' +
+      `eventually reports the container (${KMEMLEAK}).`,
+    detection: ['kmemleak'],
+    fix:
+      'Balance every get_device() and every device returned by auxiliary_find_device() with put_device(&adev->dev) ' +
+      'once you are done with it.',
+    section: '§1.10, §3.2, §5 B15',
+  }),
+  'get-uninitialized': entry('get-uninitialized', {
+    bugClass: 'B2',
+    machine: 'device',
+    when: 'get_device() on a device whose auxiliary_device_init() never succeeded.',
+    kernelSymptom:
+      `WARN ${KOBJ_GET_UNINIT} and the increment still happens; on the zeroed count also WARN_ONCE ` +
+      `${REFCOUNT_ADD_ON_ZERO} and the counter saturates.`,
+    detection: ['warn'],
+    fix:
+      'Take references only on a device whose auxiliary_device_init() returned 0; before that the container is plain ' +
+      'memory owned by the caller.',
+    section: '§3.2, §5 B2',
+  }),
+  'double-init': entry('double-init', {
+    bugClass: 'B17',
+    machine: 'device',
+    when: 'auxiliary_device_init() on a device that is already initialized (e.g. a retry loop after a failed add).',
+    kernelSymptom:
+      'pr_err "kobject (%p): tried to init an initialized object, something is seriously wrong." plus a stack dump ' +
+      '(not a WARN); the object is re-initialized with the count reset to 1, so references taken before are lost and ' +
+      `release may run while they are still in use: later ${KASAN_UAF}.`,
+    detection: ['warn', 'kasan'],
+    fix:
+      'Initialize each device once; to retry after a failed add, auxiliary_device_uninit() it (release frees it) and ' +
+      'allocate and init a fresh container.',
+    section: '§3.1, §5 B17',
+  }),
+} satisfies { [C in ViolationCode]: ViolationInfo & { code: C } });
+
+// The literal tuple keeps each code's type, which the completeness guard below needs.
+const CODES_IN_TABLE_ORDER = [
+  'free-after-init',
+  'put-uninitialized',
+  'leak-initialized',
+  'memory-leak',
+  'double-free',
+  'ida-double-free',
+  'ida-free-reallocated',
+  'id-leak',
+  'uninit-without-delete',
+  'double-delete',
+  'delete-unadded',
+  'add-uninitialized',
+  'double-add',
+  'use-after-release',
+  'missing-release',
+  'driver-incomplete',
+  'unregister-unregistered',
+  'reference-leak',
+  'get-uninitialized',
+  'double-init',
+] as const satisfies readonly ViolationCode[];
+
+// Compile-time guard: a code added to the union but not to the list fails to compile here.
+type MissingFromList = Exclude<ViolationCode, (typeof CODES_IN_TABLE_ORDER)[number]>;
+const listIsComplete: [MissingFromList] extends [never] ? true : never = true;
+void listIsComplete;
+
+/**
+ * Every code, in the order of model.md §3's table, for tests and docs that iterate them.
+ *
+ * @example
+ * ```ts
+ * for (const code of VIOLATION_CODES) console.log(code, VIOLATIONS[code].bugClass);
+ * ```
+ */
+export const VIOLATION_CODES: readonly ViolationCode[] = Object.freeze([...CODES_IN_TABLE_ORDER]);
+
+/**
+ * Tells whether a string (e.g. from a test fixture or CLI flag) is a known violation code.
+ *
+ * Uses an own-property check so inherited names such as `toString` are not mistaken for codes.
+ *
+ * @example
+ * ```ts
+ * isViolationCode('double-free'); // true
+ * isViolationCode('toString');    // false
+ * ```
+ */
+export function isViolationCode(s: string): s is ViolationCode {
+  return Object.hasOwn(VIOLATIONS, s);
+}
+
+/**
+ * Looks a code up; returns undefined for an unknown string.
+ *
+ * @example
+ * ```ts
+ * violationInfo('double-init')?.bugClass; // 'B17'
+ * violationInfo('nope');                  // undefined
+ * ```
+ */
+export function violationInfo(code: string): ViolationInfo | undefined {
+  return isViolationCode(code) ? VIOLATIONS[code] : undefined;
+}
