@@ -3,7 +3,7 @@ import { NEG } from '../errno.js';
 import { effectStubs, log, report, ret } from '../shared/effects.js';
 import type { ViolationCode } from '../violations.js';
 import { deviceGuards, deviceUpdates } from './device.logic.js';
-import type { DeviceContext, DeviceEvent, DeviceInput } from './device.types.js';
+import type { DeviceContext, DeviceEvent, DeviceInput, DeviceTag } from './device.types.js';
 
 /** A violation against this device: flag it (model.md §4.3), then report it. */
 const violate = (code: ViolationCode) => [{ type: 'flag' } as const, report(code)];
@@ -84,6 +84,7 @@ export const deviceMachine = setup({
     context: {} as DeviceContext,
     events: {} as DeviceEvent,
     input: {} as DeviceInput,
+    tags: {} as DeviceTag,
   },
   guards: deviceGuards,
   actions: {
@@ -94,6 +95,8 @@ export const deviceMachine = setup({
     probeDrivers: () => {},
     /** The bound driver's `remove` (§1.8). */
     driverRemove: () => {},
+    /** A field read of live memory: the runtime hands back the field's value. */
+    readField: () => {},
     takeInitRef: assign(deviceUpdates.takeInitRef),
     getRef: assign(deviceUpdates.getRef),
     dropRef: assign(deviceUpdates.dropRef),
@@ -116,9 +119,10 @@ export const deviceMachine = setup({
   states: {
     live: {
       description: 'The memory is valid: fields may be read and written.',
+      tags: ['live'],
       initial: 'allocated',
       on: {
-        READ: { description: 'a field read of a live device is fine' },
+        READ: { actions: 'readField', description: 'a field read of a live device is fine' },
         SET_RELEASE: { actions: 'setRelease' },
       },
       states: {
@@ -178,6 +182,7 @@ export const deviceMachine = setup({
         },
         refcounted: {
           description: 'init succeeded: only the reference count and the release callback may free the memory.',
+          tags: ['refcounted'],
           initial: 'initialized',
           on: {
             INIT: [
@@ -255,6 +260,7 @@ export const deviceMachine = setup({
             },
             added: {
               description: 'registered: named, in sysfs, on the bus klist and the parent\'s children klist.',
+              tags: ['onBus'],
               initial: 'unbound',
               on: {
                 ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§5 B10' },
@@ -285,6 +291,7 @@ export const deviceMachine = setup({
                 },
                 bound: {
                   description: 'a driver\'s probe succeeded.',
+                  tags: ['bound'],
                   on: {
                     UNBIND: { target: 'unbound', actions: 'driverRemove', description: '§1.9 driver unregister → remove' },
                     DELETE: [
@@ -314,6 +321,7 @@ export const deviceMachine = setup({
     },
     dead: {
       description: 'released or freed: any use is use-after-release (model.md §4.1).',
+      tags: ['dead'],
       initial: 'released',
       on: {
         INIT: useAfterRelease,
@@ -335,6 +343,7 @@ export const deviceMachine = setup({
         },
         freed: {
           description: 'the container\'s memory is gone.',
+          tags: ['freed'],
           on: {
             KFREE: { actions: violate('double-free'), description: '§5 B4' },
           },

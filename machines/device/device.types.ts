@@ -66,3 +66,12 @@ export const DEVICE_EVENT_CALLS: Readonly<Record<DeviceEventType, string>> = Obj
   UNBIND: 'auxiliary_driver_unregister() unbinds: auxdrv->remove(adev)',
   END: 'end of the scenario: what kmemleak would find',
 });
+
+/**
+ * Tags the device states carry, so that code outside the machine asks what a state means
+ * (`snapshot.hasTag('onBus')`) instead of comparing state names.
+ * - `live`: the memory may be used; `dead`: released or freed (model.md §4.1).
+ * - `refcounted`: init succeeded; `onBus`: added (name taken bus-wide, §2.4); `bound`: a driver is bound.
+ * - `freed`: the container's memory is gone.
+ */
+export type DeviceTag = 'live' | 'refcounted' | 'onBus' | 'bound' | 'dead' | 'freed';

@@ -24,6 +24,7 @@ export const driverMachine = setup({
   types: {
     context: {} as DriverContext,
     events: {} as DriverEvent,
+    tags: {} as 'registered',
   },
   guards: driverGuards,
   actions: {
@@ -65,6 +66,7 @@ export const driverMachine = setup({
     },
     registered: {
       description: 'on the bus: binds to every matching device added from now on.',
+      tags: ['registered'],
       on: {
         REGISTER: [
           { guard: 'noProbe', ...incomplete('probe') },

@@ -58,8 +58,7 @@ export const idaMachine = setup({
           { guard: 'freeNegative', description: '§4: (int)id < 0 returns silently' },
           notAllocated,
         ],
-        DESTROY: { description: '§4 ida_destroy on an empty IDA' },
-        END: { description: 'nothing allocated, nothing leaks' },
+        DESTROY: { actions: 'clear', description: '§4 ida_destroy on an empty IDA frees nothing' },
       },
     },
     inUse: {

@@ -1,0 +1,9 @@
+/** The model: the only place lifecycle decisions live. */
+export * from './device/index.js';
+export * from './ida/index.js';
+export * from './driver/index.js';
+export * from './world/index.js';
+export * from './violations.js';
+export * from './errno.js';
+export * from './shared/effects.js';
+export * from './shared/errors.js';

@@ -1,0 +1,47 @@
+import type { AddFault } from '../device/device.types.js';
+import type { WorldEvent, WorldParams, WorldSnapshot } from './world.types.js';
+
+/**
+ * The events a parent driver can make from a world state: correct calls and every misuse, plus
+ * injected failures when `faults` is on. Each slot allocates its container and its id once, so
+ * the world stays finite; references are capped at `refBound`.
+ * @example worldEventAlphabet(world.params, world.getInitialSnapshot(undefined as never))
+ */
+export function worldEventAlphabet(params: WorldParams, snapshot: WorldSnapshot): WorldEvent[] {
+  const c = snapshot.context;
+  if (c.ended) return [];
+  const events: WorldEvent[] = [];
+  const addFaults: AddFault[] = params.faults ? ['none', 'name-nomem', 'device-add-nomem'] : ['none'];
+  for (let dev = 0; dev < params.devices; dev++) {
+    const d = c.devices[dev]!;
+    const beforeInit = d === null || (d.hasTag('live') && !d.hasTag('refcounted'));
+    if (d === null) {
+      events.push({ type: 'KZALLOC', dev, fail: false });
+      if (params.faults) events.push({ type: 'KZALLOC', dev, fail: true });
+    }
+    if (c.ids[dev] === -1 && beforeInit) {
+      events.push({ type: 'IDA_ALLOC', dev, fail: false });
+      if (params.faults) events.push({ type: 'IDA_ALLOC', dev, fail: true });
+    }
+    if (c.ids[dev]! >= 0) {
+      events.push({ type: 'IDA_FREE', dev, via: 'saved' });
+      if (d !== null) events.push({ type: 'IDA_FREE', dev, via: 'field' });
+    }
+    if (d === null) continue;
+    events.push({ type: 'INIT', dev, ok: true });
+    if (params.faults) events.push({ type: 'INIT', dev, ok: false });
+    for (const fault of addFaults) events.push({ type: 'ADD', dev, fault });
+    events.push({ type: 'DELETE', dev }, { type: 'UNINIT', dev });
+    if (d.context.refs < params.refBound) events.push({ type: 'GET', dev });
+    events.push({ type: 'PUT', dev }, { type: 'KFREE', dev }, { type: 'READ_ID', dev });
+  }
+  params.drivers.forEach((_, drv) => {
+    if (!c.drivers[drv]!.hasTag('registered')) {
+      events.push({ type: 'DRV_REGISTER', drv, fail: false });
+      if (params.faults) events.push({ type: 'DRV_REGISTER', drv, fail: true });
+    }
+    events.push({ type: 'DRV_UNREGISTER', drv });
+  });
+  events.push({ type: 'END' });
+  return events;
+}

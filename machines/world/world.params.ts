@@ -1,0 +1,82 @@
+import { ParameterError, requireBool, requireInt } from '../shared/errors.js';
+import type { WorldDriver, WorldParams, WorldParamsInput } from './world.types.js';
+
+/** Bounds past which exhaustive exploration of a world is not worth starting. */
+export const WORLD_LIMITS = Object.freeze({
+  devices: { min: 1, max: 6 },
+  /** Ids in the world's range (M). */
+  idaIds: { min: 1, max: 16 },
+  drivers: { min: 0, max: 3 },
+  refBound: { min: 1, max: 4 },
+});
+
+/** The default world: one device, one id, no driver, the documented release callback. */
+export const DEFAULT_WORLD: Readonly<WorldParams> = Object.freeze({
+  devices: 1,
+  idaRange: { min: 0, max: 0 },
+  drivers: [],
+  refBound: 1,
+  release: { present: true, freesContainer: true, freesId: true },
+  faults: false,
+});
+
+const known = new Set(['devices', 'idaRange', 'drivers', 'refBound', 'release', 'faults']);
+const knownRelease = new Set(['present', 'freesContainer', 'freesId']);
+
+/**
+ * Validates world params and fills in defaults. Throws {@link ParameterError} naming the first
+ * parameter out of its domain; the input is never modified.
+ * @example resolveWorldParams({ devices: 2, idaRange: { min: 0, max: 1 } }).refBound // 1
+ */
+export function resolveWorldParams(input: WorldParamsInput = {}): WorldParams {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ParameterError('world params', input, 'an object such as { devices: 2, idaRange: { min: 0, max: 1 } }');
+  }
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw new ParameterError(key, (input as Record<string, unknown>)[key], `no such parameter; known: ${[...known].join(', ')}`);
+  }
+  const lim = WORLD_LIMITS;
+  const devices = requireInt('devices', input.devices ?? DEFAULT_WORLD.devices, lim.devices.min, lim.devices.max, 'larger worlds are too large to explore exhaustively');
+  const idaRange = resolveRange(input.idaRange);
+  const refBound = requireInt('refBound', input.refBound ?? DEFAULT_WORLD.refBound, lim.refBound.min, lim.refBound.max);
+  const faults = requireBool('faults', input.faults ?? DEFAULT_WORLD.faults);
+  const driversIn: unknown = input.drivers ?? [];
+  if (!Array.isArray(driversIn)) throw new ParameterError('drivers', driversIn, "an array of { probe: 'ok' | 'fails' }");
+  requireInt('drivers.length', driversIn.length, lim.drivers.min, lim.drivers.max);
+  const drivers: WorldDriver[] = driversIn.map((d: unknown, i) => {
+    const probe = typeof d === 'object' && d !== null ? (d as { probe?: unknown }).probe : undefined;
+    if (probe !== 'ok' && probe !== 'fails') throw new ParameterError(`drivers[${i}].probe`, probe, "'ok' or 'fails'");
+    return { probe };
+  });
+  const releaseIn: unknown = input.release ?? {};
+  if (typeof releaseIn !== 'object' || releaseIn === null) throw new ParameterError('release', releaseIn, 'an object { present, freesContainer, freesId }');
+  for (const key of Object.keys(releaseIn)) {
+    if (!knownRelease.has(key)) throw new ParameterError(`release.${key}`, (releaseIn as Record<string, unknown>)[key], `no such field; known: ${[...knownRelease].join(', ')}`);
+  }
+  const r = releaseIn as Partial<WorldParams['release']>;
+  const release = {
+    present: requireBool('release.present', r.present ?? DEFAULT_WORLD.release.present),
+    freesContainer: requireBool('release.freesContainer', r.freesContainer ?? DEFAULT_WORLD.release.freesContainer),
+    freesId: requireBool('release.freesId', r.freesId ?? DEFAULT_WORLD.release.freesId),
+  };
+  return { devices, idaRange, drivers, refBound, release, faults };
+}
+
+/** The largest id an IDA hands out: INT_MAX (§4). */
+const INT_MAX = 2 ** 31 - 1;
+
+function resolveRange(input: unknown): WorldParams['idaRange'] {
+  const r = input ?? DEFAULT_WORLD.idaRange;
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new ParameterError('idaRange', r, 'an object { min, max }');
+  for (const key of Object.keys(r)) {
+    if (key !== 'min' && key !== 'max') throw new ParameterError(`idaRange.${key}`, (r as Record<string, unknown>)[key], 'no such field; known: min, max');
+  }
+  const { min: minIn, max: maxIn } = r as { min?: unknown; max?: unknown };
+  const min = requireInt('idaRange.min', minIn ?? 0, 0, INT_MAX, 'ida_alloc_range gives -ENOSPC for a negative min');
+  const max = requireInt('idaRange.max', maxIn ?? min, 0, INT_MAX);
+  if (min > max) throw new ParameterError('idaRange', `{ min: ${min}, max: ${max} }`, 'min <= max (an empty range can never hand out an id)');
+  const ids = max - min + 1;
+  const lim = WORLD_LIMITS.idaIds;
+  if (ids > lim.max) throw new ParameterError('idaRange', `{ min: ${min}, max: ${max} } (${ids} ids)`, `at most ${lim.max} ids (max - min + 1): larger ranges are too large to explore exhaustively`);
+  return { min, max };
+}
