@@ -1,0 +1,7 @@
+/**
+ * auxbus-model: the Linux auxiliary-bus device lifecycle as an executable formal model.
+ * The one public entry point: machines, path generation, and (as they land) the runtime,
+ * explorers and checker.
+ */
+export * from '../machines/index.js';
+export * from './paths/index.js';

@@ -1,0 +1,2 @@
+export * from './traversal.js';
+export * from './coverage.js';
