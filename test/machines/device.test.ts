@@ -1,0 +1,257 @@
+import { describe, expect, it } from 'vitest';
+import { createTestModel, getShortestPaths } from 'xstate/graph';
+import {
+  deviceMachine, refcount, VIOLATIONS, VIOLATION_CODES, type DeviceEvent, type ViolationCode,
+} from '../../machines/index.js';
+import { allStateNodes, allTransitions, statesVisited, transitionId, transitionsTaken, violationsAlong } from '../../src/paths/coverage.js';
+import { deviceTraversal } from '../../src/paths/traversal.js';
+import { drive } from '../support/drive.js';
+
+const INIT: DeviceEvent = { type: 'INIT', parent: true, name: true };
+const ADD: DeviceEvent = { type: 'ADD', modname: true, nameTaken: false, fault: 'none' };
+const DELETE: DeviceEvent = { type: 'DELETE' };
+const UNINIT: DeviceEvent = { type: 'UNINIT' };
+const GET: DeviceEvent = { type: 'GET' };
+const PUT: DeviceEvent = { type: 'PUT' };
+const KFREE: DeviceEvent = { type: 'KFREE' };
+const END: DeviceEvent = { type: 'END' };
+const READ: DeviceEvent = { type: 'READ', field: 'id' };
+const run = (events: DeviceEvent[], hasRelease = true) => drive(deviceMachine, events, { hasRelease });
+
+describe('device machine: kernel facts', () => {
+  it('§3.1 device_initialize: the refcount after init is 1 and the device is not on the bus', () => {
+    const r = run([INIT]);
+    expect(r.last.returned).toBe(0);
+    expect(refcount(r.final.context)).toBe(1);
+    expect(r.final.hasTag('refcounted')).toBe(true);
+    expect(r.final.hasTag('onBus')).toBe(false);
+  });
+
+  it('§1.2 init with a NULL parent returns -EINVAL (22), stays allocated, and the caller may kfree', () => {
+    const r = run([{ type: 'INIT', parent: false, name: true }, KFREE, END]);
+    expect(r.steps[0]!.returned).toBe(-22);
+    expect(r.steps[0]!.state.hasTag('refcounted')).toBe(false);
+    expect(r.allViolations).toEqual([]);
+    expect(r.final.hasTag('freed')).toBe(true);
+  });
+
+  it('§1.2 init checks the parent before the name: a NULL name alone is also -EINVAL', () => {
+    const r = run([{ type: 'INIT', parent: true, name: false }]);
+    expect(r.last.returned).toBe(-22);
+    expect(r.final.matches({ live: 'allocated' })).toBe(true);
+  });
+
+  it('model.md §4.3: an init failure whose container is never freed is a memory-leak at the end', () => {
+    const r = run([{ type: 'INIT', parent: false, name: true }, END]);
+    expect(r.allViolations).toEqual(['memory-leak']);
+  });
+
+  it('§3.4 a successful add gives the bus two references (refcount 3) and probes drivers', () => {
+    const r = run([INIT, ADD]);
+    expect(r.last.returned).toBe(0);
+    expect(refcount(r.final.context)).toBe(3);
+    expect(r.final.hasTag('onBus')).toBe(true);
+    expect(r.last.effects).toContain('probeDrivers');
+  });
+
+  const addFailures: Array<[string, DeviceEvent, number]> = [
+    ['NULL modname → -EINVAL (§1.3)', { type: 'ADD', modname: false, nameTaken: false, fault: 'none' }, -22],
+    ['dev_set_name → -ENOMEM (§3.3)', { type: 'ADD', modname: true, nameTaken: false, fault: 'name-nomem' }, -12],
+    ['device_add → -ENOMEM (§3.4)', { type: 'ADD', modname: true, nameTaken: false, fault: 'device-add-nomem' }, -12],
+    ['duplicate name → -EEXIST (§2.4, B16)', { type: 'ADD', modname: true, nameTaken: true, fault: 'none' }, -17],
+  ];
+  it.each(addFailures)('add failure %s keeps the device initialized, off the bus, with no violation', (_, add, errno) => {
+    const r = run([INIT, add]);
+    expect(r.last.returned).toBe(errno);
+    expect(r.last.violations).toEqual([]);
+    expect(r.final.matches({ live: { refcounted: 'addFailed' } })).toBe(true);
+    expect(refcount(r.final.context)).toBe(1);
+  });
+
+  it.each(addFailures)('add failure %s: only uninit is legal, and it releases (§2.2 step 3)', (_, add) => {
+    const ok = run([INIT, add, UNINIT, KFREE, END]);
+    expect(ok.allViolations).toEqual([]);
+    expect(ok.steps[2]!.effects).toEqual(['runRelease']);
+    const del = run([INIT, add, DELETE]);
+    expect(del.last.violations).toEqual(['delete-unadded']);
+    const again = run([INIT, add, ADD]);
+    expect(again.last.violations).toEqual(['double-add']);
+  });
+
+  it('B3: add failure with no unwind is leak-initialized alone at the end (model.md §4.3)', () => {
+    const r = run([INIT, { type: 'ADD', modname: true, nameTaken: true, fault: 'none' }, END]);
+    expect(r.allViolations).toEqual(['leak-initialized']);
+  });
+
+  it('§2.2 step 4: delete then uninit releases exactly once and reports nothing', () => {
+    const r = run([INIT, ADD, DELETE, UNINIT]);
+    expect(r.allViolations).toEqual([]);
+    expect(r.steps.flatMap((s) => s.effects).filter((e) => e === 'runRelease')).toHaveLength(1);
+    expect(r.final.matches({ dead: 'released' })).toBe(true);
+    expect(refcount(r.final.context)).toBe(0);
+  });
+
+  it('B6: uninit without delete does not release: the bus still holds 2, the device stays added', () => {
+    const r = run([INIT, ADD, UNINIT]);
+    expect(r.last.violations).toEqual(['uninit-without-delete']);
+    expect(r.last.effects).not.toContain('runRelease');
+    expect(r.final.hasTag('onBus')).toBe(true);
+    expect(refcount(r.final.context)).toBe(2);
+    // §3.5: device_del then drops the bus's references and the release runs.
+    const later = run([INIT, ADD, UNINIT, DELETE]);
+    expect(later.last.effects).toContain('runRelease');
+  });
+
+  it('B6: a put that balances a get on an added device is fine; only dropping the own count to 0 is not', () => {
+    const r = run([INIT, ADD, GET, PUT, DELETE, UNINIT]);
+    expect(r.allViolations).toEqual([]);
+  });
+
+  it('B1 (§3.7): kfree after a successful init is free-after-init and the release never runs', () => {
+    const r = run([INIT, KFREE]);
+    expect(r.last.violations).toEqual(['free-after-init']);
+    expect(r.last.effects).not.toContain('runRelease');
+    expect(r.final.hasTag('freed')).toBe(true);
+  });
+
+  it('B4: freeing the container in the error path after release freed it is a double-free', () => {
+    // The release callback frees the container (a KFREE while released), then the error path frees it again.
+    const r = run([INIT, { type: 'ADD', modname: true, nameTaken: false, fault: 'device-add-nomem' }, UNINIT, KFREE, KFREE]);
+    expect(r.steps[3]!.violations).toEqual([]);
+    expect(r.last.violations).toEqual(['double-free']);
+  });
+
+  it('model.md §4.1: freeing the container after a release that did not free it is correct', () => {
+    const r = run([INIT, UNINIT, KFREE, END]);
+    expect(r.allViolations).toEqual([]);
+  });
+
+  it('B7: a second delete is double-delete', () => {
+    expect(run([INIT, ADD, DELETE, DELETE]).last.violations).toEqual(['double-delete']);
+  });
+
+  it('B8: delete on a never-added device is delete-unadded', () => {
+    expect(run([INIT, DELETE]).last.violations).toEqual(['delete-unadded']);
+    expect(run([DELETE]).last.violations).toEqual(['delete-unadded']);
+  });
+
+  it('B9: add before init returns -EINVAL and is add-uninitialized', () => {
+    const r = run([ADD]);
+    expect(r.last.returned).toBe(-22);
+    expect(r.last.violations).toEqual(['add-uninitialized']);
+    expect(r.final.matches({ live: 'allocated' })).toBe(true);
+  });
+
+  it('B10: add on an added device returns -EEXIST and is double-add; the device stays added', () => {
+    const r = run([INIT, ADD, ADD]);
+    expect(r.last.returned).toBe(-17);
+    expect(r.last.violations).toEqual(['double-add']);
+    expect(refcount(r.final.context)).toBe(3);
+  });
+
+  it('B11: a second uninit, or reading adev->id after the final uninit, is use-after-release', () => {
+    expect(run([INIT, UNINIT, UNINIT]).last.violations).toEqual(['use-after-release']);
+    expect(run([INIT, ADD, DELETE, UNINIT, READ]).last.violations).toEqual(['use-after-release']);
+    // model.md §4.1: the device is dead even when its container survives the release.
+    expect(run([INIT, UNINIT, GET]).last.violations).toEqual(['use-after-release']);
+  });
+
+  it('B2: put or uninit on a device whose init failed is put-uninitialized; get is get-uninitialized', () => {
+    const failed: DeviceEvent = { type: 'INIT', parent: false, name: true };
+    expect(run([failed, UNINIT]).last.violations).toEqual(['put-uninitialized']);
+    expect(run([failed, PUT]).last.violations).toEqual(['put-uninitialized']);
+    expect(run([GET]).last.violations).toEqual(['get-uninitialized']);
+  });
+
+  it('B12 (§3.6): the final put with no release callback is missing-release alone (model.md §4.3)', () => {
+    const r = run([INIT, ADD, DELETE, UNINIT, END], false);
+    expect(r.steps[3]!.violations).toEqual(['missing-release']);
+    expect(r.steps[3]!.effects).not.toContain('runRelease');
+    expect(r.allViolations).toEqual(['missing-release']);
+  });
+
+  it('§3.6: the kernel reads dev.release at the final put, so setting it after init is fine', () => {
+    const r = run([INIT, { type: 'SET_RELEASE', present: true }, UNINIT], false);
+    expect(r.allViolations).toEqual([]);
+    expect(r.last.effects).toContain('runRelease');
+  });
+
+  it('B15 / model.md §4.3: a get never put after uninit is a reference-leak, not leak-initialized', () => {
+    const r = run([INIT, ADD, GET, DELETE, UNINIT, END]);
+    expect(r.allViolations).toEqual(['reference-leak']);
+    expect(refcount(r.final.context)).toBe(1);
+  });
+
+  it('B17 (§3.1): init on an initialized device is double-init and returns 0 as the kernel does', () => {
+    const r = run([INIT, INIT]);
+    expect(r.last.violations).toEqual(['double-init']);
+    expect(r.last.returned).toBe(0);
+    // §1.2: the NULL checks come before device_initialize, so a failing re-init is only an error.
+    expect(run([INIT, { type: 'INIT', parent: false, name: true }]).last).toMatchObject({ returned: -22, violations: [] });
+  });
+
+  it('§1.8: a failed probe leaves the device added and unbound; remove runs on delete only when bound', () => {
+    const failed = run([INIT, ADD, { type: 'PROBE', result: -12 }, DELETE]);
+    expect(failed.steps[2]!.state.matches({ live: { refcounted: { added: 'unbound' } } })).toBe(true);
+    expect(failed.last.effects).not.toContain('driverRemove');
+    const bound = run([INIT, ADD, { type: 'PROBE', result: 0 }, DELETE]);
+    expect(bound.steps[2]!.state.hasTag('bound')).toBe(true);
+    expect(bound.last.effects).toEqual(['driverRemove']);
+  });
+
+  it('§1.9: a driver unregister unbinds with remove; the device stays added', () => {
+    const r = run([INIT, ADD, { type: 'PROBE', result: 0 }, { type: 'UNBIND' }]);
+    expect(r.last.effects).toEqual(['driverRemove']);
+    expect(r.final.matches({ live: { refcounted: { added: 'unbound' } } })).toBe(true);
+  });
+
+  it('B6 then delete of a bound device: remove runs before the release', () => {
+    const r = run([INIT, ADD, { type: 'PROBE', result: 0 }, UNINIT, DELETE]);
+    expect(r.last.effects).toEqual(['driverRemove', 'runRelease']);
+  });
+});
+
+describe('device machine: xstate/graph coverage', () => {
+  const traversal = deviceTraversal({ refBound: 2 });
+
+  it('shortest paths reach every state node (§6)', () => {
+    const paths = getShortestPaths(deviceMachine, traversal);
+    const visited = statesVisited(paths);
+    const missing = allStateNodes(deviceMachine).map((n) => n.id).filter((id) => !visited.has(id));
+    expect(missing).toEqual([]);
+  });
+
+  // Transition-keyed: the default key drops self-loops (shared/notes/xstate-graph.md), and most
+  // violations are self-loops, so the key names the event and the previous state too.
+  const model = createTestModel(deviceMachine, {
+    ...traversal,
+    serializeTransition: (_s, event, prev) => (event ? ` via ${JSON.stringify(event)} from ${JSON.stringify([prev?.value, prev?.context])}` : ''),
+  });
+  const paths = model.getShortestPaths();
+
+  it('transition-keyed paths from createTestModel take every transition', () => {
+    const taken = transitionsTaken(deviceMachine, paths);
+    const missing = allTransitions(deviceMachine).filter((t) => !taken.has(t)).map(transitionId);
+    expect(missing).toEqual([]);
+    expect(allTransitions(deviceMachine).length).toBeGreaterThan(60);
+  });
+
+  const deviceCodes = VIOLATION_CODES.filter((c) => VIOLATIONS[c].machine === 'device');
+  const firstPathRaising = new Map<ViolationCode, DeviceEvent[]>();
+  for (const path of paths) {
+    violationsAlong(deviceMachine, path).forEach((codes, k) => {
+      for (const code of codes) {
+        if (!firstPathRaising.has(code)) {
+          firstPathRaising.set(code, path.steps.slice(1, k + 1).map((s) => s.event));
+        }
+      }
+    });
+  }
+  it.each(deviceCodes.map((c) => [`${c} (${VIOLATIONS[c].bugClass})`, c] as const))('a generated path reaches %s', (_, code) => {
+    const route = firstPathRaising.get(code);
+    expect(route, `no generated path raises ${code}`).toBeDefined();
+    // Replaying the route alone must raise the code at its last step: the path is a real witness.
+    const replay = drive(deviceMachine, route!, { hasRelease: true });
+    expect(replay.last.violations).toContain(code);
+  });
+});
