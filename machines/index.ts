@@ -2,6 +2,7 @@
 export * from './device/index.js';
 export * from './ida/index.js';
 export * from './driver/index.js';
+export * from './memory/index.js';
 export * from './world/index.js';
 export * from './violations.js';
 export * from './errno.js';

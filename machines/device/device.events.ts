@@ -21,6 +21,7 @@ export const deviceEventAlphabet: readonly DeviceEvent[] = Object.freeze([
   { type: 'PUT' },
   { type: 'KFREE' },
   { type: 'READ', field: 'id' },
+  { type: 'WRITE', field: 'id' },
   { type: 'SET_RELEASE', present: true },
   { type: 'SET_RELEASE', present: false },
   { type: 'PROBE', result: 0 },

@@ -97,6 +97,8 @@ export const deviceMachine = setup({
     driverRemove: () => {},
     /** A field read of live memory: the runtime hands back the field's value. */
     readField: () => {},
+    /** A field write to live memory. */
+    writeField: () => {},
     takeInitRef: assign(deviceUpdates.takeInitRef),
     getRef: assign(deviceUpdates.getRef),
     dropRef: assign(deviceUpdates.dropRef),
@@ -123,6 +125,7 @@ export const deviceMachine = setup({
       initial: 'allocated',
       on: {
         READ: { actions: 'readField', description: 'a field read of a live device is fine' },
+        WRITE: { actions: 'writeField', description: 'a field write of a live device is fine' },
         SET_RELEASE: { actions: 'setRelease' },
       },
       states: {
@@ -331,6 +334,7 @@ export const deviceMachine = setup({
         GET: useAfterRelease,
         PUT: useAfterRelease,
         READ: useAfterRelease,
+        WRITE: useAfterRelease,
         SET_RELEASE: useAfterRelease,
       },
       states: {

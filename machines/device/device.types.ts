@@ -33,6 +33,7 @@ export type DeviceEvent =
   | { type: 'PUT' }
   | { type: 'KFREE' }
   | { type: 'READ'; field: string }
+  | { type: 'WRITE'; field: string }
   | { type: 'SET_RELEASE'; present: boolean }
   | { type: 'PROBE'; result: number }
   | { type: 'UNBIND' }
@@ -61,6 +62,7 @@ export const DEVICE_EVENT_CALLS: Readonly<Record<DeviceEventType, string>> = Obj
   PUT: 'put_device(&adev->dev)',
   KFREE: 'kfree(container)',
   READ: 'a read of adev->field (e.g. adev->id)',
+  WRITE: 'a write of adev->field (e.g. adev->id = id)',
   SET_RELEASE: 'adev->dev.release = fn (or = NULL)',
   PROBE: 'the bus calls auxdrv->probe(adev, id) (from device_add or driver register)',
   UNBIND: 'auxiliary_driver_unregister() unbinds: auxdrv->remove(adev)',

@@ -1,0 +1,2 @@
+export { memoryMachine, type MemoryMachine } from './memory.machine.js';
+export * from './memory.types.js';

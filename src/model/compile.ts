@@ -1,0 +1,223 @@
+import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition, StateValue } from 'xstate';
+import { AuxbusError } from '../../machines/shared/errors.js';
+
+/**
+ * A machine definition read as data and compiled, once, into a transition table: for each leaf
+ * state and event type, the guarded alternatives in the order XState tries them (the leaf's own,
+ * then each ancestor's: a child with no enabled transition lets its parent's apply). Guards and
+ * context updates are the machine's own named implementations, called directly, so the logic
+ * stays in `machines/` while a step costs a few array reads instead of a full XState transition.
+ */
+
+/** An effect a step asks its runner to carry out: the action's type and resolved params. */
+export interface Effect {
+  type: string;
+  params: unknown;
+}
+
+/** A compiled machine's state: the active leaf and the context. */
+export interface CompiledState<C> {
+  readonly leaf: number;
+  readonly context: C;
+}
+
+type Args<C, E> = { context: C; event: E };
+type Op<C, E> =
+  | { kind: 'assign'; fn: (args: Args<C, E>) => Partial<C> }
+  | { kind: 'effect'; type: string; params: unknown; dynamic: boolean };
+
+interface CompiledTransition<C, E> {
+  guard: ((args: Args<C, E>) => boolean) | undefined;
+  /** Leaf to go to, or -1 for a targetless transition. */
+  target: number;
+  ops: Array<Op<C, E>>;
+  /** The XState definition this was compiled from (for coverage and diagnostics). */
+  definition: AnyTransitionDefinition;
+}
+
+/** What a leaf state is. */
+export interface LeafInfo {
+  /** The state node id, e.g. `device.live.refcounted.added.bound`. */
+  id: string;
+  /** XState's state value for this leaf, e.g. `{ live: { refcounted: { added: 'bound' } } }`. */
+  value: StateValue;
+  /** Tags of the leaf and its ancestors. */
+  tags: ReadonlySet<string>;
+}
+
+/** The machine's definition uses something the compiled interpreter does not implement. */
+export class UnsupportedMachineError extends AuxbusError {
+  constructor(machine: string, what: string) {
+    super('unsupported-machine', `machine '${machine}': ${what}; expected a machine with named guards, assign/effect actions and no entry/exit, invoke, after, always or parallel states`);
+  }
+}
+
+/**
+ * A machine compiled to a transition table. `step` is pure: it returns the next state and pushes
+ * the effects the transition names (in order) onto `effects`.
+ * @example
+ * const device = compileMachine<DeviceContext, DeviceEvent>(deviceMachine);
+ * const effects: Effect[] = [];
+ * const s1 = device.step(device.initial({ hasRelease: true }), { type: 'INIT', parent: true, name: true }, effects);
+ * device.leaves[s1.leaf]!.id; // 'device.live.refcounted.initialized'
+ */
+export class CompiledMachine<C extends object, E extends { type: string }> {
+  readonly leaves: LeafInfo[] = [];
+  private readonly leafIndex = new Map<AnyStateNode, number>();
+  private readonly table: Array<Map<string, Array<CompiledTransition<C, E>>>> = [];
+  private readonly initialLeaf: number;
+
+  constructor(readonly machine: AnyStateMachine) {
+    const root = machine.root;
+    this.collectLeaves(root);
+    this.initialLeaf = this.enter(root);
+    for (const [node, i] of this.leafIndex) this.table[i] = this.compileLeaf(node);
+  }
+
+  /** The initial state for `input` (the machine's context factory, no XState actor). */
+  initial(input?: unknown): CompiledState<C> {
+    const factory = this.machine.config.context as unknown;
+    const context = typeof factory === 'function'
+      ? (factory as (a: { input: unknown }) => C)({ input })
+      : structuredClone(factory as C);
+    return { leaf: this.initialLeaf, context };
+  }
+
+  /**
+   * One event. Unknown events and events no enabled transition takes leave the state as it is
+   * (XState ignores them too).
+   */
+  step(state: CompiledState<C>, event: E, effects: Effect[]): CompiledState<C> {
+    const list = this.table[state.leaf]!.get(event.type);
+    if (list === undefined) return state;
+    let args: Args<C, E> = { context: state.context, event };
+    let selected: CompiledTransition<C, E> | undefined;
+    for (const t of list) {
+      if (t.guard === undefined || t.guard(args)) {
+        selected = t;
+        break;
+      }
+    }
+    if (selected === undefined) return state;
+    let context = state.context;
+    for (const op of selected.ops) {
+      if (op.kind === 'assign') {
+        context = { ...context, ...op.fn(args) };
+        args = { context, event };
+      } else {
+        effects.push({ type: op.type, params: op.dynamic ? (op.params as (a: Args<C, E>) => unknown)(args) : op.params });
+      }
+    }
+    const leaf = selected.target < 0 ? state.leaf : selected.target;
+    return leaf === state.leaf && context === state.context ? state : { leaf, context };
+  }
+
+  /** The XState transition definition a step would take (undefined when none is enabled). */
+  selected(state: CompiledState<C>, event: E): AnyTransitionDefinition | undefined {
+    const list = this.table[state.leaf]!.get(event.type);
+    const args = { context: state.context, event };
+    return list?.find((t) => t.guard === undefined || t.guard(args))?.definition;
+  }
+
+  /** Whether the state's leaf (or an ancestor) carries `tag`. */
+  hasTag(state: CompiledState<C>, tag: string): boolean {
+    return this.leaves[state.leaf]!.tags.has(tag);
+  }
+
+  /** The leaf index of a state node id, e.g. `device.dead.freed`. */
+  leafOf(id: string): number {
+    const i = this.leaves.findIndex((l) => l.id === id);
+    if (i < 0) throw new UnsupportedMachineError(this.machine.id, `no leaf state '${id}'`);
+    return i;
+  }
+
+  private collectLeaves(node: AnyStateNode): void {
+    if (node.type === 'parallel') throw new UnsupportedMachineError(this.machine.id, `parallel state '${node.id}'`);
+    if (node.entry.length || node.exit.length) throw new UnsupportedMachineError(this.machine.id, `entry/exit actions on '${node.id}'`);
+    if (node.always?.length || node.config.invoke || node.config.after) {
+      throw new UnsupportedMachineError(this.machine.id, `always/invoke/after on '${node.id}'`);
+    }
+    const children = Object.values(node.states) as AnyStateNode[];
+    if (children.length === 0) {
+      this.leafIndex.set(node, this.leaves.length);
+      const tags = new Set<string>();
+      for (let n: AnyStateNode | undefined = node; n; n = n.parent) for (const t of n.tags) tags.add(t);
+      this.leaves.push({ id: node.id, value: valueOf(node.path), tags });
+      return;
+    }
+    for (const child of children) this.collectLeaves(child);
+  }
+
+  /** The leaf entered when `node` is entered: follow initial children down. */
+  private enter(node: AnyStateNode): number {
+    let n = node;
+    while (Object.keys(n.states).length > 0) {
+      const initial = n.initial?.target?.[0];
+      if (!initial) throw new UnsupportedMachineError(this.machine.id, `compound state '${n.id}' has no initial state`);
+      n = initial as AnyStateNode;
+    }
+    return this.leafIndex.get(n)!;
+  }
+
+  private compileLeaf(leaf: AnyStateNode): Map<string, Array<CompiledTransition<C, E>>> {
+    const byEvent = new Map<string, Array<CompiledTransition<C, E>>>();
+    for (let n: AnyStateNode | undefined = leaf; n; n = n.parent) {
+      for (const [eventType, defs] of n.transitions) {
+        if (eventType.includes('*')) throw new UnsupportedMachineError(this.machine.id, `wildcard event '${eventType}'`);
+        const list = byEvent.get(eventType) ?? [];
+        for (const def of defs) list.push(this.compileTransition(def));
+        byEvent.set(eventType, list);
+      }
+    }
+    return byEvent;
+  }
+
+  private compileTransition(def: AnyTransitionDefinition): CompiledTransition<C, E> {
+    const impl = this.machine.implementations as { guards: Record<string, unknown>; actions: Record<string, unknown> };
+    let guard: CompiledTransition<C, E>['guard'];
+    if (def.guard !== undefined) {
+      const g = def.guard as unknown;
+      if (typeof g === 'function') guard = g as CompiledTransition<C, E>['guard'];
+      else {
+        const name = typeof g === 'string' ? g : (g as { type: string }).type;
+        const fn = impl.guards[name];
+        if (typeof fn !== 'function' || 'check' in fn) {
+          throw new UnsupportedMachineError(this.machine.id, `guard '${name}' is not a plain named guard`);
+        }
+        guard = fn as CompiledTransition<C, E>['guard'];
+      }
+    }
+    const ops: Array<Op<C, E>> = [];
+    for (const action of def.actions as unknown[]) {
+      const type = typeof action === 'string' ? action : (action as { type?: string }).type;
+      const params = typeof action === 'object' && action !== null ? (action as { params?: unknown }).params : undefined;
+      if (typeof type !== 'string') throw new UnsupportedMachineError(this.machine.id, `an inline action on ${def.source.id}:${def.eventType}`);
+      const implementation = impl.actions[type] as { type?: string; assignment?: unknown } | undefined;
+      if (implementation?.type === 'xstate.assign') {
+        if (typeof implementation.assignment !== 'function') {
+          throw new UnsupportedMachineError(this.machine.id, `assign '${type}' must take a function`);
+        }
+        ops.push({ kind: 'assign', fn: implementation.assignment as (a: Args<C, E>) => Partial<C> });
+      } else {
+        ops.push({ kind: 'effect', type, params, dynamic: typeof params === 'function' });
+      }
+    }
+    const targetNode = def.target?.[0] as AnyStateNode | undefined;
+    if ((def.target?.length ?? 0) > 1) throw new UnsupportedMachineError(this.machine.id, 'multiple targets');
+    return { guard, target: targetNode ? this.enter(targetNode) : -1, ops, definition: def };
+  }
+}
+
+function valueOf(path: readonly string[]): StateValue {
+  let value: StateValue = path[path.length - 1]!;
+  for (let i = path.length - 2; i >= 0; i--) value = { [path[i]!]: value };
+  return value;
+}
+
+/**
+ * Compiles a machine (see {@link CompiledMachine}).
+ * @example const ida = compileMachine<IdaContext, IdaEvent>(idaMachine);
+ */
+export function compileMachine<C extends object, E extends { type: string }>(machine: AnyStateMachine): CompiledMachine<C, E> {
+  return new CompiledMachine<C, E>(machine);
+}
