@@ -47,13 +47,14 @@ const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
     {
       guard: 'ownRefsGoneWithRelease',
       target: '#device.dead.released',
-      actions: [...before, 'leaveBus', 'runRelease'],
+      actions: ['busRemove', ...before, 'leaveBus', 'runRelease'],
       description: '§3.5 the bus drops the last references',
     },
     {
       guard: 'ownRefsGoneNoRelease',
       target: '#device.dead.released',
       actions: [
+        'busRemove',
         ...before,
         'leaveBus',
         log('warn', "Device '<name>' does not have a release() function, it is broken and must be fixed. See Documentation/core-api/kobject.rst."),
@@ -93,6 +94,10 @@ export const deviceMachine = setup({
     runRelease: () => {},
     /** device_add's `bus_probe_device`: match drivers and probe (§1.8); the result comes back as PROBE. */
     probeDrivers: () => {},
+    /** bus_add_device: the device joins the bus's klist and /sys/bus/auxiliary/devices (§3.4); its name is taken bus-wide. */
+    busAdd: () => {},
+    /** bus_remove_device: off the bus's klist, its name free again (§2.4, §3.5); the driver is released after. */
+    busRemove: () => {},
     /** The bound driver's `remove` (§1.8). */
     driverRemove: () => {},
     /** A field read of live memory: the runtime hands back the field's value. */
@@ -243,7 +248,7 @@ export const deviceMachine = setup({
                   },
                   {
                     target: 'added',
-                    actions: ['joinBus', ret(0), 'probeDrivers'],
+                    actions: ['joinBus', 'busAdd', ret(0), 'probeDrivers'],
                     description: '§1.3, §3.4: on the bus, +2 references, drivers probed',
                   },
                 ],
@@ -288,7 +293,7 @@ export const deviceMachine = setup({
                     ],
                     DELETE: [
                       ...deleteReleasing(),
-                      { target: '#device.live.refcounted.deleted', actions: 'leaveBus', description: '§3.5 device_del' },
+                      { target: '#device.live.refcounted.deleted', actions: ['busRemove', 'leaveBus'], description: '§3.5 device_del' },
                     ],
                   },
                 },
@@ -301,7 +306,7 @@ export const deviceMachine = setup({
                       ...deleteReleasing('driverRemove'),
                       {
                         target: '#device.live.refcounted.deleted',
-                        actions: ['driverRemove', 'leaveBus'],
+                        actions: ['busRemove', 'driverRemove', 'leaveBus'],
                         description: '§3.5 device_del: remove runs, the bus drops its references',
                       },
                     ],

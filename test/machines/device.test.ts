@@ -196,7 +196,8 @@ describe('device machine: kernel facts', () => {
     expect(failed.last.effects).not.toContain('driverRemove');
     const bound = run([INIT, ADD, { type: 'PROBE', result: 0 }, DELETE]);
     expect(bound.steps[2]!.state.hasTag('bound')).toBe(true);
-    expect(bound.last.effects).toEqual(['driverRemove']);
+    // §3.5: bus_remove_device takes it off the bus, then releases the driver (remove).
+    expect(bound.last.effects).toEqual(['busRemove', 'driverRemove']);
   });
 
   it('§1.9: a driver unregister unbinds with remove; the device stays added', () => {
@@ -207,7 +208,7 @@ describe('device machine: kernel facts', () => {
 
   it('B6 then delete of a bound device: remove runs before the release', () => {
     const r = run([INIT, ADD, { type: 'PROBE', result: 0 }, UNINIT, DELETE]);
-    expect(r.last.effects).toEqual(['driverRemove', 'runRelease']);
+    expect(r.last.effects).toEqual(['busRemove', 'driverRemove', 'runRelease']);
   });
 });
 
