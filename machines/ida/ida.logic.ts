@@ -1,4 +1,5 @@
 import type { IdaContext, IdaEvent } from './ida.types.js';
+import { CODE_OWNER } from './ida.types.js';
 
 /** Arguments every IDA guard and update takes, as XState passes them. */
 export interface IdaArgs { context: IdaContext; event: IdaEvent }
@@ -69,6 +70,7 @@ export function leakedIds(context: IdaContext, excused: readonly number[]): numb
 }
 
 const freeArgs = (event: IdaEvent) => (event.type === 'FREE' ? event : undefined);
+const claimArgs = (event: IdaEvent) => (event.type === 'CLAIM' ? event : undefined);
 const allocArgs = (event: IdaEvent) => (event.type === 'ALLOC' ? event : undefined);
 
 /**
@@ -94,6 +96,11 @@ export const idaGuards = {
   freeOtherOwner: ({ context, event }: IdaArgs) => {
     const e = freeArgs(event);
     return e !== undefined && ownerOf(context, e.id) !== undefined && ownerOf(context, e.id) !== e.owner;
+  },
+  /** model.md §4.4: an id still held by the code that allocated it is claimed by the device it is set on. */
+  claimable: ({ context, event }: IdaArgs) => {
+    const e = claimArgs(event);
+    return e !== undefined && ownerOf(context, e.id) === CODE_OWNER;
   },
   /** The free empties the IDA. */
   freeLast: ({ context }: IdaArgs) => context.ids.length === 1,
@@ -124,6 +131,13 @@ export const idaUpdates = {
       ids: context.ids.filter((_, i) => i !== at),
       owners: context.owners.filter((_, i) => i !== at),
     };
+  },
+  /** The claimed id now belongs to the event's owner. */
+  claim: ({ context, event }: IdaArgs): Partial<IdaContext> => {
+    const e = claimArgs(event);
+    const at = e ? indexOf(context, e.id) : -1;
+    if (!e || at < 0) return {};
+    return { owners: context.owners.map((o, i) => (i === at ? e.owner : o)) };
   },
   /** §4 ida_destroy: every id dropped, no WARN. */
   clear: (_: IdaArgs): Partial<IdaContext> => ({ ids: [], owners: [] }),

@@ -43,6 +43,7 @@ export const idaMachine = setup({
     ...effectStubs,
     allocate: assign(idaUpdates.allocate),
     release: assign(idaUpdates.release),
+    claim: assign(idaUpdates.claim),
     clear: assign(idaUpdates.clear),
   },
 }).createMachine({
@@ -76,6 +77,7 @@ export const idaMachine = setup({
           { guard: 'freeLast', target: 'empty', actions: 'release', description: '§4: the last id is freed' },
           { actions: 'release', description: '§4: bit cleared, id reusable at once' },
         ],
+        CLAIM: { guard: 'claimable', actions: 'claim', description: 'model.md §4.4: an id set on a device belongs to it' },
         DESTROY: { target: 'empty', actions: 'clear', description: '§4: drops every id without a WARN' },
         END: { guard: 'hasLeakedIds', actions: { type: 'violation', params: leakReport }, description: 'model.md §4.3, §5 B5' },
       },

@@ -22,6 +22,7 @@ export interface IdaContext {
 export type IdaEvent =
   | { type: 'ALLOC'; min: number; max: number; owner: number; fault: boolean }
   | { type: 'FREE'; id: number; owner: number }
+  | { type: 'CLAIM'; id: number; owner: number }
   | { type: 'DESTROY' }
   | { type: 'END'; excused: number[] };
 
@@ -33,6 +34,12 @@ export interface IdaInput {
   capacity?: number;
 }
 
+/**
+ * The owner token of "the code that allocated it" (model.md §4.4): an id handed out and not yet
+ * set on any device. Device owners use other tokens.
+ */
+export const CODE_OWNER = 0;
+
 /** The kernel's INT_MAX + 1: the number of ids an IDA can hand out (§4). */
 export const KERNEL_IDA_CAPACITY = 2 ** 31;
 
@@ -43,6 +50,7 @@ export const KERNEL_IDA_CAPACITY = 2 ** 31;
 export const IDA_EVENT_CALLS: Readonly<Record<IdaEventType, string>> = Object.freeze({
   ALLOC: 'ida_alloc_range(ida, min, max, gfp) (ida_alloc, ida_alloc_min, ida_alloc_max)',
   FREE: 'ida_free(ida, id)',
+  CLAIM: 'adev->id = id: the id now belongs to that device (model.md §4.4)',
   DESTROY: 'ida_destroy(ida)',
   END: 'end of the scenario: ids still allocated',
 });

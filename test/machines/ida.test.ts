@@ -59,6 +59,17 @@ describe('IDA machine: kernel facts (§4)', () => {
     expect(idaIsEmpty(r.final.context)).toBe(true);
   });
 
+  it('model.md §4.4: an id set on a device is claimed by it; a free by its old holder is then a stale free', () => {
+    // Owner 0 is the code that allocated the id; device 7's id field is set from it.
+    const r = run([alloc(0, 7, 0), { type: 'CLAIM', id: 0, owner: 7 }, free(0, 7)]);
+    expect(r.steps[1]!.state.context.owners).toEqual([7]);
+    expect(r.last.violations).toEqual([]);
+    // A device's id is not taken over by another device's claim: only the code's ids are claimable.
+    const taken = run([alloc(0, 7, 0), { type: 'CLAIM', id: 0, owner: 7 }, { type: 'CLAIM', id: 0, owner: 8 }]);
+    expect(taken.final.context.owners).toEqual([7]);
+    expect(run([alloc(0, 7, 0), { type: 'CLAIM', id: 0, owner: 7 }, free(0, 8)]).last.violations).toEqual(['ida-free-reallocated']);
+  });
+
   it('§4 (newest lib/idr.c): ida_free of a negative id returns silently', () => {
     const r = run([alloc(0, 7), free(-1)]);
     expect(r.last.violations).toEqual([]);
