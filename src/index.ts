@@ -5,3 +5,5 @@
  */
 export * from '../machines/index.js';
 export * from './paths/index.js';
+export * from './runtime/index.js';
+export { compileMachine, CompiledMachine, UnsupportedMachineError, type Effect, type CompiledState, type LeafInfo } from './model/compile.js';

@@ -27,5 +27,6 @@ export const deviceEventAlphabet: readonly DeviceEvent[] = Object.freeze([
   { type: 'PROBE', result: 0 },
   { type: 'PROBE', result: -12 },
   { type: 'UNBIND' },
+  { type: 'RELEASED' },
   { type: 'END' },
 ] satisfies DeviceEvent[]);

@@ -9,17 +9,18 @@ import type { DeviceContext, DeviceEvent, DeviceInput, DeviceTag } from './devic
 const violate = (code: ViolationCode) => [{ type: 'flag' } as const, report(code)];
 
 /** Every call on a dead device is use-after-release, checked before any other rule (model.md §4.1). */
-const useAfterRelease = { actions: violate('use-after-release'), description: 'model.md §4.1, §5 B11' };
+const useAfterRelease = { actions: violate('use-after-release'), description: 'model.md §4.1, §5 B11' } as const;
 
 /**
  * The final put (§3.2, §3.6): the release callback runs, or the kernel WARNs that there is none
- * and the container leaks (B12). The release callback is user code: it may free the container
- * (a KFREE in `released`), which is why `released` is not the end of the memory's life.
+ * and the container leaks (B12). The release callback is user code that reads the device and
+ * frees what it owns (a KFREE while `releasing` frees the container); when it returns the device
+ * is released (RELEASED). A release that does not free the container leaves that to the caller.
  */
 const finalPut = [
   {
     guard: 'lastRefWithRelease',
-    target: '#device.dead.released',
+    target: '#device.live.releasing',
     actions: ['dropRef', 'runRelease'],
     description: '§3.2 count reaches 0 → device_release → dev.release()',
   },
@@ -46,7 +47,7 @@ const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
   [
     {
       guard: 'ownRefsGoneWithRelease',
-      target: '#device.dead.released',
+      target: '#device.live.releasing',
       actions: ['busRemove', ...before, 'leaveBus', 'runRelease'],
       description: '§3.5 the bus drops the last references',
     },
@@ -67,7 +68,7 @@ const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
 /**
  * The device lifecycle of one `struct auxiliary_device` (model.md §1, kernel-auxbus.md §1–§3, §6).
  *
- * allocated → initialized → added (unbound / bound) → deleted → released / freed, with init
+ * allocated → initialized → added (unbound / bound) → deleted → releasing → released / freed, with init
  * failure (back to allocated), add failure (`addFailed`: only uninit is legal), the reference
  * count, the release callback and every device misuse of model.md §3 as a `violation` effect.
  * A violating call changes only what the kernel really changes (model.md §4.2).
@@ -186,6 +187,19 @@ export const deviceMachine = setup({
             },
             KFREE: { target: '#device.dead.freed', description: '§1.2 before init the caller frees directly' },
             END: { guard: 'unflagged', actions: violate('memory-leak'), description: 'model.md §4.3' },
+          },
+        },
+        releasing: {
+          description: 'the count reached 0 and dev.release() is running: it may still read the device and free the container.',
+          on: {
+            KFREE: { target: '#device.dead.freed', description: '§2.3: the release callback frees the container' },
+            RELEASED: { target: '#device.dead.released', description: '§3.6: the release callback returned' },
+            INIT: useAfterRelease,
+            ADD: useAfterRelease,
+            DELETE: useAfterRelease,
+            UNINIT: useAfterRelease,
+            GET: useAfterRelease,
+            PUT: useAfterRelease,
           },
         },
         refcounted: {

@@ -37,6 +37,7 @@ export type DeviceEvent =
   | { type: 'SET_RELEASE'; present: boolean }
   | { type: 'PROBE'; result: number }
   | { type: 'UNBIND' }
+  | { type: 'RELEASED' }
   | { type: 'END' };
 
 /** Event type names of the device machine. */
@@ -66,6 +67,7 @@ export const DEVICE_EVENT_CALLS: Readonly<Record<DeviceEventType, string>> = Obj
   SET_RELEASE: 'adev->dev.release = fn (or = NULL)',
   PROBE: 'the bus calls auxdrv->probe(adev, id) (from device_add or driver register)',
   UNBIND: 'auxiliary_driver_unregister() unbinds: auxdrv->remove(adev)',
+  RELEASED: 'dev.release(dev) returned (device_release, §3.6)',
   END: 'end of the scenario: what kmemleak would find',
 });
 

@@ -5,9 +5,10 @@ import { allocReturn, idaGuards, idaUpdates, leakReport } from './ida.logic.js';
 import type { IdaContext, IdaEvent, IdaInput } from './ida.types.js';
 import { KERNEL_IDA_CAPACITY } from './ida.types.js';
 
+// -ENOSPC first: with no free id in range the kernel never gets as far as allocating memory.
 const allocTransitions = (target: string | undefined) => [
-  { guard: 'allocFault', actions: ret(NEG.ENOMEM), description: '§4: allocation failure → -ENOMEM' },
   { guard: 'allocNoSpace', actions: ret(NEG.ENOSPC), description: '§4: no free id in [min, max] → -ENOSPC' },
+  { guard: 'allocFault', actions: ret(NEG.ENOMEM), description: '§4: allocation failure → -ENOMEM' },
   {
     ...(target ? { target } : {}),
     actions: [{ type: 'returns', params: allocReturn }, 'allocate'],

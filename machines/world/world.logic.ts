@@ -9,7 +9,7 @@ import type { IdaEvent } from '../ida/ida.types.js';
 import type { ViolationParams } from '../shared/effects.js';
 import { resolveWorldParams } from './world.params.js';
 import type {
-  DeviceSnapshot, Finding, WorldContext, WorldEvent, WorldParams, WorldParamsInput, WorldSnapshot,
+  DeviceSnapshot, WorldFinding, WorldContext, WorldEvent, WorldParams, WorldParamsInput, WorldSnapshot,
 } from './world.types.js';
 
 /** The composed world as XState actor logic: usable by `xstate/graph` path generation. */
@@ -44,7 +44,7 @@ function step(params: WorldParams, snapshot: WorldSnapshot, event: WorldEvent): 
     drivers: [...prev.drivers],
     ended: false,
   };
-  const findings: Finding[] = [];
+  const findings: WorldFinding[] = [];
   let returned: number | undefined;
 
   const send = (job: Job, primary = false): void => {
@@ -85,6 +85,7 @@ function step(params: WorldParams, snapshot: WorldSnapshot, event: WorldEvent): 
           send({ to: 'ida', owner: job.i, event: { type: 'FREE', id: c.ids[job.i]!, owner: job.i } });
         }
         if (params.release.freesContainer) send({ to: 'dev', i: job.i, event: { type: 'KFREE' } });
+        send({ to: 'dev', i: job.i, event: { type: 'RELEASED' } });
         return;
       }
       case 'probeDrivers':

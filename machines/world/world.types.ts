@@ -67,7 +67,7 @@ export type WorldEvent =
   | { type: 'END' };
 
 /** A violation found by one world step, with the object it concerns. */
-export interface Finding {
+export interface WorldFinding {
   code: ViolationCode;
   /** The device slot, for device findings and ids owned by a device. */
   dev?: number;
@@ -104,7 +104,7 @@ export interface WorldSnapshot {
   error: undefined;
   context: WorldContext;
   /** Findings of the step that produced this snapshot (not part of the state's identity). */
-  findings: Finding[];
+  findings: WorldFinding[];
   /** What the step's kernel call returned, if it returns a value. */
   returned: number | undefined;
 }

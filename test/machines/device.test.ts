@@ -16,6 +16,7 @@ const PUT: DeviceEvent = { type: 'PUT' };
 const KFREE: DeviceEvent = { type: 'KFREE' };
 const END: DeviceEvent = { type: 'END' };
 const READ: DeviceEvent = { type: 'READ', field: 'id' };
+const RELEASED: DeviceEvent = { type: 'RELEASED' };
 const run = (events: DeviceEvent[], hasRelease = true) => drive(deviceMachine, events, { hasRelease });
 
 describe('device machine: kernel facts', () => {
@@ -84,9 +85,10 @@ describe('device machine: kernel facts', () => {
   });
 
   it('§2.2 step 4: delete then uninit releases exactly once and reports nothing', () => {
-    const r = run([INIT, ADD, DELETE, UNINIT]);
+    const r = run([INIT, ADD, DELETE, UNINIT, RELEASED]);
     expect(r.allViolations).toEqual([]);
     expect(r.steps.flatMap((s) => s.effects).filter((e) => e === 'runRelease')).toHaveLength(1);
+    expect(r.steps[3]!.state.matches({ live: 'releasing' })).toBe(true);
     expect(r.final.matches({ dead: 'released' })).toBe(true);
     expect(refcount(r.final.context)).toBe(0);
   });
@@ -121,8 +123,16 @@ describe('device machine: kernel facts', () => {
     expect(r.last.violations).toEqual(['double-free']);
   });
 
+  it('§2.3, §3.6: the release callback may read the device (e.g. adev->id) and free the container', () => {
+    const r = run([INIT, UNINIT, READ, { type: 'WRITE', field: 'priv' }, KFREE, RELEASED, END]);
+    expect(r.allViolations).toEqual([]);
+    expect(r.final.hasTag('freed')).toBe(true);
+    // A get while the release runs takes a reference on a count of 0 (§3.2 "addition on 0").
+    expect(run([INIT, UNINIT, GET]).last.violations).toEqual(['use-after-release']);
+  });
+
   it('model.md §4.1: freeing the container after a release that did not free it is correct', () => {
-    const r = run([INIT, UNINIT, KFREE, END]);
+    const r = run([INIT, UNINIT, RELEASED, KFREE, END]);
     expect(r.allViolations).toEqual([]);
   });
 
@@ -151,7 +161,7 @@ describe('device machine: kernel facts', () => {
 
   it('B11: a second uninit, or reading adev->id after the final uninit, is use-after-release', () => {
     expect(run([INIT, UNINIT, UNINIT]).last.violations).toEqual(['use-after-release']);
-    expect(run([INIT, ADD, DELETE, UNINIT, READ]).last.violations).toEqual(['use-after-release']);
+    expect(run([INIT, ADD, DELETE, UNINIT, RELEASED, READ]).last.violations).toEqual(['use-after-release']);
     // model.md §4.1: the device is dead even when its container survives the release.
     expect(run([INIT, UNINIT, GET]).last.violations).toEqual(['use-after-release']);
   });

@@ -1,0 +1,174 @@
+import { initialTransition, transition, type AnyStateNode, type EventObject } from 'xstate';
+import { errnoName, isViolationCode, type ViolationCode } from '../../machines/index.js';
+import { isMachineName, machineEntry, type MachineName } from '../catalog.js';
+import { PathInputError } from '../errors.js';
+import { transitionId } from '../paths/index.js';
+import { violationNodeId } from './edges.js';
+
+/**
+ * A path replayed on a machine, step by step, with XState's pure `transition` and
+ * `machine.getTransitionData`: which transition each step takes, from which atomic state to
+ * which, and what it returns and raises. The trace overlay draws it; the path export uses the
+ * same replay, so both tell the same story.
+ */
+
+/** One replayed step. */
+export interface TraceStep {
+  /** 1-based position in the path. */
+  n: number;
+  event: EventObject;
+  /** Atomic state before and after. */
+  from: string;
+  to: string;
+  /** Transition ids taken (empty when the event is ignored). */
+  transitions: string[];
+  ignored: boolean;
+  returns?: number;
+  errno?: string;
+  violations: ViolationCode[];
+  /** Ids of the violation nodes (see the DOT renderer) this step ends in, for targetless violations. */
+  violationNodes: string[];
+  /** Kernel log lines the step prints. */
+  kernelLog: Array<{ level: string; text: string }>;
+  /** The machine's state value after the step, dotted (`live.refcounted.added.bound`). */
+  state: string;
+  /** The machine's context after the step. */
+  context: unknown;
+}
+
+/** A replayed path. */
+export interface Trace {
+  machine: MachineName;
+  /** Atomic state the path starts in. */
+  start: string;
+  steps: TraceStep[];
+}
+
+/** A path as read from a file: its events and, when the file says so, machine and input. */
+export interface PathInput {
+  machine?: MachineName;
+  input?: unknown;
+  events: EventObject[];
+}
+
+type Snap = { value: unknown; context: unknown; _nodes: AnyStateNode[] };
+
+const atomicOf = (s: Snap) => s._nodes.filter((n) => n.type === 'atomic' || n.type === 'final').map((n) => n.id).join(' & ');
+
+/** A state value as a dotted name: `{ live: { refcounted: 'initialized' } }` → `live.refcounted.initialized`. */
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}.${stateName(v)}`).join(' & ');
+  }
+  return String(value);
+}
+
+function checkEvent(name: MachineName, e: unknown, n: number): EventObject {
+  const { machine, eventFields } = machineEntry(name);
+  const known = [...new Set((machine.events as string[]).filter((t) => !t.startsWith('xstate.')))];
+  if (typeof e !== 'object' || e === null || typeof (e as { type?: unknown }).type !== 'string') {
+    throw new PathInputError(`step ${n}: ${JSON.stringify(e)} is not an event`, `an object with a "type" (${known.join(', ')})`);
+  }
+  const ev = e as EventObject;
+  if (!known.includes(ev.type)) {
+    throw new PathInputError(`step ${n}: event type "${ev.type}" is not an event of the ${name} machine`, `one of ${known.join(', ')}`);
+  }
+  const missing = (eventFields[ev.type] ?? []).filter((f) => !(f in ev));
+  if (missing.length) {
+    throw new PathInputError(`step ${n}: ${ev.type} lacks ${missing.join(', ')}`, `${ev.type} with fields ${(eventFields[ev.type] ?? []).join(', ')}`);
+  }
+  return ev;
+}
+
+/**
+ * Replays events from the machine's initial state.
+ * @example replay('device', [{ type: 'INIT', parent: true, name: true }]).steps[0].to // 'device.live.refcounted.initialized'
+ */
+export function replay(name: MachineName, events: readonly unknown[], input?: unknown): Trace {
+  const { machine } = machineEntry(name);
+  let [snap] = initialTransition(machine, input as never) as unknown as [Snap];
+  const start = atomicOf(snap);
+  const steps: TraceStep[] = [];
+  events.forEach((raw, i) => {
+    const n = i + 1;
+    const event = checkEvent(name, raw, n);
+    const taken = machine.getTransitionData(snap as never, event as never);
+    const [next, actions] = transition(machine, snap as never, event as never) as unknown as [Snap, Array<{ type: string; params?: Record<string, unknown> }>];
+    const violations: ViolationCode[] = [];
+    const kernelLog: TraceStep['kernelLog'] = [];
+    let returns: number | undefined;
+    for (const a of actions) {
+      if (a.type === 'returns' && typeof a.params?.value === 'number') returns = a.params.value;
+      if (a.type === 'violation' && typeof a.params?.code === 'string' && isViolationCode(a.params.code)) violations.push(a.params.code);
+      if (a.type === 'kernelLog') kernelLog.push({ level: String(a.params?.level), text: String(a.params?.text) });
+    }
+    const violationNodes = taken
+      .filter((t) => !t.target?.length)
+      .flatMap((t) => violations.map((code) => violationNodeId(t.source.parent?.id ?? machine.id, code)));
+    const step: TraceStep = {
+      n,
+      event,
+      from: atomicOf(snap),
+      to: atomicOf(next),
+      transitions: taken.map((t) => transitionId(t)),
+      ignored: taken.length === 0,
+      violations,
+      violationNodes,
+      kernelLog,
+      state: stateName(next.value),
+      context: next.context,
+    };
+    if (returns !== undefined) {
+      step.returns = returns;
+      const errno = returns < 0 ? errnoName(returns) : undefined;
+      if (errno) step.errno = errno;
+    }
+    steps.push(step);
+    snap = next;
+  });
+  return { machine: name, start, steps };
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Reads a path from parsed JSON. Accepts: an array of events; an array of steps `{ event }`;
+ * a path object `{ steps: [...] }` (an `xstate/graph` path, whose `xstate.init` step is
+ * skipped, or one path of `auxbus paths`); or a whole `auxbus paths` export `{ paths: [...] }`,
+ * from which `pathNumber` (1-based) picks one.
+ * @example readPathInput([{ type: 'KFREE' }]).events.length // 1
+ */
+export function readPathInput(json: unknown, pathNumber?: number): PathInput {
+  const out: PathInput = { events: [] };
+  let body: unknown = json;
+  if (isRecord(json)) {
+    if (typeof json.machine === 'string') {
+      if (!isMachineName(json.machine)) throw new PathInputError(`the file names machine "${json.machine}"`, 'device, ida or driver');
+      out.machine = json.machine;
+    }
+    if ('input' in json) out.input = json.input;
+    if (Array.isArray(json.paths)) {
+      const count = json.paths.length;
+      if (count === 0) throw new PathInputError('the file holds no paths', 'at least one path');
+      if (pathNumber === undefined && count > 1) {
+        throw new PathInputError(`the file holds ${count} paths`, `one chosen with --path N (1..${count})`);
+      }
+      const k = pathNumber ?? 1;
+      if (!Number.isInteger(k) || k < 1 || k > count) throw new PathInputError(`path ${k} does not exist`, `a path number from 1 to ${count}`);
+      body = json.paths[k - 1];
+    } else if (pathNumber !== undefined && pathNumber !== 1) {
+      throw new PathInputError(`path ${pathNumber} was asked for but the file holds one path`, '--path 1 or no --path');
+    }
+    if (isRecord(body) && Array.isArray(body.steps)) body = body.steps;
+  }
+  if (!Array.isArray(body)) {
+    throw new PathInputError('the JSON is not a path', 'an array of events, { steps: [...] }, or an auxbus paths export { paths: [...] }');
+  }
+  for (const item of body) {
+    const ev = isRecord(item) && isRecord(item.event) ? item.event : item;
+    if (isRecord(ev) && ev.type === 'xstate.init') continue;
+    out.events.push(ev as EventObject);
+  }
+  return out;
+}

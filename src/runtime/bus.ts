@@ -1,0 +1,121 @@
+import { NEG, ParameterError } from '../../machines/index.js';
+import type { AuxDevice } from './device.js';
+import type { AuxDriver } from './driver.js';
+import type { Kernel } from './kernel.js';
+
+/**
+ * The auxiliary bus: the devices added (names unique bus-wide, §2.4) and the drivers registered
+ * (in registration order, the order the core tries them, §1.8), and the binding between them.
+ * It only keeps these relations and calls the drivers; whether a device joins, binds or leaves is
+ * decided by the device and driver machines, whose effects call in here.
+ */
+export class AuxiliaryBus {
+  private readonly devices = new Map<string, AuxDevice>();
+  private readonly drivers: AuxDriver[] = [];
+  private readonly bound = new Map<AuxDevice, AuxDriver>();
+
+  /** @internal */
+  constructor(private readonly kernel: Kernel) {}
+
+  /** Names of the devices on the bus, in the order they were added (`/sys/bus/auxiliary/devices`). */
+  list(): string[] {
+    return [...this.devices.keys()];
+  }
+
+  /** Names of the registered drivers, in registration order. */
+  driverNames(): string[] {
+    return this.drivers.map((d) => d.driverName!);
+  }
+
+  /** The device of that name on the bus. */
+  find(name: string): AuxDevice | undefined {
+    return this.devices.get(name);
+  }
+
+  /** Whether a device of that name is on the bus. */
+  hasDevice(name: string): boolean {
+    return this.devices.has(name);
+  }
+
+  /** Whether a driver of that name is registered. */
+  hasDriver(name: string): boolean {
+    return this.drivers.some((d) => d.driverName === name);
+  }
+
+  /** The driver bound to a device. */
+  driverOf(adev: AuxDevice): AuxDriver | undefined {
+    return this.bound.get(adev);
+  }
+
+  /**
+   * The name drivers match on: the device name up to, not including, its last '.' (§1.7).
+   * @example bus.matchName('mymod.foo.3') // 'mymod.foo'
+   */
+  matchName(devName: string): string {
+    const dot = devName.lastIndexOf('.');
+    return dot < 0 ? devName : devName.slice(0, dot);
+  }
+
+  /** `MODALIAS=auxiliary:<match name>` of a named device (§1.7). */
+  uevent(adev: AuxDevice): { MODALIAS: string } | undefined {
+    return adev.modalias === null ? undefined : { MODALIAS: adev.modalias };
+  }
+
+  /** @internal busAdd effect */
+  insertDevice(adev: AuxDevice): void {
+    this.devices.set(adev.devName!, adev);
+  }
+
+  /** @internal busRemove effect */
+  removeDevice(adev: AuxDevice): void {
+    if (this.devices.get(adev.devName!) === adev) this.devices.delete(adev.devName!);
+  }
+
+  /** @internal probeDrivers effect: drivers in bus order until one binds (§1.8). */
+  probeDevice(adev: AuxDevice): void {
+    for (const drv of [...this.drivers]) {
+      if (this.tryProbe(drv, adev)) return;
+    }
+  }
+
+  /** @internal attachDevices effect: the new driver probes every matching unbound device (§1.8). */
+  attachDriver(drv: AuxDriver): void {
+    this.drivers.push(drv);
+    for (const adev of [...this.devices.values()]) {
+      if (!this.bound.has(adev)) this.tryProbe(drv, adev);
+    }
+  }
+
+  /** @internal detachDevices effect: remove on every device bound to it, then it leaves (§1.9). */
+  detachDriver(drv: AuxDriver): void {
+    for (const [adev, d] of [...this.bound]) if (d === drv) adev.send({ type: 'UNBIND' });
+    const i = this.drivers.indexOf(drv);
+    if (i >= 0) this.drivers.splice(i, 1);
+  }
+
+  /** @internal driverRemove effect: the bound driver's remove runs and the binding ends. */
+  unbindDevice(adev: AuxDevice): void {
+    const drv = this.bound.get(adev);
+    this.bound.delete(adev);
+    drv?.remove?.(adev);
+  }
+
+  private tryProbe(drv: AuxDriver, adev: AuxDevice): boolean {
+    const id = drv.match(this.matchName(adev.devName!));
+    if (id === undefined) return false;
+    let result: number = NEG.ENOMEM;
+    if (!this.kernel.faults.shouldFail('probe')) {
+      this.bound.set(adev, drv); // the core sets dev->driver before it calls probe
+      result = drv.probe!(adev, id);
+      if (!Number.isInteger(result) || result > 0) {
+        this.bound.delete(adev);
+        throw new ParameterError(`${drv.describe()} probe() return`, result, '0 or a negative errno');
+      }
+    }
+    adev.send({ type: 'PROBE', result });
+    // The device machine decides whether that probe bound it.
+    if (adev.hasTag('bound')) return true;
+    this.bound.delete(adev);
+    return false;
+  }
+}

@@ -1,0 +1,131 @@
+import { ParameterError, type DriverContext, type DriverEvent } from '../../machines/index.js';
+import type { Effect } from '../model/compile.js';
+import type { AuxDevice } from './device.js';
+import type { Kernel } from './kernel.js';
+import { KernelObject } from './object.js';
+import { tables } from './tables.js';
+
+/** `AUXILIARY_NAME_SIZE` in the newest tree (kernel-auxbus.md §1.1): names are shorter, with the NUL. */
+export const AUXILIARY_NAME_SIZE = 40;
+
+/** One `struct auxiliary_device_id`: `<modname>.<device name>` and the driver's data. */
+export interface AuxDeviceId {
+  name: string;
+  driverData?: unknown;
+}
+
+/**
+ * What a driver author fills in (`struct auxiliary_driver`). `probe` and `idTable` are required
+ * by the kernel; leaving one out is B13 (driver-incomplete), which the model reports, so they are
+ * optional here.
+ */
+export interface AuxDriverSpec {
+  /** `auxdrv->name`: the driver is registered as `<modname>.<name>` (or `<modname>` without one). */
+  name?: string;
+  idTable?: readonly AuxDeviceId[] | null;
+  /** Returns 0 to bind, a negative errno to refuse (the device stays added and unbound, §1.8). */
+  probe?: ((adev: AuxDevice, id: AuxDeviceId) => number) | null;
+  remove?: ((adev: AuxDevice) => void) | null;
+  shutdown?: ((adev: AuxDevice) => void) | null;
+}
+
+/**
+ * An auxiliary driver: register it to bind to every matching device, present and future.
+ * @example
+ * const drv = k.auxiliaryDriver({ idTable: [{ name: 'mymod.foo' }], probe: () => 0 });
+ * drv.register('foo_drv');
+ */
+export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
+  readonly name: string | undefined;
+  readonly idTable: readonly AuxDeviceId[] | null;
+  readonly probe: AuxDriverSpec['probe'];
+  readonly remove: AuxDriverSpec['remove'];
+  readonly shutdown: AuxDriverSpec['shutdown'];
+  /** `driver.name` once register allocated it. */
+  private _driverName: string | null = null;
+
+  /** @internal use `Kernel.auxiliaryDriver` */
+  constructor(kernel: Kernel, spec: AuxDriverSpec) {
+    super(kernel, tables.driver);
+    if (typeof spec !== 'object' || spec === null) throw new ParameterError('auxiliaryDriver(spec)', spec, 'an object { name?, idTable, probe, remove?, shutdown? }');
+    if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name.length === 0)) {
+      throw new ParameterError('driver.name', spec.name, 'a non-empty string, or no name');
+    }
+    for (const fn of ['probe', 'remove', 'shutdown'] as const) {
+      if (spec[fn] != null && typeof spec[fn] !== 'function') throw new ParameterError(`driver.${fn}`, spec[fn], 'a function, or null');
+    }
+    this.idTable = spec.idTable == null ? null : validateIdTable(spec.idTable);
+    this.name = spec.name;
+    this.probe = spec.probe ?? null;
+    this.remove = spec.remove ?? null;
+    this.shutdown = spec.shutdown ?? null;
+  }
+
+  describe(): string {
+    return `auxiliary driver ${this._driverName ?? this.name ?? `#${this.handle}`}`;
+  }
+
+  /** The registered driver name, `<modname>.<name>`. */
+  get driverName(): string | null {
+    return this._driverName;
+  }
+
+  /**
+   * `__auxiliary_driver_register(auxdrv, THIS_MODULE, modname)`: 0, -EINVAL (no probe or
+   * id_table, with a WARN), -ENOMEM or -EBUSY (§1.9). Probes every matching device on success.
+   */
+  register(modname: string): number {
+    if (typeof modname !== 'string' || modname.length === 0) throw new ParameterError('register(modname)', modname, 'a non-empty module name');
+    return this.kernel.call('auxiliary_driver_register', this, JSON.stringify(modname), () => {
+      const fullName = this.name === undefined ? modname : `${modname}.${this.name}`;
+      const base = { type: 'REGISTER', probe: this.probe !== null, idTable: this.idTable !== null, nameTaken: false, fault: 'none' } as const;
+      let fault: 'none' | 'name-nomem' | 'register-nomem' = 'none';
+      let nameTaken = false;
+      // Past the WARN_ON checks the kernel allocates driver.name, then driver_register may fail.
+      if (this.guardFor({ ...base, fault: 'name-nomem' }) === 'nameNomem') {
+        if (this.kernel.faults.shouldFail('driver_name')) fault = 'name-nomem';
+        else {
+          this._driverName = fullName;
+          nameTaken = this.kernel.bus.hasDriver(fullName);
+          if (this.guardFor({ ...base, nameTaken, fault: 'register-nomem' }) === 'registerNomem'
+            && this.kernel.faults.shouldFail('driver_register')) fault = 'register-nomem';
+        }
+      }
+      return this.send({ ...base, nameTaken, fault }) ?? 0;
+    });
+  }
+
+  /** `auxiliary_driver_unregister()`: `remove` on every bound device (§1.9). */
+  unregister(): void {
+    this.kernel.call('auxiliary_driver_unregister', this, '', () => { this.send({ type: 'UNREGISTER' }); });
+  }
+
+  /** The id-table entry matching a device's match name, if any (§1.7). */
+  match(matchName: string): AuxDeviceId | undefined {
+    return this.idTable?.find((e) => e.name === matchName);
+  }
+
+  protected override onEffect(e: Effect): void {
+    if (e.type === 'attachDevices') this.kernel.bus.attachDriver(this);
+    else if (e.type === 'detachDevices') this.kernel.bus.detachDriver(this);
+  }
+}
+
+function validateIdTable(table: unknown): AuxDeviceId[] {
+  if (!Array.isArray(table)) throw new ParameterError('driver.idTable', table, 'an array of { name: "<modname>.<device name>" }');
+  return table.map((entry: unknown, i) => {
+    const name = typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined;
+    const where = `driver.idTable[${i}].name`;
+    if (typeof name !== 'string' || name.length === 0) throw new ParameterError(where, name, 'a non-empty string "<modname>.<device name>"');
+    const dot = name.lastIndexOf('.');
+    // The match name of a device is `<modname>.<name>` (§1.7): an entry with no '.' or an empty
+    // part on either side of the first one can never match.
+    if (dot <= 0 || name.indexOf('.') === 0 || name.endsWith('.')) {
+      throw new ParameterError(where, name, '"<modname>.<device name>", e.g. "mymod.foo" (the device id is not part of it)');
+    }
+    if (name.length >= AUXILIARY_NAME_SIZE) {
+      throw new ParameterError(where, name, `fewer than ${AUXILIARY_NAME_SIZE} characters (AUXILIARY_NAME_SIZE, with the NUL)`);
+    }
+    return { ...(entry as AuxDeviceId) };
+  });
+}

@@ -1,0 +1,30 @@
+import { AuxbusError, VIOLATIONS, type BugClass, type ViolationCode } from '../../machines/index.js';
+import type { Finding } from './report.js';
+
+/**
+ * Strict mode: the call broke the lifecycle contract. Thrown at the step that broke it, after the
+ * model recorded what the kernel really did (model.md §4.2).
+ * @example try { adev.delete() } catch (e) { if (e instanceof ViolationError) console.log(e.finding.code) }
+ */
+export class ViolationError extends AuxbusError {
+  /** The violation code, e.g. `double-delete`. */
+  readonly violation: ViolationCode;
+  /** Its bug class, e.g. `B7`. */
+  readonly bugClass: BugClass;
+  constructor(readonly finding: Finding) {
+    const info = VIOLATIONS[finding.code];
+    super('violation', `${finding.code} (${info.bugClass}) at step ${finding.step} ${finding.call}: ${info.when}\n  kernel: ${info.kernelSymptom}\n  fix: ${info.fix}`);
+    this.violation = finding.code;
+    this.bugClass = info.bugClass;
+  }
+}
+
+/**
+ * An object handed to a kernel is not one of its own (another kernel's, or not a runtime object).
+ * @example k1.kfree(k2.kzalloc()) // throws ForeignObjectError
+ */
+export class ForeignObjectError extends AuxbusError {
+  constructor(what: string, expected: string) {
+    super('foreign-object', `${what}: expected ${expected} made by this Kernel`);
+  }
+}

@@ -1,0 +1,84 @@
+import {
+  CODE_OWNER, idaIsEmpty, KERNEL_IDA_CAPACITY, ownerOf, ParameterError, requireInt,
+  type IdaContext, type IdaEvent,
+} from '../../machines/index.js';
+import type { Kernel } from './kernel.js';
+import { KernelObject } from './object.js';
+import type { StepRef } from './report.js';
+import { tables } from './tables.js';
+
+const U32_MAX = 2 ** 32 - 1;
+
+/**
+ * A `struct ida` (kernel-auxbus.md §4): lowest-free ids in an inclusive range, `-ENOSPC` when
+ * full, and `free` that WARNs on an id that is not allocated. The model also sees a release
+ * callback freeing an id its device no longer owns (`ida-free-reallocated`).
+ * @example
+ * const ida = k.idaInit('foo_ida');
+ * const id = ida.alloc();            // 0, then 1, ...
+ * const hi = ida.alloc({ min: 10, max: 19 });
+ * ida.free(id);
+ */
+export class Ida extends KernelObject<IdaContext, IdaEvent> {
+  /** @internal where each allocated id was handed out, for the leak report */
+  readonly allocatedAt = new Map<number, StepRef>();
+
+  /** @internal use `Kernel.idaInit` */
+  constructor(kernel: Kernel, readonly label: string) {
+    super(kernel, tables.ida, { capacity: KERNEL_IDA_CAPACITY });
+  }
+
+  describe(): string {
+    return `IDA ${this.label}`;
+  }
+
+  /**
+   * `ida_alloc_range(ida, min, max, GFP_KERNEL)`; `ida_alloc` without a range, `ida_alloc_min` /
+   * `ida_alloc_max` with one bound. Returns the id, -ENOSPC or -ENOMEM.
+   */
+  alloc(range: { min?: number; max?: number } = {}): number {
+    if (typeof range !== 'object' || range === null) throw new ParameterError('alloc(range)', range, 'an object { min?, max? }');
+    const min = requireInt('alloc.min', range.min ?? 0, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
+    const max = requireInt('alloc.max', range.max ?? KERNEL_IDA_CAPACITY - 1, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
+    return this.kernel.call('ida_alloc', this, `${min}, ${max}`, () => {
+      const base = { type: 'ALLOC', min, max, owner: CODE_OWNER } as const;
+      // An allocation can only fail where the kernel would allocate: not when the range is full.
+      const fallible = this.guardFor({ ...base, fault: true }) === 'allocFault';
+      const fault = fallible && this.kernel.faults.shouldFail('ida_alloc');
+      const id = this.send({ ...base, fault }) ?? -1;
+      if (id >= 0) this.allocatedAt.set(id, this.kernel.here());
+      return id;
+    });
+  }
+
+  /**
+   * `ida_free(ida, id)`. A negative id is refused as a caller bug (the newest kernel ignores it
+   * silently; older ones BUG).
+   */
+  free(id: number): void {
+    requireInt('ida_free(id)', id, 0, U32_MAX, 'a negative id is usually an errno passed by mistake');
+    this.kernel.call('ida_free', this, String(id), () => {
+      this.send({ type: 'FREE', id, owner: this.kernel.freerOf(this, id) });
+    });
+  }
+
+  /** `ida_destroy(ida)`: drops every id without a WARN (§4). */
+  destroy(): void {
+    this.kernel.call('ida_destroy', this, '', () => { this.send({ type: 'DESTROY' }); });
+  }
+
+  /** `ida_is_empty(ida)`. */
+  isEmpty(): boolean {
+    return idaIsEmpty(this.state.context);
+  }
+
+  /** Ids currently allocated, ascending. */
+  get allocated(): readonly number[] {
+    return this.state.context.ids;
+  }
+
+  /** @internal the owner token of an allocated id */
+  ownerOf(id: number): number | undefined {
+    return ownerOf(this.state.context, id);
+  }
+}

@@ -1,0 +1,10 @@
+export { Kernel, type KernelMode, type KernelOptions } from './kernel.js';
+export { AuxDevice, type ReleaseCallback } from './device.js';
+export { AuxDriver, AUXILIARY_NAME_SIZE, type AuxDriverSpec, type AuxDeviceId } from './driver.js';
+export { Ida } from './ida.js';
+export { Allocation } from './memory.js';
+export { ParentDevice } from './parent.js';
+export { AuxiliaryBus } from './bus.js';
+export { FaultInjector, FAULT_SITES, type FaultSite, type FallibleCall } from './faults.js';
+export { ViolationError, ForeignObjectError } from './errors.js';
+export { formatFindings, type Finding, type Report, type StepRef, type LogLine } from './report.js';

@@ -1,0 +1,93 @@
+import type { KernelLogParams, ReturnsParams, ViolationParams } from '../../machines/index.js';
+import type { CompiledMachine, CompiledState, Effect } from '../model/compile.js';
+import type { Kernel } from './kernel.js';
+import type { StepRef } from './report.js';
+
+/**
+ * What every runtime object shares: a compiled machine it steps, the kernel it belongs to, and
+ * the one place where the effects common to all machines (`returns`, `violation`, `kernelLog`)
+ * are carried out. Subclasses carry out their machine's own effects in `onEffect`.
+ */
+export abstract class KernelObject<C extends object, E extends { type: string }> {
+  /** A number unique within its kernel (0 is reserved for "the code", model.md §4.4). */
+  readonly handle: number;
+  /** The call that created it. */
+  readonly createdAt: StepRef;
+  /** @internal The machine state; only `send` changes it. */
+  protected state: CompiledState<C>;
+
+  constructor(
+    /** The kernel this object belongs to. */
+    readonly kernel: Kernel,
+    /** @internal */
+    protected readonly table: CompiledMachine<C, E>,
+    input?: unknown,
+  ) {
+    this.handle = kernel.adopt(this as never);
+    this.createdAt = kernel.here();
+    this.state = table.initial(input);
+  }
+
+  /** How reports name this object, e.g. `auxiliary device mod.foo.1`. */
+  abstract describe(): string;
+
+  /** The machine's current state id, e.g. `device.live.refcounted.added.bound`. */
+  get stateId(): string {
+    return this.table.leaves[this.state.leaf]!.id;
+  }
+
+  /** Whether the machine's state carries `tag` (e.g. `onBus`, `dead`). */
+  hasTag(tag: string): boolean {
+    return this.table.hasTag(this.state, tag);
+  }
+
+  /**
+   * Steps the machine with `event` and carries out the effects it names, in order. Returns the
+   * value the call returns, if the machine names one.
+   * @internal
+   */
+  send(event: E): number | undefined {
+    const effects: Effect[] = [];
+    this.state = this.table.step(this.state, event, effects);
+    let returned: number | undefined;
+    for (const e of effects) {
+      switch (e.type) {
+        case 'returns':
+          returned ??= (e.params as ReturnsParams).value;
+          break;
+        case 'violation':
+          this.kernel.raise(e.params as ViolationParams, this);
+          break;
+        case 'kernelLog':
+          this.kernel.printk(e.params as KernelLogParams, this);
+          break;
+        default:
+          this.onEffect(e);
+      }
+    }
+    return returned;
+  }
+
+  /**
+   * The guard of the transition `event` would take now (undefined when unguarded or none): how a
+   * caller asks the machine how far a call would get before deciding where a fault can strike.
+   */
+  protected guardFor(event: E): string | undefined {
+    const g = this.table.selected(this.state, event)?.guard as string | { type?: string } | undefined;
+    return typeof g === 'string' ? g : g?.type;
+  }
+
+  /** The machine's own effects (release, probe, bus membership ...). */
+  protected onEffect(_effect: Effect): void {}
+
+  /**
+   * What the end check finds on this object now (model.md §4.3), without changing it: the
+   * machine's END transition, evaluated on the current state and thrown away.
+   * @internal
+   */
+  endFindings(event: E): ViolationParams[] {
+    const effects: Effect[] = [];
+    this.table.step(this.state, event, effects);
+    return effects.filter((e) => e.type === 'violation').map((e) => e.params as ViolationParams);
+  }
+}

@@ -1,0 +1,48 @@
+import { NEG, ParameterError } from '../../machines/index.js';
+import type { Kernel } from './kernel.js';
+
+/**
+ * A parent device (e.g. a PCI function) whose driver creates auxiliary devices. It carries the
+ * devres list: managed actions run in reverse order when its driver unbinds (§1.6, §2.3).
+ * @example
+ * const pdev = k.parentDevice('0000:00:1f.3');
+ * k.devmAuxiliaryDeviceCreate(pdev, 'mymod', 'foo');
+ * pdev.unbind(); // destroys the device
+ */
+export class ParentDevice {
+  private readonly devres: Array<{ label: string; action: () => void }> = [];
+
+  /** @internal use `Kernel.parentDevice` */
+  constructor(readonly kernel: Kernel, readonly name: string) {}
+
+  /**
+   * `devm_add_action_or_reset(dev, action, data)`: 0, or -ENOMEM after running the action at once.
+   */
+  devmAddActionOrReset(label: string, action: () => void): number {
+    if (typeof action !== 'function') throw new ParameterError('devmAddActionOrReset(action)', action, 'a function');
+    return this.kernel.call('devm_add_action_or_reset', this, label, () => {
+      if (this.kernel.faults.shouldFail('devres')) {
+        action();
+        return NEG.ENOMEM;
+      }
+      this.devres.push({ label, action });
+      return 0;
+    });
+  }
+
+  /** Managed actions still pending, oldest first. */
+  get pendingDevres(): readonly string[] {
+    return this.devres.map((d) => d.label);
+  }
+
+  /** The parent's driver unbinds: `devres_release_all` runs the managed actions, newest first. */
+  unbind(): void {
+    this.kernel.call('unbind', this, '', () => {
+      while (this.devres.length > 0) this.devres.pop()!.action();
+    });
+  }
+
+  describe(): string {
+    return `parent device ${this.name}`;
+  }
+}
