@@ -102,6 +102,8 @@ export const idaGuards = {
     const e = claimArgs(event);
     return e !== undefined && ownerOf(context, e.id) === CODE_OWNER;
   },
+  /** A stale free (as above) of the only id allocated: the IDA becomes empty. */
+  freeOtherOwnerLast: (args: IdaArgs) => idaGuards.freeOtherOwner(args) && args.context.ids.length === 1,
   /** The free empties the IDA. */
   freeLast: ({ context }: IdaArgs) => context.ids.length === 1,
   /** model.md §4.3: ids left allocated at the end by owners not already reported. */

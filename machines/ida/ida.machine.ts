@@ -71,6 +71,12 @@ export const idaMachine = setup({
           { guard: 'freeNegative', description: '§4: (int)id < 0 returns silently' },
           notAllocated,
           {
+            guard: 'freeOtherOwnerLast',
+            target: 'empty',
+            actions: [report('ida-free-reallocated'), 'release'],
+            description: 'model.md §3, §5 B4: the kernel frees the new owner\'s id silently (its last id)',
+          },
+          {
             guard: 'freeOtherOwner',
             actions: [report('ida-free-reallocated'), 'release'],
             description: 'model.md §3, §5 B4: the kernel frees the new owner\'s id silently',

@@ -193,6 +193,15 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     return this._id;
   }
 
+  /**
+   * @internal Sets fields without a model access (test harnesses that replay machine paths use it
+   * to give INIT the parent and name an event asks for).
+   */
+  fill(fields: { name?: string | null; parent?: ParentDevice | null }): void {
+    if (fields.name !== undefined) this._name = fields.name;
+    if (fields.parent !== undefined) this._parent = fields.parent;
+  }
+
   /** @internal kfree of the container (`Kernel.kfree`). */
   free(): void {
     this.send({ type: 'KFREE' });

@@ -37,8 +37,8 @@ export interface AuxDriverSpec {
  */
 export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
   readonly name: string | undefined;
-  readonly idTable: readonly AuxDeviceId[] | null;
-  readonly probe: AuxDriverSpec['probe'];
+  private _idTable: readonly AuxDeviceId[] | null;
+  private _probe: AuxDriverSpec['probe'];
   readonly remove: AuxDriverSpec['remove'];
   readonly shutdown: AuxDriverSpec['shutdown'];
   /** `driver.name` once register allocated it. */
@@ -54,15 +54,33 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
     for (const fn of ['probe', 'remove', 'shutdown'] as const) {
       if (spec[fn] != null && typeof spec[fn] !== 'function') throw new ParameterError(`driver.${fn}`, spec[fn], 'a function, or null');
     }
-    this.idTable = spec.idTable == null ? null : validateIdTable(spec.idTable);
+    this._idTable = spec.idTable == null ? null : validateIdTable(spec.idTable);
     this.name = spec.name;
-    this.probe = spec.probe ?? null;
+    this._probe = spec.probe ?? null;
     this.remove = spec.remove ?? null;
     this.shutdown = spec.shutdown ?? null;
   }
 
   describe(): string {
     return `auxiliary driver ${this._driverName ?? this.name ?? `#${this.handle}`}`;
+  }
+
+  /** `auxdrv->id_table`. */
+  get idTable(): readonly AuxDeviceId[] | null {
+    return this._idTable;
+  }
+  /** `auxdrv->probe`. */
+  get probe(): AuxDriverSpec['probe'] {
+    return this._probe;
+  }
+
+  /**
+   * @internal Changes `probe` / `id_table` between calls, as C code may change the struct's
+   * fields (test harnesses replaying machine paths use it).
+   */
+  fill(fields: Pick<AuxDriverSpec, 'probe' | 'idTable'>): void {
+    if ('probe' in fields) this._probe = fields.probe ?? null;
+    if ('idTable' in fields) this._idTable = fields.idTable == null ? null : validateIdTable(fields.idTable);
   }
 
   /** The registered driver name, `<modname>.<name>`. */
@@ -102,7 +120,7 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
 
   /** The id-table entry matching a device's match name, if any (§1.7). */
   match(matchName: string): AuxDeviceId | undefined {
-    return this.idTable?.find((e) => e.name === matchName);
+    return this._idTable?.find((e) => e.name === matchName);
   }
 
   protected override onEffect(e: Effect): void {

@@ -2,6 +2,7 @@ import {
   CODE_OWNER, idaIsEmpty, KERNEL_IDA_CAPACITY, ownerOf, ParameterError, requireInt,
   type IdaContext, type IdaEvent,
 } from '../../machines/index.js';
+import { AuxDevice } from './device.js';
 import type { Kernel } from './kernel.js';
 import { KernelObject } from './object.js';
 import type { StepRef } from './report.js';
@@ -54,11 +55,23 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
   /**
    * `ida_free(ida, id)`. A negative id is refused as a caller bug (the newest kernel ignores it
    * silently; older ones BUG).
+   *
+   * `owner` says on whose behalf the id is freed: the device whose id it is, or `'code'` for an id
+   * never set on a device. With it the model sees a stale free of an id re-allocated meanwhile
+   * (`ida-free-reallocated`) wherever it happens. Without it, a free inside a device's release
+   * callback of that device's own id is that device's; elsewhere a plain number carries no
+   * identity, so the free is taken as the current owner's, and a stale free shows up only later,
+   * as `ida-double-free` when the new owner frees its id.
    */
-  free(id: number): void {
+  free(id: number, owner?: AuxDevice | 'code'): void {
     requireInt('ida_free(id)', id, 0, U32_MAX, 'a negative id is usually an errno passed by mistake');
+    if (owner !== undefined && owner !== 'code') {
+      if (!(owner instanceof AuxDevice)) throw new ParameterError('ida_free(owner)', owner, "an AuxDevice or 'code'");
+      this.kernel.requireOwn(owner, 'ida_free(owner)', 'an AuxDevice');
+    }
     this.kernel.call('ida_free', this, String(id), () => {
-      this.send({ type: 'FREE', id, owner: this.kernel.freerOf(this, id) });
+      const token = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
+      this.send({ type: 'FREE', id, owner: token });
     });
   }
 

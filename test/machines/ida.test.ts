@@ -57,6 +57,8 @@ describe('IDA machine: kernel facts (§4)', () => {
     expect(r.steps[2]!.returned).toBe(0);
     expect(r.last.violations).toEqual(['ida-free-reallocated']);
     expect(idaIsEmpty(r.final.context)).toBe(true);
+    // The stale free took the last id: the IDA is empty in state as well as in context.
+    expect(r.final.matches('empty')).toBe(true);
   });
 
   it('model.md §4.4: an id set on a device is claimed by it; a free by its old holder is then a stale free', () => {
