@@ -59,3 +59,16 @@ export class FileError extends AuxbusError {
     super('file', `cannot ${operation} ${path}: ${reason}`);
   }
 }
+
+/**
+ * A violation code that is not in the table.
+ * @example new UnknownCodeError('double-dlete', VIOLATION_CODES)
+ */
+export class UnknownCodeError extends AuxbusError {
+  constructor(
+    readonly received: string,
+    readonly known: readonly string[],
+  ) {
+    super('unknown-code', `unknown violation code "${received}"; known codes: ${known.join(', ')}`);
+  }
+}

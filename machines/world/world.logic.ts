@@ -5,7 +5,7 @@ import type { DeviceEvent } from '../device/device.types.js';
 import { driverMachine } from '../driver/driver.machine.js';
 import type { DriverEvent } from '../driver/driver.types.js';
 import { idaMachine } from '../ida/ida.machine.js';
-import type { IdaEvent } from '../ida/ida.types.js';
+import { CODE_OWNER, type IdaEvent } from '../ida/ida.types.js';
 import type { ViolationParams } from '../shared/effects.js';
 import { resolveWorldParams } from './world.params.js';
 import type {
@@ -20,10 +20,16 @@ export type WorldLogic = ActorLogic<WorldSnapshot, WorldEvent, WorldParamsInput 
 
 type Job =
   | { to: 'dev'; i: number; event: DeviceEvent }
-  | { to: 'ida'; owner: number | undefined; event: IdaEvent }
+  | { to: 'ida'; slot: number | undefined; event: IdaEvent }
   | { to: 'drv'; i: number; event: DriverEvent };
 
 interface Action { type: string; params?: unknown }
+
+/**
+ * The IDA owner token of slot i's device (model.md §4.4); CODE_OWNER (0) is the code that
+ * allocated an id not yet set on a device.
+ */
+const deviceOwner = (i: number) => i + 1;
 
 /** The id field of a slot: the id the code allocated, or 0 as kzalloc left it. */
 const idField = (c: WorldContext, i: number) => Math.max(c.ids[i]!, 0);
@@ -38,6 +44,7 @@ function step(params: WorldParams, snapshot: WorldSnapshot, event: WorldEvent): 
   const c: WorldContext = {
     devices: [...prev.devices],
     ids: [...prev.ids],
+    onBus: [...prev.onBus],
     boundTo: [...prev.boundTo],
     driverOrder: [...prev.driverOrder],
     ida: prev.ida,
@@ -74,20 +81,28 @@ function step(params: WorldParams, snapshot: WorldSnapshot, event: WorldEvent): 
         return;
       case 'violation': {
         const p = a.params as ViolationParams;
-        const where = job.to === 'dev' ? { dev: job.i } : job.to === 'drv' ? { drv: job.i } : job.owner !== undefined ? { dev: job.owner } : {};
-        findings.push({ code: p.code, ...where, ...(p.ids ? { ids: p.ids } : {}) });
+        const where = job.to === 'dev' ? { dev: job.i } : job.to === 'drv' ? { drv: job.i } : job.slot !== undefined ? { dev: job.slot } : {};
+        // One finding per id, as a leak report names each leaked object.
+        if (p.ids) for (const id of p.ids) findings.push({ code: p.code, ...where, ids: [id] });
+        else findings.push({ code: p.code, ...where });
         return;
       }
       case 'runRelease': {
         if (job.to !== 'dev') return;
         // The release callback reads adev->id while the memory is still valid, then frees.
         if (params.release.freesId && c.ids[job.i]! >= 0) {
-          send({ to: 'ida', owner: job.i, event: { type: 'FREE', id: c.ids[job.i]!, owner: job.i } });
+          send({ to: 'ida', slot: job.i, event: { type: 'FREE', id: c.ids[job.i]!, owner: deviceOwner(job.i) } });
         }
         if (params.release.freesContainer) send({ to: 'dev', i: job.i, event: { type: 'KFREE' } });
         send({ to: 'dev', i: job.i, event: { type: 'RELEASED' } });
         return;
       }
+      case 'busAdd':
+        if (job.to === 'dev') c.onBus[job.i] = true;
+        return;
+      case 'busRemove':
+        if (job.to === 'dev') c.onBus[job.i] = false;
+        return;
       case 'probeDrivers':
         if (job.to === 'dev') probe(job.i, c.driverOrder);
         return;
@@ -97,8 +112,9 @@ function step(params: WorldParams, snapshot: WorldSnapshot, event: WorldEvent): 
       case 'attachDevices':
         if (job.to !== 'drv') return;
         c.driverOrder.push(job.i);
+        // driver_attach walks the bus's list: a dangling entry (B1) is walked too.
         c.devices.forEach((d, i) => {
-          if (d?.hasTag('onBus') && !d.hasTag('bound')) probe(i, [job.i]);
+          if (c.onBus[i] && !d?.hasTag('bound')) probe(i, [job.i]);
         });
         return;
       case 'detachDevices':
@@ -126,29 +142,37 @@ function step(params: WorldParams, snapshot: WorldSnapshot, event: WorldEvent): 
   };
 
   const dev = (i: number, e: DeviceEvent) => send({ to: 'dev', i, event: e }, true);
+  const claim = (i: number) => send({ to: 'ida', slot: i, event: { type: 'CLAIM', id: c.ids[i]!, owner: deviceOwner(i) } });
   switch (event.type) {
     case 'KZALLOC':
       if (c.devices[event.dev] !== null) break;
       if (event.fail) returned = 0; // kzalloc returns NULL
-      else c.devices[event.dev] = initialTransition(deviceMachine, { hasRelease: params.release.present })[0];
+      else {
+        c.devices[event.dev] = initialTransition(deviceMachine, { hasRelease: params.release.present })[0];
+        // adev->id = id for an id allocated first: the id becomes the device's (model.md §4.4).
+        if (c.ids[event.dev]! >= 0) claim(event.dev);
+      }
       break;
     case 'IDA_ALLOC': {
       const { min, max } = params.idaRange;
-      send({ to: 'ida', owner: event.dev, event: { type: 'ALLOC', min, max, owner: event.dev, fault: event.fail } }, true);
-      if (returned !== undefined && returned >= 0) c.ids[event.dev] = returned;
+      send({ to: 'ida', slot: event.dev, event: { type: 'ALLOC', min, max, owner: CODE_OWNER, fault: event.fail } }, true);
+      if (returned !== undefined && returned >= 0) {
+        c.ids[event.dev] = returned;
+        if (c.devices[event.dev]) claim(event.dev);
+      }
       break;
     }
     case 'IDA_FREE':
       // Reading the id back from the device is a field access: use-after-release if it is dead.
       if (event.via === 'field') dev(event.dev, { type: 'READ', field: 'id' });
-      send({ to: 'ida', owner: event.dev, event: { type: 'FREE', id: c.ids[event.dev]!, owner: event.dev } }, true);
+      send({ to: 'ida', slot: event.dev, event: { type: 'FREE', id: c.ids[event.dev]!, owner: c.devices[event.dev] ? deviceOwner(event.dev) : CODE_OWNER } }, true);
       break;
     case 'INIT':
       dev(event.dev, { type: 'INIT', parent: event.ok, name: true });
       break;
     case 'ADD': {
       const mine = idField(c, event.dev);
-      const nameTaken = c.devices.some((d, j) => j !== event.dev && d?.hasTag('onBus') && idField(c, j) === mine);
+      const nameTaken = c.onBus.some((on, j) => on && j !== event.dev && idField(c, j) === mine);
       dev(event.dev, { type: 'ADD', modname: true, nameTaken, fault: event.fault });
       break;
     }
@@ -171,8 +195,8 @@ function step(params: WorldParams, snapshot: WorldSnapshot, event: WorldEvent): 
     case 'END': {
       c.devices.forEach((_, i) => send({ to: 'dev', i, event: { type: 'END' } }));
       // model.md §4.3: an id is not reported again when its device already has a finding.
-      const excused = c.devices.flatMap((d, i) => (d?.context.flagged ? [i] : []));
-      send({ to: 'ida', owner: undefined, event: { type: 'END', excused } });
+      const excused = c.devices.flatMap((d, i) => (d?.context.flagged ? [deviceOwner(i)] : []));
+      send({ to: 'ida', slot: undefined, event: { type: 'END', excused } });
       c.ended = true;
       break;
     }
@@ -200,6 +224,7 @@ export function createWorld(input: WorldParamsInput = {}): WorldLogic {
     context: {
       devices: Array.from({ length: params.devices }, () => null),
       ids: Array.from({ length: params.devices }, () => -1),
+      onBus: Array.from({ length: params.devices }, () => false),
       boundTo: Array.from({ length: params.devices }, () => -1),
       driverOrder: [],
       ida: initialTransition(idaMachine, { capacity: params.idaRange.max + 1 })[0],
@@ -227,7 +252,7 @@ const deviceKey = (d: DeviceSnapshot | null) => (d ? [d.value, d.context] : 0);
 export function serializeWorld(snapshot: WorldSnapshot): string {
   const c = snapshot.context;
   return JSON.stringify([
-    c.ended, c.devices.map(deviceKey), c.ids, c.boundTo, c.driverOrder, c.ida.context.ids, c.ida.context.owners,
+    c.ended, c.devices.map(deviceKey), c.ids, c.onBus, c.boundTo, c.driverOrder, c.ida.context.ids, c.ida.context.owners,
     c.drivers.map((d) => d.value),
   ]);
 }

@@ -87,6 +87,11 @@ export interface WorldContext {
   devices: Array<DeviceSnapshot | null>;
   /** The id the code holds for each slot (written to `adev->id`), -1 when none was allocated. */
   ids: number[];
+  /**
+   * Whether each device is in the bus's lists, as the device's busAdd / busRemove effects say: a
+   * device freed while added (B1) stays there, dangling, as in sysfs and the klists (§3.7).
+   */
+  onBus: boolean[];
   /** The driver bound to each device, -1 when none. */
   boundTo: number[];
   /** Registered drivers in registration order: the order the bus tries them (§1.8). */

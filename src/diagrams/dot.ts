@@ -60,11 +60,20 @@ export function wrap(text: string, width: number): string[] {
 
 const kindColour = (kind: TransitionKind) => (kind === 'violation' ? STYLE.violation : kind === 'error' ? STYLE.error : STYLE.ok);
 
+/** Lines longer than this break before their effects and their violation, to keep edge labels narrow. */
+const LABEL_WIDTH = 36;
+
 function lineHtml(line: LabelLine, dim: boolean, size?: number): string {
   const colour = dim ? STYLE.greyText : kindColour(line.kind);
   const sized = size ? ` point-size="${size}"` : '';
-  const viol = line.violations.map((v) => `<b> ⇒ ${esc(violationTitle(v))}</b>`).join('');
-  return `<tr><td align="left"><font${sized} color="${colour}">${esc(lineEvents(line))}${esc(line.rest)}${viol}</font></td></tr>`;
+  const head = `${lineEvents(line)}${line.rest}`;
+  const viol = line.violations.map((v) => `⇒ ${violationTitle(v)}`).join(' ');
+  const long = head.length + viol.length > LABEL_WIDTH;
+  const br = '<br align="left"/>';
+  const cut = long ? head.indexOf(' / ') : -1;
+  const text = cut > 0 ? `${esc(head.slice(0, cut))}${br}   ${esc(head.slice(cut + 1))}` : esc(head);
+  const violHtml = viol ? `${long ? `${br}   ` : ' '}<b>${esc(viol)}</b>` : '';
+  return `<tr><td align="left" balign="left"><font${sized} color="${colour}">${text}${violHtml}</font></td></tr>`;
 }
 
 function stateLabel(s: ChartState, internal: LabelLine[], descriptions: boolean, dim: boolean): string {
@@ -241,6 +250,10 @@ export function toDot(chart: Chart, options: DotOptions = {}): string {
     }
     for (const c of s.children) emitState(c, indent);
     for (const v of layout.violationNodes.filter((x) => x.placeIn === s.id)) out.push(`${indent}${violationNodeDot(v, hit.has(v.id), dim)}`);
+    // The trace's start marker sits beside the state it points at, not at the top of the chart.
+    if (trace && (stateById(chart, trace.start)?.parent ?? chart.id) === s.id) {
+      out.push(`${indent}"trace:start" [shape=circle, width=0.16, label="", style=filled, fillcolor="${STYLE.trace}", color="${STYLE.trace}", class="trace-start"];`);
+    }
     for (const j of layout.junctions.filter((x) => x.placeIn === s.id)) {
       out.push(`${indent}${q(j.id)} [shape=point, width=0.06, color="${dim ? STYLE.grey : kindColour(j.kinds[j.kinds.length - 1]!)}", label="", class="junction"];`);
     }
@@ -249,7 +262,6 @@ export function toDot(chart: Chart, options: DotOptions = {}): string {
   for (const e of layout.edges) out.push(`  ${edgeDot(chart, e, dim)}`);
   for (const j of layout.junctions) for (const line of junctionDot(chart, j, dim)) out.push(`  ${line}`);
   if (trace) {
-    out.push(`  "trace:start" [shape=circle, width=0.16, label="", style=filled, fillcolor="${STYLE.trace}", color="${STYLE.trace}", class="trace-start"];`);
     out.push(`  "trace:start" -> ${q(trace.start)} [color="${STYLE.trace}", penwidth=2.4, fontcolor="${STYLE.trace}", label=<<b>start</b>>, class="trace-start"];`);
     for (const s of trace.steps) {
       const colour = s.violations.length ? STYLE.violation : STYLE.trace;

@@ -188,6 +188,10 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   get modalias(): string | null {
     return this._devName === null ? null : `auxiliary:${this.kernel.bus.matchName(this._devName)}`;
   }
+  /** @internal A violation was reported against it (model.md §4.3: the end check skips its id). */
+  get flagged(): boolean {
+    return this.state.context.flagged;
+  }
   /** @internal the id field without a model access (the release-callback context uses it). */
   get rawId(): number {
     return this._id;

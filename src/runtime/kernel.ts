@@ -148,7 +148,7 @@ export class Kernel {
       if (obj instanceof Ida) continue;
       const end = obj.endFindings({ type: 'END' });
       for (const v of end) leaks.push(this.finding(v, obj, obj.createdAt));
-      if (obj instanceof AuxDevice && (end.length > 0 || this.found.some((f) => f.object === obj.describe()))) excused.push(obj.handle);
+      if (obj instanceof AuxDevice && (end.length > 0 || obj.flagged)) excused.push(obj.handle);
     }
     for (const ida of this.idas) {
       for (const v of ida.endFindings({ type: 'END', excused })) {

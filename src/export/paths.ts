@@ -1,0 +1,240 @@
+import type { AnyStateMachine, EventObject } from 'xstate';
+import { createTestModel, getAdjacencyMap, getShortestPaths, getSimplePaths, serializeSnapshot } from 'xstate/graph';
+import type { ViolationCode } from '../../machines/index.js';
+import { machineEntry, type MachineName } from '../catalog.js';
+import { replay } from '../diagrams/trace.js';
+import { ModelTooLargeError } from '../errors.js';
+import { packageInfo } from '../package-info.js';
+import { allTransitions, deviceTraversal, driverTraversal, idaTraversal, transitionId } from '../paths/index.js';
+
+/**
+ * Model-based test generation for use outside this package (e.g. KUnit tests of the bus
+ * itself): paths from each machine's initial state, generated with `xstate/graph`, each step
+ * told as the event, the kernel call it stands for, the state reached, the return value, the
+ * violations raised and the kernel log lines. The steps come from replaying each path on the
+ * machine (the same replay the trace overlay draws), so the export says what the model says.
+ */
+
+/** How paths are chosen. */
+export type Strategy = 'shortest' | 'simple' | 'transitions';
+
+/** Every strategy, with what it gives. */
+export const STRATEGIES: Readonly<Record<Strategy, string>> = Object.freeze({
+  shortest: 'one shortest path to every reachable state (getShortestPaths)',
+  transitions:
+    'shortest paths that take every (state, event) pair, self-loops included: transition coverage (createTestModel keyed by transition)',
+  simple: 'every cycle-free path to every state (getSimplePaths): exponential, refused above the state limit',
+});
+
+/** `simple` is refused on models with more reachable states than this (the count of paths explodes past it). */
+export const SIMPLE_PATHS_STATE_LIMIT = 16;
+
+/** Options of {@link exportPaths}. */
+export interface PathExportOptions {
+  machine: MachineName;
+  strategy?: Strategy;
+  /** Device only: the most references the caller holds at once, 1..4 (default 2). */
+  refBound?: number;
+  /** IDA only: size of the id space, 1..4 (default 2). */
+  idaCapacity?: number;
+}
+
+/** One step of an exported path. */
+export interface ExportedStep {
+  step: number;
+  event: EventObject;
+  /** The kernel call the event stands for. */
+  call: string;
+  /** Transition ids taken (`source:EVENT#n`, see src/paths); empty when the event is ignored. */
+  transitions: string[];
+  /** State before and after, dotted (`live.refcounted.added.unbound`). */
+  from: string;
+  state: string;
+  /** The machine's context after the step. */
+  context: unknown;
+  /** The value the call returns (0, an id, -errno), or null for a call that returns nothing. */
+  returns: number | null;
+  /** `EINVAL` for -22, and so on; null unless the call returns an error. */
+  errno: string | null;
+  violations: ViolationCode[];
+  kernelLog: Array<{ level: string; text: string }>;
+}
+
+/** One exported path. */
+export interface ExportedPath {
+  /** 1-based number, stable for a given machine, strategy and options. */
+  path: number;
+  finalState: string;
+  violations: ViolationCode[];
+  steps: ExportedStep[];
+}
+
+/** The whole export (the JSON that `auxbus paths --format json` prints). */
+export interface PathExport {
+  format: 'auxbus-paths/1';
+  generator: string;
+  machine: MachineName;
+  strategy: Strategy;
+  options: { refBound?: number; idaCapacity?: number };
+  /** The machine's input for the initial state: replay a path from `initialTransition(machine, input)`. */
+  input: unknown;
+  initialState: string;
+  summary: {
+    paths: number;
+    steps: number;
+    transitions: { covered: number; total: number; missed: string[] };
+    /** Violation code → number of paths that raise it. */
+    violations: Record<string, number>;
+  };
+  paths: ExportedPath[];
+}
+
+interface Traversal {
+  input?: unknown;
+  events: unknown;
+  filterEvents?: unknown;
+}
+
+function traversalFor(options: PathExportOptions): Traversal {
+  if (options.machine === 'device') return deviceTraversal({ refBound: options.refBound ?? 2 });
+  if (options.machine === 'ida') return idaTraversal({ capacity: options.idaCapacity ?? 2 });
+  return driverTraversal();
+}
+
+/**
+ * Transition-keyed serialisation for `createTestModel`: the event and the previous state are
+ * part of the key, so a transition that leaves the state unchanged (a self-loop, e.g. GET, or
+ * a violation) is a target of its own. (The default key drops both when the state value does
+ * not change, which loses exactly the self-loops.)
+ */
+export function serializeTransition(_state: unknown, event: EventObject | undefined, prev?: unknown): string {
+  return event ? ` via ${JSON.stringify(event)} from ${prev ? serializeSnapshot(prev as never) : ''}` : '';
+}
+
+function generate(machine: AnyStateMachine, strategy: Strategy, traversal: Traversal): Array<{ steps: Array<{ event: EventObject }> }> {
+  const opts = traversal as never;
+  if (strategy === 'shortest') return getShortestPaths(machine, opts);
+  if (strategy === 'transitions') return createTestModel(machine, { ...(traversal as object), serializeTransition } as never).getShortestPaths();
+  const states = Object.keys(getAdjacencyMap(machine, opts)).length;
+  if (states > SIMPLE_PATHS_STATE_LIMIT) {
+    throw new ModelTooLargeError(
+      `simple paths of the ${machine.id} machine`,
+      states,
+      SIMPLE_PATHS_STATE_LIMIT,
+      machine.id === 'ida'
+        ? 'use --ida-capacity 2 or less, or --strategy transitions (transition coverage) or shortest'
+        : 'use --strategy transitions (transition coverage) or shortest',
+    );
+  }
+  return getSimplePaths(machine, opts);
+}
+
+/**
+ * Generates and replays paths of one machine.
+ * @example exportPaths({ machine: 'driver', strategy: 'transitions' }).summary.transitions.missed // []
+ */
+export function exportPaths(options: PathExportOptions): PathExport {
+  const strategy = options.strategy ?? 'transitions';
+  const { machine, calls } = machineEntry(options.machine);
+  const traversal = traversalFor(options);
+  const generated = generate(machine, strategy, traversal);
+  const all = allTransitions(machine).map(transitionId);
+  const covered = new Set<string>();
+  const violations: Record<string, number> = {};
+  let stepCount = 0;
+  let initialState = '';
+  const paths: ExportedPath[] = generated.map((p, i) => {
+    const events = p.steps.map((s) => s.event).filter((e) => e.type !== 'xstate.init');
+    const trace = replay(options.machine, events, traversal.input);
+    const steps: ExportedStep[] = [];
+    let from = '';
+    trace.steps.forEach((s, k) => {
+      if (k === 0) from = relativeState(machine, trace.start);
+      s.transitions.forEach((t) => covered.add(t));
+      steps.push({
+        step: s.n,
+        event: s.event,
+        call: calls[s.event.type] ?? '',
+        transitions: s.transitions,
+        from,
+        state: s.state,
+        context: s.context,
+        returns: s.returns ?? null,
+        errno: s.errno ?? null,
+        violations: s.violations,
+        kernelLog: s.kernelLog,
+      });
+      from = s.state;
+    });
+    initialState ||= relativeState(machine, trace.start);
+    stepCount += steps.length;
+    const pathViolations = [...new Set(steps.flatMap((s) => s.violations))];
+    for (const v of pathViolations) violations[v] = (violations[v] ?? 0) + 1;
+    return { path: i + 1, finalState: steps.at(-1)?.state ?? initialState, violations: pathViolations, steps };
+  });
+  const exportOptions: PathExport['options'] = {};
+  if (options.machine === 'device') exportOptions.refBound = options.refBound ?? 2;
+  if (options.machine === 'ida') exportOptions.idaCapacity = options.idaCapacity ?? 2;
+  const { name, version } = packageInfo();
+  return {
+    format: 'auxbus-paths/1',
+    generator: `${name} ${version}`,
+    machine: options.machine,
+    strategy,
+    options: exportOptions,
+    input: traversal.input ?? null,
+    initialState,
+    summary: {
+      paths: paths.length,
+      steps: stepCount,
+      transitions: { covered: all.filter((t) => covered.has(t)).length, total: all.length, missed: all.filter((t) => !covered.has(t)) },
+      violations: Object.fromEntries(Object.entries(violations).sort(([a], [b]) => a.localeCompare(b))),
+    },
+    paths,
+  };
+}
+
+function relativeState(machine: AnyStateMachine, atomicId: string): string {
+  return atomicId.split(' & ').map((id) => (id.startsWith(`${machine.id}.`) ? id.slice(machine.id.length + 1) : id)).join(' & ');
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** `INIT {parent: true, name: true}` */
+function eventText(e: EventObject): string {
+  const rest = Object.entries(e).filter(([k]) => k !== 'type');
+  return rest.length ? `${e.type} {${rest.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}` : e.type;
+}
+
+/**
+ * The export as Markdown: a short header, then one table per path.
+ * @example pathsToMarkdown(exportPaths({ machine: 'driver' })).startsWith('# ') // true
+ */
+export function pathsToMarkdown(x: PathExport): string {
+  const opts = Object.entries(x.options).map(([k, v]) => `${k} ${v}`).join(', ');
+  const t = x.summary.transitions;
+  const out = [
+    `# ${x.machine} machine: ${x.summary.paths} paths (${x.strategy})`,
+    '',
+    `Generated by ${x.generator} with \`auxbus paths --machine ${x.machine} --strategy ${x.strategy}\`${opts ? ` (${opts})` : ''}: ${STRATEGIES[x.strategy]}.`,
+    `Every path starts in \`${x.initialState}\`, the machine's initial state${x.input ? ` (input \`${JSON.stringify(x.input)}\`)` : ''}. ${x.summary.steps} steps in all; they take ${t.covered} of the machine's ${t.total} transitions${t.missed.length ? ` (not taken: ${t.missed.map((m) => `\`${m}\``).join(', ')})` : ''}.`,
+    'A step is the event sent, the kernel call it stands for, the state reached, what the call returns and the violations it raises (`auxbus explain CODE`).',
+    '',
+  ];
+  for (const p of x.paths) {
+    const v = p.violations.length ? `; raises ${p.violations.map((c) => `\`${c}\``).join(', ')}` : '';
+    out.push(`## Path ${p.path}: ends in \`${p.finalState}\`${v}`, '');
+    if (p.steps.length === 0) {
+      out.push('(no step: the initial state itself)', '');
+      continue;
+    }
+    out.push('| # | event | kernel call | state reached | returns | violations | kernel log |', '|---|---|---|---|---|---|---|');
+    for (const s of p.steps) {
+      const ret = s.returns === null ? '' : s.errno ? `-${s.errno}` : String(s.returns);
+      const log = s.kernelLog.map((l) => `${l.level}: ${l.text}`).join('<br>');
+      out.push(`| ${s.step} | \`${cell(eventText(s.event))}\` | \`${cell(s.call)}\` | \`${s.state}\` | ${ret} | ${s.violations.join(', ')} | ${cell(log)} |`);
+    }
+    out.push('');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
