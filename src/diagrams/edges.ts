@@ -124,7 +124,9 @@ function junctionsOf(chart: Chart, edges: DrawnEdge[]): { edges: DrawnEdge[]; ju
     const sources = group.map((e) => e.source);
     const placeIn = parent;
     const id = `junction:${first.target}:${junctions.filter((j) => j.target === first.target).length}`;
-    junctions.push({ id, sources, target: first.target, toViolation: first.toViolation, kinds: first.kinds, lines: first.lines, placeIn });
+    // Same labels, so line i of every edge is the same line; keep every edge's transitions on it.
+    const lines = first.lines.map((l, i) => ({ ...l, transitions: group.flatMap((e) => e.lines[i]!.transitions) }));
+    junctions.push({ id, sources, target: first.target, toViolation: first.toViolation, kinds: first.kinds, lines, placeIn });
     group.forEach((e) => merged.add(e));
   }
   return { edges: edges.filter((e) => !merged.has(e)), junctions };
