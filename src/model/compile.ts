@@ -24,7 +24,7 @@ export interface CompiledState<C> {
 type Args<C, E> = { context: C; event: E };
 type Op<C, E> =
   | { kind: 'assign'; fn: (args: Args<C, E>) => Partial<C> }
-  | { kind: 'effect'; type: string; params: unknown; dynamic: boolean };
+  | { kind: 'effect'; type: string; params: unknown; dynamic: boolean; effect: Effect };
 
 interface CompiledTransition<C, E> {
   guard: ((args: Args<C, E>) => boolean) | undefined;
@@ -65,13 +65,22 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
   readonly leaves: LeafInfo[] = [];
   private readonly leafIndex = new Map<AnyStateNode, number>();
   private readonly table: Array<Map<string, Array<CompiledTransition<C, E>>>> = [];
+  /** The same table as null-prototype objects: the lookup every step makes. */
+  private readonly fast: Array<Record<string, Array<CompiledTransition<C, E>> | undefined>> = [];
   private readonly initialLeaf: number;
+  private readonly settled = new Map<string, boolean[]>();
+  private lastSettledEvent: string | undefined;
+  private lastSettled: boolean[] | undefined;
+  private readonly scratch = { context: undefined as unknown as C, event: undefined as unknown as E };
 
   constructor(readonly machine: AnyStateMachine) {
     const root = machine.root;
     this.collectLeaves(root);
     this.initialLeaf = this.enter(root);
-    for (const [node, i] of this.leafIndex) this.table[i] = this.compileLeaf(node);
+    for (const [node, i] of this.leafIndex) {
+      this.table[i] = this.compileLeaf(node);
+      this.fast[i] = Object.assign(Object.create(null) as Record<string, Array<CompiledTransition<C, E>>>, Object.fromEntries(this.table[i]!));
+    }
   }
 
   /** The initial state for `input` (the machine's context factory, no XState actor). */
@@ -88,9 +97,13 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
    * (XState ignores them too).
    */
   step(state: CompiledState<C>, event: E, effects: Effect[]): CompiledState<C> {
-    const list = this.table[state.leaf]!.get(event.type);
+    const list = this.fast[state.leaf]![event.type];
     if (list === undefined) return state;
-    let args: Args<C, E> = { context: state.context, event };
+    // Guards, updates and params are pure and never keep their argument, so one scratch object
+    // serves every call: a step allocates only what it changes.
+    const args = this.scratch;
+    args.context = state.context;
+    args.event = event;
     let selected: CompiledTransition<C, E> | undefined;
     for (const t of list) {
       if (t.guard === undefined || t.guard(args)) {
@@ -103,9 +116,9 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
     for (const op of selected.ops) {
       if (op.kind === 'assign') {
         context = { ...context, ...op.fn(args) };
-        args = { context, event };
+        args.context = context;
       } else {
-        effects.push({ type: op.type, params: op.dynamic ? (op.params as (a: Args<C, E>) => unknown)(args) : op.params });
+        effects.push(op.dynamic ? { type: op.type, params: (op.params as (a: Args<C, E>) => unknown)(args) } : op.effect);
       }
     }
     const leaf = selected.target < 0 ? state.leaf : selected.target;
@@ -114,9 +127,36 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
 
   /** The XState transition definition a step would take (undefined when none is enabled). */
   selected(state: CompiledState<C>, event: E): AnyTransitionDefinition | undefined {
-    const list = this.table[state.leaf]!.get(event.type);
-    const args = { context: state.context, event };
-    return list?.find((t) => t.guard === undefined || t.guard(args))?.definition;
+    const list = this.fast[state.leaf]![event.type];
+    if (list === undefined) return undefined;
+    const args = this.scratch;
+    args.context = state.context;
+    args.event = event;
+    for (const t of list) if (t.guard === undefined || t.guard(args)) return t.definition;
+    return undefined;
+  }
+
+  /**
+   * Whether nothing more can be learned from a state at the end: its leaf is never left (no
+   * transition from it or its ancestors has a target) and `endEvent` raises nothing there. A
+   * runtime stops tracking an object for its end check once it is in such a leaf (e.g. freed).
+   */
+  isSettled(state: CompiledState<C>, endEvent: string): boolean {
+    if (endEvent === this.lastSettledEvent) return this.lastSettled![state.leaf]!;
+    let settled = this.settled.get(endEvent);
+    if (settled === undefined) {
+      settled = this.table.map((byEvent) => {
+        for (const [type, list] of byEvent) {
+          if (list.some((t) => t.target >= 0)) return false;
+          if (type === endEvent && list.some((t) => t.ops.some((o) => o.kind === 'effect' && o.type === 'violation'))) return false;
+        }
+        return true;
+      });
+      this.settled.set(endEvent, settled);
+    }
+    this.lastSettledEvent = endEvent;
+    this.lastSettled = settled;
+    return settled[state.leaf]!;
   }
 
   /** Whether the state's leaf (or an ancestor) carries `tag`. */
@@ -199,7 +239,7 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
         }
         ops.push({ kind: 'assign', fn: implementation.assignment as (a: Args<C, E>) => Partial<C> });
       } else {
-        ops.push({ kind: 'effect', type, params, dynamic: typeof params === 'function' });
+        ops.push({ kind: 'effect', type, params, dynamic: typeof params === 'function', effect: Object.freeze({ type, params }) });
       }
     }
     const targetNode = def.target?.[0] as AnyStateNode | undefined;

@@ -29,7 +29,7 @@ export function auxiliaryDeviceCreate(
   k: Kernel, parent: ParentDevice, modname: string, devname: string, platformData: unknown, id: number,
 ): AuxDevice | null {
   checkArgs(k, parent, modname, devname, id);
-  return k.call('auxiliary_device_create', parent, `${JSON.stringify(modname)}, ${JSON.stringify(devname)}, ${id}`, () => {
+  return k.call('auxiliary_device_create', parent, [modname, devname, id], () => {
     const adev = k.kzallocDevice('auxiliary_device_create');
     if (!adev) return null;
     adev.id = id < 0 ? id + 2 ** 32 : id; // an int stored in the u32 field
@@ -54,7 +54,7 @@ export function auxiliaryDeviceCreate(
 export function auxiliaryDeviceDestroy(k: Kernel, adev: AuxDevice): void {
   if (!(adev instanceof AuxDevice)) throw new ParameterError('auxiliary_device_destroy(adev)', adev, 'an AuxDevice');
   k.requireOwn(adev, 'auxiliary_device_destroy(adev)', 'an AuxDevice');
-  k.call('auxiliary_device_destroy', adev, '', () => {
+  k.call('auxiliary_device_destroy', adev, undefined, () => {
     adev.delete();
     adev.uninit();
   });
@@ -69,7 +69,7 @@ export function devmAuxiliaryDeviceCreate(
   k: Kernel, parent: ParentDevice, modname: string, devname: string, platformData: unknown = undefined, id = 0,
 ): AuxDevice | null {
   checkArgs(k, parent, modname, devname, id);
-  return k.call('devm_auxiliary_device_create', parent, `${JSON.stringify(modname)}, ${JSON.stringify(devname)}, ${id}`, () => {
+  return k.call('devm_auxiliary_device_create', parent, [modname, devname, id], () => {
     const adev = auxiliaryDeviceCreate(k, parent, modname, devname, platformData, id);
     if (!adev) return null;
     const ret = parent.devmAddActionOrReset(`auxiliary_device_destroy ${adev.devName}`, () => auxiliaryDeviceDestroy(k, adev));

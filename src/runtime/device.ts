@@ -11,6 +11,30 @@ export type ReleaseCallback = (adev: AuxDevice) => void;
 
 const U32_MAX = 2 ** 32 - 1;
 
+// Payload-free events, allocated once.
+const DELETE: DeviceEvent = { type: 'DELETE' };
+const UNINIT: DeviceEvent = { type: 'UNINIT' };
+const GET: DeviceEvent = { type: 'GET' };
+const PUT: DeviceEvent = { type: 'PUT' };
+const KFREE: DeviceEvent = { type: 'KFREE' };
+const RELEASE_SET: DeviceEvent = { type: 'SET_RELEASE', present: true };
+const RELEASE_CLEARED: DeviceEvent = { type: 'SET_RELEASE', present: false };
+/** Machine input of a kzalloc'd struct: `dev.release` is NULL until the driver fills it in. */
+const ZEROED = Object.freeze({ hasRelease: false });
+/** The probe event that asks how far add gets (the modname check passed, naming would fail). */
+const ADD_PROBE: DeviceEvent = { type: 'ADD', modname: true, nameTaken: false, fault: 'name-nomem' };
+
+/** READ / WRITE events, one per field, made once (field accesses are the runtime's commonest call). */
+const fieldEvents = { READ: new Map<string, DeviceEvent>(), WRITE: new Map<string, DeviceEvent>() };
+function fieldEvent(type: 'READ' | 'WRITE', field: string): DeviceEvent {
+  const cache = fieldEvents[type];
+  const cached = cache.get(field);
+  if (cached !== undefined) return cached;
+  const e: DeviceEvent = Object.freeze({ type, field });
+  if (cache.size < 256) cache.set(field, e);
+  return e;
+}
+
 /** `%d` of a u32 (kernel-auxbus.md §1.1: ids ≥ 2^31 print negative). */
 const asInt = (id: number) => (id > 0x7fffffff ? id - 2 ** 32 : id);
 
@@ -29,14 +53,14 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   private _parent: ParentDevice | null = null;
   private _release: ReleaseCallback | null = null;
   private _platformData: unknown = undefined;
-  private readonly _data = new Map<string, unknown>();
+  private _data: Map<string, unknown> | undefined;
   /** The name `dev_set_name` gave it (`modname.name.id`), set by add even when add then fails (§1.3). */
   private _devName: string | null = null;
   private _releaseCalls = 0;
 
   /** @internal use `Kernel.kzallocDevice` */
   constructor(kernel: Kernel, readonly label: string) {
-    super(kernel, tables.device, { hasRelease: false });
+    super(kernel, tables.device, ZEROED);
   }
 
   describe(): string {
@@ -87,8 +111,8 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     if (value !== null && typeof value !== 'function') {
       throw new ParameterError('adev.release', value, 'a function (adev) => void, or null');
     }
-    this.kernel.call('set release', this, '', () => {
-      this.send({ type: 'SET_RELEASE', present: value !== null });
+    this.kernel.call('set release', this, undefined, () => {
+      this.send(value !== null ? RELEASE_SET : RELEASE_CLEARED);
       this._release = value;
     });
   }
@@ -103,19 +127,24 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
 
   /** A field of the container around the device (driver-private data). */
   field(name: string): unknown {
-    return this.read(name, () => this._data.get(name));
+    return this.read(name, () => this._data?.get(name));
   }
   /** Writes a field of the container. */
   setField(name: string, value: unknown): void {
-    this.write(name, () => { this._data.set(name, value); });
+    this.write(name, () => { (this._data ??= new Map()).set(name, value); });
   }
 
   // ---- the auxiliary-bus API (kernel-auxbus.md §1.2–§1.4, §3.2) ----
 
   /** `auxiliary_device_init()`: 0, or -EINVAL for a NULL parent or name (§1.2). */
   init(): number {
-    return this.kernel.call('init', this, '', () =>
-      this.send({ type: 'INIT', parent: this._parent !== null, name: this._name !== null }) ?? 0);
+    const k = this.kernel;
+    k.enter('init', this, undefined);
+    try {
+      return this.send({ type: 'INIT', parent: this._parent !== null, name: this._name !== null }) ?? 0;
+    } finally {
+      k.exit();
+    }
   }
 
   /**
@@ -126,44 +155,47 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     if (modname !== null && (typeof modname !== 'string' || modname.length === 0)) {
       throw new ParameterError('add(modname)', modname, 'a non-empty module name, or null for a NULL modname');
     }
-    return this.kernel.call('add', this, modname === null ? 'NULL' : JSON.stringify(modname), () => {
-      const composed = modname === null ? null : `${modname}.${this._name}.${asInt(this._id)}`.replaceAll('/', '!');
-      const base = { type: 'ADD', modname: modname !== null, nameTaken: false, fault: 'none' } as const;
+    const k = this.kernel;
+    k.enter('add', this, modname);
+    try {
       // The machine says how far add gets; an injected fault can only hit a step it reaches.
       let fault: 'none' | 'name-nomem' | 'device-add-nomem' = 'none';
-      if (this.guardFor({ ...base, fault: 'name-nomem' }) === 'addNameNomem') {
-        if (this.kernel.faults.shouldFail('dev_set_name')) fault = 'name-nomem';
+      let nameTaken = false;
+      if (modname !== null && this.guardFor(ADD_PROBE) === 'addNameNomem') {
+        if (k.faults.shouldFail('dev_set_name')) fault = 'name-nomem';
         else {
+          let composed = `${modname}.${this._name}.${asInt(this._id)}`;
+          if (composed.includes('/')) composed = composed.replaceAll('/', '!');
           this._devName = composed;
-          if (this.kernel.faults.shouldFail('device_add')) fault = 'device-add-nomem';
+          if (k.faults.shouldFail('device_add')) fault = 'device-add-nomem';
+          nameTaken = k.bus.hasDevice(composed);
         }
       }
-      const nameTaken = composed !== null && this.kernel.bus.hasDevice(composed);
-      return this.send({ ...base, nameTaken, fault }) ?? 0;
-    });
+      return this.send({ type: 'ADD', modname: modname !== null, nameTaken, fault }) ?? 0;
+    } finally {
+      k.exit();
+    }
   }
 
   /** `auxiliary_device_delete()` (`device_del`, §3.5). */
   delete(): void {
-    this.kernel.call('delete', this, '', () => { this.send({ type: 'DELETE' }); });
+    this.simple('delete', DELETE);
   }
 
   /** `auxiliary_device_uninit()`: drops the caller's reference (§1.4). */
   uninit(): void {
-    this.kernel.call('uninit', this, '', () => { this.send({ type: 'UNINIT' }); });
+    this.simple('uninit', UNINIT);
   }
 
   /** `get_device(&adev->dev)`: returns the device, as get_device does. */
   get(): AuxDevice {
-    return this.kernel.call('get_device', this, '', () => {
-      this.send({ type: 'GET' });
-      return this;
-    });
+    this.simple('get_device', GET);
+    return this;
   }
 
   /** `put_device(&adev->dev)`. */
   put(): void {
-    this.kernel.call('put_device', this, '', () => { this.send({ type: 'PUT' }); });
+    this.simple('put_device', PUT);
   }
 
   // ---- observation (no kernel access: for tests and reports) ----
@@ -188,10 +220,6 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   get modalias(): string | null {
     return this._devName === null ? null : `auxiliary:${this.kernel.bus.matchName(this._devName)}`;
   }
-  /** @internal A violation was reported against it (model.md §4.3: the end check skips its id). */
-  get flagged(): boolean {
-    return this.state.context.flagged;
-  }
   /** @internal the id field without a model access (the release-callback context uses it). */
   get rawId(): number {
     return this._id;
@@ -208,7 +236,7 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
 
   /** @internal kfree of the container (`Kernel.kfree`). */
   free(): void {
-    this.send({ type: 'KFREE' });
+    this.send(KFREE);
   }
 
   protected override onEffect(e: Effect): void {
@@ -235,17 +263,35 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   }
 
   private read<T>(field: string, get: () => T): T {
-    return this.kernel.call('read', this, field, () => {
-      this.send({ type: 'READ', field });
+    const k = this.kernel;
+    k.enter('read', this, field);
+    try {
+      this.send(fieldEvent('READ', field));
       return get();
-    });
+    } finally {
+      k.exit();
+    }
   }
 
   private write(field: string, set: () => void): void {
-    this.kernel.call('write', this, field, () => {
-      this.send({ type: 'WRITE', field });
+    const k = this.kernel;
+    k.enter('write', this, field);
+    try {
+      this.send(fieldEvent('WRITE', field));
       set();
-    });
+    } finally {
+      k.exit();
+    }
+  }
+
+  /** One payload-free call (delete, uninit, put_device ...): enter, step, exit. */
+  private simple(op: string, event: DeviceEvent): void {
+    const k = this.kernel;
+    k.enter(op, this, undefined);
+    try {
+      this.send(event);
+    } finally {
+      k.exit();
+    }
   }
 }
-

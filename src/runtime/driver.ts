@@ -94,7 +94,7 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
    */
   register(modname: string): number {
     if (typeof modname !== 'string' || modname.length === 0) throw new ParameterError('register(modname)', modname, 'a non-empty module name');
-    return this.kernel.call('auxiliary_driver_register', this, JSON.stringify(modname), () => {
+    return this.kernel.call('auxiliary_driver_register', this, modname, () => {
       const fullName = this.name === undefined ? modname : `${modname}.${this.name}`;
       const base = { type: 'REGISTER', probe: this.probe !== null, idTable: this.idTable !== null, nameTaken: false, fault: 'none' } as const;
       let fault: 'none' | 'name-nomem' | 'register-nomem' = 'none';
@@ -115,7 +115,7 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
 
   /** `auxiliary_driver_unregister()`: `remove` on every bound device (§1.9). */
   unregister(): void {
-    this.kernel.call('auxiliary_driver_unregister', this, '', () => { this.send({ type: 'UNREGISTER' }); });
+    this.kernel.call('auxiliary_driver_unregister', this, undefined, () => { this.send({ type: 'UNREGISTER' }); });
   }
 
   /** The id-table entry matching a device's match name, if any (§1.7). */

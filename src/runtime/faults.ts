@@ -31,10 +31,16 @@ export interface FallibleCall {
 export class FaultInjector {
   private count = 0;
   private nthTarget = 0;
-  private readonly siteTargets = new Map<FaultSite, number>();
-  private readonly siteCounts = new Map<FaultSite, number>();
-  /** Every fallible call so far. */
-  readonly calls: FallibleCall[] = [];
+  /** Per site (index in FAULT_SITES): calls so far and the call that must fail (0: none). */
+  private readonly siteCounts = new Array<number>(FAULT_SITES.length).fill(0);
+  private readonly siteTargets = new Array<number>(FAULT_SITES.length).fill(0);
+  private readonly failed: FallibleCall[] = [];
+  private readonly logged: FallibleCall[] = [];
+  /**
+   * Log every fallible call in `calls` (default on). Off, only the failed ones are kept: what a
+   * long run (a benchmark, an explorer) needs.
+   */
+  trace = true;
 
   constructor(private readonly currentStep: () => number) {}
 
@@ -46,34 +52,53 @@ export class FaultInjector {
 
   /** Makes the k-th call at `site` from now fail (default: the next one); 0 cancels. */
   failSite(site: FaultSite, k = 1): void {
-    if (!(FAULT_SITES as readonly string[]).includes(site)) {
-      throw new ParameterError('failSite(site)', site, `one of ${FAULT_SITES.join(', ')}`);
-    }
+    const i = (FAULT_SITES as readonly string[]).indexOf(site);
+    if (i < 0) throw new ParameterError('failSite(site)', site, `one of ${FAULT_SITES.join(', ')}`);
     requireInt('failSite(k)', k, 0, 2 ** 31 - 1);
-    if (k === 0) this.siteTargets.delete(site);
-    else this.siteTargets.set(site, (this.siteCounts.get(site) ?? 0) + k);
+    this.siteTargets[i] = k === 0 ? 0 : this.siteCounts[i]! + k;
   }
 
   /** Whether an injected fault has fired. */
   get injected(): boolean {
-    return this.calls.some((c) => c.failed);
+    return this.failed.length > 0;
+  }
+
+  /** How many fallible calls were made. */
+  get total(): number {
+    return this.count;
+  }
+
+  /** Every fallible call so far (with `trace` off: only those that failed). */
+  get calls(): readonly FallibleCall[] {
+    return this.trace ? this.logged : this.failed;
+  }
+
+  /** The calls that were made to fail. */
+  get failures(): readonly FallibleCall[] {
+    return this.failed;
   }
 
   /** Called by the runtime at every fallible call: true when this one must fail. */
   shouldFail(site: FaultSite): boolean {
-    this.count++;
-    const atSite = (this.siteCounts.get(site) ?? 0) + 1;
-    this.siteCounts.set(site, atSite);
-    let failed = false;
-    if (this.nthTarget === this.count) {
-      failed = true;
+    const nth = ++this.count;
+    const i = SITE_INDEX[site];
+    const atSite = ++this.siteCounts[i]!;
+    let fail = false;
+    if (this.nthTarget === nth) {
+      fail = true;
       this.nthTarget = 0;
     }
-    if (this.siteTargets.get(site) === atSite) {
-      failed = true;
-      this.siteTargets.delete(site);
+    if (this.siteTargets[i] === atSite) {
+      fail = true;
+      this.siteTargets[i] = 0;
     }
-    this.calls.push({ nth: this.count, site, failed, step: this.currentStep() });
-    return failed;
+    if (fail || this.trace) {
+      const call = { nth, site, failed: fail, step: this.currentStep() };
+      if (fail) this.failed.push(call);
+      if (this.trace) this.logged.push(call);
+    }
+    return fail;
   }
 }
+
+const SITE_INDEX = Object.fromEntries(FAULT_SITES.map((s, i) => [s, i])) as Record<FaultSite, number>;

@@ -41,7 +41,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
     if (typeof range !== 'object' || range === null) throw new ParameterError('alloc(range)', range, 'an object { min?, max? }');
     const min = requireInt('alloc.min', range.min ?? 0, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
     const max = requireInt('alloc.max', range.max ?? KERNEL_IDA_CAPACITY - 1, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
-    return this.kernel.call('ida_alloc', this, `${min}, ${max}`, () => {
+    return this.kernel.call('ida_alloc', this, [min, max], () => {
       const base = { type: 'ALLOC', min, max, owner: CODE_OWNER } as const;
       // An allocation can only fail where the kernel would allocate: not when the range is full.
       const fallible = this.guardFor({ ...base, fault: true }) === 'allocFault';
@@ -69,7 +69,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
       if (!(owner instanceof AuxDevice)) throw new ParameterError('ida_free(owner)', owner, "an AuxDevice or 'code'");
       this.kernel.requireOwn(owner, 'ida_free(owner)', 'an AuxDevice');
     }
-    this.kernel.call('ida_free', this, String(id), () => {
+    this.kernel.call('ida_free', this, id, () => {
       const token = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
       this.send({ type: 'FREE', id, owner: token });
     });
@@ -77,7 +77,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
 
   /** `ida_destroy(ida)`: drops every id without a WARN (§4). */
   destroy(): void {
-    this.kernel.call('ida_destroy', this, '', () => { this.send({ type: 'DESTROY' }); });
+    this.kernel.call('ida_destroy', this, undefined, () => { this.send({ type: 'DESTROY' }); });
   }
 
   /** `ida_is_empty(ida)`. */

@@ -11,7 +11,7 @@ import { Ida } from './ida.js';
 import { Allocation } from './memory.js';
 import type { KernelObject } from './object.js';
 import { ParentDevice } from './parent.js';
-import { formatFindings, type Finding, type LogLine, type Report, type StepRef } from './report.js';
+import { CallSite, formatFindings, type Finding, type LogLine, type Report, type StepRef } from './report.js';
 
 /** `strict` throws a ViolationError at the breaking step; `audit` records it and goes on. */
 export type KernelMode = 'strict' | 'audit';
@@ -22,15 +22,10 @@ export interface KernelOptions {
   mode?: KernelMode;
 }
 
-interface Frame {
-  step: number;
-  op: string;
-  target: { describe(): string } | undefined;
-  args: string;
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of objects of every machine
 type AnyObject = KernelObject<any, any>;
+
+const RELEASED = Object.freeze({ type: 'RELEASED' as const });
 
 /**
  * A simulated kernel around one auxiliary bus: memory, parent devices, IDAs, auxiliary devices
@@ -54,9 +49,17 @@ export class Kernel {
   /** What the kernel printed (WARN, pr_err, dev_err), in order. */
   readonly log: LogLine[] = [];
   private steps = 0;
-  private readonly frames: Frame[] = [];
+  private depth = 0;
+  private readonly frameSteps: number[] = [];
+  private readonly frameOps: string[] = [];
+  private readonly frameTargets: Array<{ describe(): string } | undefined> = [];
+  private readonly frameArgs: unknown[] = [];
   private readonly found: Finding[] = [];
-  private readonly objects: AnyObject[] = [];
+  /** Objects the end check still has to look at, in creation order (settled ones leave it). */
+  private readonly objects = new Set<AnyObject>();
+  private handles = 0;
+  /** Devices with a violation reported against them. */
+  private readonly flaggedDevices = new Set<number>();
   private readonly idas: Ida[] = [];
   private readonly parents = new Set<ParentDevice>();
   private readonly releasing: AuxDevice[] = [];
@@ -75,15 +78,19 @@ export class Kernel {
   /** `kzalloc(size, GFP_KERNEL)` for plain data: an allocation, or null when the allocation fails. */
   kzalloc(label = 'kzalloc'): Allocation | null {
     requireLabel(label);
-    return this.call('kzalloc', undefined, JSON.stringify(label), () =>
+    return this.call('kzalloc', undefined, label, () =>
       this.faults.shouldFail('kzalloc') ? null : new Allocation(this, label));
   }
 
   /** `kzalloc` of a container embedding a `struct auxiliary_device`, or null when it fails. */
   kzallocDevice(label = 'auxiliary device'): AuxDevice | null {
     requireLabel(label);
-    return this.call('kzalloc', undefined, JSON.stringify(label), () =>
-      this.faults.shouldFail('kzalloc') ? null : new AuxDevice(this, label));
+    this.enter('kzalloc', undefined, label);
+    try {
+      return this.faults.shouldFail('kzalloc') ? null : new AuxDevice(this, label);
+    } finally {
+      this.exit();
+    }
   }
 
   /** `kfree(ptr)`: `kfree(NULL)` does nothing. */
@@ -93,7 +100,12 @@ export class Kernel {
       throw new ParameterError('kfree(ptr)', ptr, 'an Allocation or AuxDevice from kzalloc, or null');
     }
     this.requireOwn(ptr, 'kfree(ptr)', 'an allocation');
-    this.call('kfree', ptr, '', () => ptr.free());
+    this.enter('kfree', ptr, undefined);
+    try {
+      ptr.free();
+    } finally {
+      this.exit();
+    }
   }
 
   /** A parent device (e.g. the PCI function whose driver creates auxiliary devices). */
@@ -107,7 +119,7 @@ export class Kernel {
   /** `DEFINE_IDA` / `ida_init`. */
   idaInit(label = 'ida'): Ida {
     requireLabel(label, 'idaInit(label)');
-    return this.call('ida_init', undefined, JSON.stringify(label), () => {
+    return this.call('ida_init', undefined, label, () => {
       const ida = new Ida(this, label);
       this.idas.push(ida);
       return ida;
@@ -143,15 +155,16 @@ export class Kernel {
    */
   report(): Report {
     const leaks: Finding[] = [];
-    const excused: number[] = [];
+    // model.md §4.3: ids of devices with a finding are not reported again.
+    const excused = new Set(this.flaggedDevices);
     for (const obj of this.objects) {
       if (obj instanceof Ida) continue;
       const end = obj.endFindings({ type: 'END' });
       for (const v of end) leaks.push(this.finding(v, obj, obj.createdAt));
-      if (obj instanceof AuxDevice && (end.length > 0 || obj.flagged)) excused.push(obj.handle);
+      if (obj instanceof AuxDevice && end.length > 0) excused.add(obj.handle);
     }
     for (const ida of this.idas) {
-      for (const v of ida.endFindings({ type: 'END', excused })) {
+      for (const v of ida.endFindings({ type: 'END', excused: [...excused] })) {
         for (const id of v.ids ?? []) {
           leaks.push(this.finding({ code: v.code, ids: [id] }, ida, ida.allocatedAt.get(id) ?? ida.createdAt));
         }
@@ -163,31 +176,57 @@ export class Kernel {
 
   // ---- plumbing the runtime objects use (not for drivers) ----
 
-  /** @internal Runs one API call: numbers it and names it for reports. */
-  call<T>(op: string, target: { describe(): string } | undefined, args: string, fn: () => T): T {
-    const frame: Frame = { step: ++this.steps, op, target, args };
-    this.frames.push(frame);
+  /**
+   * @internal Enters one API call: numbers it and remembers what it is, in flat arrays (a call
+   * allocates nothing; the text a report shows is built only when asked). Pair with `exit`.
+   */
+  enter(op: string, target: { describe(): string } | undefined, args: unknown): void {
+    const d = this.depth++;
+    this.frameSteps[d] = ++this.steps;
+    this.frameOps[d] = op;
+    this.frameTargets[d] = target;
+    this.frameArgs[d] = args;
+  }
+
+  /** @internal Leaves the call `enter` entered. */
+  exit(): void {
+    const d = --this.depth;
+    this.frameTargets[d] = undefined;
+    this.frameArgs[d] = undefined;
+  }
+
+  /** @internal `enter`, run `fn`, `exit`. */
+  call<T>(op: string, target: { describe(): string } | undefined, args: unknown, fn: () => T): T {
+    this.enter(op, target, args);
     try {
       return fn();
     } finally {
-      this.frames.pop();
+      this.exit();
     }
   }
 
   /** @internal The call in progress, for `createdAt`. */
   here(): StepRef {
-    const f = this.frames[this.frames.length - 1];
-    return f ? { step: f.step, call: describeFrame(f) } : { step: this.steps, call: '(outside any call)' };
+    const d = this.depth - 1;
+    return d < 0
+      ? new CallSite(this.steps, '(outside any call)', undefined, undefined)
+      : new CallSite(this.frameSteps[d]!, this.frameOps[d]!, this.frameTargets[d], this.frameArgs[d]);
   }
 
   /** @internal Registers a new object; returns its handle. */
   adopt(obj: AnyObject): number {
-    this.objects.push(obj);
-    return this.objects.length; // handles start at 1: 0 is CODE_OWNER
+    this.objects.add(obj);
+    return ++this.handles; // handles start at 1: 0 is CODE_OWNER
+  }
+
+  /** @internal The object reached a state the end check can find nothing in (e.g. freed). */
+  settle(obj: AnyObject): void {
+    this.objects.delete(obj);
   }
 
   /** @internal A machine raised a violation against `obj`. */
   raise(v: ViolationParams, obj: { describe(): string; createdAt: StepRef }): void {
+    if (obj instanceof AuxDevice) this.flaggedDevices.add(obj.handle);
     const finding = this.finding(v, obj, obj.createdAt);
     this.found.push(finding);
     if (this.mode === 'strict') throw new ViolationError(finding);
@@ -196,18 +235,19 @@ export class Kernel {
   /** @internal A machine named a kernel log line. */
   printk(p: KernelLogParams, obj: { describe(): string }): void {
     const name = obj.describe();
-    this.log.push({ ...this.here(), level: p.level, text: p.text.replace('<name>', name) });
+    const at = this.here();
+    this.log.push({ step: at.step, call: at.call, level: p.level, text: p.text.replace('<name>', name) });
   }
 
   /** @internal Runs a device's release callback (the machine decided it runs now). */
   runRelease(adev: AuxDevice, release: ReleaseCallback): void {
     this.releasing.push(adev);
     try {
-      this.call('release', adev, '', () => release(adev));
+      this.call('release', adev, undefined, () => release(adev));
     } finally {
       this.releasing.pop();
     }
-    adev.send({ type: 'RELEASED' });
+    adev.send(RELEASED);
   }
 
   /** @internal `adev->id = id`: an id the code holds becomes the device's (model.md §4.4). */
@@ -238,13 +278,9 @@ export class Kernel {
     const at = this.here();
     return {
       code: v.code, bugClass: VIOLATIONS[v.code].bugClass, step: at.step, call: at.call,
-      object: obj.describe(), createdAt, ...(v.ids ? { ids: v.ids } : {}),
+      object: obj.describe(), createdAt: { step: createdAt.step, call: createdAt.call }, ...(v.ids ? { ids: v.ids } : {}),
     };
   }
-}
-
-function describeFrame(f: Frame): string {
-  return `${f.target ? `${f.target.describe()}: ` : ''}${f.op}(${f.args})`;
 }
 
 function requireLabel(label: unknown, parameter = 'label'): void {

@@ -48,7 +48,9 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
    */
   send(event: E): number | undefined {
     const effects: Effect[] = [];
-    this.state = this.table.step(this.state, event, effects);
+    const before = this.state;
+    this.state = this.table.step(before, event, effects);
+    if (this.state.leaf !== before.leaf && this.table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
     let returned: number | undefined;
     for (const e of effects) {
       switch (e.type) {

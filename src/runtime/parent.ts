@@ -37,7 +37,7 @@ export class ParentDevice {
 
   /** The parent's driver unbinds: `devres_release_all` runs the managed actions, newest first. */
   unbind(): void {
-    this.kernel.call('unbind', this, '', () => {
+    this.kernel.call('unbind', this, undefined, () => {
       while (this.devres.length > 0) this.devres.pop()!.action();
     });
   }

@@ -8,6 +8,34 @@ export interface StepRef {
   call: string;
 }
 
+/**
+ * A call in progress or past: what `StepRef` names, with the text built only when read, so that
+ * numbering every call costs one small object and no string work.
+ */
+export class CallSite implements StepRef {
+  constructor(
+    readonly step: number,
+    private readonly op: string,
+    private readonly target: { describe(): string } | undefined,
+    private readonly args: unknown,
+  ) {}
+
+  /** `<object>: <op>(<args>)`, e.g. `auxiliary device #3 (foo): add("mymod")`. */
+  get call(): string {
+    const a = this.args;
+    const args = a === undefined ? '' : Array.isArray(a) ? a.map(formatArg).join(', ') : formatArg(a);
+    return `${this.target ? `${this.target.describe()}: ` : ''}${this.op}(${args})`;
+  }
+
+  toJSON(): StepRef {
+    return { step: this.step, call: this.call };
+  }
+}
+
+function formatArg(a: unknown): string {
+  return a === null ? 'NULL' : typeof a === 'string' ? JSON.stringify(a) : String(a);
+}
+
 /** One violation or leak. */
 export interface Finding extends StepRef {
   code: ViolationCode;
