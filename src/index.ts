@@ -7,3 +7,10 @@ export * from '../machines/index.js';
 export * from './paths/index.js';
 export * from './runtime/index.js';
 export { compileMachine, CompiledMachine, UnsupportedMachineError, type Effect, type CompiledState, type LeafInfo } from './model/compile.js';
+export {
+  readChart, toDot, toMermaid, renderSvg, replay as replayPath, readPathInput, generateDiagrams, writeDiagrams, checkDiagrams, mermaidFor, mermaidMarkdown,
+  type Chart, type Trace as PathTrace, type TraceStep as PathTraceStep, type DiagramCheck,
+} from './diagrams/index.js';
+export { exportPaths, pathsToMarkdown, STRATEGIES, SIMPLE_PATHS_STATE_LIMIT, type PathExport, type ExportedPath, type ExportedStep, type Strategy } from './export/paths.js';
+export { MACHINE_NAMES, type MachineName } from './catalog.js';
+export { UsageError, PathInputError, ModelTooLargeError, FileError, UnknownCodeError } from './errors.js';
