@@ -15,6 +15,8 @@ export interface Effect {
   params: unknown;
 }
 
+const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
+
 /** A compiled machine's state: the active leaf and the context. */
 export interface CompiledState<C> {
   readonly leaf: number;
@@ -28,6 +30,8 @@ type Op<C, E> =
 
 interface CompiledTransition<C, E> {
   guard: ((args: Args<C, E>) => boolean) | undefined;
+  /** The effects it names, in order (static params; dynamic ones are resolved per step). */
+  effects: readonly Effect[];
   /** Leaf to go to, or -1 for a targetless transition. */
   target: number;
   ops: Array<Op<C, E>>;
@@ -97,6 +101,20 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
    * (XState ignores them too).
    */
   step(state: CompiledState<C>, event: E, effects: Effect[]): CompiledState<C> {
+    const next = this.advance(state, event);
+    for (const e of this.effects) effects.push(e);
+    return next;
+  }
+
+  /**
+   * The effects of the last `advance`: the transition's own frozen list when its params are
+   * static (most are), so a step allocates no effect objects. Read it before the next step.
+   */
+  effects: readonly Effect[] = NO_EFFECTS;
+
+  /** `step` for hot paths: the effects are left in `effects` instead of being copied out. */
+  advance(state: CompiledState<C>, event: E): CompiledState<C> {
+    this.effects = NO_EFFECTS;
     const list = this.fast[state.leaf]![event.type];
     if (list === undefined) return state;
     // Guards, updates and params are pure and never keep their argument, so one scratch object
@@ -105,7 +123,8 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
     args.context = state.context;
     args.event = event;
     let selected: CompiledTransition<C, E> | undefined;
-    for (const t of list) {
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
       if (t.guard === undefined || t.guard(args)) {
         selected = t;
         break;
@@ -113,14 +132,20 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
     }
     if (selected === undefined) return state;
     let context = state.context;
-    for (const op of selected.ops) {
+    const ops = selected.ops;
+    let dynamic: Effect[] | undefined;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
       if (op.kind === 'assign') {
         context = { ...context, ...op.fn(args) };
         args.context = context;
-      } else {
-        effects.push(op.dynamic ? { type: op.type, params: (op.params as (a: Args<C, E>) => unknown)(args) } : op.effect);
-      }
+      } else if (op.dynamic) {
+        // Params computed from the context: resolve them in order, as XState does.
+        dynamic ??= selected.effects.slice(0, selected.effects.indexOf(op.effect));
+        dynamic.push({ type: op.type, params: (op.params as (a: Args<C, E>) => unknown)(args) });
+      } else if (dynamic !== undefined) dynamic.push(op.effect);
     }
+    this.effects = dynamic ?? selected.effects;
     const leaf = selected.target < 0 ? state.leaf : selected.target;
     return leaf === state.leaf && context === state.context ? state : { leaf, context };
   }
@@ -244,7 +269,8 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
     }
     const targetNode = def.target?.[0] as AnyStateNode | undefined;
     if ((def.target?.length ?? 0) > 1) throw new UnsupportedMachineError(this.machine.id, 'multiple targets');
-    return { guard, target: targetNode ? this.enter(targetNode) : -1, ops, definition: def };
+    const effects = Object.freeze(ops.flatMap((o) => (o.kind === 'effect' ? [o.effect] : [])));
+    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, definition: def };
   }
 }
 

@@ -47,12 +47,15 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
    * @internal
    */
   send(event: E): number | undefined {
-    const effects: Effect[] = [];
     const before = this.state;
-    this.state = this.table.step(before, event, effects);
-    if (this.state.leaf !== before.leaf && this.table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
+    const table = this.table;
+    this.state = table.advance(before, event);
+    // Taken before any effect runs: an effect may step this or another object again.
+    const effects = table.effects;
+    if (this.state.leaf !== before.leaf && table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
     let returned: number | undefined;
-    for (const e of effects) {
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       switch (e.type) {
         case 'returns':
           returned ??= (e.params as ReturnsParams).value;
