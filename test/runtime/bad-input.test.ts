@@ -148,11 +148,11 @@ describe('empty names and labels', () => {
     expectRejected((w) => w.fresh.add(''), ParameterError, 'add(modname)', /non-empty module name/);
   });
 
-  it('k.parentDevice(\'\') is a ParameterError on parentDevice(name)', () => {
+  it('§1.2 (dev.parent) k.parentDevice(\'\') is a ParameterError on parentDevice(name)', () => {
     expectRejected((w) => w.k.parentDevice(''), ParameterError, 'parentDevice(name)', /non-empty string/);
   });
 
-  it('k.kzalloc(\'\'), k.kzallocDevice(\'\') and k.idaInit(\'\') are ParameterErrors on their label', () => {
+  it('§1.5, §4 k.kzalloc(\'\'), k.kzallocDevice(\'\') and k.idaInit(\'\') are ParameterErrors on their label', () => {
     expectRejected((w) => w.k.kzalloc(''), ParameterError, 'label', /non-empty string/);
     expectRejected((w) => w.k.kzallocDevice(''), ParameterError, 'label', /non-empty string/);
     expectRejected((w) => w.k.idaInit(''), ParameterError, 'idaInit(label)', /non-empty string/);
@@ -196,7 +196,7 @@ describe('§1.7 a bad driver id table (and other driver fields)', () => {
     expect(adev.driver).toBe(drv);
   });
 
-  it('a driver spec that is not an object, an empty driver name, or a probe that is not a function is a ParameterError naming it', () => {
+  it('§1.1, §1.9 a driver spec that is not an object, an empty driver name, or a probe that is not a function is a ParameterError naming it', () => {
     expectRejected((w) => w.k.auxiliaryDriver(null as never), ParameterError, 'auxiliaryDriver(spec)', /an object/);
     expectRejected((w) => w.k.auxiliaryDriver({ name: '', idTable: [], probe }), ParameterError, 'driver.name', /non-empty string/);
     expectRejected((w) => w.k.auxiliaryDriver({ idTable: [], probe: 5 as never }), ParameterError, 'driver.probe', /a function/);
@@ -204,15 +204,15 @@ describe('§1.7 a bad driver id table (and other driver fields)', () => {
 });
 
 describe('unknown handles', () => {
-  it('k.kfree({}) is a ParameterError on kfree(ptr)', () => {
+  it('§3.7 k.kfree({}) is a ParameterError on kfree(ptr)', () => {
     expectRejected((w) => w.k.kfree({} as never), ParameterError, 'kfree(ptr)', /Allocation or AuxDevice/);
   });
 
-  it('adev.parent = {} is a ParameterError on adev.parent', () => {
+  it('§1.2 adev.parent = {} is a ParameterError on adev.parent', () => {
     expectRejected((w) => { w.fresh.parent = {} as never; }, ParameterError, 'adev.parent', /ParentDevice/);
   });
 
-  it('adev.release = 5 is a ParameterError on adev.release', () => {
+  it('§3.6 adev.release = 5 is a ParameterError on adev.release', () => {
     expectRejected((w) => { w.fresh.release = 5 as never; }, ParameterError, 'adev.release', /a function/);
   });
 
@@ -227,23 +227,23 @@ describe('unknown handles', () => {
 });
 
 describe('another kernel\'s objects', () => {
-  it('k1.kfree(k2\'s device) is a ForeignObjectError; neither kernel changes', () => {
+  it('§3.7 k1.kfree(k2\'s device) is a ForeignObjectError; neither kernel changes', () => {
     expectRejected((w) => w.k.kfree(w.other.adev), ForeignObjectError, 'kfree(ptr)', /made by this Kernel/);
   });
 
-  it('k1.kfree(k2\'s allocation) is a ForeignObjectError', () => {
+  it('§3.7 k1.kfree(k2\'s allocation) is a ForeignObjectError', () => {
     expectRejected((w) => w.k.kfree(w.other.mem), ForeignObjectError, 'kfree(ptr)', /made by this Kernel/);
   });
 
-  it('adev.parent = another kernel\'s parent is a ForeignObjectError', () => {
+  it('§1.2 adev.parent = another kernel\'s parent is a ForeignObjectError', () => {
     expectRejected((w) => { w.fresh.parent = w.other.pdev; }, ForeignObjectError, 'adev.parent', /made by this Kernel/);
   });
 
-  it('ida.free(id, another kernel\'s device) is a ForeignObjectError; id 0 stays allocated in both', () => {
+  it('§4 ida.free(id, another kernel\'s device) is a ForeignObjectError; id 0 stays allocated in both', () => {
     expectRejected((w) => w.ida.free(0, w.other.adev), ForeignObjectError, 'ida_free(owner)', /made by this Kernel/);
   });
 
-  it('create / destroy with another kernel\'s parent or device is a ForeignObjectError', () => {
+  it('§1.4, §1.5, §1.6 create / destroy with another kernel\'s parent or device is a ForeignObjectError', () => {
     expectRejected((w) => w.k.auxiliaryDeviceCreate(w.other.pdev, 'mymod', 'baz', undefined, 0), ForeignObjectError, 'parent', /made by this Kernel/);
     expectRejected((w) => w.k.devmAuxiliaryDeviceCreate(w.other.pdev, 'mymod', 'baz'), ForeignObjectError, 'parent', /made by this Kernel/);
     expectRejected((w) => w.k.auxiliaryDeviceDestroy(w.other.adev), ForeignObjectError, 'auxiliary_device_destroy(adev)', /made by this Kernel/);
@@ -251,7 +251,7 @@ describe('another kernel\'s objects', () => {
 });
 
 describe('kernel options and fault injection', () => {
-  it('new Kernel({ mode: \'loud\' }) is a ParameterError on mode naming both modes', () => {
+  it('model.md §2 new Kernel({ mode: \'loud\' }) is a ParameterError on mode naming both modes', () => {
     const e = thrown(() => new Kernel({ mode: 'loud' as never }));
     expect(e).toBeInstanceOf(ParameterError);
     expect((e as ParameterError).parameter).toBe('mode');
@@ -259,7 +259,7 @@ describe('kernel options and fault injection', () => {
     expect((e as ParameterError).received).toBe('loud');
   });
 
-  it('new Kernel(null) is a ParameterError on Kernel(options)', () => {
+  it('model.md §2 new Kernel(null) is a ParameterError on Kernel(options)', () => {
     const e = thrown(() => new Kernel(null as never));
     expect(e).toBeInstanceOf(ParameterError);
     expect((e as ParameterError).parameter).toBe('Kernel(options)');
