@@ -41,8 +41,8 @@ export function explainText(info: ViolationInfo, c: Colors): string {
 
 function listText(infos: readonly ViolationInfo[], c: Colors): string {
   const width = Math.max(...infos.map((i) => i.code.length)) + 2;
-  const rows = infos.map((i) => `${c.bold(i.code.padEnd(width))}${c.red(i.bugClass.padEnd(5))}${i.machine.padEnd(8)}${i.when}`);
-  return [c.dim(`${'code'.padEnd(width)}${'class'.padEnd(5)}${'machine'.padEnd(8)}when`), ...rows].join('\n');
+  const rows = infos.map((i) => `${c.bold(i.code.padEnd(width))}${c.red(i.bugClass.padEnd(7))}${i.machine.padEnd(9)}${i.when}`);
+  return [c.dim(`${'code'.padEnd(width)}${'class'.padEnd(7)}${'machine'.padEnd(9)}when`), ...rows].join('\n');
 }
 
 /** The `explain` command. */

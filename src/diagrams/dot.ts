@@ -245,7 +245,7 @@ export function toDot(chart: Chart, options: DotOptions = {}): string {
   };
   const emitChildren = (s: ChartState, indent: string) => {
     if (s.initial) {
-      out.push(`${indent}${q(`init:${s.id}`)} [shape=point, width=0.11, color="${STYLE.ink}", label="", class="initial"];`);
+      out.push(`${indent}${q(`init:${s.id}`)} [shape=point, style=filled, width=0.11, color="${STYLE.ink}", fillcolor="${STYLE.ink}", label="", class="initial"];`);
       out.push(`${indent}${edge([`init:${s.id}`], headOf(chart, s.initial, s.id), [`color="${dim ? STYLE.grey : STYLE.ink}"`, 'class="edge-initial"'])}`);
     }
     for (const c of s.children) emitState(c, indent);
@@ -255,7 +255,8 @@ export function toDot(chart: Chart, options: DotOptions = {}): string {
       out.push(`${indent}"trace:start" [shape=circle, width=0.16, label="", style=filled, fillcolor="${STYLE.trace}", color="${STYLE.trace}", class="trace-start"];`);
     }
     for (const j of layout.junctions.filter((x) => x.placeIn === s.id)) {
-      out.push(`${indent}${q(j.id)} [shape=point, width=0.06, color="${dim ? STYLE.grey : kindColour(j.kinds[j.kinds.length - 1]!)}", label="", class="junction"];`);
+      const colour = dim ? STYLE.grey : kindColour(j.kinds[j.kinds.length - 1]!);
+      out.push(`${indent}${q(j.id)} [shape=point, style=filled, width=0.07, color="${colour}", fillcolor="${colour}", label="", class="junction"];`);
     }
   };
   emitChildren(chart.root, '  ');

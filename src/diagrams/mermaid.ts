@@ -78,10 +78,15 @@ export function toMermaid(chart: Chart, options: MermaidOptions = {}): string {
   }
   const flat = flattened(chart);
   // A flattened state's children inherit its internal lines; edges in or out of it move to its children.
+  // A child's unguarded transition on an event shadows its parent's (statechart priority).
+  const shadowed = (id: string) => new Set(chart.transitions.filter((t) => t.source === id && !t.guard).map((t) => t.event));
   const inherited = (id: string): LabelLine[] => {
     const s = stateById(chart, id);
     const parent = s?.parent;
-    const up = parent !== undefined && flat.has(parent) ? inherited(parent) : [];
+    const hidden = shadowed(id);
+    const up = (parent !== undefined && flat.has(parent) ? inherited(parent) : [])
+      .map((l) => ({ ...l, events: l.events.filter((e) => !hidden.has(e)) }))
+      .filter((l) => l.events.length > 0);
     return [...(internal.get(id) ?? []), ...up];
   };
   const entry = (id: string): string => (flat.has(id) ? entry(stateById(chart, id)!.initial!) : id);
