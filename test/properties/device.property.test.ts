@@ -1,0 +1,298 @@
+/**
+ * Properties of the device machine over random event sequences (kernel-auxbus.md §3.2, §3.6,
+ * model.md §4.1, §4.2), stepped with XState's pure `transition` so each step's effects are data.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { deviceEventAlphabet, deviceMachine, refcount, type DeviceEvent } from '../../machines/index.js';
+
+type Snap = SnapshotFrom<typeof deviceMachine>;
+
+interface Step {
+  before: Snap;
+  event: DeviceEvent;
+  after: Snap;
+  /** Effect names, in order (violations and returns included). */
+  effects: string[];
+  violations: string[];
+}
+
+interface Run {
+  start: Snap;
+  steps: Step[];
+}
+
+function play(hasRelease: boolean, events: readonly DeviceEvent[]): Run {
+  const [start] = initialTransition(deviceMachine, { hasRelease });
+  let state = start;
+  const steps: Step[] = [];
+  for (const event of events) {
+    const [after, actions] = transition(deviceMachine, state, event);
+    const acts = actions as Array<{ type: string; params?: { code?: string } }>;
+    steps.push({
+      before: state,
+      event,
+      after,
+      effects: acts.map((a) => a.type),
+      violations: acts.filter((a) => a.type === 'violation').map((a) => a.params!.code!),
+    });
+    state = after;
+  }
+  return { start, steps };
+}
+
+const ev = {
+  INIT: { type: 'INIT', parent: true, name: true },
+  ADD: { type: 'ADD', modname: true, nameTaken: false, fault: 'none' },
+  DELETE: { type: 'DELETE' },
+  UNINIT: { type: 'UNINIT' },
+  GET: { type: 'GET' },
+  PUT: { type: 'PUT' },
+  KFREE: { type: 'KFREE' },
+  RELEASED: { type: 'RELEASED' },
+  END: { type: 'END' },
+  READ: { type: 'READ', field: 'id' },
+} as const satisfies Record<string, DeviceEvent>;
+
+/**
+ * A random prefix of the documented protocol (so that random suffixes start from deep states:
+ * added, bound, deleted, releasing, dead), then any events of the alphabet.
+ */
+const protocolPrefix: DeviceEvent[] = [
+  ev.INIT, ev.GET, ev.ADD, { type: 'PROBE', result: 0 }, ev.PUT, ev.DELETE, ev.UNINIT, ev.RELEASED,
+];
+const anyEvent = fc.constantFrom(...deviceEventAlphabet);
+const sequences = fc.record({
+  hasRelease: fc.boolean(),
+  events: fc
+    .tuple(fc.nat({ max: protocolPrefix.length }), fc.array(anyEvent, { maxLength: 30 }))
+    .map(([n, tail]) => [...protocolPrefix.slice(0, n), ...tail]),
+});
+
+const RUNS = { numRuns: 800 } as const;
+
+/** Collects what the random runs reached, so a property cannot pass by never getting anywhere. */
+function reached() {
+  const seen = new Set<string>();
+  return {
+    note: (run: Run) => {
+      for (const s of run.steps) {
+        seen.add(JSON.stringify(s.after.value));
+        for (const v of s.violations) seen.add(v);
+      }
+    },
+    has: (what: string) => [...seen].some((s) => s.includes(what)),
+  };
+}
+
+describe('device machine properties (fast-check, pure transition)', () => {
+  it('§3.2: refs, busRefs and the refcount never go below 0; an unviolated put/uninit drops the count by exactly 1, an unviolated get raises it by 1', () => {
+    const cov = reached();
+    fc.assert(
+      fc.property(sequences, ({ hasRelease, events }) => {
+        const run = play(hasRelease, events);
+        cov.note(run);
+        for (const s of run.steps) {
+          const c = s.after.context;
+          expect(c.refs).toBeGreaterThanOrEqual(0);
+          expect(c.busRefs).toBeGreaterThanOrEqual(0);
+          expect(refcount(c)).toBeGreaterThanOrEqual(0);
+          if (s.violations.length > 0) continue;
+          if (s.event.type === 'PUT' || s.event.type === 'UNINIT') {
+            expect(refcount(c)).toBe(refcount(s.before.context) - 1);
+          }
+          if (s.event.type === 'GET') expect(refcount(c)).toBe(refcount(s.before.context) + 1);
+        }
+      }),
+      RUNS,
+    );
+    expect(cov.has('added')).toBe(true);
+    expect(cov.has('deleted')).toBe(true);
+    expect(cov.has('uninit-without-delete')).toBe(true);
+  });
+
+  it('§3.6: the release callback (runRelease) runs at most once per device, and only when a step drops the refcount to 0', () => {
+    let releases = 0;
+    fc.assert(
+      fc.property(sequences, ({ hasRelease, events }) => {
+        const run = play(hasRelease, events);
+        const at = run.steps.filter((s) => s.effects.includes('runRelease'));
+        expect(at.length).toBeLessThanOrEqual(1);
+        for (const s of at) {
+          releases++;
+          expect(s.after.context.hasRelease).toBe(true);
+          expect(refcount(s.before.context)).toBeGreaterThan(0);
+          expect(refcount(s.after.context)).toBe(0);
+        }
+      }),
+      RUNS,
+    );
+    expect(releases).toBeGreaterThan(0);
+  });
+
+  it('model.md §4.1 / B11: once dead, a device stays dead; every call or field access is use-after-release, a kfree of freed memory is double-free (B4)', () => {
+    const uaf = new Set(['INIT', 'ADD', 'DELETE', 'UNINIT', 'GET', 'PUT', 'READ', 'WRITE', 'SET_RELEASE']);
+    let deadSteps = 0;
+    fc.assert(
+      fc.property(sequences, ({ hasRelease, events }) => {
+        const run = play(hasRelease, events);
+        const first = run.steps.findIndex((s) => s.after.hasTag('dead'));
+        if (first < 0) return;
+        for (const s of run.steps.slice(first + 1)) {
+          deadSteps++;
+          expect(s.before.hasTag('dead')).toBe(true);
+          expect(s.after.hasTag('dead')).toBe(true);
+          expect(s.effects).not.toContain('runRelease');
+          const t = s.event.type;
+          if (uaf.has(t)) {
+            expect(s.violations).toEqual(['use-after-release']);
+          } else if (t === 'KFREE') {
+            if (s.before.matches({ dead: 'released' })) {
+              // Freeing what the release callback did not free is correct (model.md §4.1).
+              expect(s.violations).toEqual([]);
+              expect(s.after.hasTag('freed')).toBe(true);
+            } else {
+              expect(s.violations).toEqual(['double-free']);
+            }
+          } else if (t === 'END') {
+            // The end check may still find the container of a released device leaked (§4.3).
+            for (const v of s.violations) expect(v).toBe('memory-leak');
+          } else {
+            // PROBE / UNBIND / RELEASED come from the bus or the release callback, never from the caller.
+            expect(s.violations).toEqual([]);
+          }
+        }
+      }),
+      RUNS,
+    );
+    expect(deadSteps).toBeGreaterThan(0);
+  });
+
+  it('model.md §4.2: a violating step changes only what the kernel really changes (flagged; a put on an added device; kfree after init; the WARN-ing final put of B12)', () => {
+    const cov = reached();
+    fc.assert(
+      fc.property(sequences, ({ hasRelease, events }) => {
+        const run = play(hasRelease, events);
+        cov.note(run);
+        for (const s of run.steps) {
+          if (s.violations.length === 0) continue;
+          const b = s.before;
+          const a = s.after;
+          expect(a.context.flagged).toBe(true);
+          if (s.violations.includes('missing-release')) {
+            // B12 (§3.6): the put itself is legal: the count reaches 0 and device_release runs, only
+            // without a callback. So the step is the same put with a callback, minus the callback.
+            expect(s.violations).toEqual(['missing-release']);
+            const withRelease = deviceMachine.resolveState({
+              value: b.value,
+              context: { ...b.context, hasRelease: true },
+            });
+            const [alt, altActions] = transition(deviceMachine, withRelease, s.event);
+            expect((altActions as Array<{ type: string }>).map((x) => x.type)).toContain('runRelease');
+            expect(s.effects).not.toContain('runRelease');
+            expect(alt.matches({ live: 'releasing' })).toBe(true);
+            expect(a.matches({ dead: 'released' })).toBe(true);
+            expect(a.context).toEqual({ ...alt.context, hasRelease: false, flagged: true });
+          } else if (s.violations.includes('free-after-init')) {
+            // B1 (§3.7): kfree really frees the memory; the device is dead and its release never runs.
+            expect(s.event.type).toBe('KFREE');
+            expect(b.hasTag('refcounted')).toBe(true);
+            expect(a.matches({ dead: 'freed' })).toBe(true);
+            expect(a.context).toEqual({ ...b.context, flagged: true });
+          } else if (s.violations.includes('uninit-without-delete')) {
+            // B6: a put without delete drops one of the caller's references; the bus keeps its own.
+            expect(['PUT', 'UNINIT']).toContain(s.event.type);
+            expect(b.hasTag('onBus')).toBe(true);
+            expect(a.value).toEqual(b.value);
+            expect(a.context).toEqual({
+              ...b.context,
+              refs: Math.max(b.context.refs - 1, 0),
+              put: true,
+              flagged: true,
+            });
+          } else {
+            expect(a.value).toEqual(b.value);
+            expect(a.context).toEqual({ ...b.context, flagged: true });
+          }
+        }
+      }),
+      RUNS,
+    );
+    for (const code of ['missing-release', 'free-after-init', 'uninit-without-delete', 'double-init', 'use-after-release']) {
+      expect(cov.has(code)).toBe(true);
+    }
+  });
+
+  /** Balanced get/put pairs, possibly nested: GET GET PUT PUT, GET PUT GET PUT, … */
+  const balanced = fc
+    .array(fc.constantFrom<'open' | 'close'>('open', 'close'), { maxLength: 8 })
+    .map((moves) => {
+      const out: DeviceEvent[] = [];
+      let open = 0;
+      for (const m of moves) {
+        if (m === 'open') {
+          out.push(ev.GET);
+          open++;
+        } else if (open > 0) {
+          out.push(ev.PUT);
+          open--;
+        }
+      }
+      for (; open > 0; open--) out.push(ev.PUT);
+      return out;
+    });
+  /** What may happen while the device is added: balanced pairs, field reads, probe outcomes, a driver unbinding. */
+  const whileAdded = fc
+    .array(
+      fc.oneof(
+        balanced,
+        fc.constant<DeviceEvent[]>([ev.READ]),
+        fc.constantFrom<DeviceEvent[]>([{ type: 'PROBE', result: 0 }], [{ type: 'PROBE', result: -12 }], [{ type: 'UNBIND' }]),
+      ),
+      { maxLength: 4 },
+    )
+    .map((chunks) => chunks.flat());
+
+  it('§2.2: the documented protocol (init, add, balanced get/put, delete, uninit) never raises a violation and always ends in exactly one release', () => {
+    const protocol = fc.record({
+      afterInit: balanced,
+      whileAdded,
+      afterDelete: balanced,
+      /** §2.3: another holder keeps a reference across delete + uninit and drops it last. */
+      heldAcross: fc.boolean(),
+      /** §2.3: the release callback frees the container, or the caller frees it after the release. */
+      releaseFrees: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(protocol, (p) => {
+        const events: DeviceEvent[] = [
+          ev.INIT,
+          ...p.afterInit,
+          ev.ADD,
+          ...p.whileAdded,
+          ...(p.heldAcross ? [ev.GET] : []),
+          ev.DELETE,
+          ...p.afterDelete,
+          ev.UNINIT,
+          ...(p.heldAcross ? [ev.PUT] : []),
+        ];
+        const run = play(true, events);
+        expect(run.steps.flatMap((s) => s.violations)).toEqual([]);
+        expect(run.steps.map((s) => s.effects).flat().filter((e) => e === 'runRelease')).toHaveLength(1);
+        const last = run.steps[run.steps.length - 1]!;
+        // The release runs at the very last put, not before (§3.2: the count reaches 0 there).
+        expect(last.effects).toContain('runRelease');
+        expect(last.after.matches({ live: 'releasing' })).toBe(true);
+        // The release callback returns (and frees the container), then the end check finds nothing.
+        const tail: DeviceEvent[] = p.releaseFrees ? [ev.KFREE, ev.RELEASED, ev.END] : [ev.RELEASED, ev.KFREE, ev.END];
+        const after = play(true, [...events, ...tail]);
+        expect(after.steps.flatMap((s) => s.violations)).toEqual([]);
+        const final = after.steps[after.steps.length - 1]!.after;
+        expect(final.hasTag('dead')).toBe(true);
+        expect(final.hasTag('freed')).toBe(true);
+      }),
+      { numRuns: 600 },
+    );
+  });
+});
