@@ -303,7 +303,7 @@ export const deviceMachine = setup({
                   on: {
                     PROBE: [
                       { guard: 'probeSucceeded', target: 'bound', description: '§1.8 probe returned 0' },
-                      { actions: log('warn', 'probe with driver <driver> failed with error <errno>'), description: '§1.8: the device stays added and unbound' },
+                      { actions: log('err', 'probe with driver <driver> failed with error <errno>'), description: '§1.8: the device stays added and unbound' },
                     ],
                     DELETE: [
                       ...deleteReleasing(),

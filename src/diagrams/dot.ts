@@ -121,17 +121,27 @@ function kindAttrs(kinds: TransitionKind[], dim: boolean, toViolation: boolean):
   return attrs;
 }
 
-const labelOf = (lines: LabelLine[], dim: boolean) => `label=${table(lines.map((l) => lineHtml(l, dim)))}`;
+/**
+ * The label, and a hover text (SVG title) with the spec sections the transitions cite in their
+ * `description`, so a reader can check an edge against kernel-auxbus.md.
+ */
+function labelOf(chart: Chart, lines: LabelLine[], dim: boolean): string[] {
+  const ids = new Set(lines.flatMap((l) => l.transitions));
+  const cites = [...new Set(chart.transitions.filter((t) => ids.has(t.id) && t.description).map((t) => `${t.event}: ${t.description}`))];
+  const attrs = [`label=${table(lines.map((l) => lineHtml(l, dim)))}`];
+  if (cites.length) attrs.push(`tooltip=${q(cites.join('\n'))}`);
+  return attrs;
+}
 
 function edgeDot(chart: Chart, e: DrawnEdge, dim: boolean): string {
   const head = e.toViolation ? [e.target] : headOf(chart, e.target, e.source);
-  return edge(tailOf(chart, e.source, e.target), head, [labelOf(e.lines, dim), ...kindAttrs(e.kinds, dim, e.toViolation)]);
+  return edge(tailOf(chart, e.source, e.target), head, [...labelOf(chart, e.lines, dim), ...kindAttrs(e.kinds, dim, e.toViolation)]);
 }
 
 function junctionDot(chart: Chart, j: Junction, dim: boolean): string[] {
   const ins = j.sources.map((s) => edge(tailOf(chart, s, j.target), [j.id], [...kindAttrs(j.kinds, dim, j.toViolation), 'arrowhead=none']));
   const head = j.toViolation ? [j.target] : headOf(chart, j.target, j.sources[0]!);
-  return [...ins, edge([j.id], head, [labelOf(j.lines, dim), ...kindAttrs(j.kinds, dim, j.toViolation)])];
+  return [...ins, edge([j.id], head, [...labelOf(chart, j.lines, dim), ...kindAttrs(j.kinds, dim, j.toViolation)])];
 }
 
 function violationNodeDot(v: ViolationNode, hit: boolean, dim: boolean): string {

@@ -13,6 +13,8 @@ export class AuxiliaryBus {
   private readonly devices = new Map<string, AuxDevice>();
   private readonly drivers: AuxDriver[] = [];
   private readonly bound = new Map<AuxDevice, AuxDriver>();
+  /** The driver whose probe is running (for the kernel's log line when it fails). */
+  probing: AuxDriver | undefined;
 
   /** @internal */
   constructor(private readonly kernel: Kernel) {}
@@ -103,19 +105,22 @@ export class AuxiliaryBus {
   private tryProbe(drv: AuxDriver, adev: AuxDevice): boolean {
     const id = drv.match(this.matchName(adev.devName!));
     if (id === undefined) return false;
-    let result: number = NEG.ENOMEM;
-    if (!this.kernel.faults.shouldFail('probe')) {
-      this.bound.set(adev, drv); // the core sets dev->driver before it calls probe
-      result = drv.probe!(adev, id);
-      if (!Number.isInteger(result) || result > 0) {
-        this.bound.delete(adev);
-        throw new ParameterError(`${drv.describe()} probe() return`, result, '0 or a negative errno');
+    let result: unknown = NEG.ENOMEM;
+    this.probing = drv;
+    try {
+      if (!this.kernel.faults.shouldFail('probe')) {
+        this.bound.set(adev, drv); // the core sets dev->driver before it calls probe
+        result = drv.probe!(adev, id);
       }
+      // really_probe treats any non-zero return as a failed probe (a positive one too).
+      const valid = typeof result === 'number' && Number.isInteger(result);
+      adev.send({ type: 'PROBE', result: valid ? result as number : NEG.EINVAL });
+      const bound = adev.hasTag('bound'); // the device machine decides whether that probe bound it
+      if (!bound) this.bound.delete(adev);
+      if (!valid) throw new ParameterError(`${drv.describe()} probe() return`, result, 'an integer: 0, or a negative errno');
+      return bound;
+    } finally {
+      this.probing = undefined;
     }
-    adev.send({ type: 'PROBE', result });
-    // The device machine decides whether that probe bound it.
-    if (adev.hasTag('bound')) return true;
-    this.bound.delete(adev);
-    return false;
   }
 }

@@ -1,7 +1,7 @@
 import { ParameterError, requireInt } from '../../machines/index.js';
 import { AuxDevice } from './device.js';
 import type { Kernel } from './kernel.js';
-import type { ParentDevice } from './parent.js';
+import { ParentDevice } from './parent.js';
 
 /**
  * The kernel's create helpers (kernel-auxbus.md §1.5, §1.6), written as the kernel writes them
@@ -9,7 +9,7 @@ import type { ParentDevice } from './parent.js';
  */
 
 function checkArgs(k: Kernel, parent: ParentDevice, modname: string, devname: string, id: number): void {
-  k.requireOwn(parent, 'parent', 'a ParentDevice');
+  k.requireOwn(parent, ParentDevice, 'parent', 'a ParentDevice (k.parentDevice(name))');
   for (const [name, value] of [['modname', modname], ['devname', devname]] as const) {
     if (typeof value !== 'string' || value.length === 0) throw new ParameterError(name, value, 'a non-empty string');
   }
@@ -53,7 +53,7 @@ export function auxiliaryDeviceCreate(
 /** `auxiliary_device_destroy(adev)`: delete then uninit (§1.4). */
 export function auxiliaryDeviceDestroy(k: Kernel, adev: AuxDevice): void {
   if (!(adev instanceof AuxDevice)) throw new ParameterError('auxiliary_device_destroy(adev)', adev, 'an AuxDevice');
-  k.requireOwn(adev, 'auxiliary_device_destroy(adev)', 'an AuxDevice');
+  k.requireOwn(adev, AuxDevice, 'auxiliary_device_destroy(adev)', 'an AuxDevice');
   k.call('auxiliary_device_destroy', adev, undefined, () => {
     adev.delete();
     adev.uninit();

@@ -3,7 +3,7 @@ import type { Effect } from '../model/compile.js';
 import type { AuxDriver } from './driver.js';
 import type { Kernel } from './kernel.js';
 import { KernelObject } from './object.js';
-import type { ParentDevice } from './parent.js';
+import { ParentDevice } from './parent.js';
 import { tables } from './tables.js';
 
 /** A release callback: runs once when the last reference is dropped (kernel-auxbus.md §3.6). */
@@ -99,7 +99,7 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     return this.read('dev.parent', () => this._parent);
   }
   set parent(value: ParentDevice | null) {
-    if (value !== null) this.kernel.requireOwn(value, 'adev.parent', 'a ParentDevice (k.parentDevice(name))');
+    if (value !== null) this.kernel.requireOwn(value, ParentDevice, 'adev.parent', 'a ParentDevice (k.parentDevice(name))');
     this.write('dev.parent', () => { this._parent = value; });
   }
 
@@ -237,6 +237,17 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   /** @internal kfree of the container (`Kernel.kfree`). */
   free(): void {
     this.send(KFREE);
+  }
+
+  protected override logFields(event: DeviceEvent): Record<string, string> {
+    const name = this._devName ?? '(null)';
+    return {
+      ...super.logFields(event),
+      name,
+      path: `/bus/auxiliary/devices/${name}`,
+      driver: this.kernel.bus.probing?.driverName ?? '(none)',
+      errno: event.type === 'PROBE' ? String(event.result) : '',
+    };
   }
 
   protected override onEffect(e: Effect): void {

@@ -46,15 +46,10 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
 
   /** @internal use `Kernel.auxiliaryDriver` */
   constructor(kernel: Kernel, spec: AuxDriverSpec) {
+    // Checked before the object exists, so a rejected spec leaves no trace in the kernel.
+    const idTable = checkSpec(spec);
     super(kernel, tables.driver);
-    if (typeof spec !== 'object' || spec === null) throw new ParameterError('auxiliaryDriver(spec)', spec, 'an object { name?, idTable, probe, remove?, shutdown? }');
-    if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name.length === 0)) {
-      throw new ParameterError('driver.name', spec.name, 'a non-empty string, or no name');
-    }
-    for (const fn of ['probe', 'remove', 'shutdown'] as const) {
-      if (spec[fn] != null && typeof spec[fn] !== 'function') throw new ParameterError(`driver.${fn}`, spec[fn], 'a function, or null');
-    }
-    this._idTable = spec.idTable == null ? null : validateIdTable(spec.idTable);
+    this._idTable = idTable;
     this.name = spec.name;
     this._probe = spec.probe ?? null;
     this.remove = spec.remove ?? null;
@@ -123,10 +118,25 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
     return this._idTable?.find((e) => e.name === matchName);
   }
 
+  protected override logFields(event: DriverEvent): Record<string, string> {
+    return { ...super.logFields(event), name: this._driverName ?? this.name ?? '(null)' };
+  }
+
   protected override onEffect(e: Effect): void {
     if (e.type === 'attachDevices') this.kernel.bus.attachDriver(this);
     else if (e.type === 'detachDevices') this.kernel.bus.detachDriver(this);
   }
+}
+
+function checkSpec(spec: AuxDriverSpec): AuxDeviceId[] | null {
+  if (typeof spec !== 'object' || spec === null) throw new ParameterError('auxiliaryDriver(spec)', spec, 'an object { name?, idTable, probe, remove?, shutdown? }');
+  if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name.length === 0)) {
+    throw new ParameterError('driver.name', spec.name, 'a non-empty string, or no name');
+  }
+  for (const fn of ['probe', 'remove', 'shutdown'] as const) {
+    if (spec[fn] != null && typeof spec[fn] !== 'function') throw new ParameterError(`driver.${fn}`, spec[fn], 'a function, or null');
+  }
+  return spec.idTable == null ? null : validateIdTable(spec.idTable);
 }
 
 function validateIdTable(table: unknown): AuxDeviceId[] {

@@ -1,4 +1,4 @@
-import { ParameterError, requireInt } from '../../machines/index.js';
+import { ParameterError, requireBool, requireInt } from '../../machines/index.js';
 
 /**
  * Places where the model can make a call fail, as the kernel's fault injection would:
@@ -36,11 +36,18 @@ export class FaultInjector {
   private readonly siteTargets = new Array<number>(FAULT_SITES.length).fill(0);
   private readonly failed: FallibleCall[] = [];
   private readonly logged: FallibleCall[] = [];
+  private _trace = true;
+
   /**
    * Log every fallible call in `calls` (default on). Off, only the failed ones are kept: what a
-   * long run (a benchmark, an explorer) needs.
+   * long run (a benchmark, an explorer) needs. Set it before the run.
    */
-  trace = true;
+  get trace(): boolean {
+    return this._trace;
+  }
+  set trace(on: boolean) {
+    this._trace = requireBool('faults.trace', on);
+  }
 
   constructor(private readonly currentStep: () => number) {}
 
@@ -70,7 +77,7 @@ export class FaultInjector {
 
   /** Every fallible call so far (with `trace` off: only those that failed). */
   get calls(): readonly FallibleCall[] {
-    return this.trace ? this.logged : this.failed;
+    return this._trace ? this.logged : this.failed;
   }
 
   /** The calls that were made to fail. */
@@ -92,10 +99,10 @@ export class FaultInjector {
       fail = true;
       this.siteTargets[i] = 0;
     }
-    if (fail || this.trace) {
+    if (fail || this._trace) {
       const call = { nth, site, failed: fail, step: this.currentStep() };
       if (fail) this.failed.push(call);
-      if (this.trace) this.logged.push(call);
+      if (this._trace) this.logged.push(call);
     }
     return fail;
   }

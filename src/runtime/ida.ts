@@ -66,8 +66,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
   free(id: number, owner?: AuxDevice | 'code'): void {
     requireInt('ida_free(id)', id, 0, U32_MAX, 'a negative id is usually an errno passed by mistake');
     if (owner !== undefined && owner !== 'code') {
-      if (!(owner instanceof AuxDevice)) throw new ParameterError('ida_free(owner)', owner, "an AuxDevice or 'code'");
-      this.kernel.requireOwn(owner, 'ida_free(owner)', 'an AuxDevice');
+      this.kernel.requireOwn(owner, AuxDevice, 'ida_free(owner)', "an AuxDevice or 'code'");
     }
     this.kernel.call('ida_free', this, id, () => {
       const token = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
@@ -88,6 +87,10 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
   /** Ids currently allocated, ascending. */
   get allocated(): readonly number[] {
     return this.state.context.ids;
+  }
+
+  protected override logFields(event: IdaEvent): Record<string, string> {
+    return { ...super.logFields(event), id: event.type === 'FREE' ? String(event.id) : '' };
   }
 
   /** @internal the owner token of an allocated id */

@@ -26,6 +26,8 @@ export interface KernelOptions {
 type AnyObject = KernelObject<any, any>;
 
 const RELEASED = Object.freeze({ type: 'RELEASED' as const });
+/** Where leaks are found: after the last call, as kmemleak's scan would. */
+const END_CHECK = 'end check (what kmemleak would report)';
 
 /**
  * A simulated kernel around one auxiliary bus: memory, parent devices, IDAs, auxiliary devices
@@ -61,7 +63,6 @@ export class Kernel {
   /** Devices with a violation reported against them. */
   private readonly flaggedDevices = new Set<number>();
   private readonly idas: Ida[] = [];
-  private readonly parents = new Set<ParentDevice>();
   private readonly releasing: AuxDevice[] = [];
 
   constructor(options: KernelOptions = {}) {
@@ -99,7 +100,7 @@ export class Kernel {
     if (!(ptr instanceof Allocation) && !(ptr instanceof AuxDevice)) {
       throw new ParameterError('kfree(ptr)', ptr, 'an Allocation or AuxDevice from kzalloc, or null');
     }
-    this.requireOwn(ptr, 'kfree(ptr)', 'an allocation');
+    if (ptr.kernel !== this) throw new ForeignObjectError('kfree(ptr)', 'an allocation');
     this.enter('kfree', ptr, undefined);
     try {
       ptr.free();
@@ -111,9 +112,7 @@ export class Kernel {
   /** A parent device (e.g. the PCI function whose driver creates auxiliary devices). */
   parentDevice(name: string): ParentDevice {
     requireLabel(name, 'parentDevice(name)');
-    const p = new ParentDevice(this, name);
-    this.parents.add(p);
-    return p;
+    return new ParentDevice(this, name);
   }
 
   /** `DEFINE_IDA` / `ida_init`. */
@@ -160,13 +159,13 @@ export class Kernel {
     for (const obj of this.objects) {
       if (obj instanceof Ida) continue;
       const end = obj.endFindings({ type: 'END' });
-      for (const v of end) leaks.push(this.finding(v, obj, obj.createdAt));
+      for (const v of end) leaks.push(this.finding(v, obj, obj.createdAt, END_CHECK));
       if (obj instanceof AuxDevice && end.length > 0) excused.add(obj.handle);
     }
     for (const ida of this.idas) {
       for (const v of ida.endFindings({ type: 'END', excused: [...excused] })) {
         for (const id of v.ids ?? []) {
-          leaks.push(this.finding({ code: v.code, ids: [id] }, ida, ida.allocatedAt.get(id) ?? ida.createdAt));
+          leaks.push(this.finding({ code: v.code, ids: [id] }, ida, ida.allocatedAt.get(id) ?? ida.createdAt, END_CHECK));
         }
       }
     }
@@ -233,10 +232,10 @@ export class Kernel {
   }
 
   /** @internal A machine named a kernel log line. */
-  printk(p: KernelLogParams, obj: { describe(): string }): void {
-    const name = obj.describe();
+  printk(p: KernelLogParams, fields: Record<string, string>): void {
     const at = this.here();
-    this.log.push({ step: at.step, call: at.call, level: p.level, text: p.text.replace('<name>', name) });
+    const text = p.text.replace(/<(\w+)>/g, (whole, key: string) => fields[key] ?? whole);
+    this.log.push({ step: at.step, call: at.call, level: p.level, text });
   }
 
   /** @internal Runs a device's release callback (the machine decided it runs now). */
@@ -246,13 +245,17 @@ export class Kernel {
       this.call('release', adev, undefined, () => release(adev));
     } finally {
       this.releasing.pop();
+      // The release returned, or strict mode threw out of it: either way device_release is over.
+      adev.send(RELEASED);
     }
-    adev.send(RELEASED);
   }
 
   /** @internal `adev->id = id`: an id the code holds becomes the device's (model.md §4.4). */
   claimId(id: number, adev: AuxDevice): void {
-    for (const ida of this.idas) if (ida.ownerOf(id) === CODE_OWNER) ida.send({ type: 'CLAIM', id, owner: adev.handle });
+    // A plain number names no IDA: claim only when exactly one IDA holds it for the code, so two
+    // IDAs handing out the same id (or a fixed id that one of them also handed out) claim nothing.
+    const holders = this.idas.filter((ida) => ida.ownerOf(id) === CODE_OWNER);
+    if (holders.length === 1) holders[0]!.send({ type: 'CLAIM', id, owner: adev.handle });
   }
 
   /**
@@ -268,14 +271,15 @@ export class Kernel {
   }
 
   /** @internal Throws unless `obj` belongs to this kernel. */
-  requireOwn(obj: unknown, parameter: string, expected: string): void {
-    const owner = (obj as { kernel?: unknown } | null)?.kernel;
-    if (owner === undefined) throw new ParameterError(parameter, obj, `${expected} made by this Kernel`);
-    if (owner !== this || (obj instanceof ParentDevice && !this.parents.has(obj))) throw new ForeignObjectError(parameter, expected);
+  requireOwn<T extends { kernel: Kernel }>(
+    obj: unknown, kind: abstract new (...args: never[]) => T, parameter: string, expected: string,
+  ): asserts obj is T {
+    if (!(obj instanceof kind)) throw new ParameterError(parameter, obj, `${expected} made by a Kernel`);
+    if (obj.kernel !== this) throw new ForeignObjectError(parameter, expected);
   }
 
-  private finding(v: ViolationParams, obj: { describe(): string }, createdAt: StepRef): Finding {
-    const at = this.here();
+  private finding(v: ViolationParams, obj: { describe(): string }, createdAt: StepRef, where?: string): Finding {
+    const at = where === undefined ? this.here() : { step: this.steps, call: where };
     return {
       code: v.code, bugClass: VIOLATIONS[v.code].bugClass, step: at.step, call: at.call,
       object: obj.describe(), createdAt: { step: createdAt.step, call: createdAt.call }, ...(v.ids ? { ids: v.ids } : {}),

@@ -64,7 +64,7 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
           this.kernel.raise(e.params as ViolationParams, this);
           break;
         case 'kernelLog':
-          this.kernel.printk(e.params as KernelLogParams, this);
+          this.kernel.printk(e.params as KernelLogParams, this.logFields(event));
           break;
         default:
           this.onEffect(e);
@@ -80,6 +80,14 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
   protected guardFor(event: E): string | undefined {
     const g = this.table.selected(this.state, event)?.guard as string | { type?: string } | undefined;
     return typeof g === 'string' ? g : g?.type;
+  }
+
+  /**
+   * The values a kernel log line of this object fills in (`<name>`, `<ptr>`, ...): what the
+   * kernel would print for it. `%p` prints a hashed pointer; the handle stands in for it.
+   */
+  protected logFields(_event: E): Record<string, string> {
+    return { ptr: (Math.imul(this.handle, 2654435761) >>> 0).toString(16).padStart(16, '0') };
   }
 
   /** The machine's own effects (release, probe, bus membership ...). */

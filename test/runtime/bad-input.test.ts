@@ -277,23 +277,37 @@ describe('kernel options and fault injection', () => {
   });
 });
 
-describe('§1.8 a probe must return 0 or a negative errno', () => {
-  for (const result of [1, 0.5]) {
-    it(`§1.8 a probe returning ${result} is a ParameterError naming the driver's probe() return; the device stays added and unbound, and nothing is reported`, () => {
-      const k = new Kernel();
-      const pdev = k.parentDevice('p');
-      const drv = k.auxiliaryDriver({ name: 'drv', idTable: [{ name: 'mymod.foo' }], probe: () => result });
-      expect(drv.register('drvmod')).toBe(0);
-      const adev = k.kzallocDevice()!;
-      adev.name = 'foo';
-      adev.parent = pdev;
-      adev.release = (d) => k.kfree(d);
-      expect(adev.init()).toBe(0);
+describe('§1.8 what a probe returns', () => {
+  const setup = (result: unknown) => {
+    const k = new Kernel();
+    const pdev = k.parentDevice('p');
+    const drv = k.auxiliaryDriver({ name: 'drv', idTable: [{ name: 'mymod.foo' }], probe: () => result as number });
+    expect(drv.register('drvmod')).toBe(0);
+    const adev = k.kzallocDevice()!;
+    adev.name = 'foo';
+    adev.parent = pdev;
+    adev.release = (d) => k.kfree(d);
+    expect(adev.init()).toBe(0);
+    return { k, adev };
+  };
+
+  it('§1.8 really_probe treats a positive return as a failed probe: add returns 0, the device stays added and unbound', () => {
+    const { k, adev } = setup(1);
+    expect(adev.add('mymod')).toBe(0);
+    expect(adev.driver).toBeUndefined();
+    expect(adev.hasTag('bound')).toBe(false);
+    expect(k.bus.list()).toEqual(['mymod.foo.0']);
+    expect(k.report().violations).toEqual([]);
+  });
+
+  for (const result of [0.5, Number.NaN, 'ok']) {
+    it(`a probe returning ${String(result)} is a ParameterError naming the driver's probe() return; the device is left added and unbound, nothing reported`, () => {
+      const { k, adev } = setup(result);
       const e = thrown(() => adev.add('mymod'));
       expect(e).toBeInstanceOf(ParameterError);
       expect((e as ParameterError).parameter).toMatch(/probe\(\) return/);
       expect((e as ParameterError).parameter).toContain('drvmod.drv');
-      expect((e as Error).message).toMatch(/0 or a negative errno/);
+      expect((e as Error).message).toMatch(/an integer: 0, or a negative errno/);
       expect(adev.driver).toBeUndefined();
       expect(adev.hasTag('bound')).toBe(false);
       expect(k.report().violations).toEqual([]);
