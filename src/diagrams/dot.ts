@@ -129,7 +129,7 @@ function labelOf(chart: Chart, lines: LabelLine[], dim: boolean): string[] {
   const ids = new Set(lines.flatMap((l) => l.transitions));
   const cites = [...new Set(chart.transitions.filter((t) => ids.has(t.id) && t.description).map((t) => `${t.event}: ${t.description}`))];
   const attrs = [`label=${table(lines.map((l) => lineHtml(l, dim)))}`];
-  if (cites.length) attrs.push(`tooltip=${q(cites.join('\n'))}`);
+  if (cites.length) attrs.push(`tooltip=${q(cites.join(' · '))}`);
   return attrs;
 }
 

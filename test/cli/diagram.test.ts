@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { VIOLATIONS, deviceMachine, driverMachine, idaMachine, type ViolationCode } from '../../machines/index.js';
-import { allStateNodes, allTransitions } from '../../src/paths/index.js';
+import { getShortestPaths } from 'xstate/graph';
+import { readPathInput } from '../../src/diagrams/trace.js';
+import { allStateNodes, allTransitions, deviceTraversal } from '../../src/paths/index.js';
 import { STACK_LINE, auxbus } from './run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'auxbus-diagram-test-'));
@@ -96,6 +98,17 @@ describe('auxbus diagram', () => {
     const ambiguous = auxbus(['diagram', '--trace', exported]);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('--path N');
+  });
+
+  it('traces an xstate/graph path object, skipping its xstate.init step', () => {
+    const path = getShortestPaths(deviceMachine, deviceTraversal()).find((p) => p.steps.length >= 4)!;
+    const file = join(tmp, 'xstate-path.json');
+    writeFileSync(file, JSON.stringify(path));
+    const r = auxbus(['diagram', '--trace', file, '--format', 'dot']);
+    expect(r.code).toBe(0);
+    expect([...r.stdout.matchAll(/id="trace-step-(\d+)"/g)].length).toBe(path.steps.length - 1);
+    // In memory too: the library reads the same object.
+    expect(readPathInput(path).events).toEqual(path.steps.slice(1).map((s) => s.event));
   });
 
   it('bad trace input exits 2 with the reason and no stack trace', () => {
