@@ -1,5 +1,5 @@
 import {
-  AuxbusError, CODE_OWNER, ParameterError, VIOLATIONS, type KernelLogParams, type ViolationParams,
+  AuxbusError, CODE_OWNER, ParameterError, requireBool, VIOLATIONS, type KernelLogParams, type ViolationParams,
 } from '../../machines/index.js';
 import { AuxiliaryBus } from './bus.js';
 import { AuxDevice, type ReleaseCallback } from './device.js';
@@ -20,6 +20,14 @@ export type KernelMode = 'strict' | 'audit';
 export interface KernelOptions {
   /** Default `audit`, as a kernel with KASAN and panic_on_warn off carries on. */
   mode?: KernelMode;
+  /** Record every call in `calls` (default off): what an explorer shows as a path's steps. */
+  trace?: boolean;
+}
+
+/** One recorded call (with `trace` on): its number, how deep it was nested, and what it was. */
+export interface CallRecord extends StepRef {
+  /** 0 for a call the driver made, 1 for one made inside it (e.g. kfree inside a release callback), ... */
+  depth: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of objects of every machine
@@ -52,6 +60,8 @@ export class Kernel {
   readonly log: LogLine[] = [];
   private steps = 0;
   private depth = 0;
+  private readonly tracing: boolean;
+  private readonly traced: Array<{ site: CallSite; depth: number }> = [];
   private readonly frameSteps: number[] = [];
   private readonly frameOps: string[] = [];
   private readonly frameTargets: Array<{ describe(): string } | undefined> = [];
@@ -66,10 +76,11 @@ export class Kernel {
   private readonly releasing: AuxDevice[] = [];
 
   constructor(options: KernelOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new ParameterError('Kernel(options)', options, 'an object { mode? }');
+    if (typeof options !== 'object' || options === null) throw new ParameterError('Kernel(options)', options, 'an object { mode?, trace? }');
     const mode = options.mode ?? 'audit';
     if (mode !== 'strict' && mode !== 'audit') throw new ParameterError('mode', mode, "'strict' or 'audit'");
     this.mode = mode;
+    this.tracing = requireBool('trace', options.trace ?? false);
     this.faults = new FaultInjector(() => this.steps);
     this.bus = new AuxiliaryBus(this);
   }
@@ -145,6 +156,11 @@ export class Kernel {
     return devmAuxiliaryDeviceCreate(this, parent, modname, devname, platformData, id);
   }
 
+  /** Every call so far, in order (only with `trace: true`; empty otherwise). */
+  get calls(): CallRecord[] {
+    return this.traced.map(({ site, depth }) => ({ step: site.step, call: site.call, depth }));
+  }
+
   // ---- the report ----
 
   /**
@@ -182,6 +198,7 @@ export class Kernel {
   enter(op: string, target: { describe(): string } | undefined, args: unknown): void {
     const d = this.depth++;
     this.frameSteps[d] = ++this.steps;
+    if (this.tracing) this.traced.push({ site: new CallSite(this.steps, op, target, args), depth: d });
     this.frameOps[d] = op;
     this.frameTargets[d] = target;
     this.frameArgs[d] = args;

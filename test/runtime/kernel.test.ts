@@ -87,3 +87,15 @@ describe('strict mode', () => {
     expect(k.report().leaks.map((f) => f.code)).toEqual(['memory-leak']);
   });
 });
+
+describe('call trace', () => {
+  it('with trace on, every call is recorded in order with its nesting depth (a release callback runs inside uninit)', () => {
+    const k = new Kernel({ trace: true });
+    const adev = filled(k);
+    adev.init();
+    adev.uninit();
+    const calls = k.calls.map((c) => `${'  '.repeat(c.depth)}${c.call.replace(/auxiliary device #\d+ \(foo\): /, '')}`);
+    expect(calls.slice(-4)).toEqual(['init()', 'uninit()', '  release()', '    kfree()']);
+    expect(new Kernel().calls).toEqual([]);
+  });
+});
