@@ -1,8 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readmeExample } from './example.js';
 import { kernelCallTable, violationTable } from './tables.js';
+
+/** The example's source as a user writes it: importing the package, not a relative path. */
+function exampleSource(): string {
+  const ts = fileURLToPath(new URL('../../../src/docs/example.ts', import.meta.url));
+  const source = readFileSync(ts, 'utf8').replace("from '../index.js'", "from 'auxbus-model'");
+  return source.split('\n').filter((l) => !l.startsWith('// ')).join('\n').trim();
+}
 
 /** Generated sections of README.md: name → content. Each sits between its BEGIN/END markers. */
 export function readmeSections(): Record<string, string> {
-  return { 'kernel-calls': kernelCallTable(), violations: violationTable() };
+  return {
+    'kernel-calls': kernelCallTable(),
+    violations: violationTable(),
+    'runtime-example': `\`\`\`ts\n${exampleSource()}\n\`\`\`\n\nprints\n\n\`\`\`\n${readmeExample()}\n\`\`\``,
+  };
 }
 
 const begin = (name: string) => `<!-- BEGIN generated:${name} (npm run readme) -->`;
