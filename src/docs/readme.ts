@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readmeExample } from './example.js';
 import { kernelCallTable, violationTable } from './tables.js';
 
 /** The example's source as a user writes it: importing the package, not a relative path. */
 function exampleSource(): string {
-  const ts = fileURLToPath(new URL('../../../src/docs/example.ts', import.meta.url));
+  // Run from src/ (tests) or dist/src/ (npm run readme): find the package root either way.
+  let root = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(root, 'package.json'))) root = dirname(root);
+  const ts = join(root, 'src', 'docs', 'example.ts');
   const source = readFileSync(ts, 'utf8').replace("from '../index.js'", "from 'auxbus-model'");
   return source.split('\n').filter((l) => !l.startsWith('// ')).join('\n').trim();
 }
