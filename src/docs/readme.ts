@@ -8,7 +8,7 @@ import { kernelCallTable, violationTable } from './tables.js';
 function exampleSource(): string {
   // Run from src/ (tests) or dist/src/ (npm run readme): find the package root either way.
   let root = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(root, 'package.json'))) root = dirname(root);
+  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
   const ts = join(root, 'src', 'docs', 'example.ts');
   const source = readFileSync(ts, 'utf8').replace("from '../index.js'", "from 'auxbus-model'");
   return source.split('\n').filter((l) => !l.startsWith('// ')).join('\n').trim();
