@@ -12,7 +12,7 @@ export function benchRuntime(n: number): BenchResult[] {
     const parent = {};
     const release = (d: PlainDevice) => k.kfree(d);
     for (let i = 0; i < n; i++) {
-      const d = k.kzallocDevice();
+      const d = k.kzallocDevice()!;
       d.name = 'foo';
       d.id = i;
       d.parent = parent;
@@ -22,7 +22,7 @@ export function benchRuntime(n: number): BenchResult[] {
       d.delete();
       d.uninit();
     }
-    if (k.violations.length !== 0 || k.bus.size !== 0) throw new Error('plain baseline misbehaved');
+    if (k.violations.length !== 0 || k.bus.size !== 0 || k.live.size !== 0) throw new Error('plain baseline misbehaved');
   });
   const model = measure(`machine-driven runtime: ${n} device lifecycles`, n, () => {
     const k = new Kernel();

@@ -71,41 +71,46 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
 
   /** `auxdev->name`: borrowed by the core, never copied (§1.1). `null` is a NULL name. */
   get name(): string | null {
-    return this.read('name', () => this._name);
+    this.access('READ', 'name');
+    return this._name;
   }
   set name(value: string | null) {
     if (value !== null && (typeof value !== 'string' || value.length === 0)) {
       throw new ParameterError('adev.name', value, 'a non-empty string, or null for a NULL name');
     }
-    this.write('name', () => { this._name = value; });
+    this.access('WRITE', 'name');
+    this._name = value;
   }
 
   /** `auxdev->id` (u32). Setting it to an id an IDA handed out makes the id this device's (model.md §4.4). */
   get id(): number {
-    return this.read('id', () => this._id);
+    this.access('READ', 'id');
+    return this._id;
   }
   set id(value: number) {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > U32_MAX) {
       throw new ParameterError('adev.id', value, `an integer from 0 to ${U32_MAX} (auxdev->id is a u32)`);
     }
-    this.write('id', () => {
-      this._id = value;
-      this.kernel.claimId(value, this);
-    });
+    this.access('WRITE', 'id');
+    this._id = value;
+    this.kernel.claimId(value, this);
   }
 
   /** `auxdev->dev.parent`: a parent device of the same kernel, or null. */
   get parent(): ParentDevice | null {
-    return this.read('dev.parent', () => this._parent);
+    this.access('READ', 'dev.parent');
+    return this._parent;
   }
   set parent(value: ParentDevice | null) {
     if (value !== null) this.kernel.requireOwn(value, ParentDevice, 'adev.parent', 'a ParentDevice (k.parentDevice(name))');
-    this.write('dev.parent', () => { this._parent = value; });
+    this.access('WRITE', 'dev.parent');
+    this._parent = value;
   }
 
   /** `auxdev->dev.release`: read by the kernel only at the final put (§3.6). */
   get release(): ReleaseCallback | null {
-    return this.read('dev.release', () => this._release);
+    this.access('READ', 'dev.release');
+    return this._release;
   }
   set release(value: ReleaseCallback | null) {
     if (value !== null && typeof value !== 'function') {
@@ -119,19 +124,23 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
 
   /** `auxdev->dev.platform_data`: borrowed, never freed by the bus. */
   get platformData(): unknown {
-    return this.read('dev.platform_data', () => this._platformData);
+    this.access('READ', 'dev.platform_data');
+    return this._platformData;
   }
   set platformData(value: unknown) {
-    this.write('dev.platform_data', () => { this._platformData = value; });
+    this.access('WRITE', 'dev.platform_data');
+    this._platformData = value;
   }
 
   /** A field of the container around the device (driver-private data). */
   field(name: string): unknown {
-    return this.read(name, () => this._data?.get(name));
+    this.access('READ', name);
+    return this._data?.get(name);
   }
   /** Writes a field of the container. */
   setField(name: string, value: unknown): void {
-    this.write(name, () => { (this._data ??= new Map()).set(name, value); });
+    this.access('WRITE', name);
+    (this._data ??= new Map()).set(name, value);
   }
 
   // ---- the auxiliary-bus API (kernel-auxbus.md §1.2–§1.4, §3.2) ----
@@ -273,23 +282,15 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     }
   }
 
-  private read<T>(field: string, get: () => T): T {
+  /**
+   * A field access: one numbered call, stepped on the machine (use after release is caught here).
+   * Like C, the access itself happens even on released memory: the violation is the finding.
+   */
+  private access(type: 'READ' | 'WRITE', field: string): void {
     const k = this.kernel;
-    k.enter('read', this, field);
+    k.enter(type === 'READ' ? 'read' : 'write', this, field);
     try {
-      this.send(fieldEvent('READ', field));
-      return get();
-    } finally {
-      k.exit();
-    }
-  }
-
-  private write(field: string, set: () => void): void {
-    const k = this.kernel;
-    k.enter('write', this, field);
-    try {
-      this.send(fieldEvent('WRITE', field));
-      set();
+      this.send(fieldEvent(type, field));
     } finally {
       k.exit();
     }

@@ -258,9 +258,11 @@ export class Kernel {
   /** @internal Runs a device's release callback (the machine decided it runs now). */
   runRelease(adev: AuxDevice, release: ReleaseCallback): void {
     this.releasing.push(adev);
+    this.enter('release', adev, undefined);
     try {
-      this.call('release', adev, undefined, () => release(adev));
+      release(adev);
     } finally {
+      this.exit();
       this.releasing.pop();
       // The release returned, or strict mode threw out of it: either way device_release is over.
       adev.send(RELEASED);
