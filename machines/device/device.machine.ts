@@ -219,6 +219,10 @@ export const deviceMachine = setup({
                 description: '§3.1, §5 B17',
               },
             ],
+            // initialized overrides ADD (the first add); added overrides UNINIT and PUT (the bus holds references).
+            ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§3.4 kernel-doc: never add twice; §5 B10' },
+            UNINIT: putOffBus,
+            PUT: putOffBus,
             GET: { actions: 'getRef', description: '§3.2 get_device' },
             KFREE: { target: '#device.dead.freed', actions: violate('free-after-init'), description: '§3.7, §5 B1' },
             END: [
@@ -267,17 +271,12 @@ export const deviceMachine = setup({
                   },
                 ],
                 DELETE: { actions: violate('delete-unadded'), description: '§3.5, §5 B8' },
-                UNINIT: putOffBus,
-                PUT: putOffBus,
               },
             },
             addFailed: {
               description: 'add returned an error: still initialized, name maybe set, dev->p gone; only uninit is legal.',
               on: {
-                ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§3.4 kernel-doc: never add twice' },
                 DELETE: { actions: violate('delete-unadded'), description: '§3.5, §5 B8' },
-                UNINIT: putOffBus,
-                PUT: putOffBus,
               },
             },
             added: {
@@ -285,7 +284,6 @@ export const deviceMachine = setup({
               tags: ['onBus'],
               initial: 'unbound',
               on: {
-                ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§5 B10' },
                 UNINIT: [
                   { guard: 'ownRefsRemain', actions: 'dropRef', description: '§3.2 put_device' },
                   { guard: 'ownLastRef', actions: ['dropRef', ...violate('uninit-without-delete')], description: '§5 B6' },
@@ -331,10 +329,7 @@ export const deviceMachine = setup({
             deleted: {
               description: 'off the bus; only the caller\'s (and others\') references remain.',
               on: {
-                ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§3.4 kernel-doc: never add twice' },
                 DELETE: { actions: violate('double-delete'), description: '§3.5, §5 B7' },
-                UNINIT: putOffBus,
-                PUT: putOffBus,
               },
             },
           },
