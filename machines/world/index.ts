@@ -1,4 +1,8 @@
-export { createWorld, serializeWorld, type WorldLogic } from './world.logic.js';
+export { createWorld, serializeWorld, worldEventAlphabet, XSTATE_COMPONENTS, type WorldLogic } from './world.logic.js';
 export { resolveWorldParams, DEFAULT_WORLD, WORLD_LIMITS } from './world.params.js';
-export { worldEventAlphabet } from './world.events.js';
+export { worldEvents } from './world.events.js';
+export {
+  stepWorld, initialWorldState, deviceOwner, idField,
+  type WorldComponents, type WorldState, type WorldStepResult, type WorldAction,
+} from './world.step.js';
 export * from './world.types.js';

@@ -1,20 +1,21 @@
 import type { AddFault } from '../device/device.types.js';
-import type { WorldEvent, WorldParams, WorldSnapshot } from './world.types.js';
+import type { WorldComponents, WorldState } from './world.step.js';
+import type { WorldEvent, WorldParams } from './world.types.js';
 
 /**
- * The events a parent driver can make from a world state: correct calls and every misuse, plus
- * injected failures when `faults` is on. Each slot allocates its container and its id once, so
- * the world stays finite; references are capped at `refBound`.
- * @example worldEventAlphabet(world.params, world.getInitialSnapshot(undefined as never))
+ * The events a parent driver can make from a world state, over any interpreter's component
+ * states: correct calls and every misuse, plus injected failures when `faults` is on. Each slot
+ * allocates its container and its id once, so the world stays finite; references are capped at
+ * `refBound`.
+ * @example worldEvents(components, params, initialWorldState(components, params))
  */
-export function worldEventAlphabet(params: WorldParams, snapshot: WorldSnapshot): WorldEvent[] {
-  const c = snapshot.context;
+export function worldEvents<D, I, R>(k: WorldComponents<D, I, R>, params: WorldParams, c: WorldState<D, I, R>): WorldEvent[] {
   if (c.ended) return [];
   const events: WorldEvent[] = [];
   const addFaults: AddFault[] = params.faults ? ['none', 'name-nomem', 'device-add-nomem'] : ['none'];
   for (let dev = 0; dev < params.devices; dev++) {
     const d = c.devices[dev]!;
-    const beforeInit = d === null || (d.hasTag('live') && !d.hasTag('refcounted'));
+    const beforeInit = d === null || (k.device.hasTag(d, 'live') && !k.device.hasTag(d, 'refcounted'));
     if (d === null) {
       events.push({ type: 'KZALLOC', dev, fail: false });
       if (params.faults) events.push({ type: 'KZALLOC', dev, fail: true });
@@ -32,11 +33,11 @@ export function worldEventAlphabet(params: WorldParams, snapshot: WorldSnapshot)
     if (params.faults) events.push({ type: 'INIT', dev, ok: false });
     for (const fault of addFaults) events.push({ type: 'ADD', dev, fault });
     events.push({ type: 'DELETE', dev }, { type: 'UNINIT', dev });
-    if (d.context.refs < params.refBound) events.push({ type: 'GET', dev });
+    if (k.device.refs(d) < params.refBound) events.push({ type: 'GET', dev });
     events.push({ type: 'PUT', dev }, { type: 'KFREE', dev }, { type: 'READ_ID', dev });
   }
   params.drivers.forEach((_, drv) => {
-    if (!c.drivers[drv]!.hasTag('registered')) {
+    if (!k.driver.registered(c.drivers[drv]!)) {
       events.push({ type: 'DRV_REGISTER', drv, fail: false });
       if (params.faults) events.push({ type: 'DRV_REGISTER', drv, fail: true });
     }

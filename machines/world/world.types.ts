@@ -4,6 +4,7 @@ import type { AddFault } from '../device/device.types.js';
 import type { DriverMachine } from '../driver/driver.machine.js';
 import type { IdaMachine } from '../ida/ida.machine.js';
 import type { ViolationCode } from '../violations.js';
+import type { WorldState } from './world.step.js';
 
 /** What every device's release callback does in this world (kernel-auxbus.md §2.3, §2.4). */
 export interface ReleaseBehaviour {
@@ -81,26 +82,8 @@ export type DeviceSnapshot = SnapshotFrom<DeviceMachine>;
 export type IdaSnapshot = SnapshotFrom<IdaMachine>;
 export type DriverSnapshot = SnapshotFrom<DriverMachine>;
 
-/** The composed state: one snapshot per component machine plus the relations between them. */
-export interface WorldContext {
-  /** Device slots: null until kzalloc succeeds. */
-  devices: Array<DeviceSnapshot | null>;
-  /** The id the code holds for each slot (written to `adev->id`), -1 when none was allocated. */
-  ids: number[];
-  /**
-   * Whether each device is in the bus's lists, as the device's busAdd / busRemove effects say: a
-   * device freed while added (B1) stays there, dangling, as in sysfs and the klists (§3.7).
-   */
-  onBus: boolean[];
-  /** The driver bound to each device, -1 when none. */
-  boundTo: number[];
-  /** Registered drivers in registration order: the order the bus tries them (§1.8). */
-  driverOrder: number[];
-  ida: IdaSnapshot;
-  drivers: DriverSnapshot[];
-  /** END was sent: the scenario is over. */
-  ended: boolean;
-}
+/** The composed state as the XState world holds it: one snapshot per component machine plus the relations between them. */
+export type WorldContext = WorldState<DeviceSnapshot, IdaSnapshot, DriverSnapshot>;
 
 /** The world's snapshot as an XState actor logic sees it. */
 export interface WorldSnapshot {
