@@ -1,5 +1,5 @@
 // Builds dist/ (tsc -p tsconfig.build.json) when it is missing or older than any source file in
-// machines/ or src/, so that `npm start` and `npm run diagrams` work straight after a clone and
+// machines/, src/ or examples/, so that `npm start` and `npm run diagrams` work straight after a clone and
 // stay quick afterwards. Plain JavaScript: it must run before anything is compiled.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -20,7 +20,7 @@ function newest(dir) {
   return t;
 }
 
-const sources = Math.max(newest(join(root, 'machines')), newest(join(root, 'src')), statSync(join(root, 'tsconfig.build.json')).mtimeMs);
+const sources = Math.max(newest(join(root, 'machines')), newest(join(root, 'src')), newest(join(root, 'examples')), statSync(join(root, 'tsconfig.build.json')).mtimeMs);
 if (!existsSync(marker) || statSync(marker).mtimeMs < sources) {
   process.stderr.write('building dist/ (tsc -p tsconfig.build.json)...\n');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

@@ -20,17 +20,23 @@ export interface FallibleCall {
   step: number;
 }
 
+/** Most calls {@link FaultInjector.failNths} arms at once. */
+export const MAX_ARMED_FAULTS = 64;
+
 /**
  * Deterministic fault injection, like `/proc/<tid>/fail-nth`: `failNth(n)` makes the n-th fallible
- * call from now fail; `failSite(site, k)` makes the k-th call at that site fail. Every fallible
- * call is logged, so an explorer can run n = 1, 2, ... until a run hits no injected fault.
+ * call from now fail; `failNths([a, b])` makes several fail (the a-th and the b-th from now);
+ * `failSite(site, k)` makes the k-th call at that site fail. Every fallible call is logged, so an
+ * explorer can run n = 1, 2, ... until a run hits no injected fault.
  * @example
  * k.faults.failNth(2);           // the second fallible call from now returns its error
+ * k.faults.failNths([1, 3]);     // the first and the third fallible calls from now fail instead
  * k.faults.failSite('device_add'); // the next device_add fails with -ENOMEM
  */
 export class FaultInjector {
   private count = 0;
-  private nthTarget = 0;
+  /** Absolute numbers of the fallible calls that must fail, ascending (empty: none). */
+  private nthTargets: number[] = [];
   /** Per site (index in FAULT_SITES): calls so far and the call that must fail (0: none). */
   private readonly siteCounts = new Array<number>(FAULT_SITES.length).fill(0);
   private readonly siteTargets = new Array<number>(FAULT_SITES.length).fill(0);
@@ -51,10 +57,27 @@ export class FaultInjector {
 
   constructor(private readonly currentStep: () => number) {}
 
-  /** Makes the n-th fallible call from now fail (n >= 1); 0 cancels. */
+  /** Makes the n-th fallible call from now fail (n >= 1); 0 cancels. Replaces what failNth / failNths armed. */
   failNth(n: number): void {
     requireInt('failNth(n)', n, 0, 2 ** 31 - 1);
-    this.nthTarget = n === 0 ? 0 : this.count + n;
+    this.nthTargets = n === 0 ? [] : [this.count + n];
+  }
+
+  /**
+   * Makes each of the ns-th fallible calls from now fail (each n >= 1, no repeats, at most
+   * {@link MAX_ARMED_FAULTS}); `[]` cancels. Replaces what failNth / failNths armed, like
+   * failNth; `failSite` targets are kept. Bad input throws a ParameterError and arms nothing.
+   * @example
+   * k.faults.failNths([2, 5]); // the 2nd and the 5th fallible calls from now fail, the others succeed
+   */
+  failNths(ns: readonly number[]): void {
+    if (!Array.isArray(ns)) throw new ParameterError('failNths(ns)', ns, 'an array of distinct integers n >= 1');
+    if (ns.length > MAX_ARMED_FAULTS) throw new ParameterError('failNths(ns)', ns, `at most ${MAX_ARMED_FAULTS} calls`);
+    ns.forEach((n, i) => requireInt(`failNths(ns)[${i}]`, n, 1, 2 ** 31 - 1));
+    const sorted = [...ns].sort((a, b) => a - b);
+    const repeated = sorted.find((n, i) => i > 0 && sorted[i - 1] === n);
+    if (repeated !== undefined) throw new ParameterError('failNths(ns)', ns, `distinct integers (${repeated} is given twice)`);
+    this.nthTargets = sorted.map((n) => this.count + n);
   }
 
   /** Makes the k-th call at `site` from now fail (default: the next one); 0 cancels. */
@@ -91,9 +114,9 @@ export class FaultInjector {
     const i = SITE_INDEX[site];
     const atSite = ++this.siteCounts[i]!;
     let fail = false;
-    if (this.nthTarget === nth) {
+    if (this.nthTargets.length > 0 && this.nthTargets[0] === nth) {
       fail = true;
-      this.nthTarget = 0;
+      this.nthTargets.shift();
     }
     if (this.siteTargets[i] === atSite) {
       fail = true;

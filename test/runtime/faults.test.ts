@@ -270,3 +270,39 @@ describe('k.faults.calls logs every fallible call', () => {
     expect(codes(e.k.report())).toEqual({ violations: [], leaks: [] });
   });
 });
+
+describe('model.md §2 several fail-nth targets at once (failNths, for combinations of failing calls)', () => {
+  it('§2 failNths([2, 4]) fails the 2nd and the 4th fallible calls from now, and only those', () => {
+    const { k } = env();
+    k.kzalloc('before');
+    k.faults.failNths([4, 2]); // order does not matter
+    const got = [1, 2, 3, 4, 5].map((i) => k.kzalloc(String(i)));
+    expect(got.map((g) => g === null)).toEqual([false, true, false, true, false]);
+    expect(k.faults.failures.map((c) => c.nth)).toEqual([3, 5]);
+  });
+
+  it('§2 failNths([]) cancels; failNth replaces what failNths armed and the other way round; failSite targets stay', () => {
+    const { k } = env();
+    k.faults.failNths([1, 2]);
+    k.faults.failNths([]);
+    expect(k.kzalloc()).not.toBeNull();
+    k.faults.failNths([1, 2]);
+    k.faults.failNth(3);
+    k.faults.failSite('kzalloc', 1);
+    expect([k.kzalloc(), k.kzalloc(), k.kzalloc()].map((g) => g === null)).toEqual([true, false, true]);
+    k.faults.failNth(1);
+    k.faults.failNths([2]);
+    expect([k.kzalloc(), k.kzalloc()].map((g) => g === null)).toEqual([false, true]);
+  });
+
+  it('§2 bad input (not an array, n < 1, fractional, repeated, too many) is a ParameterError and arms nothing', () => {
+    const { k } = env();
+    k.faults.failNth(1);
+    const bad: unknown[] = ['1', [0], [1.5], [-1], [2, 2], Array.from({ length: 65 }, (_, i) => i + 1)];
+    for (const ns of bad) {
+      expect(() => k.faults.failNths(ns as number[]), JSON.stringify(ns)).toThrow(/failNths\(ns\)/);
+    }
+    // The earlier failNth(1) is still armed: nothing was replaced.
+    expect(k.kzalloc()).toBeNull();
+  });
+});

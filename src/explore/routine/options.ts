@@ -1,0 +1,57 @@
+import { ParameterError, requireInt } from '../../../machines/index.js';
+import type { KernelMode } from '../../runtime/kernel.js';
+
+/** Default of {@link RoutineExploreOptions.maxRuns}: far above what a driver's create and teardown need. */
+export const ROUTINE_MAX_RUNS_DEFAULT = 10_000;
+/** Largest {@link RoutineExploreOptions.maxRuns} accepted. */
+export const ROUTINE_MAX_RUNS_LIMIT = 1_000_000;
+/** Largest {@link RoutineExploreOptions.maxFaults} accepted (combinations grow as calls^k). */
+export const ROUTINE_MAX_FAULTS_LIMIT = 8;
+
+/** How far {@link explore} goes. */
+export interface RoutineExploreOptions {
+  /**
+   * Most calls made to fail on one path (default 1: the kernel's fail-nth loop, one failing call
+   * per run). With k > 1, every combination of up to k failing calls along each path.
+   */
+  maxFaults?: number;
+  /** Most runs of the routines (default {@link ROUTINE_MAX_RUNS_DEFAULT}); the result says when it was reached. */
+  maxRuns?: number;
+  /** The kernel's mode (default `audit`); `strict` ends a path at its first violation (a ViolationError). */
+  mode?: KernelMode;
+  /** Called after every run, e.g. to show progress. */
+  onRun?: (progress: { runs: number; paths: number }) => void;
+}
+
+/** The options after checking, with their defaults filled in (what a result records). */
+export interface ResolvedRoutineOptions {
+  maxFaults: number;
+  maxRuns: number;
+  mode: KernelMode;
+}
+
+const KNOWN = ['maxFaults', 'maxRuns', 'mode', 'onRun'];
+
+/**
+ * Checks {@link RoutineExploreOptions} and fills in the defaults; throws a ParameterError naming the
+ * option (`options.maxFaults`, ...) and what it expected.
+ * @example resolveRoutineOptions({ maxFaults: 2 }) // { maxFaults: 2, maxRuns: 10000, mode: 'audit' }
+ */
+export function resolveRoutineOptions(options: unknown): ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> {
+  if (options === undefined) return { maxFaults: 1, maxRuns: ROUTINE_MAX_RUNS_DEFAULT, mode: 'audit' };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ParameterError('options', options, 'an object { maxFaults?, maxRuns?, mode?, onRun? }');
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.includes(key)) throw new ParameterError(`options.${key}`, o[key], `no such option; known: ${KNOWN.join(', ')}`);
+  }
+  const maxFaults = requireInt('options.maxFaults', o.maxFaults ?? 1, 1, ROUTINE_MAX_FAULTS_LIMIT);
+  const maxRuns = requireInt('options.maxRuns', o.maxRuns ?? ROUTINE_MAX_RUNS_DEFAULT, 1, ROUTINE_MAX_RUNS_LIMIT);
+  const mode = o.mode ?? 'audit';
+  if (mode !== 'audit' && mode !== 'strict') throw new ParameterError('options.mode', mode, "'audit' or 'strict'");
+  if (o.onRun !== undefined && typeof o.onRun !== 'function') throw new ParameterError('options.onRun', o.onRun, 'a function ({ runs, paths }) => void');
+  const resolved: ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> = { maxFaults, maxRuns, mode };
+  if (o.onRun !== undefined) resolved.onRun = o.onRun as RoutineExploreOptions['onRun'];
+  return resolved;
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES, findExample } from '../../../examples/index.js';
+import { explore, formatExploration, NEG, VIOLATIONS, type RoutineExploration, type RoutinePath } from '../../../src/index.js';
+
+/**
+ * The bundled examples (examples/), explored on every path of the fail-nth loop. The routines
+ * make five fallible calls when nothing fails, in this order: kzalloc of the container, the IDA's
+ * ida_alloc, dev_set_name and device_add inside auxiliary_device_add (§1.3), and the bus probe of
+ * the driver setup registered (§1.8). So there are 6 paths: #0 with no fault, #n with the n-th
+ * call failing. Expected findings are those of model.md §3 / kernel-auxbus.md §5.
+ */
+
+const SITES = ['kzalloc', 'ida_alloc', 'dev_set_name', 'device_add', 'probe'];
+
+function run(name: string): RoutineExploration {
+  const s = findExample(name);
+  if (!s) throw new Error(`no example ${name}`);
+  return explore(s);
+}
+
+/** The shape every example shares: 6 paths, path #n fails the n-th call, the returns of §1.2-§1.3. */
+function expectFailNthShape(r: RoutineExploration): void {
+  expect(r.summary.fallibleCalls).toBe(5);
+  expect(r.summary.paths).toBe(r.summary.fallibleCalls + 1);
+  expect(r.summary.complete).toBe(true);
+  expect(r.paths.map((p) => p.faults.map((f) => [f.nth, f.site]))).toEqual([[], ...SITES.map((s, i) => [[i + 1, s]])]);
+  // The fault-free path and the probe failure register the device (a failed probe leaves it
+  // added and unbound, §1.8), so teardown runs; every other fault makes create return -ENOMEM.
+  expect(r.paths.map((p) => [p.created?.ok, p.tornDown])).toEqual([[true, true], [false, false], [false, false], [false, false], [false, false], [true, true]]);
+  expect(r.paths.slice(1, 5).map((p) => p.created?.value)).toEqual([NEG.ENOMEM, NEG.ENOMEM, NEG.ENOMEM, NEG.ENOMEM]);
+  expect(r.paths[0]!.created?.value).toEqual({ object: 'auxiliary device my_mod.foo.0' });
+  for (const p of r.paths) {
+    // The failed call is the step the fault names, in create (faults are armed after setup).
+    for (const f of p.faults) expect(p.steps[f.step - 1]).toMatchObject({ failed: f.site, phase: 'create', call: f.call });
+    expect(p.threw).toBeNull();
+  }
+}
+
+/** The step of a path a finding points at. */
+const stepAt = (p: RoutinePath, step: number) => p.steps[step - 1]!;
+
+describe('bundled examples', () => {
+  it('every example is a scenario with a unique name and a description', () => {
+    const names = EXAMPLES.map((s) => s.name);
+    expect(names).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit']);
+    for (const s of EXAMPLES) expect(s.description?.length).toBeGreaterThan(20);
+    expect(findExample('nope')).toBeUndefined();
+  });
+
+  it('§2.2, §2.3 correct-ida: the documented three-step register is clean on all 6 paths (no fault, and each fallible call failing)', () => {
+    const r = run('correct-ida');
+    expectFailNthShape(r);
+    expect(r.paths.every((p) => p.clean && p.violations.length === 0 && p.leaks.length === 0)).toBe(true);
+    expect(r.summary).toMatchObject({ paths: 6, clean: 6, problems: 0, codes: {} });
+    expect(r.problems).toEqual([]);
+    // The release callback did free the id and the container on the add-failure paths.
+    for (const id of [3, 4]) {
+      const calls = r.paths[id]!.steps.filter((s) => s.depth > 0).map((s) => s.call.replace(/^.*: /, ''));
+      expect(calls).toEqual(['release()', 'read("id")', 'ida_free(0)', 'kfree()']);
+    }
+    expect(formatExploration(r)).toContain('6 clean: clean on every path');
+  });
+
+  it('§5 B4 double-free-add-failure: kfree after uninit is a double-free at that kfree, on the dev_set_name (nth 3) and device_add (nth 4) paths only, one problem', () => {
+    const r = run('double-free-add-failure');
+    expectFailNthShape(r);
+    expect(r.paths.map((p) => p.clean)).toEqual([true, true, true, false, false, true]);
+    expect(r.problems).toHaveLength(1);
+    const pr = r.problems[0]!;
+    expect(pr).toMatchObject({
+      kind: 'violation', code: 'double-free', bugClass: 'B4', phase: 'create', operation: 'kfree()',
+      origin: 'kzalloc("struct my_aux")', paths: [3, 4], shortest: 3, fix: VIOLATIONS['double-free'].fix,
+    });
+    for (const id of [3, 4]) {
+      const p = r.paths[id]!;
+      expect(p.violations.map((f) => f.code)).toEqual(['double-free']);
+      expect(p.leaks).toEqual([]);
+      const at = stepAt(p, p.violations[0]!.step);
+      // The error path's own kfree (depth 0), after the release callback's kfree (depth 2) freed it first.
+      expect(at).toMatchObject({ depth: 0, phase: 'create' });
+      expect(at.call).toMatch(/: kfree\(\)$/);
+      const frees = p.steps.filter((s) => s.call.endsWith('kfree()'));
+      expect(frees.map((s) => s.depth)).toEqual([2, 0]);
+    }
+    // On the dev_set_name path the device was never named; on the device_add path it was (§1.3).
+    expect(r.paths[3]!.violations[0]!.object).toMatch(/^auxiliary device #\d+ \(struct my_aux\)$/);
+    expect(r.paths[4]!.violations[0]!.object).toBe('auxiliary device my_mod.foo.0');
+    expect(r.summary.codes).toEqual({ 'double-free': 2 });
+  });
+
+  it('§4, §5 B4 id-double-free: ida_free after uninit WARNs "not allocated" (ida-double-free) on the dev_set_name and device_add paths only', () => {
+    const r = run('id-double-free');
+    expectFailNthShape(r);
+    expect(r.paths.map((p) => p.clean)).toEqual([true, true, true, false, false, true]);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatchObject({
+      code: 'ida-double-free', bugClass: 'B4', phase: 'create', operation: 'ida_free(0)', object: 'IDA my_aux_ida', paths: [3, 4], shortest: 3,
+    });
+    for (const id of [3, 4]) {
+      const p = r.paths[id]!;
+      expect(p.violations.map((f) => [f.code, f.ids])).toEqual([['ida-double-free', undefined]]);
+      expect(p.leaks).toEqual([]);
+      // The first ida_free(0) ran inside the release callback; the second is the error path's.
+      const frees = p.steps.filter((s) => s.call.endsWith('ida_free(0)'));
+      expect(frees.map((s) => s.depth)).toEqual([2, 0]);
+      expect(p.violations[0]!.step).toBe(frees[1]!.step);
+    }
+  });
+
+  it('§5 B11 use-after-uninit: reading adev.id after the final uninit is use-after-release in teardown, on every path where create succeeded (no fault, probe fails)', () => {
+    const r = run('use-after-uninit');
+    expectFailNthShape(r);
+    expect(r.paths.map((p) => p.clean)).toEqual([false, true, true, true, true, false]);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatchObject({
+      code: 'use-after-release', bugClass: 'B11', phase: 'teardown', operation: 'read("id")', object: 'auxiliary device my_mod.foo.0', paths: [0, 5], shortest: 0,
+    });
+    const p = r.paths[0]!;
+    const at = stepAt(p, p.violations[0]!.step);
+    expect(at).toMatchObject({ phase: 'teardown', depth: 0, call: 'auxiliary device my_mod.foo.0: read("id")' });
+    // It comes right after uninit ran the release callback, which freed the container.
+    expect(p.steps.slice(at.step - 4, at.step - 1).map((s) => [s.call.replace(/^.*: /, ''), s.depth])).toEqual([['uninit()', 0], ['release()', 1], ['kfree()', 2]]);
+    // The stale read still gives the right number, so the id is freed and nothing leaks.
+    expect(r.paths.every((q) => q.leaks.length === 0)).toBe(true);
+  });
+
+  it('§1.3, §5 B3 missing-uninit: returning on add failure without uninit leaks the initialized device (leak-initialized at the end check, once: not also its id, model.md §4.3)', () => {
+    const r = run('missing-uninit');
+    expectFailNthShape(r);
+    expect(r.paths.map((p) => p.clean)).toEqual([true, true, true, false, false, true]);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatchObject({ kind: 'leak', code: 'leak-initialized', bugClass: 'B3', phase: 'end', origin: 'kzalloc("struct my_aux")', paths: [3, 4], shortest: 3 });
+    for (const id of [3, 4]) {
+      const p = r.paths[id]!;
+      expect(p.violations).toEqual([]);
+      expect(p.leaks.map((f) => f.code)).toEqual(['leak-initialized']);
+    }
+  });
+});
