@@ -16,6 +16,8 @@ export interface OptionSpec {
   values?: readonly string[];
   /** For a string option that is a number: its bounds. */
   integer?: { min: number; max: number };
+  /** For a string option: it may be given several times; its flag is then the array of values. */
+  multiple?: boolean;
   /** How the value is shown in help, e.g. `FILE`. */
   valueName?: string;
   description: string;
@@ -27,7 +29,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [{ name: 'help', type: 'boo
 
 /** What a command line parsed into. */
 export interface ParsedArgs {
-  flags: Record<string, string | boolean | number | undefined>;
+  flags: Record<string, string | boolean | number | string[] | undefined>;
   positionals: string[];
 }
 
@@ -38,10 +40,13 @@ export interface ParsedArgs {
  */
 export function parseCommandArgs(argv: string[], specs: readonly OptionSpec[], command: string, maxPositionals = 0): ParsedArgs {
   const all = [...specs, ...COMMON_OPTIONS];
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const s of all) options[s.name] = s.short ? { type: s.type, short: s.short } : { type: s.type };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const s of all) {
+    options[s.name] = s.short ? { type: s.type, short: s.short } : { type: s.type };
+    if (s.multiple) options[s.name]!.multiple = true;
+  }
   const hint = `${command} --help`;
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true }) as typeof parsed;
   } catch (e) {
@@ -51,6 +56,12 @@ export function parseCommandArgs(argv: string[], specs: readonly OptionSpec[], c
   for (const s of all) {
     const raw = parsed.values[s.name] ?? s.default;
     if (raw === undefined) continue;
+    if (Array.isArray(raw)) {
+      const bad = s.values ? raw.find((v) => !s.values!.includes(v)) : undefined;
+      if (bad !== undefined) throw new UsageError(`--${s.name}: got "${bad}", expected one of ${s.values!.join(', ')}`, hint);
+      flags[s.name] = raw;
+      continue;
+    }
     if (typeof raw === 'string' && s.values && !s.values.includes(raw)) {
       throw new UsageError(`--${s.name}: got "${raw}", expected one of ${s.values.join(', ')}`, hint);
     }
