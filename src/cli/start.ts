@@ -11,10 +11,12 @@ import { replay } from '../diagrams/trace.js';
 import { exportPaths, type PathExport } from '../export/paths.js';
 import { packageInfo } from '../package-info.js';
 import { colors, print, progress, type Io } from './output.js';
+import { exampleSummary } from './start-examples.js';
 
 /**
- * `npm start`: what the package does, in one command after `npm ci`. For each machine: its
- * size, the paths generated from it and what they reach (every transition, every violation code
+ * `npm start`: what the package does, in one command after `npm ci`. First its main job: every
+ * bundled example (examples/) explored on every failure path, one line each. Then, for each
+ * machine: its size, the paths generated from it and what they reach (every transition, every violation code
  * the machine can raise); then the diagrams, written to a fresh temporary folder, with one
  * bug's route traced on the device statechart.
  */
@@ -28,6 +30,11 @@ export async function start(io: Io): Promise<number> {
   const p = progress(io);
   const { version } = packageInfo();
   print(io, `${c.bold(`auxbus-model ${version}`)}: the Linux auxiliary-bus lifecycle as executable state machines\n`);
+  p.update('exploring the bundled examples on every failure path...');
+  const examples = exampleSummary(c);
+  p.done();
+  print(io, `${examples.text}\n\n`);
+  print(io, c.bold('the model: each machine, and the transition-covering test paths generated from it (xstate/graph)'));
   const header = ['machine', 'states', 'transitions', 'paths', 'transitions taken', 'violation codes reached'];
   const rows: string[][] = [];
   const reached: string[] = [];
@@ -73,6 +80,8 @@ export async function start(io: Io): Promise<number> {
     [
       '',
       'next:',
+      `${'  npx auxbus explore --example missing-uninit'.padEnd(55)}a problem's shortest path, step by step, and the fix`,
+      `${'  npx auxbus explore build/my-driver.js'.padEnd(55)}your own routines (a compiled scenario module, see the README)`,
       `  npx auxbus explain ${SHOWCASE}                     what it means, what the kernel shows, the fix`,
       '  npx auxbus paths --machine device --format md       the generated test paths, step by step',
       `  npx auxbus diagram --trace ${join(dir, `${SHOWCASE}.path.json`)} --out .`,

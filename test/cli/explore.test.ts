@@ -90,6 +90,12 @@ describe('auxbus explore on the bundled examples', () => {
     expect(p.violations[0]).toMatchObject({ code: 'double-free', bugClass: 'B4' });
   });
 
+  it('--example is repeatable: the examples named, in that order, each once', () => {
+    const r = auxbus(['explore', '--example', 'missing-uninit', '--example', 'correct-ida', '--example', 'missing-uninit', '--json']);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as JsonOut).explorations.map((x) => x.scenario.name)).toEqual(['missing-uninit', 'correct-ida']);
+  });
+
   it('--max-faults 2 and --max-runs: the bound is reported as incomplete', () => {
     const r = auxbus(['explore', '--example', 'correct-ida', '--max-runs', '2', '--json']);
     expect(r.code).toBe(0);
