@@ -2,14 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readmeExample } from './example.js';
+import { exploreExample } from './explore-example.js';
 import { kernelCallTable, violationTable } from './tables.js';
 
-/** The example's source as a user writes it: importing the package, not a relative path. */
-function exampleSource(): string {
+/** An example's source as a user writes it: importing the package, not a relative path. */
+function exampleSource(file = 'example.ts'): string {
   // Run from src/ (tests) or dist/src/ (npm run readme): find the package root either way.
   let root = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
-  const ts = join(root, 'src', 'docs', 'example.ts');
+  const ts = join(root, 'src', 'docs', file);
   const source = readFileSync(ts, 'utf8').replace("from '../index.js'", "from 'auxbus-model'");
   return source.split('\n').filter((l) => !l.startsWith('// ')).join('\n').trim();
 }
@@ -20,6 +21,7 @@ export function readmeSections(): Record<string, string> {
     'kernel-calls': kernelCallTable(),
     violations: violationTable(),
     'runtime-example': `\`\`\`ts\n${exampleSource()}\n\`\`\`\n\nprints\n\n\`\`\`\n${readmeExample()}\n\`\`\``,
+    'explore-example': `\`\`\`ts\n${exampleSource('explore-example.ts')}\n\`\`\`\n\n\`console.log(exploreExample())\` prints\n\n\`\`\`\n${exploreExample()}\n\`\`\``,
   };
 }
 
