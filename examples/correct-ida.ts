@@ -53,13 +53,20 @@ import { defineScenario, NEG, type AuxDevice, type Ida, type Kernel, type Parent
  * ```
  */
 
-/** What setup builds: the PCI function that creates the device, and the driver's IDA. */
+/**
+ * What setup builds: the PCI function that creates the device, and the driver's IDA.
+ * @example create(k, { parent, ida }: MyAuxEnv) { ... }
+ */
 export interface MyAuxEnv {
   parent: ParentDevice;
   ida: Ida;
 }
 
-/** The environment: the parent device, the IDA, and an auxiliary driver that binds to `my_mod.foo`. */
+/**
+ * The environment: the parent device, the IDA, and an auxiliary driver that binds to `my_mod.foo`
+ * (so that add probes it, and probe is one of the fallible calls).
+ * @example defineScenario({ name: 'mine', setup: myAuxEnv, create: (k, { parent, ida }) => 0 })
+ */
 export function myAuxEnv(k: Kernel): MyAuxEnv {
   const parent = k.parentDevice('0000:03:00.0');
   const ida = k.idaInit('my_aux_ida');
@@ -68,6 +75,10 @@ export function myAuxEnv(k: Kernel): MyAuxEnv {
   return { parent, ida };
 }
 
+/**
+ * The scenario (also the default export).
+ * @example console.log(formatExploration(explore(scenario)));
+ */
 export const scenario = defineScenario({
   name: 'correct-ida',
   description: 'The documented three-step registration with an IDA id freed in the release callback; unwinds with uninit once init succeeded, delete + uninit in teardown.',

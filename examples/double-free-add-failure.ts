@@ -17,6 +17,10 @@ import { myAuxEnv, type MyAuxEnv } from './correct-ida.js';
  *         }
  * ```
  */
+/**
+ * The scenario (also the default export).
+ * @example console.log(formatExploration(explore(scenario)));
+ */
 export const scenario = defineScenario({
   name: 'double-free-add-failure',
   description: 'On add failure it calls uninit (the release callback frees the id and the container) and then kfree()s the container too: a double free when dev_set_name or device_add fails (§5 B4).',

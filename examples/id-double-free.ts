@@ -16,6 +16,10 @@ import { myAuxEnv, type MyAuxEnv } from './correct-ida.js';
  *         }
  * ```
  */
+/**
+ * The scenario (also the default export).
+ * @example console.log(formatExploration(explore(scenario)));
+ */
 export const scenario = defineScenario({
   name: 'id-double-free',
   description: 'The release callback frees the id, and the add-failure path frees it again after uninit: ida_free of an id that is not allocated when dev_set_name or device_add fails (§4, §5 B4).',

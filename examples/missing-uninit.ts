@@ -14,6 +14,10 @@ import { myAuxEnv, type MyAuxEnv } from './correct-ida.js';
  *                 return ERR_PTR(ret);                 // BUG: no auxiliary_device_uninit()
  * ```
  */
+/**
+ * The scenario (also the default export).
+ * @example console.log(formatExploration(explore(scenario)));
+ */
 export const scenario = defineScenario({
   name: 'missing-uninit',
   description: 'On add failure it returns without auxiliary_device_uninit(): the initialized device is never released, so it leaks with its name and id when dev_set_name or device_add fails (§1.3, §5 B3).',

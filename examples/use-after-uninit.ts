@@ -23,6 +23,10 @@ import { myAuxEnv, type MyAuxEnv } from './correct-ida.js';
  * }
  * ```
  */
+/**
+ * The scenario (also the default export).
+ * @example console.log(formatExploration(explore(scenario)));
+ */
 export const scenario = defineScenario({
   name: 'use-after-uninit',
   description: 'The release callback frees only the container; teardown reads adev->id after the final uninit to ida_free it: a use after release on every path where create succeeded (§5 B11).',

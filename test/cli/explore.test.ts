@@ -31,7 +31,7 @@ interface JsonOut {
 }
 
 describe('auxbus explore on the bundled examples', () => {
-  it('--list names every example with what it shows, exit 0', () => {
+  it('§5 --list names every example with what it shows, exit 0', () => {
     const r = auxbus(['explore', '--list']);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0])).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit']);
@@ -72,7 +72,7 @@ describe('auxbus explore on the bundled examples', () => {
     }
   });
 
-  it('--all --json: one exploration per example, parsed, with their problems; exit 1; no colour in JSON even with FORCE_COLOR', () => {
+  it('§5 B4, B11, B3 --all --json: one exploration per example, parsed, with their problems; exit 1; no colour in JSON even with FORCE_COLOR', () => {
     const r = auxbus(['explore', '--all', '--json'], { FORCE_COLOR: '1' });
     expect(r.code).toBe(1);
     expect(r.stdout).not.toMatch(ANSI);
@@ -90,13 +90,13 @@ describe('auxbus explore on the bundled examples', () => {
     expect(p.violations[0]).toMatchObject({ code: 'double-free', bugClass: 'B4' });
   });
 
-  it('--example is repeatable: the examples named, in that order, each once', () => {
+  it('§5 B3 --example is repeatable: the examples named, in that order, each once', () => {
     const r = auxbus(['explore', '--example', 'missing-uninit', '--example', 'correct-ida', '--example', 'missing-uninit', '--json']);
     expect(r.code).toBe(1);
     expect((JSON.parse(r.stdout) as JsonOut).explorations.map((x) => x.scenario.name)).toEqual(['missing-uninit', 'correct-ida']);
   });
 
-  it('--max-faults 2 and --max-runs: the bound is reported as incomplete', () => {
+  it('model.md §2 --max-faults 2 and --max-runs: the bound is reported as incomplete', () => {
     const r = auxbus(['explore', '--example', 'correct-ida', '--max-runs', '2', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as JsonOut;
@@ -140,7 +140,7 @@ export const scenarios = [
     expect(r.stdout).toContain('explored 2 scenarios: 1 clean, 1 with problems (mine-no-uninit)');
   });
 
-  it('a default export that throws in create is reported as an exception problem (exit 1), without a stack trace', () => {
+  it('§1.5 a default export that throws in create is reported as an exception problem (exit 1), without a stack trace', () => {
     const file = module('throws.mjs', `export default { name: 'boom', create(k) { const a = k.kzalloc('x'); return a.missing(); } };`);
     const r = auxbus(['explore', file]);
     expect(r.code).toBe(1);
@@ -149,7 +149,7 @@ export const scenarios = [
     expect(r.stdout).not.toMatch(STACK_LINE);
   });
 
-  it('bad input exits 2 with one line on stderr and no stack trace: unknown example, missing file, no scenario, a load error, a malformed scenario, no target, a bad --max-faults', () => {
+  it('README Command line: bad input exits 2 with one line on stderr and no stack trace: unknown example, missing file, no scenario, a load error, a malformed scenario, no target, a bad --max-faults', () => {
     const noScenario = module('none.mjs', 'export const x = 1;');
     const loadError = module('broken.mjs', 'throw new Error("module init failed");');
     const syntax = module('syntax.mjs', 'export default {');

@@ -19,7 +19,10 @@ function wrap(text: string, width: number, indent: string): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** How a path's faults read: `no fault`, `fail-nth 3 (dev_set_name)`, `fail-nth 1+4 (kzalloc, device_add)`. */
+/**
+ * How a path's faults read: `no fault`, `fail-nth 3 (dev_set_name)`, `fail-nth 1+4 (kzalloc, device_add)`.
+ * @example faultLabel(explore(s).paths[3]!) // 'fail-nth 3 (dev_set_name)'
+ */
 export function faultLabel(path: Pick<RoutinePath, 'faults'>): string {
   if (path.faults.length === 0) return 'no fault';
   return `fail-nth ${path.faults.map((f) => f.nth).join('+')} (${path.faults.map((f) => f.site).join(', ')})`;

@@ -1,14 +1,26 @@
 import { ParameterError, requireInt } from '../../../machines/index.js';
 import type { KernelMode } from '../../runtime/kernel.js';
 
-/** Default of {@link RoutineExploreOptions.maxRuns}: far above what a driver's create and teardown need. */
+/**
+ * Default of {@link RoutineExploreOptions.maxRuns}: far above what a driver's create and teardown need.
+ * @example explore(s).options.maxRuns === ROUTINE_MAX_RUNS_DEFAULT // true
+ */
 export const ROUTINE_MAX_RUNS_DEFAULT = 10_000;
-/** Largest {@link RoutineExploreOptions.maxRuns} accepted. */
+/**
+ * Largest {@link RoutineExploreOptions.maxRuns} accepted.
+ * @example explore(s, { maxRuns: ROUTINE_MAX_RUNS_LIMIT + 1 }) // throws ParameterError(options.maxRuns)
+ */
 export const ROUTINE_MAX_RUNS_LIMIT = 1_000_000;
-/** Largest {@link RoutineExploreOptions.maxFaults} accepted (combinations grow as calls^k). */
+/**
+ * Largest {@link RoutineExploreOptions.maxFaults} accepted (combinations grow as calls^k).
+ * @example explore(s, { maxFaults: ROUTINE_MAX_FAULTS_LIMIT }) // every combination of up to 8 failing calls
+ */
 export const ROUTINE_MAX_FAULTS_LIMIT = 8;
 
-/** How far {@link explore} goes. */
+/**
+ * How far {@link explore} goes.
+ * @example explore(s, { maxFaults: 2, maxRuns: 500, onRun: ({ runs }) => process.stderr.write(`${runs}\r`) })
+ */
 export interface RoutineExploreOptions {
   /**
    * Most calls made to fail on one path (default 1: the kernel's fail-nth loop, one failing call
@@ -23,7 +35,10 @@ export interface RoutineExploreOptions {
   onRun?: (progress: { runs: number; paths: number }) => void;
 }
 
-/** The options after checking, with their defaults filled in (what a result records). */
+/**
+ * The options after checking, with their defaults filled in (what a result records).
+ * @example explore(s).options // { maxFaults: 1, maxRuns: 10000, mode: 'audit' }
+ */
 export interface ResolvedRoutineOptions {
   maxFaults: number;
   maxRuns: number;

@@ -12,7 +12,10 @@ import type { RoutinePath, RoutinePhase, RoutineProblem } from './types.js';
  * Exceptions are the same problem when they have the same phase, class and message.
  */
 
-/** The operation of a finding: its call without the object in front. */
+/**
+ * The operation of a finding: its call without the object in front.
+ * @example operationOf({ object: 'IDA my_ida', call: 'IDA my_ida: ida_free(0)', ... }) // 'ida_free(0)'
+ */
 export function operationOf(f: Finding): string {
   const prefix = `${f.object}: `;
   return f.call.startsWith(prefix) ? f.call.slice(prefix.length) : f.call;

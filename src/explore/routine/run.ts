@@ -5,7 +5,10 @@ import { createSucceeded, type AnyScenario } from './scenario.js';
 import type { CreateOutcome, RoutinePath, InjectedFault, RoutinePhase, RoutineStep, ThrownError } from './types.js';
 import { valueText, valueToJson } from './values.js';
 
-/** One run of a scenario: the path it took, and whether every fault armed for it fired. */
+/**
+ * One run of a scenario: the path it took, and whether every fault armed for it fired.
+ * @example runScenario(s, [99]).fired // false when the routine makes fewer than 99 fallible calls
+ */
 export interface RunOutcome {
   /** The path, without its id and problems (the explorer assigns them). */
   path: Omit<RoutinePath, 'id' | 'problems'>;

@@ -50,7 +50,10 @@ export interface Scenario<Ctx = unknown, R = unknown> {
   teardown?(k: Kernel, ctx: Ctx, created: R): void;
 }
 
-/** A scenario of any context and result type (what lists of scenarios hold). */
+/**
+ * A scenario of any context and result type (what lists of scenarios hold).
+ * @example const all: AnyScenario[] = [correctIda, myScenario];
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list holds scenarios of different types
 export type AnyScenario = Scenario<any, any>;
 

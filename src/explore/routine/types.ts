@@ -9,13 +9,22 @@ import type { Finding } from '../../runtime/report.js';
  * `formatExploration` reads either.
  */
 
-/** Where a step ran: the environment, the code that creates, or the code that undoes it. */
+/**
+ * Where a step ran: the environment, the code that creates, or the code that undoes it.
+ * @example explore(s).paths[0]!.steps.map((st) => st.phase) // ['setup', 'setup', 'create', ..., 'teardown']
+ */
 export type RoutinePhase = 'setup' | 'create' | 'teardown';
 
-/** A JSON value (what a create's return value is recorded as). */
+/**
+ * A JSON value (what a create's return value is recorded as).
+ * @example const v: ReturnedJson = { object: 'auxiliary device my_mod.foo.0' };
+ */
 export type ReturnedJson = null | boolean | number | string | ReturnedJson[] | { [key: string]: ReturnedJson };
 
-/** One kernel call on a path, in order. */
+/**
+ * One kernel call on a path, in order.
+ * @example { step: 10, call: 'auxiliary device #3 (struct my_aux): add("my_mod")', depth: 0, phase: 'create', failed: 'dev_set_name' }
+ */
 export interface RoutineStep {
   /** The call's number in the run (1-based; calls made inside others, e.g. by a release callback, count too). */
   step: number;
@@ -28,7 +37,10 @@ export interface RoutineStep {
   failed: FaultSite | null;
 }
 
-/** A fallible call that was made to fail on a path. */
+/**
+ * A fallible call that was made to fail on a path.
+ * @example { nth: 3, site: 'dev_set_name', step: 10, call: 'auxiliary device #3 (struct my_aux): add("my_mod")' }
+ */
 export interface InjectedFault {
   /** Which fallible call of the routine it was (1-based, counted from the start of create, as fail-nth counts). */
   nth: number;
@@ -39,7 +51,10 @@ export interface InjectedFault {
   call: string;
 }
 
-/** What a path's create returned. */
+/**
+ * What a path's create returned.
+ * @example { ok: false, value: -12, text: '-12 (-ENOMEM)' }
+ */
 export interface CreateOutcome {
   /** Whether it counted as success (so that teardown ran). */
   ok: boolean;
@@ -49,7 +64,10 @@ export interface CreateOutcome {
   text: string;
 }
 
-/** An exception out of the scenario's code (a bug in it, bad input to the runtime, or strict mode's ViolationError). */
+/**
+ * An exception out of the scenario's code (a bug in it, bad input to the runtime, or strict mode's ViolationError).
+ * @example { phase: 'create', name: 'TypeError', message: "Cannot set properties of null (setting 'name')", violation: null, step: 3 }
+ */
 export interface ThrownError {
   phase: RoutinePhase;
   /** The error's class name, e.g. `TypeError`, `ViolationError`. */
@@ -62,7 +80,10 @@ export interface ThrownError {
   step: number;
 }
 
-/** One explored path: one run of setup, create and (if create succeeded) teardown, with its faults. */
+/**
+ * One explored path: one run of setup, create and (if create succeeded) teardown, with its faults.
+ * @example const p = explore(s).paths[3]!; p.faults[0]!.site; p.violations.map((f) => f.code); // 'dev_set_name', ['double-free']
+ */
 export interface RoutinePath {
   /** 0 for the fault-free path, then 1, 2, ... in the order explored. */
   id: number;
@@ -87,7 +108,10 @@ export interface RoutinePath {
   problems: number[];
 }
 
-/** A problem: one root cause, seen on one or more paths (deduplicated). */
+/**
+ * A problem: one root cause, seen on one or more paths (deduplicated).
+ * @example const [p] = explore(s).problems; `${p!.code} (${p!.bugClass}) on paths ${p!.paths.join(', ')}` // 'double-free (B4) on paths 3, 4'
+ */
 export interface RoutineProblem {
   /** 1, 2, ... in order of first appearance. */
   id: number;
@@ -119,7 +143,10 @@ export interface RoutineProblem {
   section: string | null;
 }
 
-/** Counts over an exploration. */
+/**
+ * Counts over an exploration.
+ * @example explore(s).summary // { paths: 6, clean: 4, threw: 0, runs: 7, fallibleCalls: 5, problems: 1, codes: { 'double-free': 2 }, complete: true, stopped: null }
+ */
 export interface RoutineSummary {
   /** Paths explored (distinct runs: the fault-free one and one per set of failing calls that fired). */
   paths: number;
@@ -141,7 +168,10 @@ export interface RoutineSummary {
   stopped: string | null;
 }
 
-/** What {@link explore} returns. */
+/**
+ * What {@link explore} returns.
+ * @example const r: RoutineExploration = JSON.parse(JSON.stringify(explore(s))); formatExploration(r);
+ */
 export interface RoutineExploration {
   scenario: { name: string; description: string | null };
   options: { maxFaults: number; maxRuns: number; mode: KernelMode };

@@ -40,7 +40,7 @@ function expectFailNthShape(r: RoutineExploration): void {
 const stepAt = (p: RoutinePath, step: number) => p.steps[step - 1]!;
 
 describe('bundled examples', () => {
-  it('every example is a scenario with a unique name and a description', () => {
+  it('§5 every example is a scenario with a unique name and a description of the mistake it shows', () => {
     const names = EXAMPLES.map((s) => s.name);
     expect(names).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit']);
     for (const s of EXAMPLES) expect(s.description?.length).toBeGreaterThan(20);

@@ -146,26 +146,26 @@ describe('the fail-nth loop (model.md §2)', () => {
     expect(explore(correct).summary).toMatchObject({ runs: 7, paths: 6, complete: true });
   });
 
-  it('onRun is called after every run with the counts so far', () => {
+  it('§2 onRun is called after every run of the fail-nth loop with the counts so far', () => {
     const seen: Array<[number, number]> = [];
     explore(findExample('correct-ida')!, { onRun: ({ runs, paths }) => seen.push([runs, paths]) });
     expect(seen).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 6], [7, 6]]);
   });
 
-  it('setup runs before faults are armed: its fallible calls (driver register: driver_name, driver_register) never fail and are not counted', () => {
+  it('§1.9, model.md §2 setup runs before faults are armed: its fallible calls (driver register: driver_name, driver_register) never fail and are not counted', () => {
     const r = explore({ name: 'setup-only', setup: env, create: () => 0 });
     expect(r.summary).toMatchObject({ paths: 1, fallibleCalls: 0, clean: 1, runs: 2 });
     expect(r.paths[0]!.steps.map((s) => s.phase)).toEqual(r.paths[0]!.steps.map(() => 'setup'));
   });
 });
 
-describe('create success and teardown', () => {
-  it('createSucceeded: >= 0 and objects succeed; negative errnos, null, undefined, false and Errors fail', () => {
+describe('create success and teardown (§2.2: teardown undoes only a create that succeeded)', () => {
+  it('§2.2 createSucceeded reads returns as C callers do: >= 0 and objects succeed; negative errnos, null, undefined, false and Errors fail', () => {
     expect([0, 3, {}, [], 'x', true].map(createSucceeded)).toEqual([true, true, true, true, true, true]);
     expect([NEG.ENOMEM, -1, null, undefined, false, new Error('x'), Number.NaN].map(createSucceeded)).toEqual([false, false, false, false, false, false, false]);
   });
 
-  it('teardown runs only when create succeeded, and the ok hook decides when given', () => {
+  it('§2.2, §5 B12 teardown runs only when create succeeded, and the ok hook decides when given; the end check runs after teardown', () => {
     const torn: unknown[] = [];
     const s: Scenario<undefined, { err: number }> = {
       name: 'ok-hook',
@@ -184,7 +184,7 @@ describe('create success and teardown', () => {
 });
 
 describe('exceptions out of the scenario are reported per path, never thrown', () => {
-  it('a bug in the routine (a TypeError on the kzalloc failure path) is an exception problem on that path only; the end check is not run there', () => {
+  it('§1.5 a bug in the routine (a TypeError on the kzalloc failure path) is an exception problem on that path only; the end check is not run there', () => {
     const s: Scenario<Env, AuxDevice | number> = {
       name: 'no-null-check',
       setup: env,
@@ -210,7 +210,7 @@ describe('exceptions out of the scenario are reported per path, never thrown', (
     expect(formatExploration(r)).toContain('exception out of the scenario');
   });
 
-  it('strict mode: the ViolationError ends the path and is reported as its violation, not as a separate exception', () => {
+  it('§5 B4 strict mode: the ViolationError ends the path and is reported as its violation, not as a separate exception', () => {
     const r = explore(findExample('double-free-add-failure')!, { mode: 'strict' });
     expect(r.options.mode).toBe('strict');
     expect(r.paths.map((p) => p.threw?.violation ?? null)).toEqual([null, null, null, 'double-free', 'double-free', null]);
@@ -218,7 +218,7 @@ describe('exceptions out of the scenario are reported per path, never thrown', (
     expect(r.problems.map((p) => [p.kind, p.code, p.paths])).toEqual([['violation', 'double-free', [3, 4]]]);
   });
 
-  it('a throw in setup is reported (one path, nothing armed); a non-Error throw and an ok hook returning a non-boolean too', () => {
+  it('model.md §2 a throw in setup is reported (one path, nothing armed); a non-Error throw and an ok hook returning a non-boolean too', () => {
     const bad = explore({ name: 'bad-setup', setup: () => { throw new RangeError('no parent'); }, create: () => 0 });
     expect(bad.summary).toMatchObject({ paths: 1, threw: 1 });
     expect(bad.problems[0]).toMatchObject({ kind: 'exception', phase: 'setup', operation: 'RangeError: no parent' });
@@ -230,8 +230,8 @@ describe('exceptions out of the scenario are reported per path, never thrown', (
   });
 });
 
-describe('the result is plain data', () => {
-  it('JSON.stringify round-trips it (toStrictEqual) and formatExploration reads the parsed copy the same', () => {
+describe('the result is plain data (model.md §3 codes and B-classes survive JSON)', () => {
+  it('§5 B4, B3, B6 JSON.stringify round-trips it (toStrictEqual) and formatExploration reads the parsed copy the same', () => {
     for (const s of [findExample('double-free-add-failure')!, findExample('missing-uninit')!, twoDevices as AnyScenario]) {
       const r = explore(s, { maxFaults: 2 });
       const copy = JSON.parse(JSON.stringify(r)) as typeof r;
@@ -240,7 +240,7 @@ describe('the result is plain data', () => {
     }
   });
 
-  it('runScenario runs one path: the given fail-nth set fires at the routine\'s nth fallible calls', () => {
+  it('model.md §2 runScenario runs one path: the given fail-nth set fires at the routine\'s nth fallible calls', () => {
     const one = runScenario(twoDevices, [5, 9]);
     expect(one.fired).toBe(true);
     expect(one.path.faults.map((f) => [f.nth, f.site])).toEqual([[5, 'probe'], [9, 'device_add']]);
@@ -248,7 +248,7 @@ describe('the result is plain data', () => {
   });
 });
 
-describe('bad input is a ParameterError naming the parameter', () => {
+describe('bad input is a ParameterError naming the parameter (README: Exploring a driver\'s routines)', () => {
   const ok: AnyScenario = { name: 'x', create: () => 0 };
   const cases: Array<[string, () => unknown, string]> = [
     ['not an object', () => explore(null as unknown as AnyScenario), 'scenario'],
@@ -283,7 +283,7 @@ describe('bad input is a ParameterError naming the parameter', () => {
     });
   }
 
-  it('checkScenario accepts a minimal scenario and one with every field', () => {
+  it('§2.2 checkScenario accepts a minimal scenario and one with every field', () => {
     expect(() => checkScenario(ok)).not.toThrow();
     expect(() => checkScenario({ name: 'y', description: 'd', setup: () => 1, create: () => 0, ok: () => true, teardown: () => {} })).not.toThrow();
   });
