@@ -160,6 +160,7 @@ export const scenarios = [
       [[noScenario], /exports no scenario/],
       [[loadError], /cannot load it as an ES module \(Error: module init failed\)/],
       [[syntax], /cannot load it as an ES module \(SyntaxError/],
+      [[module('mine.ts', 'export default {')], /compile it to JavaScript first/],
       [[malformed], /default export\.create: got undefined, expected a function/],
       [[], /nothing to explore/],
       [['--all', '--max-faults', '0'], /--max-faults: got "0", expected an integer from 1 to 8/],

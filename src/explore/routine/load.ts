@@ -41,7 +41,8 @@ export async function loadScenarios(file: string): Promise<AnyScenario[]> {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
     const what = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
-    throw new ScenarioModuleError(file, `cannot load it as an ES module (${what})`);
+    const hint = /\.[cm]?ts$/.test(path) ? '; compile it to JavaScript first (tsc)' : '';
+    throw new ScenarioModuleError(file, `cannot load it as an ES module (${what})${hint}`);
   }
   const found: Array<{ where: string; value: unknown }> = [];
   const take = (where: string, value: unknown) => {

@@ -1,7 +1,8 @@
 import { requireBool } from '../../../machines/index.js';
 import { ViolationError } from '../../runtime/errors.js';
+import { FaultInjector } from '../../runtime/faults.js';
 import { Kernel, type KernelMode } from '../../runtime/kernel.js';
-import { createSucceeded, type AnyScenario } from './scenario.js';
+import { checkScenario, createSucceeded, type AnyScenario } from './scenario.js';
 import type { CreateOutcome, RoutinePath, InjectedFault, RoutinePhase, RoutineStep, ThrownError } from './types.js';
 import { valueText, valueToJson } from './values.js';
 
@@ -21,10 +22,13 @@ export interface RunOutcome {
  * (`k.faults.failNths(nths)`: the nths fallible calls from the start of create fail), create,
  * teardown if create succeeded, and the end check. An exception out of the scenario's code ends
  * the run and is recorded, never thrown; the end check is then not run (what is left over is the
- * exception's doing), but the violations found up to it are kept.
+ * exception's doing), but the violations found up to it are kept. Bad input (not a scenario, a
+ * bad `nths` or mode) throws a ParameterError before anything runs.
  * @example runScenario(scenario, [3]).path.faults // [{ nth: 3, site: 'dev_set_name', step: 12, call: '...' }]
  */
 export function runScenario(scenario: AnyScenario, nths: readonly number[], mode: KernelMode = 'audit'): RunOutcome {
+  checkScenario(scenario);
+  new FaultInjector(() => 0).failNths(nths); // checks nths, as the run will arm them
   const k = new Kernel({ mode, trace: true });
   /** Steps made before create and before teardown (steps are numbered 1, 2, ... in call order). */
   let createFrom = Number.POSITIVE_INFINITY;

@@ -245,6 +245,10 @@ describe('the result is plain data (model.md §3 codes and B-classes survive JSO
     expect(one.fired).toBe(true);
     expect(one.path.faults.map((f) => [f.nth, f.site])).toEqual([[5, 'probe'], [9, 'device_add']]);
     expect(runScenario(twoDevices, [11]).fired).toBe(false);
+
+    // Bad input is the caller's, not the scenario's: it throws instead of being reported on the path.
+    expect(() => runScenario(twoDevices, [0])).toThrow(ParameterError);
+    expect(() => runScenario({ name: 'x' } as unknown as AnyScenario, [])).toThrow(ParameterError);
   });
 });
 
