@@ -47,12 +47,12 @@ function stepLines(path: RoutinePath, p: RoutineProblem): string[] {
   if (p.finding && p.kind === 'violation') mark(p.finding.step, `<-- ${p.code} (${p.bugClass})`);
   if (p.finding && p.kind === 'leak') mark(p.finding.createdAt.step, `<-- creates what the end check finds: ${p.code} (${p.bugClass})`);
   const lines = path.steps.map((s) => {
-    const text = `${String(s.step).padStart(width + 4)}  ${s.phase.padEnd(8)}  ${'  '.repeat(s.depth)}${s.call}`;
+    const text = `${String(s.step).padStart(width + 6)}  ${s.phase.padEnd(8)}  ${'  '.repeat(s.depth)}${s.call}`;
     const m = marks.get(s.step);
     return m ? `${text}   ${m.join('; ')}` : text;
   });
-  if (p.kind === 'leak' && p.finding) lines.push(`${'end'.padStart(width + 4)}  ${'check'.padEnd(8)}  ${p.code} (${p.bugClass}): ${p.finding.object}${p.finding.ids ? ` ids ${p.finding.ids.join(', ')}` : ''}`);
-  if (path.threw) lines.push(`${'throw'.padStart(width + 4)}  ${path.threw.phase.padEnd(8)}  ${path.threw.name}: ${path.threw.message}`);
+  if (p.kind === 'leak' && p.finding) lines.push(`${'end'.padStart(width + 6)}  ${'check'.padEnd(8)}  ${p.code} (${p.bugClass}): ${p.finding.object}${p.finding.ids ? ` ids ${p.finding.ids.join(', ')}` : ''}`);
+  if (path.threw) lines.push(`${'throw'.padStart(width + 6)}  ${path.threw.phase.padEnd(8)}  ${path.threw.name}: ${path.threw.message}`);
   return lines;
 }
 
