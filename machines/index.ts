@@ -8,3 +8,4 @@ export * from './violations.js';
 export * from './errno.js';
 export * from './shared/effects.js';
 export * from './shared/errors.js';
+export * from './routine/index.js';

@@ -14,4 +14,5 @@ export {
 export { exportPaths, pathsToMarkdown, STRATEGIES, SIMPLE_PATHS_STATE_LIMIT, type PathExport, type ExportedPath, type ExportedStep, type Strategy } from './export/paths.js';
 export { MACHINE_NAMES, type MachineName } from './catalog.js';
 export * from './explore/routine/index.js';
+export * from './explore/world/index.js';
 export { UsageError, PathInputError, ModelTooLargeError, FileError, UnknownCodeError } from './errors.js';

@@ -1,0 +1,149 @@
+import type {
+  DeviceContext, DeviceEvent, DriverContext, DriverEvent, IdaContext, IdaEvent, WorldAction, WorldComponents,
+} from '../../../machines/index.js';
+import type { AnyTransitionDefinition } from 'xstate';
+import type { CompiledMachine, CompiledState } from '../../model/compile.js';
+import { tables } from '../../runtime/tables.js';
+
+/**
+ * The component machines for the fast explorer: the same compiled tables the runtime steps, with
+ * every state a component reaches interned to a small integer and every (state, event) step
+ * computed once and remembered. A world state is then a handful of small integers, and a step of
+ * a component costs one array read. The machines stay the only source of the logic: a remembered
+ * step is the compiled machine's own answer.
+ */
+
+type Step = readonly [number, readonly WorldAction[]];
+
+/** Interned states of one compiled machine, with its steps remembered per (state, event key). */
+class Interned<C extends object, E extends { type: string }> {
+  readonly states: Array<CompiledState<C>> = [];
+  private readonly index = new Map<string, number>();
+  private readonly memo: Array<Map<string, Step>> = [];
+  /** Every compiled transition some step took (for coverage), with the first step that took it. */
+  readonly taken = new Map<AnyTransitionDefinition, number>();
+  /** Set by the explorer: which world step is running, so coverage can name the first one. */
+  current = -1;
+
+  constructor(private readonly machine: CompiledMachine<C, E>, private readonly keyOf: (s: CompiledState<C>) => string) {}
+
+  intern(s: CompiledState<C>): number {
+    const key = this.keyOf(s);
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.states.length;
+      this.states.push(s);
+      this.index.set(key, i);
+      this.memo.push(new Map());
+    }
+    return i;
+  }
+
+  step(i: number, event: E, eventKey: string): Step {
+    const memo = this.memo[i]!;
+    let r = memo.get(eventKey);
+    if (r === undefined) {
+      const from = this.states[i]!;
+      const def = this.machine.selected(from, event);
+      if (def !== undefined && !this.taken.has(def)) this.taken.set(def, this.current);
+      const next = this.machine.advance(from, event);
+      // A frozen list shared by the transition, or a fresh one: either may be kept.
+      const effects = this.machine.effects;
+      r = [next === from ? i : this.intern(next), effects];
+      memo.set(eventKey, r);
+    }
+    return r;
+  }
+
+  hasTag(i: number, tag: string): boolean {
+    return this.machine.hasTag(this.states[i]!, tag);
+  }
+}
+
+function deviceEventKey(e: DeviceEvent): string {
+  switch (e.type) {
+    case 'INIT': return `I${+e.parent}${+e.name}`;
+    case 'ADD': return `A${+e.modname}${+e.nameTaken}${e.fault}`;
+    case 'PROBE': return `P${e.result}`;
+    case 'READ': return `R${e.field}`;
+    case 'WRITE': return `W${e.field}`;
+    case 'SET_RELEASE': return `S${+e.present}`;
+    default: return e.type;
+  }
+}
+
+function idaEventKey(e: IdaEvent): string {
+  switch (e.type) {
+    case 'ALLOC': return `A${e.min},${e.max},${e.owner},${+e.fault}`;
+    case 'FREE': return `F${e.id},${e.owner}`;
+    case 'CLAIM': return `C${e.id},${e.owner}`;
+    case 'END': return `E${e.excused.join(',')}`;
+    default: return e.type;
+  }
+}
+
+function driverEventKey(e: DriverEvent): string {
+  return e.type === 'REGISTER' ? `R${+e.probe}${+e.idTable}${+e.nameTaken}${e.fault}` : e.type;
+}
+
+/** The interned component machines of one exploration, and the world interpreter over them. */
+export class InternedComponents {
+  readonly device = new Interned<DeviceContext, DeviceEvent>(tables.device, (s) => {
+    const c = s.context;
+    return `${s.leaf},${c.refs},${c.busRefs},${+c.put},${+c.hasRelease},${+c.flagged}`;
+  });
+  readonly ida = new Interned<IdaContext, IdaEvent>(tables.ida, (s) => `${s.leaf},${s.context.capacity},${s.context.ids.join(' ')},${s.context.owners.join(' ')}`);
+  readonly driver = new Interned<DriverContext, DriverEvent>(tables.driver, (s) => String(s.leaf));
+  /** Remapped IDA states, per IDA state: token map (as a number) → remapped state. */
+  private readonly remapped: Array<Map<number, number>> = [];
+
+  /** The world's interpreter over interned states (what `stepWorld` and `worldEvents` take). */
+  readonly world: WorldComponents<number, number, number> = {
+    device: {
+      initial: (hasRelease) => this.device.intern(tables.device.initial({ hasRelease })),
+      step: (s, e) => this.device.step(s, e, deviceEventKey(e)),
+      hasTag: (s, tag) => this.device.hasTag(s, tag),
+      flagged: (s) => this.device.states[s]!.context.flagged,
+      refs: (s) => this.device.states[s]!.context.refs,
+    },
+    ida: {
+      initial: (capacity) => this.ida.intern(tables.ida.initial({ capacity })),
+      step: (s, e) => this.ida.step(s, e, idaEventKey(e)),
+    },
+    driver: {
+      initial: () => this.driver.intern(tables.driver.initial()),
+      step: (s, e) => this.driver.step(s, e, driverEventKey(e)),
+      registered: (s) => this.driver.hasTag(s, 'registered'),
+    },
+  };
+
+  /** Sets the world step that coverage attributes first-taken transitions to. */
+  at(step: number): void {
+    this.device.current = step;
+    this.ida.current = step;
+    this.driver.current = step;
+  }
+
+  /** The owner token of `id` in IDA state `ida`, or -1 when the id is free. */
+  idOwner(ida: number, id: number): number {
+    const c = this.ida.states[ida]!.context;
+    const at = c.ids.indexOf(id);
+    return at < 0 ? -1 : c.owners[at]!;
+  }
+
+  /**
+   * The IDA state with device owner tokens renamed (token t → map[t]; the code's token stays):
+   * what the IDA looks like after the device slots are permuted.
+   */
+  remapIda(ida: number, map: readonly number[], mapKey: number): number {
+    const byMap = (this.remapped[ida] ??= new Map());
+    let r = byMap.get(mapKey);
+    if (r === undefined) {
+      const s = this.ida.states[ida]!;
+      const pairs = s.context.ids.map((id, i) => [id, map[s.context.owners[i]!]!] as const);
+      r = this.ida.intern({ leaf: s.leaf, context: { ...s.context, ids: pairs.map((p) => p[0]), owners: pairs.map((p) => p[1]) } });
+      byMap.set(mapKey, r);
+    }
+    return r;
+  }
+}

@@ -1,0 +1,5 @@
+export {
+  exploreWorld, EVENTS_PER_STATE,
+  type WorldExploreOptions, type WorldProgress, type WorldCounterexample, type WorldExploration,
+} from './explore.js';
+export { ANY_CALL, routineCode, type WorldCode, type CodeState } from './code.js';
