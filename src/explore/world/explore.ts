@@ -162,8 +162,8 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   };
 }
 
-/** The events the code makes from a state. */
-function enabled(x: ExplorationInternals, state: ExploredState): WorldEvent[] {
+/** The events the code makes from a state. @internal */
+export function enabled(x: ExplorationInternals, state: ExploredState): WorldEvent[] {
   const events = x.code.events(state.world, state.code, worldEvents(x.comps.world, x.params, state.world));
   if (events.length > EVENTS_PER_STATE) throw new ParameterError('code', events.length, `at most ${EVENTS_PER_STATE} events per state`);
   return events;
