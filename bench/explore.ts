@@ -1,0 +1,167 @@
+import { getShortestPaths } from 'xstate/graph';
+import { createWorld, type WorldParamsInput } from '../machines/index.js';
+import { ANY_CALL, exploreWorld, routineCode, type WorldCode, type WorldExploration } from '../src/explore/world/index.js';
+import { worldTraversal } from '../src/paths/traversal.js';
+
+/**
+ * Composed-model exploration against `xstate/graph`'s `getShortestPaths` on the same XState world,
+ * and the largest worlds explored exhaustively within a time budget.
+ */
+
+/** One comparison row. */
+export interface ExploreRow {
+  model: string;
+  states: number;
+  /** Ours, without symmetry reduction (the same states xstate/graph visits). */
+  oursSeconds: number;
+  oursStatesPerSecond: number;
+  /** Ours with symmetry reduction: canonical states and time to the same verdicts. */
+  reducedStates: number;
+  reducedSeconds: number;
+  /** xstate/graph: states per second (over the whole model, or up to `limit` states when it would take too long). */
+  xstateStatesPerSecond: number;
+  xstateStates: number;
+  xstateComplete: boolean;
+  /** ours (no reduction) states/s ÷ xstate/graph states/s. */
+  ratio: number;
+}
+
+const describe = (p: WorldParamsInput) => `K=${p.devices} M=${(p.idaRange?.max ?? 0) - (p.idaRange?.min ?? 0) + 1}`;
+
+class Cut extends Error {}
+
+/**
+ * xstate/graph's rate on a model: distinct states per second, stopping once it has expanded
+ * `limit` states. (Its own `limit` option counts queue entries, duplicates included, so the
+ * count is taken where it asks for a state's events: once per distinct state.)
+ */
+function xstateRate(params: WorldParamsInput, limit: number): { states: number; seconds: number; complete: boolean } {
+  const world = createWorld(params);
+  const traversal = worldTraversal(world);
+  let expanded = 0;
+  const t = performance.now();
+  try {
+    const paths = getShortestPaths(world, {
+      ...traversal,
+      events: (s) => {
+        if (++expanded > limit) throw new Cut();
+        return traversal.events(s);
+      },
+    });
+    return { states: paths.length, seconds: (performance.now() - t) / 1000, complete: true };
+  } catch (e) {
+    if (!(e instanceof Cut)) throw e;
+    return { states: limit, seconds: (performance.now() - t) / 1000, complete: false };
+  }
+}
+
+/**
+ * For K = 1..3 and growing M: both explorers on the same world (any call, misuse included).
+ * xstate/graph is cut at `xstateLimit` states on the larger models (its rate only falls as the
+ * graph grows, so the ratio is a lower bound there).
+ */
+export function benchAgainstXstate(xstateLimit: number, log: (line: string) => void): ExploreRow[] {
+  const models: WorldParamsInput[] = [
+    { devices: 1, idaRange: { min: 0, max: 0 } },
+    { devices: 1, idaRange: { min: 0, max: 3 }, faults: true, drivers: [{ probe: 'ok' }], refBound: 2 },
+    { devices: 2, idaRange: { min: 0, max: 0 } },
+    { devices: 2, idaRange: { min: 0, max: 1 } },
+    { devices: 2, idaRange: { min: 0, max: 2 } },
+    { devices: 3, idaRange: { min: 0, max: 0 } },
+    { devices: 3, idaRange: { min: 0, max: 1 } },
+    { devices: 3, idaRange: { min: 0, max: 2 } },
+  ];
+  const rows: ExploreRow[] = [];
+  for (const p of models) {
+    const ours = exploreWorld(p, { symmetry: false });
+    const reduced = exploreWorld(p, { symmetry: true });
+    const x = xstateRate(p, xstateLimit);
+    const extra = p.faults ? ', faults, 1 driver, refBound 2' : '';
+    const row: ExploreRow = {
+      model: describe(p) + extra,
+      states: ours.states,
+      oursSeconds: ours.seconds,
+      oursStatesPerSecond: ours.states / ours.seconds,
+      reducedStates: reduced.states,
+      reducedSeconds: reduced.seconds,
+      xstateStatesPerSecond: x.states / x.seconds,
+      xstateStates: x.states,
+      xstateComplete: x.complete,
+      ratio: ours.states / ours.seconds / (x.states / x.seconds),
+    };
+    if (x.complete && x.states !== ours.states) throw new Error(`${row.model}: xstate/graph found ${x.states} states, ours ${ours.states}`);
+    rows.push(row);
+    log(formatRow(row));
+  }
+  return rows;
+}
+
+/** One line of the comparison. */
+export function formatRow(r: ExploreRow): string {
+  const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+  const xs = r.xstateComplete ? `${r.xstateStates} states` : `cut at ${r.xstateStates} states`;
+  return `${r.model.padEnd(36)} ${String(r.states).padStart(9)} states  ours ${k(r.oursStatesPerSecond).padStart(8)} states/s (${r.oursSeconds.toFixed(2)} s)  `
+    + `symmetry ${String(r.reducedStates).padStart(8)} in ${r.reducedSeconds.toFixed(2)} s  xstate/graph ${k(r.xstateStatesPerSecond).padStart(6)} states/s (${xs})  ratio ${r.ratio.toFixed(0)}×`;
+}
+
+/** The largest world of a family explored exhaustively within the budget. */
+export interface LargestRow {
+  family: string;
+  largest: { params: string; states: number; seconds: number; storeMiB: number; rssMiB: number } | undefined;
+  /** The first one that did not finish in time, and how far it got. */
+  stopped: { params: string; states: number } | undefined;
+}
+
+class Timeout extends Error {
+  constructor(readonly states: number) {
+    super('timeout');
+  }
+}
+
+function within(params: WorldParamsInput, code: WorldCode, seconds: number): WorldExploration | Timeout {
+  try {
+    return exploreWorld(params, {
+      progressEvery: 200_000,
+      onProgress: (p) => {
+        if (p.seconds > seconds) throw new Timeout(p.states);
+      },
+    }, code);
+  } catch (e) {
+    if (e instanceof Timeout) return e;
+    throw e;
+  }
+}
+
+/**
+ * Grows K (with M = K ids, as a parent with one id per device) until an exploration does not
+ * finish within `seconds`: once for the documented routine under every injected fault with a
+ * driver bound, once for any call (misuse included) with one id.
+ */
+export function benchLargest(seconds: number, log: (line: string) => void): LargestRow[] {
+  const families: Array<{ family: string; code: WorldCode; params: (k: number) => WorldParamsInput }> = [
+    {
+      family: 'documented routine, every fault, 1 driver, M = K',
+      code: routineCode(),
+      params: (k) => ({ devices: k, idaRange: { min: 0, max: k - 1 }, faults: true, drivers: [{ probe: 'ok' }] }),
+    },
+    { family: 'any call (misuse included), M = 1', code: ANY_CALL, params: (k) => ({ devices: k, idaRange: { min: 0, max: 0 } }) },
+  ];
+  const rows: LargestRow[] = [];
+  for (const f of families) {
+    const row: LargestRow = { family: f.family, largest: undefined, stopped: undefined };
+    for (let k = 1; k <= 6; k++) {
+      const p = f.params(k);
+      const r = within(p, f.code, seconds);
+      if (r instanceof Timeout) {
+        row.stopped = { params: describe(p), states: r.states };
+        log(`${f.family}: ${describe(p)} not finished in ${seconds} s (${r.states} states so far)`);
+        break;
+      }
+      row.largest = { params: describe(p), states: r.states, seconds: r.seconds, storeMiB: r.bytes / 2 ** 20, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+      log(`${f.family}: ${describe(p)} ${r.states} states in ${r.seconds.toFixed(1)} s, store ${row.largest.storeMiB.toFixed(0)} MiB, rss ${row.largest.rssMiB.toFixed(0)} MiB, violations: ${r.violations.length}`);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
