@@ -1,21 +1,21 @@
 import { ROUTINE_MAX_FAULTS_LIMIT, ROUTINE_MAX_RUNS_DEFAULT, ROUTINE_MAX_RUNS_LIMIT } from '../explore/routine/index.js';
 import { EXIT, type Command } from './command.js';
 import { exploreRoutines } from './explore-routine.js';
+import { exploreWorldCommand, WORLD_OPTIONS } from './explore-world.js';
 import { parseOrHelp } from './help.js';
 import type { Io } from './output.js';
 
 /**
  * `auxbus explore`: proves a driver's routines on every failure path or shows the path that
- * breaks them. The routine mode (explore-routine.ts) is the default and, for now, the only one;
- * an exhaustive mode over a composed world (`--world`) is to be dispatched from `run` below,
- * in a file of its own.
+ * breaks them. The routine mode (explore-routine.ts) is the default; `--world` explores a
+ * composed world exhaustively (explore-world.ts).
  */
 
 /** The `explore` command. */
 export const explore: Command = {
   name: 'explore',
   summary: 'run a driver\'s create and teardown routines on every failure path (fail-nth) and report each problem with its path',
-  usage: 'auxbus explore [--example NAME ... | --all] [MODULE.js ...] [--max-faults K] [--max-runs N] [--json]\n       auxbus explore --list',
+  usage: 'auxbus explore [--example NAME ... | --all] [MODULE.js ...] [--max-faults K] [--max-runs N] [--json]\n       auxbus explore --list\n       auxbus explore --world [--devices K] [--ids M] [--drivers ok,fails] [--faults] [--code any|routine|MISUSE] [--json [--paths]]',
   description:
     'Runs a scenario (a driver\'s create and teardown routines written against the runtime) on\n' +
     'the simulated kernel: once with no fault, then once per fallible call with that call failing,\n' +
@@ -27,7 +27,12 @@ export const explore: Command = {
     'Scenarios come from the bundled examples (--example, --all; --list shows them) or from your\n' +
     'compiled ES modules: a MODULE.js whose default export is a scenario (or an array of them),\n' +
     'or that exports `scenario` or `scenarios`. A scenario is { name, description?, setup?(k),\n' +
-    'create(k, ctx), ok?(result, ctx), teardown?(k, ctx, result) } (see the README).',
+    'create(k, ctx), ok?(result, ctx), teardown?(k, ctx, result) } (see the README).\n\n' +
+    'With --world it explores a composed world instead: K devices sharing one IDA of M ids, aux\n' +
+    'drivers, every fault if asked, in every interleaving, breadth first (symmetric device slots\n' +
+    'are reduced). --code says whose calls: any call (misuse included), the documented routine,\n' +
+    'or the routine with one misuse. Each violation reachable is printed with its shortest path;\n' +
+    'exit 1 when there is one.',
   options: [
     { name: 'example', type: 'string', multiple: true, valueName: 'NAME', description: 'explore a bundled example (repeat for several)' },
     { name: 'all', type: 'boolean', description: 'explore every bundled example' },
@@ -35,6 +40,7 @@ export const explore: Command = {
     { name: 'max-faults', type: 'string', valueName: 'K', integer: { min: 1, max: ROUTINE_MAX_FAULTS_LIMIT }, default: '1', description: 'most failing calls per path' },
     { name: 'max-runs', type: 'string', valueName: 'N', integer: { min: 1, max: ROUTINE_MAX_RUNS_LIMIT }, description: `most runs per scenario (default ${ROUTINE_MAX_RUNS_DEFAULT}); the report says when it was reached` },
     { name: 'json', type: 'boolean', description: 'print { version, clean, explorations: [...] } as JSON' },
+    ...WORLD_OPTIONS,
   ],
   positionals: Number.POSITIVE_INFINITY,
   notes:
@@ -42,11 +48,13 @@ export const explore: Command = {
     '  auxbus explore --list\n' +
     '  auxbus explore --example double-free-add-failure\n' +
     '  auxbus explore --all --json > findings.json\n' +
-    '  auxbus explore build/my-driver.js --max-faults 2',
+    '  auxbus explore build/my-driver.js --max-faults 2\n' +
+    '  auxbus explore --world --devices 3 --faults --drivers ok --code routine\n' +
+    '  auxbus explore --world --devices 2 --code kfree-after-uninit',
   async run(argv: string[], io: Io) {
     const args = parseOrHelp(explore, argv, io);
     if (!args) return EXIT.ok;
-    // The world mode (--world) is to be dispatched here, before the default routine mode.
+    if (args.flags.world) return exploreWorldCommand(args, io);
     return exploreRoutines(args, io);
   },
 };

@@ -4,3 +4,4 @@ export {
 } from './explore.js';
 export { ANY_CALL, routineCode, type WorldCode, type CodeState } from './code.js';
 export { worldTestPaths, type WorldTestPath, type WorldTestPaths, type ComponentCoverage } from './paths.js';
+export { describeWorldEvent, describeWorld, formatWorldExploration } from './format.js';

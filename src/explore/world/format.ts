@@ -1,0 +1,57 @@
+import { VIOLATIONS, type WorldEvent, type WorldParams } from '../../../machines/index.js';
+import type { WorldExploration } from './explore.js';
+
+/**
+ * A world event as the kernel call a parent driver makes, with the injected fault if any.
+ * @example describeWorldEvent({ type: 'ADD', dev: 1, fault: 'name-nomem' }) // 'dev1: auxiliary_device_add() with dev_set_name() failing (-ENOMEM)'
+ */
+export function describeWorldEvent(e: WorldEvent): string {
+  switch (e.type) {
+    case 'KZALLOC': return `dev${e.dev}: kzalloc()${e.fail ? ' failing (NULL)' : ''}`;
+    case 'IDA_ALLOC': return `dev${e.dev}: ida_alloc_range()${e.fail ? ' failing (-ENOMEM)' : ''}`;
+    case 'IDA_FREE': return `dev${e.dev}: ida_free(${e.via === 'field' ? 'adev->id' : 'saved id'})`;
+    case 'INIT': return `dev${e.dev}: auxiliary_device_init()${e.ok ? '' : ' with a NULL parent (-EINVAL)'}`;
+    case 'ADD': return `dev${e.dev}: auxiliary_device_add()${e.fault === 'none' ? '' : e.fault === 'name-nomem' ? ' with dev_set_name() failing (-ENOMEM)' : ' with device_add() failing (-ENOMEM)'}`;
+    case 'DELETE': return `dev${e.dev}: auxiliary_device_delete()`;
+    case 'UNINIT': return `dev${e.dev}: auxiliary_device_uninit()`;
+    case 'GET': return `dev${e.dev}: get_device()`;
+    case 'PUT': return `dev${e.dev}: put_device()`;
+    case 'KFREE': return `dev${e.dev}: kfree(container)`;
+    case 'READ_ID': return `dev${e.dev}: read adev->id`;
+    case 'DRV_REGISTER': return `drv${e.drv}: auxiliary_driver_register()${e.fail ? ' failing (-ENOMEM)' : ''}`;
+    case 'DRV_UNREGISTER': return `drv${e.drv}: auxiliary_driver_unregister()`;
+    case 'END': return 'end of the scenario (what kmemleak would find)';
+  }
+}
+
+/** The world's parameters in one line. */
+export function describeWorld(p: WorldParams): string {
+  const drivers = p.drivers.length ? `, drivers [${p.drivers.map((d) => d.probe).join(', ')}]` : '';
+  const r = p.release;
+  const release = r.present ? `release frees ${[r.freesContainer && 'container', r.freesId && 'id'].filter(Boolean).join(' + ') || 'nothing'}` : 'no release callback';
+  return `${p.devices} device(s), ids [${p.idaRange.min}, ${p.idaRange.max}]${drivers}, refBound ${p.refBound}, ${release}${p.faults ? ', every fault injected' : ''}`;
+}
+
+/**
+ * A readable report of a world exploration: the model, how much was explored, and each violation
+ * reached with its shortest path, the kernel's symptom and the fix.
+ * @example formatWorldExploration(exploreWorld({ devices: 2 }, {}, routineCode('double-delete')))
+ */
+export function formatWorldExploration(x: WorldExploration): string {
+  const out = [
+    `explore world: ${describeWorld(x.params)}`,
+    `  code: ${x.code}`,
+    `  ${x.states} states${x.symmetry ? ' (up to device symmetry)' : ''}, ${x.transitions} transitions, ${x.seconds.toFixed(2)} s${x.complete ? '' : ' — INCOMPLETE: stopped at maxStates'}`,
+  ];
+  if (x.violations.length === 0) {
+    out.push(`  no violation reachable${x.cleanEnds > 0 ? '; the scenario can end clean' : ''}`);
+    return out.join('\n');
+  }
+  for (const v of x.violations) {
+    const info = VIOLATIONS[v.code];
+    out.push('', `violation ${v.code} (${info.bugClass}) reached in ${v.path.length} steps:`);
+    v.path.forEach((e, i) => out.push(`  ${String(i + 1).padStart(3)}. ${describeWorldEvent(e)}${i === v.path.length - 1 ? '   <- here' : ''}`));
+    out.push(`  kernel: ${info.kernelSymptom}`, `  fix: ${info.fix}`);
+  }
+  return out.join('\n');
+}
