@@ -3,7 +3,6 @@ import {
   type ModuleEvent, type RoutineContext, type RoutineEvent, type RoutineMisuse, type WorldEvent,
 } from '../../../machines/index.js';
 import { compileMachine } from '../../model/compile.js';
-import type { PackedWorld } from './encode.js';
 
 /**
  * The code that makes the world's calls, as the explorer runs it. Its state (one small number per
@@ -18,8 +17,13 @@ export interface WorldCode {
   readonly driverBits: number;
   initialSlot(): number;
   initialDriver(): number;
-  /** The calls enabled in a state, chosen from the world's whole alphabet `all`. */
-  events(world: PackedWorld, code: CodeState, all: WorldEvent[]): WorldEvent[];
+  /**
+   * The calls on one device slot this code makes, chosen from the world's calls on that slot
+   * (in their order): they may depend on the slot's code state alone.
+   */
+  slotCalls(codeSlot: number, calls: WorldEvent[]): WorldEvent[];
+  /** The driver register / unregister and END calls this code makes, chosen from the world's (in their order). */
+  sharedCalls(code: CodeState, calls: WorldEvent[]): WorldEvent[];
   /** The code state after it made `event` and the call returned `returned`. */
   after(code: CodeState, event: WorldEvent, returned: number | undefined): CodeState;
 }
@@ -40,7 +44,8 @@ export const ANY_CALL: WorldCode = {
   driverBits: 0,
   initialSlot: () => 0,
   initialDriver: () => 0,
-  events: (_w, _c, all) => all,
+  slotCalls: (_c, calls) => calls,
+  sharedCalls: (_c, calls) => calls,
   after: (code) => code,
 };
 
@@ -86,19 +91,18 @@ export function routineCode(misuse: RoutineMisuse = 'none'): WorldCode {
     driverBits: bitsFor(module.leaves.length),
     initialSlot: () => initial,
     initialDriver: () => module.initial().leaf,
-    events(_world, code, all) {
-      const out: WorldEvent[] = [];
-      for (const e of all) {
-        if (e.type === 'END') {
-          if (code.slots.every((leaf) => rest[leaf])) out.push(e);
-        } else if (e.type === 'DRV_REGISTER' || e.type === 'DRV_UNREGISTER') {
-          if (moduleOffers[code.drivers[e.drv]!]!.has(e.type)) out.push(e);
-        } else {
-          const type = routineType(e);
-          if (type !== undefined && offers[code.slots[e.dev]!]!.has(type)) out.push(e);
-        }
-      }
-      return out;
+    slotCalls(codeSlot, calls) {
+      const offered = offers[codeSlot]!;
+      return calls.filter((e) => {
+        const type = routineType(e);
+        return type !== undefined && offered.has(type);
+      });
+    },
+    sharedCalls(code, calls) {
+      return calls.filter((e) =>
+        e.type === 'END' ? code.slots.every((leaf) => rest[leaf])
+          : e.type === 'DRV_REGISTER' || e.type === 'DRV_UNREGISTER' ? moduleOffers[code.drivers[e.drv]!]!.has(e.type)
+            : false);
     },
     after(code, e, returned) {
       if (e.type === 'END' || e.type === 'READ_ID' || e.type === 'GET' || e.type === 'PUT') return code;

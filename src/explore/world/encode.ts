@@ -6,10 +6,10 @@ import type { InternedComponents } from './components.js';
  * A world state over interned components, packed into a few 32-bit words so that a visited set of
  * tens of millions of states is a flat typed array.
  *
- * Fields, each as few bits as the parameters allow: per device slot the interned device state
- * (0 for an empty slot), the id offset, bus membership, the bound driver and the slot's code
- * state; then the driver order, each driver's state with its module's code state, the IDA state
- * and `ended`. A field never straddles two words.
+ * Fields, each as few bits as the parameters allow: per device slot one number (the interned
+ * device state, 0 for an empty slot; the id offset; bus membership; the bound driver; the slot's
+ * code state); then the driver order, each driver's state with its module's code state, the IDA
+ * state and `ended`. A field never straddles two words.
  *
  * Symmetry reduction: device slots are interchangeable (same events, same release, same name
  * but for the id), so a state and any permutation of its slots behave alike. The canonical form
@@ -26,6 +26,18 @@ export type PackedWorld = WorldState<number, number, number>;
 export interface ExploredState {
   world: PackedWorld;
   code: CodeState;
+}
+
+/** A state as its packed fields: what the explorer's fast path reads and writes. */
+export interface RawState {
+  /** One number per device slot (see `WorldCodec.slotValue`). */
+  slots: number[];
+  ida: number;
+  /** The driver order: count in the low 2 bits, then 2 bits per driver. */
+  order: number;
+  /** Per driver: its interned state and its module's code state. */
+  drivers: number[];
+  ended: number;
 }
 
 /** Interned device states a slot field can hold (an empty slot takes code 0). */
@@ -51,18 +63,20 @@ export class WorldCodec {
   private readonly idMin: number;
   private readonly idBits: number;
   private readonly boundBits: number;
-  private readonly slotBits: number;
-  private readonly driverBits: number;
-  private readonly orderBits: number;
+  private readonly codeBits: number;
+  private readonly moduleBits: number;
   /** Field layout: word index and shift of each field, in write order. */
   private readonly at: Array<{ word: number; shift: number; bits: number }> = [];
-  private readonly slots: number[];
   private readonly sortKeys: number[];
   private readonly order: number[];
   private readonly tokenMap: number[];
-
-  private readonly codeBits: number;
-  private readonly moduleBits: number;
+  private readonly raw: RawState;
+  /** Shifts of a slot value's fields (it fits in 31 bits, so plain integer shifts read it). */
+  private readonly boundShift: number;
+  private readonly busShift: number;
+  private readonly idShift: number;
+  private readonly devShift: number;
+  private readonly moduleMask: number;
 
   constructor(params: WorldParams, private readonly comps: InternedComponents, code: WorldCode, readonly symmetry: boolean) {
     this.k = params.devices;
@@ -72,13 +86,16 @@ export class WorldCodec {
     this.boundBits = bitsFor(this.d + 1);
     this.codeBits = code.slotBits;
     this.moduleBits = code.driverBits;
-    this.slotBits = DEVICE_BITS + this.idBits + 1 + this.boundBits + this.codeBits;
-    this.driverBits = 1 + this.moduleBits;
-    this.orderBits = 2 + 2 * this.d;
+    const slotBits = DEVICE_BITS + this.idBits + 1 + this.boundBits + this.codeBits;
+    this.boundShift = this.codeBits;
+    this.busShift = this.boundShift + this.boundBits;
+    this.idShift = this.busShift + 1;
+    this.devShift = this.idShift + this.idBits;
+    this.moduleMask = (1 << this.moduleBits) - 1;
     const widths = [
-      ...Array.from({ length: this.k }, () => this.slotBits),
-      this.orderBits,
-      ...Array.from({ length: this.d }, () => this.driverBits),
+      ...Array.from({ length: this.k }, () => slotBits),
+      2 + 2 * this.d,
+      ...Array.from({ length: this.d }, () => 1 + this.moduleBits),
       IDA_BITS,
       1,
     ];
@@ -93,42 +110,85 @@ export class WorldCodec {
       used += bits;
     }
     this.words = word + 1;
-    this.slots = new Array<number>(this.k);
     this.sortKeys = new Array<number>(this.k);
     this.order = Array.from({ length: this.k }, (_, i) => i);
     this.tokenMap = new Array<number>(this.k + 1);
+    this.raw = this.emptyRaw();
   }
 
-  private slotValue(s: PackedWorld, code: CodeState, i: number): number {
-    const d = s.devices[i]!;
+  /** A RawState to read into. */
+  emptyRaw(): RawState {
+    return { slots: new Array<number>(this.k).fill(0), ida: 0, order: 0, drivers: new Array<number>(this.d).fill(0), ended: 0 };
+  }
+
+  /** One slot as a number: device (+1, 0 for none), id offset, on the bus, bound driver (+1), code state. */
+  slotValue(d: number | null, id: number, onBus: boolean, boundTo: number, codeSlot: number): number {
     if (d !== null && d + 1 >= 2 ** DEVICE_BITS) throw new EncodingOverflowError('device', DEVICE_BITS);
-    const id = s.ids[i]!;
-    let v = d === null ? 0 : d + 1;
-    v = v * 2 ** this.idBits + (id < 0 ? 0 : id - this.idMin + 1);
-    v = v * 2 + +s.onBus[i]!;
-    v = v * 2 ** this.boundBits + (s.boundTo[i]! + 1);
-    return v * 2 ** this.codeBits + code.slots[i]!;
+    return (
+      ((d === null ? 0 : d + 1) << this.devShift)
+      | ((id < 0 ? 0 : id - this.idMin + 1) << this.idShift)
+      | (+onBus << this.busShift)
+      | ((boundTo + 1) << this.boundShift)
+      | codeSlot
+    );
+  }
+
+  /** The id a slot value holds (-1 for none). */
+  slotId(v: number): number {
+    const off = (v >>> this.idShift) & ((1 << this.idBits) - 1);
+    return off === 0 ? -1 : off - 1 + this.idMin;
+  }
+
+  /** Whether a slot value is on the bus. */
+  slotOnBus(v: number): boolean {
+    return ((v >>> this.busShift) & 1) === 1;
+  }
+
+  /** The interned device state a slot value holds (null for an empty slot). */
+  slotDevice(v: number): number | null {
+    const d = v >>> this.devShift;
+    return d === 0 ? null : d - 1;
+  }
+
+  /** A slot value's code state. */
+  slotCode(v: number): number {
+    return v & ((1 << this.codeBits) - 1);
+  }
+
+  /** The driver order and the drivers' states (not their modules' code): what a probe reads. */
+  driverKey(r: RawState): number {
+    let key = r.order;
+    for (let n = 0; n < this.d; n++) key = key * 2 + (r.drivers[n]! >>> this.moduleBits);
+    return key;
+  }
+
+  /** Reads the state packed at `words[base ..]` into `r`. */
+  readRaw(words: Uint32Array, base: number, r: RawState): void {
+    let f = 0;
+    for (let i = 0; i < this.k; i++) r.slots[i] = this.get(words, base, f++);
+    r.order = this.get(words, base, f++);
+    for (let n = 0; n < this.d; n++) r.drivers[n] = this.get(words, base, f++);
+    r.ida = this.get(words, base, f++);
+    r.ended = this.get(words, base, f);
   }
 
   /**
-   * Writes the state's packed form, canonical when symmetry reduction is on, into `out` (which
-   * has `words` words). Returns the slot permutation used (canonical slot j is slot `perm[j]` of
-   * `s`), or undefined for the identity.
+   * Writes `r` packed into `out` (`words` words), canonical when symmetry reduction is on.
+   * Returns the slot permutation used (canonical slot j is slot `perm[j]` of `r`), or undefined
+   * for the identity.
    */
-  encode(x: ExploredState, out: Uint32Array): number[] | undefined {
-    const s = x.world;
+  writeRaw(r: RawState, out: Uint32Array): number[] | undefined {
     const k = this.k;
-    const slots = this.slots;
-    for (let i = 0; i < k; i++) slots[i] = this.slotValue(s, x.code, i);
+    const slots = r.slots;
     let perm: number[] | undefined;
-    let ida = s.ida;
+    let ida = r.ida;
     if (this.symmetry && k > 1) {
       const order = this.order;
       const keys = this.sortKeys;
       for (let i = 0; i < k; i++) {
         order[i] = i;
-        const id = s.ids[i]!;
-        keys[i] = slots[i]! * 2 + (id >= 0 && this.comps.idOwner(s.ida, id) === i + 1 ? 1 : 0);
+        const id = this.slotId(slots[i]!);
+        keys[i] = slots[i]! * 2 + (id >= 0 && this.comps.idOwner(r.ida, id) === i + 1 ? 1 : 0);
       }
       // Insertion sort: k is at most 6.
       let identity = true;
@@ -149,23 +209,75 @@ export class WorldCodec {
         let mapKey = 0;
         for (let j = 0; j < k; j++) map[perm[j]! + 1] = j + 1;
         for (let t = 1; t <= k; t++) mapKey = mapKey * 8 + map[t]!;
-        ida = this.comps.remapIda(s.ida, map, mapKey);
+        ida = this.comps.remapIda(r.ida, map, mapKey);
       }
     }
     if (ida >= 2 ** IDA_BITS) throw new EncodingOverflowError('IDA', IDA_BITS);
     out.fill(0);
     let f = 0;
     for (let j = 0; j < k; j++) this.put(out, f++, slots[perm === undefined ? j : perm[j]!]!);
+    this.put(out, f++, r.order);
+    for (let n = 0; n < this.d; n++) this.put(out, f++, r.drivers[n]!);
+    this.put(out, f++, ida);
+    this.put(out, f, r.ended);
+    return perm;
+  }
+
+  /** The raw fields of an explored state. */
+  fromState(x: ExploredState, r: RawState): RawState {
+    const s = x.world;
+    for (let i = 0; i < this.k; i++) r.slots[i] = this.slotValue(s.devices[i]!, s.ids[i]!, s.onBus[i]!, s.boundTo[i]!, x.code.slots[i]!);
     let order = s.driverOrder.length;
     for (let n = 0; n < s.driverOrder.length; n++) order |= s.driverOrder[n]! << (2 + 2 * n);
-    this.put(out, f++, order);
+    r.order = order;
     for (let n = 0; n < this.d; n++) {
       if (s.drivers[n]! >= 2) throw new EncodingOverflowError('driver', 1);
-      this.put(out, f++, s.drivers[n]! * 2 ** this.moduleBits + x.code.drivers[n]!);
+      r.drivers[n] = (s.drivers[n]! << this.moduleBits) | x.code.drivers[n]!;
     }
-    this.put(out, f++, ida);
-    this.put(out, f, +s.ended);
-    return perm;
+    r.ida = s.ida;
+    r.ended = +s.ended;
+    return r;
+  }
+
+  /** The explored state of raw fields. */
+  toState(r: RawState): ExploredState {
+    const k = this.k;
+    const devices: Array<number | null> = new Array(k);
+    const ids: number[] = new Array(k);
+    const onBus: boolean[] = new Array(k);
+    const boundTo: number[] = new Array(k);
+    const codeSlots: number[] = new Array(k);
+    for (let i = 0; i < k; i++) {
+      const v = r.slots[i]!;
+      codeSlots[i] = v & ((1 << this.codeBits) - 1);
+      boundTo[i] = ((v >>> this.boundShift) & ((1 << this.boundBits) - 1)) - 1;
+      onBus[i] = this.slotOnBus(v);
+      ids[i] = this.slotId(v);
+      devices[i] = this.slotDevice(v);
+    }
+    const driverOrder: number[] = [];
+    for (let n = 0; n < (r.order & 3); n++) driverOrder.push((r.order >>> (2 + 2 * n)) & 3);
+    const drivers: number[] = [];
+    const codeDrivers: number[] = [];
+    for (let n = 0; n < this.d; n++) {
+      codeDrivers.push(r.drivers[n]! & this.moduleMask);
+      drivers.push(r.drivers[n]! >>> this.moduleBits);
+    }
+    return {
+      world: { devices, ids, onBus, boundTo, driverOrder, ida: r.ida, drivers, ended: r.ended === 1 },
+      code: { slots: codeSlots, drivers: codeDrivers },
+    };
+  }
+
+  /** Writes an explored state packed into `out`; returns the permutation (see `writeRaw`). */
+  encode(x: ExploredState, out: Uint32Array): number[] | undefined {
+    return this.writeRaw(this.fromState(x, this.raw), out);
+  }
+
+  /** The state packed at `words[base ..]`. */
+  decode(words: Uint32Array, base: number): ExploredState {
+    this.readRaw(words, base, this.raw);
+    return this.toState(this.raw);
   }
 
   private put(out: Uint32Array, field: number, value: number): void {
@@ -175,44 +287,6 @@ export class WorldCodec {
 
   private get(words: Uint32Array, base: number, field: number): number {
     const a = this.at[field]!;
-    const w = words[base + a.word]!;
-    return a.bits === 32 ? w : (w >>> a.shift) & ((1 << a.bits) - 1);
-  }
-
-  /** The state packed at `words[base ..]`. */
-  decode(words: Uint32Array, base: number): ExploredState {
-    const k = this.k;
-    const codeSlots: number[] = new Array(k);
-    const codeDrivers: number[] = new Array(this.d);
-    const devices: Array<number | null> = new Array(k);
-    const ids: number[] = new Array(k);
-    const onBus: boolean[] = new Array(k);
-    const boundTo: number[] = new Array(k);
-    let f = 0;
-    for (let i = 0; i < k; i++) {
-      let v = this.get(words, base, f++);
-      codeSlots[i] = v & ((1 << this.codeBits) - 1);
-      v = Math.floor(v / 2 ** this.codeBits);
-      boundTo[i] = (v & ((1 << this.boundBits) - 1)) - 1;
-      v = Math.floor(v / 2 ** this.boundBits);
-      onBus[i] = (v & 1) === 1;
-      v = Math.floor(v / 2);
-      const idOff = v & ((1 << this.idBits) - 1);
-      ids[i] = idOff === 0 ? -1 : idOff - 1 + this.idMin;
-      const d = Math.floor(v / 2 ** this.idBits);
-      devices[i] = d === 0 ? null : d - 1;
-    }
-    const order = this.get(words, base, f++);
-    const driverOrder: number[] = [];
-    for (let n = 0; n < (order & 3); n++) driverOrder.push((order >>> (2 + 2 * n)) & 3);
-    const drivers: number[] = [];
-    for (let n = 0; n < this.d; n++) {
-      const v = this.get(words, base, f++);
-      codeDrivers[n] = v & ((1 << this.moduleBits) - 1);
-      drivers.push(Math.floor(v / 2 ** this.moduleBits));
-    }
-    const ida = this.get(words, base, f++);
-    const ended = this.get(words, base, f) === 1;
-    return { world: { devices, ids, onBus, boundTo, driverOrder, ida, drivers, ended }, code: { slots: codeSlots, drivers: codeDrivers } };
+    return (words[base + a.word]! >>> a.shift) & ((1 << a.bits) - 1);
   }
 }

@@ -1,10 +1,10 @@
 import {
-  resolveWorldParams, stepWorld, initialWorldState, worldEvents, requireBool, requireInt, ParameterError,
+  resolveWorldParams, stepWorld, initialWorldState, slotEvents, sharedEvents, requireBool, requireInt, ParameterError,
   type ViolationCode, type WorldEvent, type WorldFinding, type WorldParams, type WorldParamsInput,
 } from '../../../machines/index.js';
 import { ANY_CALL, type WorldCode } from './code.js';
 import { InternedComponents } from './components.js';
-import { WorldCodec, type ExploredState } from './encode.js';
+import { WorldCodec, type ExploredState, type RawState } from './encode.js';
 import { Store } from './store.js';
 
 /**
@@ -95,7 +95,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   const every = requireInt('progressEvery', options.progressEvery ?? 1_000_000, 1, 2 ** 31 - 1);
   const onProgress = options.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new ParameterError('onProgress', onProgress, 'a function');
-  if (typeof code !== 'object' || code === null || typeof code.events !== 'function') throw new ParameterError('code', code, 'a WorldCode such as ANY_CALL or routineCode()');
+  if (typeof code !== 'object' || code === null || typeof code.slotCalls !== 'function' || typeof code.sharedCalls !== 'function' || typeof code.after !== 'function') throw new ParameterError('code', code, 'a WorldCode such as ANY_CALL or routineCode()');
 
   const comps = new InternedComponents();
   const codec = new WorldCodec(params, comps, code, symmetry);
@@ -117,31 +117,60 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   let cleanEnds = 0;
   let complete = true;
   let nextProgress = every;
+  const raw = codec.emptyRaw();
+  const next = codec.emptyRaw();
+  const slots = new SlotSteps(x);
+
+  /** Records a step's findings (the first of each code, with its path) and stores its result. */
+  const arrive = (i: number, e: number, event: WorldEvent, findings: readonly WorldFinding[], perm: number[] | undefined) => {
+    for (const f of findings) {
+      if (!seen.has(f.code)) {
+        seen.add(f.code);
+        const to = concretePath(x, i);
+        violations.push({ code: f.code, path: [...to.events, mapEvent(event, to.slots)], findings: findings.map((g) => mapFinding(g, to.slots)) });
+      }
+    }
+    if (store.find(scratch) >= 0) return;
+    if (store.size >= maxStates) {
+      complete = false;
+      return;
+    }
+    store.add(scratch, i, e, perm);
+  };
 
   for (let i = 0; i < store.size; i++) {
-    const state = codec.decode(store.data, i * codec.words);
-    const events = enabled(x, state);
-    for (let e = 0; e < events.length; e++) {
-      const event = events[e]!;
+    codec.readRaw(store.data, i * codec.words, raw);
+    if (raw.ended === 1) continue;
+    let e = 0;
+    // Calls on one device slot: their result depends on that slot, the IDA and the drivers only,
+    // so it is computed once per such projection (SlotSteps) and reused across states.
+    for (let s = 0; s < params.devices; s++) {
+      const calls = slots.calls(raw.slots[s]!, s);
+      for (let c = 0; c < calls.length; c++, e++) {
+        comps.at(i * EVENTS_PER_STATE + e);
+        const r = slots.step(raw, s, c, calls[c]!);
+        transitions++;
+        for (let n = 0; n < params.devices; n++) next.slots[n] = raw.slots[n]!;
+        next.slots[s] = r.slot;
+        next.ida = r.ida;
+        next.order = raw.order;
+        for (let n = 0; n < next.drivers.length; n++) next.drivers[n] = raw.drivers[n]!;
+        next.ended = 0;
+        arrive(i, e, calls[c]!, r.findings, codec.writeRaw(next, scratch));
+      }
+    }
+    // Driver calls and END reach every slot: the world's step runs on the whole state.
+    const state = codec.toState(raw);
+    const shared = code.sharedCalls(state.code, sharedEvents(k, params, state.world, []));
+    for (let c = 0; c < shared.length; c++, e++) {
+      const event = shared[c]!;
       comps.at(i * EVENTS_PER_STATE + e);
       const r = stepWorld(k, params, state.world, event);
       transitions++;
-      for (const f of r.findings) {
-        if (!seen.has(f.code)) {
-          seen.add(f.code);
-          const to = concretePath(x, i);
-          violations.push({ code: f.code, path: [...to.events, mapEvent(event, to.slots)], findings: r.findings.map((g) => mapFinding(g, to.slots)) });
-        }
-      }
       if (event.type === 'END' && r.findings.length === 0) cleanEnds++;
-      const perm = codec.encode({ world: r.state, code: code.after(state.code, event, r.returned) }, scratch);
-      if (store.find(scratch) >= 0) continue;
-      if (store.size >= maxStates) {
-        complete = false;
-        continue;
-      }
-      store.add(scratch, i, e, perm);
+      arrive(i, e, event, r.findings, codec.encode({ world: r.state, code: code.after(state.code, event, r.returned) }, scratch));
     }
+    if (e > EVENTS_PER_STATE) throw new ParameterError('code', e, `at most ${EVENTS_PER_STATE} events per state`);
     if (onProgress !== undefined && store.size >= nextProgress) {
       nextProgress = store.size + every;
       onProgress({ states: store.size, queue: store.size - i - 1, transitions, seconds: (performance.now() - started) / 1000 });
@@ -162,11 +191,103 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   };
 }
 
-/** The events the code makes from a state. @internal */
+/**
+ * The events the code makes from a state, in the order the explorer numbers them: each slot's
+ * calls, then the driver calls and END.
+ * @internal
+ */
 export function enabled(x: ExplorationInternals, state: ExploredState): WorldEvent[] {
-  const events = x.code.events(state.world, state.code, worldEvents(x.comps.world, x.params, state.world));
-  if (events.length > EVENTS_PER_STATE) throw new ParameterError('code', events.length, `at most ${EVENTS_PER_STATE} events per state`);
-  return events;
+  const w = state.world;
+  if (w.ended) return [];
+  const k = x.comps.world;
+  const out: WorldEvent[] = [];
+  for (let s = 0; s < x.params.devices; s++) out.push(...x.code.slotCalls(state.code.slots[s]!, slotEvents(k, x.params, w.devices[s]!, w.ids[s]!, s, [])));
+  out.push(...x.code.sharedCalls(state.code, sharedEvents(k, x.params, w, [])));
+  return out;
+}
+
+/** The result of one call on one device slot: what the slot, the IDA and the findings become. */
+interface SlotStep {
+  slot: number;
+  ida: number;
+  findings: readonly WorldFinding[];
+}
+
+/**
+ * Calls on one device slot, computed once per projection and remembered. A call on slot s reads
+ * that slot, the IDA, the drivers (a probe) and, for add, which ids other slots hold on the bus
+ * (is the name taken); it writes only slot s and the IDA. So (slot s, s, call, IDA, drivers, the
+ * other slots' ids on the bus when it is an add) determines the result, which the world's own
+ * step computes on the first state that needs it. A step that writes anything else is an
+ * internal error: the projection would be wrong.
+ */
+class SlotSteps {
+  private readonly callMemo = new Map<number, WorldEvent[]>();
+  private readonly memo = new Map<number, Map<number, SlotStep>>();
+  private readonly idMin: number;
+
+  constructor(private readonly x: ExplorationInternals) {
+    this.idMin = x.params.idaRange.min;
+  }
+
+  /** The calls the code makes on slot s whose value is v (as `enabled` lists them). */
+  calls(v: number, s: number): WorldEvent[] {
+    const key = v * 8 + s;
+    let calls = this.callMemo.get(key);
+    if (calls === undefined) {
+      const { codec, code, comps, params } = this.x;
+      calls = code.slotCalls(codec.slotCode(v), slotEvents(comps.world, params, codec.slotDevice(v), codec.slotId(v), s, []));
+      this.callMemo.set(key, calls);
+    }
+    return calls;
+  }
+
+  /** Bit per id field (`max(id, 0)`) held on the bus by slots other than s: what decides -EEXIST. */
+  private busMask(raw: RawState, s: number): number {
+    const { codec } = this.x;
+    let mask = 0;
+    for (let j = 0; j < raw.slots.length; j++) {
+      if (j === s || !codec.slotOnBus(raw.slots[j]!)) continue;
+      const field = Math.max(codec.slotId(raw.slots[j]!), 0);
+      mask |= 1 << (field < this.idMin ? 0 : field - this.idMin + 1);
+    }
+    return mask;
+  }
+
+  step(raw: RawState, s: number, c: number, event: WorldEvent): SlotStep {
+    const { codec } = this.x;
+    const v = raw.slots[s]!;
+    const outer = raw.ida * 2048 + codec.driverKey(raw);
+    const inner = ((v * 8 + s) * 64 + c) * 2 ** 17 + (event.type === 'ADD' ? this.busMask(raw, s) : 0);
+    let byOuter = this.memo.get(outer);
+    if (byOuter === undefined) {
+      byOuter = new Map();
+      this.memo.set(outer, byOuter);
+    }
+    let r = byOuter.get(inner);
+    if (r === undefined) {
+      r = this.compute(raw, s, event);
+      byOuter.set(inner, r);
+    }
+    return r;
+  }
+
+  private compute(raw: RawState, s: number, event: WorldEvent): SlotStep {
+    const { codec, code, comps, params } = this.x;
+    const state = codec.toState(raw);
+    const r = stepWorld(comps.world, params, state.world, event);
+    const after = code.after(state.code, event, r.returned);
+    const w = r.state;
+    for (let j = 0; j < params.devices; j++) {
+      if (j !== s && (w.devices[j] !== state.world.devices[j] || w.ids[j] !== state.world.ids[j] || w.onBus[j] !== state.world.onBus[j] || w.boundTo[j] !== state.world.boundTo[j] || after.slots[j] !== state.code.slots[j])) {
+        throw new Error(`internal error: a call on slot ${s} (${event.type}) changed slot ${j}; the explorer's slot projection is wrong`);
+      }
+    }
+    if (w.ended || w.driverOrder.join() !== state.world.driverOrder.join() || w.drivers.join() !== state.world.drivers.join() || after.drivers.join() !== state.code.drivers.join()) {
+      throw new Error(`internal error: a call on slot ${s} (${event.type}) changed the drivers; the explorer's slot projection is wrong`);
+    }
+    return { slot: codec.slotValue(w.devices[s]!, w.ids[s]!, w.onBus[s]!, w.boundTo[s]!, after.slots[s]!), ida: w.ida, findings: r.findings };
+  }
 }
 
 /** An event with its device slot renamed (`map[slot]`); driver and END events are unchanged. */
