@@ -72,6 +72,9 @@ export function benchAgainstXstate(xstateLimit: number, log: (line: string) => v
     { devices: 3, idaRange: { min: 0, max: 2 } },
   ];
   const rows: ExploreRow[] = [];
+  // Warm-up: let the JIT settle on both explorers before anything is timed.
+  exploreWorld({ devices: 2, idaRange: { min: 0, max: 1 }, faults: true, drivers: [{ probe: 'ok' }] }, { symmetry: false });
+  xstateRate({ devices: 1, idaRange: { min: 0, max: 0 } }, xstateLimit);
   for (const p of models) {
     const ours = exploreWorld(p, { symmetry: false });
     const reduced = exploreWorld(p, { symmetry: true });
@@ -104,12 +107,11 @@ export function formatRow(r: ExploreRow): string {
     + `symmetry ${String(r.reducedStates).padStart(8)} in ${r.reducedSeconds.toFixed(2)} s  xstate/graph ${k(r.xstateStatesPerSecond).padStart(6)} states/s (${xs})  ratio ${r.ratio.toFixed(0)}×`;
 }
 
-/** The largest world of a family explored exhaustively within the budget. */
+/** The largest worlds of a family explored exhaustively within the budget: per K, the most ids. */
 export interface LargestRow {
   family: string;
-  largest: { params: string; states: number; seconds: number; storeMiB: number; rssMiB: number } | undefined;
-  /** The first one that did not finish in time, and how far it got. */
-  stopped: { params: string; states: number } | undefined;
+  /** Per device count, the largest id range finished in time (undefined: not even one id). */
+  perK: Array<{ k: number; m: number | undefined; states: number; seconds: number; storeMiB: number; rssMiB: number }>;
 }
 
 class Timeout extends Error {
@@ -133,35 +135,38 @@ function within(params: WorldParamsInput, code: WorldCode, seconds: number): Wor
 }
 
 /**
- * Grows K (with M = K ids, as a parent with one id per device) until an exploration does not
- * finish within `seconds`: once for the documented routine under every injected fault with a
- * driver bound, once for any call (misuse included) with one id.
+ * For K = 1..6 devices, the largest id range M (up to `maxIds`) whose world is explored
+ * exhaustively within `seconds`: for the documented routine under every injected fault with a
+ * driver bound, and for any call (misuse included). M grows while a run finishes in time.
  */
-export function benchLargest(seconds: number, log: (line: string) => void): LargestRow[] {
-  const families: Array<{ family: string; code: WorldCode; params: (k: number) => WorldParamsInput }> = [
+export function benchLargest(seconds: number, maxIds: number, log: (line: string) => void): LargestRow[] {
+  const families: Array<{ family: string; code: WorldCode; params: (k: number, m: number) => WorldParamsInput }> = [
     {
-      family: 'documented routine, every fault, 1 driver, M = K',
+      family: 'documented routine, every fault, 1 driver',
       code: routineCode(),
-      params: (k) => ({ devices: k, idaRange: { min: 0, max: k - 1 }, faults: true, drivers: [{ probe: 'ok' }] }),
+      params: (k, m) => ({ devices: k, idaRange: { min: 0, max: m - 1 }, faults: true, drivers: [{ probe: 'ok' }] }),
     },
-    { family: 'any call (misuse included), M = 1', code: ANY_CALL, params: (k) => ({ devices: k, idaRange: { min: 0, max: 0 } }) },
+    { family: 'any call (misuse included)', code: ANY_CALL, params: (k, m) => ({ devices: k, idaRange: { min: 0, max: m - 1 } }) },
   ];
   const rows: LargestRow[] = [];
   for (const f of families) {
-    const row: LargestRow = { family: f.family, largest: undefined, stopped: undefined };
+    const row: LargestRow = { family: f.family, perK: [] };
     for (let k = 1; k <= 6; k++) {
-      const p = f.params(k);
-      const r = within(p, f.code, seconds);
-      if (r instanceof Timeout) {
-        row.stopped = { params: describe(p), states: r.states };
-        log(`${f.family}: ${describe(p)} not finished in ${seconds} s (${r.states} states so far)`);
-        break;
+      let best: LargestRow['perK'][number] = { k, m: undefined, states: 0, seconds: 0, storeMiB: 0, rssMiB: 0 };
+      // Beyond M = K the extra ids are never handed out, so the world stops growing.
+      for (let m = 1; m <= Math.min(maxIds, k + 1); m++) {
+        const r = within(f.params(k, m), f.code, seconds);
+        if (r instanceof Timeout) {
+          log(`  ${f.family}: K=${k} M=${m} not finished in ${seconds} s (${r.states} states so far)`);
+          break;
+        }
+        best = { k, m, states: r.states, seconds: r.seconds, storeMiB: r.bytes / 2 ** 20, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+        log(`  ${f.family}: K=${k} M=${m}: ${r.states} states in ${r.seconds.toFixed(1)} s (${Math.round(r.states / r.seconds / 1000)}k states/s), store ${best.storeMiB.toFixed(0)} MiB, rss ${best.rssMiB.toFixed(0)} MiB, ${r.violations.length} violation codes`);
       }
-      row.largest = { params: describe(p), states: r.states, seconds: r.seconds, storeMiB: r.bytes / 2 ** 20, rssMiB: process.memoryUsage().rss / 2 ** 20 };
-      log(`${f.family}: ${describe(p)} ${r.states} states in ${r.seconds.toFixed(1)} s, store ${row.largest.storeMiB.toFixed(0)} MiB, rss ${row.largest.rssMiB.toFixed(0)} MiB, violations: ${r.violations.length}`);
+      row.perK.push(best);
+      if (best.m === undefined) break;
     }
     rows.push(row);
   }
   return rows;
 }
-
