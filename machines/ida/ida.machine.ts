@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import { NEG } from '../errno.js';
 import { effectStubs, log, report, ret } from '../shared/effects.js';
+import { requireInt } from '../shared/errors.js';
 import { allocReturn, idaGuards, idaUpdates, leakReport } from './ida.logic.js';
 import type { IdaContext, IdaEvent, IdaInput } from './ida.types.js';
 import { KERNEL_IDA_CAPACITY } from './ida.types.js';
@@ -49,7 +50,11 @@ export const idaMachine = setup({
   },
 }).createMachine({
   id: 'ida',
-  context: ({ input }) => ({ capacity: input?.capacity ?? KERNEL_IDA_CAPACITY, ids: [], owners: [] }),
+  context: ({ input }) => ({
+    capacity: requireInt('ida capacity', input?.capacity ?? KERNEL_IDA_CAPACITY, 1, KERNEL_IDA_CAPACITY, 'the id space is [0, capacity - 1], at most INT_MAX + 1 ids'),
+    ids: [],
+    owners: [],
+  }),
   initial: 'empty',
   states: {
     empty: {

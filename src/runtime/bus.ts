@@ -102,6 +102,15 @@ export class AuxiliaryBus {
     drv?.remove?.(adev);
   }
 
+  /**
+   * @internal `device_shutdown()` at reboot/poweroff: walks the devices in reverse order of
+   * registration; the auxiliary bus's shutdown calls the driver's `shutdown` only when the device
+   * is bound and the driver has one (§1.8 auxiliary_bus_shutdown). Nothing changes state.
+   */
+  shutdownDevices(): void {
+    for (const adev of [...this.devices.values()].reverse()) this.bound.get(adev)?.shutdown?.(adev);
+  }
+
   private tryProbe(drv: AuxDriver, adev: AuxDevice): boolean {
     const id = drv.match(this.matchName(adev.devName!));
     if (id === undefined) return false;

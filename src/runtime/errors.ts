@@ -11,11 +11,17 @@ export class ViolationError extends AuxbusError {
   readonly violation: ViolationCode;
   /** Its bug class, e.g. `B7`. */
   readonly bugClass: BugClass;
+  /** What a real kernel shows for it (WARN text, KASAN or kmemleak report, or nothing). */
+  readonly kernelSymptom: string;
+  /** How to fix the driver. */
+  readonly fix: string;
   constructor(readonly finding: Finding) {
     const info = VIOLATIONS[finding.code];
     super('violation', `${finding.code} (${info.bugClass}) at step ${finding.step} ${finding.call}: ${info.when}\n  kernel: ${info.kernelSymptom}\n  fix: ${info.fix}`);
     this.violation = finding.code;
     this.bugClass = info.bugClass;
+    this.kernelSymptom = info.kernelSymptom;
+    this.fix = info.fix;
   }
 }
 

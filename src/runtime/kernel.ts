@@ -105,6 +105,14 @@ export class Kernel {
     }
   }
 
+  /**
+   * `device_shutdown()` (reboot, poweroff, kexec): each device on the bus, last added first, gets
+   * its bound driver's `shutdown(adev)` if the driver has one (§1.8). Devices stay added and bound.
+   */
+  shutdown(): void {
+    this.call('device_shutdown', undefined, undefined, () => this.bus.shutdownDevices());
+  }
+
   /** `kfree(ptr)`: `kfree(NULL)` does nothing. */
   kfree(ptr: Allocation | AuxDevice | null): void {
     if (ptr === null) return;

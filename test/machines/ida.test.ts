@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createTestModel, getShortestPaths } from 'xstate/graph';
-import { idaIsEmpty, idaMachine, lowestFree, VIOLATIONS, VIOLATION_CODES, type IdaEvent } from '../../machines/index.js';
+import { idaIsEmpty, idaMachine, lowestFree, ParameterError, VIOLATIONS, VIOLATION_CODES, type IdaEvent } from '../../machines/index.js';
+import { initialTransition } from 'xstate';
+import { compileMachine } from '../../src/model/compile.js';
 import { allStateNodes, allTransitions, statesVisited, transitionId, transitionsTaken, violationsAlong } from '../../src/paths/coverage.js';
 import { idaTraversal } from '../../src/paths/traversal.js';
 import { drive } from '../support/drive.js';
@@ -8,6 +10,20 @@ import { drive } from '../support/drive.js';
 const alloc = (min: number, max: number, owner = 0, fault = false): IdaEvent => ({ type: 'ALLOC', min, max, owner, fault });
 const free = (id: number, owner = 0): IdaEvent => ({ type: 'FREE', id, owner });
 const run = (events: IdaEvent[], capacity = 8) => drive(idaMachine, events, { capacity });
+
+describe('IDA machine input (§4: ids are 0..INT_MAX)', () => {
+  it('a capacity that is not an integer from 1 to INT_MAX + 1 is a ParameterError naming it (XState puts it in an error snapshot; the compiled table throws it)', () => {
+    for (const capacity of [0, -1, 1.5, '4', 2 ** 31 + 1, Number.NaN]) {
+      const [snapshot] = initialTransition(idaMachine, { capacity: capacity as number });
+      expect(snapshot.status).toBe('error');
+      expect(snapshot.error).toBeInstanceOf(ParameterError);
+      expect(String((snapshot.error as Error).message)).toMatch(/ida capacity/);
+      expect(() => compileMachine(idaMachine).initial({ capacity })).toThrow(ParameterError);
+    }
+    expect(initialTransition(idaMachine, { capacity: 2 ** 31 })[0].context.capacity).toBe(2 ** 31);
+    expect(initialTransition(idaMachine, {})[0].context.capacity).toBe(2 ** 31);
+  });
+});
 
 describe('IDA machine: kernel facts (§4)', () => {
   it('§4 ida_alloc_range returns the lowest free id and reuses a freed id before any higher one', () => {

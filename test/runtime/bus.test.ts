@@ -350,3 +350,26 @@ describe('§1.9 driver registration', () => {
     expect(k.log.map((l) => l.text)).toContain('Unexpected driver unregister!');
   });
 });
+
+describe('§1.8 shutdown (device_shutdown → auxiliary_bus_shutdown)', () => {
+  it('§1.8 shutdown runs the bound driver\'s shutdown for each device, last added first; unbound devices and drivers without shutdown are skipped; nothing changes state', () => {
+    const { k, pdev } = kernel();
+    const calls: string[] = [];
+    const withShutdown = k.auxiliaryDriver({ name: 'a', idTable: [{ name: 'mymod.a' }], probe: () => 0, shutdown: (d) => calls.push(d.devName!) });
+    const without = k.auxiliaryDriver({ name: 'b', idTable: [{ name: 'mymod.b' }], probe: () => 0 });
+    const failing = k.auxiliaryDriver({ name: 'c', idTable: [{ name: 'mymod.c' }], probe: () => NEG.ENOMEM, shutdown: (d) => calls.push(`unbound ${d.devName}`) });
+    for (const drv of [withShutdown, without, failing]) expect(drv.register('mymod')).toBe(0);
+    const a0 = added(k, pdev, 'a', 0);
+    const b0 = added(k, pdev, 'b', 0);
+    const c0 = added(k, pdev, 'c', 0);
+    const a1 = added(k, pdev, 'a', 1);
+    expect(c0.driver).toBeUndefined(); // its probe failed: added, unbound
+    k.shutdown();
+    expect(calls).toEqual(['mymod.a.1', 'mymod.a.0']);
+    for (const d of [a0, b0, c0, a1]) expect(d.stateId).toBe(d === c0 ? 'device.live.refcounted.added.unbound' : 'device.live.refcounted.added.bound');
+    expect(k.bus.list()).toEqual(['mymod.a.0', 'mymod.b.0', 'mymod.c.0', 'mymod.a.1']);
+    teardown(a0, b0, c0, a1);
+    expect(k.report().clean).toBe(true);
+  });
+});
+

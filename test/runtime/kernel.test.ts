@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Kernel, ParameterError, ViolationError, type AuxDevice } from '../../src/index.js';
+import { Kernel, ParameterError, VIOLATIONS, ViolationError, type AuxDevice } from '../../src/index.js';
 
 /** A device filled in as step 1 of the documented registration does it. */
 function filled(k: Kernel, release: ((d: AuxDevice) => void) | null = (d) => k.kfree(d), id = 0) {
@@ -82,6 +82,10 @@ describe('strict mode', () => {
     expect(e).toBeInstanceOf(ViolationError);
     expect((e as ViolationError).violation).toBe('ida-double-free');
     expect((e as ViolationError).bugClass).toBe('B4');
+    // The error carries the kernel's symptom and the fix as fields, from the violation table.
+    expect((e as ViolationError).kernelSymptom).toBe(VIOLATIONS['ida-double-free'].kernelSymptom);
+    expect((e as ViolationError).kernelSymptom).toContain('ida_free called for id=');
+    expect((e as ViolationError).fix).toBe(VIOLATIONS['ida-double-free'].fix);
     // Strict mode stopped the callback before its kfree; the device is released, not stuck releasing.
     expect(adev.stateId).toBe('device.dead.released');
     expect(k.report().leaks.map((f) => f.code)).toEqual(['memory-leak']);
