@@ -2,6 +2,8 @@ import { initialTransition, transition, type AnyStateNode, type EventObject } fr
 import { errnoName, isViolationCode, type ViolationCode } from '../../machines/index.js';
 import { isMachineName, machineEntry, type MachineName } from '../catalog.js';
 import { PathInputError } from '../errors.js';
+import { deviceEventsOf } from '../explore/world/project.js';
+import { AuxbusError, type WorldEvent, type WorldParamsInput } from '../../machines/index.js';
 import { transitionId } from '../paths/index.js';
 import { violationNodeId } from './edges.js';
 
@@ -140,6 +142,7 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
  * @example readPathInput([{ type: 'KFREE' }]).events.length // 1
  */
 export function readPathInput(json: unknown, pathNumber?: number): PathInput {
+  if (isRecord(json) && Array.isArray(json.violations) && isRecord(json.params)) return worldCounterexample(json, pathNumber);
   const out: PathInput = { events: [] };
   let body: unknown = json;
   if (isRecord(json)) {
@@ -163,7 +166,7 @@ export function readPathInput(json: unknown, pathNumber?: number): PathInput {
     if (isRecord(body) && Array.isArray(body.steps)) body = body.steps;
   }
   if (!Array.isArray(body)) {
-    throw new PathInputError('the JSON is not a path', 'an array of events, { steps: [...] }, or an auxbus paths export { paths: [...] }');
+    throw new PathInputError('the JSON is not a path', 'an array of events, { steps: [...] }, an auxbus paths export { paths: [...] }, or an auxbus explore --world --json result');
   }
   for (const item of body) {
     const ev = isRecord(item) && isRecord(item.event) ? item.event : item;
@@ -172,3 +175,34 @@ export function readPathInput(json: unknown, pathNumber?: number): PathInput {
   }
   return out;
 }
+
+/**
+ * A counterexample of `auxbus explore --world --json` (violation N, 1-based), drawn on the device
+ * statechart: the events the device of its last step received along the world path.
+ */
+function worldCounterexample(json: Record<string, unknown>, pathNumber: number | undefined): PathInput {
+  const violations = json.violations as unknown[];
+  const count = violations.length;
+  if (count === 0) throw new PathInputError('the exploration reached no violation', 'an exploration with at least one violation');
+  if (pathNumber === undefined && count > 1) throw new PathInputError(`the exploration holds ${count} violations`, `one chosen with --path N (1..${count})`);
+  const k = pathNumber ?? 1;
+  if (!Number.isInteger(k) || k < 1 || k > count) throw new PathInputError(`violation ${k} does not exist`, `a violation number from 1 to ${count}`);
+  const v = violations[k - 1];
+  if (!isRecord(v) || !Array.isArray(v.path) || v.path.length === 0 || !v.path.every(isRecord)) {
+    throw new PathInputError(`violation ${k} has no path`, 'a violation { code, path: [world events], findings }');
+  }
+  const path = v.path as WorldEvent[];
+  const last = path[path.length - 1] as Record<string, unknown>;
+  const finding = Array.isArray(v.findings) ? v.findings.find((f) => isRecord(f) && typeof f.dev === 'number') as { dev: number } | undefined : undefined;
+  const dev = typeof last.dev === 'number' ? last.dev : finding?.dev ?? 0;
+  const params = json.params as WorldParamsInput;
+  try {
+    const events = deviceEventsOf(params, path, dev);
+    const release = isRecord(params.release) ? params.release : {};
+    return { machine: 'device', input: { hasRelease: release.present !== false }, events };
+  } catch (e) {
+    if (e instanceof AuxbusError) throw new PathInputError(`violation ${k}: ${e.message}`, 'the params and path of an auxbus explore --world --json result');
+    throw e;
+  }
+}
+

@@ -111,6 +111,29 @@ describe('auxbus diagram', () => {
     expect(readPathInput(path).events).toEqual(path.steps.slice(1).map((s) => s.event));
   });
 
+  it('B4: traces a world counterexample of auxbus explore --world --json on the device statechart: the device of its last step, with what the kernel did inside each call (release\'s kfree)', () => {
+    const file = join(tmp, 'world.json');
+    const explored = auxbus(['explore', '--world', '--devices', '2', '--faults', '--code', 'kfree-after-uninit', '--json']);
+    expect(explored.code).toBe(1);
+    writeFileSync(file, explored.stdout);
+    const x = JSON.parse(explored.stdout) as { violations: Array<{ code: string }> };
+    expect(x.violations.map((v) => v.code)).toEqual(['double-free']);
+    // The device's own events: init, add (dev_set_name fails), uninit (its release frees the
+    // container and returns), then the routine's second kfree: the double free.
+    expect(readPathInput(JSON.parse(explored.stdout)).events.map((e) => e.type)).toEqual(['INIT', 'ADD', 'UNINIT', 'KFREE', 'RELEASED', 'KFREE']);
+    const r = auxbus(['diagram', '--trace', file, '--format', 'dot']);
+    expect(r.code).toBe(0);
+    expect([...r.stdout.matchAll(/id="trace-step-(\d+)"/g)].map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5, 6]);
+    const edge = r.stdout.split('\n').find((l) => l.includes('id="trace-step-6"'))!;
+    expect(edge).toContain('double-free');
+    const many = join(tmp, 'world-many.json');
+    writeFileSync(many, auxbus(['explore', '--world', '--devices', '1', '--json']).stdout);
+    const ambiguous = auxbus(['diagram', '--trace', many]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('--path N');
+    expect(auxbus(['diagram', '--trace', many, '--path', '2', '--format', 'dot']).code).toBe(0);
+  });
+
   it('bad trace input exits 2 with the reason and no stack trace', () => {
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, JSON.stringify([INIT, { type: 'FROB' }]));
