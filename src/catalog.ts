@@ -1,21 +1,21 @@
 import type { AnyStateMachine, EventObject } from 'xstate';
 import {
-  DEVICE_EVENT_CALLS, DRIVER_EVENT_CALLS, IDA_EVENT_CALLS, ParameterError,
-  deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaEventAlphabet, idaMachine,
+  DEVICE_EVENT_CALLS, DRIVER_EVENT_CALLS, IDA_EVENT_CALLS, MEMORY_EVENT_CALLS, ParameterError,
+  deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaEventAlphabet, idaMachine, memoryEventAlphabet, memoryMachine,
 } from '../machines/index.js';
 
 /**
- * The three single-object machines by the names the command line and the diagrams use, with
+ * The four single-object machines by the names the command line and the diagrams use, with
  * the facts about each that live beside the machine: the kernel call behind each event type and
  * the payload fields each event type carries. One table, so that the diagrams, the path export
  * and the trace reader cannot disagree on which machines exist.
  */
 
 /** Name of a machine that can be drawn and traversed on its own. */
-export type MachineName = 'device' | 'ida' | 'driver';
+export type MachineName = 'device' | 'ida' | 'driver' | 'memory';
 
 /** Every machine name, in the order the lifecycle is usually explained. */
-export const MACHINE_NAMES: readonly MachineName[] = Object.freeze(['device', 'ida', 'driver'] as const);
+export const MACHINE_NAMES: readonly MachineName[] = Object.freeze(['device', 'ida', 'driver', 'memory'] as const);
 
 /** What the catalog knows about one machine. */
 export interface MachineEntry {
@@ -55,6 +55,12 @@ const ENTRIES: Readonly<Record<MachineName, MachineEntry>> = Object.freeze({
     machine: driverMachine,
     calls: DRIVER_EVENT_CALLS,
     eventFields: fieldsOf(driverEventAlphabet),
+  },
+  memory: {
+    name: 'memory',
+    machine: memoryMachine,
+    calls: MEMORY_EVENT_CALLS,
+    eventFields: fieldsOf(memoryEventAlphabet),
   },
 });
 

@@ -51,7 +51,7 @@ async function render(machine: MachineName, format: Format, trace?: Trace): Prom
 export const diagram: Command = {
   name: 'diagram',
   summary: 'draw a machine\'s statechart (SVG, DOT or Mermaid), optionally with a path traced on it',
-  usage: 'auxbus diagram [--machine device|ida|driver|all] [--format svg|dot|mermaid] [--out DIR] [--trace FILE [--path N]]',
+  usage: 'auxbus diagram [--machine device|ida|driver|memory|all] [--format svg|dot|mermaid] [--out DIR] [--trace FILE [--path N]]',
   description:
     'Draws a machine\'s statechart from its definition: nested states as clusters, edges labelled\n' +
     'EVENT [guard] / action, error returns orange and dashed, violations red with their code and\n' +

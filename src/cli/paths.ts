@@ -15,7 +15,7 @@ import { print, progress, type Io } from './output.js';
 export const paths: Command = {
   name: 'paths',
   summary: 'export generated test paths of a machine (JSON or Markdown) for tests outside this package',
-  usage: 'auxbus paths --machine device|ida|driver [--strategy shortest|simple|transitions] [--format json|md] [--json] [--ref-bound N] [--ida-capacity N]',
+  usage: 'auxbus paths --machine device|ida|driver|memory [--strategy shortest|simple|transitions] [--format json|md] [--json] [--ref-bound N] [--ida-capacity N]',
   description:
     'Generates paths through a machine with xstate/graph (model-based test generation), replays\n' +
     'each on the machine and prints every step: the event, the kernel call it stands for, the\n' +

@@ -5,6 +5,7 @@ import { readmeExample } from './example.js';
 import { exploreExample } from './explore-example.js';
 import { kernelCallTable, violationTable } from './tables.js';
 import { misuseTable } from './world-table.js';
+import { mermaidMarkdown } from '../diagrams/generate.js';
 
 /** An example's source as a user writes it: importing the package, not a relative path. */
 function exampleSource(file = 'example.ts'): string {
@@ -22,6 +23,7 @@ export function readmeSections(): Record<string, string> {
     'kernel-calls': kernelCallTable(),
     violations: violationTable(),
     'runtime-example': `\`\`\`ts\n${exampleSource()}\n\`\`\`\n\nprints\n\n\`\`\`\n${readmeExample()}\n\`\`\``,
+    'device-mermaid': mermaidMarkdown('device').trimEnd(),
     'world-misuses': misuseTable(),
     'explore-example': `\`\`\`ts\n${exampleSource('explore-example.ts')}\n\`\`\`\n\n\`console.log(exploreExample())\` prints\n\n\`\`\`\n${exploreExample()}\n\`\`\``,
   };

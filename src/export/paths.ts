@@ -5,7 +5,7 @@ import { machineEntry, type MachineName } from '../catalog.js';
 import { replay } from '../diagrams/trace.js';
 import { ModelTooLargeError } from '../errors.js';
 import { packageInfo } from '../package-info.js';
-import { allTransitions, deviceTraversal, driverTraversal, idaTraversal, transitionId } from '../paths/index.js';
+import { allTransitions, deviceTraversal, driverTraversal, memoryTraversal, idaTraversal, transitionId } from '../paths/index.js';
 
 /**
  * Model-based test generation for use outside this package (e.g. KUnit tests of the bus
@@ -98,6 +98,7 @@ interface Traversal {
 function traversalFor(options: PathExportOptions): Traversal {
   if (options.machine === 'device') return deviceTraversal({ refBound: options.refBound ?? 2 });
   if (options.machine === 'ida') return idaTraversal({ capacity: options.idaCapacity ?? 2 });
+  if (options.machine === 'memory') return memoryTraversal();
   return driverTraversal();
 }
 

@@ -1,6 +1,6 @@
 import type { SnapshotFrom } from 'xstate';
 import {
-  deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaEventAlphabet, idaMachine,
+  deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaEventAlphabet, idaMachine, memoryEventAlphabet, memoryMachine,
   requireBool, requireInt, serializeWorld, worldEventAlphabet,
   type DeviceEvent, type IdaEvent, type WorldEvent, type WorldLogic, type WorldSnapshot,
 } from '../../machines/index.js';
@@ -58,6 +58,14 @@ export function driverTraversal() {
 }
 
 /**
+ * `xstate/graph` traversal options for the memory machine (a plain allocation).
+ * @example getShortestPaths(memoryMachine, memoryTraversal())
+ */
+export function memoryTraversal() {
+  return { events: () => [...memoryEventAlphabet] };
+}
+
+/**
  * `xstate/graph` traversal options for a composed world made by `createWorld`.
  * @example getShortestPaths(world, worldTraversal(world))
  */
@@ -68,4 +76,4 @@ export function worldTraversal(world: WorldLogic) {
   };
 }
 
-export { deviceMachine, idaMachine, driverMachine };
+export { deviceMachine, idaMachine, driverMachine, memoryMachine };
