@@ -37,7 +37,16 @@ export function readmeExample(): string {
     return adev;
   }
 
-  k.faults.failSite('device_add'); // device_add fails with -ENOMEM, as fail-nth would make it
-  myCreate();
+  function myRemove(adev: AuxDevice): void {
+    adev.delete(); // auxiliary_device_delete(): off the bus, the aux driver's remove runs
+    adev.uninit(); // auxiliary_device_uninit(): the last reference; release frees id and memory
+  }
+
+  const first = myCreate(); // no fault: created, then torn down cleanly
+  if (typeof first !== 'number') myRemove(first);
+
+  k.faults.failSite('device_add'); // now device_add fails with -ENOMEM, as fail-nth would make it
+  const second = myCreate();
+  if (typeof second !== 'number') myRemove(second);
   return k.report().text;
 }
