@@ -48,7 +48,7 @@ function paint(text: string, c: Colors): string {
 /** Runs the routine mode; returns the exit code (0 clean, 1 problems). */
 export async function exploreRoutines(args: ParsedArgs, io: Io): Promise<number> {
   if (args.flags.list) {
-    print(io, exampleList());
+    print(io, args.flags.json ? JSON.stringify(EXAMPLES.map((e) => ({ name: e.name, description: e.description ?? '' })), null, 2) : exampleList());
     return EXIT.ok;
   }
   const scenarios = await targets(args);

@@ -37,6 +37,14 @@ describe('auxbus explore on the bundled examples', () => {
     expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0])).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit']);
   });
 
+  it('--list --json lists the examples as data', () => {
+    const r = auxbus(['explore', '--list', '--json']);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as Array<{ name: string; description: string }>;
+    expect(list.map((e) => e.name)).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit']);
+    expect(list.every((e) => e.description.length > 0)).toBe(true);
+  });
+
   it('§2.2 correct-ida: clean on all 6 paths, exit 0', () => {
     const r = auxbus(['explore', '--example', 'correct-ida']);
     expect(r.code).toBe(0);
