@@ -1,15 +1,16 @@
 import { cpus, totalmem } from 'node:os';
 import { benchAgainstXstate, benchLargest } from './explore.js';
 import { formatResult, type BenchResult } from './measure.js';
+import { benchIda } from './ida.js';
 import { benchRuntime } from './runtime.js';
 
 /**
- * `npm run bench [runtime|explore]`: every benchmark, each with its ratio against a baseline
+ * `npm run bench [runtime|ida|explore]`: every benchmark, each with its ratio against a baseline
  * measured in this run, and whether it meets its target. Exits 1 when a target is not met.
  */
 const only = process.argv[2];
-if (only !== undefined && only !== 'runtime' && only !== 'explore') {
-  console.error(`npm run bench: unknown benchmark '${only}'; expected runtime or explore`);
+if (only !== undefined && only !== 'runtime' && only !== 'explore' && only !== 'ida') {
+  console.error(`npm run bench: unknown benchmark '${only}'; expected runtime, ida or explore`);
   process.exit(2);
 }
 const log = (line: string) => console.log(line);
@@ -20,6 +21,15 @@ if (!only || only === 'runtime') {
   const results: BenchResult[] = benchRuntime(100_000);
   for (const r of results) console.log(formatResult(r));
   for (const r of results) if (r.met === false) missed.push(`${r.name}: ${r.target}`);
+}
+
+if (!only || only === 'ida') {
+  console.log('\nIDA: 1M mixed lowest-free alloc/free operations:');
+  for (const live of [100, 2000]) {
+    const results = benchIda(1_000_000, live);
+    for (const r of results) console.log(formatResult(r));
+    for (const r of results) if (r.met === false) missed.push(`${r.name}: ${r.target}`);
+  }
 }
 
 if (!only || only === 'explore') {

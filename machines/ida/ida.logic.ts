@@ -27,12 +27,19 @@ function indexOf(context: IdaContext, id: number): number {
 export function lowestFree(context: IdaContext, min: number, max: number): number {
   const top = max < 0 || max > context.capacity - 1 ? context.capacity - 1 : max;
   if (min < 0 || min > top) return -1;
-  let candidate = min;
-  // ids is ascending, so one pass finds the first gap at or above min.
-  for (let i = lowerBound(context.ids, min); i < context.ids.length; i++) {
-    if (context.ids[i] !== candidate) break;
-    candidate++;
+  const ids = context.ids;
+  const start = lowerBound(ids, min);
+  if (start === ids.length || ids[start] !== min) return min;
+  // ids[start..] begins a run min, min+1, ...; ids is ascending and distinct, so ids[i] - i never
+  // decreases and the run ends at the first i where ids[i] - i > min - start: a binary search.
+  let lo = start;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid]! - mid === min - start) lo = mid + 1;
+    else hi = mid;
   }
+  const candidate = min + (lo - start);
   return candidate <= top ? candidate : -1;
 }
 
@@ -119,27 +126,32 @@ export const idaUpdates = {
     if (!e) return {};
     const id = lowestFree(context, e.min, e.max);
     const at = lowerBound(context.ids, id);
-    return {
-      ids: [...context.ids.slice(0, at), id, ...context.ids.slice(at)],
-      owners: [...context.owners.slice(0, at), e.owner, ...context.owners.slice(at)],
-    };
+    // Copies, never edits: a context is a value (XState snapshots and the explorer share them).
+    const ids = context.ids.slice();
+    const owners = context.owners.slice();
+    ids.splice(at, 0, id);
+    owners.splice(at, 0, e.owner);
+    return { ids, owners };
   },
   /** Clear the id's bit, whoever owns it (a stale free really frees the other owner's id, model.md §4.2). */
   release: ({ context, event }: IdaArgs): Partial<IdaContext> => {
     const e = freeArgs(event);
     const at = e ? indexOf(context, e.id) : -1;
     if (at < 0) return {};
-    return {
-      ids: context.ids.filter((_, i) => i !== at),
-      owners: context.owners.filter((_, i) => i !== at),
-    };
+    const ids = context.ids.slice();
+    const owners = context.owners.slice();
+    ids.splice(at, 1);
+    owners.splice(at, 1);
+    return { ids, owners };
   },
   /** The claimed id now belongs to the event's owner. */
   claim: ({ context, event }: IdaArgs): Partial<IdaContext> => {
     const e = claimArgs(event);
     const at = e ? indexOf(context, e.id) : -1;
     if (!e || at < 0) return {};
-    return { owners: context.owners.map((o, i) => (i === at ? e.owner : o)) };
+    const owners = context.owners.slice();
+    owners[at] = e.owner;
+    return { owners };
   },
   /** §4 ida_destroy: every id dropped, no WARN. */
   clear: (_: IdaArgs): Partial<IdaContext> => ({ ids: [], owners: [] }),
