@@ -12,6 +12,7 @@ import { exportPaths, type PathExport } from '../export/paths.js';
 import { packageInfo } from '../package-info.js';
 import { colors, print, progress, type Io } from './output.js';
 import { exampleSummary } from './start-examples.js';
+import { worldSummary } from './start-world.js';
 
 /**
  * `npm start`: what the package does, in one command after `npm ci`. First its main job: every
@@ -34,6 +35,10 @@ export async function start(io: Io): Promise<number> {
   const examples = exampleSummary(c);
   p.done();
   print(io, `${examples.text}\n\n`);
+  p.update('exploring a composed world for the documented routine and each misuse...');
+  const world = worldSummary(c);
+  p.done();
+  print(io, `${world.text}\n\n`);
   print(io, c.bold('the model: each machine, and the transition-covering test paths generated from it (xstate/graph)'));
   const header = ['machine', 'states', 'transitions', 'paths', 'transitions taken', 'violation codes reached'];
   const rows: string[][] = [];
