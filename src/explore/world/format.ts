@@ -1,11 +1,13 @@
-import { VIOLATIONS, type WorldEvent, type WorldParams } from '../../../machines/index.js';
+import { ParameterError, VIOLATIONS, type WorldEvent, type WorldParams } from '../../../machines/index.js';
 import type { WorldExploration } from './explore.js';
+import { requireExploration } from './paths.js';
 
 /**
  * A world event as the kernel call a parent driver makes, with the injected fault if any.
  * @example describeWorldEvent({ type: 'ADD', dev: 1, fault: 'name-nomem' }) // 'dev1: auxiliary_device_add() with dev_set_name() failing (-ENOMEM)'
  */
 export function describeWorldEvent(e: WorldEvent): string {
+  if (typeof e !== 'object' || e === null) throw new ParameterError('event', e, 'a world event such as { type: "ADD", dev: 0, fault: "none" }');
   switch (e.type) {
     case 'KZALLOC': return `dev${e.dev}: kzalloc()${e.fail ? ' failing (NULL)' : ''}`;
     case 'IDA_ALLOC': return `dev${e.dev}: ida_alloc_range()${e.fail ? ' failing (-ENOMEM)' : ''}`;
@@ -21,6 +23,7 @@ export function describeWorldEvent(e: WorldEvent): string {
     case 'DRV_REGISTER': return `drv${e.drv}: auxiliary_driver_register()${e.fail ? ' failing (-ENOMEM)' : ''}`;
     case 'DRV_UNREGISTER': return `drv${e.drv}: auxiliary_driver_unregister()`;
     case 'END': return 'end of the scenario (what kmemleak would find)';
+    default: throw new ParameterError('event.type', (e as { type?: unknown }).type, 'a world event type (KZALLOC, IDA_ALLOC, IDA_FREE, INIT, ADD, DELETE, UNINIT, GET, PUT, KFREE, READ_ID, DRV_REGISTER, DRV_UNREGISTER, END)');
   }
 }
 
@@ -38,6 +41,7 @@ export function describeWorld(p: WorldParams): string {
  * @example formatWorldExploration(exploreWorld({ devices: 2 }, {}, routineCode('double-delete')))
  */
 export function formatWorldExploration(x: WorldExploration): string {
+  requireExploration(x);
   const out = [
     `explore world: ${describeWorld(x.params)}`,
     `  code: ${x.code}`,

@@ -1,4 +1,4 @@
-import { deviceMachine, driverMachine, idaMachine, type WorldEvent } from '../../../machines/index.js';
+import { deviceMachine, driverMachine, idaMachine, ParameterError, type WorldEvent } from '../../../machines/index.js';
 import type { AnyStateMachine, AnyTransitionDefinition } from 'xstate';
 import { allTransitions, transitionId } from '../../paths/coverage.js';
 import { concretePath, enabled, mapEvent, EVENTS_PER_STATE, type WorldExploration } from './explore.js';
@@ -33,6 +33,7 @@ export interface WorldTestPaths {
  * @example worldTestPaths(exploreWorld({ devices: 2, idaRange: { min: 0, max: 1 } })).coverage
  */
 export function worldTestPaths(x: WorldExploration): WorldTestPaths {
+  requireExploration(x);
   const { comps } = x.internals;
   const byStep = new Map<number, string[]>();
   const coverage: ComponentCoverage[] = [];
@@ -58,4 +59,14 @@ export function worldTestPaths(x: WorldExploration): WorldTestPaths {
     return { events: [...to.events, mapEvent(events[step % EVENTS_PER_STATE]!, to.slots)], covers };
   });
   return { paths, coverage };
+}
+
+/**
+ * Checks that `x` is what `exploreWorld` returned (its tables are needed, not just its data).
+ * @example requireExploration(exploreWorld({}))
+ */
+export function requireExploration(x: unknown): asserts x is WorldExploration {
+  if (typeof x !== 'object' || x === null || !('internals' in x) || typeof (x as { internals?: unknown }).internals !== 'object') {
+    throw new ParameterError('exploration', x, 'the result of exploreWorld() (a parsed JSON copy has lost the tables it needs)');
+  }
 }

@@ -69,3 +69,17 @@ describe('worldTestPaths', () => {
     }
   });
 });
+
+describe('world exploration helpers: bad input', () => {
+  it('worldTestPaths and formatWorldExploration need the exploration itself, not a JSON copy; deviceEventsOf checks its slot and path; describeWorldEvent its event', async () => {
+    const { formatWorldExploration, deviceEventsOf, describeWorldEvent } = await import('../../../src/explore/world/index.js');
+    const x = exploreWorld({ devices: 1 });
+    const copy = JSON.parse(JSON.stringify({ ...x, internals: undefined })) as typeof x;
+    expect(() => worldTestPaths(copy)).toThrow(/exploreWorld/);
+    expect(() => formatWorldExploration(copy)).toThrow(/exploreWorld/);
+    expect(() => deviceEventsOf({ devices: 2 }, [], 2)).toThrow(/dev/);
+    expect(() => deviceEventsOf({ devices: 2 }, 'INIT' as never, 0)).toThrow(/path/);
+    expect(() => describeWorldEvent({ type: 'REBOOT' } as never)).toThrow(/event.type/);
+    expect(formatWorldExploration(x)).toContain('explore world: 1 device(s)');
+  });
+});
