@@ -124,6 +124,27 @@ export class InternedComponents {
     this.driver.current = step;
   }
 
+  /** Per IDA state: the owner token of each id from the range's min (-1: free). */
+  private readonly owners: Array<Int32Array | undefined> = [];
+
+  /**
+   * The owner token of every id of IDA state `ida`, indexed by `id - min` (-1 for a free id):
+   * built once per IDA state, read on every canonical sort.
+   */
+  ownerTable(ida: number, min: number): Int32Array {
+    let t = this.owners[ida];
+    if (t === undefined) {
+      const c = this.ida.states[ida]!.context;
+      const top = c.ids.length ? c.ids[c.ids.length - 1]! - min + 1 : 0;
+      t = new Int32Array(Math.max(top, 0)).fill(-1);
+      c.ids.forEach((id, i) => {
+        if (id >= min) t![id - min] = c.owners[i]!;
+      });
+      this.owners[ida] = t;
+    }
+    return t;
+  }
+
   /** The owner token of `id` in IDA state `ida`, or -1 when the id is free. */
   idOwner(ida: number, id: number): number {
     const c = this.ida.states[ida]!.context;

@@ -65,8 +65,10 @@ export class WorldCodec {
   private readonly boundBits: number;
   private readonly codeBits: number;
   private readonly moduleBits: number;
-  /** Field layout: word index and shift of each field, in write order. */
-  private readonly at: Array<{ word: number; shift: number; bits: number }> = [];
+  /** Field layout, in write order: each field's word, shift and mask. */
+  private readonly fieldWord: Int32Array;
+  private readonly fieldShift: Int32Array;
+  private readonly fieldMask: Int32Array;
   private readonly sortKeys: number[];
   private readonly order: number[];
   private readonly tokenMap: number[];
@@ -101,14 +103,19 @@ export class WorldCodec {
     ];
     let word = 0;
     let used = 0;
-    for (const bits of widths) {
+    this.fieldWord = new Int32Array(widths.length);
+    this.fieldShift = new Int32Array(widths.length);
+    this.fieldMask = new Int32Array(widths.length);
+    widths.forEach((bits, f) => {
       if (used + bits > 32) {
         word++;
         used = 0;
       }
-      this.at.push({ word, shift: used, bits });
+      this.fieldWord[f] = word;
+      this.fieldShift[f] = used;
+      this.fieldMask[f] = bits >= 32 ? -1 : (1 << bits) - 1;
       used += bits;
-    }
+    });
     this.words = word + 1;
     this.sortKeys = new Array<number>(this.k);
     this.order = Array.from({ length: this.k }, (_, i) => i);
@@ -175,7 +182,8 @@ export class WorldCodec {
   /**
    * Writes `r` packed into `out` (`words` words), canonical when symmetry reduction is on.
    * Returns the slot permutation used (canonical slot j is slot `perm[j]` of `r`), or undefined
-   * for the identity.
+   * for the identity. The array is the codec's own scratch, overwritten by the next call: copy it
+   * to keep it (the store does).
    */
   writeRaw(r: RawState, out: Uint32Array): number[] | undefined {
     const k = this.k;
@@ -185,10 +193,11 @@ export class WorldCodec {
     if (this.symmetry && k > 1) {
       const order = this.order;
       const keys = this.sortKeys;
+      const owners = this.comps.ownerTable(r.ida, this.idMin);
       for (let i = 0; i < k; i++) {
         order[i] = i;
         const id = this.slotId(slots[i]!);
-        keys[i] = slots[i]! * 2 + (id >= 0 && this.comps.idOwner(r.ida, id) === i + 1 ? 1 : 0);
+        keys[i] = slots[i]! * 2 + (id >= 0 && owners[id - this.idMin] === i + 1 ? 1 : 0);
       }
       // Insertion sort: k is at most 6.
       let identity = true;
@@ -203,7 +212,7 @@ export class WorldCodec {
         order[j + 1] = x;
       }
       if (!identity) {
-        perm = order.slice();
+        perm = order;
         const map = this.tokenMap;
         map[0] = 0;
         let mapKey = 0;
@@ -281,12 +290,11 @@ export class WorldCodec {
   }
 
   private put(out: Uint32Array, field: number, value: number): void {
-    const a = this.at[field]!;
-    out[a.word] = (out[a.word]! | (value << a.shift)) >>> 0;
+    const w = this.fieldWord[field]!;
+    out[w] = (out[w]! | (value << this.fieldShift[field]!)) >>> 0;
   }
 
   private get(words: Uint32Array, base: number, field: number): number {
-    const a = this.at[field]!;
-    return (words[base + a.word]! >>> a.shift) & ((1 << a.bits) - 1);
+    return (words[base + this.fieldWord[field]!]! >>> this.fieldShift[field]!) & this.fieldMask[field]!;
   }
 }

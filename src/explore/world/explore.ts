@@ -142,6 +142,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     codec.readRaw(store.data, i * codec.words, raw);
     if (raw.ended === 1) continue;
     let e = 0;
+    slots.enter(raw);
     // Calls on one device slot: their result depends on that slot, the IDA and the drivers only,
     // so it is computed once per such projection (SlotSteps) and reused across states.
     for (let s = 0; s < params.devices; s++) {
@@ -254,16 +255,24 @@ class SlotSteps {
     return mask;
   }
 
-  step(raw: RawState, s: number, c: number, event: WorldEvent): SlotStep {
-    const { codec } = this.x;
-    const v = raw.slots[s]!;
-    const outer = raw.ida * 2048 + codec.driverKey(raw);
-    const inner = ((v * 8 + s) * 64 + c) * 2 ** 17 + (event.type === 'ADD' ? this.busMask(raw, s) : 0);
+  /** The results for the IDA and drivers of the state about to be expanded (the same for all its slot calls). */
+  private current = new Map<number, SlotStep>();
+
+  /** Called once per expanded state, before its slot calls. */
+  enter(raw: RawState): void {
+    const outer = raw.ida * 2048 + this.x.codec.driverKey(raw);
     let byOuter = this.memo.get(outer);
     if (byOuter === undefined) {
       byOuter = new Map();
       this.memo.set(outer, byOuter);
     }
+    this.current = byOuter;
+  }
+
+  step(raw: RawState, s: number, c: number, event: WorldEvent): SlotStep {
+    const v = raw.slots[s]!;
+    const inner = ((v * 8 + s) * 64 + c) * 2 ** 17 + (event.type === 'ADD' ? this.busMask(raw, s) : 0);
+    const byOuter = this.current;
     let r = byOuter.get(inner);
     if (r === undefined) {
       r = this.compute(raw, s, event);

@@ -15,7 +15,8 @@ export class Store {
   private events: Uint8Array;
   private permIds: Uint16Array;
   private readonly perms: Array<number[] | undefined> = [undefined];
-  private readonly permIndex = new Map<string, number>();
+  /** Permutation (as a base-8 number) → its index in `perms`. */
+  private readonly permIndex = new Map<number, number>();
 
   constructor(readonly words: number, initialCapacity = 1 << 16) {
     this.data = new Uint32Array(initialCapacity * words);
@@ -61,7 +62,7 @@ export class Store {
   }
 
   /** Adds a state not yet in the store; returns its number. */
-  add(key: Uint32Array, parent: number, event: number, perm: number[] | undefined): number {
+  add(key: Uint32Array, parent: number, event: number, perm: readonly number[] | undefined): number {
     const n = this.count;
     if ((n + 1) * 2 > this.table.length) this.grow();
     this.data.set(key.subarray(0, this.words), n * this.words);
@@ -94,12 +95,14 @@ export class Store {
     }
   }
 
-  private permId(perm: number[]): number {
-    const key = perm.join(',');
+  /** The permutation's index (its array may be a scratch: a copy is kept). */
+  private permId(perm: readonly number[]): number {
+    let key = 0;
+    for (let i = 0; i < perm.length; i++) key = key * 8 + perm[i]!;
     let id = this.permIndex.get(key);
     if (id === undefined) {
       id = this.perms.length;
-      this.perms.push(perm);
+      this.perms.push(perm.slice());
       this.permIndex.set(key, id);
     }
     return id;
