@@ -16,3 +16,4 @@ export { MACHINE_NAMES, type MachineName } from './catalog.js';
 export * from './explore/routine/index.js';
 export * from './explore/world/index.js';
 export { UsageError, PathInputError, ModelTooLargeError, FileError, UnknownCodeError } from './errors.js';
+export * from './check/index.js';
