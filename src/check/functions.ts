@@ -74,8 +74,10 @@ export interface AnalysedFunction {
 
 /**
  * A function definition the checker does not read: it holds a syntax error (reason
- * `syntax-error`, the detail names the first one), or no name could be found in its declarator
- * (reason `no-name`). `name` is null when unknown.
+ * `syntax-error`, the detail names the first one), no name could be found in its declarator
+ * (reason `no-name`), or the parser read a statement as a type without any error node (reason
+ * `misparsed`: `kfree(container_of(d, struct foo, adev));` becomes a `macro_type_specifier`,
+ * and the calls in it would silently vanish). `name` is null when unknown.
  * @example
  * const u: UnanalysedFunction = { kind: 'not-analysed', name: 'f', start: { line: 1, column: 1 }, end: { line: 1, column: 20 }, reason: 'syntax-error', detail: 'missing ")" at 1:17' };
  */
@@ -84,7 +86,7 @@ export interface UnanalysedFunction {
   name: string | null;
   start: SourcePosition;
   end: SourcePosition;
-  reason: 'syntax-error' | 'no-name';
+  reason: 'syntax-error' | 'no-name' | 'misparsed';
   detail: string;
 }
 
@@ -116,6 +118,12 @@ export interface FileFunctions {
   auxApiCallers: string[];
   errorsOutsideFunctions: SyntaxProblem[];
   moreErrorsOutsideFunctions: boolean;
+  /**
+   * Calls of an auxiliary-bus API function outside every function definition: never valid C, so
+   * code the parser could not place in a function (after a syntax error it may still read the
+   * call itself cleanly). The checker must report these as not analysed.
+   */
+  auxApiCallsOutsideFunctions: CallSite[];
 }
 
 /** The most syntax errors outside functions listed for one file. */
@@ -166,12 +174,36 @@ export function functionsOfTree(tree: Tree): FileFunctions {
       functions.push({ kind: 'not-analysed', name, start, end, reason: 'syntax-error', detail: describeProblem(problem) });
       continue;
     }
+    const misread = misreadStatement(node);
+    if (misread) {
+      const at = position(misread.startPosition);
+      functions.push({ kind: 'not-analysed', name, start, end, reason: 'misparsed', detail: `"${shorten(misread.text, 60)}" at ${at.line}:${at.column} was read as a type, not a statement (typically a call whose argument is a type, e.g. container_of)` });
+      continue;
+    }
     const f = analyseBody(node, name, start, end, defined, text);
     if (f.auxApiCalls.length > 0) auxApiCallers.push(name);
     functions.push(f);
   }
   const outside = syntaxProblemsOutsideFunctions(tree.rootNode);
-  return { kind: 'functions', functions, auxApiCallers, errorsOutsideFunctions: outside.problems, moreErrorsOutsideFunctions: outside.more };
+  return {
+    kind: 'functions', functions, auxApiCallers, errorsOutsideFunctions: outside.problems, moreErrorsOutsideFunctions: outside.more,
+    auxApiCallsOutsideFunctions: auxApiCallsOutside(tree.rootNode, text),
+  };
+}
+
+const STATEMENT_PARENTS = new Set([
+  'compound_statement', 'labeled_statement', 'case_statement', 'if_statement', 'else_clause', 'while_statement',
+  'for_statement', 'do_statement', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
+]);
+
+/** A `macro_type_specifier` standing where a statement belongs: a statement the parser misread. */
+function misreadStatement(definition: Node): Node | null {
+  const body = definition.childForFieldName('body');
+  if (!body) return null;
+  for (const node of body.descendantsOfType('macro_type_specifier')) {
+    if (node.parent && STATEMENT_PARENTS.has(node.parent.type)) return node;
+  }
+  return null;
 }
 
 function position(p: Point): SourcePosition {
@@ -314,6 +346,20 @@ function syntaxProblemsOutsideFunctions(root: Node): { problems: SyntaxProblem[]
       mentionsAuxApi: p.kind === 'error' && auxApiMentions(p.node.text).length > 0,
     })),
   };
+}
+
+function auxApiCallsOutside(root: Node, text: string): CallSite[] {
+  const found: CallSite[] = [];
+  walk(root, (cursor) => {
+    const type = cursor.nodeType;
+    if (type === 'function_definition') return false;
+    if (type === 'call_expression') {
+      const call = callSite(cursor.currentNode, text);
+      if (call.callee !== null && isAuxApiFunction(call.callee)) found.push(call);
+    }
+    return true;
+  });
+  return found;
 }
 
 function analyseBody(definition: Node, name: string, start: SourcePosition, end: SourcePosition, defined: Set<string>, text: string): AnalysedFunction {

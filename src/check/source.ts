@@ -11,11 +11,12 @@ import { requireInt } from '../../machines/shared/errors.js';
  * Why a file or a function was not analysed. File level: `unreadable`, `empty`, `binary`,
  * `too-large`, `parse-cancelled`, `parse-failed`. Function level: `syntax-error` (ERROR / MISSING
  * nodes inside it), `no-name` (no function declarator the checker can name, e.g. an annotation
- * macro such as `__init` before the name confused the parser).
+ * macro such as `__init` before the name confused the parser), `misparsed` (a statement the
+ * parser read as a type, without an error node).
  */
 export type NotAnalysedReason =
   | 'unreadable' | 'empty' | 'binary' | 'too-large' | 'parse-cancelled' | 'parse-failed'
-  | 'syntax-error' | 'no-name';
+  | 'syntax-error' | 'no-name' | 'misparsed';
 
 /**
  * Something the checker did not analyse, with the reason (stable, for programs) and a sentence
