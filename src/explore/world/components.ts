@@ -145,13 +145,6 @@ export class InternedComponents {
     return t;
   }
 
-  /** The owner token of `id` in IDA state `ida`, or -1 when the id is free. */
-  idOwner(ida: number, id: number): number {
-    const c = this.ida.states[ida]!.context;
-    const at = c.ids.indexOf(id);
-    return at < 0 ? -1 : c.owners[at]!;
-  }
-
   /**
    * The IDA state with device owner tokens renamed (token t → map[t]; the code's token stays):
    * what the IDA looks like after the device slots are permuted.
