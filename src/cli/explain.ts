@@ -1,3 +1,4 @@
+import { wrap } from '../text.js';
 import { VIOLATION_CODES, VIOLATIONS, violationInfo, type ViolationInfo } from '../../machines/index.js';
 import { UnknownCodeError, UsageError } from '../errors.js';
 import { EXIT, type Command } from './command.js';
@@ -12,16 +13,7 @@ import { colors, print, type Colors, type Io } from './output.js';
 
 /** Wraps text to `width` columns, continuing lines with `indent`. */
 function wrapText(text: string, width: number, indent: string): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines.join(`\n${indent}`);
+  return wrap(text, width).join(`\n${indent}`);
 }
 
 /** One code, explained for a person. */

@@ -1,6 +1,7 @@
 import { relativeName, stateById, violationTitle, type Chart, type ChartState, type TransitionKind } from './chart.js';
 import { layoutChart, lineEvents, type DrawnEdge, type Junction, type LabelLine, type ViolationNode } from './edges.js';
 import type { Trace, TraceStep } from './trace.js';
+import { wrap } from '../text.js';
 
 /**
  * The chart as Graphviz DOT: compound states as clusters with an initial point each, atomic
@@ -41,22 +42,6 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 const table = (rows: string[], attrs = 'border="0" cellborder="0" cellspacing="0" cellpadding="0"') => `<<table ${attrs}>${rows.join('')}</table>>`;
 
-/**
- * Splits text into lines of at most `width` characters at spaces.
- * @example wrap('a bb ccc', 4) // ['a bb', 'ccc']
- */
-export function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
-}
 
 const kindColour = (kind: TransitionKind) => (kind === 'violation' ? STYLE.violation : kind === 'error' ? STYLE.error : STYLE.ok);
 

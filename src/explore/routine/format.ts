@@ -1,3 +1,4 @@
+import { wrap as wrapLines } from '../../text.js';
 import type { RoutineExploration, RoutinePath, RoutineProblem } from './types.js';
 
 /** Paths listed one per line in the text report; beyond this only the paths with findings are. */
@@ -5,16 +6,7 @@ const LIST_ALL_PATHS_UP_TO = 60;
 
 /** Wraps `text` to `width` columns; continuation lines start with `indent`. */
 function wrap(text: string, width: number, indent: string): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines.join(`\n${indent}`);
+  return wrapLines(text, width).join(`\n${indent}`);
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
