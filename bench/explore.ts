@@ -125,12 +125,16 @@ function within(params: WorldParamsInput, code: WorldCode, seconds: number): Wor
     return exploreWorld(params, {
       progressEvery: 200_000,
       onProgress: (p) => {
+        // A long exploration shows where it is on a terminal: states, states/s, queue.
+        if (process.stderr.isTTY) process.stderr.write(`\r  ${p.states} states, ${Math.round(p.states / p.seconds)} states/s, queue ${p.queue}   `);
         if (p.seconds > seconds) throw new Timeout(p.states);
       },
     }, code);
   } catch (e) {
     if (e instanceof Timeout) return e;
     throw e;
+  } finally {
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   }
 }
 
