@@ -52,7 +52,11 @@ export async function exploreRoutines(args: ParsedArgs, io: Io): Promise<number>
     return EXIT.ok;
   }
   const scenarios = await targets(args);
-  const options = { maxFaults: args.flags['max-faults'] as number, ...(args.flags['max-runs'] !== undefined ? { maxRuns: args.flags['max-runs'] as number } : {}) };
+  const options = {
+    maxFaults: args.flags['max-faults'] as number,
+    ...(args.flags['max-runs'] !== undefined ? { maxRuns: args.flags['max-runs'] as number } : {}),
+    ...(args.flags['max-calls'] !== undefined ? { maxCalls: args.flags['max-calls'] as number } : {}),
+  };
   const p = progress(io);
   const results: RoutineExploration[] = [];
   try {

@@ -1,4 +1,4 @@
-import { ROUTINE_MAX_FAULTS_LIMIT, ROUTINE_MAX_RUNS_DEFAULT, ROUTINE_MAX_RUNS_LIMIT } from '../explore/routine/index.js';
+import { ROUTINE_MAX_CALLS_DEFAULT, ROUTINE_MAX_FAULTS_LIMIT, ROUTINE_MAX_RUNS_DEFAULT, ROUTINE_MAX_RUNS_LIMIT } from '../explore/routine/index.js';
 import { EXIT, type Command } from './command.js';
 import { exploreRoutines } from './explore-routine.js';
 import { exploreWorldCommand, WORLD_OPTIONS } from './explore-world.js';
@@ -39,6 +39,7 @@ export const explore: Command = {
     { name: 'list', type: 'boolean', description: 'list the bundled examples and exit' },
     { name: 'max-faults', type: 'string', valueName: 'K', integer: { min: 1, max: ROUTINE_MAX_FAULTS_LIMIT }, default: '1', description: 'most failing calls per path' },
     { name: 'max-runs', type: 'string', valueName: 'N', integer: { min: 1, max: ROUTINE_MAX_RUNS_LIMIT }, description: `most runs per scenario (default ${ROUTINE_MAX_RUNS_DEFAULT}); the report says when it was reached` },
+    { name: 'max-calls', type: 'string', valueName: 'N', integer: { min: 1, max: 2 ** 31 - 1 }, description: `most kernel calls in one run (default ${ROUTINE_MAX_CALLS_DEFAULT}); a routine looping past it is reported as an exception on that path` },
     { name: 'json', type: 'boolean', description: 'print { version, clean, explorations: [...] } as JSON' },
     ...WORLD_OPTIONS,
   ],

@@ -34,3 +34,14 @@ export class ForeignObjectError extends AuxbusError {
     super('foreign-object', `${what}: expected ${expected} made by this Kernel`);
   }
 }
+
+/**
+ * The kernel took as many API calls as its `maxCalls` allows: the code under test loops on it.
+ * Thrown by the call that would pass the budget, which changes nothing.
+ * @example new Kernel({ maxCalls: 10 }) // the 11th call throws CallBudgetError
+ */
+export class CallBudgetError extends AuxbusError {
+  constructor(readonly maxCalls: number, op: string) {
+    super('call-budget', `${op}: this kernel has taken ${maxCalls} calls, its maxCalls; expected the code under test to finish within it (a loop that never ends?)`);
+  }
+}

@@ -6,5 +6,5 @@ export { Allocation } from './memory.js';
 export { ParentDevice } from './parent.js';
 export { AuxiliaryBus } from './bus.js';
 export { FaultInjector, FAULT_SITES, MAX_ARMED_FAULTS, type FaultSite, type FallibleCall } from './faults.js';
-export { ViolationError, ForeignObjectError } from './errors.js';
+export { ViolationError, ForeignObjectError, CallBudgetError } from './errors.js';
 export { formatFindings, type Finding, type Report, type StepRef, type LogLine } from './report.js';

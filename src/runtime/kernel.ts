@@ -1,11 +1,11 @@
 import {
-  AuxbusError, CODE_OWNER, ParameterError, requireBool, VIOLATIONS, type KernelLogParams, type ViolationParams,
+  AuxbusError, CODE_OWNER, ParameterError, requireBool, requireInt, VIOLATIONS, type KernelLogParams, type ViolationParams,
 } from '../../machines/index.js';
 import { AuxiliaryBus } from './bus.js';
 import { AuxDevice, type ReleaseCallback } from './device.js';
 import { auxiliaryDeviceCreate, auxiliaryDeviceDestroy, devmAuxiliaryDeviceCreate } from './create.js';
 import { AuxDriver, type AuxDriverSpec } from './driver.js';
-import { ForeignObjectError, ViolationError } from './errors.js';
+import { CallBudgetError, ForeignObjectError, ViolationError } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { Ida } from './ida.js';
 import { Allocation } from './memory.js';
@@ -22,6 +22,11 @@ export interface KernelOptions {
   mode?: KernelMode;
   /** Record every call in `calls` (default off): what an explorer shows as a path's steps. */
   trace?: boolean;
+  /**
+   * The most API calls this kernel takes (default: no limit); the next one throws a
+   * `CallBudgetError`. What stops a routine that loops on the kernel forever.
+   */
+  maxCalls?: number;
 }
 
 /** One recorded call (with `trace` on): its number, how deep it was nested, and what it was. */
@@ -61,6 +66,7 @@ export class Kernel {
   private steps = 0;
   private depth = 0;
   private readonly tracing: boolean;
+  private readonly maxCalls: number;
   private readonly traced: Array<{ site: CallSite; depth: number }> = [];
   private readonly frameSteps: number[] = [];
   private readonly frameOps: string[] = [];
@@ -81,6 +87,7 @@ export class Kernel {
     if (mode !== 'strict' && mode !== 'audit') throw new ParameterError('mode', mode, "'strict' or 'audit'");
     this.mode = mode;
     this.tracing = requireBool('trace', options.trace ?? false);
+    this.maxCalls = options.maxCalls === undefined ? Number.POSITIVE_INFINITY : requireInt('maxCalls', options.maxCalls, 1, 2 ** 31 - 1);
     this.faults = new FaultInjector(() => this.steps);
     this.bus = new AuxiliaryBus(this);
   }
@@ -204,6 +211,7 @@ export class Kernel {
    * allocates nothing; the text a report shows is built only when asked). Pair with `exit`.
    */
   enter(op: string, target: { describe(): string } | undefined, args: unknown): void {
+    if (this.steps >= this.maxCalls) throw new CallBudgetError(this.maxCalls, op);
     const d = this.depth++;
     this.frameSteps[d] = ++this.steps;
     if (this.tracing) this.traced.push({ site: new CallSite(this.steps, op, target, args), depth: d });

@@ -16,6 +16,12 @@ export const ROUTINE_MAX_RUNS_LIMIT = 1_000_000;
  * @example explore(s, { maxFaults: ROUTINE_MAX_FAULTS_LIMIT }) // every combination of up to 8 failing calls
  */
 export const ROUTINE_MAX_FAULTS_LIMIT = 8;
+/**
+ * Default of {@link RoutineExploreOptions.maxCalls}: kernel calls one run may make before it is
+ * taken for a loop that never ends (a driver's create and teardown make tens).
+ * @example explore(s).options.maxCalls === ROUTINE_MAX_CALLS_DEFAULT // true
+ */
+export const ROUTINE_MAX_CALLS_DEFAULT = 100_000;
 
 /**
  * How far {@link explore} goes.
@@ -31,31 +37,38 @@ export interface RoutineExploreOptions {
   maxRuns?: number;
   /** The kernel's mode (default `audit`); `strict` ends a path at its first violation (a ViolationError). */
   mode?: KernelMode;
+  /**
+   * Most kernel calls in one run (default {@link ROUTINE_MAX_CALLS_DEFAULT}): the call past it
+   * throws a `CallBudgetError`, which ends that path as an exception, so a routine that loops on
+   * the kernel forever is reported instead of hanging the exploration.
+   */
+  maxCalls?: number;
   /** Called after every run, e.g. to show progress. */
   onRun?: (progress: { runs: number; paths: number }) => void;
 }
 
 /**
  * The options after checking, with their defaults filled in (what a result records).
- * @example explore(s).options // { maxFaults: 1, maxRuns: 10000, mode: 'audit' }
+ * @example explore(s).options // { maxFaults: 1, maxRuns: 10000, mode: 'audit', maxCalls: 100000 }
  */
 export interface ResolvedRoutineOptions {
   maxFaults: number;
   maxRuns: number;
   mode: KernelMode;
+  maxCalls: number;
 }
 
-const KNOWN = ['maxFaults', 'maxRuns', 'mode', 'onRun'];
+const KNOWN = ['maxFaults', 'maxRuns', 'mode', 'maxCalls', 'onRun'];
 
 /**
  * Checks {@link RoutineExploreOptions} and fills in the defaults; throws a ParameterError naming the
  * option (`options.maxFaults`, ...) and what it expected.
- * @example resolveRoutineOptions({ maxFaults: 2 }) // { maxFaults: 2, maxRuns: 10000, mode: 'audit' }
+ * @example resolveRoutineOptions({ maxFaults: 2 }) // { maxFaults: 2, maxRuns: 10000, mode: 'audit', maxCalls: 100000 }
  */
 export function resolveRoutineOptions(options: unknown): ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> {
-  if (options === undefined) return { maxFaults: 1, maxRuns: ROUTINE_MAX_RUNS_DEFAULT, mode: 'audit' };
+  if (options === undefined) return { maxFaults: 1, maxRuns: ROUTINE_MAX_RUNS_DEFAULT, mode: 'audit', maxCalls: ROUTINE_MAX_CALLS_DEFAULT };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ParameterError('options', options, 'an object { maxFaults?, maxRuns?, mode?, onRun? }');
+    throw new ParameterError('options', options, 'an object { maxFaults?, maxRuns?, mode?, maxCalls?, onRun? }');
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -65,8 +78,9 @@ export function resolveRoutineOptions(options: unknown): ResolvedRoutineOptions 
   const maxRuns = requireInt('options.maxRuns', o.maxRuns ?? ROUTINE_MAX_RUNS_DEFAULT, 1, ROUTINE_MAX_RUNS_LIMIT);
   const mode = o.mode ?? 'audit';
   if (mode !== 'audit' && mode !== 'strict') throw new ParameterError('options.mode', mode, "'audit' or 'strict'");
+  const maxCalls = requireInt('options.maxCalls', o.maxCalls ?? ROUTINE_MAX_CALLS_DEFAULT, 1, 2 ** 31 - 1);
   if (o.onRun !== undefined && typeof o.onRun !== 'function') throw new ParameterError('options.onRun', o.onRun, 'a function ({ runs, paths }) => void');
-  const resolved: ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> = { maxFaults, maxRuns, mode };
+  const resolved: ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> = { maxFaults, maxRuns, mode, maxCalls };
   if (o.onRun !== undefined) resolved.onRun = o.onRun as RoutineExploreOptions['onRun'];
   return resolved;
 }

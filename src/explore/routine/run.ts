@@ -2,6 +2,7 @@ import { requireBool } from '../../../machines/index.js';
 import { ViolationError } from '../../runtime/errors.js';
 import { FaultInjector } from '../../runtime/faults.js';
 import { Kernel, type KernelMode } from '../../runtime/kernel.js';
+import { ROUTINE_MAX_CALLS_DEFAULT } from './options.js';
 import { checkScenario, createSucceeded, type AnyScenario } from './scenario.js';
 import type { CreateOutcome, RoutinePath, InjectedFault, RoutinePhase, RoutineStep, ThrownError } from './types.js';
 import { valueText, valueToJson } from './values.js';
@@ -26,10 +27,10 @@ export interface RunOutcome {
  * bad `nths` or mode) throws a ParameterError before anything runs.
  * @example runScenario(scenario, [3]).path.faults // [{ nth: 3, site: 'dev_set_name', step: 12, call: '...' }]
  */
-export function runScenario(scenario: AnyScenario, nths: readonly number[], mode: KernelMode = 'audit'): RunOutcome {
+export function runScenario(scenario: AnyScenario, nths: readonly number[], mode: KernelMode = 'audit', maxCalls = ROUTINE_MAX_CALLS_DEFAULT): RunOutcome {
   checkScenario(scenario);
   new FaultInjector(() => 0).failNths(nths); // checks nths, as the run will arm them
-  const k = new Kernel({ mode, trace: true });
+  const k = new Kernel({ mode, trace: true, maxCalls });
   /** Steps made before create and before teardown (steps are numbered 1, 2, ... in call order). */
   let createFrom = Number.POSITIVE_INFINITY;
   let teardownFrom = Number.POSITIVE_INFINITY;

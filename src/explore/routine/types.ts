@@ -174,7 +174,7 @@ export interface RoutineSummary {
  */
 export interface RoutineExploration {
   scenario: { name: string; description: string | null };
-  options: { maxFaults: number; maxRuns: number; mode: KernelMode };
+  options: { maxFaults: number; maxRuns: number; mode: KernelMode; maxCalls: number };
   summary: RoutineSummary;
   /** Distinct problems, in order of first appearance. */
   problems: RoutineProblem[];

@@ -230,6 +230,39 @@ describe('exceptions out of the scenario are reported per path, never thrown', (
   });
 });
 
+describe('a routine that loops on the kernel forever ends at the call budget (maxCalls)', () => {
+  it('each run stops at maxCalls with a CallBudgetError reported on its path; the exploration finishes', () => {
+    const s: Scenario<undefined, number> = {
+      name: 'retry-forever',
+      create(k) {
+        // A retry loop that never gives up: allocate, free, try again.
+        for (;;) k.kfree(k.kzalloc('buf'));
+      },
+    };
+    const r = explore(s, { maxCalls: 500, maxRuns: 50 });
+    expect(r.options.maxCalls).toBe(500);
+    expect(r.paths.length).toBeGreaterThan(0);
+    for (const p of r.paths) {
+      expect(p.threw?.name).toBe('CallBudgetError');
+      expect(p.threw?.message).toMatch(/500 calls/);
+      expect(p.steps.length).toBe(500);
+    }
+  });
+
+  it('Kernel({ maxCalls }): the call past the budget throws and changes nothing; a bad budget is a ParameterError', async () => {
+    const { Kernel, CallBudgetError } = await import('../../../src/index.js');
+    const k = new Kernel({ maxCalls: 2, trace: true });
+    const a = k.kzalloc('a');
+    k.kfree(a);
+    expect(() => k.kzalloc('b')).toThrow(CallBudgetError);
+    expect(k.calls.length).toBe(2);
+    expect(k.report().clean).toBe(true);
+    expect(() => new Kernel({ maxCalls: 0 })).toThrow(ParameterError);
+    expect(() => new Kernel({ maxCalls: 1.5 })).toThrow(/maxCalls/);
+    expect(() => explore({ name: 'x', create: () => 0 }, { maxCalls: -1 })).toThrow(/options.maxCalls/);
+  });
+});
+
 describe('the result is plain data (model.md §3 codes and B-classes survive JSON)', () => {
   it('§5 B4, B3, B6 JSON.stringify round-trips it (toStrictEqual) and formatExploration reads the parsed copy the same', () => {
     for (const s of [findExample('double-free-add-failure')!, findExample('missing-uninit')!, twoDevices as AnyScenario]) {
