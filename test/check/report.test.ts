@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { ParameterError, VIOLATIONS, VIOLATION_CODES } from '../../machines/index.js';
+import { formatGcc, toCheckJson, toSarif, type CheckResult } from '../../src/check/index.js';
+
+/**
+ * The checker's output formats (issue 7: gcc-style text, JSON, SARIF 2.1.0), on a hand-made result:
+ * a B4 double free on the path where auxiliary_device_add() fails, a B3 leak, and a function that
+ * could not be analysed.
+ */
+const RESULT: CheckResult = {
+  files: 2,
+  functions: 5,
+  findings: [
+    {
+      code: 'leak-initialized',
+      function: 'gadget_create',
+      at: { file: 'drivers/misc/gadget.c', line: 40, column: 8 },
+      message: 'auxiliary_device_init() succeeded at line 33 but the path returns at line 41 without auxiliary_device_uninit()',
+      failing: { file: 'drivers/misc/gadget.c', line: 38, column: 8, call: 'auxiliary_device_add()' },
+    },
+    {
+      code: 'double-free',
+      function: 'widget_create',
+      at: { file: 'drivers/misc/widget aux.c', line: 131, column: 3 },
+      message: 'after auxiliary_device_init() succeeded at line 112, kfree(padev) at line 131 frees memory the release callback also frees',
+      failing: { file: 'drivers/misc/widget aux.c', line: 125, column: 8, call: 'auxiliary_device_add()' },
+    },
+  ],
+  notAnalysed: [{ file: 'drivers/misc/gadget.c', function: 'gadget_init', line: 60, reason: 'a syntax error the parser could not recover from' }],
+};
+
+describe('check output: gcc-style text', () => {
+  it('one warning line per finding, sorted by file and line, with notes for the failing call, the fix and the kernel symptom; then what was not analysed', () => {
+    const lines = formatGcc(RESULT).split('\n');
+    expect(lines[0]).toBe('drivers/misc/gadget.c:40:8: warning: auxiliary_device_init() succeeded at line 33 but the path returns at line 41 without auxiliary_device_uninit() [leak-initialized, B3]');
+    expect(lines[1]).toBe('drivers/misc/gadget.c:38:8: note: the path where auxiliary_device_add() fails');
+    expect(lines[2]).toBe(`drivers/misc/gadget.c:40:8: note: fix: ${VIOLATIONS['leak-initialized'].fix}`);
+    expect(lines[4]).toMatch(/^drivers\/misc\/widget aux\.c:131:3: warning: .* \[double-free, B4\]$/);
+    expect(lines[lines.length - 1]).toBe('drivers/misc/gadget.c:60:1: note: not analysed (function gadget_init): a syntax error the parser could not recover from');
+    // The form editors and CI parse: file:line:col: severity: text.
+    for (const l of lines) expect(l).toMatch(/^[^:]+:\d+:\d+: (warning|note): /);
+  });
+
+  it('a clean result prints nothing', () => {
+    expect(formatGcc({ files: 3, functions: 4, findings: [], notAnalysed: [] })).toBe('');
+  });
+});
+
+describe('check output: JSON', () => {
+  it('round-trips and carries each finding\'s bug class, symptom and fix from the violation table', () => {
+    const j = JSON.parse(JSON.stringify(toCheckJson(RESULT, '9.9.9'))) as ReturnType<typeof toCheckJson>;
+    expect(j.version).toBe('9.9.9');
+    expect(j.clean).toBe(false);
+    expect(j.findings.map((f) => [f.code, f.bugClass])).toEqual([['leak-initialized', 'B3'], ['double-free', 'B4']]);
+    expect(j.findings[1]!.fix).toBe(VIOLATIONS['double-free'].fix);
+    expect(j.notAnalysed).toEqual(RESULT.notAnalysed);
+  });
+});
+
+describe('check output: SARIF 2.1.0', () => {
+  const sarif = toSarif(RESULT, '9.9.9');
+
+  it('declares SARIF 2.1.0 and one rule per violation code, from the model\'s table', () => {
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.$schema).toMatch(/sarif-2\.1\.0/);
+    const run = sarif.runs[0]!;
+    expect(run.tool.driver.name).toBe('auxbus-model');
+    expect(run.tool.driver.version).toBe('9.9.9');
+    expect(run.tool.driver.rules.map((r) => r.id)).toEqual([...VIOLATION_CODES]);
+    const df = run.tool.driver.rules.find((r) => r.id === 'double-free')!;
+    expect(df.help.text).toBe(VIOLATIONS['double-free'].fix);
+    expect(df.properties.bugClass).toBe('B4');
+  });
+
+  it('each result points at its rule by id and index, at the offending call, and at the failing call as a related location; paths become URIs', () => {
+    const run = sarif.runs[0]!;
+    expect(run.results).toHaveLength(2);
+    for (const r of run.results) expect(run.tool.driver.rules[r.ruleIndex]!.id).toBe(r.ruleId);
+    const df = run.results.find((r) => r.ruleId === 'double-free')!;
+    expect(df.locations[0]!.physicalLocation).toEqual({ artifactLocation: { uri: 'drivers/misc/widget%20aux.c' }, region: { startLine: 131, startColumn: 3 } });
+    expect(df.locations[0]!.logicalLocations).toEqual([{ name: 'widget_create', kind: 'function' }]);
+    expect(df.relatedLocations![0]!.physicalLocation.region).toEqual({ startLine: 125, startColumn: 8 });
+    expect(df.message.text).toContain('(double-free, B4)');
+  });
+
+  it('what was not analysed is a tool notification, not a result', () => {
+    const n = sarif.runs[0]!.invocations[0]!.toolExecutionNotifications;
+    expect(n).toHaveLength(1);
+    expect(n[0]!.level).toBe('note');
+    expect(n[0]!.message.text).toContain('gadget_init');
+  });
+});
+
+describe('check output: bad input', () => {
+  it('a result without findings or with an unknown code is a ParameterError', () => {
+    expect(() => formatGcc({} as never)).toThrow(ParameterError);
+    expect(() => toSarif({ ...RESULT, findings: [{ ...RESULT.findings[0]!, code: 'oops' as never }] }, '1')).toThrow(/finding.code/);
+    expect(() => toCheckJson(null as never, '1')).toThrow(ParameterError);
+  });
+});
