@@ -15,7 +15,7 @@ import type { Io } from './output.js';
 export const explore: Command = {
   name: 'explore',
   summary: 'run a driver\'s create and teardown routines on every failure path (fail-nth) and report each problem with its path',
-  usage: 'auxbus explore [--example NAME ... | --all] [MODULE.js ...] [--max-faults K] [--max-runs N] [--json]\n       auxbus explore --list\n       auxbus explore --world [--devices K] [--ids M] [--drivers ok,fails] [--faults] [--code any|routine|MISUSE] [--json [--paths]]',
+  usage: 'auxbus explore [--example NAME ... | --all] [MODULE.js ...] [--max-faults K] [--max-runs N] [--max-calls N] [--json]\n       auxbus explore --list\n       auxbus explore --world [--devices K] [--ids M] [--drivers ok,fails] [--faults] [--code any|routine|MISUSE] [--json [--paths]]',
   description:
     'Runs a scenario (a driver\'s create and teardown routines written against the runtime) on\n' +
     'the simulated kernel: once with no fault, then once per fallible call with that call failing,\n' +
