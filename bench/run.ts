@@ -1,16 +1,17 @@
 import { cpus, totalmem } from 'node:os';
+import { benchCheck } from './check.js';
 import { benchAgainstXstate, benchLargest } from './explore.js';
 import { formatResult, type BenchResult } from './measure.js';
 import { benchIda } from './ida.js';
 import { benchRuntime } from './runtime.js';
 
 /**
- * `npm run bench [runtime|ida|explore]`: every benchmark, each with its ratio against a baseline
+ * `npm run bench [runtime|ida|explore|check]`: every benchmark, each with its ratio against a baseline
  * measured in this run, and whether it meets its target. Exits 1 when a target is not met.
  */
 const only = process.argv[2];
-if (only !== undefined && only !== 'runtime' && only !== 'explore' && only !== 'ida') {
-  console.error(`npm run bench: unknown benchmark '${only}'; expected runtime, ida or explore`);
+if (only !== undefined && only !== 'runtime' && only !== 'explore' && only !== 'ida' && only !== 'check') {
+  console.error(`npm run bench: unknown benchmark '${only}'; expected runtime, ida, explore or check`);
   process.exit(2);
 }
 const log = (line: string) => console.log(line);
@@ -49,6 +50,11 @@ if (!only || only === 'explore') {
     console.log(`  ${l.family}: ${done.map((p) => `K=${p.k} up to M=${p.m}`).join(', ')} (target K = 6: ${k >= 6 ? 'met' : 'NOT met'})`);
     if (k < 6) missed.push(`largest world (${l.family}): K = 6`);
   }
+}
+
+if (!only || only === 'check') {
+  console.log('\nC checker front end (read, pre-filter, parse and find functions) over generated C:');
+  for (const r of await benchCheck(2000, log)) if (!r.met) missed.push(`check: ${r.name}: ${r.target} files/s`);
 }
 
 if (missed.length > 0) {
