@@ -179,6 +179,14 @@ export class Kernel {
   // ---- the report ----
 
   /**
+   * The violations raised so far, in order (the live list: it grows as calls are made). What a
+   * tool driving the kernel step by step reads to place each violation at the call that raised it.
+   */
+  get violations(): readonly Finding[] {
+    return this.found;
+  }
+
+  /**
    * Violations found so far and what the end check finds now (model.md §4.3): devices never
    * released, allocations never freed, ids never freed, references never put, each with the step
    * that created it. It changes nothing; call it as often as you like.

@@ -1,0 +1,236 @@
+import type { Tree } from 'web-tree-sitter';
+import { ParameterError, requireInt } from '../../machines/index.js';
+import { functionsOfTree, type AnalysedFunction } from './functions.js';
+import { parseC } from './grammar.js';
+import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
+import { isTracked, NotFollowed, PathRun, PathTooLong, type FileContext, type PathFinding } from './interp.js';
+import { maskAnnotations } from './mask.js';
+import { Oracle } from './oracle.js';
+import { mentionsAuxApi } from './prefilter.js';
+import type { CheckFinding, NotAnalysedEntry } from './report.js';
+import { sourceFromBytes, type SourceText } from './source.js';
+
+/**
+ * Checking one file: mask kernel annotations, parse, find the functions that create or tear down
+ * auxiliary devices (directly or through same-file helpers), lower them, and run every path of
+ * each on the model, merging what the paths found by code and line.
+ */
+
+/** Options of {@link checkSource}. */
+export interface CheckSourceOptions {
+  /** Paths explored per function before it is reported as partly analysed (default 2,000). */
+  maxPaths?: number;
+  /** Parse time bound in milliseconds (default: the parser's). */
+  parseTimeoutMs?: number;
+}
+
+/** What checking one file gave. */
+export interface FileCheck {
+  /** Whether the file mentions the auxiliary-bus API at all (the pre-filter). */
+  relevant: boolean;
+  /** Functions whose paths were run. */
+  functions: number;
+  /** Paths run, over all functions. */
+  paths: number;
+  findings: CheckFinding[];
+  notAnalysed: NotAnalysedEntry[];
+}
+
+/** The default bound on paths per function. */
+export const DEFAULT_MAX_PATHS = 2_000;
+
+/**
+ * Checks the C text of one file (`file` is the name used in locations).
+ * @example
+ * const r = await checkSource(readFileSync('foo.c', 'utf8'), 'foo.c');
+ * for (const f of r.findings) console.log(`${f.at.line}: ${f.code}`);
+ */
+export async function checkSource(input: string | SourceText, file = '<input>', options: CheckSourceOptions = {}): Promise<FileCheck> {
+  if (typeof file !== 'string' || file.length === 0) throw new ParameterError('file', file, 'a non-empty file name');
+  if (typeof options !== 'object' || options === null) throw new ParameterError('options', options, 'an object { maxPaths?, parseTimeoutMs? }');
+  const maxPaths = requireInt('maxPaths', options.maxPaths ?? DEFAULT_MAX_PATHS, 1, 1_000_000);
+  const source = typeof input === 'string' ? sourceFromBytes(input) : input;
+  if (typeof input !== 'string' && (typeof input !== 'object' || input === null || input.kind !== 'source')) {
+    throw new ParameterError('input', input, 'C text or a SourceText from readSource / sourceFromBytes');
+  }
+  const empty: FileCheck = { relevant: false, functions: 0, paths: 0, findings: [], notAnalysed: [] };
+  if (source.kind !== 'source') return { ...empty, notAnalysed: [{ file, reason: `${source.reason}: ${source.detail}` }] };
+  if (!mentionsAuxApi(source.text)) return empty;
+  const masked = maskAnnotations(source.text);
+  const parsed = await parseC(masked.text, options.parseTimeoutMs === undefined ? {} : { timeoutMs: options.parseTimeoutMs });
+  if (parsed.kind !== 'parsed') return { ...empty, relevant: true, notAnalysed: [{ file, reason: `${parsed.reason}: ${parsed.detail}` }] };
+  try {
+    return checkTree(parsed.tree, source.text, file, masked.cleanups, maxPaths);
+  } finally {
+    parsed.tree.delete();
+  }
+}
+
+function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number, string>, maxPaths: number): FileCheck {
+  const found = functionsOfTree(tree);
+  const notAnalysed: NotAnalysedEntry[] = [];
+  const lines = text.split('\n');
+  for (const f of found.functions) {
+    if (f.kind !== 'not-analysed') continue;
+    const body = lines.slice(f.start.line - 1, f.end.line).join('\n');
+    if (mentionsAuxApi(body)) notAnalysed.push({ file, ...(f.name ? { function: f.name } : {}), line: f.start.line, reason: f.detail });
+  }
+  for (const p of found.errorsOutsideFunctions) {
+    if (p.mentionsAuxApi) notAnalysed.push({ file, line: p.line, reason: `syntax error outside any function near "${p.text}"` });
+  }
+  for (const c of found.auxApiCallsOutsideFunctions) {
+    notAnalysed.push({ file, line: c.line, reason: `${c.callee}() outside any function the parser could read` });
+  }
+
+  const analysed = new Map<string, AnalysedFunction>();
+  for (const f of found.functions) if (f.kind === 'function' && !analysed.has(f.name)) analysed.set(f.name, f);
+  const lowered = new Map<string, LoweredFunction>();
+  for (const node of tree.rootNode.descendantsOfType('function_definition')) {
+    if (!node) continue;
+    const f = [...analysed.values()].find((a) => a.start.line === node.startPosition.row + 1 && a.start.column === node.startPosition.column + 1);
+    if (f && !lowered.has(f.name)) lowered.set(f.name, lowerFunction(node, f.name, cleanups));
+  }
+
+  const releases = new Set<string>();
+  for (const f of analysed.values()) for (const r of f.releaseAssignments) if (r.function) releases.add(r.function);
+  const ctx: FileContext = {
+    file,
+    functions: lowered,
+    deviceMembers: deviceMembers(lowered.values()),
+    soleRelease: releases.size === 1 ? [...releases][0]! : null,
+  };
+
+  const roots = rootFunctions(analysed, releases).filter((name) => lowered.has(name));
+  const merged = new Map<string, CheckFinding>();
+  let paths = 0;
+  for (const name of roots) {
+    const fn = lowered.get(name)!;
+    const run = runFunction(ctx, fn, maxPaths);
+    paths += run.paths;
+    if (run.refused !== null) {
+      notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: run.refused });
+      continue;
+    }
+    if (run.bounded !== null) notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: `partly analysed: ${run.bounded}` });
+    for (const f of run.findings) {
+      const key = `${f.code}@${f.line}`;
+      if (merged.has(key)) continue;
+      merged.set(key, {
+        code: f.code, function: name, at: { file, line: f.line, column: f.column }, message: f.message,
+        ...(f.failing ? { failing: { file, line: f.failing.line, column: f.failing.column, call: f.failing.call } } : {}),
+      });
+    }
+  }
+  const findings = [...merged.values()].sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column || a.code.localeCompare(b.code));
+  return { relevant: true, functions: roots.length, paths, findings, notAnalysed };
+}
+
+/** What running every path of one function gave. */
+interface FunctionRun {
+  paths: number;
+  findings: PathFinding[];
+  /** Why the function could not be followed (its findings are dropped), or null. */
+  refused: string | null;
+  /** Why exploration stopped early, or null when every path ran to its end. */
+  bounded: string | null;
+}
+
+function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): FunctionRun {
+  const findings: PathFinding[] = [];
+  let bounded: string | null = null;
+  let prefix: number[] | null = [];
+  let paths = 0;
+  while (prefix !== null) {
+    if (paths >= maxPaths) {
+      bounded = `stopped after ${maxPaths} paths (the bound); the findings cover those paths`;
+      break;
+    }
+    const oracle: Oracle = new Oracle(prefix);
+    const run = new PathRun(ctx, oracle);
+    paths++;
+    try {
+      run.runRoot(fn);
+    } catch (err) {
+      if (err instanceof NotFollowed) return { paths, findings: [], refused: err.reason, bounded: null };
+      if (err instanceof PathTooLong) bounded ??= `a path was cut: ${err.reason}`;
+      else return { paths, findings: [], refused: `internal error while following a path: ${err instanceof Error ? err.message : String(err)}`, bounded: null };
+    }
+    findings.push(...run.findings);
+    prefix = oracle.next();
+  }
+  return { paths, findings, refused: null, bounded };
+}
+
+/**
+ * The functions whose paths are run: those that reach the auxiliary-bus API directly or through
+ * same-file helpers, except release callbacks (run only when the kernel would run them).
+ */
+function rootFunctions(analysed: Map<string, AnalysedFunction>, releases: Set<string>): string[] {
+  const reaches = new Map<string, boolean>();
+  const visit = (name: string, stack: Set<string>): boolean => {
+    const known = reaches.get(name);
+    if (known !== undefined) return known;
+    const f = analysed.get(name);
+    if (!f || stack.has(name)) return false;
+    stack.add(name);
+    const r = f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && isTracked(c.callee) && /^(ida_|auxiliary_|__auxiliary|devm_auxiliary)/.test(c.callee))
+      || f.sameFileCallees.some((c) => visit(c, stack));
+    stack.delete(name);
+    reaches.set(name, r);
+    return r;
+  };
+  return [...analysed.keys()].filter((name) => !releases.has(name) && visit(name, new Set()) && analysed.get(name)!.auxApiCalls.length + analysed.get(name)!.sameFileCallees.length > 0);
+}
+
+const DEVICE_CALLS = new Set([
+  'auxiliary_device_init', 'auxiliary_device_add', '__auxiliary_device_add', 'auxiliary_device_delete',
+  'auxiliary_device_uninit', 'auxiliary_device_destroy',
+]);
+
+/** Member names the file uses as an embedded auxiliary device: `adev` in `&x->adev`, `x->adev.dev.release = ...`. */
+function deviceMembers(functions: Iterable<LoweredFunction>): Set<string> {
+  const out = new Set<string>();
+  const member = (e: Expr | undefined, viaDev: boolean): void => {
+    if (!e) return;
+    if (e.k === 'addr') e = e.e;
+    if (e.k !== 'field') return;
+    if (viaDev) {
+      if (e.field !== 'dev' || e.base.k !== 'field') return;
+      out.add(e.base.field);
+    } else out.add(e.field);
+  };
+  const walk = (e: Expr): void => {
+    switch (e.k) {
+      case 'call':
+        if (e.callee !== null && DEVICE_CALLS.has(e.callee)) member(e.args[0], false);
+        if (e.callee === 'put_device' || e.callee === 'get_device') member(e.args[0], true);
+        for (const a of e.args) walk(a);
+        return;
+      case 'assign':
+        // x->adev.dev.release = fn
+        if (e.l.k === 'field' && e.l.field === 'release' && e.l.base.k === 'field' && e.l.base.field === 'dev' && e.l.base.base.k === 'field') {
+          out.add(e.l.base.base.field);
+        }
+        walk(e.l);
+        walk(e.r);
+        return;
+      case 'field': walk(e.base); return;
+      case 'index': walk(e.base); walk(e.index); return;
+      case 'addr': case 'deref': case 'unary': case 'update': walk(e.e); return;
+      case 'binary': walk(e.l); walk(e.r); return;
+      case 'cond': walk(e.c); walk(e.t); walk(e.f); return;
+      case 'comma': for (const x of e.list) walk(x); return;
+      default:
+    }
+  };
+  for (const f of functions) {
+    for (const i of f.code) {
+      if (i.op === 'eval' || i.op === 'br' || i.op === 'switch') walk(i.op === 'eval' ? i.e : i.op === 'br' ? i.c : i.e);
+      else if (i.op === 'decl' && i.init) walk(i.init);
+      else if (i.op === 'ret' && i.e) walk(i.e);
+    }
+  }
+  out.delete('dev');
+  return out;
+}
+

@@ -1,0 +1,112 @@
+/**
+ * Kernel annotation macros expand to attributes (or to nothing) under the kernel's own headers,
+ * which the checker does not have; tree-sitter, reading them as identifiers, turns every function
+ * using them into an error node. Like a preprocessor given those definitions, this pass blanks
+ * each such token (and its parenthesised argument) with spaces, so every line and column stays
+ * where it was. `__free(fn)` is remembered: it is scope-based cleanup the interpreter runs.
+ */
+
+/** Annotations that expand to nothing the lifecycle can see. */
+const BARE = new Set([
+  '__init', '__exit', '__iomem', '__user', '__rcu', '__percpu', '__must_check', '__maybe_unused', '__always_unused',
+  '__cold', '__hot', 'noinline', '__always_inline', '__ref', '__refdata', '__initdata', '__initconst', '__exitdata',
+  '__read_mostly', '__ro_after_init', '__packed', '__private', '__force', '__bitwise', '__devinit', '__devexit',
+  '__flatten', '__noclone', '__weak', '__used', '__visible', 'asmlinkage', '__sched', 'notrace', '__counted_by_ptr',
+]);
+/** Annotations that take a parenthesised argument. */
+const WITH_ARGUMENT = new Set([
+  '__free', '__cleanup', '__aligned', '__printf', '__scanf', '__acquires', '__releases', '__must_hold', '__guarded_by',
+  '__counted_by', '__section', '__nonstring', '__alloc_size', '__assume_aligned', '__malloc',
+]);
+
+/** The masked text and the `__free(fn)` annotations found, keyed by where the declarator before it ends. */
+export interface MaskedSource {
+  text: string;
+  /** End offset of the token before each `__free(fn)` (the declarator it annotates) → `fn`. */
+  cleanups: Map<number, string>;
+  /** How many annotation tokens were blanked. */
+  masked: number;
+}
+
+const isIdentStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isIdent = (c: number) => isIdentStart(c) || (c >= 48 && c <= 57);
+
+/**
+ * Blanks kernel annotation macros outside comments, strings and character literals.
+ * @example
+ * maskAnnotations('static int __init f(void)').text // 'static int        f(void)'
+ */
+export function maskAnnotations(text: string): MaskedSource {
+  const out = text.split('');
+  const cleanups = new Map<number, string>();
+  let masked = 0;
+  const n = text.length;
+  let i = 0;
+  let lastTokenEnd = 0;
+  const blank = (from: number, to: number) => {
+    for (let j = from; j < to; j++) if (out[j] !== '\n' && out[j] !== '\r') out[j] = ' ';
+  };
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 47 && text.charCodeAt(i + 1) === 42) { // /* ... */
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      continue;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 47) { // // ...
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? n : end;
+      continue;
+    }
+    if (c === 34 || c === 39) { // "..." or '...'
+      let j = i + 1;
+      while (j < n && text.charCodeAt(j) !== c && text.charCodeAt(j) !== 10) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      i = j + 1;
+      lastTokenEnd = Math.min(i, n);
+      continue;
+    }
+    if (isIdentStart(c)) {
+      let j = i + 1;
+      while (j < n && isIdent(text.charCodeAt(j))) j++;
+      const word = text.slice(i, j);
+      if (BARE.has(word)) {
+        blank(i, j);
+        masked++;
+        i = j;
+        continue;
+      }
+      if (WITH_ARGUMENT.has(word)) {
+        let k = j;
+        while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
+        if (text[k] === '(') {
+          const close = matchingParen(text, k);
+          if (close > 0) {
+            if (word === '__free' || word === '__cleanup') cleanups.set(lastTokenEnd, text.slice(k + 1, close).trim());
+            blank(i, close + 1);
+            masked++;
+            i = close + 1;
+            continue;
+          }
+        }
+      }
+      i = j;
+      lastTokenEnd = j;
+      continue;
+    }
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) lastTokenEnd = i + 1;
+    i++;
+  }
+  return { text: masked === 0 ? text : out.join(''), cleanups, masked };
+}
+
+function matchingParen(text: string, open: number): number {
+  let depth = 0;
+  const limit = Math.min(text.length, open + 400);
+  for (let i = open; i < limit; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i;
+    else if (ch === '\n' || ch === ';' || ch === '{') return -1;
+  }
+  return -1;
+}

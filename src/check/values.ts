@@ -1,0 +1,93 @@
+import type { AuxDevice } from '../runtime/index.js';
+
+/**
+ * What the interpreter knows about a C value on one path. Pointers into memory the path allocated
+ * are exact (`ptr`: an object and a member path inside it, `adev.dev` for `&x->adev.dev`); what
+ * the path cannot know (a parameter's integer, an unknown call's result) is `unk`, and a branch on
+ * it is explored both ways.
+ */
+export type Val =
+  | { t: 'int'; v: number }
+  | { t: 'unk' }
+  | { t: 'nonnull' }
+  | { t: 'null' }
+  | { t: 'ptr'; o: Obj; p: string }
+  | { t: 'err'; v: number }
+  | { t: 'fn'; name: string };
+
+/** Where an object came from: kzalloc and friends, devm_kzalloc, the kernel's create helpers, or outside the function. */
+export type ObjKind = 'heap' | 'devm' | 'managed' | 'opaque';
+
+/**
+ * A piece of memory the path knows of. `rt` is its runtime twin (a kzalloc'd container the
+ * model's device machine judges, whether or not it ever holds an initialised device); `dev` is
+ * the member path of the embedded `struct auxiliary_device` once the code has used it as one
+ * ('' when the object is the device itself). `fields` holds what the code stored, by member path.
+ */
+export interface Obj {
+  n: number;
+  kind: ObjKind;
+  rt: AuxDevice | null;
+  dev: string | null;
+  fields: Map<string, Val>;
+  /** The call that made it, for messages. */
+  madeBy: string;
+  line: number;
+  /** What happened to it on this path, in order, in the code's terms. */
+  history: string[];
+  /** A release callback the code named that is not defined in this file. */
+  foreignRelease?: string;
+  /** This object is a member of another (a parameter the code later found the container of). */
+  within?: { o: Obj; p: string };
+}
+
+export const UNK: Val = Object.freeze({ t: 'unk' });
+export const NONNULL: Val = Object.freeze({ t: 'nonnull' });
+export const NULLV: Val = Object.freeze({ t: 'null' });
+export const ZERO: Val = Object.freeze({ t: 'int', v: 0 });
+export const int = (v: number): Val => ({ t: 'int', v });
+
+/** Joins member paths: `join('adev', 'dev')` is `adev.dev`; index steps are written `[3]`. */
+export function join(p: string, field: string): string {
+  if (p === '') return field;
+  return field.startsWith('[') ? `${p}${field}` : `${p}.${field}`;
+}
+
+/** A pointer with its object's containment resolved (a parameter found to sit inside a container). */
+export function resolve(v: Val): Val {
+  if (v.t !== 'ptr') return v;
+  let o = v.o;
+  let p = v.p;
+  while (o.within) {
+    p = join(o.within.p, p);
+    o = o.within.o;
+  }
+  return o === v.o ? v : { t: 'ptr', o, p };
+}
+
+/**
+ * Whether a value is true in a condition: true, false, or unknown (explore both).
+ * @example truth({ t: 'int', v: 0 }) // false
+ */
+export function truth(v: Val): boolean | undefined {
+  switch (v.t) {
+    case 'int':
+      return v.v !== 0;
+    case 'null':
+      return false;
+    case 'unk':
+      return undefined;
+    default:
+      return true;
+  }
+}
+
+/** The errno numbers a driver's error paths return (Linux's). */
+export const ERRNO: Readonly<Record<string, number>> = Object.freeze({
+  EPERM: 1, ENOENT: 2, EIO: 5, ENXIO: 6, E2BIG: 7, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EEXIST: 17,
+  ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, ENOSYS: 38, ENODATA: 61, ETIMEDOUT: 110, EOPNOTSUPP: 95,
+  EPROBE_DEFER: 517, ENOTSUPP: 524,
+});
+
+/** Linux's MAX_ERRNO: IS_ERR() is true for the top 4095 pointer values. */
+export const MAX_ERRNO = 4095;
