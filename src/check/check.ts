@@ -8,7 +8,7 @@ import { maskAnnotations } from './mask.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';
 import type { CheckFinding, NotAnalysedEntry } from './report.js';
-import { sourceFromBytes, type SourceText } from './source.js';
+import { sourceFromBytes, type NotAnalysed, type SourceText } from './source.js';
 
 /**
  * Checking one file: mask kernel annotations, parse, find the functions that create or tear down
@@ -40,19 +40,20 @@ export interface FileCheck {
 export const DEFAULT_MAX_PATHS = 2_000;
 
 /**
- * Checks the C text of one file (`file` is the name used in locations).
+ * Checks the C text of one file (`file` is the name used in locations). A source that could not
+ * be read (binary, too large, ...) gives one "not analysed" entry.
  * @example
  * const r = await checkSource(readFileSync('foo.c', 'utf8'), 'foo.c');
  * for (const f of r.findings) console.log(`${f.at.line}: ${f.code}`);
  */
-export async function checkSource(input: string | SourceText, file = '<input>', options: CheckSourceOptions = {}): Promise<FileCheck> {
+export async function checkSource(input: string | SourceText | NotAnalysed, file = '<input>', options: CheckSourceOptions = {}): Promise<FileCheck> {
   if (typeof file !== 'string' || file.length === 0) throw new ParameterError('file', file, 'a non-empty file name');
   if (typeof options !== 'object' || options === null) throw new ParameterError('options', options, 'an object { maxPaths?, parseTimeoutMs? }');
   const maxPaths = requireInt('maxPaths', options.maxPaths ?? DEFAULT_MAX_PATHS, 1, 1_000_000);
-  const source = typeof input === 'string' ? sourceFromBytes(input) : input;
-  if (typeof input !== 'string' && (typeof input !== 'object' || input === null || input.kind !== 'source')) {
-    throw new ParameterError('input', input, 'C text or a SourceText from readSource / sourceFromBytes');
+  if (typeof input !== 'string' && (typeof input !== 'object' || input === null || (input.kind !== 'source' && input.kind !== 'not-analysed'))) {
+    throw new ParameterError('input', input, 'C text, or what readSource / sourceFromBytes returned');
   }
+  const source = typeof input === 'string' ? sourceFromBytes(input) : input;
   const empty: FileCheck = { relevant: false, functions: 0, paths: 0, findings: [], notAnalysed: [] };
   if (source.kind !== 'source') return { ...empty, notAnalysed: [{ file, reason: `${source.reason}: ${source.detail}` }] };
   if (!mentionsAuxApi(source.text)) return empty;
@@ -92,12 +93,19 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
   }
 
   const releases = new Set<string>();
-  for (const f of analysed.values()) for (const r of f.releaseAssignments) if (r.function) releases.add(r.function);
+  let computedRelease = false;
+  for (const f of analysed.values()) {
+    for (const r of f.releaseAssignments) {
+      if (r.function) releases.add(r.function);
+      else computedRelease = true;
+    }
+  }
   const ctx: FileContext = {
     file,
     functions: lowered,
     deviceMembers: deviceMembers(lowered.values()),
-    soleRelease: releases.size === 1 ? [...releases][0]! : null,
+    soleRelease: releases.size === 1 && !computedRelease ? [...releases][0]! : null,
+    releaseCount: releases.size + (computedRelease ? 1 : 0),
   };
 
   const roots = rootFunctions(analysed, releases).filter((name) => lowered.has(name));

@@ -1,6 +1,7 @@
 /**
- * The C checker behind the coming `auxbus check` (issue 7), first increment: reading sources
- * safely, the pre-filter, the C grammar, function discovery and the output formats.
+ * The C checker behind `auxbus check`: reading sources safely, the pre-filter, the C grammar,
+ * function discovery, lowering, the path interpreter that runs C on the model, and the output
+ * formats.
  */
 export { GrammarLoadError, loadCLanguage, grammarFiles, parseC, DEFAULT_PARSE_TIMEOUT_MS, type ParseCOptions, type ParsedC } from './grammar.js';
 export {
@@ -16,3 +17,7 @@ export {
   formatGcc, toCheckJson, toSarif,
   type CheckFinding, type CheckLocation, type CheckResult, type NotAnalysedEntry,
 } from './report.js';
+export { checkSource, DEFAULT_MAX_PATHS, type CheckSourceOptions, type FileCheck } from './check.js';
+export { checkPaths, CheckPathError, type CheckPathsOptions, type CheckRun } from './files.js';
+export { maskAnnotations, type MaskedSource } from './mask.js';
+export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './interp.js';

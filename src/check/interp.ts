@@ -23,6 +23,8 @@ export interface FileContext {
   deviceMembers: ReadonlySet<string>;
   /** The one release callback the file assigns, if exactly one: what a device received from a caller has. */
   soleRelease: string | null;
+  /** How many different release callbacks the file assigns (0: its devices have none). */
+  releaseCount: number;
 }
 
 /** A violation or leak found on a path, placed in the source. */
@@ -807,9 +809,11 @@ export class PathRun {
       rt.parent = this.parent;
       if (release !== null) {
         rt.release = () => this.runCallback(release, [this.ptr(o, join(o.dev ?? '', 'dev'))], `release callback ${release}`);
+      } else if (this.ctx.releaseCount === 0) {
+        // The file never sets a release callback: its devices have none (B12 shows at the last put).
       } else {
         rt.release = () => {
-          throw new NotFollowed(`${o.madeBy}: a device from the caller, and this file does not assign exactly one release callback`);
+          throw new NotFollowed(`${o.madeBy}: a device from the caller, and this file assigns several release callbacks (which one it has is not known)`);
         };
       }
       if (op !== 'init') rt.init();
