@@ -61,13 +61,13 @@ export async function checkSource(input: string | SourceText | NotAnalysed, file
   const parsed = await parseC(masked.text, options.parseTimeoutMs === undefined ? {} : { timeoutMs: options.parseTimeoutMs });
   if (parsed.kind !== 'parsed') return { ...empty, relevant: true, notAnalysed: [{ file, reason: `${parsed.reason}: ${parsed.detail}` }] };
   try {
-    return checkTree(parsed.tree, source.text, file, masked.cleanups, maxPaths);
+    return checkTree(parsed.tree, source.text, file, masked.cleanups, masked.iterators, maxPaths);
   } finally {
     parsed.tree.delete();
   }
 }
 
-function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number, string>, maxPaths: number): FileCheck {
+function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number, string>, iterators: Set<number>, maxPaths: number): FileCheck {
   const found = functionsOfTree(tree);
   const notAnalysed: NotAnalysedEntry[] = [];
   const lines = text.split('\n');
@@ -89,7 +89,7 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
   for (const node of tree.rootNode.descendantsOfType('function_definition')) {
     if (!node) continue;
     const f = [...analysed.values()].find((a) => a.start.line === node.startPosition.row + 1 && a.start.column === node.startPosition.column + 1);
-    if (f && !lowered.has(f.name)) lowered.set(f.name, lowerFunction(node, f.name, cleanups));
+    if (f && !lowered.has(f.name)) lowered.set(f.name, lowerFunction(node, f.name, cleanups, iterators));
   }
 
   const releases = new Set<string>();

@@ -181,14 +181,14 @@ export class PathRun {
           pc++;
           break;
         case 'br': {
-          let v = truth(this.eval(i.c));
+          let v: boolean;
           if (i.loop) {
             const n = (f.loops.get(pc) ?? 0) + 1;
             f.loops.set(pc, n);
-            if (v === undefined && n > UNKNOWN_LOOP_BOUND) v = false;
-            if (v === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at line ${i.line} ran more than ${KNOWN_LOOP_BOUND} times`);
-          }
-          if (v === undefined) v = this.oracle.pick(2) === 0;
+            const known = truth(this.eval(i.c));
+            if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at line ${i.line} ran more than ${KNOWN_LOOP_BOUND} times`);
+            v = known ?? (n > UNKNOWN_LOOP_BOUND ? false : this.oracle.pick(2) === 0);
+          } else v = this.decide(i.c);
           pc = v ? i.t : i.f;
           break;
         }
@@ -293,17 +293,40 @@ export class PathRun {
         this.write(loc, next);
         return e.prefix ? next : old;
       }
-      case 'cond': {
-        let b = truth(this.eval(e.c));
-        if (b === undefined) b = this.oracle.pick(2) === 0;
-        return this.eval(b ? e.t : e.f);
-      }
+      case 'cond':
+        return this.eval(this.decide(e.c) ? e.t : e.f);
       case 'comma': {
         let v: Val = UNK;
         for (const x of e.list) v = this.eval(x);
         return v;
       }
     }
+  }
+
+  /**
+   * A condition's outcome. When the path cannot know it, both outcomes are explored, and what the
+   * branch learnt is kept: after `if (!p)` fails, `p` is known not to be NULL, so a later test of
+   * the same value does not explore a path the code cannot take.
+   */
+  private decide(e: Expr): boolean {
+    if (e.k === 'unary' && e.op === '!') return !this.decide(e.e);
+    if (e.k === 'binary' && (e.op === '==' || e.op === '!=') && (isZero(e.r) || isZero(e.l))) {
+      const b = this.decide(isZero(e.r) ? e.l : e.r);
+      return e.op === '==' ? !b : b;
+    }
+    if (e.k === 'call' && (e.callee === 'likely' || e.callee === 'unlikely') && e.args.length === 1) return this.decide(e.args[0]!);
+    if (e.k === 'call' && e.callee === 'IS_ERR' && e.args.length === 1 && isPlace(e.args[0]!)) {
+      const v = this.eval(e.args[0]!);
+      if (v.t !== 'unk') return v.t === 'err';
+      const err = this.oracle.pick(2) === 0;
+      this.poke(this.loc(e.args[0]!), err ? { t: 'err', v: -ERRNO.EINVAL! } : NONNULL);
+      return err;
+    }
+    const b = truth(this.eval(e));
+    if (b !== undefined) return b;
+    const pick = this.oracle.pick(2) === 0;
+    if (isPlace(e)) this.poke(this.loc(e), pick ? NONNULL : ZERO);
+    return pick;
   }
 
   private ident(name: string): Val {
@@ -326,8 +349,7 @@ export class PathRun {
 
   private binary(e: Extract<Expr, { k: 'binary' }>): Val {
     if (e.op === '&&' || e.op === '||') {
-      let a = truth(this.eval(e.l));
-      if (a === undefined) a = this.oracle.pick(2) === 0;
+      const a = this.decide(e.l);
       if (e.op === '&&' && !a) return ZERO;
       if (e.op === '||' && a) return int(1);
       const b = truth(this.eval(e.r));
@@ -816,10 +838,13 @@ export class PathRun {
           throw new NotFollowed(`${o.madeBy}: a device from the caller, and this file assigns several release callbacks (which one it has is not known)`);
         };
       }
+      // The most lenient state in which the operation is valid: init wants an allocated device;
+      // add, uninit, put and get an initialized one; delete and destroy an added one.
+      const added = op === 'delete' || op === 'destroy';
       if (op !== 'init') rt.init();
-      if (op !== 'init' && op !== 'add') rt.add('caller');
+      if (added) rt.add('caller');
+      o.history.push(`received from the caller (${op === 'init' ? 'allocated' : added ? 'added' : 'initialized'})`);
     });
-    o.history.push(`received from the caller (${op === 'init' ? 'allocated' : op === 'add' ? 'initialized' : 'added'})`);
   }
 
   private deviceCall(v: Val, e: Expr | null, op: string, site: Site): Val {
@@ -1059,6 +1084,16 @@ function under(p: string, base: string): string | null {
   if (p === base) return '';
   if (p.startsWith(`${base}.`)) return p.slice(base.length + 1);
   return null;
+}
+
+const isZero = (e: Expr) => (e.k === 'num' && e.value === 0) || (e.k === 'id' && e.name === 'NULL');
+
+/** A variable or a member reached through variables only: re-reading it has no side effect. */
+function isPlace(e: Expr): boolean {
+  if (e.k === 'id') return true;
+  if (e.k === 'field') return isPlace(e.base);
+  if (e.k === 'deref') return isPlace(e.e);
+  return false;
 }
 
 function intOr(v: Val, fallback: number): number {

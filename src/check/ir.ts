@@ -59,7 +59,7 @@ const flat = (t: string) => t.replace(/\s+/g, ' ').trim();
  * cleanup function of a `__free(fn)` annotation the source mask removed there.
  * @example const f = lowerFunction(definitionNode, new Map()); f.code[0]; // { op: 'decl', ... }
  */
-export function lowerFunction(definition: Node, name: string, cleanups: ReadonlyMap<number, string>): LoweredFunction {
+export function lowerFunction(definition: Node, name: string, cleanups: ReadonlyMap<number, string>, iterators: ReadonlySet<number> = new Set()): LoweredFunction {
   const code: Instr[] = [];
   const labels = new Map<string, number>();
   const gotos: Array<{ at: number; label: string }> = [];
@@ -111,7 +111,9 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
       }
       case 'while_statement': {
         const head = code.length;
-        const br = emit({ op: 'br', c: sub(n, 'condition'), t: head + 1, f: -1, loop: true, line: line(n) });
+        // An iterator macro read as `while`: whether it runs again is not known.
+        const c: Expr = iterators.has(n.startIndex) ? { k: 'unknown', text: 'an iterator macro' } : sub(n, 'condition');
+        const br = emit({ op: 'br', c, t: head + 1, f: -1, loop: true, line: line(n) });
         const l = { brk: [] as number[], cont: [] as number[] };
         loops.push(l);
         breakables.push(l);
@@ -234,8 +236,12 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
   };
 
   const declaration = (n: Node): void => {
+    let from = n.startIndex;
     for (const d of n.namedChildren) {
       if (!d) continue;
+      const span = [from, d.type === 'init_declarator' ? (d.childForFieldName('value')?.startIndex ?? d.endIndex) : d.endIndex] as const;
+      if (d.type === 'init_declarator' || isDeclarator(d.type)) from = d.endIndex;
+      const cleanupAt = (_: Node | null) => cleanupIn(span[0], span[1]);
       if (d.type === 'init_declarator') {
         const declarator = d.childForFieldName('declarator');
         const value = d.childForFieldName('value');
@@ -250,10 +256,10 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
     }
   };
 
-  const cleanupAt = (declarator: Node | null): string | null => {
-    if (!declarator) return null;
-    // The mask leaves the annotation's spaces between the declarator and `=`: look just after it.
-    return cleanups.get(declarator.endIndex) ?? null;
+  /** The `__free(fn)` the mask removed inside a declarator's span (before or after its name). */
+  const cleanupIn = (from: number, to: number): string | null => {
+    for (const [at, fn] of cleanups) if (at >= from && at < to) return fn;
+    return null;
   };
 
   const params: string[] = [];

@@ -22,10 +22,12 @@ const WITH_ARGUMENT = new Set([
 /** The masked text and the `__free(fn)` annotations found, keyed by where the declarator before it ends. */
 export interface MaskedSource {
   text: string;
-  /** End offset of the token before each `__free(fn)` (the declarator it annotates) → `fn`. */
+  /** Start offset of each `__free(fn)` → `fn`; the declaration it stands in says which variable it cleans up. */
   cleanups: Map<number, string>;
   /** How many annotation tokens were blanked. */
   masked: number;
+  /** Start offsets of iterator macros read as `while` loops (their condition is unknown). */
+  iterators: Set<number>;
 }
 
 const isIdentStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -39,6 +41,7 @@ const isIdent = (c: number) => isIdentStart(c) || (c >= 48 && c <= 57);
 export function maskAnnotations(text: string): MaskedSource {
   const out = text.split('');
   const cleanups = new Map<number, string>();
+  const iterators = new Set<number>();
   let masked = 0;
   const n = text.length;
   let i = 0;
@@ -75,13 +78,26 @@ export function maskAnnotations(text: string): MaskedSource {
         i = j;
         continue;
       }
+      if (word.includes('for_each') && word.length >= 5) {
+        const close = iteratorCall(text, j);
+        if (close > 0) {
+          // `list_for_each_entry(pos, head, member) { ... }` is a loop: read it as
+          // `while (pos, head, member) { ... }`, a loop on a condition nobody knows.
+          out[i] = 'w'; out[i + 1] = 'h'; out[i + 2] = 'i'; out[i + 3] = 'l'; out[i + 4] = 'e';
+          for (let q = i + 5; q < j; q++) out[q] = ' ';
+          iterators.add(i);
+          masked++;
+          i = j;
+          continue;
+        }
+      }
       if (WITH_ARGUMENT.has(word)) {
         let k = j;
         while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
         if (text[k] === '(') {
           const close = matchingParen(text, k);
           if (close > 0) {
-            if (word === '__free' || word === '__cleanup') cleanups.set(lastTokenEnd, text.slice(k + 1, close).trim());
+            if (word === '__free' || word === '__cleanup') cleanups.set(i, text.slice(k + 1, close).trim());
             blank(i, close + 1);
             masked++;
             i = close + 1;
@@ -96,7 +112,7 @@ export function maskAnnotations(text: string): MaskedSource {
     if (c !== 32 && c !== 9 && c !== 10 && c !== 13) lastTokenEnd = i + 1;
     i++;
   }
-  return { text: masked === 0 ? text : out.join(''), cleanups, masked };
+  return { text: masked === 0 ? text : out.join(''), cleanups, masked, iterators };
 }
 
 function matchingParen(text: string, open: number): number {
@@ -109,4 +125,28 @@ function matchingParen(text: string, open: number): number {
     else if (ch === '\n' || ch === ';' || ch === '{') return -1;
   }
   return -1;
+}
+
+/**
+ * Where an iterator macro's argument list closes, when the macro stands where a loop would: its
+ * `(...)` is followed by a statement (`{` or an identifier), not by `;` or an operator.
+ */
+function iteratorCall(text: string, afterName: number): number {
+  let k = afterName;
+  while (k < text.length && (text[k] === ' ' || text[k] === '\t')) k++;
+  if (text[k] !== '(') return -1;
+  let depth = 0;
+  let close = -1;
+  for (let q = k; q < Math.min(text.length, k + 1000); q++) {
+    const ch = text[q];
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) {
+      close = q;
+      break;
+    } else if (ch === ';' || ch === '{') return -1;
+  }
+  if (close < 0) return -1;
+  let q = close + 1;
+  while (q < text.length && /\s/.test(text[q]!)) q++;
+  return text[q] === '{' || /[A-Za-z_]/.test(text[q] ?? '') ? close : -1;
 }
