@@ -3,7 +3,7 @@ import { ParameterError, requireInt } from '../../machines/index.js';
 import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
-import { isTracked, NotFollowed, PathRun, PathTooLong, type FileContext, type PathFinding } from './interp.js';
+import { isTracked, NotFollowed, PathRun, PathTooLong, type FileContext, type PathFinding } from './path/index.js';
 import { maskAnnotations } from './mask.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';

@@ -20,4 +20,4 @@ export {
 export { checkSource, DEFAULT_MAX_PATHS, type CheckSourceOptions, type FileCheck } from './check.js';
 export { checkPaths, CheckPathError, type CheckPathsOptions, type CheckRun } from './files.js';
 export { maskAnnotations, type MaskedSource } from './mask.js';
-export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './interp.js';
+export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './path/index.js';

@@ -45,7 +45,6 @@ export function maskAnnotations(text: string): MaskedSource {
   let masked = 0;
   const n = text.length;
   let i = 0;
-  let lastTokenEnd = 0;
   const blank = (from: number, to: number) => {
     for (let j = from; j < to; j++) if (out[j] !== '\n' && out[j] !== '\r') out[j] = ' ';
   };
@@ -65,7 +64,6 @@ export function maskAnnotations(text: string): MaskedSource {
       let j = i + 1;
       while (j < n && text.charCodeAt(j) !== c && text.charCodeAt(j) !== 10) j += text.charCodeAt(j) === 92 ? 2 : 1;
       i = j + 1;
-      lastTokenEnd = Math.min(i, n);
       continue;
     }
     if (isIdentStart(c)) {
@@ -106,10 +104,8 @@ export function maskAnnotations(text: string): MaskedSource {
         }
       }
       i = j;
-      lastTokenEnd = j;
       continue;
     }
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) lastTokenEnd = i + 1;
     i++;
   }
   return { text: masked === 0 ? text : out.join(''), cleanups, masked, iterators };

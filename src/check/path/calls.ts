@@ -1,0 +1,303 @@
+import type { Ida } from '../../runtime/index.js';
+import type { Expr } from '../ir.js';
+import { ERRNO, int, MAX_ERRNO, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
+import { ALLOC, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX } from './known-calls.js';
+import { intOr, memberPath } from './ops.js';
+import { PathMemory } from './memory.js';
+import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type Site } from './types.js';
+
+/**
+ * The calls a path knows: allocation, kfree, the IDA, the auxiliary-bus API, the kernel's create
+ * helpers, devres actions, container_of and the error-pointer macros. Each becomes the runtime call
+ * that drives the model; a fallible one asks the oracle whether it fails on this path.
+ */
+export abstract class PathCalls extends PathMemory {
+  protected readonly idas = new Map<string, { ida: Ida; o: Obj }>();
+  protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj }; id: number; line: number }> = [];
+  protected readonly kept: Val[] = [];
+
+  protected call(e: Extract<Expr, { k: 'call' }>): Val {
+    const site: Site = { call: e.text, line: e.line, column: e.column };
+    this.sites.push(site);
+    try {
+      if (e.callee === null) {
+        for (const a of e.args) this.keep(this.eval(a));
+        return UNK;
+      }
+      return this.callNamed(e.callee, e.args, site);
+    } finally {
+      this.sites.pop();
+    }
+  }
+
+  protected callNamed(name: string, argExprs: Array<Expr | Val>, site: Site): Val {
+    const arg = (i: number): Val => {
+      const a = argExprs[i];
+      if (a === undefined) return UNK;
+      return 'k' in a ? this.eval(a) : a;
+    };
+    const exprAt = (i: number): Expr | null => {
+      const a = argExprs[i];
+      return a !== undefined && 'k' in a ? a : null;
+    };
+    if (ALLOC.has(name)) {
+      for (let i = 0; i < argExprs.length; i++) arg(i);
+      return this.allocate(name, site, 'heap');
+    }
+    if (DEVM_ALLOC.has(name)) {
+      for (let i = 0; i < argExprs.length; i++) arg(i);
+      return this.allocate(name, site, 'devm');
+    }
+    if (FREE.has(name)) {
+      this.free(arg(0), site);
+      return UNK;
+    }
+    switch (name) {
+      case 'devm_kfree':
+        arg(0);
+        return UNK;
+      case 'ida_alloc':
+        return this.idaAlloc(arg(0), 0, U32_MAX, site);
+      case 'ida_alloc_min':
+        return this.idaAlloc(arg(0), intOr(arg(1), 0), U32_MAX, site);
+      case 'ida_alloc_max':
+        return this.idaAlloc(arg(0), 0, intOr(arg(1), U32_MAX), site);
+      case 'ida_alloc_range':
+        return this.idaAlloc(arg(0), intOr(arg(1), 0), intOr(arg(2), U32_MAX), site);
+      case 'ida_simple_get': {
+        const ida = arg(0);
+        const end = intOr(arg(2), 0);
+        return this.idaAlloc(ida, intOr(arg(1), 0), end > 0 ? end - 1 : U32_MAX, site);
+      }
+      case 'ida_free':
+      case 'ida_simple_remove': {
+        const ida = this.idaOf(arg(0));
+        const id = arg(1);
+        if (ida && id.t === 'int' && id.v >= 0 && id.v <= U32_MAX) this.track(ida.o, () => ida.ida.free(id.v));
+        return UNK;
+      }
+      case 'ida_destroy': {
+        const ida = this.idaOf(arg(0));
+        if (ida) this.track(ida.o, () => ida.ida.destroy());
+        return UNK;
+      }
+      case 'auxiliary_device_init':
+        return this.deviceCall(arg(0), exprAt(0), 'init', site);
+      case 'auxiliary_device_add':
+      case '__auxiliary_device_add':
+        for (let i = 1; i < argExprs.length; i++) arg(i);
+        return this.deviceCall(arg(0), exprAt(0), 'add', site);
+      case 'auxiliary_device_delete':
+        return this.deviceCall(arg(0), exprAt(0), 'delete', site);
+      case 'auxiliary_device_uninit':
+        return this.deviceCall(arg(0), exprAt(0), 'uninit', site);
+      case 'auxiliary_device_destroy':
+        return this.deviceCall(arg(0), exprAt(0), 'destroy', site);
+      case 'put_device':
+        return this.deviceCall(arg(0), exprAt(0), 'put', site);
+      case 'get_device':
+        return this.deviceCall(arg(0), exprAt(0), 'get', site);
+      case 'auxiliary_device_create':
+      case 'devm_auxiliary_device_create':
+      case '__devm_auxiliary_device_create':
+        for (let i = 0; i < argExprs.length; i++) arg(i);
+        return this.create(name, argExprs.length > 4 ? arg(4) : ZERO, site);
+      case 'devm_add_action_or_reset':
+      case 'devm_add_action':
+        return this.devmAction(name, arg(1), arg(2), site);
+      case 'container_of':
+      case 'container_of_const':
+        return this.containerOf(arg(0), memberPath(exprAt(2)), site);
+      case 'to_auxiliary_dev':
+        return this.containerOf(arg(0), 'dev', site);
+      case 'IS_ERR': {
+        const v = arg(0);
+        return v.t === 'err' ? int(1) : v.t === 'unk' ? this.either(int(1), ZERO) : ZERO;
+      }
+      case 'IS_ERR_OR_NULL': {
+        const v = arg(0);
+        return v.t === 'unk' ? this.either(int(1), ZERO) : int(v.t === 'err' || truth(v) === false ? 1 : 0);
+      }
+      case 'PTR_ERR': {
+        const v = arg(0);
+        return v.t === 'err' ? int(v.v) : UNK;
+      }
+      case 'PTR_ERR_OR_ZERO': {
+        const v = arg(0);
+        return v.t === 'err' ? int(v.v) : v.t === 'unk' ? UNK : ZERO;
+      }
+      case 'ERR_PTR': {
+        const v = arg(0);
+        return v.t === 'int' && v.v < 0 && v.v >= -MAX_ERRNO ? { t: 'err', v: v.v } : v.t === 'int' && v.v === 0 ? NULLV : UNK;
+      }
+      case 'ERR_CAST':
+      case 'likely':
+      case 'unlikely':
+      case 'WARN_ON':
+      case 'WARN_ON_ONCE':
+      case 'READ_ONCE':
+        return arg(0);
+      case 'dev_err_probe':
+      case 'dev_warn_probe':
+        for (let i = 2; i < argExprs.length; i++) arg(i);
+        arg(0);
+        return arg(1);
+      case 'no_free_ptr': {
+        const a = exprAt(0);
+        return a ? this.noFreePtr({ k: 'call', callee: name, args: [a], line: site.line, column: site.column, text: site.call }) : UNK;
+      }
+      case 'BUG':
+      case 'BUG_ON':
+        throw new PathTooLong(`${name} at line ${site.line}`);
+    }
+    if (INERT.has(name)) {
+      for (let i = 0; i < argExprs.length; i++) arg(i);
+      return UNK;
+    }
+    if (KEEPS.has(name)) {
+      for (let i = 0; i < argExprs.length; i++) this.keep(arg(i));
+      return name === 'xa_alloc' || name === 'idr_alloc' ? this.either(ZERO, int(-ERRNO.ENOMEM!)) : UNK;
+    }
+    const fn = this.ctx.functions.get(name);
+    const args: Val[] = [];
+    for (let i = 0; i < argExprs.length; i++) args.push(arg(i));
+    if (fn && this.frames.length < MAX_CALL_DEPTH && !this.frames.some((f) => f.fn === fn)) {
+      return this.callFunction(fn, args).value;
+    }
+    if (fn) throw new NotFollowed(`${name} at line ${site.line} is recursive or nests deeper than ${MAX_CALL_DEPTH} calls`);
+    // A function of another file: it may keep any pointer it is given; its result is unknown.
+    for (const a of args) this.keep(a);
+    return UNK;
+  }
+
+  protected noFreePtr(e: Extract<Expr, { k: 'call' }>): Val {
+    const a = e.args[0];
+    if (!a) return UNK;
+    const loc = this.loc(a);
+    const v = this.peek(loc);
+    this.poke(loc, NULLV);
+    return v;
+  }
+
+  protected allocate(name: string, site: Site, kind: 'heap' | 'devm'): Val {
+    if (this.fails(site)) return NULLV;
+    const rt = this.k.kzallocDevice(`${name} at line ${site.line}`)!;
+    const o = this.newObj(kind, `${name}() at line ${site.line}`, site.line, rt);
+    o.history.push(`allocated by ${name}() at line ${site.line}`);
+    return this.ptr(o);
+  }
+
+  protected free(v: Val, site: Site): void {
+    const r = resolve(v);
+    if (r.t !== 'ptr') return;
+    const o = r.o;
+    if (!o.rt || o.kind === 'devm') return;
+    o.history.push(`kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`);
+    this.track(o, () => this.k.kfree(o.rt));
+  }
+
+  protected idaOf(v: Val): { ida: Ida; o: Obj } | null {
+    const r = resolve(v);
+    if (r.t !== 'ptr') return null;
+    const key = `${r.o.n}:${r.p}`;
+    let entry = this.idas.get(key);
+    if (!entry) {
+      const o = this.newObj('opaque', `the IDA ${r.p || r.o.madeBy}`, 0);
+      entry = { ida: this.k.idaInit(`ida ${key}`), o };
+      this.idas.set(key, entry);
+    }
+    return entry;
+  }
+
+  protected idaAlloc(idaVal: Val, min: number, max: number, site: Site): Val {
+    const entry = this.idaOf(idaVal);
+    if (!entry) return this.either(ZERO, int(-ERRNO.ENOMEM!));
+    if (this.fails(site)) this.k.faults.failSite('ida_alloc');
+    const id = this.track(entry.o, () => entry.ida.alloc({ min: Math.min(min, U32_MAX), max: Math.min(Math.max(max, 0), U32_MAX) }));
+    if (id >= 0) this.idAllocs.push({ entry, id, line: site.line });
+    return int(id);
+  }
+
+  protected deviceCall(v: Val, e: Expr | null, op: string, site: Site): Val {
+    const o = this.deviceOf(v, e, op);
+    if (!o) return op === 'get' ? v : op === 'init' || op === 'add' ? this.either(ZERO, int(-ERRNO.ENOMEM!)) : UNK;
+    const rt = o.rt!;
+    const where = `line ${site.line}`;
+    switch (op) {
+      case 'init': {
+        const fail = this.fails(site);
+        const r = this.track(o, () => {
+          // The kernel fails init only for a NULL parent or name; the failing path gets one.
+          if (fail) rt.name = null;
+          else {
+            rt.name = `dev${o.n}`;
+            rt.parent = this.parent;
+          }
+          return rt.init();
+        });
+        o.history.push(`auxiliary_device_init() ${r === 0 ? 'succeeded' : 'failed'} at ${where}`);
+        return int(r);
+      }
+      case 'add': {
+        if (this.fails(site)) this.k.faults.failSite('device_add');
+        const r = this.track(o, () => rt.add('mod'));
+        o.history.push(`auxiliary_device_add() ${r === 0 ? 'succeeded' : 'failed'} at ${where}`);
+        return int(r);
+      }
+      case 'delete':
+        o.history.push(`auxiliary_device_delete() at ${where}`);
+        this.track(o, () => rt.delete());
+        return UNK;
+      case 'uninit':
+        o.history.push(`auxiliary_device_uninit() at ${where}`);
+        this.track(o, () => rt.uninit());
+        return UNK;
+      case 'destroy':
+        o.history.push(`auxiliary_device_destroy() at ${where}`);
+        this.track(o, () => this.k.auxiliaryDeviceDestroy(rt));
+        return UNK;
+      case 'put':
+        o.history.push(`put_device() at ${where}`);
+        this.track(o, () => rt.put());
+        return UNK;
+      default:
+        o.history.push(`get_device() at ${where}`);
+        this.track(o, () => rt.get());
+        return v;
+    }
+  }
+
+  protected create(name: string, id: Val, site: Site): Val {
+    const fail = this.fails(site);
+    if (fail) this.k.faults.failSite('kzalloc');
+    const devm = name !== 'auxiliary_device_create';
+    const made = devm
+      ? this.k.devmAuxiliaryDeviceCreate(this.parent, 'mod', `dev${this.objs.length + 1}`)
+      : this.k.auxiliaryDeviceCreate(this.parent, 'mod', `dev${this.objs.length + 1}`, undefined, id.t === 'int' && Math.abs(id.v) < 2 ** 31 ? id.v : 0);
+    this.sync(null);
+    if (!made) return NULLV;
+    const o = this.newObj(devm ? 'managed' : 'heap', `${name}() at line ${site.line}`, site.line, made);
+    o.dev = '';
+    o.history.push(`created by ${name}() at line ${site.line}`);
+    return this.ptr(o);
+  }
+
+  protected devmAction(name: string, fn: Val, data: Val, site: Site): Val {
+    const fail = this.fails(site);
+    if (fn.t !== 'fn' || !this.ctx.functions.has(fn.name)) {
+      this.keep(data);
+      return fail ? int(-ERRNO.ENOMEM!) : ZERO;
+    }
+    const action = fn.name;
+    this.kept.push(data);
+    if (fail) this.k.faults.failSite('devres');
+    if (name === 'devm_add_action' && fail) return int(-ERRNO.ENOMEM!);
+    const r = this.parent.devmAddActionOrReset(`${action} at line ${site.line}`, () => this.runCallback(action, [data], `devres action ${action}`));
+    this.sync(null);
+    return int(r);
+  }
+
+  protected keep(v: Val): void {
+    if (v.t === 'ptr') this.kept.push(v);
+  }
+}

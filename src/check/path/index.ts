@@ -1,0 +1,7 @@
+/** The path interpreter: one path of one function, run on the model. */
+export { PathRun } from './run.js';
+export { isTracked } from './known-calls.js';
+export {
+  NotFollowed, PathTooLong, MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND,
+  type FileContext, type PathFinding,
+} from './types.js';

@@ -1,0 +1,336 @@
+import { VIOLATIONS } from '../../../machines/index.js';
+import type { Expr, Instr, LoweredFunction } from '../ir.js';
+import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
+import { PathCalls } from './calls.js';
+import { isTracked } from './known-calls.js';
+import { arith, equal, isPlace, isZero } from './ops.js';
+import {
+  KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, NotFollowed, PathTooLong, UNKNOWN_LOOP_BOUND, type Frame, type Site,
+} from './types.js';
+
+/**
+ * One run of one path of a root function.
+ * @example
+ * const run = new PathRun(ctx, new Oracle([]));
+ * run.runRoot(ctx.functions.get('foo_create')!);
+ * run.findings; // what the model found on the path
+ */
+export class PathRun extends PathCalls {
+  /** Objects and ids already reported as leaked (at the return of an inner function). */
+  protected readonly leaked = new Set<Obj>();
+  protected readonly leakedIds = new Set<string>();
+  protected steps = 0;
+
+
+  /** Runs `fn` from its entry with unknown arguments, then the end check on what it leaves behind. */
+  runRoot(fn: LoweredFunction): void {
+    const args = fn.params.map((name, i) => {
+      const o = this.newObj('opaque', `parameter ${name}`, 0);
+      // A `struct auxiliary_device *` parameter is the device itself.
+      if (/\bauxiliary_device\b/.test(fn.paramTypes[i] ?? '')) o.dev = '';
+      return this.ptr(o);
+    });
+    const site: Site = { call: fn.name, line: 0, column: 0 };
+    this.sites.push(site);
+    this.callFunction(fn, args);
+    this.sites.pop();
+  }
+
+  protected callFunction(fn: LoweredFunction, args: Val[]): { value: Val; line: number } {
+    if (fn.refused) throw new NotFollowed(`${fn.name}: ${fn.refused}`);
+    const frame: Frame = {
+      fn, args, firstObj: this.objs.length, firstId: this.idAllocs.length, vars: new Map(), locals: new Map(), cleanups: [], loops: new Map(),
+    };
+    fn.params.forEach((p, i) => frame.vars.set(p, args[i] ?? UNK));
+    this.frames.push(frame);
+    try {
+      return this.exec(frame);
+    } finally {
+      this.frames.pop();
+    }
+  }
+
+  protected exec(f: Frame): { value: Val; line: number } {
+    const code = f.fn.code;
+    let pc = 0;
+    for (;;) {
+      if (++this.steps > MAX_PATH_STEPS) throw new PathTooLong(`a path took more than ${MAX_PATH_STEPS} steps`);
+      const i: Instr | undefined = code[pc];
+      if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
+      switch (i.op) {
+        case 'eval':
+          if (i.e.k === 'call' && i.e.callee === 'return_ptr') return this.leave(f, this.noFreePtr(i.e), i.line);
+          this.eval(i.e);
+          pc++;
+          break;
+        case 'decl':
+          f.vars.set(i.name, i.init ? this.eval(i.init) : UNK);
+          if (i.cleanup !== null) f.cleanups.push({ name: i.name, fn: i.cleanup });
+          pc++;
+          break;
+        case 'br': {
+          let v: boolean;
+          if (i.loop) {
+            const n = (f.loops.get(pc) ?? 0) + 1;
+            f.loops.set(pc, n);
+            const known = truth(this.eval(i.c));
+            if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at line ${i.line} ran more than ${KNOWN_LOOP_BOUND} times`);
+            v = known ?? (n > UNKNOWN_LOOP_BOUND ? false : this.oracle.pick(2) === 0);
+          } else v = this.decide(i.c);
+          pc = v ? i.t : i.f;
+          break;
+        }
+        case 'jmp':
+          pc = i.to;
+          break;
+        case 'switch':
+          pc = this.switchTarget(i);
+          break;
+        case 'ret':
+          return this.leave(f, i.e ? this.eval(i.e) : UNK, i.line);
+        case 'opaque':
+          if (this.matters(i.text)) throw new NotFollowed(`cannot follow "${i.text}" at line ${i.line}`);
+          pc++;
+          break;
+      }
+    }
+  }
+
+  /** Scope-based cleanup (`__free(fn)`) runs as the function returns, last declared first. */
+  protected leave(f: Frame, value: Val, line: number): { value: Val; line: number } {
+    for (let j = f.cleanups.length - 1; j >= 0; j--) {
+      const c = f.cleanups[j]!;
+      const v = f.vars.get(c.name) ?? UNK;
+      const site: Site = { call: `__free(${c.fn}) of ${c.name}`, line, column: 1 };
+      this.sites.push(site);
+      try {
+        this.callNamed(c.fn, [v], site);
+      } finally {
+        this.sites.pop();
+      }
+    }
+    this.leakCheck(f, value, line);
+    return { value, line };
+  }
+
+  protected switchTarget(i: Extract<Instr, { op: 'switch' }>): number {
+    const v = this.eval(i.e);
+    const values = i.cases.map((c) => this.eval(c.value));
+    if (v.t === 'int' && values.every((c) => c.t === 'int')) {
+      const hit = values.findIndex((c) => c.t === 'int' && c.v === v.v);
+      return hit >= 0 ? i.cases[hit]!.to : i.otherwise;
+    }
+    const pick = this.oracle.pick(i.cases.length + 1);
+    return pick < i.cases.length ? i.cases[pick]!.to : i.otherwise;
+  }
+
+  /** Whether an unreadable statement could touch what the model follows. */
+  protected matters(text: string): boolean {
+    if (/\b(goto|return|break|continue)\b/.test(text)) return true;
+    for (const name of text.match(/[A-Za-z_]\w*/g) ?? []) {
+      if (this.ctx.functions.has(name) || isTracked(name)) return true;
+    }
+    return false;
+  }
+
+  protected eval(e: Expr): Val {
+    switch (e.k) {
+      case 'num':
+        return int(e.value);
+      case 'str':
+        return NONNULL;
+      case 'sizeof':
+      case 'type':
+      case 'unknown':
+        return UNK;
+      case 'id':
+        return this.ident(e.name);
+      case 'field':
+      case 'index':
+      case 'deref':
+        return this.read(this.loc(e));
+      case 'addr':
+        return this.addressOf(e.e);
+      case 'call':
+        return this.call(e);
+      case 'unary': {
+        const v = this.eval(e.e);
+        if (e.op === '!') {
+          const b = truth(v);
+          return b === undefined ? UNK : int(b ? 0 : 1);
+        }
+        if (e.op === '-') return v.t === 'int' ? int(-v.v) : UNK;
+        if (e.op === '+') return v;
+        return UNK;
+      }
+      case 'binary':
+        return this.binary(e);
+      case 'assign': {
+        const loc = this.loc(e.l);
+        let v = this.eval(e.r);
+        if (e.op !== '=') v = arith(e.op.slice(0, -1), this.read(loc), v);
+        this.write(loc, v);
+        return v;
+      }
+      case 'update': {
+        const loc = this.loc(e.e);
+        const old = this.read(loc);
+        const next = old.t === 'int' ? int(old.v + (e.op === '++' ? 1 : -1)) : UNK;
+        this.write(loc, next);
+        return e.prefix ? next : old;
+      }
+      case 'cond':
+        return this.eval(this.decide(e.c) ? e.t : e.f);
+      case 'comma': {
+        let v: Val = UNK;
+        for (const x of e.list) v = this.eval(x);
+        return v;
+      }
+    }
+  }
+
+  /**
+   * A condition's outcome. When the path cannot know it, both outcomes are explored, and what the
+   * branch learnt is kept: after `if (!p)` fails, `p` is known not to be NULL, so a later test of
+   * the same value does not explore a path the code cannot take.
+   */
+  protected decide(e: Expr): boolean {
+    if (e.k === 'unary' && e.op === '!') return !this.decide(e.e);
+    if (e.k === 'binary' && (e.op === '==' || e.op === '!=') && (isZero(e.r) || isZero(e.l))) {
+      const b = this.decide(isZero(e.r) ? e.l : e.r);
+      return e.op === '==' ? !b : b;
+    }
+    if (e.k === 'call' && (e.callee === 'likely' || e.callee === 'unlikely') && e.args.length === 1) return this.decide(e.args[0]!);
+    if (e.k === 'call' && e.callee === 'IS_ERR' && e.args.length === 1 && isPlace(e.args[0]!)) {
+      const v = this.eval(e.args[0]!);
+      if (v.t !== 'unk') return v.t === 'err';
+      const err = this.oracle.pick(2) === 0;
+      this.poke(this.loc(e.args[0]!), err ? { t: 'err', v: -ERRNO.EINVAL! } : NONNULL);
+      return err;
+    }
+    const b = truth(this.eval(e));
+    if (b !== undefined) return b;
+    const pick = this.oracle.pick(2) === 0;
+    if (isPlace(e)) this.poke(this.loc(e), pick ? NONNULL : ZERO);
+    return pick;
+  }
+
+  protected ident(name: string): Val {
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      // C scoping is lexical: only the innermost frame's variables are visible.
+      const v = this.frames[i]!.vars.get(name);
+      if (v !== undefined) return v;
+      break;
+    }
+    if (name === 'NULL') return NULLV;
+    if (name === 'true') return int(1);
+    if (name === 'false') return ZERO;
+    const errno = ERRNO[name];
+    if (errno !== undefined) return int(errno);
+    if (this.ctx.functions.has(name)) return { t: 'fn', name };
+    const g = this.globals.get(name);
+    if (g) return g.fields.get('') ?? UNK;
+    return UNK;
+  }
+
+  protected binary(e: Extract<Expr, { k: 'binary' }>): Val {
+    if (e.op === '&&' || e.op === '||') {
+      const a = this.decide(e.l);
+      if (e.op === '&&' && !a) return ZERO;
+      if (e.op === '||' && a) return int(1);
+      const b = truth(this.eval(e.r));
+      return b === undefined ? UNK : int(b ? 1 : 0);
+    }
+    const l = this.eval(e.l);
+    const r = this.eval(e.r);
+    if (e.op === '==' || e.op === '!=') {
+      const eq = equal(l, r);
+      return eq === undefined ? UNK : int(eq === (e.op === '==') ? 1 : 0);
+    }
+    if (e.op === '<' || e.op === '<=' || e.op === '>' || e.op === '>=') {
+      if (l.t !== 'int' || r.t !== 'int') return UNK;
+      const c = e.op === '<' ? l.v < r.v : e.op === '<=' ? l.v <= r.v : e.op === '>' ? l.v > r.v : l.v >= r.v;
+      return int(c ? 1 : 0);
+    }
+    return arith(e.op, l, r);
+  }
+
+  /** A callback the kernel runs (a release, a devres action): attributed to the call that ran it. */
+  protected runCallback(name: string, args: Val[], what: string): void {
+    const fn = this.ctx.functions.get(name)!;
+    this.sites.push('release');
+    try {
+      if (this.frames.length > MAX_CALL_DEPTH) throw new NotFollowed(`${what} nests deeper than ${MAX_CALL_DEPTH} calls`);
+      this.callFunction(fn, args);
+    } finally {
+      this.sites.pop();
+    }
+  }
+
+  /**
+   * What a function leaves behind as it returns: what was made while it ran and is still
+   * reachable by its caller (through the return value, the arguments, globals, or anything handed
+   * to code outside the file) is not a leak; for the rest the machines' end check says.
+   */
+  protected leakCheck(f: Frame, ret: Val, line: number): void {
+    const reachable = new Set<Obj>();
+    const ids = new Set<number>();
+    const todo: Obj[] = [];
+    // An id escapes only as a value: returned, or stored where the caller can reach it.
+    const mark = (v: Val, idEscapes = true) => {
+      const r = resolve(v);
+      if (r.t === 'ptr' && !reachable.has(r.o)) {
+        reachable.add(r.o);
+        todo.push(r.o);
+      } else if (r.t === 'int' && idEscapes) ids.add(r.v);
+    };
+    mark(ret);
+    for (const v of f.args) mark(v, false);
+    for (const v of this.kept) mark(v, false);
+    for (const o of this.objs) {
+      if ((o.kind === 'opaque' || o.kind === 'managed') && !reachable.has(o)) {
+        reachable.add(o);
+        todo.push(o);
+      }
+    }
+    while (todo.length > 0) {
+      const o = todo.pop()!;
+      for (const v of o.fields.values()) mark(v);
+    }
+    const excused: number[] = [];
+    for (const o of this.objs) {
+      if (!o.rt || o.within) continue;
+      if (reachable.has(o) || this.flagged.has(o) || this.leaked.has(o) || o.n <= f.firstObj) excused.push(o.rt.handle);
+    }
+    for (const o of this.objs.slice(f.firstObj)) {
+      if (!o.rt || o.within || reachable.has(o) || this.flagged.has(o) || this.leaked.has(o)) continue;
+      for (const v of o.rt.endFindings({ type: 'END' })) {
+        if (o.kind === 'devm' && v.code === 'memory-leak') continue;
+        this.leaked.add(o);
+        excused.push(o.rt.handle);
+        this.findings.push({
+          code: v.code, line, column: 1,
+          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (${o.history.join('; ')})`,
+          failing: this.failed,
+        });
+      }
+    }
+    const mine = this.idAllocs.slice(f.firstId);
+    if (mine.length === 0) return;
+    for (const entry of new Set(mine.map((a) => a.entry))) {
+      for (const v of entry.ida.endFindings({ type: 'END', excused })) {
+        for (const id of v.ids ?? []) {
+          const key = `${entry.o.n}:${id}`;
+          const made = mine.find((a) => a.entry === entry && a.id === id);
+          if (!made || ids.has(id) || this.leakedIds.has(key)) continue;
+          this.leakedIds.add(key);
+          this.findings.push({
+            code: v.code, line, column: 1,
+            message: `id ${id} from ida_alloc() at line ${made.line} is still allocated when ${f.fn.name}() returns here, and nothing its caller can reach holds it`,
+            failing: this.failed,
+          });
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { ViolationCode } from '../../../machines/index.js';
+import type { LoweredFunction } from '../ir.js';
+import type { Obj, Val } from '../values.js';
+
+/** The file a path runs in: its functions and what the whole file says about devices. */
+export interface FileContext {
+  file: string;
+  functions: ReadonlyMap<string, LoweredFunction>;
+  /** Member names used as an embedded `struct auxiliary_device` anywhere in the file (`adev` in `&x->adev`). */
+  deviceMembers: ReadonlySet<string>;
+  /** The one release callback the file assigns, if exactly one: what a device received from a caller has. */
+  soleRelease: string | null;
+  /** How many different release callbacks the file assigns (0: its devices have none). */
+  releaseCount: number;
+}
+
+/** A violation or leak found on a path, placed in the source. */
+export interface PathFinding {
+  code: ViolationCode;
+  line: number;
+  column: number;
+  message: string;
+  failing: { call: string; line: number; column: number } | null;
+}
+
+/** The path cannot be followed without guessing: the function is reported as not analysed. */
+export class NotFollowed extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** The path is longer than the bound: it ends here and the function is marked as bounded. */
+export class PathTooLong extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Steps one path may take (instructions across every frame). */
+export const MAX_PATH_STEPS = 20_000;
+/** Same-file calls nested deeper than this are not followed (their result is unknown). */
+export const MAX_CALL_DEPTH = 8;
+/** Iterations a loop whose condition the path cannot know is explored for (0, 1, ... this many). */
+export const UNKNOWN_LOOP_BOUND = 2;
+/** Iterations of a loop whose condition the path knows, before the path is cut. */
+export const KNOWN_LOOP_BOUND = 64;
+
+export interface Frame {
+  fn: LoweredFunction;
+  args: Val[];
+  /** Objects and ids made while this frame ran start at these indices. */
+  firstObj: number;
+  firstId: number;
+  vars: Map<string, Val>;
+  locals: Map<string, Obj>;
+  cleanups: Array<{ name: string; fn: string }>;
+  loops: Map<number, number>;
+}
+
+export interface Site {
+  call: string;
+  line: number;
+  column: number;
+}
+
+export type Loc = { t: 'var'; f: Frame; name: string } | { t: 'mem'; o: Obj; p: string } | { t: 'none' };
