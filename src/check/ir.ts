@@ -112,11 +112,20 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
       case 'while_statement': {
         const head = code.length;
         // An iterator macro read as `while`: whether it runs again is not known.
-        const c: Expr = iterators.has(n.startIndex) ? { k: 'unknown', text: 'an iterator macro' } : sub(n, 'condition');
+        const iterator = iterators.has(n.startIndex);
+        const c: Expr = iterator ? { k: 'unknown', text: 'an iterator macro' } : sub(n, 'condition');
         const br = emit({ op: 'br', c, t: head + 1, f: -1, loop: true, line: line(n) });
         const l = { brk: [] as number[], cont: [] as number[] };
         loops.push(l);
         breakables.push(l);
+        if (iterator) {
+          // Each turn the cursor (the macro's first argument) is the next element: one nobody knows.
+          const cond = sub(n, 'condition');
+          const cursor = cond.k === 'comma' ? firstOfComma(cond) : null;
+          if (cursor && (cursor.k === 'id' || cursor.k === 'field')) {
+            emit({ op: 'eval', e: { k: 'assign', op: '=', l: cursor, r: { k: 'unknown', text: 'the next element' } }, line: line(n) });
+          }
+        }
         stmt(n.childForFieldName('body'));
         emit({ op: 'jmp', to: head, line: line(n) });
         loops.pop();
@@ -281,6 +290,10 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
     else patch(g.at, to);
   }
   return { name, params, paramTypes, code, endLine: definition.endPosition.row + 1, refused };
+}
+
+function firstOfComma(e: Expr): Expr {
+  return e.k === 'comma' ? firstOfComma(e.list[0]!) : e;
 }
 
 function isDeclarator(type: string): boolean {

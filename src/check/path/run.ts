@@ -169,6 +169,9 @@ export class PathRun extends PathCalls {
         const loc = this.loc(e.l);
         let v = this.eval(e.r);
         if (e.op !== '=') v = arith(e.op.slice(0, -1), this.read(loc), v);
+        // A name stored into a release member names a function, even one of another file.
+        const named = e.r.k === 'addr' ? e.r.e : e.r;
+        if (v.t !== 'fn' && e.l.k === 'field' && e.l.field === 'release' && named.k === 'id' && named.name !== 'NULL') v = { t: 'fn', name: named.name };
         this.write(loc, v);
         return v;
       }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { maskAnnotations } from '../../src/check/mask.js';
+
+/** Kernel annotation macros blanked as a preprocessor given their definitions would, lines and columns kept. */
+describe('maskAnnotations', () => {
+  it('blanks bare annotations and keeps every other character where it was', () => {
+    const text = 'static int __init foo(void __iomem *p)\n{\n\treturn 0;\n}\n';
+    const m = maskAnnotations(text);
+    expect(m.text.length).toBe(text.length);
+    expect(m.text).toBe('static int        foo(void         *p)\n{\n\treturn 0;\n}\n');
+    expect(m.masked).toBe(2);
+  });
+
+  it('remembers __free(fn) where it stood, for the declaration that holds it', () => {
+    const text = 'void f(void) { struct foo *p __free(kfree) = NULL; }';
+    const m = maskAnnotations(text);
+    expect(m.text).toBe('void f(void) { struct foo *p               = NULL; }');
+    expect([...m.cleanups]).toEqual([[text.indexOf('__free'), 'kfree']]);
+  });
+
+  it('reads an iterator macro that heads a statement as a while loop, and leaves a call of one alone', () => {
+    const text = 'list_for_each_entry(x, &h, node) {\n}\nn = count_for_each(a);';
+    const m = maskAnnotations(text);
+    expect(m.text.startsWith('while              (x, &h, node) {')).toBe(true);
+    expect(m.text.endsWith('n = count_for_each(a);')).toBe(true);
+    expect([...m.iterators]).toEqual([0]);
+  });
+
+  it('leaves comments, strings and character literals untouched', () => {
+    const text = '/* __init */ const char *s = "__iomem"; // __free(kfree)\nchar c = \'_\';';
+    expect(maskAnnotations(text)).toEqual({ text, cleanups: new Map(), masked: 0, iterators: new Set() });
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { auxbus } from './run.js';
+
+/**
+ * `auxbus check` through the real binary: gcc-style text, --json, --sarif, directories, and the
+ * exit codes the issue fixes (0 clean, 1 findings, 2 errors).
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'auxbus-check-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const CORPUS = join(import.meta.dirname, '../fixtures/check/corpus');
+
+describe('auxbus check', () => {
+  it('§5 B4: a buggy file prints gcc-style warnings with the failing call, the fix and the symptom, exit 1', () => {
+    const r = auxbus(['check', join(CORPUS, 'double-free-bad-1.c')]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/double-free-bad-1\.c:52:3: warning: kfree\(ladev\): .*\[double-free, B4\]$/);
+    expect(lines[1]).toMatch(/double-free-bad-1\.c:49:8: note: the path where auxiliary_device_add\(adev\) fails$/);
+    expect(lines[2]).toMatch(/:52:3: note: fix: After auxiliary_device_uninit\(\) the release callback owns the container/);
+    expect(lines[3]).toMatch(/:52:3: note: a real kernel shows: "BUG: KASAN: double-free/);
+    expect(r.stderr).toMatch(/1 file \(1 using the auxiliary bus\), \d+ functions?, \d+ paths?: 1 finding, 0 not analysed/);
+  });
+
+  it('a correct file prints nothing on stdout and exits 0', () => {
+    const r = auxbus(['check', join(CORPUS, 'double-free-ok-1.c')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a directory is searched for .c and .h files; --json gives the findings with their class and fix', () => {
+    const d = join(dir, 'tree');
+    mkdirSync(join(d, 'sub'), { recursive: true });
+    writeFileSync(join(d, 'sub', 'a.c'), readCorpus('leak-initialized-bad-1.c'));
+    writeFileSync(join(d, 'b.h'), readCorpus('leak-initialized-ok-1.c'));
+    writeFileSync(join(d, 'notes.txt'), readCorpus('leak-initialized-bad-1.c'));
+    const r = auxbus(['check', d, '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { clean: boolean; files: number; findings: Array<{ code: string; bugClass: string; fix: string; at: { file: string } }> };
+    expect(out.files).toBe(2);
+    expect(out.clean).toBe(false);
+    expect(out.findings.map((f) => [f.code, f.bugClass])).toEqual([['leak-initialized', 'B3']]);
+    expect(out.findings[0]!.at.file).toBe(join(d, 'sub', 'a.c'));
+  });
+
+  it('--sarif gives SARIF 2.1.0 with the finding as a result of its rule', () => {
+    const r = auxbus(['check', join(CORPUS, 'put-uninitialized-bad-1.c'), '--sarif']);
+    expect(r.code).toBe(1);
+    const sarif = JSON.parse(r.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number } } }> }> }> };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]!.results.map((x) => [x.ruleId, x.locations[0]!.physicalLocation.region.startLine])).toEqual([['put-uninitialized', 67]]);
+  });
+
+  it('files it cannot read are reported as not analysed, never a crash: binary and empty files', () => {
+    const bin = join(dir, 'blob.c');
+    writeFileSync(bin, Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0, 7, 8, 9].concat(Array(200).fill(0))));
+    const empty = join(dir, 'empty.c');
+    writeFileSync(empty, '');
+    const r = auxbus(['check', bin, empty, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { notAnalysed: Array<{ file: string; reason: string }> };
+    expect(out.notAnalysed.map((n) => [n.file, n.reason.split(':')[0]])).toEqual([[bin, 'binary'], [empty, 'empty']]);
+  });
+
+  it('a path that does not exist, no path, or two output formats: exit 2 with the reason', () => {
+    const missing = auxbus(['check', join(dir, 'nope.c')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.c: no such file or directory; expected a C file or a directory/);
+    expect(auxbus(['check']).code).toBe(2);
+    const both = auxbus(['check', join(CORPUS, 'double-free-ok-1.c'), '--json', '--sarif']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--json and --sarif are exclusive/);
+    expect(auxbus(['check', CORPUS, '--max-paths', '0']).code).toBe(2);
+  });
+
+  it('--max-paths bounds the paths per function and the report says so', () => {
+    const r = auxbus(['check', join(CORPUS, 'double-free-bad-2.c'), '--max-paths', '2', '--json']);
+    const out = JSON.parse(r.stdout) as { notAnalysed: Array<{ reason: string }> };
+    expect(out.notAnalysed.some((n) => /partly analysed: stopped after 2 paths/.test(n.reason))).toBe(true);
+  });
+});
+
+function readCorpus(name: string): string {
+  return readFileSync(join(CORPUS, name), 'utf8');
+}
