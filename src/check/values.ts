@@ -8,7 +8,8 @@ import type { AuxDevice } from '../runtime/index.js';
  */
 export type Val =
   | { t: 'int'; v: number }
-  | { t: 'unk' }
+  /** Unknown; `call` names the function of another file (or pointer call) that returned it. */
+  | { t: 'unk'; call?: string }
   | { t: 'nonnull' }
   | { t: 'null' }
   | { t: 'ptr'; o: Obj; p: string }
@@ -37,6 +38,8 @@ export interface Obj {
   history: string[];
   /** A release callback the code named that is not defined in this file. */
   foreignRelease?: string;
+  /** It is what a function of another file returned: the path knows nothing of it. */
+  fromCall?: string;
   /** This object is a member of another (a parameter the code later found the container of). */
   within?: { o: Obj; p: string };
 }

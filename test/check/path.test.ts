@@ -140,3 +140,46 @@ void foo_remove_all(struct list_head *head)
     expect(r.notAnalysed[0]).toMatch(/^container_of at line \d+: adev is not where the pointer points/);
   });
 });
+
+describe('functions of other files', () => {
+  const file = (release: string) => `
+#include <linux/auxiliary_bus.h>
+struct bar { struct auxiliary_device adev; };
+static void bar_release(struct device *dev)
+{
+	struct bar *b = ${release};
+	kfree(b);
+}
+int bar_add(struct device *parent)
+{
+	struct bar *b = kzalloc(sizeof(*b), GFP_KERNEL);
+	int ret;
+	if (!b)
+		return -ENOMEM;
+	b->adev.name = "bar";
+	b->adev.dev.parent = parent;
+	b->adev.dev.release = bar_release;
+	ret = auxiliary_device_init(&b->adev);
+	if (ret) {
+		kfree(b);
+		return ret;
+	}
+	ret = auxiliary_device_add(&b->adev);
+	if (ret) {
+		auxiliary_device_uninit(&b->adev);
+		kfree(b);
+	}
+	return ret;
+}`;
+
+  it('§5 B4: a to_foo() helper of another file is read as container_of by the kernel convention, so the double free shows', async () => {
+    const r = await checkSource(file('adev_to_bar(to_auxiliary_dev(dev))'), 'bar.c');
+    expect(r.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['27 double-free']);
+  });
+
+  it('a release freeing what another file\'s function returned, without the convention: not analysed, never guessed', async () => {
+    const r = await checkSource(file('bar_lookup(dev)'), 'bar.c');
+    expect(r.findings).toEqual([]);
+    expect(r.notAnalysed.map((n) => n.reason)).toEqual(['kfree(b) at line 7, in a release callback, frees what bar_lookup returned, and that function is not in this file']);
+  });
+});

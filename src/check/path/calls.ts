@@ -1,7 +1,7 @@
 import type { Ida } from '../../runtime/index.js';
 import type { Expr } from '../ir.js';
 import { ERRNO, int, MAX_ERRNO, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
-import { ALLOC, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX } from './known-calls.js';
+import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX } from './known-calls.js';
 import { intOr, memberPath } from './ops.js';
 import { PathMemory } from './memory.js';
 import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type Site } from './types.js';
@@ -22,7 +22,7 @@ export abstract class PathCalls extends PathMemory {
     try {
       if (e.callee === null) {
         for (const a of e.args) this.keep(this.eval(a));
-        return UNK;
+        return { t: 'unk', call: e.text };
       }
       return this.callNamed(e.callee, e.args, site);
     } finally {
@@ -165,9 +165,14 @@ export abstract class PathCalls extends PathMemory {
       return this.callFunction(fn, args).value;
     }
     if (fn) throw new NotFollowed(`${name} at line ${site.line} is recursive or nests deeper than ${MAX_CALL_DEPTH} calls`);
+    // The kernel's naming convention for container_of wrappers (to_foo(), adev_to_foo(), usually
+    // static inline in a header the checker does not read): one pointer into an object in, the
+    // object's start out. Documented in the README as an assumption the checker makes.
+    const only = args.length === 1 ? resolve(args[0]!) : null;
+    if (only?.t === 'ptr' && CONTAINER_HELPER.test(name)) return this.ptr(only.o);
     // A function of another file: it may keep any pointer it is given; its result is unknown.
     for (const a of args) this.keep(a);
-    return UNK;
+    return { t: 'unk', call: name };
   }
 
   protected noFreePtr(e: Extract<Expr, { k: 'call' }>): Val {
@@ -189,6 +194,12 @@ export abstract class PathCalls extends PathMemory {
 
   protected free(v: Val, site: Site): void {
     const r = resolve(v);
+    // What a release callback frees decides double frees and leaks on every unwind: a pointer a
+    // function of another file returned (a to_foo() helper from a header) could be the container.
+    const from = r.t === 'unk' ? r.call : r.t === 'ptr' && r.o.kind === 'opaque' && !r.o.rt ? r.o.fromCall : undefined;
+    if (from !== undefined && this.inRelease()) {
+      throw new NotFollowed(`${site.call} at line ${site.line}, in a release callback, frees what ${from} returned, and that function is not in this file`);
+    }
     if (r.t !== 'ptr') return;
     const o = r.o;
     if (!o.rt || o.kind === 'devm') return;

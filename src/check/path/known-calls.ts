@@ -31,3 +31,10 @@ export function isTracked(name: string): boolean {
     || name === '__auxiliary_device_add' || name === 'put_device' || name === 'get_device' || name.startsWith('devm_auxiliary_device_create')
     || name === 'devm_add_action_or_reset' || name === 'devm_add_action';
 }
+
+/**
+ * Names of container_of wrappers by the kernel's convention: `to_foo`, `adev_to_foo`,
+ * `auxiliary_dev_to_foo_dev`. Given one pointer into a known object, the result is read as that
+ * object's start.
+ */
+export const CONTAINER_HELPER = /(^|_)to_[a-z0-9_]+$/;

@@ -65,6 +65,7 @@ export abstract class PathMemory extends PathBase {
       const loc = this.loc(e);
       if (loc.t === 'none') return null;
       const o = this.newObj('opaque', `what ${exprText(e)} points to`, 0);
+      if (v.t === 'unk' && v.call !== undefined) o.fromCall = v.call;
       this.poke(loc, this.ptr(o));
       return { o, p: '' };
     }
