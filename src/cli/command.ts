@@ -23,7 +23,5 @@ export interface Command {
   notes?: string;
   /** How many positional arguments it takes. */
   positionals?: number;
-  /** Not available in this version (listed as coming). */
-  coming?: boolean;
   run(argv: string[], io: Io): Promise<number>;
 }

@@ -12,12 +12,14 @@ import { replay } from '../diagrams/trace.js';
 import { exportPaths, type PathExport } from '../export/paths.js';
 import { packageInfo } from '../package-info.js';
 import { colors, print, progress, type Io } from './output.js';
+import { checkSummary } from './start-check.js';
 import { exampleSummary } from './start-examples.js';
 import { worldSummary } from './start-world.js';
 
 /**
  * `npm start`: what the package does, in one command after `npm ci`. First its main job: every
- * bundled example (examples/) explored on every failure path, one line each. Then, for each
+ * bundled example (examples/) explored on every failure path, one line each; a composed world;
+ * the bundled C corpus checked by `auxbus check`. Then, for each
  * machine: its size, the paths generated from it and what they reach (every transition, every violation code
  * the machine can raise); then the diagrams, written to a fresh temporary folder, with one
  * bug's route traced on the device statechart.
@@ -40,6 +42,10 @@ export async function start(io: Io): Promise<number> {
   const world = worldSummary(c);
   p.done();
   print(io, `${world.text}\n\n`);
+  p.update('checking the bundled C corpus...');
+  const checked = await checkSummary(c);
+  p.done();
+  print(io, `${checked.text}\n\n`);
   print(io, c.bold('the model: each machine, and the transition-covering test paths generated from it (xstate/graph)'));
   const header = ['machine', 'states', 'transitions', 'paths', 'transitions taken', 'violation codes reached'];
   const rows: string[][] = [];
