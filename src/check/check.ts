@@ -89,7 +89,14 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
   for (const node of tree.rootNode.descendantsOfType('function_definition')) {
     if (!node) continue;
     const f = [...analysed.values()].find((a) => a.start.line === node.startPosition.row + 1 && a.start.column === node.startPosition.column + 1);
-    if (f && !lowered.has(f.name)) lowered.set(f.name, lowerFunction(node, f.name, cleanups, iterators));
+    if (!f || lowered.has(f.name)) continue;
+    try {
+      lowered.set(f.name, lowerFunction(node, f.name, cleanups, iterators));
+    } catch (err) {
+      // Only a stack overflow on absurdly deep nesting gets here: the function is not followed.
+      notAnalysed.push({ file, function: f.name, line: f.start.line, reason: `cannot be lowered: ${err instanceof RangeError ? 'nesting too deep' : String(err)}` });
+      analysed.delete(f.name);
+    }
   }
 
   const releases = new Set<string>();
@@ -100,10 +107,16 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
       else computedRelease = true;
     }
   }
+  let members: Set<string>;
+  try {
+    members = deviceMembers(lowered.values());
+  } catch {
+    return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [...notAnalysed, { file, reason: 'expressions nested too deep to follow' }] };
+  }
   const ctx: FileContext = {
     file,
     functions: lowered,
-    deviceMembers: deviceMembers(lowered.values()),
+    deviceMembers: members,
     soleRelease: releases.size === 1 && !computedRelease ? [...releases][0]! : null,
     releaseCount: releases.size + (computedRelease ? 1 : 0),
   };
