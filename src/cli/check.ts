@@ -24,7 +24,8 @@ export const check: Command = {
     'leaves unreleased and unreachable when it returns, is reported with the failing call that\n' +
     'selects the path, the code, the bug class and the fix.\n\n' +
     'Code it cannot follow (a macro hiding control flow, a release callback of another file, a\n' +
-    'syntax error) is reported as not analysed, with the reason; nothing is guessed.\n\n' +
+    'syntax error) is reported as not analysed, with the reason. The one convention it relies on:\n' +
+    'a function of another file named to_foo() or x_to_foo() is a container_of wrapper.\n\n' +
     'Exit status: 0 no finding, 1 findings, 2 an error (a path that does not exist, a bad option).',
   options: [
     { name: 'json', type: 'boolean', description: 'print { version, clean, files, functions, findings, notAnalysed } as JSON' },
