@@ -53,7 +53,7 @@ if (!only || only === 'explore') {
 }
 
 if (!only || only === 'check') {
-  console.log('\nC checker front end (read, pre-filter, parse and find functions) over generated C:');
+  console.log('\nC checker, the whole check (read, pre-filter, parse, lower, run every path on the model) over generated C:');
   for (const r of await benchCheck(2000, log)) if (!r.met) missed.push(`check: ${r.name}: ${r.target} files/s`);
 }
 
