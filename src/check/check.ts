@@ -158,6 +158,7 @@ interface FunctionRun {
 
 function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): FunctionRun {
   const findings: PathFinding[] = [];
+  const seen = new Set<string>();
   let bounded: string | null = null;
   let prefix: number[] | null = [];
   let paths = 0;
@@ -176,7 +177,12 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): F
       if (err instanceof PathTooLong) bounded ??= `a path was cut: ${err.reason}`;
       else return { paths, findings: [], refused: `internal error while following a path: ${err instanceof Error ? err.message : String(err)}`, bounded: null };
     }
-    findings.push(...run.findings);
+    for (const f of run.findings) {
+      const key = `${f.code}@${f.line}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push(f);
+    }
     prefix = oracle.next();
   }
   return { paths, findings, refused: null, bounded };
@@ -187,20 +193,22 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): F
  * same-file helpers, except release callbacks (run only when the kernel would run them).
  */
 function rootFunctions(analysed: Map<string, AnalysedFunction>, releases: Set<string>): string[] {
-  const reaches = new Map<string, boolean>();
-  const visit = (name: string, stack: Set<string>): boolean => {
-    const known = reaches.get(name);
-    if (known !== undefined) return known;
-    const f = analysed.get(name);
-    if (!f || stack.has(name)) return false;
-    stack.add(name);
-    const r = f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && isTracked(c.callee) && /^(ida_|auxiliary_|__auxiliary|devm_auxiliary)/.test(c.callee))
-      || f.sameFileCallees.some((c) => visit(c, stack));
-    stack.delete(name);
-    reaches.set(name, r);
-    return r;
-  };
-  return [...analysed.keys()].filter((name) => !releases.has(name) && visit(name, new Set()) && analysed.get(name)!.auxApiCalls.length + analysed.get(name)!.sameFileCallees.length > 0);
+  // A fixed point rather than recursion: a chain of thousands of helpers must not overflow the stack.
+  const reaches = new Set<string>();
+  for (const [name, f] of analysed) {
+    if (f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && isTracked(c.callee) && /^(ida_|auxiliary_|__auxiliary|devm_auxiliary)/.test(c.callee))) reaches.add(name);
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [name, f] of analysed) {
+      if (!reaches.has(name) && f.sameFileCallees.some((c) => reaches.has(c))) {
+        reaches.add(name);
+        changed = true;
+      }
+    }
+  }
+  return [...analysed.keys()].filter((name) => !releases.has(name) && reaches.has(name)
+    && analysed.get(name)!.auxApiCalls.length + analysed.get(name)!.sameFileCallees.length > 0);
 }
 
 const DEVICE_CALLS = new Set([

@@ -3,7 +3,7 @@ import { CallBudgetError, Kernel, type AuxDevice, type ParentDevice } from '../.
 import type { Expr, LoweredFunction } from '../ir.js';
 import type { Oracle } from '../oracle.js';
 import type { Obj, ObjKind, Val } from '../values.js';
-import { lowerFirst } from './ops.js';
+import { lowerFirst, story } from './ops.js';
 import { PathTooLong, type FileContext, type Frame, type PathFinding, type Site } from './types.js';
 
 /**
@@ -28,6 +28,8 @@ export abstract class PathBase {
   protected readonly sites: Array<Site | 'release'> = [];
   protected readonly objs: Obj[] = [];
   protected readonly flagged = new Set<Obj>();
+  /** (code, line) pairs this path has reported. */
+  protected readonly reported = new Set<string>();
   protected failed: Site | null = null;
   protected seen = 0;
   protected current: Obj | null = null;
@@ -82,10 +84,14 @@ export abstract class PathBase {
       const v = found[this.seen++]!;
       const site = this.blame();
       if (o) this.flagged.add(o);
-      const story = o && o.history.length > 0 ? ` (on this path: ${o.history.join('; ')})` : '';
+      // A path reports each (code, line) once: a violating call in a loop repeats itself.
+      const key = `${v.code}@${site.line}`;
+      if (this.reported.has(key)) continue;
+      this.reported.add(key);
+      const told = o && o.history.length > 0 ? ` (on this path: ${story(o)})` : '';
       this.findings.push({
         code: v.code, line: site.line, column: site.column,
-        message: `${site.call}: ${lowerFirst(VIOLATIONS[v.code].when)}${story}`,
+        message: `${site.call}: ${lowerFirst(VIOLATIONS[v.code].when)}${told}`,
         failing: this.failed,
       });
     }

@@ -1,5 +1,5 @@
 import type { Expr } from '../ir.js';
-import { resolve, truth, UNK, int, type Val } from '../values.js';
+import { resolve, truth, UNK, int, type Obj, type Val } from '../values.js';
 
 /** Pure helpers of the path interpreter: member paths, C arithmetic and comparison on what a path knows. */
 
@@ -81,3 +81,17 @@ export function exprText(e: Expr): string {
 }
 
 export const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** The most history entries a message quotes: the first few and the last ones. */
+const STORY_HEAD = 4;
+const STORY_TAIL = 6;
+
+/**
+ * What happened to an object on the path, for a message: every step when there are few, else the
+ * first and the last ones (a call in a loop can repeat thousands of times).
+ */
+export function story(o: Obj): string {
+  const h = o.history;
+  if (h.length <= STORY_HEAD + STORY_TAIL + 1) return h.join('; ');
+  return [...h.slice(0, STORY_HEAD), `… ${h.length - STORY_HEAD - STORY_TAIL} more …`, ...h.slice(-STORY_TAIL)].join('; ');
+}

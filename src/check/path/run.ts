@@ -3,7 +3,7 @@ import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { PathCalls } from './calls.js';
 import { isTracked } from './known-calls.js';
-import { arith, equal, isPlace, isZero } from './ops.js';
+import { arith, equal, isPlace, isZero, story } from './ops.js';
 import {
   KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, NotFollowed, PathTooLong, UNKNOWN_LOOP_BOUND, type Frame, type Site,
 } from './types.js';
@@ -313,7 +313,7 @@ export class PathRun extends PathCalls {
         excused.push(o.rt.handle);
         this.findings.push({
           code: v.code, line, column: 1,
-          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (${o.history.join('; ')})`,
+          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (${story(o)})`,
           failing: this.failed,
         });
       }
