@@ -160,14 +160,15 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): F
   const findings: PathFinding[] = [];
   const seen = new Set<string>();
   let bounded: string | null = null;
-  let prefix: number[] | null = [];
+  // Breadth first over the number of choices that differ from the expected outcome: every single
+  // failure before any pair of them (see Oracle).
+  const queue: number[][] = [[]];
+  let head = 0;
   let paths = 0;
-  while (prefix !== null) {
-    if (paths >= maxPaths) {
-      bounded = `stopped after ${maxPaths} paths (the bound); the findings cover those paths`;
-      break;
-    }
-    const oracle: Oracle = new Oracle(prefix);
+  let dropped = false;
+  while (head < queue.length) {
+    const oracle: Oracle = new Oracle(queue[head]!);
+    queue[head++] = [];
     const run = new PathRun(ctx, oracle);
     paths++;
     try {
@@ -183,7 +184,14 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): F
       seen.add(key);
       findings.push(f);
     }
-    prefix = oracle.next();
+    const room = maxPaths - queue.length;
+    const next = oracle.children(room + 1);
+    if (next.length > room) dropped = true;
+    for (const p of next.slice(0, Math.max(room, 0))) queue.push(p);
+  }
+  if (dropped) {
+    const stopped = `stopped after ${maxPaths} paths (the bound), those with the fewest failing calls first; the findings cover them`;
+    bounded = bounded === null ? stopped : `${stopped}; ${bounded}`;
   }
   return { paths, findings, refused: null, bounded };
 }

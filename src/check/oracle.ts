@@ -1,11 +1,13 @@
 /**
- * The choices one path makes, enumerated depth-first by re-running from the start (stateless
- * search: nothing of a path's state is kept, only its choices). A run follows `prefix` and then
- * takes the first alternative of every new choice; `next()` gives the prefix of the next path, or
- * null when every combination has been run.
+ * The choices one path makes, enumerated by re-running from the start (stateless search: nothing
+ * of a path's state is kept, only its choices). A run follows `prefix` and then takes the first
+ * alternative (success, the branch the code expects) of every new choice. `children()` gives the
+ * prefixes of the paths that differ from this one in one more choice after the prefix: run in a
+ * queue, every combination is run once, fewest deviations first — all single failures of a
+ * function before any pair, so a path bound cuts the rarest combinations, not the last calls'.
  * @example
- * let prefix: number[] | null = [];
- * while (prefix) { const o = new Oracle(prefix); run(o); prefix = o.next(); }
+ * const queue: number[][] = [[]];
+ * while (queue.length) { const o = new Oracle(queue.shift()!); run(o); queue.push(...o.children()); }
  */
 export class Oracle {
   private readonly taken: number[] = [];
@@ -27,11 +29,15 @@ export class Oracle {
     return this.taken.length;
   }
 
-  /** The prefix of the next path in depth-first order, or null after the last. */
-  next(): number[] | null {
-    for (let i = this.taken.length - 1; i >= 0; i--) {
-      if (this.taken[i]! + 1 < this.alternatives[i]!) return [...this.taken.slice(0, i), this.taken[i]! + 1];
+  /**
+   * The prefixes of the paths one deviation away after this path's prefix: at each later choice,
+   * each other alternative. At most `limit` of them (in order).
+   */
+  children(limit = Number.POSITIVE_INFINITY): number[][] {
+    const out: number[][] = [];
+    for (let i = this.prefix.length; i < this.taken.length && out.length < limit; i++) {
+      for (let a = 1; a < this.alternatives[i]! && out.length < limit; a++) out.push([...this.taken.slice(0, i), a]);
     }
-    return null;
+    return out;
   }
 }

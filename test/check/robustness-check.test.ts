@@ -647,7 +647,7 @@ describe('path enumeration has a bound and says when it was reached', () => {
   it('20 sequential unknown branches before the init stop at maxPaths and say so', async () => {
     const { r, ms } = await timed(createWith(explode(20)), { maxPaths: 50 });
     expect(r.paths).toBe(50);
-    expect(reasons(r)).toEqual(['partly analysed: stopped after 50 paths (the bound); the findings cover those paths']);
+    expect(reasons(r)).toEqual(['partly analysed: stopped after 50 paths (the bound), those with the fewest failing calls first; the findings cover them']);
     expect(r.notAnalysed[0]).toMatchObject({ function: 't_create', line: createWith('').split('\n').indexOf('int t_create(struct t_parent *parent, int n)') + 1 });
     expect(ms).toBeLessThan(5_000);
   });
@@ -655,7 +655,7 @@ describe('path enumeration has a bound and says when it was reached', () => {
   it('the findings of the paths run before the bound are kept', async () => {
     const { r } = await timed(createWith(explode(20), { leakOnInitFailure: true }), { maxPaths: 50 });
     expect(r.findings.map((f) => f.code)).toEqual(['memory-leak']);
-    expect(reasons(r)).toEqual(['partly analysed: stopped after 50 paths (the bound); the findings cover those paths']);
+    expect(reasons(r)).toEqual(['partly analysed: stopped after 50 paths (the bound), those with the fewest failing calls first; the findings cover them']);
   });
 
   it('below the bound every path runs and nothing is said', async () => {
