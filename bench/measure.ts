@@ -32,6 +32,7 @@ export function measure(name: string, ops: number, fn: () => void, repeats = 5):
 
 /** One line per result. */
 export function formatResult(r: BenchResult): string {
-  const ratio = r.ratio === undefined ? '' : `  ratio ${r.ratio.toFixed(2)}× (${r.target}: ${r.met ? 'met' : 'NOT met'})`;
+  const verdict = r.met === undefined ? r.target : `${r.target}: ${r.met ? 'met' : 'NOT met'}`;
+  const ratio = r.ratio === undefined ? '' : `  ratio ${r.ratio.toFixed(r.ratio < 0.1 ? 4 : 2)}× (${verdict})`;
   return `${r.name.padEnd(60)} ${(r.opsPerSecond / 1e6).toFixed(3).padStart(9)} M/s  ${(r.seconds * 1e3).toFixed(1).padStart(8)} ms  heap +${r.heapMiB.toFixed(1)} MiB${ratio}`;
 }

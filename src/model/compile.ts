@@ -26,7 +26,7 @@ export interface CompiledState<C> {
 type Args<C, E> = { context: C; event: E };
 type Op<C, E> =
   | { kind: 'assign'; fn: (args: Args<C, E>) => Partial<C> }
-  | { kind: 'effect'; type: string; params: unknown; dynamic: boolean; effect: Effect };
+  | { kind: 'effect'; type: string; params: unknown; dynamic: boolean; effect: Effect; index: number };
 
 interface CompiledTransition<C, E> {
   guard: ((args: Args<C, E>) => boolean) | undefined;
@@ -35,6 +35,13 @@ interface CompiledTransition<C, E> {
   /** Leaf to go to, or -1 for a targetless transition. */
   target: number;
   ops: Array<Op<C, E>>;
+  /**
+   * Nothing to run per step: no context update and no params computed from `{ context, event }`.
+   * Such a step only hands out the frozen `effects` (most transitions are like this).
+   */
+  simple: boolean;
+  /** `effects` as a plain (unfrozen, packed) array: copied per step when some params are dynamic. */
+  template: Effect[];
   /** The XState definition this was compiled from (for coverage and diagnostics). */
   definition: AnyTransitionDefinition;
 }
@@ -131,6 +138,12 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
       }
     }
     if (selected === undefined) return state;
+    const leaf = selected.target < 0 ? state.leaf : selected.target;
+    if (selected.simple) {
+      // The common case: no update, static params. Nothing is allocated unless the leaf changes.
+      this.effects = selected.effects;
+      return leaf === state.leaf ? state : { leaf, context: state.context };
+    }
     let context = state.context;
     const ops = selected.ops;
     let dynamic: Effect[] | undefined;
@@ -140,13 +153,13 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
         context = { ...context, ...op.fn(args) };
         args.context = context;
       } else if (op.dynamic) {
-        // Params computed from the context: resolve them in order, as XState does.
-        dynamic ??= selected.effects.slice(0, selected.effects.indexOf(op.effect));
-        dynamic.push({ type: op.type, params: (op.params as (a: Args<C, E>) => unknown)(args) });
-      } else if (dynamic !== undefined) dynamic.push(op.effect);
+        // Params computed from the context and event: resolved in order (after the updates
+        // before them), as XState does, into a copy of the transition's list.
+        dynamic ??= selected.template.slice();
+        dynamic[op.index] = { type: op.type, params: (op.params as (a: Args<C, E>) => unknown)(args) };
+      }
     }
     this.effects = dynamic ?? selected.effects;
-    const leaf = selected.target < 0 ? state.leaf : selected.target;
     return leaf === state.leaf && context === state.context ? state : { leaf, context };
   }
 
@@ -253,6 +266,7 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
       }
     }
     const ops: Array<Op<C, E>> = [];
+    let effectCount = 0;
     for (const action of def.actions as unknown[]) {
       const type = typeof action === 'string' ? action : (action as { type?: string }).type;
       const params = typeof action === 'object' && action !== null ? (action as { params?: unknown }).params : undefined;
@@ -264,13 +278,15 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
         }
         ops.push({ kind: 'assign', fn: implementation.assignment as (a: Args<C, E>) => Partial<C> });
       } else {
-        ops.push({ kind: 'effect', type, params, dynamic: typeof params === 'function', effect: Object.freeze({ type, params }) });
+        ops.push({ kind: 'effect', type, params, dynamic: typeof params === 'function', effect: Object.freeze({ type, params }), index: effectCount++ });
       }
     }
     const targetNode = def.target?.[0] as AnyStateNode | undefined;
     if ((def.target?.length ?? 0) > 1) throw new UnsupportedMachineError(this.machine.id, 'multiple targets');
-    const effects = Object.freeze(ops.flatMap((o) => (o.kind === 'effect' ? [o.effect] : [])));
-    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, definition: def };
+    const template = ops.flatMap((o) => (o.kind === 'effect' ? [o.effect] : []));
+    const effects = Object.freeze(template.slice());
+    const simple = ops.every((o) => o.kind === 'effect' && !o.dynamic);
+    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, simple, template, definition: def };
   }
 }
 
