@@ -1,4 +1,4 @@
-import { applyIdaEffect, CODE_OWNER, idaEvent, type IdaCall, type ReturnsParams } from '../machines/index.js';
+import { applyIdaEffect, CODE_OWNER, idaEvent, idaEventBuffers, type IdaCall, type ReturnsParams } from '../machines/index.js';
 import { Kernel } from '../src/runtime/kernel.js';
 import { BitmapIdSet } from '../src/runtime/ida-bitmap.js';
 import { tables } from '../src/runtime/tables.js';
@@ -50,25 +50,42 @@ class NaiveIda {
 }
 
 const MAX = 2 ** 31 - 1;
-const ALLOC: IdaCall = Object.freeze({ type: 'ALLOC', min: 0, max: MAX, owner: CODE_OWNER, fault: false });
 
 /**
- * One IDA call as the runtime makes it, minus the kernel's bookkeeping: facts from the bitmap,
- * the compiled machine's step, the set effects carried out, the returned value read.
+ * One IDA call as the runtime's `Ida` makes it, minus the kernel's bookkeeping: its reused call
+ * and event objects, the facts from its bitmap, the runtime's compiled table, the set effects
+ * carried out with the step (`onStep`), the returned value read (`KernelObject.send`).
  */
 class RuntimeIdaCore {
   private readonly table = tables.ida;
   private machine = this.table.initial();
-  readonly set = new BitmapIdSet();
+  private readonly set = new BitmapIdSet();
+  private readonly events = idaEventBuffers();
+  private readonly allocCall = { type: 'ALLOC' as const, min: 0, max: MAX, owner: CODE_OWNER, fault: false };
+  private readonly freeCall = { type: 'FREE' as const, id: 0, owner: CODE_OWNER };
 
-  call(call: IdaCall): number | undefined {
-    const event = idaEvent(this.set, call);
+  alloc(min: number, max: number): number {
+    const call = this.allocCall;
+    call.min = min;
+    call.max = max;
+    return this.call(call) ?? -1;
+  }
+
+  free(id: number, owner: number): void {
+    const call = this.freeCall;
+    call.id = id;
+    call.owner = owner;
+    this.call(call);
+  }
+
+  private call(call: IdaCall): number | undefined {
+    const event = idaEvent(this.set, call, this.events);
     this.machine = this.table.advance(this.machine, event);
     const effects = this.table.effects;
+    for (let i = 0; i < effects.length; i++) applyIdaEffect(this.set, effects[i]!.type, event);
     let returned: number | undefined;
     for (let i = 0; i < effects.length; i++) {
       const e = effects[i]!;
-      applyIdaEffect(this.set, e.type, event);
       if (e.type === 'returns') returned ??= (e.params as ReturnsParams).value;
     }
     return returned;
@@ -107,13 +124,13 @@ export function benchIda(ops: number, live: number): BenchResult[] {
     let sum = 0;
     for (const op of s) {
       if (op.alloc) {
-        const id = ida.call(ALLOC);
-        if (id === undefined || id < 0) throw new Error('IDA machine refused an allocation');
+        const id = ida.alloc(0, MAX);
+        if (id < 0) throw new Error('IDA machine refused an allocation');
         held.push(id);
         sum += id;
       } else {
         const k = Math.floor(op.pick * held.length);
-        ida.call({ type: 'FREE', id: held[k]!, owner: CODE_OWNER });
+        ida.free(held[k]!, CODE_OWNER);
         held[k] = held[held.length - 1]!;
         held.pop();
       }

@@ -45,27 +45,75 @@ export function idaIsEmpty(set: IdSetView): boolean {
   return set.size === 0;
 }
 
+/** DESTROY carries no facts: one frozen event serves every call. */
+const DESTROY_EVENT: IdaEvent = Object.freeze({ type: 'DESTROY' });
+
+/** Events a hot runner fills in again and again instead of allocating one per call (see `idaEvent`). */
+export interface IdaEventBuffers {
+  ALLOC: Extract<IdaEvent, { type: 'ALLOC' }>;
+  FREE: Extract<IdaEvent, { type: 'FREE' }>;
+  CLAIM: Extract<IdaEvent, { type: 'CLAIM' }>;
+}
+
+/**
+ * A fresh set of event buffers for `idaEvent(set, call, buffers)`.
+ * @example idaEventBuffers().ALLOC.type // 'ALLOC'
+ */
+export function idaEventBuffers(): IdaEventBuffers {
+  return {
+    ALLOC: { type: 'ALLOC', min: 0, max: 0, owner: 0, fault: false, lowest: -1 },
+    FREE: { type: 'FREE', id: 0, owner: 0, holder: NO_HOLDER, last: false },
+    CLAIM: { type: 'CLAIM', id: 0, owner: 0, holder: NO_HOLDER },
+  };
+}
+
 /**
  * The IDA machine's event for a call: the call with the facts the kernel reads at that call,
- * read from `set` (see `IdaEvent`). Throws {@link ParameterError} for a malformed call.
+ * read from `set` (see `IdaEvent`). With `buffers`, an ALLOC, FREE or CLAIM event is written into
+ * the buffer of its type and returned (valid until the next call with the same buffers: for a
+ * runner that does not keep its events); otherwise it is a new object. Throws
+ * {@link ParameterError} for a malformed call.
  * @example idaEvent(SortedIdSet.of(4, [[0, 0]]), { type: 'FREE', id: 0, owner: 0 }) // { type: 'FREE', id: 0, owner: 0, holder: 0, last: true }
  */
-export function idaEvent(set: IdSetView, call: IdaCall): IdaEvent {
+export function idaEvent(set: IdSetView, call: IdaCall, buffers?: IdaEventBuffers): IdaEvent {
   switch (call?.type) {
-    case 'ALLOC':
+    case 'ALLOC': {
       requireNumber('ALLOC.owner', call.owner);
       if (typeof call.fault !== 'boolean') throw new ParameterError('ALLOC.fault', call.fault, 'true or false');
-      return { type: 'ALLOC', min: call.min, max: call.max, owner: call.owner, fault: call.fault, lowest: lowestFree(set, call.min, call.max) };
+      const lowest = lowestFree(set, call.min, call.max);
+      if (buffers === undefined) return { type: 'ALLOC', min: call.min, max: call.max, owner: call.owner, fault: call.fault, lowest };
+      const e = buffers.ALLOC;
+      e.min = call.min;
+      e.max = call.max;
+      e.owner = call.owner;
+      e.fault = call.fault;
+      e.lowest = lowest;
+      return e;
+    }
     case 'FREE': {
       requireNumber('FREE.owner', call.owner);
       const holder = holderOf(set, call.id, 'FREE.id');
-      return { type: 'FREE', id: call.id, owner: call.owner, holder, last: holder !== NO_HOLDER && set.size === 1 };
+      const last = holder !== NO_HOLDER && set.size === 1;
+      if (buffers === undefined) return { type: 'FREE', id: call.id, owner: call.owner, holder, last };
+      const e = buffers.FREE;
+      e.id = call.id;
+      e.owner = call.owner;
+      e.holder = holder;
+      e.last = last;
+      return e;
     }
-    case 'CLAIM':
+    case 'CLAIM': {
       requireNumber('CLAIM.owner', call.owner);
-      return { type: 'CLAIM', id: call.id, owner: call.owner, holder: holderOf(set, call.id, 'CLAIM.id') };
+      const holder = holderOf(set, call.id, 'CLAIM.id');
+      if (buffers === undefined) return { type: 'CLAIM', id: call.id, owner: call.owner, holder };
+      const e = buffers.CLAIM;
+      e.id = call.id;
+      e.owner = call.owner;
+      e.holder = holder;
+      return e;
+    }
     case 'DESTROY':
-      return { type: 'DESTROY' };
+      return DESTROY_EVENT;
     case 'END':
       return { type: 'END', leaked: leakedIds(set, call.excused) };
     default:

@@ -42,6 +42,11 @@ interface CompiledTransition<C, E> {
   simple: boolean;
   /** `effects` as a plain (unfrozen, packed) array: copied per step when some params are dynamic. */
   template: Effect[];
+  /**
+   * With `reuseEffects`: the transition's own list of mutable effect objects, whose dynamic
+   * params are overwritten by each step that takes it (see {@link CompileOptions}).
+   */
+  buffer: Effect[] | undefined;
   /** The XState definition this was compiled from (for coverage and diagnostics). */
   definition: AnyTransitionDefinition;
 }
@@ -54,6 +59,19 @@ export interface LeafInfo {
   value: StateValue;
   /** Tags of the leaf and its ancestors. */
   tags: ReadonlySet<string>;
+}
+
+/** Options of {@link compileMachine}. */
+export interface CompileOptions {
+  /**
+   * A step whose params are computed from `{ context, event }` writes them into a list the
+   * transition owns instead of a fresh one, so that a hot loop allocates nothing but the params
+   * themselves. `effects` is then valid only until the next `advance` of this machine: for a
+   * runner that reads the effects before it steps the same machine again and whose effects never
+   * step it (the runtime's IDA: its effects return, report, log and change its id set). Whoever
+   * keeps effects takes `keptEffects()` (as `step` and the explorer do). Default false.
+   */
+  reuseEffects?: boolean;
 }
 
 /** The machine's definition uses something the compiled interpreter does not implement. */
@@ -76,21 +94,29 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
   readonly leaves: LeafInfo[] = [];
   private readonly leafIndex = new Map<AnyStateNode, number>();
   private readonly table: Array<Map<string, Array<CompiledTransition<C, E>>>> = [];
-  /** The same table as null-prototype objects: the lookup every step makes. */
-  private readonly fast: Array<Record<string, Array<CompiledTransition<C, E>> | undefined>> = [];
+  /** Per leaf, event type → the function that picks the transition: the lookup every step makes. */
+  private readonly fast: Array<Record<string, Selector<C, E> | undefined>> = [];
   private readonly initialLeaf: number;
   private readonly settled = new Map<string, boolean[]>();
   private lastSettledEvent: string | undefined;
   private lastSettled: boolean[] | undefined;
   private readonly scratch = { context: undefined as unknown as C, event: undefined as unknown as E };
 
-  constructor(readonly machine: AnyStateMachine) {
+  private readonly reuseEffects: boolean;
+  /** The last `advance` wrote its effects into a transition's reused list. */
+  private sharedEffects = false;
+
+  constructor(readonly machine: AnyStateMachine, options: CompileOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new UnsupportedMachineError(machine?.id ?? '?', 'the compile options must be an object { reuseEffects? }');
+    this.reuseEffects = options.reuseEffects === true;
     const root = machine.root;
     this.collectLeaves(root);
     this.initialLeaf = this.enter(root);
     for (const [node, i] of this.leafIndex) {
       this.table[i] = this.compileLeaf(node);
-      this.fast[i] = Object.assign(Object.create(null) as Record<string, Array<CompiledTransition<C, E>>>, Object.fromEntries(this.table[i]!));
+      const selectors = Object.create(null) as Record<string, Selector<C, E>>;
+      for (const [type, list] of this.table[i]!) selectors[type] = selectorOf(list);
+      this.fast[i] = selectors;
     }
   }
 
@@ -109,34 +135,39 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
    */
   step(state: CompiledState<C>, event: E, effects: Effect[]): CompiledState<C> {
     const next = this.advance(state, event);
-    for (const e of this.effects) effects.push(e);
+    for (const e of this.keptEffects()) effects.push(e);
     return next;
   }
 
   /**
    * The effects of the last `advance`: the transition's own frozen list when its params are
-   * static (most are), so a step allocates no effect objects. Read it before the next step.
+   * static (most are), so a step allocates no effect objects; with `reuseEffects`, a transition
+   * with computed params hands out its own reused list. Read it before the next step; keep
+   * `keptEffects()` instead.
    */
   effects: readonly Effect[] = NO_EFFECTS;
+
+  /**
+   * The effects of the last `advance` as a list that may be kept: `effects` itself, or a frozen
+   * copy when it was a reused list (`reuseEffects`).
+   */
+  keptEffects(): readonly Effect[] {
+    if (!this.sharedEffects) return this.effects;
+    return Object.freeze(this.effects.map((e) => Object.freeze({ type: e.type, params: e.params })));
+  }
 
   /** `step` for hot paths: the effects are left in `effects` instead of being copied out. */
   advance(state: CompiledState<C>, event: E): CompiledState<C> {
     this.effects = NO_EFFECTS;
-    const list = this.fast[state.leaf]![event.type];
-    if (list === undefined) return state;
+    this.sharedEffects = false;
+    const select = this.fast[state.leaf]![event.type];
+    if (select === undefined) return state;
     // Guards, updates and params are pure and never keep their argument, so one scratch object
     // serves every call: a step allocates only what it changes.
     const args = this.scratch;
     args.context = state.context;
     args.event = event;
-    let selected: CompiledTransition<C, E> | undefined;
-    for (let i = 0; i < list.length; i++) {
-      const t = list[i]!;
-      if (t.guard === undefined || t.guard(args)) {
-        selected = t;
-        break;
-      }
-    }
+    const selected = select(args);
     if (selected === undefined) return state;
     const leaf = selected.target < 0 ? state.leaf : selected.target;
     if (selected.simple) {
@@ -154,24 +185,30 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
         args.context = context;
       } else if (op.dynamic) {
         // Params computed from the context and event: resolved in order (after the updates
-        // before them), as XState does, into a copy of the transition's list.
-        dynamic ??= selected.template.slice();
-        dynamic[op.index] = { type: op.type, params: (op.params as (a: Args<C, E>) => unknown)(args) };
+        // before them), as XState does, into a copy of the transition's list (or its own list).
+        const params = (op.params as (a: Args<C, E>) => unknown)(args);
+        if (selected.buffer !== undefined) {
+          dynamic = selected.buffer;
+          dynamic[op.index]!.params = params;
+        } else {
+          dynamic ??= selected.template.slice();
+          dynamic[op.index] = { type: op.type, params };
+        }
       }
     }
+    this.sharedEffects = dynamic !== undefined && dynamic === selected.buffer;
     this.effects = dynamic ?? selected.effects;
     return leaf === state.leaf && context === state.context ? state : { leaf, context };
   }
 
   /** The XState transition definition a step would take (undefined when none is enabled). */
   selected(state: CompiledState<C>, event: E): AnyTransitionDefinition | undefined {
-    const list = this.fast[state.leaf]![event.type];
-    if (list === undefined) return undefined;
+    const select = this.fast[state.leaf]![event.type];
+    if (select === undefined) return undefined;
     const args = this.scratch;
     args.context = state.context;
     args.event = event;
-    for (const t of list) if (t.guard === undefined || t.guard(args)) return t.definition;
-    return undefined;
+    return select(args)?.definition;
   }
 
   /**
@@ -286,8 +323,42 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
     const template = ops.flatMap((o) => (o.kind === 'effect' ? [o.effect] : []));
     const effects = Object.freeze(template.slice());
     const simple = ops.every((o) => o.kind === 'effect' && !o.dynamic);
-    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, simple, template, definition: def };
+    const buffer = this.reuseEffects && ops.some((o) => o.kind === 'effect' && o.dynamic)
+      ? template.map((e) => ({ type: e.type, params: e.params }))
+      : undefined;
+    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, simple, template, buffer, definition: def };
   }
+}
+
+type Selector<C, E> = (args: Args<C, E>) => CompiledTransition<C, E> | undefined;
+
+/**
+ * The guarded alternatives of one (leaf, event type) as one function that tries them in order
+ * and returns the first enabled one. It is generated (`new Function`, from indices only: no name
+ * or string of the machine goes into the code) so that each guard is called from a call site of
+ * its own, which V8 can inline; a loop over the list would call the guards of every machine from
+ * one shared site, an indirect call each.
+ */
+function selectorOf<C, E>(list: ReadonlyArray<CompiledTransition<C, E>>): Selector<C, E> {
+  const names: string[] = [];
+  const values: unknown[] = [];
+  const body: string[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i]!;
+    names.push(`t${i}`);
+    values.push(t);
+    if (t.guard === undefined) {
+      body.push(`return t${i};`);
+      break;
+    }
+    names.push(`g${i}`);
+    values.push(t.guard);
+    body.push(`if (g${i}(args)) return t${i};`);
+  }
+  if (body[body.length - 1]!.startsWith('if')) body.push('return undefined;');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from indices, see above
+  const factory = new Function(...names, `return function select(args) {\n  ${body.join('\n  ')}\n};`) as (...v: unknown[]) => Selector<C, E>;
+  return factory(...values);
 }
 
 function valueOf(path: readonly string[]): StateValue {
@@ -297,9 +368,9 @@ function valueOf(path: readonly string[]): StateValue {
 }
 
 /**
- * Compiles a machine (see {@link CompiledMachine}).
- * @example const ida = compileMachine<IdaContext, IdaEvent>(idaMachine);
+ * Compiles a machine (see {@link CompiledMachine} and {@link CompileOptions}).
+ * @example const ida = compileMachine<IdaContext, IdaEvent>(idaMachine, { reuseEffects: true });
  */
-export function compileMachine<C extends object, E extends { type: string }>(machine: AnyStateMachine): CompiledMachine<C, E> {
-  return new CompiledMachine<C, E>(machine);
+export function compileMachine<C extends object, E extends { type: string }>(machine: AnyStateMachine, options?: CompileOptions): CompiledMachine<C, E> {
+  return new CompiledMachine<C, E>(machine, options);
 }

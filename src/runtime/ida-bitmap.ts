@@ -60,9 +60,18 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   private root = 0;
   /** Interior levels: the root is at level `height`, leaves hang off level 1. */
   private height = 1;
+  /** The ids the tree covers: [0, cover), 2^(10 + 5 × height). Every id beyond is free. */
+  private cover = CHILD_SPAN[1]! * FAN;
   /** The path of the last descent: node and slot per level. */
   private readonly pathNode = new Int32Array(MAX_HEIGHT + 1);
   private readonly pathSlot = new Int32Array(MAX_HEIGHT + 1);
+  /**
+   * The first id of the leaf the recorded path leads to (-1: none), and that leaf. A call nearly
+   * always asks about the id the previous one found (the lowest free id, then mark it allocated;
+   * its holder, then clear it): the second call reuses the path instead of descending again.
+   */
+  private pathBase = -1;
+  private pathLeaf = -1;
 
   /**
    * An empty set of `capacity` ids (default the kernel's 2^31). Throws {@link ParameterError} for a
@@ -79,7 +88,8 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
 
   firstFree(from: number, to: number): number {
     if (!((from | 0) === from && from >= 0 && from <= to && (to | 0) === to && to < this.capacity)) requireFreeRange(from, to, this.capacity);
-    const cover = CHILD_SPAN[this.height]! * FAN;
+    const cover = this.cover;
+    this.pathBase = -1; // the search below overwrites the path
     // Ids beyond what the tree covers were never touched: the first of them is free.
     let found = from >= cover ? from : this.searchNode(this.root, this.height, 0, from);
     if (found < 0) found = cover;
@@ -102,22 +112,28 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   markAllocated(id: number, owner: number): BitmapIdSet {
     if (!((id | 0) === id && id >= 0 && id < this.capacity)) requireId('markAllocated(id)', id, this.capacity);
     if (!((owner | 0) === owner && owner >= 0)) requireOwner('markAllocated(owner)', owner);
-    while (id >= CHILD_SPAN[this.height]! * FAN) this.grow();
-    // Descend, creating what is absent, and remember the path for the summary bits.
-    let node = this.root;
-    for (let level = this.height; level >= 1; level--) {
-      const slot = (id >>> CHILD_SHIFT[level]!) & (FAN - 1);
-      this.pathNode[level] = node;
-      this.pathSlot[level] = slot;
-      let child = this.children[node * FAN + slot]!;
-      if (child === 0) {
-        // newNode / newLeaf may replace the arrays: index them afresh afterwards.
-        child = (level === 1 ? this.newLeaf() : this.newNode()) + 1;
-        this.children[node * FAN + slot] = child;
+    while (id >= this.cover) this.grow();
+    const base = id - (id & (LEAF_IDS - 1));
+    let leaf = this.pathLeaf;
+    if (base !== this.pathBase) {
+      // Descend, creating what is absent, and remember the path for the summary bits.
+      let node = this.root;
+      for (let level = this.height; level >= 1; level--) {
+        const slot = (id >>> CHILD_SHIFT[level]!) & (FAN - 1);
+        this.pathNode[level] = node;
+        this.pathSlot[level] = slot;
+        let child = this.children[node * FAN + slot]!;
+        if (child === 0) {
+          // newNode / newLeaf may replace the arrays: index them afresh afterwards.
+          child = (level === 1 ? this.newLeaf() : this.newNode()) + 1;
+          this.children[node * FAN + slot] = child;
+        }
+        node = child - 1;
       }
-      node = child - 1;
+      leaf = node;
+      this.pathBase = base;
+      this.pathLeaf = leaf;
     }
-    const leaf = node;
     const offset = id & (LEAF_IDS - 1);
     const w = leaf * WORDS + (offset >>> 5);
     const bit = 1 << (offset & 31);
@@ -190,7 +206,9 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     this.leaves = 0;
     this.count = 0;
     this.height = 1;
+    this.cover = CHILD_SPAN[1]! * FAN;
     this.root = this.newNode();
+    this.pathBase = -1;
     return this;
   }
 
@@ -209,18 +227,25 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     return out;
   }
 
-  /** The leaf holding `id` (recording the path), or -1 when the tree has none there. */
+  /** The leaf holding `id` (with its path recorded), or -1 when the tree has none there. */
   private findLeaf(id: number): number {
-    if (id >= CHILD_SPAN[this.height]! * FAN) return -1;
+    const base = id - (id & (LEAF_IDS - 1));
+    if (base === this.pathBase) return this.pathLeaf;
+    if (id >= this.cover) return -1;
     let node = this.root;
     for (let level = this.height; level >= 1; level--) {
       const slot = (id >>> CHILD_SHIFT[level]!) & (FAN - 1);
       this.pathNode[level] = node;
       this.pathSlot[level] = slot;
       const child = this.children[node * FAN + slot]!;
-      if (child === 0) return -1;
+      if (child === 0) {
+        this.pathBase = -1;
+        return -1;
+      }
       node = child - 1;
     }
+    this.pathBase = base;
+    this.pathLeaf = node;
     return node;
   }
 
@@ -228,13 +253,16 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   private searchNode(node: number, level: number, base: number, from: number): number {
     const span = CHILD_SPAN[level]!;
     const full = this.full[node]!;
-    let slot = Math.floor((from - base) / span);
+    // from - base < 2^31 (ids are below 2^31): an unsigned shift divides by the span.
+    let slot = (from - base) >>> CHILD_SHIFT[level]!;
     for (;;) {
       if (((full >>> slot) & 1) === 0) {
         const childBase = base + slot * span;
         const start = from > childBase ? from : childBase;
         const child = this.children[node * FAN + slot]!;
         if (child === 0) return start;
+        this.pathNode[level] = node;
+        this.pathSlot[level] = slot;
         const found = level === 1 ? this.searchLeaf(child - 1, childBase, start) : this.searchNode(child - 1, level - 1, childBase, start);
         if (found >= 0) return found;
       }
@@ -250,11 +278,15 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     const offset = from - base;
     let w = offset >>> 5;
     const free = ~this.bits[leaf * WORDS + w]! & (FULL << (offset & 31));
-    if (free !== 0) return base + (w << 5) + ctz(free);
-    const rest = w >= WORDS - 1 ? 0 : ~this.leafFull[leaf]! & (FULL << (w + 1));
-    if (rest === 0) return -1;
-    w = ctz(rest);
-    return base + (w << 5) + ctz(~this.bits[leaf * WORDS + w]!);
+    if (free === 0) {
+      const rest = w >= WORDS - 1 ? 0 : ~this.leafFull[leaf]! & (FULL << (w + 1));
+      if (rest === 0) return -1;
+      w = ctz(rest);
+    }
+    // Found here: the path recorded on the way down leads to this leaf.
+    this.pathBase = base;
+    this.pathLeaf = leaf;
+    return base + (w << 5) + ctz(free !== 0 ? free : ~this.bits[leaf * WORDS + w]!);
   }
 
   private walk(node: number, level: number, base: number, fn: (id: number, owner: number) => void): void {
@@ -288,6 +320,8 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     if (this.full[old] === FULL) this.full[top] = 1;
     this.root = top;
     this.height++;
+    this.cover = CHILD_SPAN[this.height]! * FAN;
+    this.pathBase = -1; // every path now starts one level higher
   }
 
   private newNode(): number {

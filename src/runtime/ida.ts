@@ -1,5 +1,5 @@
 import {
-  applyIdaEffect, CODE_OWNER, idaEvent, idaIsEmpty, KERNEL_IDA_CAPACITY, ParameterError, requireInt,
+  applyIdaEffect, CODE_OWNER, idaEvent, idaEventBuffers, idaIsEmpty, KERNEL_IDA_CAPACITY, ParameterError, requireInt,
   type IdaCall, type IdaContext, type IdaEvent,
 } from '../../machines/index.js';
 import type { Effect } from '../model/compile.js';
@@ -31,6 +31,16 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
   readonly allocatedAt = new Map<number, StepRef>();
   /** @internal the ids and their owners: memory this IDA owns, changed only by its machine's effects */
   private readonly set = new BitmapIdSet(KERNEL_IDA_CAPACITY);
+  /**
+   * The calls and events of this IDA, filled in for each call rather than allocated: nothing
+   * keeps them (the machine reads an event while it steps; the IDA's effects never call out).
+   */
+  private readonly calls = {
+    ALLOC: { type: 'ALLOC' as const, min: 0, max: 0, owner: CODE_OWNER, fault: false },
+    FREE: { type: 'FREE' as const, id: 0, owner: CODE_OWNER },
+    CLAIM: { type: 'CLAIM' as const, id: 0, owner: CODE_OWNER },
+  };
+  private readonly events = idaEventBuffers();
 
   /** @internal use `Kernel.idaInit` */
   constructor(kernel: Kernel, readonly label: string) {
@@ -50,12 +60,16 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
     const min = requireInt('alloc.min', range.min ?? 0, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
     const max = requireInt('alloc.max', range.max ?? KERNEL_IDA_CAPACITY - 1, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
     return this.kernel.call('ida_alloc', this, [min, max], () => {
-      const event = this.eventFor({ type: 'ALLOC', min, max, owner: CODE_OWNER, fault: false });
+      const call = this.calls.ALLOC;
+      call.min = min;
+      call.max = max;
+      call.fault = true;
       // An allocation can only fail where the kernel would allocate: the machine says whether a
       // failing allocation would get that far (not when the range is full).
-      const fallible = this.guardFor({ ...event, fault: true } as IdaEvent) === 'allocFault';
-      const fault = fallible && this.kernel.faults.shouldFail('ida_alloc');
-      const id = this.send(fault ? { ...event, fault } as IdaEvent : event) ?? -1;
+      const event = this.eventFor(call) as typeof this.events.ALLOC;
+      const fallible = this.guardFor(event) === 'allocFault';
+      event.fault = fallible && this.kernel.faults.shouldFail('ida_alloc');
+      const id = this.send(event) ?? -1;
       if (id >= 0) this.allocatedAt.set(id, this.kernel.here());
       return id;
     });
@@ -78,8 +92,10 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
       this.kernel.requireOwn(owner, AuxDevice, 'ida_free(owner)', "an AuxDevice or 'code'");
     }
     this.kernel.call('ida_free', this, id, () => {
-      const token = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
-      this.send(this.eventFor({ type: 'FREE', id, owner: token }));
+      const call = this.calls.FREE;
+      call.id = id;
+      call.owner = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
+      this.send(this.eventFor(call));
     });
   }
 
@@ -114,7 +130,10 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
 
   /** @internal `adev->id = id` made the id the device's (model.md §4.4): the machine decides whether it may */
   claim(id: number, owner: number): void {
-    this.send(this.eventFor({ type: 'CLAIM', id, owner }));
+    const call = this.calls.CLAIM;
+    call.id = id;
+    call.owner = owner;
+    this.send(this.eventFor(call));
   }
 
   /**
@@ -127,6 +146,6 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
 
   /** The machine event for a call: the facts read from this IDA's id set. */
   private eventFor(call: IdaCall): IdaEvent {
-    return idaEvent(this.set, call);
+    return idaEvent(this.set, call, this.events);
   }
 }

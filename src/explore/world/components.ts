@@ -56,7 +56,7 @@ class Interned<S, E> {
       const from = this.states[i]!;
       const s = this.stepOf(from, event);
       if (s.taken !== undefined && !this.taken.has(s.taken)) this.taken.set(s.taken, this.current);
-      // A frozen list shared by the transition, or a fresh one: either may be kept.
+      // A list that may be kept (keptEffects): the transition's frozen one, or a frozen copy.
       r = [s.next === from ? i : this.intern(s.next), s.effects];
       memo.set(eventKey, r);
     }
@@ -69,12 +69,12 @@ function compiledStep<C extends object, E extends { type: string }>(machine: Com
   return (from: CompiledState<C>, event: E): ComponentStep<CompiledState<C>> => {
     const taken = machine.selected(from, event);
     const next = machine.advance(from, event);
-    return { next, effects: machine.effects, taken };
+    return { next, effects: machine.keptEffects(), taken };
   };
 }
 
 /** The compiled IDA table as an IDA interpreter (what `stepIda` steps). */
-const compiledIda: IdaInterpreter<CompiledState<IdaContext>> = (state, event) => [tables.ida.advance(state, event), tables.ida.effects];
+const compiledIda: IdaInterpreter<CompiledState<IdaContext>> = (state, event) => [tables.ida.advance(state, event), tables.ida.keptEffects()];
 
 /** An IDA component of the explorer: the compiled machine's state and the pure id set. */
 type IdaState = IdaComponent<CompiledState<IdaContext>, SortedIdSet>;
