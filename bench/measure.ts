@@ -13,10 +13,11 @@ export interface BenchResult {
 
 /**
  * Runs `fn` (which does `ops` operations) a few times after a warm-up and keeps the fastest run,
- * so that a GC pause or a JIT tier-up does not decide the figure.
+ * so that a GC pause or a JIT tier-up does not decide the figure. `warmUp: false` skips the
+ * warm-up for runs so long that it would only double the time.
  */
-export function measure(name: string, ops: number, fn: () => void, repeats = 5): BenchResult {
-  fn(); // warm-up: let the JIT settle
+export function measure(name: string, ops: number, fn: () => void, repeats = 5, warmUp = true): BenchResult {
+  if (warmUp) fn(); // let the JIT settle
   let best = Infinity;
   let heap = 0;
   for (let r = 0; r < repeats; r++) {

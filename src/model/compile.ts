@@ -95,7 +95,7 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
   private readonly leafIndex = new Map<AnyStateNode, number>();
   private readonly table: Array<Map<string, Array<CompiledTransition<C, E>>>> = [];
   /** Per leaf, event type → the function that picks the transition: the lookup every step makes. */
-  private readonly fast: Array<Record<string, Selector<C, E> | undefined>> = [];
+  private readonly fast: Array<Selector<C, E>> = [];
   private readonly initialLeaf: number;
   private readonly settled = new Map<string, boolean[]>();
   private lastSettledEvent: string | undefined;
@@ -114,9 +114,7 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
     this.initialLeaf = this.enter(root);
     for (const [node, i] of this.leafIndex) {
       this.table[i] = this.compileLeaf(node);
-      const selectors = Object.create(null) as Record<string, Selector<C, E>>;
-      for (const [type, list] of this.table[i]!) selectors[type] = selectorOf(list);
-      this.fast[i] = selectors;
+      this.fast[i] = leafSelector(this.table[i]!);
     }
   }
 
@@ -160,14 +158,12 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
   advance(state: CompiledState<C>, event: E): CompiledState<C> {
     this.effects = NO_EFFECTS;
     this.sharedEffects = false;
-    const select = this.fast[state.leaf]![event.type];
-    if (select === undefined) return state;
     // Guards, updates and params are pure and never keep their argument, so one scratch object
     // serves every call: a step allocates only what it changes.
     const args = this.scratch;
     args.context = state.context;
     args.event = event;
-    const selected = select(args);
+    const selected = this.fast[state.leaf]!(args);
     if (selected === undefined) return state;
     const leaf = selected.target < 0 ? state.leaf : selected.target;
     if (selected.simple) {
@@ -203,12 +199,10 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
 
   /** The XState transition definition a step would take (undefined when none is enabled). */
   selected(state: CompiledState<C>, event: E): AnyTransitionDefinition | undefined {
-    const select = this.fast[state.leaf]![event.type];
-    if (select === undefined) return undefined;
     const args = this.scratch;
     args.context = state.context;
     args.event = event;
-    return select(args)?.definition;
+    return this.fast[state.leaf]!(args)?.definition;
   }
 
   /**
@@ -333,31 +327,38 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
 type Selector<C, E> = (args: Args<C, E>) => CompiledTransition<C, E> | undefined;
 
 /**
- * The guarded alternatives of one (leaf, event type) as one function that tries them in order
- * and returns the first enabled one. It is generated (`new Function`, from indices only: no name
- * or string of the machine goes into the code) so that each guard is called from a call site of
- * its own, which V8 can inline; a loop over the list would call the guards of every machine from
- * one shared site, an indirect call each.
+ * A leaf's transitions as one function: it switches on the event's type and tries that type's
+ * guarded alternatives in order, returning the first enabled one (undefined: none). It is
+ * generated (`new Function`) so that each guard is called from a call site of its own, which V8
+ * can inline, and the event type is matched by a switch rather than a table lookup; a loop over
+ * a list would call the guards of every machine from one shared site, an indirect call each. Event
+ * types go into the code as JSON string literals; everything else is passed in by index.
  */
-function selectorOf<C, E>(list: ReadonlyArray<CompiledTransition<C, E>>): Selector<C, E> {
+function leafSelector<C, E>(byEvent: ReadonlyMap<string, ReadonlyArray<CompiledTransition<C, E>>>): Selector<C, E> {
   const names: string[] = [];
   const values: unknown[] = [];
-  const body: string[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const t = list[i]!;
-    names.push(`t${i}`);
-    values.push(t);
-    if (t.guard === undefined) {
-      body.push(`return t${i};`);
-      break;
+  const body: string[] = ['switch (args.event.type) {'];
+  for (const [type, list] of byEvent) {
+    body.push(`  case ${JSON.stringify(type)}:`);
+    let open = true;
+    for (const t of list) {
+      const ti = `t${values.length}`;
+      names.push(ti);
+      values.push(t);
+      if (t.guard === undefined) {
+        body.push(`    return ${ti};`);
+        open = false;
+        break;
+      }
+      const gi = `g${values.length}`;
+      names.push(gi);
+      values.push(t.guard);
+      body.push(`    if (${gi}(args)) return ${ti};`);
     }
-    names.push(`g${i}`);
-    values.push(t.guard);
-    body.push(`if (g${i}(args)) return t${i};`);
+    if (open) body.push('    return undefined;');
   }
-  if (body[body.length - 1]!.startsWith('if')) body.push('return undefined;');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from indices, see above
-  const factory = new Function(...names, `return function select(args) {\n  ${body.join('\n  ')}\n};`) as (...v: unknown[]) => Selector<C, E>;
+  body.push('  default:', '    return undefined;', '}');
+  const factory = new Function(...names, `return function select(args) {\n${body.join('\n')}\n};`) as (...v: unknown[]) => Selector<C, E>;
   return factory(...values);
 }
 

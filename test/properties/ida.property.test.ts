@@ -1,6 +1,7 @@
 /**
- * Properties of the IDA machine over random ALLOC / FREE / DESTROY sequences, checked against a
- * naive reference written here from kernel-auxbus.md §4 (and model.md §3, §4.2 for the owners).
+ * Properties of the IDA (its machine with the model's id set, stepped by `stepIda` under XState as
+ * the world runs it) over random ALLOC / FREE / DESTROY calls, checked against a naive reference
+ * written here from kernel-auxbus.md §4 (and model.md §3, §4.2 for the owners).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
