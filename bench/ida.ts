@@ -1,4 +1,6 @@
-import { applyIdaEffect, CODE_OWNER, idaEvent, idaEventBuffers, type IdaCall, type ReturnsParams } from '../machines/index.js';
+import {
+  applyIdaEffect, CODE_OWNER, idaEvent, idaEventBuffers, lowestFree, NO_HOLDER, type IdaCall, type ReturnsParams,
+} from '../machines/index.js';
 import { Kernel } from '../src/runtime/kernel.js';
 import { BitmapIdSet } from '../src/runtime/ida-bitmap.js';
 import { tables } from '../src/runtime/tables.js';
@@ -9,8 +11,9 @@ import { measure, type BenchResult } from './measure.js';
  * IDA (the facts read from a hierarchical bitmap by `idaEvent`, the compiled IDA machine stepped,
  * its set effects carried out by `applyIdaEffect`: what `Ida.alloc` / `Ida.free` do inside the
  * kernel's call bookkeeping), against a naive allocator with the same semantics (a Set, scanned
- * upward from min for the lowest free id). The whole runtime `Ida` (call numbering, fault
- * injection, where each id was allocated) is measured too, for reference, without a target.
+ * upward from min for the lowest free id). For reference, without a target: the bitmap driven
+ * directly (what is left without facts and machine), and the whole runtime `Ida` (call numbering,
+ * fault injection, where each id was allocated).
  */
 
 /**
@@ -157,6 +160,31 @@ export function benchIda(ops: number, live: number): BenchResult[] {
     model.target = 'reference only: the target applies from 2,000 ids held';
   }
 
+  // The floor under the model's figure: the same bitmap driven directly (the lowest free id,
+  // mark it; who holds an id, clear it), no facts, no machine.
+  let bitmapSum = 0;
+  const bitmap = measure(`bitmap alone, no machine (reference): ${ops} mixed ops, up to ${live} ids held`, ops, () => {
+    const set = new BitmapIdSet();
+    let n = 0;
+    let sum = 0;
+    for (let i = 0; i < ops; i++) {
+      if (s.alloc[i] === 1) {
+        const id = lowestFree(set, 0, MAX);
+        set.markAllocated(id, CODE_OWNER);
+        held[n++] = id;
+        sum += id;
+      } else {
+        const k = Math.floor(s.pick[i]! * n);
+        if (set.ownerOf(held[k]!) !== NO_HOLDER) set.clearId(held[k]!);
+        held[k] = held[--n]!;
+      }
+    }
+    bitmapSum = sum;
+  }, 10);
+  if (bitmapSum !== naiveSum) throw new Error(`the bitmap handed out different ids (${bitmapSum} vs ${naiveSum})`);
+  bitmap.ratio = bitmap.seconds / naive.seconds;
+  bitmap.target = 'reference only';
+
   let runtimeSum = 0;
   const runtime = measure(`runtime Ida (k.idaInit: ida.alloc / ida.free, whole call): ${ops} mixed ops, up to ${live} ids held`, ops, () => {
     const k = new Kernel({ maxCalls: ops + 1 });
@@ -179,5 +207,5 @@ export function benchIda(ops: number, live: number): BenchResult[] {
   if (runtimeSum !== naiveSum) throw new Error(`the runtime Ida handed out different ids (${runtimeSum} vs ${naiveSum})`);
   runtime.ratio = runtime.seconds / naive.seconds;
   runtime.target = 'reference only';
-  return [naive, model, runtime];
+  return [naive, model, bitmap, runtime];
 }
