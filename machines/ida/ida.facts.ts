@@ -121,7 +121,10 @@ export function idaEvent(set: IdSetView, call: IdaCall, buffers?: IdaEventBuffer
   }
 }
 
-/** The effects of the IDA machine that change the id set, each defined on the event that names it. */
+/**
+ * The effects of the IDA machine that change the id set, each defined on the event that names it.
+ * @example IDA_SET_EFFECTS.includes('clearId') // true
+ */
 export const IDA_SET_EFFECTS: readonly string[] = Object.freeze(['markAllocated', 'clearId', 'setOwner', 'clearAll']);
 
 /**

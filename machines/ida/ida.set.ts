@@ -83,7 +83,10 @@ export function requireOwner(parameter: string, owner: unknown): number {
   return requireInt(parameter, owner, 0, 2 ** 31 - 1, 'an owner token: 0 for the code, a handle for a device');
 }
 
-/** Throws unless 0 ≤ from ≤ to < capacity, both integers (what `firstFree` takes). */
+/**
+ * Throws {@link ParameterError} unless 0 ≤ from ≤ to < capacity, both integers (what `firstFree` takes).
+ * @example requireFreeRange(0, 3, 4) // returns; requireFreeRange(3, 2, 4) throws
+ */
 export function requireFreeRange(from: number, to: number, capacity: number): void {
   requireId('firstFree(from)', from, capacity);
   requireInt('firstFree(to)', to, from, capacity - 1, 'an id of the IDA, at least from');

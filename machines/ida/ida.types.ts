@@ -49,7 +49,10 @@ export type IdaEventType = IdaEvent['type'];
  */
 export const CODE_OWNER = 0;
 
-/** The holder of an id that is not allocated. */
+/**
+ * The holder of an id that is not allocated (`FREE.holder`, `CLAIM.holder`, `IdSetView.ownerOf`).
+ * @example SortedIdSet.empty(4).ownerOf(2) === NO_HOLDER // true
+ */
 export const NO_HOLDER = -1;
 
 /** The kernel's INT_MAX + 1: the number of ids an IDA can hand out (§4). */
