@@ -13,10 +13,11 @@ export interface BenchResult {
 
 /**
  * Runs `fn` (which does `ops` operations) a few times after a warm-up and keeps the fastest run,
- * so that a GC pause or a JIT tier-up does not decide the figure.
+ * so that a GC pause or a JIT tier-up does not decide the figure. `warmUp: false` skips the
+ * warm-up for runs so long that it would only double the time.
  */
-export function measure(name: string, ops: number, fn: () => void, repeats = 5): BenchResult {
-  fn(); // warm-up: let the JIT settle
+export function measure(name: string, ops: number, fn: () => void, repeats = 5, warmUp = true): BenchResult {
+  if (warmUp) fn(); // let the JIT settle
   let best = Infinity;
   let heap = 0;
   for (let r = 0; r < repeats; r++) {
@@ -32,6 +33,7 @@ export function measure(name: string, ops: number, fn: () => void, repeats = 5):
 
 /** One line per result. */
 export function formatResult(r: BenchResult): string {
-  const ratio = r.ratio === undefined ? '' : `  ratio ${r.ratio.toFixed(2)}× (${r.target}: ${r.met ? 'met' : 'NOT met'})`;
+  const verdict = r.met === undefined ? r.target : `${r.target}: ${r.met ? 'met' : 'NOT met'}`;
+  const ratio = r.ratio === undefined ? '' : `  ratio ${r.ratio.toFixed(r.ratio < 0.1 ? 4 : 2)}× (${verdict})`;
   return `${r.name.padEnd(60)} ${(r.opsPerSecond / 1e6).toFixed(3).padStart(9)} M/s  ${(r.seconds * 1e3).toFixed(1).padStart(8)} ms  heap +${r.heapMiB.toFixed(1)} MiB${ratio}`;
 }

@@ -1,7 +1,8 @@
 import type { AnyStateMachine, EventObject } from 'xstate';
 import {
   DEVICE_EVENT_CALLS, DRIVER_EVENT_CALLS, IDA_EVENT_CALLS, MEMORY_EVENT_CALLS, ParameterError,
-  deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaEventAlphabet, idaMachine, memoryEventAlphabet, memoryMachine,
+  deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaCallAlphabet, idaEvent, idaMachine, memoryEventAlphabet, memoryMachine,
+  SortedIdSet,
 } from '../machines/index.js';
 
 /**
@@ -48,7 +49,8 @@ const ENTRIES: Readonly<Record<MachineName, MachineEntry>> = Object.freeze({
     name: 'ida',
     machine: idaMachine,
     calls: IDA_EVENT_CALLS,
-    eventFields: fieldsOf(idaEventAlphabet({ capacity: 2, ids: [], owners: [] }, 1)),
+    // The machine's events carry facts: their fields are those of the calls with the facts added.
+    eventFields: fieldsOf(idaCallAlphabet(2, 1).map((call) => idaEvent(SortedIdSet.empty(2), call))),
   },
   driver: {
     name: 'driver',

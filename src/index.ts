@@ -6,7 +6,7 @@
 export * from '../machines/index.js';
 export * from './paths/index.js';
 export * from './runtime/index.js';
-export { compileMachine, CompiledMachine, UnsupportedMachineError, type Effect, type CompiledState, type LeafInfo } from './model/compile.js';
+export { compileMachine, CompiledMachine, UnsupportedMachineError, type Effect, type CompiledState, type LeafInfo, type CompileOptions } from './model/compile.js';
 export {
   readChart, toDot, toMermaid, renderSvg, replay as replayPath, readPathInput, generateDiagrams, writeDiagrams, checkDiagrams, mermaidFor, mermaidMarkdown,
   type Chart, type Trace as PathTrace, type TraceStep as PathTraceStep, type DiagramCheck,

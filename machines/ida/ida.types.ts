@@ -1,44 +1,59 @@
 /**
- * An IDA (`struct ida`, kernel-auxbus.md §4) as the model sees it: which ids are allocated and
- * who owns each (model.md §4.4). Ids are kept sorted with their owners beside them, as plain
- * arrays, because path generation identifies a state by its JSON (shared/notes/xstate-graph.md).
+ * The IDA machine (`struct ida`, kernel-auxbus.md §4) decides from facts its events carry, the way
+ * the device machine gets `nameTaken` from the bus: the lowest free id of a range, who holds an id,
+ * which ids leak. The set of allocated ids is memory owned by whoever runs the machine (an
+ * {@link IdSet}); the machine names what happens to it (`markAllocated`, `clearId`, `setOwner`,
+ * `clearAll`) and the holder carries that out. So the machine's own state is a leaf and nothing
+ * more, and path generation does not multiply its states by the id sets.
  */
-export interface IdaContext {
-  /**
-   * The model's id space is [0, capacity - 1]; it plays the part of the kernel's INT_MAX so that
-   * exploration stays finite. The runtime uses a large capacity.
-   */
-  capacity: number;
-  /** Allocated ids, ascending. */
-  ids: number[];
-  /** `owners[i]` owns `ids[i]`: a token naming the device (or code) the id was handed to. */
-  owners: number[];
-}
 
 /**
- * IDA events. `owner` says on whose behalf a call is made: it is how the model tells a stale free
- * of a re-allocated id (`ida-free-reallocated`) from the new owner's own free.
+ * The machine's context: empty. Everything the machine decides from comes in its events; its
+ * state (`empty` / `inUse`) is all it keeps.
  */
-export type IdaEvent =
+export type IdaContext = Readonly<Record<string, never>>;
+
+/**
+ * What a caller asks of the IDA, before the holder of the id set adds the facts (see
+ * `idaEvent`). `owner` says on whose behalf a call is made: it is how the model tells a stale
+ * free of a re-allocated id (`ida-free-reallocated`) from the new owner's own free.
+ */
+export type IdaCall =
   | { type: 'ALLOC'; min: number; max: number; owner: number; fault: boolean }
   | { type: 'FREE'; id: number; owner: number }
   | { type: 'CLAIM'; id: number; owner: number }
   | { type: 'DESTROY' }
   | { type: 'END'; excused: number[] };
 
-/** Event type names of the IDA machine. */
-export type IdaEventType = IdaEvent['type'];
+/**
+ * IDA machine events: a call with the facts the kernel reads at that call, computed from the id
+ * set by `idaEvent`.
+ * - `ALLOC.lowest`: the id `ida_alloc_range` would hand out, or -1 when there is none (§4).
+ * - `FREE.holder`, `CLAIM.holder`: the owner token holding the id, or {@link NO_HOLDER} when the id
+ *   is not allocated. `FREE.last`: the id is allocated and no other id is (the free empties the IDA).
+ * - `END.leaked`: ids still allocated whose owner was not already reported (model.md §4.3).
+ */
+export type IdaEvent =
+  | { type: 'ALLOC'; min: number; max: number; owner: number; fault: boolean; lowest: number }
+  | { type: 'FREE'; id: number; owner: number; holder: number; last: boolean }
+  | { type: 'CLAIM'; id: number; owner: number; holder: number }
+  | { type: 'DESTROY' }
+  | { type: 'END'; leaked: number[] };
 
-/** Input: the size of the id space (default 2^31, the kernel's). */
-export interface IdaInput {
-  capacity?: number;
-}
+/** Event type names of the IDA machine (the same for calls and events). */
+export type IdaEventType = IdaEvent['type'];
 
 /**
  * The owner token of "the code that allocated it" (model.md §4.4): an id handed out and not yet
- * set on any device. Device owners use other tokens.
+ * set on any device. Device owners use other tokens (positive).
  */
 export const CODE_OWNER = 0;
+
+/**
+ * The holder of an id that is not allocated (`FREE.holder`, `CLAIM.holder`, `IdSetView.ownerOf`).
+ * @example SortedIdSet.empty(4).ownerOf(2) === NO_HOLDER // true
+ */
+export const NO_HOLDER = -1;
 
 /** The kernel's INT_MAX + 1: the number of ids an IDA can hand out (§4). */
 export const KERNEL_IDA_CAPACITY = 2 ** 31;

@@ -1,4 +1,16 @@
 export { idaMachine, type IdaMachine } from './ida.machine.js';
-export { idaGuards, idaUpdates, idaIsEmpty, lowestFree, ownerOf, leakedIds, type IdaArgs } from './ida.logic.js';
-export { idaEventAlphabet } from './ida.events.js';
+export { idaGuards, allocReturn, leakReport, type IdaArgs } from './ida.logic.js';
+export { idaCallAlphabet } from './ida.events.js';
+export {
+  lowestFree, leakedIds, idaIsEmpty, idaEvent, idaEventBuffers, applyIdaEffect, stepIda, IDA_SET_EFFECTS,
+  type IdaEventBuffers, type IdaEffect, type IdaInterpreter, type IdaComponent, type IdaStep,
+} from './ida.facts.js';
+export {
+  SortedIdSet, IdSetStateError, requireIdaCapacity, requireId, requireOwner, requireFreeRange,
+  type IdSet, type IdSetView,
+} from './ida.set.js';
+export {
+  idaModel, xstateIda, initialIdaComponent, serializeIdaModel,
+  type IdaSnapshot, type IdaModelState, type IdaModelInput, type IdaModelSnapshot, type IdaModelLogic,
+} from './ida.model.js';
 export * from './ida.types.js';

@@ -1,12 +1,13 @@
 import { initialTransition, transition, type ActorLogic, type ActorSystem, type EventObject } from 'xstate';
 import { deviceMachine } from '../device/device.machine.js';
 import { driverMachine } from '../driver/driver.machine.js';
-import { idaMachine } from '../ida/ida.machine.js';
+import { initialIdaComponent, xstateIda, type IdaModelState } from '../ida/ida.model.js';
+import { stepIda } from '../ida/ida.facts.js';
 import { worldEvents } from './world.events.js';
 import { resolveWorldParams } from './world.params.js';
 import { initialWorldState, stepWorld, type WorldAction, type WorldComponents } from './world.step.js';
 import type {
-  DeviceSnapshot, DriverSnapshot, IdaSnapshot, WorldEvent, WorldParams, WorldParamsInput, WorldSnapshot,
+  DeviceSnapshot, DriverSnapshot, WorldEvent, WorldParams, WorldParamsInput, WorldSnapshot,
 } from './world.types.js';
 
 /** The composed world as XState actor logic: usable by `xstate/graph` path generation. */
@@ -16,7 +17,7 @@ export type WorldLogic = ActorLogic<WorldSnapshot, WorldEvent, WorldParamsInput 
 };
 
 /** The component machines run by XState itself: the reference every faster interpreter is checked against. */
-export const XSTATE_COMPONENTS: WorldComponents<DeviceSnapshot, IdaSnapshot, DriverSnapshot> = {
+export const XSTATE_COMPONENTS: WorldComponents<DeviceSnapshot, IdaModelState, DriverSnapshot> = {
   device: {
     initial: (hasRelease) => initialTransition(deviceMachine, { hasRelease })[0],
     step: (s, e) => transition(deviceMachine, s, e) as [DeviceSnapshot, WorldAction[]],
@@ -25,8 +26,11 @@ export const XSTATE_COMPONENTS: WorldComponents<DeviceSnapshot, IdaSnapshot, Dri
     refs: (s) => s.context.refs,
   },
   ida: {
-    initial: (capacity) => initialTransition(idaMachine, { capacity })[0],
-    step: (s, e) => transition(idaMachine, s, e) as [IdaSnapshot, WorldAction[]],
+    initial: (capacity) => initialIdaComponent(capacity),
+    step: (s, call) => {
+      const r = stepIda(xstateIda, s, call);
+      return [r.state, r.effects];
+    },
   },
   driver: {
     initial: () => initialTransition(driverMachine)[0],
@@ -86,7 +90,7 @@ const deviceKey = (d: DeviceSnapshot | null) => (d ? [d.value, d.context] : 0);
 export function serializeWorld(snapshot: WorldSnapshot): string {
   const c = snapshot.context;
   return JSON.stringify([
-    c.ended, c.devices.map(deviceKey), c.ids, c.onBus, c.boundTo, c.driverOrder, c.ida.context.ids, c.ida.context.owners,
+    c.ended, c.devices.map(deviceKey), c.ids, c.onBus, c.boundTo, c.driverOrder, c.ida.set.ids, c.ida.set.owners,
     c.drivers.map((d) => d.value),
   ]);
 }

@@ -1,7 +1,7 @@
 import { NEG } from '../errno.js';
 import type { DeviceEvent, DeviceTag } from '../device/device.types.js';
 import type { DriverEvent } from '../driver/driver.types.js';
-import { CODE_OWNER, type IdaEvent } from '../ida/ida.types.js';
+import { CODE_OWNER, type IdaCall } from '../ida/ida.types.js';
 import type { ViolationParams } from '../shared/effects.js';
 import type { WorldEvent, WorldFinding, WorldParams } from './world.types.js';
 
@@ -26,9 +26,14 @@ export interface WorldComponents<D, I, R> {
     /** `context.refs`: the caller's own references (bounds the explored gets). */
     refs(state: D): number;
   };
+  /**
+   * The IDA component: the machine's state with the id set it decides about, as one opaque state.
+   * `step` takes a call and does what `stepIda` does: reads the facts from the set, steps the
+   * machine, carries out its set effects.
+   */
   ida: {
     initial(capacity: number): I;
-    step(state: I, event: IdaEvent): readonly [I, readonly WorldAction[]];
+    step(state: I, call: IdaCall): readonly [I, readonly WorldAction[]];
   };
   driver: {
     initial(): R;
@@ -67,7 +72,7 @@ export interface WorldStepResult<D, I, R> {
 
 type Job =
   | { to: 'dev'; i: number; event: DeviceEvent }
-  | { to: 'ida'; slot: number | undefined; event: IdaEvent }
+  | { to: 'ida'; slot: number | undefined; event: IdaCall }
   | { to: 'drv'; i: number; event: DriverEvent };
 
 /**

@@ -2,7 +2,7 @@ import type { SnapshotFrom } from 'xstate';
 import type { DeviceMachine } from '../device/device.machine.js';
 import type { AddFault } from '../device/device.types.js';
 import type { DriverMachine } from '../driver/driver.machine.js';
-import type { IdaMachine } from '../ida/ida.machine.js';
+import type { IdaModelState } from '../ida/ida.model.js';
 import type { ViolationCode } from '../violations.js';
 import type { WorldState } from './world.step.js';
 
@@ -79,11 +79,10 @@ export interface WorldFinding {
 }
 
 export type DeviceSnapshot = SnapshotFrom<DeviceMachine>;
-export type IdaSnapshot = SnapshotFrom<IdaMachine>;
 export type DriverSnapshot = SnapshotFrom<DriverMachine>;
 
 /** The composed state as the XState world holds it: one snapshot per component machine plus the relations between them. */
-export type WorldContext = WorldState<DeviceSnapshot, IdaSnapshot, DriverSnapshot>;
+export type WorldContext = WorldState<DeviceSnapshot, IdaModelState, DriverSnapshot>;
 
 /** The world's snapshot as an XState actor logic sees it. */
 export interface WorldSnapshot {

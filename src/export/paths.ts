@@ -1,11 +1,14 @@
-import type { AnyStateMachine, EventObject } from 'xstate';
+import type { AnyActorLogic, AnyStateMachine, EventObject } from 'xstate';
 import { createTestModel, getAdjacencyMap, getShortestPaths, getSimplePaths, serializeSnapshot } from 'xstate/graph';
-import type { ViolationCode } from '../../machines/index.js';
+import { idaModel, type IdaCall, type IdaModelSnapshot, type ViolationCode } from '../../machines/index.js';
 import { machineEntry, type MachineName } from '../catalog.js';
 import { replay } from '../diagrams/trace.js';
 import { ModelTooLargeError } from '../errors.js';
 import { packageInfo } from '../package-info.js';
-import { allTransitions, deviceTraversal, driverTraversal, memoryTraversal, idaTraversal, transitionId } from '../paths/index.js';
+import {
+  allTransitions, deviceTraversal, driverTraversal, memoryTraversal, idaMachinePath, idaTestModel, idaTraversal, transitionId,
+  type GeneratedPath,
+} from '../paths/index.js';
 
 /**
  * Model-based test generation for use outside this package (e.g. KUnit tests of the bus
@@ -93,13 +96,51 @@ interface Traversal {
   input?: unknown;
   events: unknown;
   filterEvents?: unknown;
+  serializeState?: unknown;
 }
 
-function traversalFor(options: PathExportOptions): Traversal {
-  if (options.machine === 'device') return deviceTraversal({ refBound: options.refBound ?? 2 });
-  if (options.machine === 'ida') return idaTraversal({ capacity: options.idaCapacity ?? 2 });
-  if (options.machine === 'memory') return memoryTraversal();
-  return driverTraversal();
+type Generated = Array<{ steps: Array<{ event: EventObject; state: unknown }>; state: unknown }>;
+
+/**
+ * Where a machine's paths come from: the logic `xstate/graph` traverses (the machine itself, or
+ * for the IDA the machine with its id set), how to read a path's machine events, and the input
+ * a replay of those events on the machine alone starts from.
+ */
+interface PathSource {
+  logic: AnyActorLogic;
+  traversal: Traversal;
+  /** Transition-keyed paths (the `transitions` strategy). */
+  transitionPaths(): Generated;
+  /** The machine events of a generated path, without the init step. */
+  events(path: Generated[number]): EventObject[];
+  /** The machine's input for a replay (undefined: none). */
+  input: unknown;
+}
+
+function sourceFor(options: PathExportOptions, machine: AnyStateMachine): PathSource {
+  const plainEvents = (p: Generated[number]) => p.steps.map((s) => s.event).filter((e) => e.type !== 'xstate.init');
+  if (options.machine === 'ida') {
+    // The IDA machine decides from facts its events carry: paths are generated over the machine
+    // with its id set (idaModel), and exported as the machine events the calls became.
+    const capacity = options.idaCapacity ?? 2;
+    return {
+      logic: idaModel,
+      traversal: idaTraversal({ capacity }),
+      transitionPaths: () => idaTestModel({ capacity }).getShortestPaths() as unknown as Generated,
+      events: (p) => idaMachinePath(p as unknown as GeneratedPath<IdaModelSnapshot, IdaCall>).steps.slice(1).map((s) => s.event),
+      input: undefined,
+    };
+  }
+  const traversal: Traversal = options.machine === 'device'
+    ? deviceTraversal({ refBound: options.refBound ?? 2 })
+    : options.machine === 'memory' ? memoryTraversal() : driverTraversal();
+  return {
+    logic: machine,
+    traversal,
+    transitionPaths: () => createTestModel(machine, { ...(traversal as object), serializeTransition } as never).getShortestPaths() as unknown as Generated,
+    events: plainEvents,
+    input: traversal.input,
+  };
 }
 
 /**
@@ -112,11 +153,11 @@ export function serializeTransition(_state: unknown, event: EventObject | undefi
   return event ? ` via ${JSON.stringify(event)} from ${prev ? serializeSnapshot(prev as never) : ''}` : '';
 }
 
-function generate(machine: AnyStateMachine, strategy: Strategy, traversal: Traversal): Array<{ steps: Array<{ event: EventObject }> }> {
-  const opts = traversal as never;
-  if (strategy === 'shortest') return getShortestPaths(machine, opts);
-  if (strategy === 'transitions') return createTestModel(machine, { ...(traversal as object), serializeTransition } as never).getShortestPaths();
-  const states = Object.keys(getAdjacencyMap(machine, opts)).length;
+function generate(machine: AnyStateMachine, strategy: Strategy, source: PathSource): Generated {
+  const opts = source.traversal as never;
+  if (strategy === 'shortest') return getShortestPaths(source.logic, opts) as unknown as Generated;
+  if (strategy === 'transitions') return source.transitionPaths();
+  const states = Object.keys(getAdjacencyMap(source.logic, opts)).length;
   if (states > SIMPLE_PATHS_STATE_LIMIT) {
     throw new ModelTooLargeError(
       `simple paths of the ${machine.id} machine`,
@@ -127,7 +168,7 @@ function generate(machine: AnyStateMachine, strategy: Strategy, traversal: Trave
         : 'use --strategy transitions (transition coverage) or shortest',
     );
   }
-  return getSimplePaths(machine, opts);
+  return getSimplePaths(source.logic, opts) as unknown as Generated;
 }
 
 /**
@@ -137,16 +178,16 @@ function generate(machine: AnyStateMachine, strategy: Strategy, traversal: Trave
 export function exportPaths(options: PathExportOptions): PathExport {
   const strategy = options.strategy ?? 'transitions';
   const { machine, calls } = machineEntry(options.machine);
-  const traversal = traversalFor(options);
-  const generated = generate(machine, strategy, traversal);
+  const source = sourceFor(options, machine);
+  const generated = generate(machine, strategy, source);
   const all = allTransitions(machine).map(transitionId);
   const covered = new Set<string>();
   const violations: Record<string, number> = {};
   let stepCount = 0;
   let initialState = '';
   const paths: ExportedPath[] = generated.map((p, i) => {
-    const events = p.steps.map((s) => s.event).filter((e) => e.type !== 'xstate.init');
-    const trace = replay(options.machine, events, traversal.input);
+    const events = source.events(p);
+    const trace = replay(options.machine, events, source.input);
     const steps: ExportedStep[] = [];
     let from = '';
     trace.steps.forEach((s, k) => {
@@ -183,7 +224,7 @@ export function exportPaths(options: PathExportOptions): PathExport {
     machine: options.machine,
     strategy,
     options: exportOptions,
-    input: traversal.input ?? null,
+    input: source.input ?? null,
     initialState,
     summary: {
       paths: paths.length,

@@ -26,7 +26,7 @@ export interface CompiledState<C> {
 type Args<C, E> = { context: C; event: E };
 type Op<C, E> =
   | { kind: 'assign'; fn: (args: Args<C, E>) => Partial<C> }
-  | { kind: 'effect'; type: string; params: unknown; dynamic: boolean; effect: Effect };
+  | { kind: 'effect'; type: string; params: unknown; dynamic: boolean; effect: Effect; index: number };
 
 interface CompiledTransition<C, E> {
   guard: ((args: Args<C, E>) => boolean) | undefined;
@@ -35,6 +35,18 @@ interface CompiledTransition<C, E> {
   /** Leaf to go to, or -1 for a targetless transition. */
   target: number;
   ops: Array<Op<C, E>>;
+  /**
+   * Nothing to run per step: no context update and no params computed from `{ context, event }`.
+   * Such a step only hands out the frozen `effects` (most transitions are like this).
+   */
+  simple: boolean;
+  /** `effects` as a plain (unfrozen, packed) array: copied per step when some params are dynamic. */
+  template: Effect[];
+  /**
+   * With `reuseEffects`: the transition's own list of mutable effect objects, whose dynamic
+   * params are overwritten by each step that takes it (see {@link CompileOptions}).
+   */
+  buffer: Effect[] | undefined;
   /** The XState definition this was compiled from (for coverage and diagnostics). */
   definition: AnyTransitionDefinition;
 }
@@ -47,6 +59,19 @@ export interface LeafInfo {
   value: StateValue;
   /** Tags of the leaf and its ancestors. */
   tags: ReadonlySet<string>;
+}
+
+/** Options of {@link compileMachine}. */
+export interface CompileOptions {
+  /**
+   * A step whose params are computed from `{ context, event }` writes them into a list the
+   * transition owns instead of a fresh one, so that a hot loop allocates nothing but the params
+   * themselves. `effects` is then valid only until the next `advance` of this machine: for a
+   * runner that reads the effects before it steps the same machine again and whose effects never
+   * step it (the runtime's IDA: its effects return, report, log and change its id set). Whoever
+   * keeps effects takes `keptEffects()` (as `step` and the explorer do). Default false.
+   */
+  reuseEffects?: boolean;
 }
 
 /** The machine's definition uses something the compiled interpreter does not implement. */
@@ -69,21 +94,27 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
   readonly leaves: LeafInfo[] = [];
   private readonly leafIndex = new Map<AnyStateNode, number>();
   private readonly table: Array<Map<string, Array<CompiledTransition<C, E>>>> = [];
-  /** The same table as null-prototype objects: the lookup every step makes. */
-  private readonly fast: Array<Record<string, Array<CompiledTransition<C, E>> | undefined>> = [];
+  /** Per leaf, event type → the function that picks the transition: the lookup every step makes. */
+  private readonly fast: Array<Selector<C, E>> = [];
   private readonly initialLeaf: number;
   private readonly settled = new Map<string, boolean[]>();
   private lastSettledEvent: string | undefined;
   private lastSettled: boolean[] | undefined;
   private readonly scratch = { context: undefined as unknown as C, event: undefined as unknown as E };
 
-  constructor(readonly machine: AnyStateMachine) {
+  private readonly reuseEffects: boolean;
+  /** The last `advance` wrote its effects into a transition's reused list. */
+  private sharedEffects = false;
+
+  constructor(readonly machine: AnyStateMachine, options: CompileOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new UnsupportedMachineError(machine?.id ?? '?', 'the compile options must be an object { reuseEffects? }');
+    this.reuseEffects = options.reuseEffects === true;
     const root = machine.root;
     this.collectLeaves(root);
     this.initialLeaf = this.enter(root);
     for (const [node, i] of this.leafIndex) {
       this.table[i] = this.compileLeaf(node);
-      this.fast[i] = Object.assign(Object.create(null) as Record<string, Array<CompiledTransition<C, E>>>, Object.fromEntries(this.table[i]!));
+      this.fast[i] = leafSelector(this.table[i]!);
     }
   }
 
@@ -102,35 +133,44 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
    */
   step(state: CompiledState<C>, event: E, effects: Effect[]): CompiledState<C> {
     const next = this.advance(state, event);
-    for (const e of this.effects) effects.push(e);
+    for (const e of this.keptEffects()) effects.push(e);
     return next;
   }
 
   /**
    * The effects of the last `advance`: the transition's own frozen list when its params are
-   * static (most are), so a step allocates no effect objects. Read it before the next step.
+   * static (most are), so a step allocates no effect objects; with `reuseEffects`, a transition
+   * with computed params hands out its own reused list. Read it before the next step; keep
+   * `keptEffects()` instead.
    */
   effects: readonly Effect[] = NO_EFFECTS;
+
+  /**
+   * The effects of the last `advance` as a list that may be kept: `effects` itself, or a frozen
+   * copy when it was a reused list (`reuseEffects`).
+   */
+  keptEffects(): readonly Effect[] {
+    if (!this.sharedEffects) return this.effects;
+    return Object.freeze(this.effects.map((e) => Object.freeze({ type: e.type, params: e.params })));
+  }
 
   /** `step` for hot paths: the effects are left in `effects` instead of being copied out. */
   advance(state: CompiledState<C>, event: E): CompiledState<C> {
     this.effects = NO_EFFECTS;
-    const list = this.fast[state.leaf]![event.type];
-    if (list === undefined) return state;
+    this.sharedEffects = false;
     // Guards, updates and params are pure and never keep their argument, so one scratch object
     // serves every call: a step allocates only what it changes.
     const args = this.scratch;
     args.context = state.context;
     args.event = event;
-    let selected: CompiledTransition<C, E> | undefined;
-    for (let i = 0; i < list.length; i++) {
-      const t = list[i]!;
-      if (t.guard === undefined || t.guard(args)) {
-        selected = t;
-        break;
-      }
-    }
+    const selected = this.fast[state.leaf]!(args);
     if (selected === undefined) return state;
+    const leaf = selected.target < 0 ? state.leaf : selected.target;
+    if (selected.simple) {
+      // The common case: no update, static params. Nothing is allocated unless the leaf changes.
+      this.effects = selected.effects;
+      return leaf === state.leaf ? state : { leaf, context: state.context };
+    }
     let context = state.context;
     const ops = selected.ops;
     let dynamic: Effect[] | undefined;
@@ -140,25 +180,29 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
         context = { ...context, ...op.fn(args) };
         args.context = context;
       } else if (op.dynamic) {
-        // Params computed from the context: resolve them in order, as XState does.
-        dynamic ??= selected.effects.slice(0, selected.effects.indexOf(op.effect));
-        dynamic.push({ type: op.type, params: (op.params as (a: Args<C, E>) => unknown)(args) });
-      } else if (dynamic !== undefined) dynamic.push(op.effect);
+        // Params computed from the context and event: resolved in order (after the updates
+        // before them), as XState does, into a copy of the transition's list (or its own list).
+        const params = (op.params as (a: Args<C, E>) => unknown)(args);
+        if (selected.buffer !== undefined) {
+          dynamic = selected.buffer;
+          dynamic[op.index]!.params = params;
+        } else {
+          dynamic ??= selected.template.slice();
+          dynamic[op.index] = { type: op.type, params };
+        }
+      }
     }
+    this.sharedEffects = dynamic !== undefined && dynamic === selected.buffer;
     this.effects = dynamic ?? selected.effects;
-    const leaf = selected.target < 0 ? state.leaf : selected.target;
     return leaf === state.leaf && context === state.context ? state : { leaf, context };
   }
 
   /** The XState transition definition a step would take (undefined when none is enabled). */
   selected(state: CompiledState<C>, event: E): AnyTransitionDefinition | undefined {
-    const list = this.fast[state.leaf]![event.type];
-    if (list === undefined) return undefined;
     const args = this.scratch;
     args.context = state.context;
     args.event = event;
-    for (const t of list) if (t.guard === undefined || t.guard(args)) return t.definition;
-    return undefined;
+    return this.fast[state.leaf]!(args)?.definition;
   }
 
   /**
@@ -253,6 +297,7 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
       }
     }
     const ops: Array<Op<C, E>> = [];
+    let effectCount = 0;
     for (const action of def.actions as unknown[]) {
       const type = typeof action === 'string' ? action : (action as { type?: string }).type;
       const params = typeof action === 'object' && action !== null ? (action as { params?: unknown }).params : undefined;
@@ -264,14 +309,57 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
         }
         ops.push({ kind: 'assign', fn: implementation.assignment as (a: Args<C, E>) => Partial<C> });
       } else {
-        ops.push({ kind: 'effect', type, params, dynamic: typeof params === 'function', effect: Object.freeze({ type, params }) });
+        ops.push({ kind: 'effect', type, params, dynamic: typeof params === 'function', effect: Object.freeze({ type, params }), index: effectCount++ });
       }
     }
     const targetNode = def.target?.[0] as AnyStateNode | undefined;
     if ((def.target?.length ?? 0) > 1) throw new UnsupportedMachineError(this.machine.id, 'multiple targets');
-    const effects = Object.freeze(ops.flatMap((o) => (o.kind === 'effect' ? [o.effect] : [])));
-    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, definition: def };
+    const template = ops.flatMap((o) => (o.kind === 'effect' ? [o.effect] : []));
+    const effects = Object.freeze(template.slice());
+    const simple = ops.every((o) => o.kind === 'effect' && !o.dynamic);
+    const buffer = this.reuseEffects && ops.some((o) => o.kind === 'effect' && o.dynamic)
+      ? template.map((e) => ({ type: e.type, params: e.params }))
+      : undefined;
+    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, simple, template, buffer, definition: def };
   }
+}
+
+type Selector<C, E> = (args: Args<C, E>) => CompiledTransition<C, E> | undefined;
+
+/**
+ * A leaf's transitions as one function: it switches on the event's type and tries that type's
+ * guarded alternatives in order, returning the first enabled one (undefined: none). It is
+ * generated (`new Function`) so that each guard is called from a call site of its own, which V8
+ * can inline, and the event type is matched by a switch rather than a table lookup; a loop over
+ * a list would call the guards of every machine from one shared site, an indirect call each. Event
+ * types go into the code as JSON string literals; everything else is passed in by index.
+ */
+function leafSelector<C, E>(byEvent: ReadonlyMap<string, ReadonlyArray<CompiledTransition<C, E>>>): Selector<C, E> {
+  const names: string[] = [];
+  const values: unknown[] = [];
+  const body: string[] = ['switch (args.event.type) {'];
+  for (const [type, list] of byEvent) {
+    body.push(`  case ${JSON.stringify(type)}:`);
+    let open = true;
+    for (const t of list) {
+      const ti = `t${values.length}`;
+      names.push(ti);
+      values.push(t);
+      if (t.guard === undefined) {
+        body.push(`    return ${ti};`);
+        open = false;
+        break;
+      }
+      const gi = `g${values.length}`;
+      names.push(gi);
+      values.push(t.guard);
+      body.push(`    if (${gi}(args)) return ${ti};`);
+    }
+    if (open) body.push('    return undefined;');
+  }
+  body.push('  default:', '    return undefined;', '}');
+  const factory = new Function(...names, `return function select(args) {\n${body.join('\n')}\n};`) as (...v: unknown[]) => Selector<C, E>;
+  return factory(...values);
 }
 
 function valueOf(path: readonly string[]): StateValue {
@@ -281,9 +369,9 @@ function valueOf(path: readonly string[]): StateValue {
 }
 
 /**
- * Compiles a machine (see {@link CompiledMachine}).
- * @example const ida = compileMachine<IdaContext, IdaEvent>(idaMachine);
+ * Compiles a machine (see {@link CompiledMachine} and {@link CompileOptions}).
+ * @example const ida = compileMachine<IdaContext, IdaEvent>(idaMachine, { reuseEffects: true });
  */
-export function compileMachine<C extends object, E extends { type: string }>(machine: AnyStateMachine): CompiledMachine<C, E> {
-  return new CompiledMachine<C, E>(machine);
+export function compileMachine<C extends object, E extends { type: string }>(machine: AnyStateMachine, options?: CompileOptions): CompiledMachine<C, E> {
+  return new CompiledMachine<C, E>(machine, options);
 }

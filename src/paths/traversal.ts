@@ -1,9 +1,12 @@
 import type { SnapshotFrom } from 'xstate';
+import { TestModel } from 'xstate/graph';
 import {
-  deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaEventAlphabet, idaMachine, memoryEventAlphabet, memoryMachine,
-  requireBool, requireInt, serializeWorld, worldEventAlphabet,
-  type DeviceEvent, type IdaEvent, type WorldEvent, type WorldLogic, type WorldSnapshot,
+  deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaCallAlphabet, idaEvent, idaMachine, idaModel, memoryEventAlphabet, memoryMachine,
+  ParameterError, requireBool, requireInt, serializeIdaModel, serializeWorld, worldEventAlphabet,
+  type DeviceEvent, type IdaCall, type IdaEvent, type IdaModelInput, type IdaModelSnapshot, type IdaSnapshot, type WorldEvent, type WorldLogic,
+  type WorldSnapshot,
 } from '../../machines/index.js';
+import type { GeneratedPath } from './coverage.js';
 
 /** Options for generating paths over the device machine alone. */
 export interface DeviceTraversalOptions {
@@ -37,15 +40,59 @@ export function deviceTraversal(options: DeviceTraversalOptions = {}) {
 }
 
 /**
- * `xstate/graph` traversal options for the IDA machine on a small id space.
- * @example getShortestPaths(idaMachine, idaTraversal({ capacity: 2, owners: 2 }))
+ * `xstate/graph` traversal options for the IDA on a small id space, to use with `idaModel` (the
+ * IDA machine with its id set: the machine alone has nothing to compute its events' facts from).
+ * A path's events are IDA calls; each step's snapshot holds the machine event the call became
+ * (see {@link idaMachinePath}).
+ * @example getShortestPaths(idaModel, idaTraversal({ capacity: 2, owners: 2 }))
  */
 export function idaTraversal(options: IdaTraversalOptions = {}) {
   const capacity = requireInt('capacity', options.capacity ?? 2, 1, 4, 'the IDA state space grows as (owners+1)^capacity');
   const owners = requireInt('owners', options.owners ?? 2, 1, 3);
+  const calls = idaCallAlphabet(capacity, owners);
   return {
-    input: { capacity },
-    events: (s: SnapshotFrom<typeof idaMachine>) => idaEventAlphabet(s.context, owners) as IdaEvent[],
+    input: { capacity } as IdaModelInput,
+    events: (_s: IdaModelSnapshot) => calls,
+    serializeState: (s: IdaModelSnapshot) => serializeIdaModel(s),
+  };
+}
+
+/**
+ * A transition-keyed test model of the IDA (the counterpart of `createTestModel` with
+ * `serializeTransition` for a machine): its shortest paths take every (state, call) pair,
+ * self-loops included, so they give transition coverage of the IDA machine.
+ * @example idaTestModel({ capacity: 3 }).getShortestPaths().map(idaMachinePath)
+ */
+export function idaTestModel(options: IdaTraversalOptions = {}) {
+  const traversal = idaTraversal(options);
+  return new TestModel(idaModel, {
+    ...traversal,
+    serializeState: (s: IdaModelSnapshot, call: IdaCall | undefined, prev?: IdaModelSnapshot) =>
+      `${serializeIdaModel(s)}${call ? ` via ${JSON.stringify(call)} from ${prev ? serializeIdaModel(prev) : ''}` : ''}`,
+  });
+}
+
+/**
+ * A path over `idaModel` as a path of the IDA machine: each step's machine snapshot and the
+ * machine event (facts included) its call became. (The facts are read again from the set of the
+ * step before: path generation keeps one snapshot per state key, so a snapshot cannot carry
+ * which call reached it.) The coverage helpers (`transitionsTaken`,
+ * `statesVisited`, `violationsAlong`) and `replayPath('ida', ...)` take it as they take any
+ * machine's path. Throws {@link ParameterError} for something that is not such a path.
+ * @example transitionsTaken(idaMachine, paths.map(idaMachinePath))
+ */
+export function idaMachinePath(path: GeneratedPath<IdaModelSnapshot, IdaCall>): GeneratedPath<IdaSnapshot, IdaEvent | { type: 'xstate.init' }> {
+  if (typeof path !== 'object' || path === null || !Array.isArray(path.steps)) {
+    throw new ParameterError('path', path, 'a path of idaModel ({ steps: [{ state, event }], state })');
+  }
+  return {
+    steps: path.steps.map((step, k) => ({
+      state: step.state.context.machine,
+      // The init step keeps its xstate.init event; every other call becomes the machine event
+      // whose facts are read from the set before it, by the function every runner uses.
+      event: k === 0 ? (step.event as unknown as { type: 'xstate.init' }) : idaEvent(path.steps[k - 1]!.state.context.set, step.event),
+    })),
+    state: path.state.context.machine,
   };
 }
 
@@ -76,4 +123,4 @@ export function worldTraversal(world: WorldLogic) {
   };
 }
 
-export { deviceMachine, idaMachine, driverMachine, memoryMachine };
+export { deviceMachine, idaMachine, idaModel, driverMachine, memoryMachine };

@@ -1,8 +1,10 @@
 import {
-  CODE_OWNER, idaIsEmpty, KERNEL_IDA_CAPACITY, ownerOf, ParameterError, requireInt,
-  type IdaContext, type IdaEvent,
+  applyIdaEffect, CODE_OWNER, idaEvent, idaEventBuffers, idaIsEmpty, KERNEL_IDA_CAPACITY, ParameterError, requireInt,
+  type IdaCall, type IdaContext, type IdaEvent,
 } from '../../machines/index.js';
+import type { Effect } from '../model/compile.js';
 import { AuxDevice } from './device.js';
+import { BitmapIdSet } from './ida-bitmap.js';
 import type { Kernel } from './kernel.js';
 import { KernelObject } from './object.js';
 import type { StepRef } from './report.js';
@@ -14,6 +16,10 @@ const U32_MAX = 2 ** 32 - 1;
  * A `struct ida` (kernel-auxbus.md §4): lowest-free ids in an inclusive range, `-ENOSPC` when
  * full, and `free` that WARNs on an id that is not allocated. The model also sees a release
  * callback freeing an id its device no longer owns (`ida-free-reallocated`).
+ *
+ * The IDA machine decides every call; this object holds the id set the machine decides about (a
+ * hierarchical bitmap, {@link BitmapIdSet}): each call's facts are read from it (`idaEvent`), the
+ * compiled machine steps, and the set effects it names are carried out on it (`applyIdaEffect`).
  * @example
  * const ida = k.idaInit('foo_ida');
  * const id = ida.alloc();            // 0, then 1, ...
@@ -23,10 +29,22 @@ const U32_MAX = 2 ** 32 - 1;
 export class Ida extends KernelObject<IdaContext, IdaEvent> {
   /** @internal where each allocated id was handed out, for the leak report */
   readonly allocatedAt = new Map<number, StepRef>();
+  /** @internal the ids and their owners: memory this IDA owns, changed only by its machine's effects */
+  private readonly set = new BitmapIdSet(KERNEL_IDA_CAPACITY);
+  /**
+   * The calls and events of this IDA, filled in for each call rather than allocated: nothing
+   * keeps them (the machine reads an event while it steps; the IDA's effects never call out).
+   */
+  private readonly calls = {
+    ALLOC: { type: 'ALLOC' as const, min: 0, max: 0, owner: CODE_OWNER, fault: false },
+    FREE: { type: 'FREE' as const, id: 0, owner: CODE_OWNER },
+    CLAIM: { type: 'CLAIM' as const, id: 0, owner: CODE_OWNER },
+  };
+  private readonly events = idaEventBuffers();
 
   /** @internal use `Kernel.idaInit` */
   constructor(kernel: Kernel, readonly label: string) {
-    super(kernel, tables.ida, { capacity: KERNEL_IDA_CAPACITY });
+    super(kernel, tables.ida);
   }
 
   describe(): string {
@@ -42,11 +60,16 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
     const min = requireInt('alloc.min', range.min ?? 0, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
     const max = requireInt('alloc.max', range.max ?? KERNEL_IDA_CAPACITY - 1, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
     return this.kernel.call('ida_alloc', this, [min, max], () => {
-      const base = { type: 'ALLOC', min, max, owner: CODE_OWNER } as const;
-      // An allocation can only fail where the kernel would allocate: not when the range is full.
-      const fallible = this.guardFor({ ...base, fault: true }) === 'allocFault';
-      const fault = fallible && this.kernel.faults.shouldFail('ida_alloc');
-      const id = this.send({ ...base, fault }) ?? -1;
+      const call = this.calls.ALLOC;
+      call.min = min;
+      call.max = max;
+      call.fault = true;
+      // An allocation can only fail where the kernel would allocate: the machine says whether a
+      // failing allocation would get that far (not when the range is full).
+      const event = this.eventFor(call) as typeof this.events.ALLOC;
+      const fallible = this.guardFor(event) === 'allocFault';
+      event.fault = fallible && this.kernel.faults.shouldFail('ida_alloc');
+      const id = this.send(event) ?? -1;
       if (id >= 0) this.allocatedAt.set(id, this.kernel.here());
       return id;
     });
@@ -69,32 +92,60 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
       this.kernel.requireOwn(owner, AuxDevice, 'ida_free(owner)', "an AuxDevice or 'code'");
     }
     this.kernel.call('ida_free', this, id, () => {
-      const token = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
-      this.send({ type: 'FREE', id, owner: token });
+      const call = this.calls.FREE;
+      call.id = id;
+      call.owner = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
+      this.send(this.eventFor(call));
     });
   }
 
   /** `ida_destroy(ida)`: drops every id without a WARN (§4). */
   destroy(): void {
-    this.kernel.call('ida_destroy', this, undefined, () => { this.send({ type: 'DESTROY' }); });
+    this.kernel.call('ida_destroy', this, undefined, () => { this.send(this.eventFor({ type: 'DESTROY' })); });
   }
 
   /** `ida_is_empty(ida)`. */
   isEmpty(): boolean {
-    return idaIsEmpty(this.state.context);
+    return idaIsEmpty(this.set);
   }
 
   /** Ids currently allocated, ascending. */
   get allocated(): readonly number[] {
-    return this.state.context.ids;
+    return this.set.ids();
   }
 
   protected override logFields(event: IdaEvent): Record<string, string> {
     return { ...super.logFields(event), id: event.type === 'FREE' ? String(event.id) : '' };
   }
 
-  /** @internal the owner token of an allocated id */
-  ownerOf(id: number): number | undefined {
-    return ownerOf(this.state.context, id);
+  /** The id set effects the machine names, carried out on this IDA's bitmap with the step. */
+  protected override onStep(effects: readonly Effect[], event: IdaEvent): void {
+    for (let i = 0; i < effects.length; i++) applyIdaEffect(this.set, effects[i]!.type, event);
+  }
+
+  /** @internal the owner token of an allocated id, NO_HOLDER (-1) for a free one */
+  ownerOf(id: number): number {
+    return this.set.ownerOf(id);
+  }
+
+  /** @internal `adev->id = id` made the id the device's (model.md §4.4): the machine decides whether it may */
+  claim(id: number, owner: number): void {
+    const call = this.calls.CLAIM;
+    call.id = id;
+    call.owner = owner;
+    this.send(this.eventFor(call));
+  }
+
+  /**
+   * @internal What the end check finds on this IDA now (model.md §4.3): ids still allocated by
+   * owners not in `excused`, as the machine's END transition reports them. Changes nothing.
+   */
+  endCheck(excused: readonly number[]) {
+    return this.endFindings(this.eventFor({ type: 'END', excused: [...excused] }));
+  }
+
+  /** The machine event for a call: the facts read from this IDA's id set. */
+  private eventFor(call: IdaCall): IdaEvent {
+    return idaEvent(this.set, call, this.events);
   }
 }

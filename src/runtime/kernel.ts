@@ -1,5 +1,5 @@
 import {
-  AuxbusError, CODE_OWNER, ParameterError, requireBool, requireInt, VIOLATIONS, type KernelLogParams, type ViolationParams,
+  AuxbusError, CODE_OWNER, NO_HOLDER, ParameterError, requireBool, requireInt, VIOLATIONS, type KernelLogParams, type ViolationParams,
 } from '../../machines/index.js';
 import { AuxiliaryBus } from './bus.js';
 import { AuxDevice, type ReleaseCallback } from './device.js';
@@ -202,7 +202,7 @@ export class Kernel {
       if (obj instanceof AuxDevice && end.length > 0) excused.add(obj.handle);
     }
     for (const ida of this.idas) {
-      for (const v of ida.endFindings({ type: 'END', excused: [...excused] })) {
+      for (const v of ida.endCheck([...excused])) {
         for (const id of v.ids ?? []) {
           leaks.push(this.finding({ code: v.code, ids: [id] }, ida, ida.allocatedAt.get(id) ?? ida.createdAt, END_CHECK));
         }
@@ -298,7 +298,7 @@ export class Kernel {
     // A plain number names no IDA: claim only when exactly one IDA holds it for the code, so two
     // IDAs handing out the same id (or a fixed id that one of them also handed out) claim nothing.
     const holders = this.idas.filter((ida) => ida.ownerOf(id) === CODE_OWNER);
-    if (holders.length === 1) holders[0]!.send({ type: 'CLAIM', id, owner: adev.handle });
+    if (holders.length === 1) holders[0]!.claim(id, adev.handle);
   }
 
   /**
@@ -308,7 +308,7 @@ export class Kernel {
    */
   freerOf(ida: Ida, id: number): number {
     const current = ida.ownerOf(id);
-    if (current === undefined || current === CODE_OWNER) return CODE_OWNER;
+    if (current === NO_HOLDER || current === CODE_OWNER) return CODE_OWNER;
     const releasing = this.releasing[this.releasing.length - 1];
     return releasing !== undefined && releasing.rawId === id ? releasing.handle : current;
   }

@@ -52,6 +52,7 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
     this.state = table.advance(before, event);
     // Taken before any effect runs: an effect may step this or another object again.
     const effects = table.effects;
+    this.onStep(effects, event);
     if (this.state.leaf !== before.leaf && table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
     let returned: number | undefined;
     for (let i = 0; i < effects.length; i++) {
@@ -67,7 +68,7 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
           this.kernel.printk(e.params as KernelLogParams, this.logFields(event));
           break;
         default:
-          this.onEffect(e);
+          this.onEffect(e, event);
       }
     }
     return returned;
@@ -90,8 +91,18 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
     return { ptr: (Math.imul(this.handle, 2654435761) >>> 0).toString(16).padStart(16, '0') };
   }
 
-  /** The machine's own effects (release, probe, bus membership ...). */
-  protected onEffect(_effect: Effect): void {}
+  /**
+   * Effects that change memory this object holds (the IDA's id set), carried out with the step
+   * itself, before any effect that calls out: like a context update, they happen even when a
+   * violation reported by the same step throws in strict mode (model.md §4.2).
+   */
+  protected onStep(_effects: readonly Effect[], _event: E): void {}
+
+  /**
+   * The machine's own effects (release, probe, bus membership ...), with the event that named
+   * them (an effect may take its operands from it).
+   */
+  protected onEffect(_effect: Effect, _event: E): void {}
 
   /**
    * What the end check finds on this object now (model.md §4.3), without changing it: the

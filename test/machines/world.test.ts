@@ -94,7 +94,7 @@ function explore(params: WorldParamsInput): Explored {
 const device = (s: WorldSnapshot, i: number): DeviceSnapshot | null => s.context.devices[i] ?? null;
 const isDead = (s: WorldSnapshot, i: number) => device(s, i)?.hasTag('dead') === true;
 const isLive = (s: WorldSnapshot, i: number) => device(s, i)?.hasTag('live') === true;
-const idaIds = (s: WorldSnapshot) => s.context.ida.context.ids;
+const idaIds = (s: WorldSnapshot) => s.context.ida.set.ids;
 /** `adev->id`: the id the code wrote into the device, or 0 as kzalloc left it (§1.3 name `mod.name.id`). */
 const idField = (s: WorldSnapshot, i: number) => Math.max(s.context.ids[i]!, 0);
 /** The device's count reached 0 through puts, with no finding against it: its release callback ran. */
@@ -172,7 +172,8 @@ describe('world: two devices sharing an IDA of two ids, release frees id and con
     expect(idaIds(steps[r]!.after)).not.toContain(id);
     expect(codes(last.findings)).toEqual(['ida-double-free']);
     expect(steps.slice(0, -1).flatMap((s) => s.findings)).toEqual([]);
-    expect(last.after.context.ida.context).toEqual(last.before.context.ida.context);
+    expect(last.after.context.ida.set).toEqual(last.before.context.ida.set);
+    expect(last.after.context.ida.machine.value).toEqual(last.before.context.ida.machine.value);
   });
 
   it('B4: a generated path reaches double-free of the container: release freed it and the error path kfrees it again', () => {

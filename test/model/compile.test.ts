@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, setup, transition, type AnyStateMachine } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { deviceMachine, driverMachine, idaMachine } from '../../machines/index.js';
+import { deviceMachine, driverMachine, idaMachine, type IdaContext, type IdaEvent } from '../../machines/index.js';
+import { tables } from '../../src/runtime/tables.js';
 import { compileMachine, UnsupportedMachineError, type Effect } from '../../src/model/compile.js';
-import { deviceTraversal, driverTraversal, idaTraversal } from '../../src/paths/traversal.js';
+import { deviceTraversal, driverTraversal, idaMachinePath, idaTestModel } from '../../src/paths/traversal.js';
 
 const keyed = (_s: unknown, event: unknown, prev: { value?: unknown; context?: unknown } | undefined) =>
   event ? ` via ${JSON.stringify(event)} from ${JSON.stringify([prev?.value, prev?.context])}` : '';
@@ -13,9 +14,12 @@ const keyed = (_s: unknown, event: unknown, prev: { value?: unknown; context?: u
  * state, same context, same effects in the same order. This is what lets the runtime and the
  * explorers use the table while the machines stay the only definition.
  */
-function agreesWithXState(machine: AnyStateMachine, traversal: { input?: unknown; events: never; filterEvents?: never }) {
+function agreesWithXState(
+  machine: AnyStateMachine,
+  traversal: { input?: unknown; events: never; filterEvents?: never },
+  paths: ReadonlyArray<{ steps: ReadonlyArray<{ event: unknown }> }> = createTestModel(machine, { ...(traversal as object), serializeTransition: keyed as never }).getShortestPaths(),
+) {
   const compiled = compileMachine<object, { type: string }>(machine);
-  const paths = createTestModel(machine, { ...(traversal as object), serializeTransition: keyed as never }).getShortestPaths();
   let steps = 0;
   for (const path of paths) {
     let [xs] = initialTransition(machine, traversal.input as never);
@@ -44,11 +48,58 @@ describe('compiled transition table', () => {
   it('agrees with XState on the device machine without a release callback', () => {
     expect(agreesWithXState(deviceMachine, deviceTraversal({ refBound: 2, hasRelease: false }) as never)).toBeGreaterThan(1000);
   });
-  it('agrees with XState on the IDA machine (dynamic params: the allocated id)', () => {
-    expect(agreesWithXState(idaMachine, idaTraversal({ capacity: 2, owners: 2 }) as never)).toBeGreaterThan(50);
+  it('agrees with XState on the IDA machine (dynamic params: the allocated id), on the events the IDA model\'s transition-keyed paths became', () => {
+    const paths = idaTestModel({ capacity: 2, owners: 2 }).getShortestPaths().map(idaMachinePath);
+    expect(agreesWithXState(idaMachine, { events: [] as never }, paths)).toBeGreaterThan(50);
   });
   it('agrees with XState on the driver machine', () => {
     expect(agreesWithXState(driverMachine, driverTraversal() as never)).toBeGreaterThan(10);
+  });
+
+  it('with reuseEffects (the runtime IDA table), computed params are written into the transition\'s own list; keptEffects and step hand out frozen copies that later steps do not change', () => {
+    const table = compileMachine<IdaContext, IdaEvent>(idaMachine, { reuseEffects: true });
+    const alloc = (lowest: number): IdaEvent => ({ type: 'ALLOC', min: 0, max: 9, owner: 0, fault: false, lowest });
+    let s = table.advance(table.initial(), alloc(0));
+    s = table.advance(s, alloc(1));
+    const first = table.effects;
+    const kept = table.keptEffects();
+    expect(kept).toEqual([{ type: 'returns', params: { value: 1 } }, { type: 'markAllocated', params: undefined }]);
+    expect(Object.isFrozen(kept) && kept.every((e) => Object.isFrozen(e))).toBe(true);
+    const stepped: Effect[] = [];
+    s = table.step(s, alloc(2), stepped);
+    table.advance(s, alloc(3));
+    // The same list, rewritten by the later step; the kept copies still say what their step said.
+    expect(table.effects).toBe(first);
+    expect(table.effects[0]!.params).toEqual({ value: 3 });
+    expect(kept[0]!.params).toEqual({ value: 1 });
+    expect(stepped[0]!.params).toEqual({ value: 2 });
+    // Without the option every step with computed params gets a list of its own.
+    const plain = compileMachine<IdaContext, IdaEvent>(idaMachine);
+    const p1 = plain.advance(plain.initial(), alloc(0));
+    const e1 = plain.effects;
+    plain.advance(p1, alloc(1));
+    expect(plain.effects).not.toBe(e1);
+    expect(e1[0]!.params).toEqual({ value: 0 });
+    expect(() => compileMachine(idaMachine, null as never)).toThrow(UnsupportedMachineError);
+  });
+
+  it('the runtime\'s IDA table (reuseEffects) agrees with XState on every transition-keyed IDA path', () => {
+    const paths = idaTestModel({ capacity: 3, owners: 2 }).getShortestPaths().map(idaMachinePath);
+    const xs0 = initialTransition(idaMachine)[0];
+    let steps = 0;
+    for (const path of paths) {
+      let xs = xs0;
+      let cs = tables.ida.initial();
+      for (const { event } of path.steps.slice(1)) {
+        const [next, actions] = transition(idaMachine, xs, event as IdaEvent);
+        cs = tables.ida.advance(cs, event as IdaEvent);
+        expect(tables.ida.leaves[cs.leaf]!.value).toEqual(next.value);
+        expect(tables.ida.keptEffects()).toEqual((actions as Array<{ type: string; params?: unknown }>).map((a) => ({ type: a.type, params: a.params })));
+        xs = next;
+        steps++;
+      }
+    }
+    expect(steps).toBeGreaterThan(200);
   });
 
   it('refuses definitions it cannot interpret faithfully', () => {

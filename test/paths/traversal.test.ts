@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
-import { deviceMachine, idaMachine, ParameterError } from '../../machines/index.js';
-import { deviceTraversal, idaTraversal } from '../../src/paths/traversal.js';
+import { deviceMachine, idaMachine, idaModel, ParameterError, type IdaEvent } from '../../machines/index.js';
+import { deviceTraversal, idaMachinePath, idaTestModel, idaTraversal } from '../../src/paths/traversal.js';
 
 function expectParameterError(fn: () => unknown, parameter: string): void {
   let caught: unknown;
@@ -96,17 +96,46 @@ describe('traversal bounds hold on generated paths', () => {
     expect(offered()).toHaveLength(all.length - 1);
   });
 
+  it('idaMachinePath: on shortest and transition-keyed paths, each machine event replays on the IDA machine alone to the step\'s state, and a successful ALLOC\'s lowest is the id the set gains', () => {
+    const shortest = getShortestPaths(idaModel, idaTraversal({ capacity: 2, owners: 2 }));
+    const keyed = idaTestModel({ capacity: 2, owners: 2 }).getShortestPaths();
+    let allocs = 0;
+    for (const path of [...shortest, ...keyed]) {
+      const machinePath = idaMachinePath(path);
+      let [snap] = initialTransition(idaMachine);
+      for (let k = 1; k < path.steps.length; k++) {
+        const event = machinePath.steps[k]!.event as IdaEvent;
+        const [next, actions] = transition(idaMachine, snap, event);
+        expect(next.value).toEqual(path.steps[k]!.state.context.machine.value);
+        const before = path.steps[k - 1]!.state.context.set;
+        const after = path.steps[k]!.state.context.set;
+        const returned = (actions.find((a) => a.type === 'returns')?.params as { value: number } | undefined)?.value;
+        if (event.type === 'ALLOC' && returned !== undefined && returned >= 0) {
+          allocs++;
+          expect(returned).toBe(event.lowest);
+          expect(after.ids.filter((id) => !before.ids.includes(id))).toEqual([event.lowest]);
+        }
+        snap = next;
+      }
+    }
+    expect(allocs).toBeGreaterThan(10);
+    expect(() => idaMachinePath({} as never)).toThrow(ParameterError);
+  });
+
   it('§4: the IDA traversal with capacity M only hands out ids 0..M-1 and reaches a full IDA', () => {
     for (const capacity of [1, 2, 3]) {
-      const paths = getShortestPaths(idaMachine, idaTraversal({ capacity, owners: 2 }));
+      const paths = getShortestPaths(idaModel, idaTraversal({ capacity, owners: 2 }));
       let fullest = 0;
       for (const path of paths) {
         for (const step of path.steps) {
-          for (const id of step.state.context.ids) {
+          expect(step.state.context.set.capacity).toBe(capacity);
+          for (const id of step.state.context.set.ids) {
             expect(id).toBeGreaterThanOrEqual(0);
             expect(id).toBeLessThan(capacity);
           }
-          fullest = Math.max(fullest, step.state.context.ids.length);
+          fullest = Math.max(fullest, step.state.context.set.size);
+          // The machine's state is ida_is_empty() of the set it decided about.
+          expect(step.state.context.machine.value).toBe(step.state.context.set.size === 0 ? 'empty' : 'inUse');
         }
       }
       expect(fullest).toBe(capacity);

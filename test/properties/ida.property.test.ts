@@ -1,11 +1,11 @@
 /**
- * Properties of the IDA machine over random ALLOC / FREE / DESTROY sequences, checked against a
- * naive reference written here from kernel-auxbus.md §4 (and model.md §3, §4.2 for the owners).
+ * Properties of the IDA (its machine with the model's id set, stepped by `stepIda` under XState as
+ * the world runs it) over random ALLOC / FREE / DESTROY calls, checked against a naive reference
+ * written here from kernel-auxbus.md §4 (and model.md §3, §4.2 for the owners).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { idaMachine, type IdaEvent } from '../../machines/index.js';
+import { initialIdaComponent, stepIda, xstateIda, type IdaCall, type IdaModelState } from '../../machines/index.js';
 
 const ENOSPC = -28;
 const ENOMEM = -12;
@@ -92,14 +92,15 @@ interface Result {
   violations: string[];
 }
 
-function step(state: SnapshotFrom<typeof idaMachine>, event: IdaEvent) {
-  const [next, actions] = transition(idaMachine, state, event);
-  const acts = actions as Array<{ type: string; params?: { value?: number; code?: string } }>;
+/** One call through the IDA component (machine + pure id set) under XState, as the world runs it. */
+function step(state: IdaModelState, call: IdaCall) {
+  const r = stepIda(xstateIda, state, call);
+  const acts = r.effects as Array<{ type: string; params?: { value?: number; code?: string } }>;
   const result: Result = {
     returned: acts.find((a) => a.type === 'returns')?.params?.value,
     violations: acts.filter((a) => a.type === 'violation').map((a) => a.params!.code!),
   };
-  return [next, result] as const;
+  return [r.state, result] as const;
 }
 
 describe('IDA machine properties (fast-check, against a naive §4 reference)', () => {
@@ -108,9 +109,9 @@ describe('IDA machine properties (fast-check, against a naive §4 reference)', (
     fc.assert(
       fc.property(scenario, ({ capacity, events }) => {
         const ref = new ReferenceIda(capacity);
-        let [state] = initialTransition(idaMachine, { capacity });
+        let state = initialIdaComponent(capacity);
         for (const event of events) {
-          const before = state.context;
+          const before = state.set;
           const [next, r] = step(state, event);
           state = next;
           if (event.type === 'ALLOC') {
@@ -126,19 +127,19 @@ describe('IDA machine properties (fast-check, against a naive §4 reference)', (
             } else {
               if (expected === ENOSPC) seen.enospc++;
               else seen.enomem++;
-              expect(state.context).toEqual(before);
+              expect(state.set).toBe(before);
             }
           } else if (event.type === 'FREE') {
             ref.free(event.id, event.owner);
           } else {
             ref.destroy();
           }
-          const ids = state.context.ids;
+          const ids = state.set.ids;
           expect(ids).toEqual(ref.sortedIds());
           for (let i = 1; i < ids.length; i++) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!);
-          expect(state.context.owners).toHaveLength(ids.length);
+          expect(state.set.owners).toHaveLength(ids.length);
           // `empty` is ida_is_empty(): true iff no id is allocated.
-          expect(state.matches('empty')).toBe(ids.length === 0);
+          expect(state.machine.matches('empty')).toBe(ids.length === 0);
         }
       }),
       { numRuns: 1000 },
@@ -154,9 +155,9 @@ describe('IDA machine properties (fast-check, against a naive §4 reference)', (
     fc.assert(
       fc.property(scenario, ({ capacity, events }) => {
         const ref = new ReferenceIda(capacity);
-        let [state] = initialTransition(idaMachine, { capacity });
+        let state = initialIdaComponent(capacity);
         for (const event of events) {
-          const before = state.context;
+          const before = state.set;
           const [next, r] = step(state, event);
           state = next;
           if (event.type === 'ALLOC') ref.alloc(event.min, event.max, event.owner, event.fault);
@@ -168,19 +169,19 @@ describe('IDA machine properties (fast-check, against a naive §4 reference)', (
           expect(r.returned).toBeUndefined(); // ida_free is void
           if (event.id < 0) {
             seen.negative++;
-            expect(state.context).toEqual(before);
+            expect(state.set).toBe(before);
           } else if (holder === undefined) {
             seen.doubleFree++;
-            expect(state.context).toEqual(before);
+            expect(state.set).toBe(before);
           } else {
             if (holder === event.owner) seen.own++;
             else seen.reallocated++;
-            expect(state.context.ids).not.toContain(event.id);
-            expect(state.context.ids).toHaveLength(before.ids.length - 1);
+            expect(state.set.ids).not.toContain(event.id);
+            expect(state.set.ids).toHaveLength(before.ids.length - 1);
           }
-          expect(state.context.ids).toEqual(ref.sortedIds());
+          expect(state.set.ids).toEqual(ref.sortedIds());
           // The other ids keep their owners.
-          const owners = new Map(state.context.ids.map((id, i) => [id, state.context.owners[i]]));
+          const owners = new Map(state.set.ids.map((id, i) => [id, state.set.owners[i]]));
           for (const [id, owner] of ref.owners) expect(owners.get(id)).toBe(owner);
         }
       }),

@@ -152,7 +152,8 @@ class WorldCommand implements fc.Command<Model, RuntimeWorld> {
       expect(adev.driver, `${label} slot ${i} driver`).toBe(drv < 0 ? undefined : r.drivers[drv]);
       expect(adev.devName !== null && r.k.bus.find(adev.devName) === adev, `${label} slot ${i} on bus`).toBe(c.onBus[i]);
     });
-    expect(r.ida.allocated, `${label} ids`).toEqual(c.ida.context.ids);
+    expect(r.ida.allocated, `${label} ids`).toEqual(c.ida.set.ids);
+    expect(r.ida.isEmpty(), `${label} ida_is_empty`).toBe(c.ida.machine.matches('empty'));
   }
   toString(): string {
     return this.event ? JSON.stringify(this.event) : `choice ${this.choice}`;

@@ -1,5 +1,7 @@
-import type {
-  DeviceContext, DeviceEvent, DriverContext, DriverEvent, IdaContext, IdaEvent, WorldAction, WorldComponents,
+import {
+  SortedIdSet, stepIda,
+  type DeviceContext, type DeviceEvent, type DriverContext, type DriverEvent, type IdaCall, type IdaComponent, type IdaContext,
+  type IdaInterpreter, type WorldAction, type WorldComponents,
 } from '../../../machines/index.js';
 import type { AnyTransitionDefinition } from 'xstate';
 import type { CompiledMachine, CompiledState } from '../../model/compile.js';
@@ -10,14 +12,22 @@ import { tables } from '../../runtime/tables.js';
  * every state a component reaches interned to a small integer and every (state, event) step
  * computed once and remembered. A world state is then a handful of small integers, and a step of
  * a component costs one array read. The machines stay the only source of the logic: a remembered
- * step is the compiled machine's own answer.
+ * step is the compiled machine's own answer. The IDA component is the compiled IDA machine's state
+ * with a pure id set ({@link SortedIdSet}), stepped by `stepIda` like every other runner of it.
  */
 
 type Step = readonly [number, readonly WorldAction[]];
 
-/** Interned states of one compiled machine, with its steps remembered per (state, event key). */
-class Interned<C extends object, E extends { type: string }> {
-  readonly states: Array<CompiledState<C>> = [];
+/** What stepping one component state gives: the next state, its effects, the transition taken. */
+interface ComponentStep<S> {
+  next: S;
+  effects: readonly WorldAction[];
+  taken: AnyTransitionDefinition | undefined;
+}
+
+/** Interned states of one component, with its steps remembered per (state, event key). */
+class Interned<S, E> {
+  readonly states: S[] = [];
   private readonly index = new Map<string, number>();
   private readonly memo: Array<Map<string, Step>> = [];
   /** Every compiled transition some step took (for coverage), with the first step that took it. */
@@ -25,9 +35,9 @@ class Interned<C extends object, E extends { type: string }> {
   /** Set by the explorer: which world step is running, so coverage can name the first one. */
   current = -1;
 
-  constructor(private readonly machine: CompiledMachine<C, E>, private readonly keyOf: (s: CompiledState<C>) => string) {}
+  constructor(private readonly keyOf: (s: S) => string, private readonly stepOf: (s: S, e: E) => ComponentStep<S>) {}
 
-  intern(s: CompiledState<C>): number {
+  intern(s: S): number {
     const key = this.keyOf(s);
     let i = this.index.get(key);
     if (i === undefined) {
@@ -44,21 +54,30 @@ class Interned<C extends object, E extends { type: string }> {
     let r = memo.get(eventKey);
     if (r === undefined) {
       const from = this.states[i]!;
-      const def = this.machine.selected(from, event);
-      if (def !== undefined && !this.taken.has(def)) this.taken.set(def, this.current);
-      const next = this.machine.advance(from, event);
-      // A frozen list shared by the transition, or a fresh one: either may be kept.
-      const effects = this.machine.effects;
-      r = [next === from ? i : this.intern(next), effects];
+      const s = this.stepOf(from, event);
+      if (s.taken !== undefined && !this.taken.has(s.taken)) this.taken.set(s.taken, this.current);
+      // A list that may be kept (keptEffects): the transition's frozen one, or a frozen copy.
+      r = [s.next === from ? i : this.intern(s.next), s.effects];
       memo.set(eventKey, r);
     }
     return r;
   }
-
-  hasTag(i: number, tag: string): boolean {
-    return this.machine.hasTag(this.states[i]!, tag);
-  }
 }
+
+/** A step of a compiled machine, with the transition it takes. */
+function compiledStep<C extends object, E extends { type: string }>(machine: CompiledMachine<C, E>) {
+  return (from: CompiledState<C>, event: E): ComponentStep<CompiledState<C>> => {
+    const taken = machine.selected(from, event);
+    const next = machine.advance(from, event);
+    return { next, effects: machine.keptEffects(), taken };
+  };
+}
+
+/** The compiled IDA table as an IDA interpreter (what `stepIda` steps). */
+const compiledIda: IdaInterpreter<CompiledState<IdaContext>> = (state, event) => [tables.ida.advance(state, event), tables.ida.keptEffects()];
+
+/** An IDA component of the explorer: the compiled machine's state and the pure id set. */
+type IdaState = IdaComponent<CompiledState<IdaContext>, SortedIdSet>;
 
 function deviceEventKey(e: DeviceEvent): string {
   switch (e.type) {
@@ -72,7 +91,7 @@ function deviceEventKey(e: DeviceEvent): string {
   }
 }
 
-function idaEventKey(e: IdaEvent): string {
+function idaCallKey(e: IdaCall): string {
   switch (e.type) {
     case 'ALLOC': return `A${e.min},${e.max},${e.owner},${+e.fault}`;
     case 'FREE': return `F${e.id},${e.owner}`;
@@ -88,12 +107,19 @@ function driverEventKey(e: DriverEvent): string {
 
 /** The interned component machines of one exploration, and the world interpreter over them. */
 export class InternedComponents {
-  readonly device = new Interned<DeviceContext, DeviceEvent>(tables.device, (s) => {
+  readonly device = new Interned<CompiledState<DeviceContext>, DeviceEvent>((s) => {
     const c = s.context;
     return `${s.leaf},${c.refs},${c.busRefs},${+c.put},${+c.hasRelease},${+c.flagged}`;
-  });
-  readonly ida = new Interned<IdaContext, IdaEvent>(tables.ida, (s) => `${s.leaf},${s.context.capacity},${s.context.ids.join(' ')},${s.context.owners.join(' ')}`);
-  readonly driver = new Interned<DriverContext, DriverEvent>(tables.driver, (s) => String(s.leaf));
+  }, compiledStep(tables.device));
+  /** IDA components: the machine's leaf and the id set (its JSON fields) make the key. */
+  readonly ida = new Interned<IdaState, IdaCall>(
+    (s) => `${s.machine.leaf},${s.set.capacity},${s.set.ids.join(' ')},${s.set.owners.join(' ')}`,
+    (from, call) => {
+      const r = stepIda(compiledIda, from, call);
+      return { next: r.state, effects: r.effects, taken: tables.ida.selected(from.machine, r.event) };
+    },
+  );
+  readonly driver = new Interned<CompiledState<DriverContext>, DriverEvent>((s) => String(s.leaf), compiledStep(tables.driver));
   /** Remapped IDA states, per IDA state: token map (as a number) → remapped state. */
   private readonly remapped: Array<Map<number, number>> = [];
 
@@ -102,18 +128,18 @@ export class InternedComponents {
     device: {
       initial: (hasRelease) => this.device.intern(tables.device.initial({ hasRelease })),
       step: (s, e) => this.device.step(s, e, deviceEventKey(e)),
-      hasTag: (s, tag) => this.device.hasTag(s, tag),
+      hasTag: (s, tag) => tables.device.hasTag(this.device.states[s]!, tag),
       flagged: (s) => this.device.states[s]!.context.flagged,
       refs: (s) => this.device.states[s]!.context.refs,
     },
     ida: {
-      initial: (capacity) => this.ida.intern(tables.ida.initial({ capacity })),
-      step: (s, e) => this.ida.step(s, e, idaEventKey(e)),
+      initial: (capacity) => this.ida.intern({ machine: tables.ida.initial(), set: SortedIdSet.empty(capacity) }),
+      step: (s, call) => this.ida.step(s, call, idaCallKey(call)),
     },
     driver: {
       initial: () => this.driver.intern(tables.driver.initial()),
       step: (s, e) => this.driver.step(s, e, driverEventKey(e)),
-      registered: (s) => this.driver.hasTag(s, 'registered'),
+      registered: (s) => tables.driver.hasTag(this.driver.states[s]!, 'registered'),
     },
   };
 
@@ -134,7 +160,7 @@ export class InternedComponents {
   ownerTable(ida: number, min: number): Int32Array {
     let t = this.owners[ida];
     if (t === undefined) {
-      const c = this.ida.states[ida]!.context;
+      const c = this.ida.states[ida]!.set;
       const top = c.ids.length ? c.ids[c.ids.length - 1]! - min + 1 : 0;
       t = new Int32Array(Math.max(top, 0)).fill(-1);
       c.ids.forEach((id, i) => {
@@ -154,8 +180,7 @@ export class InternedComponents {
     let r = byMap.get(mapKey);
     if (r === undefined) {
       const s = this.ida.states[ida]!;
-      const pairs = s.context.ids.map((id, i) => [id, map[s.context.owners[i]!]!] as const);
-      r = this.ida.intern({ leaf: s.leaf, context: { ...s.context, ids: pairs.map((p) => p[0]), owners: pairs.map((p) => p[1]) } });
+      r = this.ida.intern({ machine: s.machine, set: s.set.withOwners(map) });
       byMap.set(mapKey, r);
     }
     return r;

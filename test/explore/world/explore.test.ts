@@ -129,7 +129,7 @@ describe('symmetry reduction is exact', () => {
         context: {
           ...c,
           devices: sw(c.devices), ids: sw(c.ids), onBus: sw(c.onBus), boundTo: sw(c.boundTo),
-          ida: { ...c.ida, context: { ...c.ida.context, owners: c.ida.context.owners.map((o) => tokens[o]!) } } as typeof c.ida,
+          ida: { ...c.ida, set: c.ida.set.withOwners(tokens) },
         },
       });
     };

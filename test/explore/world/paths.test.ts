@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
 import {
-  createWorld, deviceMachine, driverMachine, idaMachine, resolveWorldParams, stepWorld, XSTATE_COMPONENTS,
+  createWorld, deviceMachine, driverMachine, idaEvent, idaMachine, resolveWorldParams, stepWorld, XSTATE_COMPONENTS,
   type WorldEvent, type WorldParamsInput, type WorldSnapshot,
 } from '../../../machines/index.js';
 import { allTransitions, transitionId } from '../../../src/paths/coverage.js';
@@ -26,7 +26,8 @@ function transitionsOfStep(params: WorldParamsInput, s: WorldSnapshot, e: WorldE
   };
   const k: typeof XSTATE_COMPONENTS = {
     device: { ...XSTATE_COMPONENTS.device, step: (d, ev) => (record(deviceMachine, d, ev), XSTATE_COMPONENTS.device.step(d, ev)) },
-    ida: { ...XSTATE_COMPONENTS.ida, step: (d, ev) => (record(idaMachine, d, ev), XSTATE_COMPONENTS.ida.step(d, ev)) },
+    // The IDA component takes calls: record the machine event each call becomes (its facts read from the set).
+    ida: { ...XSTATE_COMPONENTS.ida, step: (d, call) => (record(idaMachine, d.machine, idaEvent(d.set, call)), XSTATE_COMPONENTS.ida.step(d, call)) },
     driver: { ...XSTATE_COMPONENTS.driver, step: (d, ev) => (record(driverMachine, d, ev), XSTATE_COMPONENTS.driver.step(d, ev)) },
   };
   stepWorld(k, resolveWorldParams(params), s.context, e);

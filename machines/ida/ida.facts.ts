@@ -1,0 +1,204 @@
+import { ParameterError } from '../shared/errors.js';
+import { IdSetStateError, type IdSet, type IdSetView } from './ida.set.js';
+import { NO_HOLDER, type IdaCall, type IdaEvent } from './ida.types.js';
+
+/**
+ * The one place the IDA's facts are computed from an id set and the one place the machine's set
+ * effects are carried out on it. Every runner of the IDA machine goes through these: the runtime
+ * (a mutable bitmap, the compiled machine), the world step and the explorer (the pure set, the
+ * compiled machine or XState's own `transition`), path generation and the conformance tests.
+ */
+
+/**
+ * The id `ida_alloc_range` would return: the lowest free id in the inclusive range, or -1 when
+ * there is none (§4: `(int)min < 0`, `min > max` and a full range all give -ENOSPC; a `max`
+ * beyond the id space, or negative as an int, is clamped to the top of the space, as the kernel
+ * clamps to INT_MAX).
+ * @example lowestFree(SortedIdSet.of(4, [[0, 0], [2, 0]]), 0, 3) // 1
+ */
+export function lowestFree(set: IdSetView, min: number, max: number): number {
+  requireNumber('lowestFree(min)', min);
+  requireNumber('lowestFree(max)', max);
+  const top = max < 0 || max > set.capacity - 1 ? set.capacity - 1 : max;
+  if (min < 0 || min > top) return -1;
+  return set.firstFree(min, top);
+}
+
+/**
+ * Ids still allocated at the end whose owner is not excused (model.md §4.3), ascending.
+ * @example leakedIds(SortedIdSet.of(4, [[0, 0], [1, 5]]), [5]) // [0]
+ */
+export function leakedIds(set: IdSetView, excused: readonly number[]): number[] {
+  if (!Array.isArray(excused)) throw new ParameterError('excused', excused, 'an array of owner tokens');
+  const out: number[] = [];
+  set.forEach((id, owner) => {
+    if (!excused.includes(owner)) out.push(id);
+  });
+  return out;
+}
+
+/**
+ * Whether `ida_is_empty()` is true: no id allocated (§4).
+ * @example idaIsEmpty(SortedIdSet.empty(4)) // true
+ */
+export function idaIsEmpty(set: IdSetView): boolean {
+  return set.size === 0;
+}
+
+/** DESTROY carries no facts: one frozen event serves every call. */
+const DESTROY_EVENT: IdaEvent = Object.freeze({ type: 'DESTROY' });
+
+/** Events a hot runner fills in again and again instead of allocating one per call (see `idaEvent`). */
+export interface IdaEventBuffers {
+  ALLOC: Extract<IdaEvent, { type: 'ALLOC' }>;
+  FREE: Extract<IdaEvent, { type: 'FREE' }>;
+  CLAIM: Extract<IdaEvent, { type: 'CLAIM' }>;
+}
+
+/**
+ * A fresh set of event buffers for `idaEvent(set, call, buffers)`.
+ * @example idaEventBuffers().ALLOC.type // 'ALLOC'
+ */
+export function idaEventBuffers(): IdaEventBuffers {
+  return {
+    ALLOC: { type: 'ALLOC', min: 0, max: 0, owner: 0, fault: false, lowest: -1 },
+    FREE: { type: 'FREE', id: 0, owner: 0, holder: NO_HOLDER, last: false },
+    CLAIM: { type: 'CLAIM', id: 0, owner: 0, holder: NO_HOLDER },
+  };
+}
+
+/**
+ * The IDA machine's event for a call: the call with the facts the kernel reads at that call,
+ * read from `set` (see `IdaEvent`). With `buffers`, an ALLOC, FREE or CLAIM event is written into
+ * the buffer of its type and returned (valid until the next call with the same buffers: for a
+ * runner that does not keep its events); otherwise it is a new object. Throws
+ * {@link ParameterError} for a malformed call.
+ * @example idaEvent(SortedIdSet.of(4, [[0, 0]]), { type: 'FREE', id: 0, owner: 0 }) // { type: 'FREE', id: 0, owner: 0, holder: 0, last: true }
+ */
+export function idaEvent(set: IdSetView, call: IdaCall, buffers?: IdaEventBuffers): IdaEvent {
+  switch (call?.type) {
+    case 'ALLOC': {
+      requireNumber('ALLOC.owner', call.owner);
+      if (typeof call.fault !== 'boolean') throw new ParameterError('ALLOC.fault', call.fault, 'true or false');
+      const lowest = lowestFree(set, call.min, call.max);
+      if (buffers === undefined) return { type: 'ALLOC', min: call.min, max: call.max, owner: call.owner, fault: call.fault, lowest };
+      const e = buffers.ALLOC;
+      e.min = call.min;
+      e.max = call.max;
+      e.owner = call.owner;
+      e.fault = call.fault;
+      e.lowest = lowest;
+      return e;
+    }
+    case 'FREE': {
+      requireNumber('FREE.owner', call.owner);
+      const holder = holderOf(set, call.id, 'FREE.id');
+      const last = holder !== NO_HOLDER && set.size === 1;
+      if (buffers === undefined) return { type: 'FREE', id: call.id, owner: call.owner, holder, last };
+      const e = buffers.FREE;
+      e.id = call.id;
+      e.owner = call.owner;
+      e.holder = holder;
+      e.last = last;
+      return e;
+    }
+    case 'CLAIM': {
+      requireNumber('CLAIM.owner', call.owner);
+      const holder = holderOf(set, call.id, 'CLAIM.id');
+      if (buffers === undefined) return { type: 'CLAIM', id: call.id, owner: call.owner, holder };
+      const e = buffers.CLAIM;
+      e.id = call.id;
+      e.owner = call.owner;
+      e.holder = holder;
+      return e;
+    }
+    case 'DESTROY':
+      return DESTROY_EVENT;
+    case 'END':
+      return { type: 'END', leaked: leakedIds(set, call.excused) };
+    default:
+      throw new ParameterError('call.type', (call as { type?: unknown } | undefined)?.type, 'ALLOC, FREE, CLAIM, DESTROY or END');
+  }
+}
+
+/**
+ * The effects of the IDA machine that change the id set, each defined on the event that names it.
+ * @example IDA_SET_EFFECTS.includes('clearId') // true
+ */
+export const IDA_SET_EFFECTS: readonly string[] = Object.freeze(['markAllocated', 'clearId', 'setOwner', 'clearAll']);
+
+/**
+ * Carries out one effect the IDA machine named for `event` on `set`; returns the set after it.
+ * The set effects take their operands from the event (so the machine's action lists stay static):
+ * `markAllocated` the ALLOC's `lowest` for its `owner`, `clearId` the FREE's `id`, `setOwner` the
+ * CLAIM's `id` for its `owner`, `clearAll` everything. Any other effect (`returns`, `violation`,
+ * `kernelLog`) is not the set's: the set comes back as it was.
+ * @example applyIdaEffect(SortedIdSet.empty(4), 'markAllocated', { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false, lowest: 0 }).ids // [0]
+ */
+export function applyIdaEffect<S extends IdSet<S>>(set: S, effect: string, event: IdaEvent): S {
+  switch (effect) {
+    case 'markAllocated':
+      if (event.type === 'ALLOC') return set.markAllocated(event.lowest, event.owner);
+      break;
+    case 'clearId':
+      if (event.type === 'FREE') return set.clearId(event.id);
+      break;
+    case 'setOwner':
+      if (event.type === 'CLAIM') return set.setOwner(event.id, event.owner);
+      break;
+    case 'clearAll':
+      return set.clearAll();
+    default:
+      return set;
+  }
+  throw new IdSetStateError(effect, -1, `the event it is defined on, not ${event.type}`);
+}
+
+/** An effect as an interpreter of the IDA machine names it. */
+export interface IdaEffect { readonly type: string; readonly params?: unknown }
+
+/**
+ * One interpreter of the IDA machine: XState's `transition`, or the compiled table's `advance`.
+ * Returns the next machine state and the effects the transition names, in order.
+ */
+export type IdaInterpreter<M> = (state: M, event: IdaEvent) => readonly [M, readonly IdaEffect[]];
+
+/** The IDA as a component: the machine's state and the id set it decides about. */
+export interface IdaComponent<M, S> {
+  readonly machine: M;
+  readonly set: S;
+}
+
+/** What one call through an IDA component gives. */
+export interface IdaStep<M, S> {
+  /** The component after the call (the same object when nothing changed). */
+  state: IdaComponent<M, S>;
+  /** The machine event the call became, facts included. */
+  event: IdaEvent;
+  /** Every effect the machine named, in order; the set effects are already carried out. */
+  effects: readonly IdaEffect[];
+}
+
+/**
+ * One call through an IDA component: the facts read from its set, the machine stepped by
+ * `interpret`, and the set effects it names carried out, in order.
+ * @example stepIda(xstateIda, initialIdaComponent(4), { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false }).state.set.ids // [0]
+ */
+export function stepIda<M, S extends IdSet<S>>(interpret: IdaInterpreter<M>, from: IdaComponent<M, S>, call: IdaCall): IdaStep<M, S> {
+  const event = idaEvent(from.set, call);
+  const [machine, effects] = interpret(from.machine, event);
+  let set = from.set;
+  for (let i = 0; i < effects.length; i++) set = applyIdaEffect(set, effects[i]!.type, event);
+  const state = machine === from.machine && set === from.set ? from : { machine, set };
+  return { state, event, effects };
+}
+
+/** A FREE or CLAIM's holder: any integer id may be asked about (a negative one is held by nobody). */
+function holderOf(set: IdSetView, id: number, parameter: string): number {
+  if (!Number.isInteger(id)) throw new ParameterError(parameter, id, 'an integer id');
+  return id < 0 ? NO_HOLDER : set.ownerOf(id);
+}
+
+function requireNumber(parameter: string, value: unknown): void {
+  if (!Number.isInteger(value)) throw new ParameterError(parameter, value, 'an integer');
+}
