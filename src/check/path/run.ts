@@ -321,7 +321,7 @@ export class PathRun extends PathCalls {
     const mine = this.idAllocs.slice(f.firstId);
     if (mine.length === 0) return;
     for (const entry of new Set(mine.map((a) => a.entry))) {
-      for (const v of entry.ida.endFindings({ type: 'END', excused })) {
+      for (const v of entry.ida.endCheck(excused)) {
         for (const id of v.ids ?? []) {
           const key = `${entry.o.n}:${id}`;
           const made = mine.find((a) => a.entry === entry && a.id === id);
