@@ -3,7 +3,7 @@ import { ParameterError, requireInt } from '../../machines/index.js';
 import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
-import { isTracked, NotFollowed, PathRun, PathTooLong, type FileContext, type PathFinding } from './path/index.js';
+import { isTracked, NotFollowed, PathRun, PathTooLong, ReleaseUnknown, type FileContext, type PathFinding } from './path/index.js';
 import { maskAnnotations } from './mask.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';
@@ -126,7 +126,8 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
   let paths = 0;
   for (const name of roots) {
     const fn = lowered.get(name)!;
-    const run = runFunction(ctx, fn, maxPaths);
+    let run = runFunction(ctx, fn, maxPaths);
+    if (run.releaseUnknown && ctx.soleRelease === null && !computedRelease && releases.size > 1) run = runPerRelease(ctx, fn, maxPaths, [...releases]);
     paths += run.paths;
     if (run.refused !== null) {
       notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: run.refused });
@@ -154,6 +155,25 @@ interface FunctionRun {
   refused: string | null;
   /** Why exploration stopped early, or null when every path ran to its end. */
   bounded: string | null;
+  /** Refused only because a device from the caller has one of several release callbacks. */
+  releaseUnknown?: boolean;
+}
+
+/**
+ * A function given devices from its caller, in a file with several release callbacks: run once
+ * per callback; what every run finds holds whichever device it is given, and only that is kept.
+ */
+function runPerRelease(ctx: FileContext, fn: LoweredFunction, maxPaths: number, releases: string[]): FunctionRun {
+  const runs = releases.map((r) => runFunction({ ...ctx, soleRelease: r }, fn, maxPaths));
+  const paths = runs.reduce((n, r) => n + r.paths, 0);
+  const refused = runs.find((r) => r.refused !== null);
+  if (refused) return { paths, findings: [], refused: refused.refused, bounded: null };
+  const keys = runs.map((r) => new Set(r.findings.map((f) => `${f.code}@${f.line}`)));
+  const findings = runs[0]!.findings
+    .filter((f) => keys.every((k) => k.has(`${f.code}@${f.line}`)))
+    .map((f) => ({ ...f, message: `${f.message} (whichever of the file's release callbacks the device has: ${releases.join(', ')})` }));
+  const bounded = runs.map((r) => r.bounded).find((b) => b !== null) ?? null;
+  return { paths, findings, refused: null, bounded };
 }
 
 function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): FunctionRun {
@@ -174,7 +194,7 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): F
     try {
       run.runRoot(fn);
     } catch (err) {
-      if (err instanceof NotFollowed) return { paths, findings: [], refused: err.reason, bounded: null };
+      if (err instanceof NotFollowed) return { paths, findings: [], refused: err.reason, bounded: null, releaseUnknown: err instanceof ReleaseUnknown };
       if (err instanceof PathTooLong) bounded ??= `a path was cut: ${err.reason}`;
       else return { paths, findings: [], refused: `internal error while following a path: ${err instanceof Error ? err.message : String(err)}`, bounded: null };
     }

@@ -185,3 +185,39 @@ int bar_add(struct device *parent, struct bar **out)
     expect(r.notAnalysed.map((n) => n.reason)).toEqual(['kfree(b) at line 7, in a release callback, frees what bar_lookup returned, and that function is not in this file']);
   });
 });
+
+describe('a device from the caller in a file with several release callbacks', () => {
+  const file = (teardown: string) => `
+#include <linux/auxiliary_bus.h>
+struct a_dev { struct auxiliary_device adev; };
+struct b_dev { struct auxiliary_device adev; };
+static void a_release(struct device *dev)
+{
+	struct a_dev *a = container_of(dev, struct a_dev, adev.dev);
+	kfree(a);
+}
+static void b_release(struct device *dev)
+{
+}
+void a_setup(struct a_dev *a) { a->adev.dev.release = a_release; }
+void b_setup(struct b_dev *b) { b->adev.dev.release = b_release; }
+void x_unplug(struct auxiliary_device *adev)
+{
+${teardown}
+}`;
+
+  it('§5 B7: what breaks whichever release the device has is reported (the function is run once per release callback)', async () => {
+    const r = await checkSource(file('\tauxiliary_device_delete(adev);\n\tauxiliary_device_delete(adev);\n\tauxiliary_device_uninit(adev);'), 'x.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['18 double-delete']);
+    expect(r.findings[0]!.message).toMatch(/whichever of the file's release callbacks the device has: a_release, b_release/);
+  });
+
+  it('what breaks with only one of them is not reported: the device may have the other', async () => {
+    // a_release frees the container, so a kfree after the uninit is a double free with it;
+    // b_release frees nothing, so with it the kfree is what frees the memory.
+    const r = await checkSource(file('\tauxiliary_device_delete(adev);\n\tauxiliary_device_uninit(adev);\n\tkfree(adev);'), 'x.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings).toEqual([]);
+  });
+});

@@ -2,6 +2,6 @@
 export { PathRun } from './run.js';
 export { isTracked } from './known-calls.js';
 export {
-  NotFollowed, PathTooLong, MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND,
+  NotFollowed, ReleaseUnknown, PathTooLong, MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND,
   type FileContext, type PathFinding,
 } from './types.js';

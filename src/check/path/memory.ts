@@ -4,7 +4,7 @@ import { ERRNO, join, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type 
 import { U32_MAX } from './known-calls.js';
 import { exprText, under } from './ops.js';
 import { PathBase } from './base.js';
-import { NotFollowed, type Frame, type Loc, type Site } from './types.js';
+import { NotFollowed, ReleaseUnknown, type Frame, type Loc, type Site } from './types.js';
 
 /**
  * Memory on a path: variables, members of objects, pointers into them, and the loads and stores
@@ -239,7 +239,7 @@ export abstract class PathMemory extends PathBase {
         // The file never sets a release callback: its devices have none (B12 shows at the last put).
       } else {
         rt.release = () => {
-          throw new NotFollowed(`${o.madeBy}: a device from the caller, and this file assigns several release callbacks (which one it has is not known)`);
+          throw new ReleaseUnknown(`${o.madeBy}: a device from the caller, and this file assigns several release callbacks (which one it has is not known)`);
         };
       }
       // The most lenient state in which the operation is valid: init wants an allocated device;

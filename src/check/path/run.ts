@@ -260,7 +260,9 @@ export class PathRun extends PathCalls {
 
   /** A callback the kernel runs (a release, a devres action): attributed to the call that ran it. */
   protected runCallback(name: string, args: Val[], what: string): void {
-    const fn = this.ctx.functions.get(name)!;
+    const fn = this.ctx.functions.get(name);
+    // Defined in the file but not readable (its own not-analysed entry says why).
+    if (!fn) throw new NotFollowed(`${what}: ${name} could not be read`);
     this.sites.push('release');
     try {
       if (this.frames.length > MAX_CALL_DEPTH) throw new NotFollowed(`${what} nests deeper than ${MAX_CALL_DEPTH} calls`);

@@ -30,6 +30,12 @@ export class NotFollowed extends Error {
   }
 }
 
+/**
+ * A device from the caller reached its last reference in a file with several release callbacks:
+ * the path cannot know which one runs. The file check then runs the function once per candidate.
+ */
+export class ReleaseUnknown extends NotFollowed {}
+
 /** The path is longer than the bound: it ends here and the function is marked as bounded. */
 export class PathTooLong extends Error {
   constructor(readonly reason: string) {
