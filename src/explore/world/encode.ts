@@ -31,12 +31,12 @@ export interface ExploredState {
 /** A state as its packed fields: what the explorer's fast path reads and writes. */
 export interface RawState {
   /** One number per device slot (see `WorldCodec.slotValue`). */
-  slots: number[];
+  slots: Int32Array;
   ida: number;
   /** The driver order: count in the low 2 bits, then 2 bits per driver. */
   order: number;
   /** Per driver: its interned state and its module's code state. */
-  drivers: number[];
+  drivers: Int32Array;
   ended: number;
 }
 
@@ -65,19 +65,35 @@ export class WorldCodec {
   private readonly boundBits: number;
   private readonly codeBits: number;
   private readonly moduleBits: number;
-  /** Field layout, in write order: each field's word, shift and mask. */
+  /** Field layout, in write order (slots, driver order, drivers, IDA, ended): each field's word, shift and mask. */
   private readonly fieldWord: Int32Array;
   private readonly fieldShift: Int32Array;
   private readonly fieldMask: Int32Array;
-  private readonly sortKeys: number[];
-  private readonly order: number[];
+  /** Where slot s's field is: word `slotWord[s]`, from bit `slotShift[s]` (the explorer rewrites one slot in place). */
+  readonly slotWord: Int32Array;
+  readonly slotShift: Int32Array;
+  /** The mask of a slot field (every slot's is the same). */
+  readonly slotMask: number;
+  /** Where the IDA field and the `ended` flag are. */
+  readonly idaWord: number;
+  readonly idaShift: number;
+  readonly endedWord: number;
+  readonly endedShift: number;
+  /** Canonical sort scratch: each slot's key, the order (canonical position → slot). */
+  private readonly sortKeys: Float64Array;
+  private readonly sortOrder: Int32Array;
   private readonly tokenMap: number[];
+  /** The slot permutation of the last `pack` that returned a key (canonical slot j is slot `perm[j]`). */
+  readonly perm: Int32Array;
   private readonly raw: RawState;
   /** Shifts of a slot value's fields (it fits in 31 bits, so plain integer shifts read it). */
-  private readonly boundShift: number;
-  private readonly busShift: number;
-  private readonly idShift: number;
-  private readonly devShift: number;
+  readonly boundShift: number;
+  readonly busShift: number;
+  readonly idShift: number;
+  readonly devShift: number;
+  private readonly idMask: number;
+  private readonly boundMask: number;
+  private readonly codeMask: number;
   private readonly moduleMask: number;
 
   constructor(params: WorldParams, private readonly comps: InternedComponents, code: WorldCode, readonly symmetry: boolean) {
@@ -93,6 +109,9 @@ export class WorldCodec {
     this.busShift = this.boundShift + this.boundBits;
     this.idShift = this.busShift + 1;
     this.devShift = this.idShift + this.idBits;
+    this.idMask = (1 << this.idBits) - 1;
+    this.boundMask = (1 << this.boundBits) - 1;
+    this.codeMask = (1 << this.codeBits) - 1;
     this.moduleMask = (1 << this.moduleBits) - 1;
     const widths = [
       ...Array.from({ length: this.k }, () => slotBits),
@@ -117,15 +136,24 @@ export class WorldCodec {
       used += bits;
     });
     this.words = word + 1;
-    this.sortKeys = new Array<number>(this.k);
-    this.order = Array.from({ length: this.k }, (_, i) => i);
-    this.tokenMap = new Array<number>(this.k + 1);
+    this.slotWord = this.fieldWord.slice(0, this.k);
+    this.slotShift = this.fieldShift.slice(0, this.k);
+    this.slotMask = this.fieldMask[0]!;
+    const idaField = this.k + 1 + this.d;
+    this.idaWord = this.fieldWord[idaField]!;
+    this.idaShift = this.fieldShift[idaField]!;
+    this.endedWord = this.fieldWord[idaField + 1]!;
+    this.endedShift = this.fieldShift[idaField + 1]!;
+    this.sortKeys = new Float64Array(this.k);
+    this.sortOrder = new Int32Array(this.k);
+    this.perm = new Int32Array(this.k);
+    this.tokenMap = new Array<number>(this.k + 1).fill(0);
     this.raw = this.emptyRaw();
   }
 
   /** A RawState to read into. */
   emptyRaw(): RawState {
-    return { slots: new Array<number>(this.k).fill(0), ida: 0, order: 0, drivers: new Array<number>(this.d).fill(0), ended: 0 };
+    return { slots: new Int32Array(this.k), ida: 0, order: 0, drivers: new Int32Array(this.d), ended: 0 };
   }
 
   /** One slot as a number: device (+1, 0 for none), id offset, on the bus, bound driver (+1), code state. */
@@ -142,7 +170,7 @@ export class WorldCodec {
 
   /** The id a slot value holds (-1 for none). */
   slotId(v: number): number {
-    const off = (v >>> this.idShift) & ((1 << this.idBits) - 1);
+    const off = (v >>> this.idShift) & this.idMask;
     return off === 0 ? -1 : off - 1 + this.idMin;
   }
 
@@ -159,7 +187,7 @@ export class WorldCodec {
 
   /** A slot value's code state. */
   slotCode(v: number): number {
-    return v & ((1 << this.codeBits) - 1);
+    return v & this.codeMask;
   }
 
   /** The driver order and the drivers' states (not their modules' code): what a probe reads. */
@@ -167,6 +195,11 @@ export class WorldCodec {
     let key = r.order;
     for (let n = 0; n < this.d; n++) key = key * 2 + (r.drivers[n]! >>> this.moduleBits);
     return key;
+  }
+
+  /** Whether the state packed at `words[base ..]` is an ended one. */
+  isEnded(words: Uint32Array, base: number): boolean {
+    return ((words[base + this.endedWord]! >>> this.endedShift) & 1) === 1;
   }
 
   /** Reads the state packed at `words[base ..]` into `r`. */
@@ -185,51 +218,81 @@ export class WorldCodec {
    * for the identity. The array is the codec's own scratch, overwritten by the next call: copy it
    * to keep it (the store does).
    */
-  writeRaw(r: RawState, out: Uint32Array): number[] | undefined {
+  writeRaw(r: RawState, out: Uint32Array): Int32Array | undefined {
+    return this.pack(r.slots, r.order, r.drivers, r.ida, r.ended, out) < 0 ? undefined : this.perm;
+  }
+
+  /**
+   * Packs the fields into `out`, canonical when symmetry reduction is on: the slots sorted by
+   * (slot value, whether the slot owns its id in the IDA), stably, and the IDA's owner tokens
+   * renamed to match. Returns -1 when the slots kept their order, else the permutation as a
+   * base-8 number (canonical slot j is slot `perm[j]` of `slots`, left in `this.perm`).
+   */
+  pack(slots: Int32Array, order: number, drivers: Int32Array, ida: number, ended: number, out: Uint32Array): number {
     const k = this.k;
-    const slots = r.slots;
-    let perm: number[] | undefined;
-    let ida = r.ida;
+    let permKey = -1;
     if (this.symmetry && k > 1) {
-      const order = this.order;
+      const ord = this.sortOrder;
       const keys = this.sortKeys;
-      const owners = this.comps.ownerTable(r.ida, this.idMin);
+      const owners = this.comps.ownerTable(ida, this.idMin);
+      const idShift = this.idShift;
+      const idMask = this.idMask;
       for (let i = 0; i < k; i++) {
-        order[i] = i;
-        const id = this.slotId(slots[i]!);
-        keys[i] = slots[i]! * 2 + (id >= 0 && owners[id - this.idMin] === i + 1 ? 1 : 0);
+        ord[i] = i;
+        const v = slots[i]!;
+        const off = (v >>> idShift) & idMask;
+        keys[i] = v * 2 + (off !== 0 && off <= owners.length && owners[off - 1] === i + 1 ? 1 : 0);
       }
-      // Insertion sort: k is at most 6.
+      // Stable insertion sort: k is at most 6, and a successor differs from its sorted parent in one slot or two.
       let identity = true;
       for (let i = 1; i < k; i++) {
-        const x = order[i]!;
+        const x = ord[i]!;
+        const kx = keys[x]!;
         let j = i - 1;
-        while (j >= 0 && keys[order[j]!]! > keys[x]!) {
-          order[j + 1] = order[j]!;
+        while (j >= 0 && keys[ord[j]!]! > kx) {
+          ord[j + 1] = ord[j]!;
           j--;
           identity = false;
         }
-        order[j + 1] = x;
+        ord[j + 1] = x;
       }
       if (!identity) {
-        perm = order;
+        const perm = this.perm;
         const map = this.tokenMap;
         map[0] = 0;
+        permKey = 0;
+        for (let j = 0; j < k; j++) {
+          perm[j] = ord[j]!;
+          map[ord[j]! + 1] = j + 1;
+          permKey = permKey * 8 + ord[j]!;
+        }
         let mapKey = 0;
-        for (let j = 0; j < k; j++) map[perm[j]! + 1] = j + 1;
         for (let t = 1; t <= k; t++) mapKey = mapKey * 8 + map[t]!;
-        ida = this.comps.remapIda(r.ida, map, mapKey);
+        ida = this.comps.remapIda(ida, map, mapKey);
       }
     }
     if (ida >= 2 ** IDA_BITS) throw new EncodingOverflowError('IDA', IDA_BITS);
-    out.fill(0);
+    for (let w = 0; w < this.words; w++) out[w] = 0;
+    const fw = this.fieldWord;
+    const fs = this.fieldShift;
     let f = 0;
-    for (let j = 0; j < k; j++) this.put(out, f++, slots[perm === undefined ? j : perm[j]!]!);
-    this.put(out, f++, r.order);
-    for (let n = 0; n < this.d; n++) this.put(out, f++, r.drivers[n]!);
-    this.put(out, f++, ida);
-    this.put(out, f, r.ended);
-    return perm;
+    for (let j = 0; j < k; j++, f++) {
+      const w = fw[f]!;
+      out[w] = out[w]! | (slots[permKey < 0 ? j : this.perm[j]!]! << fs[f]!);
+    }
+    let w = fw[f]!;
+    out[w] = out[w]! | (order << fs[f]!);
+    f++;
+    for (let n = 0; n < this.d; n++, f++) {
+      w = fw[f]!;
+      out[w] = out[w]! | (drivers[n]! << fs[f]!);
+    }
+    w = fw[f]!;
+    out[w] = out[w]! | (ida << fs[f]!);
+    f++;
+    w = fw[f]!;
+    out[w] = out[w]! | (ended << fs[f]!);
+    return permKey;
   }
 
   /** The raw fields of an explored state. */
@@ -258,8 +321,8 @@ export class WorldCodec {
     const codeSlots: number[] = new Array(k);
     for (let i = 0; i < k; i++) {
       const v = r.slots[i]!;
-      codeSlots[i] = v & ((1 << this.codeBits) - 1);
-      boundTo[i] = ((v >>> this.boundShift) & ((1 << this.boundBits) - 1)) - 1;
+      codeSlots[i] = v & this.codeMask;
+      boundTo[i] = ((v >>> this.boundShift) & this.boundMask) - 1;
       onBus[i] = this.slotOnBus(v);
       ids[i] = this.slotId(v);
       devices[i] = this.slotDevice(v);
@@ -278,20 +341,16 @@ export class WorldCodec {
     };
   }
 
-  /** Writes an explored state packed into `out`; returns the permutation (see `writeRaw`). */
-  encode(x: ExploredState, out: Uint32Array): number[] | undefined {
-    return this.writeRaw(this.fromState(x, this.raw), out);
+  /** Writes an explored state packed into `out`; returns the permutation key (see `pack`). */
+  encode(x: ExploredState, out: Uint32Array): number {
+    const r = this.fromState(x, this.raw);
+    return this.pack(r.slots, r.order, r.drivers, r.ida, r.ended, out);
   }
 
   /** The state packed at `words[base ..]`. */
   decode(words: Uint32Array, base: number): ExploredState {
     this.readRaw(words, base, this.raw);
     return this.toState(this.raw);
-  }
-
-  private put(out: Uint32Array, field: number, value: number): void {
-    const w = this.fieldWord[field]!;
-    out[w] = (out[w]! | (value << this.fieldShift[field]!)) >>> 0;
   }
 
   private get(words: Uint32Array, base: number, field: number): number {

@@ -46,29 +46,67 @@ export class Store {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
-  private same(n: number, key: Uint32Array): boolean {
-    const base = n * this.words;
-    for (let i = 0; i < this.words; i++) if (this.data[base + i] !== key[i]) return false;
-    return true;
-  }
-
   /** The number of the state `key` (a `words`-long array), or -1 when it is new. */
   find(key: Uint32Array): number {
+    const w = this.words;
+    const data = this.data;
     for (let slot = this.hash(key, 0) & this.mask; ; slot = (slot + 1) & this.mask) {
       const n = this.table[slot]!;
       if (n < 0) return -1;
-      if (this.same(n, key)) return n;
+      let i = 0;
+      const base = n * w;
+      while (i < w && data[base + i] === key[i]) i++;
+      if (i === w) return n;
     }
   }
 
+  /**
+   * Adds the state `key` unless it is already stored: returns whether it was new. `permKey` is
+   * the permutation that made it canonical as a base-8 number (-1: none), `perm` its array.
+   */
+  insert(key: Uint32Array, parent: number, event: number, permKey: number, perm: ArrayLike<number>): boolean {
+    const w = this.words;
+    const data = this.data;
+    const table = this.table;
+    const mask = this.mask;
+    let slot = this.hash(key, 0) & mask;
+    for (;;) {
+      const n = table[slot]!;
+      if (n < 0) break;
+      let i = 0;
+      const base = n * w;
+      while (i < w && data[base + i] === key[i]) i++;
+      if (i === w) return false;
+      slot = (slot + 1) & mask;
+    }
+    const n = this.count;
+    if ((n + 1) * 2 > table.length) {
+      this.add(key, parent, event, permKey < 0 ? undefined : perm);
+      return true;
+    }
+    const base = n * w;
+    for (let i = 0; i < w; i++) data[base + i] = key[i]!;
+    this.parents[n] = parent;
+    this.events[n] = event;
+    this.permIds[n] = permKey < 0 ? 0 : this.permId(permKey, perm);
+    this.count++;
+    table[slot] = n;
+    return true;
+  }
+
   /** Adds a state not yet in the store; returns its number. */
-  add(key: Uint32Array, parent: number, event: number, perm: readonly number[] | undefined): number {
+  add(key: Uint32Array, parent: number, event: number, perm: ArrayLike<number> | undefined): number {
     const n = this.count;
     if ((n + 1) * 2 > this.table.length) this.grow();
     this.data.set(key.subarray(0, this.words), n * this.words);
     this.parents[n] = parent;
     this.events[n] = event;
-    this.permIds[n] = perm === undefined ? 0 : this.permId(perm);
+    if (perm === undefined) this.permIds[n] = 0;
+    else {
+      let key8 = 0;
+      for (let i = 0; i < perm.length; i++) key8 = key8 * 8 + perm[i]!;
+      this.permIds[n] = this.permId(key8, perm);
+    }
     this.count++;
     this.place(n);
     return n;
@@ -95,14 +133,12 @@ export class Store {
     }
   }
 
-  /** The permutation's index (its array may be a scratch: a copy is kept). */
-  private permId(perm: readonly number[]): number {
-    let key = 0;
-    for (let i = 0; i < perm.length; i++) key = key * 8 + perm[i]!;
+  /** The permutation's index (its array may be a scratch: a copy is kept); `key` is it as a base-8 number. */
+  private permId(key: number, perm: ArrayLike<number>): number {
     let id = this.permIndex.get(key);
     if (id === undefined) {
       id = this.perms.length;
-      this.perms.push(perm.slice());
+      this.perms.push(Array.from(perm));
       this.permIndex.set(key, id);
     }
     return id;
