@@ -223,6 +223,101 @@ export class WorldCodec {
   }
 
   /**
+   * A slot's sort key in the canonical order: its value, then whether it owns its id in the IDA
+   * (`owners`, from `ownerTable`) as slot j.
+   */
+  slotKey(v: number, j: number, owners: Int32Array): number {
+    const off = (v >>> this.idShift) & this.idMask;
+    return v * 2 + (off !== 0 && off <= owners.length && owners[off - 1] === j + 1 ? 1 : 0);
+  }
+
+  /** Every slot's sort key into `keys`; returns the IDA's owner table. */
+  keys(slots: Int32Array, ida: number, keys: Float64Array): Int32Array {
+    const owners = this.comps.ownerTable(ida, this.idMin);
+    for (let j = 0; j < this.k; j++) keys[j] = this.slotKey(slots[j]!, j, owners);
+    return owners;
+  }
+
+  /**
+   * Whether slot s of a canonical state whose slot keys are `keys` stays at its place when its
+   * key becomes `key` (the others unchanged): the stable sort then leaves every slot in place.
+   */
+  keepsPlace(keys: Float64Array, s: number, key: number): boolean {
+    return (s === 0 || keys[s - 1]! <= key) && (s === this.k - 1 || keys[s + 1]! >= key);
+  }
+
+  /**
+   * Packs the successor of a canonical state whose slot s became `v`, with sort key `key` (the
+   * IDA unchanged, so the other slots' keys are `keys` still): the canonical order is this
+   * state's with slot s moved to its place, as the stable sort of `pack` would put it. Returns
+   * the permutation key as `pack` does.
+   */
+  packMoved(slots: Int32Array, s: number, v: number, key: number, keys: Float64Array, ida: number, order: number, drivers: Int32Array, out: Uint32Array): number {
+    const k = this.k;
+    const perm = this.perm;
+    let t = s;
+    // Equal keys keep their order: slot s goes after the lower slots' equal keys, before the higher ones'.
+    while (t > 0 && keys[t - 1]! > key) t--;
+    if (t === s) while (t < k - 1 && keys[t + 1]! < key) t++;
+    if (t === s) {
+      for (let j = 0; j < k; j++) perm[j] = j;
+    } else if (t < s) {
+      for (let j = 0; j < t; j++) perm[j] = j;
+      perm[t] = s;
+      for (let j = t + 1; j <= s; j++) perm[j] = j - 1;
+      for (let j = s + 1; j < k; j++) perm[j] = j;
+    } else {
+      for (let j = 0; j < s; j++) perm[j] = j;
+      for (let j = s; j < t; j++) perm[j] = j + 1;
+      perm[t] = s;
+      for (let j = t + 1; j < k; j++) perm[j] = j;
+    }
+    let permKey = -1;
+    if (t !== s) {
+      const map = this.tokenMap;
+      map[0] = 0;
+      permKey = 0;
+      for (let j = 0; j < k; j++) {
+        map[perm[j]! + 1] = j + 1;
+        permKey = permKey * 8 + perm[j]!;
+      }
+      let mapKey = 0;
+      for (let i = 1; i <= k; i++) mapKey = mapKey * 8 + map[i]!;
+      ida = this.comps.remapIda(ida, map, mapKey);
+    }
+    if (ida >= 2 ** IDA_BITS) throw new EncodingOverflowError('IDA', IDA_BITS);
+    for (let w = 0; w < this.words; w++) out[w] = 0;
+    const fw = this.fieldWord;
+    const fs = this.fieldShift;
+    let f = 0;
+    for (let j = 0; j < k; j++, f++) {
+      const w = fw[f]!;
+      const from = perm[j]!;
+      out[w] = out[w]! | ((from === s ? v : slots[from]!) << fs[f]!);
+    }
+    this.writeRest(order, drivers, ida, 0, out, f);
+    return permKey;
+  }
+
+  /** Writes the fields after the slots (from field `f`: driver order, drivers, IDA, ended). */
+  private writeRest(order: number, drivers: Int32Array, ida: number, ended: number, out: Uint32Array, f: number): void {
+    const fw = this.fieldWord;
+    const fs = this.fieldShift;
+    let w = fw[f]!;
+    out[w] = out[w]! | (order << fs[f]!);
+    f++;
+    for (let n = 0; n < this.d; n++, f++) {
+      w = fw[f]!;
+      out[w] = out[w]! | (drivers[n]! << fs[f]!);
+    }
+    w = fw[f]!;
+    out[w] = out[w]! | (ida << fs[f]!);
+    f++;
+    w = fw[f]!;
+    out[w] = out[w]! | (ended << fs[f]!);
+  }
+
+  /**
    * Packs the fields into `out`, canonical when symmetry reduction is on: the slots sorted by
    * (slot value, whether the slot owns its id in the IDA), stably, and the IDA's owner tokens
    * renamed to match. Returns -1 when the slots kept their order, else the permutation as a
@@ -280,18 +375,7 @@ export class WorldCodec {
       const w = fw[f]!;
       out[w] = out[w]! | (slots[permKey < 0 ? j : this.perm[j]!]! << fs[f]!);
     }
-    let w = fw[f]!;
-    out[w] = out[w]! | (order << fs[f]!);
-    f++;
-    for (let n = 0; n < this.d; n++, f++) {
-      w = fw[f]!;
-      out[w] = out[w]! | (drivers[n]! << fs[f]!);
-    }
-    w = fw[f]!;
-    out[w] = out[w]! | (ida << fs[f]!);
-    f++;
-    w = fw[f]!;
-    out[w] = out[w]! | (ended << fs[f]!);
+    this.writeRest(order, drivers, ida, ended, out, f);
     return permKey;
   }
 

@@ -124,6 +124,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   const raw = codec.emptyRaw();
   /** The successor's slot values. */
   const next = new Int32Array(devices);
+  const keys = new Float64Array(devices);
   const slots = new SlotSteps(x, bits);
   const shared = new SharedCalls(x);
   const ends = new EndSteps(x, bits);
@@ -142,7 +143,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   /** Stores the successor packed in `scratch` unless it is known (or the store is full). */
   const arrive = (i: number, e: number, permKey: number) => {
     if (store.size < maxStates) store.insert(scratch, i, e, permKey, codec.perm);
-    else if (complete && store.find(scratch) < 0) complete = false;
+    else if (complete && !store.has(scratch)) complete = false;
   };
 
   // Where a slot's field and the IDA's are in a packed state: a call on one slot without symmetry
@@ -162,6 +163,8 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     // (and, for add, on whether another slot's device on the bus has its name), so it is computed
     // once per such projection (SlotSteps) and reused across states.
     const ctx = slots.context(raw);
+    // With symmetry reduction: the slots' sort keys (this state is canonical: they are sorted).
+    const owners = symmetry ? codec.keys(rs, ida, keys) : NO_OWNERS;
     for (let s = 0; s < devices; s++) {
       const v = rs[s]!;
       const p = slots.projection(ctx, v, s);
@@ -178,13 +181,19 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
         if ((slots.resMask[ri]! & ~seenMask) !== 0) report(i, slots.callsOf[p]![c]!, slots.findings[slots.resFind[ri]!]!);
         // A call that changes nothing leads back to this state, which is stored.
         if (nv === v && nida === ida) continue;
-        if (!symmetry) {
+        // Without symmetry reduction, or when the slot keeps its place in the canonical order and
+        // the IDA is unchanged, the successor is this state with one slot field (and the IDA's) rewritten.
+        const nk = symmetry && nida === ida ? codec.slotKey(nv, s, owners) : 0;
+        if (!symmetry || (nida === ida && codec.keepsPlace(keys, s, nk))) {
           for (let w = 0; w < words; w++) scratch[w] = data[base + w]!;
           const sw = slotWord[s]!;
           const sh = slotShift[s]!;
           scratch[sw] = (scratch[sw]! & ~(slotMask << sh)) | (nv << sh);
           scratch[idaWord] = (scratch[idaWord]! & ~(idaMask << idaShift)) | (nida << idaShift);
           arrive(i, e, -1);
+        } else if (nida === ida) {
+          // The IDA unchanged: only slot s moves in the canonical order.
+          arrive(i, e, codec.packMoved(rs, s, nv, nk, keys, ida, raw.order, raw.drivers, scratch));
         } else {
           for (let j = 0; j < devices; j++) next[j] = rs[j]!;
           next[s] = nv;
@@ -234,6 +243,8 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     internals: x,
   };
 }
+
+const NO_OWNERS = new Int32Array(0);
 
 /** The mask of the IDA field (its width is the codec's `IDA_BITS`). */
 const IDA_FIELD_MASK = 0xffffff;

@@ -1,15 +1,21 @@
 /**
  * The explorer's visited set and breadth-first queue in one: states are numbered in the order
  * they are found, so the queue is the numbering itself. A state is `words` 32-bit words in one
- * flat array; an open-addressing hash table maps them to their number. Beside each state: the
- * state it was first reached from, the event's position in that state's alphabet, and the slot
+ * flat array, in discovery order; the visited set is an open-addressing hash table holding the
+ * same words (so that telling a known state, which almost every successor is, reads one place
+ * of memory, not a table slot and then the state it points to). Beside each state: the state it
+ * was first reached from, the event's position in that state's alphabet, and the slot
  * permutation that made it canonical, which is all a shortest path needs.
  */
 export class Store {
   /** The packed states, `words` each, in discovery order. */
   data: Uint32Array;
-  private table: Int32Array;
+  /** The hash set: `words` words per slot; all zeros is an empty slot (the all-zero state is `zero`). */
+  private table: Uint32Array;
+  /** Slots of `table` - 1 (a power of two less one). */
   private mask: number;
+  /** Whether the all-zero state is stored (it cannot sit in the table, where zeros mean empty). */
+  private zero = false;
   private count = 0;
   private parents: Int32Array;
   private events: Uint8Array;
@@ -18,12 +24,12 @@ export class Store {
   /** Permutation (as a base-8 number) → its index in `perms`. */
   private readonly permIndex = new Map<number, number>();
 
-  constructor(readonly words: number, initialCapacity = 1 << 16) {
+  constructor(public words: number, initialCapacity = 1 << 16) {
     this.data = new Uint32Array(initialCapacity * words);
     this.parents = new Int32Array(initialCapacity);
     this.events = new Uint8Array(initialCapacity);
     this.permIds = new Uint16Array(initialCapacity);
-    this.table = new Int32Array(initialCapacity * 2).fill(-1);
+    this.table = new Uint32Array(initialCapacity * 2 * words);
     this.mask = initialCapacity * 2 - 1;
   }
 
@@ -46,18 +52,38 @@ export class Store {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
-  /** The number of the state `key` (a `words`-long array), or -1 when it is new. */
-  find(key: Uint32Array): number {
+  private isZero(key: Uint32Array): boolean {
+    for (let i = 0; i < this.words; i++) if (key[i] !== 0) return false;
+    return true;
+  }
+
+  /**
+   * The table slot holding `key` (a `words`-long array), or the bitwise complement of the empty
+   * slot where it would go. Not for the all-zero key.
+   */
+  private slotOf(key: Uint32Array): number {
     const w = this.words;
-    const data = this.data;
-    for (let slot = this.hash(key, 0) & this.mask; ; slot = (slot + 1) & this.mask) {
-      const n = this.table[slot]!;
-      if (n < 0) return -1;
+    const table = this.table;
+    const mask = this.mask;
+    for (let slot = this.hash(key, 0) & mask; ; slot = (slot + 1) & mask) {
+      const base = slot * w;
       let i = 0;
-      const base = n * w;
-      while (i < w && data[base + i] === key[i]) i++;
-      if (i === w) return n;
+      while (i < w && table[base + i] === key[i]) i++;
+      if (i === w) return slot;
+      let empty = true;
+      for (let j = 0; j < w; j++) {
+        if (table[base + j] !== 0) {
+          empty = false;
+          break;
+        }
+      }
+      if (empty) return ~slot;
     }
+  }
+
+  /** Whether the state `key` (a `words`-long array) is stored. */
+  has(key: Uint32Array): boolean {
+    return this.isZero(key) ? this.zero : this.slotOf(key) >= 0;
   }
 
   /**
@@ -65,51 +91,50 @@ export class Store {
    * the permutation that made it canonical as a base-8 number (-1: none), `perm` its array.
    */
   insert(key: Uint32Array, parent: number, event: number, permKey: number, perm: ArrayLike<number>): boolean {
-    const w = this.words;
-    const data = this.data;
-    const table = this.table;
-    const mask = this.mask;
-    let slot = this.hash(key, 0) & mask;
-    for (;;) {
-      const n = table[slot]!;
-      if (n < 0) break;
-      let i = 0;
-      const base = n * w;
-      while (i < w && data[base + i] === key[i]) i++;
-      if (i === w) return false;
-      slot = (slot + 1) & mask;
+    let slot: number;
+    if (this.isZero(key)) {
+      if (this.zero) return false;
+      this.zero = true;
+      slot = -1;
+    } else {
+      slot = this.slotOf(key);
+      if (slot >= 0) return false;
+      slot = ~slot;
     }
     const n = this.count;
-    if ((n + 1) * 2 > table.length) {
-      this.add(key, parent, event, permKey < 0 ? undefined : perm);
+    if ((n + 1) * 2 > this.mask + 1) {
+      this.append(key, parent, event, permKey < 0 ? 0 : this.permId(permKey, perm));
+      this.grow();
       return true;
     }
-    const base = n * w;
-    for (let i = 0; i < w; i++) data[base + i] = key[i]!;
-    this.parents[n] = parent;
-    this.events[n] = event;
-    this.permIds[n] = permKey < 0 ? 0 : this.permId(permKey, perm);
-    this.count++;
-    table[slot] = n;
+    this.append(key, parent, event, permKey < 0 ? 0 : this.permId(permKey, perm));
+    if (slot >= 0) {
+      const w = this.words;
+      for (let i = 0; i < w; i++) this.table[slot * w + i] = key[i]!;
+    }
     return true;
   }
 
   /** Adds a state not yet in the store; returns its number. */
   add(key: Uint32Array, parent: number, event: number, perm: ArrayLike<number> | undefined): number {
+    let key8 = -1;
+    if (perm !== undefined) {
+      key8 = 0;
+      for (let i = 0; i < perm.length; i++) key8 = key8 * 8 + perm[i]!;
+    }
+    if (!this.insert(key, parent, event, key8, perm ?? [])) throw new Error('internal error: Store.add of a stored state');
+    return this.count - 1;
+  }
+
+  private append(key: Uint32Array, parent: number, event: number, permId: number): void {
     const n = this.count;
-    if ((n + 1) * 2 > this.table.length) this.grow();
-    this.data.set(key.subarray(0, this.words), n * this.words);
+    if (n === this.parents.length) this.growLinks();
+    const w = this.words;
+    for (let i = 0; i < w; i++) this.data[n * w + i] = key[i]!;
     this.parents[n] = parent;
     this.events[n] = event;
-    if (perm === undefined) this.permIds[n] = 0;
-    else {
-      let key8 = 0;
-      for (let i = 0; i < perm.length; i++) key8 = key8 * 8 + perm[i]!;
-      this.permIds[n] = this.permId(key8, perm);
-    }
+    this.permIds[n] = permId;
     this.count++;
-    this.place(n);
-    return n;
   }
 
   parent(n: number): number {
@@ -124,15 +149,6 @@ export class Store {
     return this.perms[this.permIds[n]!];
   }
 
-  private place(n: number): void {
-    for (let slot = this.hash(this.data, n * this.words) & this.mask; ; slot = (slot + 1) & this.mask) {
-      if (this.table[slot]! < 0) {
-        this.table[slot] = n;
-        return;
-      }
-    }
-  }
-
   /** The permutation's index (its array may be a scratch: a copy is kept); `key` is it as a base-8 number. */
   private permId(key: number, perm: ArrayLike<number>): number {
     let id = this.permIndex.get(key);
@@ -144,7 +160,24 @@ export class Store {
     return id;
   }
 
-  private grow(): void {
+  /**
+   * Re-packs every stored state into `words` words (`convert` writes state `n`'s new words into
+   * `out`), keeping numbers and links: for when the codec widens a field.
+   */
+  relayout(words: number, convert: (data: Uint32Array, n: number, out: Uint32Array) => void): void {
+    const cap = this.parents.length;
+    const data = new Uint32Array(cap * words);
+    const out = new Uint32Array(words);
+    for (let n = 0; n < this.count; n++) {
+      convert(this.data, n, out);
+      data.set(out, n * words);
+    }
+    this.data = data;
+    this.words = words;
+    this.rehash(this.mask + 1);
+  }
+
+  private growLinks(): void {
     const cap = this.parents.length * 2;
     const data = new Uint32Array(cap * this.words);
     data.set(this.data);
@@ -158,8 +191,27 @@ export class Store {
     const q = new Uint16Array(cap);
     q.set(this.permIds);
     this.permIds = q;
-    this.table = new Int32Array(cap * 2).fill(-1);
-    this.mask = cap * 2 - 1;
-    for (let n = 0; n < this.count; n++) this.place(n);
+  }
+
+  private grow(): void {
+    this.rehash((this.mask + 1) * 2);
+  }
+
+  /** Rebuilds the hash set with `slots` slots from the states in `data`. */
+  private rehash(slots: number): void {
+    const w = this.words;
+    this.table = new Uint32Array(slots * w);
+    this.mask = slots - 1;
+    this.zero = false;
+    const key = new Uint32Array(w);
+    for (let n = 0; n < this.count; n++) {
+      for (let i = 0; i < w; i++) key[i] = this.data[n * w + i]!;
+      if (this.isZero(key)) {
+        this.zero = true;
+        continue;
+      }
+      const slot = ~this.slotOf(key);
+      for (let i = 0; i < w; i++) this.table[slot * w + i] = key[i]!;
+    }
   }
 }
