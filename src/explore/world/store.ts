@@ -1,21 +1,15 @@
 /**
  * The explorer's visited set and breadth-first queue in one: states are numbered in the order
  * they are found, so the queue is the numbering itself. A state is `words` 32-bit words in one
- * flat array, in discovery order; the visited set is an open-addressing hash table holding the
- * same words (so that telling a known state, which almost every successor is, reads one place
- * of memory, not a table slot and then the state it points to). Beside each state: the state it
- * was first reached from, the event's position in that state's alphabet, and the slot
+ * flat array; an open-addressing hash table maps them to their number. Beside each state: the
+ * state it was first reached from, the event's position in that state's alphabet, and the slot
  * permutation that made it canonical, which is all a shortest path needs.
  */
 export class Store {
   /** The packed states, `words` each, in discovery order. */
   data: Uint32Array;
-  /** The hash set: `words` words per slot; all zeros is an empty slot (the all-zero state is `zero`). */
-  private table: Uint32Array;
-  /** Slots of `table` - 1 (a power of two less one). */
+  private table: Int32Array;
   private mask: number;
-  /** Whether the all-zero state is stored (it cannot sit in the table, where zeros mean empty). */
-  private zero = false;
   private count = 0;
   private parents: Int32Array;
   private events: Uint8Array;
@@ -29,7 +23,7 @@ export class Store {
     this.parents = new Int32Array(initialCapacity);
     this.events = new Uint8Array(initialCapacity);
     this.permIds = new Uint16Array(initialCapacity);
-    this.table = new Uint32Array(initialCapacity * 2 * words);
+    this.table = new Int32Array(initialCapacity * 2).fill(-1);
     this.mask = initialCapacity * 2 - 1;
   }
 
@@ -52,38 +46,25 @@ export class Store {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
-  private isZero(key: Uint32Array): boolean {
-    for (let i = 0; i < this.words; i++) if (key[i] !== 0) return false;
-    return true;
-  }
-
-  /**
-   * The table slot holding `key` (a `words`-long array), or the bitwise complement of the empty
-   * slot where it would go. Not for the all-zero key.
-   */
+  /** The table slot that holds `key` (a `words`-long array), or the bitwise complement of the empty slot where it would go. */
   private slotOf(key: Uint32Array): number {
     const w = this.words;
+    const data = this.data;
     const table = this.table;
     const mask = this.mask;
     for (let slot = this.hash(key, 0) & mask; ; slot = (slot + 1) & mask) {
-      const base = slot * w;
+      const n = table[slot]!;
+      if (n < 0) return ~slot;
+      const base = n * w;
       let i = 0;
-      while (i < w && table[base + i] === key[i]) i++;
+      while (i < w && data[base + i] === key[i]) i++;
       if (i === w) return slot;
-      let empty = true;
-      for (let j = 0; j < w; j++) {
-        if (table[base + j] !== 0) {
-          empty = false;
-          break;
-        }
-      }
-      if (empty) return ~slot;
     }
   }
 
   /** Whether the state `key` (a `words`-long array) is stored. */
   has(key: Uint32Array): boolean {
-    return this.isZero(key) ? this.zero : this.slotOf(key) >= 0;
+    return this.slotOf(key) >= 0;
   }
 
   /**
@@ -91,39 +72,12 @@ export class Store {
    * the permutation that made it canonical as a base-8 number (-1: none), `perm` its array.
    */
   insert(key: Uint32Array, parent: number, event: number, permKey: number, perm: ArrayLike<number>): boolean {
-    let slot: number;
-    if (this.isZero(key)) {
-      if (this.zero) return false;
-      this.zero = true;
-      slot = -1;
-    } else {
-      slot = this.slotOf(key);
-      if (slot >= 0) return false;
-      slot = ~slot;
-    }
-    const n = this.count;
-    if ((n + 1) * 2 > this.mask + 1) {
-      this.append(key, parent, event, permKey < 0 ? 0 : this.permId(permKey, perm));
-      this.grow();
-      return true;
-    }
+    const slot = this.slotOf(key);
+    if (slot >= 0) return false;
     this.append(key, parent, event, permKey < 0 ? 0 : this.permId(permKey, perm));
-    if (slot >= 0) {
-      const w = this.words;
-      for (let i = 0; i < w; i++) this.table[slot * w + i] = key[i]!;
-    }
+    if (this.count * 2 > this.table.length) this.rehash(this.table.length * 2);
+    else this.table[~slot] = this.count - 1;
     return true;
-  }
-
-  /** Adds a state not yet in the store; returns its number. */
-  add(key: Uint32Array, parent: number, event: number, perm: ArrayLike<number> | undefined): number {
-    let key8 = -1;
-    if (perm !== undefined) {
-      key8 = 0;
-      for (let i = 0; i < perm.length; i++) key8 = key8 * 8 + perm[i]!;
-    }
-    if (!this.insert(key, parent, event, key8, perm ?? [])) throw new Error('internal error: Store.add of a stored state');
-    return this.count - 1;
   }
 
   private append(key: Uint32Array, parent: number, event: number, permId: number): void {
@@ -135,6 +89,17 @@ export class Store {
     this.events[n] = event;
     this.permIds[n] = permId;
     this.count++;
+  }
+
+  /** Adds a state not yet in the store; returns its number. */
+  add(key: Uint32Array, parent: number, event: number, perm: ArrayLike<number> | undefined): number {
+    let key8 = -1;
+    if (perm !== undefined) {
+      key8 = 0;
+      for (let i = 0; i < perm.length; i++) key8 = key8 * 8 + perm[i]!;
+    }
+    if (!this.insert(key, parent, event, key8, perm ?? [])) throw new Error('internal error: Store.add of a stored state');
+    return this.count - 1;
   }
 
   parent(n: number): number {
@@ -165,8 +130,7 @@ export class Store {
    * `out`), keeping numbers and links: for when the codec widens a field.
    */
   relayout(words: number, convert: (data: Uint32Array, n: number, out: Uint32Array) => void): void {
-    const cap = this.parents.length;
-    const data = new Uint32Array(cap * words);
+    const data = new Uint32Array(this.parents.length * words);
     const out = new Uint32Array(words);
     for (let n = 0; n < this.count; n++) {
       convert(this.data, n, out);
@@ -174,7 +138,7 @@ export class Store {
     }
     this.data = data;
     this.words = words;
-    this.rehash(this.mask + 1);
+    this.rehash(this.table.length);
   }
 
   private growLinks(): void {
@@ -193,25 +157,19 @@ export class Store {
     this.permIds = q;
   }
 
-  private grow(): void {
-    this.rehash((this.mask + 1) * 2);
-  }
-
-  /** Rebuilds the hash set with `slots` slots from the states in `data`. */
+  /** Rebuilds the hash table with `slots` slots from the stored states. */
   private rehash(slots: number): void {
-    const w = this.words;
-    this.table = new Uint32Array(slots * w);
+    this.table = new Int32Array(slots).fill(-1);
     this.mask = slots - 1;
-    this.zero = false;
-    const key = new Uint32Array(w);
+    const w = this.words;
     for (let n = 0; n < this.count; n++) {
-      for (let i = 0; i < w; i++) key[i] = this.data[n * w + i]!;
-      if (this.isZero(key)) {
-        this.zero = true;
-        continue;
+      for (let slot = this.hash(this.data, n * w) & this.mask; ; slot = (slot + 1) & this.mask) {
+        if (this.table[slot]! < 0) {
+          this.table[slot] = n;
+          break;
+        }
       }
-      const slot = ~this.slotOf(key);
-      for (let i = 0; i < w; i++) this.table[slot * w + i] = key[i]!;
     }
   }
 }
+
