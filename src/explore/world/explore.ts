@@ -164,42 +164,46 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     // once per such projection (SlotSteps) and reused across states.
     const ctx = slots.context(raw);
     // With symmetry reduction: the slots' sort keys (this state is canonical: they are sorted).
-    const owners = symmetry ? codec.keys(rs, ida, keys) : NO_OWNERS;
+    if (symmetry) codec.keys(rs, ida, keys);
     for (let s = 0; s < devices; s++) {
       const v = rs[s]!;
       const p = slots.projection(ctx, v, s);
       const n = slots.callCount[p]!;
-      const rb = slots.resultBase[p]!;
-      const nameTaken = slots.hasAdd[p] === 1 ? slots.nameTaken(rs, s) : 0;
-      for (let c = 0; c < n; c++, e++) {
-        let ri = rb + 2 * c;
-        ri += slots.isAdd[ri]! & nameTaken;
-        if (slots.resSlot[ri] === -1) slots.compute(raw, s, c, ri, i * EVENTS_PER_STATE + e);
-        const nv = slots.resSlot[ri]!;
-        const nida = slots.resIda[ri]!;
-        transitions++;
-        if ((slots.resMask[ri]! & ~seenMask) !== 0) report(i, slots.callsOf[p]![c]!, slots.findings[slots.resFind[ri]!]!);
-        // A call that changes nothing leads back to this state, which is stored.
-        if (nv === v && nida === ida) continue;
+      // Which of the projection's two tables (name taken or not, for its add calls) applies.
+      const q2 = 2 * p + (slots.hasAdd[p] === 1 ? slots.nameTaken(rs, s) : 0);
+      if (slots.successorBase[q2]! < 0) slots.successors(q2, raw, s, i * EVENTS_PER_STATE + e);
+      transitions += n;
+      if ((slots.codes[q2]! & ~seenMask) !== 0) {
+        for (let c = 0; c < n; c++) {
+          const ri = slots.result(q2, c);
+          if ((slots.resMask[ri]! & ~seenMask) !== 0) report(i, slots.callsOf[p]![c]!, slots.findings[slots.resFind[ri]!]!);
+        }
+      }
+      // The distinct successors of the calls (a call that changes nothing leads back to this state).
+      const end = slots.successorBase[q2]! + slots.successorCount[q2]!;
+      for (let q = slots.successorBase[q2]!; q < end; q++) {
+        const nv = slots.sucSlot[q]!;
+        const nida = slots.sucIda[q]!;
+        const ev = e + slots.sucCall[q]!;
         // Without symmetry reduction, or when the slot keeps its place in the canonical order and
         // the IDA is unchanged, the successor is this state with one slot field (and the IDA's) rewritten.
-        const nk = symmetry && nida === ida ? codec.slotKey(nv, s, owners) : 0;
-        if (!symmetry || (nida === ida && codec.keepsPlace(keys, s, nk))) {
+        if (!symmetry || (nida === ida && codec.keepsPlace(keys, s, slots.sucKey[q]!))) {
           for (let w = 0; w < words; w++) scratch[w] = data[base + w]!;
           const sw = slotWord[s]!;
           const sh = slotShift[s]!;
           scratch[sw] = (scratch[sw]! & ~(slotMask << sh)) | (nv << sh);
           scratch[idaWord] = (scratch[idaWord]! & ~(idaMask << idaShift)) | (nida << idaShift);
-          arrive(i, e, -1);
+          arrive(i, ev, -1);
         } else if (nida === ida) {
           // The IDA unchanged: only slot s moves in the canonical order.
-          arrive(i, e, codec.packMoved(rs, s, nv, nk, keys, ida, raw.order, raw.drivers, scratch));
+          arrive(i, ev, codec.packMoved(rs, s, nv, slots.sucKey[q]!, keys, ida, raw.order, raw.drivers, scratch));
         } else {
           for (let j = 0; j < devices; j++) next[j] = rs[j]!;
           next[s] = nv;
-          arrive(i, e, codec.pack(next, raw.order, raw.drivers, nida, 0, scratch));
+          arrive(i, ev, codec.pack(next, raw.order, raw.drivers, nida, 0, scratch));
         }
       }
+      e += n;
     }
     // Driver calls and END reach every slot. END is composed from each device's END and the
     // IDA's (EndSteps); driver calls run the world's step on the whole state.
@@ -244,8 +248,6 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   };
 }
 
-const NO_OWNERS = new Int32Array(0);
-
 /** The mask of the IDA field (its width is the codec's `IDA_BITS`). */
 const IDA_FIELD_MASK = 0xffffff;
 
@@ -288,7 +290,7 @@ class CodeBits {
 }
 
 /** Grows a typed array to at least `n` elements (doubling), filling the new part with `fill`. */
-function grown<T extends Int32Array | Uint8Array>(a: T, n: number, fill: number): T {
+function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, n: number, fill: number): T {
   if (n <= a.length) return a;
   let cap = a.length * 2;
   while (cap < n) cap *= 2;
@@ -327,6 +329,20 @@ class SlotSteps {
   resMask = new Int32Array(1 << 14);
   /** Per result pair's first entry: 1 when the call is an add. */
   isAdd = new Uint8Array(1 << 14);
+  /**
+   * Per projection table (2 × projection + name taken): where its distinct successors start
+   * (-1: not listed yet), how many, and the codes its calls find. Per successor: the slot's
+   * value, the IDA, the first call that leads there, and the slot's sort key (with the IDA
+   * unchanged; for symmetry reduction).
+   */
+  successorBase = new Int32Array(2048).fill(-1);
+  successorCount = new Int32Array(2048);
+  codes = new Int32Array(2048);
+  sucSlot = new Int32Array(1 << 14);
+  sucIda = new Int32Array(1 << 14);
+  sucCall = new Int32Array(1 << 14);
+  sucKey = new Float64Array(1 << 14);
+  private successorsLength = 0;
   readonly findings: Array<readonly WorldFinding[]> = [[]];
   private results = 0;
   private readonly idMin: number;
@@ -379,6 +395,9 @@ class SlotSteps {
       this.callCount = grown(this.callCount, p + 1, 0);
       this.resultBase = grown(this.resultBase, p + 1, 0);
       this.hasAdd = grown(this.hasAdd, p + 1, 0);
+      this.successorBase = grown(this.successorBase, 2 * p + 2, -1);
+      this.successorCount = grown(this.successorCount, 2 * p + 2, 0);
+      this.codes = grown(this.codes, 2 * p + 2, 0);
       const rb = this.results;
       this.results += 2 * calls.length;
       this.resSlot = grown(this.resSlot, this.results, -1);
@@ -397,6 +416,54 @@ class SlotSteps {
       byCtx.set(key, p);
     }
     return p;
+  }
+
+  /** Where the result of call c of projection table q2 is. */
+  result(q2: number, c: number): number {
+    const ri = this.resultBase[q2 >> 1]! + 2 * c;
+    return ri + (this.isAdd[ri]! & q2 & 1);
+  }
+
+  /**
+   * Lists the distinct successors of projection table q2 (slot s of `raw`), computing the
+   * results of its calls not known yet; `step` is the world step of its first call.
+   */
+  successors(q2: number, raw: RawState, s: number, step: number): void {
+    const p = q2 >> 1;
+    const n = this.callCount[p]!;
+    const v = raw.slots[s]!;
+    const ida = raw.ida;
+    let codes = 0;
+    for (let c = 0; c < n; c++) {
+      const ri = this.result(q2, c);
+      if (this.resSlot[ri] === -1) this.compute(raw, s, c, ri, step + c);
+      codes |= this.resMask[ri]!;
+    }
+    const owners = this.x.comps.ownerTable(ida, this.idMin);
+    const start = this.successorsLength;
+    let end = start;
+    for (let c = 0; c < n; c++) {
+      const ri = this.result(q2, c);
+      const nv = this.resSlot[ri]!;
+      const nida = this.resIda[ri]!;
+      if (nv === v && nida === ida) continue;
+      let q = start;
+      while (q < end && (this.sucSlot[q] !== nv || this.sucIda[q] !== nida)) q++;
+      if (q < end) continue;
+      this.sucSlot = grown(this.sucSlot, end + 1, 0);
+      this.sucIda = grown(this.sucIda, end + 1, 0);
+      this.sucCall = grown(this.sucCall, end + 1, 0);
+      this.sucKey = grown(this.sucKey, end + 1, 0);
+      this.sucSlot[end] = nv;
+      this.sucIda[end] = nida;
+      this.sucCall[end] = c;
+      this.sucKey[end] = this.x.codec.slotKey(nv, s, owners);
+      end++;
+    }
+    this.successorsLength = end;
+    this.successorBase[q2] = start;
+    this.successorCount[q2] = end - start;
+    this.codes[q2] = codes;
   }
 
   /** The calls the code makes on slot s whose value is v (as `enabled` lists them). */
