@@ -9,7 +9,10 @@ import type { InternedComponents } from './components.js';
  * Fields, each as few bits as the parameters allow: per device slot one number (the interned
  * device state, 0 for an empty slot; the id offset; bus membership; the bound driver; the slot's
  * code state); then the driver order, each driver's state with its module's code state, the IDA
- * state and `ended`. A field never straddles two words.
+ * state and `ended`. A field never straddles two words. The interned device and IDA fields start
+ * narrow (the count of interned states is not known in advance) and widen when a state does not
+ * fit: the explorer then re-packs what it stored (`onRelayout`). A slot's value does not depend
+ * on the widths (the device is its top field), so neither does the canonical order.
  *
  * Symmetry reduction: device slots are interchangeable (same events, same release, same name
  * but for the id), so a state and any permutation of its slots behave alike. The canonical form
@@ -40,10 +43,24 @@ export interface RawState {
   ended: number;
 }
 
-/** Interned device states a slot field can hold (an empty slot takes code 0). */
+/** Interned device states a slot field can hold at most (an empty slot takes code 0), and at first. */
 const DEVICE_BITS = 10;
-/** Interned IDA states the IDA field can hold. */
+const DEVICE_BITS_FIRST = 5;
+/** Interned IDA states the IDA field can hold at most, and at first. */
 const IDA_BITS = 24;
+const IDA_BITS_FIRST = 7;
+
+/** Where each field of a packed state is, for one set of field widths. */
+export interface Layout {
+  /** 32-bit words per state. */
+  words: number;
+  deviceBits: number;
+  idaBits: number;
+  /** Per field, in write order (slots, driver order, drivers, IDA, ended): its word, shift and mask. */
+  fieldWord: Int32Array;
+  fieldShift: Int32Array;
+  fieldMask: Int32Array;
+}
 
 /** A component has more interned states than its field can hold: a bug in the bounds above. */
 export class EncodingOverflowError extends Error {
@@ -56,8 +73,14 @@ const bitsFor = (values: number) => (values <= 1 ? 0 : 32 - Math.clz32(values - 
 
 /** Encodes and decodes world states of one parameter set. */
 export class WorldCodec {
-  /** 32-bit words per state. */
-  readonly words: number;
+  /** 32-bit words per state (with the current widths). */
+  words = 0;
+  /** The most words a state can take (with the widest fields): scratch arrays take this many. */
+  readonly maxWords: number;
+  /** Bumped whenever the fields widen (and the stored states are re-packed). */
+  version = 0;
+  /** Called when the fields widen, with the old layout: re-pack what was stored with it (`convert`). */
+  onRelayout: ((old: Layout) => void) | undefined;
   private readonly k: number;
   private readonly d: number;
   private readonly idMin: number;
@@ -65,20 +88,21 @@ export class WorldCodec {
   private readonly boundBits: number;
   private readonly codeBits: number;
   private readonly moduleBits: number;
-  /** Field layout, in write order (slots, driver order, drivers, IDA, ended): each field's word, shift and mask. */
-  private readonly fieldWord: Int32Array;
-  private readonly fieldShift: Int32Array;
-  private readonly fieldMask: Int32Array;
+  private layout!: Layout;
+  private fieldWord!: Int32Array;
+  private fieldShift!: Int32Array;
+  private fieldMask!: Int32Array;
   /** Where slot s's field is: word `slotWord[s]`, from bit `slotShift[s]` (the explorer rewrites one slot in place). */
-  readonly slotWord: Int32Array;
-  readonly slotShift: Int32Array;
-  /** The mask of a slot field (every slot's is the same). */
-  readonly slotMask: number;
-  /** Where the IDA field and the `ended` flag are. */
-  readonly idaWord: number;
-  readonly idaShift: number;
-  readonly endedWord: number;
-  readonly endedShift: number;
+  slotWord!: Int32Array;
+  slotShift!: Int32Array;
+  /** The mask of a slot field (every slot's is the same); slot values above it do not fit. */
+  slotMask = 0;
+  /** Where the IDA field and the `ended` flag are; IDA states above `idaMask` do not fit. */
+  idaWord = 0;
+  idaShift = 0;
+  idaMask = 0;
+  endedWord = 0;
+  endedShift = 0;
   /** Canonical sort scratch: each slot's key, the order (canonical position → slot). */
   private readonly sortKeys: Float64Array;
   private readonly sortOrder: Int32Array;
@@ -86,6 +110,7 @@ export class WorldCodec {
   /** The slot permutation of the last `pack` that returned a key (canonical slot j is slot `perm[j]`). */
   readonly perm: Int32Array;
   private readonly raw: RawState;
+  private readonly convertRaw: RawState;
   /** Shifts of a slot value's fields (it fits in 31 bits, so plain integer shifts read it). */
   readonly boundShift: number;
   readonly busShift: number;
@@ -104,7 +129,6 @@ export class WorldCodec {
     this.boundBits = bitsFor(this.d + 1);
     this.codeBits = code.slotBits;
     this.moduleBits = code.driverBits;
-    const slotBits = DEVICE_BITS + this.idBits + 1 + this.boundBits + this.codeBits;
     this.boundShift = this.codeBits;
     this.busShift = this.boundShift + this.boundBits;
     this.idShift = this.busShift + 1;
@@ -113,42 +137,98 @@ export class WorldCodec {
     this.boundMask = (1 << this.boundBits) - 1;
     this.codeMask = (1 << this.codeBits) - 1;
     this.moduleMask = (1 << this.moduleBits) - 1;
-    const widths = [
-      ...Array.from({ length: this.k }, () => slotBits),
-      2 + 2 * this.d,
-      ...Array.from({ length: this.d }, () => 1 + this.moduleBits),
-      IDA_BITS,
-      1,
-    ];
-    let word = 0;
-    let used = 0;
-    this.fieldWord = new Int32Array(widths.length);
-    this.fieldShift = new Int32Array(widths.length);
-    this.fieldMask = new Int32Array(widths.length);
-    widths.forEach((bits, f) => {
-      if (used + bits > 32) {
-        word++;
-        used = 0;
-      }
-      this.fieldWord[f] = word;
-      this.fieldShift[f] = used;
-      this.fieldMask[f] = bits >= 32 ? -1 : (1 << bits) - 1;
-      used += bits;
-    });
-    this.words = word + 1;
-    this.slotWord = this.fieldWord.slice(0, this.k);
-    this.slotShift = this.fieldShift.slice(0, this.k);
-    this.slotMask = this.fieldMask[0]!;
-    const idaField = this.k + 1 + this.d;
-    this.idaWord = this.fieldWord[idaField]!;
-    this.idaShift = this.fieldShift[idaField]!;
-    this.endedWord = this.fieldWord[idaField + 1]!;
-    this.endedShift = this.fieldShift[idaField + 1]!;
+    this.maxWords = this.layoutFor(DEVICE_BITS, IDA_BITS).words;
+    this.use(this.layoutFor(DEVICE_BITS_FIRST, IDA_BITS_FIRST));
     this.sortKeys = new Float64Array(this.k);
     this.sortOrder = new Int32Array(this.k);
     this.perm = new Int32Array(this.k);
     this.tokenMap = new Array<number>(this.k + 1).fill(0);
     this.raw = this.emptyRaw();
+    this.convertRaw = this.emptyRaw();
+  }
+
+  /** The field layout for these widths of the device and IDA fields. */
+  private layoutFor(deviceBits: number, idaBits: number): Layout {
+    const slotBits = deviceBits + this.devShift;
+    const widths = [
+      ...Array.from({ length: this.k }, () => slotBits),
+      2 + 2 * this.d,
+      ...Array.from({ length: this.d }, () => 1 + this.moduleBits),
+      idaBits,
+      1,
+    ];
+    let word = 0;
+    let used = 0;
+    const fieldWord = new Int32Array(widths.length);
+    const fieldShift = new Int32Array(widths.length);
+    const fieldMask = new Int32Array(widths.length);
+    widths.forEach((bits, f) => {
+      if (used + bits > 32) {
+        word++;
+        used = 0;
+      }
+      fieldWord[f] = word;
+      fieldShift[f] = used;
+      fieldMask[f] = bits >= 32 ? -1 : (1 << bits) - 1;
+      used += bits;
+    });
+    return { words: word + 1, deviceBits, idaBits, fieldWord, fieldShift, fieldMask };
+  }
+
+  private use(l: Layout): void {
+    this.layout = l;
+    this.words = l.words;
+    this.fieldWord = l.fieldWord;
+    this.fieldShift = l.fieldShift;
+    this.fieldMask = l.fieldMask;
+    this.slotWord = l.fieldWord.slice(0, this.k);
+    this.slotShift = l.fieldShift.slice(0, this.k);
+    this.slotMask = l.fieldMask[0]!;
+    const idaField = this.k + 1 + this.d;
+    this.idaWord = l.fieldWord[idaField]!;
+    this.idaShift = l.fieldShift[idaField]!;
+    this.idaMask = l.fieldMask[idaField]!;
+    this.endedWord = l.fieldWord[idaField + 1]!;
+    this.endedShift = l.fieldShift[idaField + 1]!;
+  }
+
+  /**
+   * Makes the fields wide enough for slot value `v` and IDA state `ida`, re-packing what was
+   * stored (`onRelayout`) when they widen. Throws EncodingOverflowError past the widest fields.
+   */
+  fit(v: number, ida: number): void {
+    if (v <= this.slotMask && ida <= this.idaMask) return;
+    let { deviceBits, idaBits } = this.layout;
+    // One bit more than needed: each widening doubles the room at least twice over.
+    if (v > this.slotMask) deviceBits = Math.min(DEVICE_BITS, Math.max(deviceBits + 1, bitsFor((v >>> this.devShift) + 1) + 1));
+    if (ida > this.idaMask) idaBits = Math.min(IDA_BITS, Math.max(idaBits + 1, bitsFor(ida + 1) + 1));
+    if ((v >>> this.devShift) >= 2 ** deviceBits) throw new EncodingOverflowError('device', DEVICE_BITS);
+    if (ida >= 2 ** idaBits) throw new EncodingOverflowError('IDA', IDA_BITS);
+    const old = this.layout;
+    this.use(this.layoutFor(deviceBits, idaBits));
+    this.version++;
+    this.onRelayout?.(old);
+  }
+
+  /** Re-packs state n of `data`, packed with layout `old`, with the current layout into `out` (as it is: it is canonical already). */
+  convert(old: Layout, data: Uint32Array, n: number, out: Uint32Array): void {
+    const r = this.convertRaw;
+    const get = (f: number) => (data[n * old.words + old.fieldWord[f]!]! >>> old.fieldShift[f]!) & old.fieldMask[f]!;
+    let f = 0;
+    for (let i = 0; i < this.k; i++) r.slots[i] = get(f++);
+    r.order = get(f++);
+    for (let j = 0; j < this.d; j++) r.drivers[j] = get(f++);
+    r.ida = get(f++);
+    r.ended = get(f);
+    for (let w = 0; w < this.words; w++) out[w] = 0;
+    let g = 0;
+    for (let j = 0; j < this.k; j++, g++) this.put(out, g, r.slots[j]!);
+    this.writeRest(r.order, r.drivers, r.ida, r.ended, out, g);
+  }
+
+  private put(out: Uint32Array, f: number, value: number): void {
+    const w = this.fieldWord[f]!;
+    out[w] = out[w]! | (value << this.fieldShift[f]!);
   }
 
   /** A RawState to read into. */
@@ -285,7 +365,7 @@ export class WorldCodec {
       for (let i = 1; i <= k; i++) mapKey = mapKey * 8 + map[i]!;
       ida = this.comps.remapIda(ida, map, mapKey);
     }
-    if (ida >= 2 ** IDA_BITS) throw new EncodingOverflowError('IDA', IDA_BITS);
+    if (v > this.slotMask || ida > this.idaMask) this.fit(v, ida);
     for (let w = 0; w < this.words; w++) out[w] = 0;
     const fw = this.fieldWord;
     const fs = this.fieldShift;
@@ -366,7 +446,8 @@ export class WorldCodec {
         ida = this.comps.remapIda(ida, map, mapKey);
       }
     }
-    if (ida >= 2 ** IDA_BITS) throw new EncodingOverflowError('IDA', IDA_BITS);
+    if (ida > this.idaMask) this.fit(0, ida);
+    for (let j = 0; j < k; j++) if (slots[j]! > this.slotMask) this.fit(slots[j]!, 0);
     for (let w = 0; w < this.words; w++) out[w] = 0;
     const fw = this.fieldWord;
     const fs = this.fieldShift;

@@ -103,9 +103,10 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   const store = new Store(codec.words);
   const x: ExplorationInternals = { comps, codec, store, code, params };
   const k = comps.world;
-  const words = codec.words;
   const devices = params.devices;
-  const scratch = new Uint32Array(words);
+  const scratch = new Uint32Array(codec.maxWords);
+  // The fields widen as interned states grow in number: the stored states are then re-packed.
+  codec.onRelayout = (old) => store.relayout(codec.words, (data, n, out) => codec.convert(old, data, n, out));
   const initial: ExploredState = {
     world: initialWorldState(k, params),
     code: { slots: Array.from({ length: devices }, () => code.initialSlot()), drivers: params.drivers.map(() => code.initialDriver()) },
@@ -147,13 +148,18 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   };
 
   // Where a slot's field and the IDA's are in a packed state: a call on one slot without symmetry
-  // reduction rewrites those two fields of its source state.
-  const { slotWord, slotShift, slotMask, idaWord, idaShift } = codec;
-  const idaMask = IDA_FIELD_MASK;
+  // reduction rewrites those two fields of its source state. (Read again when the fields widen.)
+  let { words, slotWord, slotShift, slotMask, idaWord, idaShift, idaMask, version } = codec;
+  let data = store.data;
+  const relaid = () => {
+    ({ words, slotWord, slotShift, slotMask, idaWord, idaShift, idaMask, version } = codec);
+    data = store.data;
+  };
 
   for (let i = 0; i < store.size; i++) {
-    const data = store.data;
-    const base = i * words;
+    if (codec.version !== version) relaid();
+    data = store.data;
+    let base = i * words;
     if (codec.isEnded(data, base)) continue;
     codec.readRaw(data, base, raw);
     const ida = raw.ida;
@@ -171,7 +177,13 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
       const n = slots.callCount[p]!;
       // Which of the projection's two tables (name taken or not, for its add calls) applies.
       const q2 = 2 * p + (slots.hasAdd[p] === 1 ? slots.nameTaken(rs, s) : 0);
-      if (slots.successorBase[q2]! < 0) slots.successors(q2, raw, s, i * EVENTS_PER_STATE + e);
+      if (slots.successorBase[q2]! < 0) {
+        slots.successors(q2, raw, s, i * EVENTS_PER_STATE + e);
+        if (codec.version !== version) {
+          relaid();
+          base = i * words;
+        }
+      }
       transitions += n;
       if ((slots.codes[q2]! & ~seenMask) !== 0) {
         for (let c = 0; c < n; c++) {
@@ -197,10 +209,18 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
         } else if (nida === ida) {
           // The IDA unchanged: only slot s moves in the canonical order.
           arrive(i, ev, codec.packMoved(rs, s, nv, slots.sucKey[q]!, keys, ida, raw.order, raw.drivers, scratch));
+          if (codec.version !== version) {
+            relaid();
+            base = i * words;
+          }
         } else {
           for (let j = 0; j < devices; j++) next[j] = rs[j]!;
           next[s] = nv;
           arrive(i, ev, codec.pack(next, raw.order, raw.drivers, nida, 0, scratch));
+          if (codec.version !== version) {
+            relaid();
+            base = i * words;
+          }
         }
       }
       e += n;
@@ -248,8 +268,6 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   };
 }
 
-/** The mask of the IDA field (its width is the codec's `IDA_BITS`). */
-const IDA_FIELD_MASK = 0xffffff;
 
 /**
  * The events the code makes from a state, in the order the explorer numbers them: each slot's
@@ -458,6 +476,8 @@ class SlotSteps {
       this.sucIda[end] = nida;
       this.sucCall[end] = c;
       this.sucKey[end] = this.x.codec.slotKey(nv, s, owners);
+      // The explorer writes these into packed states as they are: the fields must hold them.
+      this.x.codec.fit(nv, nida);
       end++;
     }
     this.successorsLength = end;
