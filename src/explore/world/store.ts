@@ -1,14 +1,18 @@
 /**
  * The explorer's visited set and breadth-first queue in one: states are numbered in the order
  * they are found, so the queue is the numbering itself. A state is `words` 32-bit words in one
- * flat array; an open-addressing hash table maps them to their number. Beside each state: the
+ * flat array; an open-addressing hash table maps them to their number (each slot holds the
+ * number and the state's hash, so that a probe passing other states reads none of them, and
+ * growing the table hashes nothing again). Beside each state: the
  * state it was first reached from, the event's position in that state's alphabet, and the slot
  * permutation that made it canonical, which is all a shortest path needs.
  */
 export class Store {
   /** The packed states, `words` each, in discovery order. */
   data: Uint32Array;
+  /** Per slot: the state's number (-1: empty), then its hash. */
   private table: Int32Array;
+  /** Slots - 1 (a power of two less one). */
   private mask: number;
   private count = 0;
   private parents: Int32Array;
@@ -23,7 +27,7 @@ export class Store {
     this.parents = new Int32Array(initialCapacity);
     this.events = new Uint8Array(initialCapacity);
     this.permIds = new Uint16Array(initialCapacity);
-    this.table = new Int32Array(initialCapacity * 2).fill(-1);
+    this.table = new Int32Array(initialCapacity * 4).fill(-1);
     this.mask = initialCapacity * 2 - 1;
   }
 
@@ -46,15 +50,21 @@ export class Store {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
+  /** The hash of the key `slotOf` looked up last. */
+  private lastHash = 0;
+
   /** The table slot that holds `key` (a `words`-long array), or the bitwise complement of the empty slot where it would go. */
   private slotOf(key: Uint32Array): number {
     const w = this.words;
     const data = this.data;
     const table = this.table;
     const mask = this.mask;
-    for (let slot = this.hash(key, 0) & mask; ; slot = (slot + 1) & mask) {
-      const n = table[slot]!;
+    const h = this.hash(key, 0) | 0;
+    this.lastHash = h;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const n = table[2 * slot]!;
       if (n < 0) return ~slot;
+      if (table[2 * slot + 1] !== h) continue;
       const base = n * w;
       let i = 0;
       while (i < w && data[base + i] === key[i]) i++;
@@ -75,8 +85,11 @@ export class Store {
     const slot = this.slotOf(key);
     if (slot >= 0) return false;
     this.append(key, parent, event, permKey < 0 ? 0 : this.permId(permKey, perm));
-    if (this.count * 2 > this.table.length) this.rehash(this.table.length * 2);
-    else this.table[~slot] = this.count - 1;
+    if (this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    else {
+      this.table[2 * ~slot] = this.count - 1;
+      this.table[2 * ~slot + 1] = this.lastHash;
+    }
     return true;
   }
 
@@ -138,7 +151,7 @@ export class Store {
     }
     this.data = data;
     this.words = words;
-    this.rehash(this.table.length);
+    this.rehash(this.mask + 1, true);
   }
 
   private growLinks(): void {
@@ -157,19 +170,29 @@ export class Store {
     this.permIds = q;
   }
 
-  /** Rebuilds the hash table with `slots` slots from the stored states. */
-  private rehash(slots: number): void {
-    this.table = new Int32Array(slots).fill(-1);
-    this.mask = slots - 1;
-    const w = this.words;
-    for (let n = 0; n < this.count; n++) {
-      for (let slot = this.hash(this.data, n * w) & this.mask; ; slot = (slot + 1) & this.mask) {
-        if (this.table[slot]! < 0) {
-          this.table[slot] = n;
-          break;
+  /** Rebuilds the hash table with `slots` slots (hashing the stored states again when `fresh`, else from the table's hashes). */
+  private rehash(slots: number, fresh = false): void {
+    const old = this.table;
+    const table = new Int32Array(2 * slots).fill(-1);
+    const mask = slots - 1;
+    const place = (n: number, h: number) => {
+      for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+        if (table[2 * slot]! < 0) {
+          table[2 * slot] = n;
+          table[2 * slot + 1] = h;
+          return;
         }
       }
+    };
+    if (fresh) {
+      for (let n = 0; n < this.count; n++) place(n, this.hash(this.data, n * this.words) | 0);
+    } else {
+      for (let i = 0; i < old.length; i += 2) if (old[i]! >= 0) place(old[i]!, old[i + 1]!);
+      // The state just added is not in the old table yet.
+      const n = this.count - 1;
+      if (n >= 0) place(n, this.lastHash);
     }
+    this.table = table;
+    this.mask = mask;
   }
 }
-
