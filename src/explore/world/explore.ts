@@ -175,6 +175,14 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
       const v = rs[s]!;
       const p = slots.projection(ctx, v, s);
       const n = slots.callCount[p]!;
+      // A slot equal to the one before it, with an IDA that swapping the two leaves alone: this
+      // state is its own image under the swap, so each call on this slot leads to the image of the
+      // same call on the slot before it (one canonical state, stored by then, with the same codes).
+      if (symmetry && s > 0 && v === rs[s - 1] && slots.swapInvariant(ida, s)) {
+        transitions += n;
+        e += n;
+        continue;
+      }
       // Which of the projection's two tables (name taken or not, for its add calls) applies.
       const q2 = 2 * p + (slots.hasAdd[p] === 1 ? slots.nameTaken(rs, s) : 0);
       if (slots.successorBase[q2]! < 0) {
@@ -434,6 +442,27 @@ class SlotSteps {
       byCtx.set(key, p);
     }
     return p;
+  }
+
+  /** Per (IDA, slot s): whether swapping slots s - 1 and s leaves the IDA unchanged (-1: not known yet). */
+  private swaps = new Int32Array(1024).fill(-1);
+
+  /** Whether swapping slots s - 1 and s (owner tokens s and s + 1) leaves IDA state `ida` unchanged. */
+  swapInvariant(ida: number, s: number): boolean {
+    const at = ida * 8 + s;
+    let r = at < this.swaps.length ? this.swaps[at]! : -1;
+    if (r < 0) {
+      const k = this.x.params.devices;
+      const map = Array.from({ length: k + 1 }, (_, t) => t);
+      map[s] = s + 1;
+      map[s + 1] = s;
+      let key = 0;
+      for (let t = 1; t <= k; t++) key = key * 8 + map[t]!;
+      r = this.x.comps.remapIda(ida, map, key) === ida ? 1 : 0;
+      this.swaps = grown(this.swaps, at + 1, -1);
+      this.swaps[at] = r;
+    }
+    return r === 1;
   }
 
   /** Where the result of call c of projection table q2 is. */
