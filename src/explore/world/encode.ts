@@ -145,6 +145,7 @@ export class WorldCodec {
     this.tokenMap = new Array<number>(this.k + 1).fill(0);
     this.raw = this.emptyRaw();
     this.convertRaw = this.emptyRaw();
+    this.moves();
   }
 
   /** The field layout for these widths of the device and IDA fields. */
@@ -334,36 +335,16 @@ export class WorldCodec {
    */
   packMoved(slots: Int32Array, s: number, v: number, key: number, keys: Float64Array, ida: number, order: number, drivers: Int32Array, out: Uint32Array): number {
     const k = this.k;
-    const perm = this.perm;
     let t = s;
     // Equal keys keep their order: slot s goes after the lower slots' equal keys, before the higher ones'.
     while (t > 0 && keys[t - 1]! > key) t--;
     if (t === s) while (t < k - 1 && keys[t + 1]! < key) t++;
-    if (t === s) {
-      for (let j = 0; j < k; j++) perm[j] = j;
-    } else if (t < s) {
-      for (let j = 0; j < t; j++) perm[j] = j;
-      perm[t] = s;
-      for (let j = t + 1; j <= s; j++) perm[j] = j - 1;
-      for (let j = s + 1; j < k; j++) perm[j] = j;
-    } else {
-      for (let j = 0; j < s; j++) perm[j] = j;
-      for (let j = s; j < t; j++) perm[j] = j + 1;
-      perm[t] = s;
-      for (let j = t + 1; j < k; j++) perm[j] = j;
-    }
+    const move = s * 8 + t;
+    const perm = this.movePerm[move]!;
     let permKey = -1;
     if (t !== s) {
-      const map = this.tokenMap;
-      map[0] = 0;
-      permKey = 0;
-      for (let j = 0; j < k; j++) {
-        map[perm[j]! + 1] = j + 1;
-        permKey = permKey * 8 + perm[j]!;
-      }
-      let mapKey = 0;
-      for (let i = 1; i <= k; i++) mapKey = mapKey * 8 + map[i]!;
-      ida = this.comps.remapIda(ida, map, mapKey);
+      permKey = this.moveKey[move]!;
+      ida = this.movedIda(ida, move);
     }
     if (v > this.slotMask || ida > this.idaMask) this.fit(v, ida);
     for (let w = 0; w < this.words; w++) out[w] = 0;
@@ -377,6 +358,57 @@ export class WorldCodec {
     }
     this.writeRest(order, drivers, ida, 0, out, f);
     return permKey;
+  }
+
+  /** Per move of slot s to place t (`s * 8 + t`): the permutation (canonical place → slot), its base-8 key, and the owner-token map with its key. */
+  private readonly movePerm: Int32Array[] = [];
+  private readonly moveKey: number[] = [];
+  private readonly moveMap: number[][] = [];
+  private readonly moveMapKey: number[] = [];
+  /** Per (IDA state, move) for the first IDA states: the IDA with its tokens renamed by the move (-1: not known yet). */
+  private moved = new Int32Array(0);
+
+  /** The IDA state with its owner tokens renamed as `move` moves the slots. */
+  private movedIda(ida: number, move: number): number {
+    const at = ida * 64 + move;
+    if (at < this.moved.length) {
+      const r = this.moved[at]!;
+      if (r >= 0) return r;
+    } else if (ida < 1 << 16) {
+      let cap = Math.max(this.moved.length, 64 * 64);
+      while (cap <= at) cap *= 2;
+      const m = new Int32Array(cap).fill(-1);
+      m.set(this.moved);
+      this.moved = m;
+    }
+    const r = this.comps.remapIda(ida, this.moveMap[move]!, this.moveMapKey[move]!);
+    if (at < this.moved.length) this.moved[at] = r;
+    return r;
+  }
+
+  /** Fills the move tables (for `packMoved`). */
+  private moves(): void {
+    const k = this.k;
+    for (let s = 0; s < k; s++) {
+      for (let t = 0; t < k; t++) {
+        const perm = new Int32Array(k);
+        const rest = Array.from({ length: k }, (_, j) => j).filter((j) => j !== s);
+        rest.splice(t, 0, s);
+        perm.set(rest);
+        const map = new Array<number>(k + 1).fill(0);
+        let permKey = 0;
+        for (let j = 0; j < k; j++) {
+          map[perm[j]! + 1] = j + 1;
+          permKey = permKey * 8 + perm[j]!;
+        }
+        let mapKey = 0;
+        for (let i = 1; i <= k; i++) mapKey = mapKey * 8 + map[i]!;
+        this.movePerm[s * 8 + t] = perm;
+        this.moveKey[s * 8 + t] = permKey;
+        this.moveMap[s * 8 + t] = map;
+        this.moveMapKey[s * 8 + t] = mapKey;
+      }
+    }
   }
 
   /** Writes the fields after the slots (from field `f`: driver order, drivers, IDA, ended). */

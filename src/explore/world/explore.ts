@@ -100,10 +100,10 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
 
   const comps = new InternedComponents();
   const codec = new WorldCodec(params, comps, code, symmetry);
-  const store = new Store(codec.words);
+  const devices = params.devices;
+  const store = new Store(codec.words, devices);
   const x: ExplorationInternals = { comps, codec, store, code, params };
   const k = comps.world;
-  const devices = params.devices;
   const scratch = new Uint32Array(codec.maxWords);
   // The fields widen as interned states grow in number: the stored states are then re-packed.
   codec.onRelayout = (old) => store.relayout(codec.words, (data, n, out) => codec.convert(old, data, n, out));
@@ -143,7 +143,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   };
   /** Stores the successor packed in `scratch` unless it is known (or the store is full). */
   const arrive = (i: number, e: number, permKey: number) => {
-    if (store.size < maxStates) store.insert(scratch, i, e, permKey, codec.perm);
+    if (store.size < maxStates) store.insert(scratch, i, e, permKey);
     else if (complete && !store.has(scratch)) complete = false;
   };
 

@@ -22,7 +22,8 @@ export class Store {
   /** Permutation (as a base-8 number) → its index in `perms`. */
   private readonly permIndex = new Map<number, number>();
 
-  constructor(public words: number, initialCapacity = 1 << 16) {
+  /** `devices`: the slots a permutation permutes (permutation keys have one base-8 digit per slot). */
+  constructor(public words: number, private readonly devices = 1, initialCapacity = 1 << 16) {
     this.data = new Uint32Array(initialCapacity * words);
     this.parents = new Int32Array(initialCapacity);
     this.events = new Uint8Array(initialCapacity);
@@ -79,12 +80,12 @@ export class Store {
 
   /**
    * Adds the state `key` unless it is already stored: returns whether it was new. `permKey` is
-   * the permutation that made it canonical as a base-8 number (-1: none), `perm` its array.
+   * the permutation that made it canonical as a base-8 number (-1: none).
    */
-  insert(key: Uint32Array, parent: number, event: number, permKey: number, perm: ArrayLike<number>): boolean {
+  insert(key: Uint32Array, parent: number, event: number, permKey: number): boolean {
     const slot = this.slotOf(key);
     if (slot >= 0) return false;
-    this.append(key, parent, event, permKey < 0 ? 0 : this.permId(permKey, perm));
+    this.append(key, parent, event, permKey < 0 ? 0 : this.permId(permKey));
     if (this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     else {
       this.table[2 * ~slot] = this.count - 1;
@@ -111,7 +112,7 @@ export class Store {
       key8 = 0;
       for (let i = 0; i < perm.length; i++) key8 = key8 * 8 + perm[i]!;
     }
-    if (!this.insert(key, parent, event, key8, perm ?? [])) throw new Error('internal error: Store.add of a stored state');
+    if (!this.insert(key, parent, event, key8)) throw new Error('internal error: Store.add of a stored state');
     return this.count - 1;
   }
 
@@ -127,12 +128,14 @@ export class Store {
     return this.perms[this.permIds[n]!];
   }
 
-  /** The permutation's index (its array may be a scratch: a copy is kept); `key` is it as a base-8 number. */
-  private permId(key: number, perm: ArrayLike<number>): number {
+  /** The index in `perms` of the permutation whose base-8 number is `key`. */
+  private permId(key: number): number {
     let id = this.permIndex.get(key);
     if (id === undefined) {
       id = this.perms.length;
-      this.perms.push(Array.from(perm));
+      const perm = new Array<number>(this.devices);
+      for (let j = this.devices - 1, r = key; j >= 0; j--, r = Math.floor(r / 8)) perm[j] = r % 8;
+      this.perms.push(perm);
       this.permIndex.set(key, id);
     }
     return id;

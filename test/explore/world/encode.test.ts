@@ -34,7 +34,7 @@ describe('packed states whose fields widen', () => {
     const params = resolveWorldParams({ devices: 3, idaRange: { min: 0, max: 2 } });
     const comps = new InternedComponents();
     const codec = new WorldCodec(params, comps, ANY_CALL, false);
-    const store = new Store(codec.words);
+    const store = new Store(codec.words, 3);
     codec.onRelayout = (old) => store.relayout(codec.words, (data, n, out) => codec.convert(old, data, n, out));
     const raw = codec.emptyRaw();
     const key = new Uint32Array(codec.maxWords);
@@ -44,7 +44,7 @@ describe('packed states whose fields widen', () => {
       raw.ida = n;
       raw.ended = n % 2;
       codec.writeRaw(raw, key);
-      store.insert(key, n - 1, n % 3, -1, []);
+      store.insert(key, n - 1, n % 3, -1);
       kept.push({ slots: [...raw.slots], ida: raw.ida, ended: raw.ended });
     }
     const before = codec.version;
