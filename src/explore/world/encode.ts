@@ -360,6 +360,24 @@ export class WorldCodec {
     return permKey;
   }
 
+  /**
+   * Packs the successor of a canonical state whose slot s became `v` and whose IDA became `ida`
+   * (`keys`: the slots' sort keys with the old IDA). When the new IDA gives the other slots the
+   * keys they had, only slot s moves (`packMoved`); otherwise the slots are sorted again (`pack`).
+   * `next` is scratch for the successor's slots.
+   */
+  packChanged(slots: Int32Array, s: number, v: number, keys: Float64Array, ida: number, order: number, drivers: Int32Array, out: Uint32Array, next: Int32Array): number {
+    const owners = this.comps.ownerTable(ida, this.idMin);
+    for (let j = 0; j < this.k; j++) {
+      if (j !== s && this.slotKey(slots[j]!, j, owners) !== keys[j]) {
+        next.set(slots);
+        next[s] = v;
+        return this.pack(next, order, drivers, ida, 0, out);
+      }
+    }
+    return this.packMoved(slots, s, v, this.slotKey(v, s, owners), keys, ida, order, drivers, out);
+  }
+
   /** Per move of slot s to place t (`s * 8 + t`): the permutation (canonical place → slot), its base-8 key, and the owner-token map with its key. */
   private readonly movePerm: Int32Array[] = [];
   private readonly moveKey: number[] = [];

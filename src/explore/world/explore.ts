@@ -222,9 +222,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
             base = i * words;
           }
         } else {
-          for (let j = 0; j < devices; j++) next[j] = rs[j]!;
-          next[s] = nv;
-          arrive(i, ev, codec.pack(next, raw.order, raw.drivers, nida, 0, scratch));
+          arrive(i, ev, codec.packChanged(rs, s, nv, keys, nida, raw.order, raw.drivers, scratch, next));
           if (codec.version !== version) {
             relaid();
             base = i * words;
