@@ -328,12 +328,12 @@ export class WorldCodec {
   }
 
   /**
-   * Packs the successor of a canonical state whose slot s became `v`, with sort key `key` (the
-   * IDA unchanged, so the other slots' keys are `keys` still): the canonical order is this
-   * state's with slot s moved to its place, as the stable sort of `pack` would put it. Returns
-   * the permutation key as `pack` does.
+   * Packs the successor of a canonical state (packed at `src[base ..]`, its slots `slots`) whose
+   * slot s became `v`, with sort key `key`, and whose IDA became `ida` without changing the other
+   * slots' keys (`keys`): the canonical order is the source's with slot s moved to its place, as
+   * the stable sort of `pack` would put it. Returns the permutation key as `pack` does.
    */
-  packMoved(slots: Int32Array, s: number, v: number, key: number, keys: Float64Array, ida: number, order: number, drivers: Int32Array, out: Uint32Array): number {
+  packMoved(src: Uint32Array, base: number, slots: Int32Array, s: number, v: number, key: number, keys: Float64Array, ida: number, order: number, drivers: Int32Array, out: Uint32Array): number {
     const k = this.k;
     let t = s;
     // Equal keys keep their order: slot s goes after the lower slots' equal keys, before the higher ones'.
@@ -346,17 +346,33 @@ export class WorldCodec {
       permKey = this.moveKey[move]!;
       ida = this.movedIda(ida, move);
     }
-    if (v > this.slotMask || ida > this.idaMask) this.fit(v, ida);
-    for (let w = 0; w < this.words; w++) out[w] = 0;
     const fw = this.fieldWord;
     const fs = this.fieldShift;
-    let f = 0;
-    for (let j = 0; j < k; j++, f++) {
-      const w = fw[f]!;
-      const from = perm[j]!;
-      out[w] = out[w]! | ((from === s ? v : slots[from]!) << fs[f]!);
+    if (v > this.slotMask || ida > this.idaMask) {
+      // The fields widen (and the source moves with the store): write every field.
+      this.fit(v, ida);
+      for (let w = 0; w < this.words; w++) out[w] = 0;
+      let f = 0;
+      for (let j = 0; j < k; j++, f++) {
+        const w = fw[f]!;
+        const from = perm[j]!;
+        out[w] = out[w]! | ((from === s ? v : slots[from]!) << fs[f]!);
+      }
+      this.writeRest(order, drivers, ida, 0, out, f);
+      return permKey;
     }
-    this.writeRest(order, drivers, ida, 0, out, f);
+    // The source's words with the slots between s and t (which shift by one) and the IDA rewritten.
+    for (let w = 0; w < this.words; w++) out[w] = src[base + w]!;
+    const mask = this.slotMask;
+    const hi = s < t ? t : s;
+    for (let j = s < t ? s : t; j <= hi; j++) {
+      const from = perm[j]!;
+      const w = fw[j]!;
+      const sh = fs[j]!;
+      out[w] = (out[w]! & ~(mask << sh)) | ((from === s ? v : slots[from]!) << sh);
+    }
+    const iw = this.idaWord;
+    out[iw] = (out[iw]! & ~(this.idaMask << this.idaShift)) | (ida << this.idaShift);
     return permKey;
   }
 
@@ -366,7 +382,7 @@ export class WorldCodec {
    * keys they had, only slot s moves (`packMoved`); otherwise the slots are sorted again (`pack`).
    * `next` is scratch for the successor's slots.
    */
-  packChanged(slots: Int32Array, s: number, v: number, keys: Float64Array, ida: number, order: number, drivers: Int32Array, out: Uint32Array, next: Int32Array): number {
+  packChanged(src: Uint32Array, base: number, slots: Int32Array, s: number, v: number, keys: Float64Array, ida: number, order: number, drivers: Int32Array, out: Uint32Array, next: Int32Array): number {
     const owners = this.comps.ownerTable(ida, this.idMin);
     for (let j = 0; j < this.k; j++) {
       if (j !== s && this.slotKey(slots[j]!, j, owners) !== keys[j]) {
@@ -375,7 +391,7 @@ export class WorldCodec {
         return this.pack(next, order, drivers, ida, 0, out);
       }
     }
-    return this.packMoved(slots, s, v, this.slotKey(v, s, owners), keys, ida, order, drivers, out);
+    return this.packMoved(src, base, slots, s, v, this.slotKey(v, s, owners), keys, ida, order, drivers, out);
   }
 
   /** Per move of slot s to place t (`s * 8 + t`): the permutation (canonical place → slot), its base-8 key, and the owner-token map with its key. */

@@ -216,13 +216,13 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
           arrive(i, ev, -1);
         } else if (nida === ida) {
           // The IDA unchanged: only slot s moves in the canonical order.
-          arrive(i, ev, codec.packMoved(rs, s, nv, slots.sucKey[q]!, keys, ida, raw.order, raw.drivers, scratch));
+          arrive(i, ev, codec.packMoved(data, base, rs, s, nv, slots.sucKey[q]!, keys, ida, raw.order, raw.drivers, scratch));
           if (codec.version !== version) {
             relaid();
             base = i * words;
           }
         } else {
-          arrive(i, ev, codec.packChanged(rs, s, nv, keys, nida, raw.order, raw.drivers, scratch, next));
+          arrive(i, ev, codec.packChanged(data, base, rs, s, nv, keys, nida, raw.order, raw.drivers, scratch, next));
           if (codec.version !== version) {
             relaid();
             base = i * words;
@@ -407,8 +407,14 @@ class SlotSteps {
     return ctx;
   }
 
+  /** Per slot: the context, value and projection of the last `projection` asked (states in a row share most of them). */
+  private readonly lastCtx = new Int32Array(8).fill(-1);
+  private readonly lastValue = new Int32Array(8);
+  private readonly lastProjection = new Int32Array(8);
+
   /** The projection of slot s with value v in context ctx. */
   projection(ctx: number, v: number, s: number): number {
+    if (this.lastCtx[s] === ctx && this.lastValue[s] === v) return this.lastProjection[s]!;
     const byCtx = this.projections[ctx]!;
     const key = v * 8 + s;
     let p = byCtx.get(key);
@@ -439,6 +445,9 @@ class SlotSteps {
       }
       byCtx.set(key, p);
     }
+    this.lastCtx[s] = ctx;
+    this.lastValue[s] = v;
+    this.lastProjection[s] = p;
     return p;
   }
 
