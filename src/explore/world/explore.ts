@@ -171,6 +171,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     const ctx = slots.context(raw);
     // With symmetry reduction: the slots' sort keys (this state is canonical: they are sorted).
     if (symmetry) codec.keys(rs, ida, keys);
+    let named = false;
     for (let s = 0; s < devices; s++) {
       const v = rs[s]!;
       const p = slots.projection(ctx, v, s);
@@ -184,7 +185,11 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
         continue;
       }
       // Which of the projection's two tables (name taken or not, for its add calls) applies.
-      const q2 = 2 * p + (slots.hasAdd[p] === 1 ? slots.nameTaken(rs, s) : 0);
+      if (slots.hasAdd[p] === 1 && !named) {
+        slots.names(rs);
+        named = true;
+      }
+      const q2 = 2 * p + (slots.hasAdd[p] === 1 ? slots.taken[s]! : 0);
       if (slots.successorBase[q2]! < 0) {
         slots.successors(q2, raw, s, i * EVENTS_PER_STATE + e);
         if (codec.version !== version) {
@@ -382,6 +387,9 @@ class SlotSteps {
     this.idShift = x.codec.idShift;
     this.idMask = (1 << (x.codec.devShift - x.codec.idShift)) - 1;
     this.busShift = x.codec.busShift;
+    this.fieldClass = new Int32Array(this.idMask + 1);
+    for (let off = 0; off <= this.idMask; off++) this.fieldClass[off] = off === 0 && this.idMin === 0 ? 1 : off;
+    this.onBusPerField = new Int32Array(this.idMask + 1);
     const world = x.comps.world;
     this.recorder = {
       ...world,
@@ -398,14 +406,20 @@ class SlotSteps {
   /** The context (IDA, drivers) of a state about to be expanded (the same for all its slot calls). */
   context(raw: RawState): number {
     const key = raw.ida * 2048 + this.x.codec.driverKey(raw);
+    if (key === this.lastContextKey) return this.lastContext;
     let ctx = this.contexts.get(key);
     if (ctx === undefined) {
       ctx = this.projections.length;
       this.projections.push(new Map());
       this.contexts.set(key, ctx);
     }
+    this.lastContextKey = key;
+    this.lastContext = ctx;
     return ctx;
   }
+
+  private lastContextKey = -1;
+  private lastContext = -1;
 
   /** Per slot: the context, value and projection of the last `projection` asked (states in a row share most of them). */
   private readonly lastCtx = new Int32Array(8).fill(-1);
@@ -534,21 +548,28 @@ class SlotSteps {
     return calls;
   }
 
-  /** 1 when a slot other than s is on the bus with slot s's id field (`max(id, 0)`): what decides -EEXIST. */
-  nameTaken(slots: Int32Array, s: number): number {
-    const mine = this.field(slots[s]!);
-    for (let j = 0; j < slots.length; j++) {
-      const v = slots[j]!;
-      if (j !== s && ((v >>> this.busShift) & 1) === 1 && this.field(v) === mine) return 1;
+  /** Per slot of the state `names` last read: 1 when another slot's device on the bus has its id field (`max(id, 0)`): what decides -EEXIST. */
+  readonly taken = new Uint8Array(8);
+
+  /** Fills `taken` for a state's slots: counts the slots on the bus per id field, then subtracts each slot's own. */
+  names(slots: Int32Array): void {
+    const k = slots.length;
+    const onBus = this.onBusPerField;
+    for (let s = 0; s < k; s++) onBus[this.fieldClass[(slots[s]! >>> this.idShift) & this.idMask]!] = 0;
+    for (let s = 0; s < k; s++) {
+      const v = slots[s]!;
+      onBus[this.fieldClass[(v >>> this.idShift) & this.idMask]!]! += (v >>> this.busShift) & 1;
     }
-    return 0;
+    for (let s = 0; s < k; s++) {
+      const v = slots[s]!;
+      this.taken[s] = onBus[this.fieldClass[(v >>> this.idShift) & this.idMask]!]! - ((v >>> this.busShift) & 1) > 0 ? 1 : 0;
+    }
   }
 
-  /** A slot value's id field as the device holds it: the id, or 0 when none was allocated. */
-  private field(v: number): number {
-    const off = (v >>> this.idShift) & this.idMask;
-    return off === 0 ? 0 : off - 1 + this.idMin;
-  }
+  /** Per id offset of a slot value: a number per id field (`max(id, 0)`: no id and id 0 are one field). */
+  private readonly fieldClass: Int32Array;
+  private readonly onBusPerField: Int32Array;
+
 
   /** Runs call c on slot s of `raw` through the world's step and remembers the result at `ri`. */
   compute(raw: RawState, s: number, c: number, ri: number, step: number): void {
@@ -595,6 +616,8 @@ interface Shared {
  */
 class SharedCalls {
   private readonly memo = new Map<number, Shared>();
+  private lastKey = -1;
+  private last: Shared | undefined;
   private readonly codeMask: number;
   private readonly codeBits: number;
   private readonly driverBits: number;
@@ -609,6 +632,7 @@ class SharedCalls {
     let key = 0;
     for (let s = 0; s < raw.slots.length; s++) key = key * 2 ** this.codeBits + (raw.slots[s]! & this.codeMask);
     for (let n = 0; n < raw.drivers.length; n++) key = key * 2 ** this.driverBits + raw.drivers[n]!;
+    if (key === this.lastKey) return this.last!;
     let sh = this.memo.get(key);
     if (sh === undefined) {
       const { codec, code, comps, params } = this.x;
@@ -622,6 +646,8 @@ class SharedCalls {
       sh = { events, endAt };
       this.memo.set(key, sh);
     }
+    this.lastKey = key;
+    this.last = sh;
     return sh;
   }
 }
@@ -645,6 +671,8 @@ class EndSteps {
   private devMask = new Int32Array(64);
   /** Per (IDA, excused slots): the IDA after END (-2: never composed) and its findings' codes. */
   private readonly idaMemo = new Map<number, { next: number; mask: number }>();
+  private lastIdaKey = -1;
+  private lastIda: { next: number; mask: number } | undefined;
   /** The IDA after the last `step`. */
   ida = 0;
   private readonly devShift: number;
@@ -706,8 +734,15 @@ class EndSteps {
       excused |= this.devFlagged[d]! << i;
       mask |= this.devMask[d]!;
     }
-    const ie = this.idaMemo.get(raw.ida * 64 + excused);
-    if (ie === undefined || ie.next < 0) return -1;
+    const key = raw.ida * 64 + excused;
+    let ie = this.lastIdaKey === key ? this.lastIda : undefined;
+    if (ie === undefined) {
+      ie = this.idaMemo.get(key);
+      if (ie === undefined) return -1;
+      this.lastIdaKey = key;
+      this.lastIda = ie;
+    }
+    if (ie.next < 0) return -1;
     this.ida = ie.next;
     return mask | ie.mask;
   }
