@@ -621,17 +621,21 @@ class SharedCalls {
   private readonly codeMask: number;
   private readonly codeBits: number;
   private readonly driverBits: number;
+  private readonly slotBase: number;
+  private readonly driverBase: number;
 
   constructor(private readonly x: ExplorationInternals) {
     this.codeBits = x.code.slotBits;
     this.codeMask = (1 << this.codeBits) - 1;
     this.driverBits = 1 + x.code.driverBits;
+    this.slotBase = 2 ** this.codeBits;
+    this.driverBase = 2 ** this.driverBits;
   }
 
   of(raw: RawState): Shared {
     let key = 0;
-    for (let s = 0; s < raw.slots.length; s++) key = key * 2 ** this.codeBits + (raw.slots[s]! & this.codeMask);
-    for (let n = 0; n < raw.drivers.length; n++) key = key * 2 ** this.driverBits + raw.drivers[n]!;
+    if (this.codeBits > 0) for (let s = 0; s < raw.slots.length; s++) key = key * this.slotBase + (raw.slots[s]! & this.codeMask);
+    for (let n = 0; n < raw.drivers.length; n++) key = key * this.driverBase + raw.drivers[n]!;
     if (key === this.lastKey) return this.last!;
     let sh = this.memo.get(key);
     if (sh === undefined) {
