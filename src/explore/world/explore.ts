@@ -2,9 +2,9 @@ import {
   resolveWorldParams, stepWorld, initialWorldState, slotEvents, sharedEvents, requireBool, requireInt, ParameterError,
   type DeviceEvent, type ViolationCode, type WorldAction, type WorldComponents, type WorldEvent, type WorldFinding, type WorldParams, type WorldParamsInput,
 } from '../../../machines/index.js';
-import { ANY_CALL, type WorldCode } from './code.js';
+import { ANY_CALL, type CodeState, type WorldCode } from './code.js';
 import { InternedComponents } from './components.js';
-import { WorldCodec, type ExploredState, type RawState } from './encode.js';
+import { EncodingOverflowError, WorldCodec, type ExploredState, type RawState } from './encode.js';
 import { Store } from './store.js';
 
 /**
@@ -129,6 +129,8 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   const slots = new SlotSteps(x, bits);
   const shared = new SharedCalls(x);
   const ends = new EndSteps(x, bits);
+  const drivers = new DriverSteps(x, bits);
+  const nextDrivers = new Int32Array(params.drivers.length);
 
   /** Reports a step's findings whose codes were not reached before (the first of each, with its path). */
   const report = (i: number, event: WorldEvent, findings: readonly WorldFinding[]) => {
@@ -237,7 +239,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
       e += n;
     }
     // Driver calls and END reach every slot. END is composed from each device's END and the
-    // IDA's (EndSteps); driver calls run the world's step on the whole state.
+    // IDA's (EndSteps); a driver call's result is remembered per world (DriverSteps).
     const sh = shared.of(raw);
     let state: ExploredState | undefined;
     for (let c = 0; c < sh.events.length; c++, e++) {
@@ -250,11 +252,22 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
         arrive(i, e, codec.pack(next, raw.order, raw.drivers, ends.ida, 1, scratch));
         continue;
       }
+      if (event.type !== 'END') {
+        // A driver call: the world's step, remembered per world (the code's state aside, which
+        // the world's step never reads); the code's next state per (code state, call, returned).
+        const n = drivers.step(raw, event, i * EVENTS_PER_STATE + e);
+        transitions++;
+        if ((drivers.resMask[n]! & ~seenMask) !== 0) report(i, event, drivers.findings[drivers.resFind[n]!]!);
+        const after = shared.after(sh, c, raw, drivers.returned(n));
+        drivers.successor(n, after, next, nextDrivers);
+        arrive(i, e, codec.pack(next, drivers.resOrder[n]!, nextDrivers, drivers.resIda[n]!, 0, scratch));
+        continue;
+      }
       state ??= codec.toState(raw);
       comps.at(i * EVENTS_PER_STATE + e);
       const r = stepWorld(k, params, state.world, event);
       transitions++;
-      if (event.type === 'END' && r.findings.length === 0) cleanEnds++;
+      if (r.findings.length === 0) cleanEnds++;
       if ((bits.mask(r.findings) & ~seenMask) !== 0) report(i, event, r.findings);
       arrive(i, e, codec.encode({ world: r.state, code: code.after(state.code, event, r.returned) }, scratch));
     }
@@ -607,6 +620,8 @@ interface Shared {
   events: WorldEvent[];
   /** The position of END among them, or -1 (also when END changes the code's state: it then runs the world's step). */
   endAt: number;
+  /** Per call position: the code's state after the call, per value it returned. */
+  after: Array<Map<number | undefined, CodeState>>;
 }
 
 /**
@@ -632,6 +647,16 @@ class SharedCalls {
     this.driverBase = 2 ** this.driverBits;
   }
 
+  /** The code's state after call c of `sh` (the shared calls of `raw`) returned `returned`. */
+  after(sh: Shared, c: number, raw: RawState, returned: number | undefined): CodeState {
+    let a = sh.after[c]!.get(returned);
+    if (a === undefined) {
+      a = this.x.code.after(this.x.codec.toState(raw).code, sh.events[c]!, returned);
+      sh.after[c]!.set(returned, a);
+    }
+    return a;
+  }
+
   of(raw: RawState): Shared {
     let key = 0;
     if (this.codeBits > 0) for (let s = 0; s < raw.slots.length; s++) key = key * this.slotBase + (raw.slots[s]! & this.codeMask);
@@ -647,12 +672,99 @@ class SharedCalls {
         const after = code.after(state.code, events[endAt]!, undefined);
         if (after.slots.join() !== state.code.slots.join() || after.drivers.join() !== state.code.drivers.join()) endAt = -1;
       }
-      sh = { events, endAt };
+      sh = { events, endAt, after: events.map(() => new Map()) };
       this.memo.set(key, sh);
     }
     this.lastKey = key;
     this.last = sh;
     return sh;
+  }
+}
+
+/**
+ * Driver calls (register, unregister), remembered per (world, call). The world's step reads the
+ * world alone (never the code's state, which is not even its input), so the world without the
+ * code's state (each slot's value but its code bits; the driver order; the drivers' states but
+ * their modules' code; the IDA) with the call determines the result: the world after it, what it
+ * found and what it returned. The code's state after it is the code's own business (`after`).
+ */
+class DriverSteps {
+  /** The remembered (world, call) keys, numbered as they come: a key is the fields above, one a word, then the call. */
+  private readonly keys: Store;
+  private readonly key: Uint32Array;
+  private readonly k: number;
+  private readonly d: number;
+  private readonly codeMask: number;
+  private readonly moduleBits: number;
+  /** Per entry: every slot's value after the call (without code bits), the driver order, the drivers' states, the IDA, what it returned, its findings. */
+  private resSlots = new Int32Array(1024);
+  resOrder = new Int32Array(1024);
+  private resDrivers = new Int32Array(1024);
+  resIda = new Int32Array(1024);
+  private resReturned = new Float64Array(1024);
+  resFind = new Int32Array(1024);
+  resMask = new Int32Array(1024);
+  readonly findings: Array<readonly WorldFinding[]> = [[]];
+
+  constructor(private readonly x: ExplorationInternals, private readonly bits: CodeBits) {
+    this.k = x.params.devices;
+    this.d = x.params.drivers.length;
+    this.codeMask = (1 << x.code.slotBits) - 1;
+    this.moduleBits = x.code.driverBits;
+    this.key = new Uint32Array(this.k + 1 + this.d + 2);
+    this.keys = new Store(this.key.length);
+  }
+
+  /** The entry of call `event` on the world of `raw`, computed through the world's step the first time (`at`: the world step, for coverage). */
+  step(raw: RawState, event: WorldEvent, at: number): number {
+    const key = this.key;
+    let w = 0;
+    for (let i = 0; i < this.k; i++) key[w++] = raw.slots[i]! & ~this.codeMask;
+    key[w++] = raw.order;
+    for (let n = 0; n < this.d; n++) key[w++] = raw.drivers[n]! >>> this.moduleBits;
+    key[w++] = raw.ida;
+    key[w] = event.type === 'DRV_REGISTER' ? 4 * event.drv + (event.fail ? 1 : 0) : event.type === 'DRV_UNREGISTER' ? 4 * event.drv + 2 : 3;
+    const found = this.keys.find(key);
+    if (found >= 0) return found;
+    const { codec, comps, params } = this.x;
+    comps.at(at);
+    const r = stepWorld(comps.world, params, codec.toState(raw).world, event);
+    const s = r.state;
+    const n = this.keys.size;
+    this.keys.insert(key, -1, 0, -1);
+    this.resSlots = grown(this.resSlots, (n + 1) * this.k, 0);
+    this.resDrivers = grown(this.resDrivers, (n + 1) * this.d, 0);
+    this.resOrder = grown(this.resOrder, n + 1, 0);
+    this.resIda = grown(this.resIda, n + 1, 0);
+    this.resReturned = grown(this.resReturned, n + 1, 0);
+    this.resFind = grown(this.resFind, n + 1, 0);
+    this.resMask = grown(this.resMask, n + 1, 0);
+    for (let i = 0; i < this.k; i++) this.resSlots[n * this.k + i] = codec.slotValue(s.devices[i]!, s.ids[i]!, s.onBus[i]!, s.boundTo[i]!, 0);
+    let order = s.driverOrder.length;
+    for (let j = 0; j < s.driverOrder.length; j++) order |= s.driverOrder[j]! << (2 + 2 * j);
+    this.resOrder[n] = order;
+    for (let j = 0; j < this.d; j++) {
+      if (s.drivers[j]! >= 2) throw new EncodingOverflowError('driver', 1);
+      this.resDrivers[n * this.d + j] = s.drivers[j]!;
+    }
+    if (s.ended) throw new Error(`internal error: ${event.type} ended the world`);
+    this.resIda[n] = s.ida;
+    this.resReturned[n] = r.returned === undefined ? NaN : r.returned;
+    this.resMask[n] = this.bits.mask(r.findings);
+    this.resFind[n] = r.findings.length === 0 ? 0 : this.findings.push(r.findings) - 1;
+    return n;
+  }
+
+  /** What the call of entry n returned. */
+  returned(n: number): number | undefined {
+    const r = this.resReturned[n]!;
+    return Number.isNaN(r) ? undefined : r;
+  }
+
+  /** Entry n's slots and drivers with the code's state `code` put back in. */
+  successor(n: number, code: CodeState, slots: Int32Array, drivers: Int32Array): void {
+    for (let i = 0; i < this.k; i++) slots[i] = this.resSlots[n * this.k + i]! | code.slots[i]!;
+    for (let j = 0; j < this.d; j++) drivers[j] = (this.resDrivers[n * this.d + j]! << this.moduleBits) | code.drivers[j]!;
   }
 }
 

@@ -73,6 +73,12 @@ export class Store {
     }
   }
 
+  /** The number of the state `key` (a `words`-long array), or -1 when it is not stored. */
+  find(key: Uint32Array): number {
+    const slot = this.slotOf(key);
+    return slot < 0 ? -1 : this.table[2 * slot]!;
+  }
+
   /** Whether the state `key` (a `words`-long array) is stored. */
   has(key: Uint32Array): boolean {
     return this.slotOf(key) >= 0;
