@@ -1,7 +1,8 @@
 /**
  * The explorer's packed states and remembered steps against the world's own step: fields that
- * widen as interned states grow in number lose nothing, and END composed from remembered device
- * and IDA END steps gives what the world's step gives on every reachable state.
+ * widen as interned states grow in number lose nothing; END composed from remembered device and
+ * IDA END steps, and every other remembered step (slot calls per projection, driver calls per
+ * world), give what the world's step gives on every reachable state.
  */
 import { describe, expect, it } from 'vitest';
 import { getAdjacencyMap } from 'xstate/graph';
@@ -9,6 +10,7 @@ import { createWorld, resolveWorldParams, stepWorld, type WorldParamsInput } fro
 import { ANY_CALL, exploreWorld, routineCode } from '../../../src/explore/world/index.js';
 import { InternedComponents } from '../../../src/explore/world/components.js';
 import { WorldCodec } from '../../../src/explore/world/encode.js';
+import { enabled } from '../../../src/explore/world/explore.js';
 import { Store } from '../../../src/explore/world/store.js';
 import { worldTraversal } from '../../../src/paths/traversal.js';
 
@@ -96,5 +98,34 @@ describe('END composed from remembered component steps', () => {
       if (stepWorld(comps.world, params, s.world, { type: 'END' }).findings.length === 0) clean++;
     }
     expect(x.cleanEnds).toBe(clean);
+  });
+});
+
+describe('every remembered step against the world\'s own step', () => {
+  // [name, world, symmetry reduction, code, check every n-th state]
+  const cases: Array<[string, WorldParamsInput, boolean, 'any' | 'routine', number]> = [
+    ['any call, two devices, a driver', { devices: 2, idaRange: { min: 0, max: 0 }, drivers: [{ probe: 'ok' }] }, false, 'any', 1],
+    ['any call, two devices, a failing driver, release keeps the container, symmetry reduction', { devices: 2, idaRange: { min: 0, max: 1 }, drivers: [{ probe: 'fails' }], release: { freesContainer: false } }, true, 'any', 1],
+    ['any call, three devices, symmetry reduction (every 10th state)', { devices: 3, idaRange: { min: 0, max: 0 } }, true, 'any', 10],
+    ['the routine, two devices, a driver, faults, symmetry reduction', { devices: 2, idaRange: { min: 0, max: 1 }, faults: true, drivers: [{ probe: 'ok' }] }, true, 'routine', 1],
+  ];
+
+  it.each(cases)('%s: each event of each reachable state, stepped by the world\'s step, leads to a stored state', (_name, input, symmetry, which, every) => {
+    const x = exploreWorld(input, { symmetry }, which === 'any' ? ANY_CALL : routineCode());
+    expect(x.complete).toBe(true);
+    const { codec, store, comps, params, code } = x.internals;
+    const key = new Uint32Array(codec.maxWords);
+    let steps = 0;
+    for (let n = 0; n < store.size; n += every) {
+      const s = codec.decode(store.data, n * codec.words);
+      for (const event of enabled(x.internals, s)) {
+        const r = stepWorld(comps.world, params, s.world, event);
+        codec.encode({ world: r.state, code: code.after(s.code, event, r.returned) }, key);
+        expect(store.has(key.subarray(0, codec.words))).toBe(true);
+        steps++;
+      }
+    }
+    if (every === 1) expect(steps).toBe(x.transitions);
+    else expect(steps).toBeGreaterThan(x.transitions / every / 2);
   });
 });
