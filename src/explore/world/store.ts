@@ -23,7 +23,7 @@ export class Store {
   private readonly permIndex = new Map<number, number>();
 
   /** `devices`: the slots a permutation permutes (permutation keys have one base-8 digit per slot). */
-  constructor(public words: number, private readonly devices = 1, initialCapacity = 1 << 16) {
+  constructor(public words: number, private readonly devices = 1, initialCapacity = 1 << 12) {
     this.data = new Uint32Array(initialCapacity * words);
     this.parents = new Int32Array(initialCapacity);
     this.events = new Uint8Array(initialCapacity);
