@@ -12,9 +12,13 @@ import { worldTraversal } from '../src/paths/traversal.js';
 export interface ExploreRow {
   model: string;
   states: number;
-  /** Ours, without symmetry reduction (the same states xstate/graph visits). */
+  /**
+   * Ours, without symmetry reduction (the same states xstate/graph visits): wall time of the whole
+   * `exploreWorld` call, and distinct states stored (and transitions taken) per second of it.
+   */
   oursSeconds: number;
   oursStatesPerSecond: number;
+  oursTransitionsPerSecond: number;
   /** Ours with symmetry reduction: canonical states and time to the same verdicts. */
   reducedStates: number;
   reducedSeconds: number;
@@ -72,8 +76,11 @@ export function benchAgainstXstate(xstateLimit: number, log: (line: string) => v
     { devices: 3, idaRange: { min: 0, max: 2 } },
   ];
   const rows: ExploreRow[] = [];
-  // Warm-up: let the JIT settle on both explorers before anything is timed.
+  // Warm-up: let the JIT settle on both explorers before anything is timed (ours on a world with
+  // faults and a driver, then on one of the larger models, with and without symmetry reduction).
   exploreWorld({ devices: 2, idaRange: { min: 0, max: 1 }, faults: true, drivers: [{ probe: 'ok' }] }, { symmetry: false });
+  exploreWorld({ devices: 3, idaRange: { min: 0, max: 0 } }, { symmetry: false });
+  exploreWorld({ devices: 3, idaRange: { min: 0, max: 0 } }, { symmetry: true });
   xstateRate({ devices: 1, idaRange: { min: 0, max: 0 } }, xstateLimit);
   for (const p of models) {
     const ours = exploreWorld(p, { symmetry: false });
@@ -85,6 +92,7 @@ export function benchAgainstXstate(xstateLimit: number, log: (line: string) => v
       states: ours.states,
       oursSeconds: ours.seconds,
       oursStatesPerSecond: ours.states / ours.seconds,
+      oursTransitionsPerSecond: ours.transitions / ours.seconds,
       reducedStates: reduced.states,
       reducedSeconds: reduced.seconds,
       xstateStatesPerSecond: x.states / x.seconds,
@@ -103,7 +111,7 @@ export function benchAgainstXstate(xstateLimit: number, log: (line: string) => v
 export function formatRow(r: ExploreRow): string {
   const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
   const xs = r.xstateComplete ? `${r.xstateStates} states` : `cut at ${r.xstateStates} states`;
-  return `${r.model.padEnd(36)} ${String(r.states).padStart(9)} states  ours ${k(r.oursStatesPerSecond).padStart(8)} states/s (${r.oursSeconds.toFixed(2)} s)  `
+  return `${r.model.padEnd(36)} ${String(r.states).padStart(9)} states  ours ${k(r.oursStatesPerSecond).padStart(8)} states/s, ${(r.oursTransitionsPerSecond / 1e6).toFixed(1)}M transitions/s (${r.oursSeconds.toFixed(2)} s)  `
     + `symmetry ${String(r.reducedStates).padStart(8)} in ${r.reducedSeconds.toFixed(2)} s  xstate/graph ${k(r.xstateStatesPerSecond).padStart(6)} states/s (${xs})  ratio ${r.ratio.toFixed(0)}×`;
 }
 
