@@ -12,9 +12,13 @@ import { worldTraversal } from '../src/paths/traversal.js';
 export interface ExploreRow {
   model: string;
   states: number;
-  /** Ours, without symmetry reduction (the same states xstate/graph visits). */
+  /**
+   * Ours, without symmetry reduction (the same states xstate/graph visits): wall time of the whole
+   * `exploreWorld` call, and distinct states stored (and transitions taken) per second of it.
+   */
   oursSeconds: number;
   oursStatesPerSecond: number;
+  oursTransitionsPerSecond: number;
   /** Ours with symmetry reduction: canonical states and time to the same verdicts. */
   reducedStates: number;
   reducedSeconds: number;
@@ -72,8 +76,11 @@ export function benchAgainstXstate(xstateLimit: number, log: (line: string) => v
     { devices: 3, idaRange: { min: 0, max: 2 } },
   ];
   const rows: ExploreRow[] = [];
-  // Warm-up: let the JIT settle on both explorers before anything is timed.
+  // Warm-up: let the JIT settle on both explorers before anything is timed (ours on a world with
+  // faults and a driver, then on one of the larger models, with and without symmetry reduction).
   exploreWorld({ devices: 2, idaRange: { min: 0, max: 1 }, faults: true, drivers: [{ probe: 'ok' }] }, { symmetry: false });
+  exploreWorld({ devices: 3, idaRange: { min: 0, max: 0 } }, { symmetry: false });
+  exploreWorld({ devices: 3, idaRange: { min: 0, max: 0 } }, { symmetry: true });
   xstateRate({ devices: 1, idaRange: { min: 0, max: 0 } }, xstateLimit);
   for (const p of models) {
     const ours = exploreWorld(p, { symmetry: false });
@@ -85,6 +92,7 @@ export function benchAgainstXstate(xstateLimit: number, log: (line: string) => v
       states: ours.states,
       oursSeconds: ours.seconds,
       oursStatesPerSecond: ours.states / ours.seconds,
+      oursTransitionsPerSecond: ours.transitions / ours.seconds,
       reducedStates: reduced.states,
       reducedSeconds: reduced.seconds,
       xstateStatesPerSecond: x.states / x.seconds,
@@ -103,7 +111,7 @@ export function benchAgainstXstate(xstateLimit: number, log: (line: string) => v
 export function formatRow(r: ExploreRow): string {
   const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
   const xs = r.xstateComplete ? `${r.xstateStates} states` : `cut at ${r.xstateStates} states`;
-  return `${r.model.padEnd(36)} ${String(r.states).padStart(9)} states  ours ${k(r.oursStatesPerSecond).padStart(8)} states/s (${r.oursSeconds.toFixed(2)} s)  `
+  return `${r.model.padEnd(36)} ${String(r.states).padStart(9)} states  ours ${k(r.oursStatesPerSecond).padStart(8)} states/s, ${(r.oursTransitionsPerSecond / 1e6).toFixed(1)}M transitions/s (${r.oursSeconds.toFixed(2)} s)  `
     + `symmetry ${String(r.reducedStates).padStart(8)} in ${r.reducedSeconds.toFixed(2)} s  xstate/graph ${k(r.xstateStatesPerSecond).padStart(6)} states/s (${xs})  ratio ${r.ratio.toFixed(0)}×`;
 }
 
@@ -115,14 +123,15 @@ export interface LargestRow {
 }
 
 class Timeout extends Error {
-  constructor(readonly states: number) {
+  /** `finishedIn`: the run did end, but after the budget (it is then over it all the same). */
+  constructor(readonly states: number, readonly finishedIn?: number) {
     super('timeout');
   }
 }
 
 function within(params: WorldParamsInput, code: WorldCode, seconds: number): WorldExploration | Timeout {
   try {
-    return exploreWorld(params, {
+    const r = exploreWorld(params, {
       progressEvery: 200_000,
       onProgress: (p) => {
         // A long exploration shows where it is on a terminal: states, states/s, queue.
@@ -130,6 +139,8 @@ function within(params: WorldParamsInput, code: WorldCode, seconds: number): Wor
         if (p.seconds > seconds) throw new Timeout(p.states);
       },
     }, code);
+    // Progress comes every 200,000 states: a run that ends past the budget between two is over it too.
+    return r.seconds > seconds ? new Timeout(r.states, r.seconds) : r;
   } catch (e) {
     if (e instanceof Timeout) return e;
     throw e;
@@ -161,7 +172,9 @@ export function benchLargest(seconds: number, maxIds: number, log: (line: string
       for (let m = 1; m <= Math.min(maxIds, k + 1); m++) {
         const r = within(f.params(k, m), f.code, seconds);
         if (r instanceof Timeout) {
-          log(`  ${f.family}: K=${k} M=${m} not finished in ${seconds} s (${r.states} states so far)`);
+          log(r.finishedIn === undefined
+            ? `  ${f.family}: K=${k} M=${m} not finished in ${seconds} s (${r.states} states so far)`
+            : `  ${f.family}: K=${k} M=${m} finished in ${r.finishedIn.toFixed(1)} s, over the ${seconds} s budget (${r.states} states)`);
           break;
         }
         best = { k, m, states: r.states, seconds: r.seconds, storeMiB: r.bytes / 2 ** 20, rssMiB: process.memoryUsage().rss / 2 ** 20 };

@@ -37,9 +37,12 @@ if (!only || only === 'explore') {
   console.log('\ncomposed-model exploration vs xstate/graph getShortestPaths (same world, any call):');
   const rows = benchAgainstXstate(15_000, log);
   const best = Math.max(...rows.map((r) => r.oursStatesPerSecond));
+  const bestRow = rows.find((r) => r.oursStatesPerSecond === best)!;
   const worstRatio = Math.min(...rows.filter((r) => r.states >= 10_000).map((r) => r.ratio));
   console.log(`  ratio on models of 10k+ states: at least ${worstRatio.toFixed(0)}× (target 100×: ${worstRatio >= 100 ? 'met' : 'NOT met'})`);
-  console.log(`  best rate: ${(best / 1e6).toFixed(3)} M states/s (target 1 M states/s: ${best >= 1e6 ? 'met' : 'NOT met'})`);
+  console.log(`  best rate: ${(best / 1e6).toFixed(3)} M states/s on ${bestRow.model} (distinct states stored per second of the whole call; target 1 M states/s: ${best >= 1e6 ? 'met' : 'NOT met'})`);
+  const big = rows.filter((r) => r.states >= 100_000);
+  if (big.length) console.log(`  on every model of 100k+ states: at least ${(Math.min(...big.map((r) => r.oursStatesPerSecond)) / 1e6).toFixed(3)} M states/s`);
   if (worstRatio < 100) missed.push('exploration: 100× xstate/graph');
   if (best < 1e6) missed.push('exploration: 1M states/s');
   console.log('\nlargest worlds explored exhaustively within 60 s (symmetry reduction on):');

@@ -1,14 +1,18 @@
 /**
  * The explorer's visited set and breadth-first queue in one: states are numbered in the order
  * they are found, so the queue is the numbering itself. A state is `words` 32-bit words in one
- * flat array; an open-addressing hash table maps them to their number. Beside each state: the
+ * flat array; an open-addressing hash table maps them to their number (each slot holds the
+ * number and the state's hash, so that a probe passing other states reads none of them, and
+ * growing the table hashes nothing again). Beside each state: the
  * state it was first reached from, the event's position in that state's alphabet, and the slot
  * permutation that made it canonical, which is all a shortest path needs.
  */
 export class Store {
   /** The packed states, `words` each, in discovery order. */
   data: Uint32Array;
+  /** Per slot: the state's number (-1: empty), then its hash. */
   private table: Int32Array;
+  /** Slots - 1 (a power of two less one). */
   private mask: number;
   private count = 0;
   private parents: Int32Array;
@@ -18,12 +22,13 @@ export class Store {
   /** Permutation (as a base-8 number) → its index in `perms`. */
   private readonly permIndex = new Map<number, number>();
 
-  constructor(readonly words: number, initialCapacity = 1 << 16) {
+  /** `devices`: the slots a permutation permutes (permutation keys have one base-8 digit per slot). */
+  constructor(public words: number, private readonly devices = 1, initialCapacity = 1 << 12) {
     this.data = new Uint32Array(initialCapacity * words);
     this.parents = new Int32Array(initialCapacity);
     this.events = new Uint8Array(initialCapacity);
     this.permIds = new Uint16Array(initialCapacity);
-    this.table = new Int32Array(initialCapacity * 2).fill(-1);
+    this.table = new Int32Array(initialCapacity * 4).fill(-1);
     this.mask = initialCapacity * 2 - 1;
   }
 
@@ -46,32 +51,75 @@ export class Store {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
-  private same(n: number, key: Uint32Array): boolean {
-    const base = n * this.words;
-    for (let i = 0; i < this.words; i++) if (this.data[base + i] !== key[i]) return false;
-    return true;
-  }
+  /** The hash of the key `slotOf` looked up last. */
+  private lastHash = 0;
 
-  /** The number of the state `key` (a `words`-long array), or -1 when it is new. */
-  find(key: Uint32Array): number {
-    for (let slot = this.hash(key, 0) & this.mask; ; slot = (slot + 1) & this.mask) {
-      const n = this.table[slot]!;
-      if (n < 0) return -1;
-      if (this.same(n, key)) return n;
+  /** The table slot that holds `key` (a `words`-long array), or the bitwise complement of the empty slot where it would go. */
+  private slotOf(key: Uint32Array): number {
+    const w = this.words;
+    const data = this.data;
+    const table = this.table;
+    const mask = this.mask;
+    const h = this.hash(key, 0) | 0;
+    this.lastHash = h;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const n = table[2 * slot]!;
+      if (n < 0) return ~slot;
+      if (table[2 * slot + 1] !== h) continue;
+      const base = n * w;
+      let i = 0;
+      while (i < w && data[base + i] === key[i]) i++;
+      if (i === w) return slot;
     }
   }
 
-  /** Adds a state not yet in the store; returns its number. */
-  add(key: Uint32Array, parent: number, event: number, perm: readonly number[] | undefined): number {
+  /** The number of the state `key` (a `words`-long array), or -1 when it is not stored. */
+  find(key: Uint32Array): number {
+    const slot = this.slotOf(key);
+    return slot < 0 ? -1 : this.table[2 * slot]!;
+  }
+
+  /** Whether the state `key` (a `words`-long array) is stored. */
+  has(key: Uint32Array): boolean {
+    return this.slotOf(key) >= 0;
+  }
+
+  /**
+   * Adds the state `key` unless it is already stored: returns whether it was new. `permKey` is
+   * the permutation that made it canonical as a base-8 number (-1: none).
+   */
+  insert(key: Uint32Array, parent: number, event: number, permKey: number): boolean {
+    const slot = this.slotOf(key);
+    if (slot >= 0) return false;
+    this.append(key, parent, event, permKey < 0 ? 0 : this.permId(permKey));
+    if (this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    else {
+      this.table[2 * ~slot] = this.count - 1;
+      this.table[2 * ~slot + 1] = this.lastHash;
+    }
+    return true;
+  }
+
+  private append(key: Uint32Array, parent: number, event: number, permId: number): void {
     const n = this.count;
-    if ((n + 1) * 2 > this.table.length) this.grow();
-    this.data.set(key.subarray(0, this.words), n * this.words);
+    if (n === this.parents.length) this.growLinks();
+    const w = this.words;
+    for (let i = 0; i < w; i++) this.data[n * w + i] = key[i]!;
     this.parents[n] = parent;
     this.events[n] = event;
-    this.permIds[n] = perm === undefined ? 0 : this.permId(perm);
+    this.permIds[n] = permId;
     this.count++;
-    this.place(n);
-    return n;
+  }
+
+  /** Adds a state not yet in the store; returns its number. */
+  add(key: Uint32Array, parent: number, event: number, perm: ArrayLike<number> | undefined): number {
+    let key8 = -1;
+    if (perm !== undefined) {
+      key8 = 0;
+      for (let i = 0; i < perm.length; i++) key8 = key8 * 8 + perm[i]!;
+    }
+    if (!this.insert(key, parent, event, key8)) throw new Error('internal error: Store.add of a stored state');
+    return this.count - 1;
   }
 
   parent(n: number): number {
@@ -86,29 +134,36 @@ export class Store {
     return this.perms[this.permIds[n]!];
   }
 
-  private place(n: number): void {
-    for (let slot = this.hash(this.data, n * this.words) & this.mask; ; slot = (slot + 1) & this.mask) {
-      if (this.table[slot]! < 0) {
-        this.table[slot] = n;
-        return;
-      }
-    }
-  }
-
-  /** The permutation's index (its array may be a scratch: a copy is kept). */
-  private permId(perm: readonly number[]): number {
-    let key = 0;
-    for (let i = 0; i < perm.length; i++) key = key * 8 + perm[i]!;
+  /** The index in `perms` of the permutation whose base-8 number is `key`. */
+  private permId(key: number): number {
     let id = this.permIndex.get(key);
     if (id === undefined) {
       id = this.perms.length;
-      this.perms.push(perm.slice());
+      const perm = new Array<number>(this.devices);
+      for (let j = this.devices - 1, r = key; j >= 0; j--, r = Math.floor(r / 8)) perm[j] = r % 8;
+      this.perms.push(perm);
       this.permIndex.set(key, id);
     }
     return id;
   }
 
-  private grow(): void {
+  /**
+   * Re-packs every stored state into `words` words (`convert` writes state `n`'s new words into
+   * `out`), keeping numbers and links: for when the codec widens a field.
+   */
+  relayout(words: number, convert: (data: Uint32Array, n: number, out: Uint32Array) => void): void {
+    const data = new Uint32Array(this.parents.length * words);
+    const out = new Uint32Array(words);
+    for (let n = 0; n < this.count; n++) {
+      convert(this.data, n, out);
+      data.set(out, n * words);
+    }
+    this.data = data;
+    this.words = words;
+    this.rehash(this.mask + 1, true);
+  }
+
+  private growLinks(): void {
     const cap = this.parents.length * 2;
     const data = new Uint32Array(cap * this.words);
     data.set(this.data);
@@ -122,8 +177,31 @@ export class Store {
     const q = new Uint16Array(cap);
     q.set(this.permIds);
     this.permIds = q;
-    this.table = new Int32Array(cap * 2).fill(-1);
-    this.mask = cap * 2 - 1;
-    for (let n = 0; n < this.count; n++) this.place(n);
+  }
+
+  /** Rebuilds the hash table with `slots` slots (hashing the stored states again when `fresh`, else from the table's hashes). */
+  private rehash(slots: number, fresh = false): void {
+    const old = this.table;
+    const table = new Int32Array(2 * slots).fill(-1);
+    const mask = slots - 1;
+    const place = (n: number, h: number) => {
+      for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+        if (table[2 * slot]! < 0) {
+          table[2 * slot] = n;
+          table[2 * slot + 1] = h;
+          return;
+        }
+      }
+    };
+    if (fresh) {
+      for (let n = 0; n < this.count; n++) place(n, this.hash(this.data, n * this.words) | 0);
+    } else {
+      for (let i = 0; i < old.length; i += 2) if (old[i]! >= 0) place(old[i]!, old[i + 1]!);
+      // The state just added is not in the old table yet.
+      const n = this.count - 1;
+      if (n >= 0) place(n, this.lastHash);
+    }
+    this.table = table;
+    this.mask = mask;
   }
 }
