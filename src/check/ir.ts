@@ -65,11 +65,26 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
   const gotos: Array<{ at: number; label: string }> = [];
   let refused: string | null = null;
   const loops: Array<{ brk: number[]; cont: number[] }> = [];
-  const switches: Array<{ brk: number[] }> = [];
   /** What `break` leaves: the innermost loop or switch. */
   const breakables: Array<{ brk: number[] }> = [];
 
   const emit = (i: Instr): number => code.push(i) - 1;
+  /** Lowers a loop's body; returns the jumps its `break`s and `continue`s left to patch. */
+  const loopBody = (body: Node | null, before: () => void = () => {}): { brk: number[]; cont: number[] } => {
+    const l = { brk: [] as number[], cont: [] as number[] };
+    loops.push(l);
+    breakables.push(l);
+    before();
+    stmt(body);
+    loops.pop();
+    breakables.pop();
+    return l;
+  };
+  /** Points a loop's `break`s at `exit` and its `continue`s at `next`. */
+  const closeLoop = (l: { brk: number[]; cont: number[] }, exit: number, next: number): void => {
+    for (const b of l.brk) patch(b, exit);
+    for (const c of l.cont) patch(c, next);
+  };
   const patch = (at: number, to: number): void => {
     const i = code[at]!;
     if (i.op === 'jmp') i.to = to;
@@ -115,38 +130,26 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
         const iterator = iterators.has(n.startIndex);
         const c: Expr = iterator ? { k: 'unknown', text: 'an iterator macro' } : sub(n, 'condition');
         const br = emit({ op: 'br', c, t: head + 1, f: -1, loop: true, line: line(n) });
-        const l = { brk: [] as number[], cont: [] as number[] };
-        loops.push(l);
-        breakables.push(l);
-        if (iterator) {
+        const l = loopBody(n.childForFieldName('body'), () => {
+          if (!iterator) return;
           // Each turn the cursor (the macro's first argument) is the next element: one nobody knows.
           const cond = sub(n, 'condition');
           const cursor = cond.k === 'comma' ? firstOfComma(cond) : null;
           if (cursor && (cursor.k === 'id' || cursor.k === 'field')) {
             emit({ op: 'eval', e: { k: 'assign', op: '=', l: cursor, r: { k: 'unknown', text: 'the next element' } }, line: line(n) });
           }
-        }
-        stmt(n.childForFieldName('body'));
+        });
         emit({ op: 'jmp', to: head, line: line(n) });
-        loops.pop();
-        breakables.pop();
         patch(br, code.length);
-        for (const b of l.brk) patch(b, code.length);
-        for (const c of l.cont) patch(c, head);
+        closeLoop(l, code.length, head);
         return;
       }
       case 'do_statement': {
         const top = code.length;
-        const l = { brk: [] as number[], cont: [] as number[] };
-        loops.push(l);
-        breakables.push(l);
-        stmt(n.childForFieldName('body'));
-        loops.pop();
-        breakables.pop();
+        const l = loopBody(n.childForFieldName('body'));
         const condAt = code.length;
         emit({ op: 'br', c: sub(n, 'condition'), t: top, f: condAt + 1, loop: true, line: line(n) });
-        for (const b of l.brk) patch(b, code.length);
-        for (const c of l.cont) patch(c, condAt);
+        closeLoop(l, code.length, condAt);
         return;
       }
       case 'for_statement': {
@@ -157,29 +160,20 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
         }
         const head = code.length;
         const cond = n.childForFieldName('condition');
+        // for (;;) has no condition: the loop is left only by break, return or goto.
         const br = cond ? emit({ op: 'br', c: expr(cond), t: head + 1, f: -1, loop: true, line: line(n) }) : -1;
-        const l = { brk: [] as number[], cont: [] as number[] };
-        loops.push(l);
-        breakables.push(l);
-        stmt(n.childForFieldName('body'));
-        loops.pop();
-        breakables.pop();
+        const l = loopBody(n.childForFieldName('body'));
         const contAt = code.length;
         const update = n.childForFieldName('update');
         if (update) emit({ op: 'eval', e: expr(update), line: line(update) });
         emit({ op: 'jmp', to: head, line: line(n) });
         if (br >= 0) patch(br, code.length);
-        else if (cond === null) {
-          // for (;;) with no condition: the loop is left only by break, return or goto.
-        }
-        for (const b of l.brk) patch(b, code.length);
-        for (const c of l.cont) patch(c, contAt);
+        closeLoop(l, code.length, contAt);
         return;
       }
       case 'switch_statement': {
         const sw = emit({ op: 'switch', e: sub(n, 'condition'), cases: [], otherwise: -1, line: line(n) });
         const s = { brk: [] as number[] };
-        switches.push(s);
         breakables.push(s);
         const instr = code[sw] as Extract<Instr, { op: 'switch' }>;
         const body = n.childForFieldName('body');
@@ -192,7 +186,6 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
             for (const s2 of c.namedChildren) if (s2 && s2 !== value) stmt(s2);
           } else stmt(c);
         }
-        switches.pop();
         breakables.pop();
         if (instr.otherwise < 0) instr.otherwise = code.length;
         for (const b of s.brk) patch(b, code.length);
