@@ -1,3 +1,4 @@
+import { Errno } from '../../machines/errno.js';
 import type { AuxDevice } from '../runtime/index.js';
 
 /**
@@ -85,11 +86,14 @@ export function truth(v: Val): boolean | undefined {
   }
 }
 
-/** The errno numbers a driver's error paths return (Linux's). */
+/**
+ * The errno names a driver's error paths return, with Linux's numbers: the model's own (`Errno`)
+ * and the others C code uses that the model never returns.
+ */
 export const ERRNO: Readonly<Record<string, number>> = Object.freeze({
-  EPERM: 1, ENOENT: 2, EIO: 5, ENXIO: 6, E2BIG: 7, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EEXIST: 17,
-  ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, ENOSYS: 38, ENODATA: 61, ETIMEDOUT: 110, EOPNOTSUPP: 95,
-  EPROBE_DEFER: 517, ENOTSUPP: 524,
+  ...Errno,
+  EPERM: 1, EIO: 5, ENXIO: 6, E2BIG: 7, EAGAIN: 11, EFAULT: 14, ENODEV: 19, ERANGE: 34, ENOSYS: 38,
+  ENODATA: 61, EOPNOTSUPP: 95, ETIMEDOUT: 110, EPROBE_DEFER: 517, ENOTSUPP: 524,
 });
 
 /** Linux's MAX_ERRNO: IS_ERR() is true for the top 4095 pointer values. */
