@@ -86,9 +86,11 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
   const analysed = new Map<string, AnalysedFunction>();
   for (const f of found.functions) if (f.kind === 'function' && !analysed.has(f.name)) analysed.set(f.name, f);
   const lowered = new Map<string, LoweredFunction>();
+  const byStart = new Map<string, AnalysedFunction>();
+  for (const f of analysed.values()) byStart.set(`${f.start.line}:${f.start.column}`, f);
   for (const node of tree.rootNode.descendantsOfType('function_definition')) {
     if (!node) continue;
-    const f = [...analysed.values()].find((a) => a.start.line === node.startPosition.row + 1 && a.start.column === node.startPosition.column + 1);
+    const f = byStart.get(`${node.startPosition.row + 1}:${node.startPosition.column + 1}`);
     if (!f || lowered.has(f.name)) continue;
     try {
       lowered.set(f.name, lowerFunction(node, f.name, cleanups, iterators));
