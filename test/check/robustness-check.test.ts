@@ -7,6 +7,7 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VIOLATION_CODES } from '../../machines/index.js';
 import { checkSource, discoverFunctions, sourceFromBytes, type FileCheck, type NotAnalysed, type SourceText } from '../../src/check/index.js';
+import { rng } from './rng.js';
 
 /**
  * Robustness of the whole checker (pre-filter, mask, parse, lowering, every path on the model):
@@ -38,18 +39,6 @@ const HANG_MS = 5_000;
 const HEAP_LIMIT_MB = 256;
 
 const CODES = new Set<string>(VIOLATION_CODES);
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Gen {
   int: (n: number) => number;

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { discoverFunctions, mentionsAuxApi, sourceFromBytes, type FileFunctions, type NotAnalysed } from '../../src/index.js';
+import { rng } from './rng.js';
 
 /**
  * Robustness: generated inputs (random bytes, truncated and mutated fixtures, unbalanced braces,
@@ -11,18 +12,6 @@ import { discoverFunctions, mentionsAuxApi, sourceFromBytes, type FileFunctions,
 
 const FIXTURE_DIR = new URL('../fixtures/check/', import.meta.url);
 const FIXTURES = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.c')).map((f) => readFileSync(new URL(f, FIXTURE_DIR)));
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   '{', '}', '(', ')', ';', ',', 'if', 'else', 'goto err;', 'err:', 'return', '#define', '#ifdef X', '#endif', '\n', ' ',
