@@ -1,9 +1,7 @@
-import {
-  applyIdaEffect, CODE_OWNER, idaEvent, idaEventBuffers, lowestFree, NO_HOLDER, type IdaCall, type ReturnsParams,
-} from '../machines/index.js';
+import { CODE_OWNER, lowestFree, NO_HOLDER } from '../machines/index.js';
 import { Kernel } from '../src/runtime/kernel.js';
 import { BitmapIdSet } from '../src/runtime/ida-bitmap.js';
-import { tables } from '../src/runtime/tables.js';
+import { IdaCore, type IdaSink } from '../src/runtime/ida-core.js';
 import { measure, type BenchResult } from './measure.js';
 
 /**
@@ -61,16 +59,19 @@ class NaiveIda {
 
 const MAX = 2 ** 31 - 1;
 
+/** The IDA machine must report nothing on this stream: a violation here is a bug. */
+const FAIL_ON_REPORT: IdaSink = {
+  violation: (params) => { throw new Error(`the IDA machine reported ${params.code} on the bench stream`); },
+  kernelLog: (params) => { throw new Error(`the IDA machine logged '${params.text}' on the bench stream`); },
+};
+
 /**
- * One IDA call as the runtime's `Ida` makes it, minus the kernel's bookkeeping: its reused call
- * and event objects, the facts from its bitmap, the runtime's compiled table, the set effects
- * carried out with the step (`onStep`), the returned value read (`KernelObject.send`).
+ * One IDA call as the runtime's `Ida` makes it, minus the kernel's bookkeeping around it: the
+ * runtime's own `IdaCore` (facts read from its bitmap, the machine's generated step, the set
+ * effects carried out, the returned value), with reused call objects as `Ida` keeps them.
  */
 class RuntimeIdaCore {
-  private readonly table = tables.ida;
-  private machine = this.table.initial();
-  private readonly set = new BitmapIdSet();
-  private readonly events = idaEventBuffers();
+  private readonly core = new IdaCore(FAIL_ON_REPORT);
   private readonly allocCall = { type: 'ALLOC' as const, min: 0, max: MAX, owner: CODE_OWNER, fault: false };
   private readonly freeCall = { type: 'FREE' as const, id: 0, owner: CODE_OWNER };
 
@@ -78,27 +79,14 @@ class RuntimeIdaCore {
     const call = this.allocCall;
     call.min = min;
     call.max = max;
-    return this.call(call) ?? -1;
+    return this.core.step(this.core.event(call)) ?? -1;
   }
 
   free(id: number, owner: number): void {
     const call = this.freeCall;
     call.id = id;
     call.owner = owner;
-    this.call(call);
-  }
-
-  private call(call: IdaCall): number | undefined {
-    const event = idaEvent(this.set, call, this.events);
-    this.machine = this.table.advance(this.machine, event);
-    const effects = this.table.effects;
-    for (let i = 0; i < effects.length; i++) applyIdaEffect(this.set, effects[i]!.type, event);
-    let returned: number | undefined;
-    for (let i = 0; i < effects.length; i++) {
-      const e = effects[i]!;
-      if (e.type === 'returns') returned ??= (e.params as ReturnsParams).value;
-    }
-    return returned;
+    this.core.step(this.core.event(call));
   }
 }
 

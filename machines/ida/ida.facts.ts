@@ -127,31 +127,50 @@ export function idaEvent(set: IdSetView, call: IdaCall, buffers?: IdaEventBuffer
  */
 export const IDA_SET_EFFECTS: readonly string[] = Object.freeze(['markAllocated', 'clearId', 'setOwner', 'clearAll']);
 
+/** The IDA machine's set effects, each carried out on an id set for the event that names it. */
+export type IdaSetEffects = {
+  readonly [K in 'markAllocated' | 'clearId' | 'setOwner' | 'clearAll']: <S extends IdSet<S>>(set: S, event: IdaEvent) => S;
+};
+
 /**
- * Carries out one effect the IDA machine named for `event` on `set`; returns the set after it.
- * The set effects take their operands from the event (so the machine's action lists stay static):
- * `markAllocated` the ALLOC's `lowest` for its `owner`, `clearId` the FREE's `id`, `setOwner` the
- * CLAIM's `id` for its `owner`, `clearAll` everything. Any other effect (`returns`, `violation`,
- * `kernelLog`) is not the set's: the set comes back as it was.
+ * The set effects, one function each: `markAllocated` the ALLOC's `lowest` for its `owner`,
+ * `clearId` the FREE's `id`, `setOwner` the CLAIM's `id` for its `owner`, `clearAll` everything.
+ * They take their operands from the event (so the machine's action lists stay static); an effect
+ * given an event it is not defined on throws {@link IdSetStateError}.
+ * @example idaSetEffects.clearId(SortedIdSet.of(4, [[1, 0]]), { type: 'FREE', id: 1, owner: 0, holder: 0, last: true }).size // 0
+ */
+export const idaSetEffects: IdaSetEffects = Object.freeze({
+  markAllocated: <S extends IdSet<S>>(set: S, event: IdaEvent): S => {
+    if (event.type === 'ALLOC') return set.markAllocated(event.lowest, event.owner);
+    throw new IdSetStateError('markAllocated', -1, `an ALLOC event, not ${event.type}`);
+  },
+  clearId: <S extends IdSet<S>>(set: S, event: IdaEvent): S => {
+    if (event.type === 'FREE') return set.clearId(event.id);
+    throw new IdSetStateError('clearId', -1, `a FREE event, not ${event.type}`);
+  },
+  setOwner: <S extends IdSet<S>>(set: S, event: IdaEvent): S => {
+    if (event.type === 'CLAIM') return set.setOwner(event.id, event.owner);
+    throw new IdSetStateError('setOwner', -1, `a CLAIM event, not ${event.type}`);
+  },
+  clearAll: <S extends IdSet<S>>(set: S): S => set.clearAll(),
+});
+
+/**
+ * Carries out one effect the IDA machine named for `event` on `set` (see {@link idaSetEffects});
+ * returns the set after it. Any other effect (`returns`, `violation`, `kernelLog`) is not the
+ * set's: the set comes back as it was.
  * @example applyIdaEffect(SortedIdSet.empty(4), 'markAllocated', { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false, lowest: 0 }).ids // [0]
  */
 export function applyIdaEffect<S extends IdSet<S>>(set: S, effect: string, event: IdaEvent): S {
   switch (effect) {
     case 'markAllocated':
-      if (event.type === 'ALLOC') return set.markAllocated(event.lowest, event.owner);
-      break;
     case 'clearId':
-      if (event.type === 'FREE') return set.clearId(event.id);
-      break;
     case 'setOwner':
-      if (event.type === 'CLAIM') return set.setOwner(event.id, event.owner);
-      break;
     case 'clearAll':
-      return set.clearAll();
+      return idaSetEffects[effect](set, event);
     default:
       return set;
   }
-  throw new IdSetStateError(effect, -1, `the event it is defined on, not ${event.type}`);
 }
 
 /** An effect as an interpreter of the IDA machine names it. */

@@ -23,12 +23,18 @@ export interface CompiledState<C> {
   readonly context: C;
 }
 
-type Args<C, E> = { context: C; event: E };
-type Op<C, E> =
+/** What guards, context updates and params functions take, as XState passes them. */
+export type Args<C, E> = { context: C; event: E };
+/** A transition's action, compiled: a context update or an effect (static or computed params). */
+export type Op<C, E> =
   | { kind: 'assign'; fn: (args: Args<C, E>) => Partial<C> }
   | { kind: 'effect'; type: string; params: unknown; dynamic: boolean; effect: Effect; index: number };
 
-interface CompiledTransition<C, E> {
+/**
+ * One guarded alternative of a leaf's event, as the table holds it (read by code generators such
+ * as `generateRunner`; never changed after compilation).
+ */
+export interface CompiledTransition<C, E> {
   guard: ((args: Args<C, E>) => boolean) | undefined;
   /** The effects it names, in order (static params; dynamic ones are resolved per step). */
   effects: readonly Effect[];
@@ -231,6 +237,16 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
   /** Whether the state's leaf (or an ancestor) carries `tag`. */
   hasTag(state: CompiledState<C>, tag: string): boolean {
     return this.leaves[state.leaf]!.tags.has(tag);
+  }
+
+  /**
+   * A leaf's compiled alternatives per event type, in the order a step tries them (the leaf's
+   * own, then its ancestors'): what a code generator reads to write a step of its own.
+   */
+  transitionsOf(leaf: number): ReadonlyMap<string, ReadonlyArray<CompiledTransition<C, E>>> {
+    const byEvent = this.table[leaf];
+    if (byEvent === undefined) throw new UnsupportedMachineError(this.machine.id, `no leaf ${leaf} (it has ${this.leaves.length})`);
+    return byEvent;
   }
 
   /** The leaf index of a state node id, e.g. `device.dead.freed`. */

@@ -72,6 +72,12 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
    */
   private pathBase = -1;
   private pathLeaf = -1;
+  /**
+   * Every id below `low` is allocated. A free below it lowers it; allocating it raises it by one.
+   * A search from below `low` starts at `low`: with lowest-free allocation, the id just freed is
+   * usually the next one handed out, found without a search.
+   */
+  private low = 0;
 
   /**
    * An empty set of `capacity` ids (default the kernel's 2^31). Throws {@link ParameterError} for a
@@ -89,9 +95,17 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   firstFree(from: number, to: number): number {
     if (!((from | 0) === from && from >= 0 && from <= to && (to | 0) === to && to < this.capacity)) requireFreeRange(from, to, this.capacity);
     const cover = this.cover;
+    if (from < this.low) from = this.low;
+    if (from >= cover) return from <= to ? from : -1;
+    // The leaf of the last search or lookup often holds the answer: searched without a descent
+    // (its recorded path stays valid for the mark that follows).
+    if (from - (from & (LEAF_IDS - 1)) === this.pathBase) {
+      const found = this.searchLeaf(this.pathLeaf, this.pathBase, from);
+      if (found >= 0) return found <= to ? found : -1;
+    }
     this.pathBase = -1; // the search below overwrites the path
     // Ids beyond what the tree covers were never touched: the first of them is free.
-    let found = from >= cover ? from : this.searchNode(this.root, this.height, 0, from);
+    let found = this.searchNode(this.root, this.height, 0, from);
     if (found < 0) found = cover;
     return found <= to ? found : -1;
   }
@@ -143,6 +157,7 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     this.bits[w] = next;
     this.owners[leaf * LEAF_IDS + offset] = owner;
     this.count++;
+    if (id === this.low) this.low = id + 1;
     if (next === FULL) {
       const lf = this.leafFull[leaf]! | (1 << (offset >>> 5));
       this.leafFull[leaf] = lf;
@@ -170,6 +185,7 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     this.bits[w] = this.bits[w]! & ~bit;
     this.owners[leaf * LEAF_IDS + offset] = NO_HOLDER;
     this.count--;
+    if (id < this.low) this.low = id;
     if (wasFull) {
       const lf = this.leafFull[leaf]!;
       this.leafFull[leaf] = lf & ~(1 << (offset >>> 5));
@@ -209,6 +225,7 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     this.cover = CHILD_SPAN[1]! * FAN;
     this.root = this.newNode();
     this.pathBase = -1;
+    this.low = 0;
     return this;
   }
 

@@ -1,10 +1,9 @@
 import {
-  applyIdaEffect, CODE_OWNER, idaEvent, idaEventBuffers, idaIsEmpty, KERNEL_IDA_CAPACITY, ParameterError, requireInt,
+  CODE_OWNER, idaIsEmpty, KERNEL_IDA_CAPACITY, ParameterError, requireInt,
   type IdaCall, type IdaContext, type IdaEvent,
 } from '../../machines/index.js';
-import type { Effect } from '../model/compile.js';
 import { AuxDevice } from './device.js';
-import { BitmapIdSet } from './ida-bitmap.js';
+import { IdaCore } from './ida-core.js';
 import type { Kernel } from './kernel.js';
 import { KernelObject } from './object.js';
 import type { StepRef } from './report.js';
@@ -18,8 +17,9 @@ const U32_MAX = 2 ** 32 - 1;
  * callback freeing an id its device no longer owns (`ida-free-reallocated`).
  *
  * The IDA machine decides every call; this object holds the id set the machine decides about (a
- * hierarchical bitmap, {@link BitmapIdSet}): each call's facts are read from it (`idaEvent`), the
- * compiled machine steps, and the set effects it names are carried out on it (`applyIdaEffect`).
+ * hierarchical bitmap) in an `IdaCore`: each call's facts are read from it (`idaEvent`), the
+ * machine's step generated from its definition runs, and the set effects it names are carried
+ * out on it before the rest.
  * @example
  * const ida = k.idaInit('foo_ida');
  * const id = ida.alloc();            // 0, then 1, ...
@@ -29,8 +29,11 @@ const U32_MAX = 2 ** 32 - 1;
 export class Ida extends KernelObject<IdaContext, IdaEvent> {
   /** @internal where each allocated id was handed out, for the leak report */
   readonly allocatedAt = new Map<number, StepRef>();
-  /** @internal the ids and their owners: memory this IDA owns, changed only by its machine's effects */
-  private readonly set = new BitmapIdSet(KERNEL_IDA_CAPACITY);
+  /** @internal the machine's step and the id set it decides about: memory changed only by its effects */
+  private readonly core = new IdaCore({
+    violation: (params) => this.kernel.raise(params, this),
+    kernelLog: (params, event) => this.kernel.printk(params, this.logFields(event)),
+  }, KERNEL_IDA_CAPACITY);
   /**
    * The calls and events of this IDA, filled in for each call rather than allocated: nothing
    * keeps them (the machine reads an event while it steps; the IDA's effects never call out).
@@ -40,7 +43,6 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
     FREE: { type: 'FREE' as const, id: 0, owner: CODE_OWNER },
     CLAIM: { type: 'CLAIM' as const, id: 0, owner: CODE_OWNER },
   };
-  private readonly events = idaEventBuffers();
 
   /** @internal use `Kernel.idaInit` */
   constructor(kernel: Kernel, readonly label: string) {
@@ -66,7 +68,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
       call.fault = true;
       // An allocation can only fail where the kernel would allocate: the machine says whether a
       // failing allocation would get that far (not when the range is full).
-      const event = this.eventFor(call) as typeof this.events.ALLOC;
+      const event = this.eventFor(call) as Extract<IdaEvent, { type: 'ALLOC' }>;
       const fallible = this.guardFor(event) === 'allocFault';
       event.fault = fallible && this.kernel.faults.shouldFail('ida_alloc');
       const id = this.send(event) ?? -1;
@@ -106,26 +108,39 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
 
   /** `ida_is_empty(ida)`. */
   isEmpty(): boolean {
-    return idaIsEmpty(this.set);
+    return idaIsEmpty(this.core.set);
   }
 
   /** Ids currently allocated, ascending. */
   get allocated(): readonly number[] {
-    return this.set.ids();
+    return this.core.set.ids();
   }
 
   protected override logFields(event: IdaEvent): Record<string, string> {
     return { ...super.logFields(event), id: event.type === 'FREE' ? String(event.id) : '' };
   }
 
-  /** The id set effects the machine names, carried out on this IDA's bitmap with the step. */
-  protected override onStep(effects: readonly Effect[], event: IdaEvent): void {
-    for (let i = 0; i < effects.length; i++) applyIdaEffect(this.set, effects[i]!.type, event);
+  /**
+   * @internal The IDA's step is its machine's generated step (`IdaCore.step`): the same
+   * transition, effects and order as every object's `send`, without the generic loop.
+   */
+  override send(event: IdaEvent): number | undefined {
+    const before = this.state;
+    try {
+      return this.core.step(event);
+    } finally {
+      // Also when a violation threw (strict mode): the machine is where the transition took it.
+      const leaf = this.core.leaf;
+      if (leaf !== before.leaf) {
+        this.state = { leaf, context: before.context };
+        if (this.table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
+      }
+    }
   }
 
   /** @internal the owner token of an allocated id, NO_HOLDER (-1) for a free one */
   ownerOf(id: number): number {
-    return this.set.ownerOf(id);
+    return this.core.set.ownerOf(id);
   }
 
   /** @internal `adev->id = id` made the id the device's (model.md §4.4): the machine decides whether it may */
@@ -146,6 +161,6 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
 
   /** The machine event for a call: the facts read from this IDA's id set. */
   private eventFor(call: IdaCall): IdaEvent {
-    return idaEvent(this.set, call, this.events);
+    return this.core.event(call);
   }
 }
