@@ -27,7 +27,7 @@ if (!only || only === 'runtime') {
 if (!only || only === 'ida') {
   console.log('\nIDA: 1M mixed lowest-free alloc/free operations:');
   for (const live of [100, 2000, 10_000]) {
-    const results = benchIda(1_000_000, live);
+    const results = await benchIda(1_000_000, live);
     for (const r of results) console.log(formatResult(r));
     for (const r of results) if (r.met === false) missed.push(`${r.name}: ${r.target}`);
   }

@@ -45,6 +45,11 @@ export function idaIsEmpty(set: IdSetView): boolean {
   return set.size === 0;
 }
 
+type AllocCall = Extract<IdaCall, { type: 'ALLOC' }>;
+type AllocEvent = Extract<IdaEvent, { type: 'ALLOC' }>;
+type FreeEvent = Extract<IdaEvent, { type: 'FREE' }>;
+type ClaimEvent = Extract<IdaEvent, { type: 'CLAIM' }>;
+
 /** DESTROY carries no facts: one frozen event serves every call. */
 const DESTROY_EVENT: IdaEvent = Object.freeze({ type: 'DESTROY' });
 
@@ -60,12 +65,13 @@ export interface IdaEventBuffers {
  * @example idaEventBuffers().ALLOC.type // 'ALLOC'
  */
 export function idaEventBuffers(): IdaEventBuffers {
-  return {
-    ALLOC: { type: 'ALLOC', min: 0, max: 0, owner: 0, fault: false, lowest: -1 },
-    FREE: { type: 'FREE', id: 0, owner: 0, holder: NO_HOLDER, last: false },
-    CLAIM: { type: 'CLAIM', id: 0, owner: 0, holder: NO_HOLDER },
-  };
+  return { ALLOC: newAllocEvent(), FREE: newFreeEvent(), CLAIM: newClaimEvent() };
 }
+
+// Every event of a type has one shape (these fields in this order), buffer or not.
+const newAllocEvent = (): AllocEvent => ({ type: 'ALLOC', min: 0, max: 0, owner: 0, fault: false, lowest: -1 });
+const newFreeEvent = (): FreeEvent => ({ type: 'FREE', id: 0, owner: 0, holder: NO_HOLDER, last: false });
+const newClaimEvent = (): ClaimEvent => ({ type: 'CLAIM', id: 0, owner: 0, holder: NO_HOLDER });
 
 /**
  * The IDA machine's event for a call: the call with the facts the kernel reads at that call,
@@ -76,42 +82,14 @@ export function idaEventBuffers(): IdaEventBuffers {
  * @example idaEvent(SortedIdSet.of(4, [[0, 0]]), { type: 'FREE', id: 0, owner: 0 }) // { type: 'FREE', id: 0, owner: 0, holder: 0, last: true }
  */
 export function idaEvent(set: IdSetView, call: IdaCall, buffers?: IdaEventBuffers): IdaEvent {
+  // One small function per call type: each is inlined where it is hot (one big switch is not).
   switch (call?.type) {
-    case 'ALLOC': {
-      requireNumber('ALLOC.owner', call.owner);
-      if (typeof call.fault !== 'boolean') throw new ParameterError('ALLOC.fault', call.fault, 'true or false');
-      const lowest = lowestFree(set, call.min, call.max);
-      if (buffers === undefined) return { type: 'ALLOC', min: call.min, max: call.max, owner: call.owner, fault: call.fault, lowest };
-      const e = buffers.ALLOC;
-      e.min = call.min;
-      e.max = call.max;
-      e.owner = call.owner;
-      e.fault = call.fault;
-      e.lowest = lowest;
-      return e;
-    }
-    case 'FREE': {
-      requireNumber('FREE.owner', call.owner);
-      const holder = holderOf(set, call.id, 'FREE.id');
-      const last = holder !== NO_HOLDER && set.size === 1;
-      if (buffers === undefined) return { type: 'FREE', id: call.id, owner: call.owner, holder, last };
-      const e = buffers.FREE;
-      e.id = call.id;
-      e.owner = call.owner;
-      e.holder = holder;
-      e.last = last;
-      return e;
-    }
-    case 'CLAIM': {
-      requireNumber('CLAIM.owner', call.owner);
-      const holder = holderOf(set, call.id, 'CLAIM.id');
-      if (buffers === undefined) return { type: 'CLAIM', id: call.id, owner: call.owner, holder };
-      const e = buffers.CLAIM;
-      e.id = call.id;
-      e.owner = call.owner;
-      e.holder = holder;
-      return e;
-    }
+    case 'ALLOC':
+      return idaAllocEvent(set, call, buffers?.ALLOC);
+    case 'FREE':
+      return idaFreeEvent(set, call, buffers?.FREE);
+    case 'CLAIM':
+      return idaClaimEvent(set, call, buffers?.CLAIM);
     case 'DESTROY':
       return DESTROY_EVENT;
     case 'END':
@@ -121,38 +99,94 @@ export function idaEvent(set: IdSetView, call: IdaCall, buffers?: IdaEventBuffer
   }
 }
 
+
+/**
+ * `idaEvent` for an ALLOC call: its facts (the lowest free id of the range, §4), for a runner that
+ * knows the type of its call.
+ * @example idaAllocEvent(SortedIdSet.of(4, [[0, 0]]), { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false }).lowest // 1
+ */
+export function idaAllocEvent(set: IdSetView, call: AllocCall, into?: AllocEvent): AllocEvent {
+  requireNumber('ALLOC.owner', call.owner);
+  if (typeof call.fault !== 'boolean') throw new ParameterError('ALLOC.fault', call.fault, 'true or false');
+  const e = into ?? newAllocEvent();
+  e.lowest = lowestFree(set, call.min, call.max);
+  e.min = call.min;
+  e.max = call.max;
+  e.owner = call.owner;
+  e.fault = call.fault;
+  return e;
+}
+
+/**
+ * `idaEvent` for a FREE call: who holds the id, and whether it is the last one allocated.
+ * @example idaFreeEvent(SortedIdSet.of(4, [[2, 5]]), { type: 'FREE', id: 2, owner: 5 }).last // true
+ */
+export function idaFreeEvent(set: IdSetView, call: Extract<IdaCall, { type: 'FREE' }>, into?: FreeEvent): FreeEvent {
+  requireNumber('FREE.owner', call.owner);
+  const holder = holderOf(set, call.id, 'FREE.id');
+  const e = into ?? newFreeEvent();
+  e.id = call.id;
+  e.owner = call.owner;
+  e.holder = holder;
+  e.last = holder !== NO_HOLDER && set.size === 1;
+  return e;
+}
+
+/**
+ * `idaEvent` for a CLAIM call: who holds the id.
+ * @example idaClaimEvent(SortedIdSet.of(4, [[2, 0]]), { type: 'CLAIM', id: 2, owner: 7 }).holder // 0
+ */
+export function idaClaimEvent(set: IdSetView, call: Extract<IdaCall, { type: 'CLAIM' }>, into?: ClaimEvent): ClaimEvent {
+  requireNumber('CLAIM.owner', call.owner);
+  const holder = holderOf(set, call.id, 'CLAIM.id');
+  const e = into ?? newClaimEvent();
+  e.id = call.id;
+  e.owner = call.owner;
+  e.holder = holder;
+  return e;
+}
+
 /**
  * The effects of the IDA machine that change the id set, each defined on the event that names it.
  * @example IDA_SET_EFFECTS.includes('clearId') // true
  */
 export const IDA_SET_EFFECTS: readonly string[] = Object.freeze(['markAllocated', 'clearId', 'setOwner', 'clearAll']);
 
-/** The IDA machine's set effects, each carried out on an id set for the event that names it. */
+/** Whoever holds an id set the IDA machine's set effects change (replaced by a pure set's change). */
+export interface IdSetHolder<S extends IdSet<S>> { set: S }
+
+/** The IDA machine's set effects, each carried out on a holder's id set for the event that names it. */
 export type IdaSetEffects = {
-  readonly [K in 'markAllocated' | 'clearId' | 'setOwner' | 'clearAll']: <S extends IdSet<S>>(set: S, event: IdaEvent) => S;
+  readonly [K in 'markAllocated' | 'clearId' | 'setOwner' | 'clearAll']: <S extends IdSet<S>>(holder: IdSetHolder<S>, params: unknown, event: IdaEvent) => void;
 };
 
 /**
- * The set effects, one function each: `markAllocated` the ALLOC's `lowest` for its `owner`,
- * `clearId` the FREE's `id`, `setOwner` the CLAIM's `id` for its `owner`, `clearAll` everything.
- * They take their operands from the event (so the machine's action lists stay static); an effect
- * given an event it is not defined on throws {@link IdSetStateError}.
- * @example idaSetEffects.clearId(SortedIdSet.of(4, [[1, 0]]), { type: 'FREE', id: 1, owner: 0, holder: 0, last: true }).size // 0
+ * The set effects, one function each, in the shape of an effect handler (`holder, params, event`:
+ * a runtime hands them to `generateRunner` as they are): `markAllocated` the ALLOC's `lowest` for
+ * its `owner`, `clearId` the FREE's `id`, `setOwner` the CLAIM's `id` for its `owner`, `clearAll`
+ * everything. They take their operands from the event (so the machine's action lists stay
+ * static); an effect given an event it is not defined on throws {@link IdSetStateError}.
+ * @example
+ * const holder = { set: SortedIdSet.of(4, [[1, 0]]) };
+ * idaSetEffects.clearId(holder, undefined, { type: 'FREE', id: 1, owner: 0, holder: 0, last: true });
+ * holder.set.size // 0
  */
 export const idaSetEffects: IdaSetEffects = Object.freeze({
-  markAllocated: <S extends IdSet<S>>(set: S, event: IdaEvent): S => {
-    if (event.type === 'ALLOC') return set.markAllocated(event.lowest, event.owner);
-    throw new IdSetStateError('markAllocated', -1, `an ALLOC event, not ${event.type}`);
+  markAllocated: <S extends IdSet<S>>(holder: IdSetHolder<S>, _params: unknown, event: IdaEvent): void => {
+    if (event.type !== 'ALLOC') return wrongEvent('markAllocated', 'ALLOC', event);
+    holder.set = holder.set.markAllocated(event.lowest, event.owner);
   },
-  clearId: <S extends IdSet<S>>(set: S, event: IdaEvent): S => {
-    if (event.type === 'FREE') return set.clearId(event.id);
-    throw new IdSetStateError('clearId', -1, `a FREE event, not ${event.type}`);
+  clearId: <S extends IdSet<S>>(holder: IdSetHolder<S>, _params: unknown, event: IdaEvent): void => {
+    if (event.type !== 'FREE') return wrongEvent('clearId', 'FREE', event);
+    holder.set = holder.set.clearId(event.id);
   },
-  setOwner: <S extends IdSet<S>>(set: S, event: IdaEvent): S => {
-    if (event.type === 'CLAIM') return set.setOwner(event.id, event.owner);
-    throw new IdSetStateError('setOwner', -1, `a CLAIM event, not ${event.type}`);
+  setOwner: <S extends IdSet<S>>(holder: IdSetHolder<S>, _params: unknown, event: IdaEvent): void => {
+    if (event.type !== 'CLAIM') return wrongEvent('setOwner', 'CLAIM', event);
+    holder.set = holder.set.setOwner(event.id, event.owner);
   },
-  clearAll: <S extends IdSet<S>>(set: S): S => set.clearAll(),
+  clearAll: <S extends IdSet<S>>(holder: IdSetHolder<S>): void => {
+    holder.set = holder.set.clearAll();
+  },
 });
 
 /**
@@ -166,8 +200,11 @@ export function applyIdaEffect<S extends IdSet<S>>(set: S, effect: string, event
     case 'markAllocated':
     case 'clearId':
     case 'setOwner':
-    case 'clearAll':
-      return idaSetEffects[effect](set, event);
+    case 'clearAll': {
+      const holder: IdSetHolder<S> = { set };
+      idaSetEffects[effect](holder, undefined, event);
+      return holder.set;
+    }
     default:
       return set;
   }
@@ -210,6 +247,11 @@ export function stepIda<M, S extends IdSet<S>>(interpret: IdaInterpreter<M>, fro
   for (let i = 0; i < effects.length; i++) set = applyIdaEffect(set, effects[i]!.type, event);
   const state = machine === from.machine && set === from.set ? from : { machine, set };
   return { state, event, effects };
+}
+
+/** A set effect named on an event it is not defined on: whoever runs the machine has a bug. */
+function wrongEvent(effect: string, expected: IdaEvent['type'], event: IdaEvent): never {
+  throw new IdSetStateError(effect, -1, `${expected === 'ALLOC' ? 'an' : 'a'} ${expected} event, not ${event.type}`);
 }
 
 /** A FREE or CLAIM's holder: any integer id may be asked about (a negative one is held by nobody). */

@@ -46,7 +46,14 @@ export interface RunnerOptions<H, E> {
  * new leaf and carries out the effects. Returns whether a transition was taken (an event no
  * enabled transition takes changes nothing, as in XState).
  */
-export type Runner<C, E, H extends RunnerHost> = (host: H, context: C, event: E) => boolean;
+export interface Runner<C, E extends { type: string }, H extends RunnerHost> {
+  (host: H, context: C, event: E): boolean;
+  /**
+   * The step of each event type on its own, for a caller that knows the type of its event (it
+   * skips the dispatch on the type): `on[event.type](host, context, event)` is `run(host, context, event)`.
+   */
+  readonly on: Readonly<Partial<Record<E['type'], (host: H, context: C, event: E) => boolean>>>;
+}
 
 /**
  * Generates the step of a compiled machine whose state is its leaf (no context updates).
@@ -116,26 +123,63 @@ export function generateRunner<C extends object, E extends { type: string }, H e
     return lines;
   };
 
-  const body: string[] = ['args.context = context;', 'args.event = event;', 'switch (host.leaf) {'];
-  leaves.forEach((byEvent, leaf) => {
-    body.push(`  case ${leaf}:`, '    switch (event.type) {');
-    for (const [type, list] of byEvent) {
-      body.push(`      case ${JSON.stringify(type)}:`);
+  // One function per event type, switching on the leaf to one function per (leaf, event type)
+  // that tries its guards: V8 inlines only calls that ran and counts a function's whole size
+  // against its inlining budget, so small functions let the hot ones be inlined (one big switch
+  // over every leaf and type is not).
+  const types = [...new Set(leaves.flatMap((byEvent) => [...byEvent.keys()]))];
+  const mName = bind('m', machine);
+  const functions: string[] = [];
+  types.forEach((type, ti) => {
+    const cases: string[] = [];
+    leaves.forEach((byEvent, leaf) => {
+      const list = byEvent.get(type);
+      if (list === undefined) return;
+      const body: string[] = [`function on${ti}_${leaf}(host, event) {`];
       let open = true;
       for (const t of list) {
         if (t.guard === undefined) {
-          body.push('        {', ...transition(t, leaf, '          '), '        }');
+          body.push('  {', ...transition(t, leaf, '    '), '  }');
           open = false;
           break;
         }
-        body.push(`        if (${bind('g', t.guard)}(args)) {`, ...transition(t, leaf, '          '), '        }');
+        body.push(`  if (${bind('g', t.guard)}(args)) {`, ...transition(t, leaf, '    '), '  }');
       }
-      if (open) body.push('        return false;');
-    }
-    body.push('      default:', '        return false;', '    }');
+      if (open) body.push('  return false;');
+      body.push('}');
+      functions.push(body.join('\n'));
+      cases.push(`    case ${leaf}: return on${ti}_${leaf}(host, event);`);
+    });
+    functions.push([
+      `function on${ti}(host, context, event) {`,
+      '  args.context = context;',
+      '  args.event = event;',
+      '  switch (host.leaf) {',
+      ...cases,
+      '    default: return unknownLeaf(host);',
+      '  }',
+      '}',
+    ].join('\n'));
   });
-  body.push('  default:', `    throw new RangeError('no leaf ' + host.leaf + ' in machine ' + ${bind('m', machine)});`, '}');
-  const source = `const args = { context: undefined, event: undefined };\nreturn function run(host, context, event) {\n${body.join('\n')}\n};`;
+  functions.push([
+    'function unknownLeaf(host) {',
+    `  if (host.leaf >= 0 && host.leaf < ${leaves.length}) return false;`,
+    `  throw new RangeError('no leaf ' + host.leaf + ' in machine ' + ${mName});`,
+    '}',
+  ].join('\n'));
+  const dispatch = types.map((type, ti) => `    case ${JSON.stringify(type)}: return on${ti}(host, context, event);`);
+  const source = [
+    'const args = { context: undefined, event: undefined };',
+    ...functions,
+    'function run(host, context, event) {',
+    '  switch (event.type) {',
+    ...dispatch,
+    '    default: return unknownLeaf(host);',
+    '  }',
+    '}',
+    `run.on = Object.freeze({ ${types.map((type, ti) => `${JSON.stringify(type)}: on${ti}`).join(', ')} });`,
+    'return run;',
+  ].join('\n');
   const factory = new Function(...names, source) as (...v: unknown[]) => Runner<C, E, H>;
   return factory(...values);
 }

@@ -15,6 +15,10 @@ import {
  * - The tree is as tall as the highest id touched needs (level L covers 2^(10 + 5L) ids), so an id
  *   near 2^31 costs five nodes and one leaf, not 2^31 bits.
  *
+ * - Every node and leaf links to its parent, so a leaf that fills up (or stops being full) updates
+ *   the summary bits above it however it was reached; the leaves of the first 2^20 ids are also
+ *   in a flat table, so finding them is one read.
+ *
  * Everything lives in typed arrays that grow by doubling; nodes and leaves are indices into them.
  * A step allocates nothing unless the tree grows. It is mutable: each change returns the set itself.
  */
@@ -28,6 +32,11 @@ const FAN = 1 << FAN_SHIFT;
 const FULL = -1;
 /** Interior levels needed to cover 2^31 ids: 10 + 5 × 5 = 35 bits. */
 const MAX_HEIGHT = 5;
+/**
+ * Leaves of the first ids (2^20 ids: 1024 leaves) are also found through a flat table: most
+ * IDAs hand out small ids, and a lookup there is one array read instead of a descent.
+ */
+const NEAR_LEAVES = 1024;
 
 /** Index of the lowest set bit of a non-zero 32-bit word. */
 const ctz = (x: number) => 31 - Math.clz32(x & -x);
@@ -48,34 +57,40 @@ const CHILD_SPAN = CHILD_SHIFT.map((s) => 2 ** s);
 export class BitmapIdSet implements IdSet<BitmapIdSet> {
   readonly capacity: number;
   private count = 0;
-  /** Interior nodes: `children[n * 32 + j]` is child j's index + 1 (0: absent); `full[n]` bit j: child j full. */
+  /**
+   * Interior nodes: `children[n * 32 + j]` is child j's index + 1 (0: absent); `full[n]` bit j:
+   * child j full; `nodeUp[n]` the parent's index (-1: the root) and `nodeSlot[n]` its slot there.
+   */
   private children: Int32Array = new Int32Array(4 * FAN);
   private full: Int32Array = new Int32Array(4);
+  private nodeUp: Int32Array = new Int32Array(4);
+  private nodeSlot: Int32Array = new Int32Array(4);
   private nodes = 0;
-  /** Leaves: `bits[l * 32 + w]`, `leafFull[l]` bit w: word w full, `owners[l * 1024 + i]` (-1: free). */
+  /**
+   * Leaves: `bits[l * 32 + w]`, `leafFull[l]` bit w: word w full, `owners[l * 1024 + i]` (-1:
+   * free), `leafUp[l]` / `leafSlot[l]` the parent node and slot. The parent links carry a "full"
+   * change up the tree from the leaf, whichever way the leaf was reached.
+   */
   private bits: Int32Array = new Int32Array(2 * WORDS);
   private leafFull: Int32Array = new Int32Array(2);
   private owners: Int32Array = new Int32Array(2 * LEAF_IDS);
+  private leafUp: Int32Array = new Int32Array(2);
+  private leafSlot: Int32Array = new Int32Array(2);
   private leaves = 0;
+  /** `near[c]`: the leaf of ids [c × 1024, (c + 1) × 1024) + 1 (0: none yet), for c < NEAR_LEAVES. */
+  private readonly near = new Int32Array(NEAR_LEAVES);
   private root = 0;
   /** Interior levels: the root is at level `height`, leaves hang off level 1. */
   private height = 1;
   /** The ids the tree covers: [0, cover), 2^(10 + 5 × height). Every id beyond is free. */
   private cover = CHILD_SPAN[1]! * FAN;
-  /** The path of the last descent: node and slot per level. */
-  private readonly pathNode = new Int32Array(MAX_HEIGHT + 1);
-  private readonly pathSlot = new Int32Array(MAX_HEIGHT + 1);
+  /** The first id of the leaf last found by a descent (-1: none), and that leaf. */
+  private lastBase = -1;
+  private lastLeaf = -1;
   /**
-   * The first id of the leaf the recorded path leads to (-1: none), and that leaf. A call nearly
-   * always asks about the id the previous one found (the lowest free id, then mark it allocated;
-   * its holder, then clear it): the second call reuses the path instead of descending again.
-   */
-  private pathBase = -1;
-  private pathLeaf = -1;
-  /**
-   * Every id below `low` is allocated. A free below it lowers it; allocating it raises it by one.
-   * A search from below `low` starts at `low`: with lowest-free allocation, the id just freed is
-   * usually the next one handed out, found without a search.
+   * Every id below `low` is allocated. A free below it lowers it; allocating it raises it by one;
+   * a search that starts at or below it raises it to what it finds. So with lowest-free
+   * allocation it is usually the lowest free id itself, and a search from 0 starts there.
    */
   private low = 0;
 
@@ -85,7 +100,7 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
    */
   constructor(capacity: number = KERNEL_IDA_CAPACITY) {
     this.capacity = requireIdaCapacity(capacity);
-    this.root = this.newNode();
+    this.root = this.newNode(-1, 0);
   }
 
   get size(): number {
@@ -94,19 +109,24 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
 
   firstFree(from: number, to: number): number {
     if (!((from | 0) === from && from >= 0 && from <= to && (to | 0) === to && to < this.capacity)) requireFreeRange(from, to, this.capacity);
+    // A search from `low` or below learns that every id before what it finds is allocated.
+    const fromLow = from <= this.low;
+    if (fromLow) from = this.low;
     const cover = this.cover;
-    if (from < this.low) from = this.low;
-    if (from >= cover) return from <= to ? from : -1;
-    // The leaf of the last search or lookup often holds the answer: searched without a descent
-    // (its recorded path stays valid for the mark that follows).
-    if (from - (from & (LEAF_IDS - 1)) === this.pathBase) {
-      const found = this.searchLeaf(this.pathLeaf, this.pathBase, from);
-      if (found >= 0) return found <= to ? found : -1;
+    let found: number;
+    if (from >= cover) {
+      // Ids beyond what the tree covers were never touched: the first of them is free.
+      found = from;
+    } else {
+      // The leaf of `from` first (most searches end there), then the leaves beside it (the
+      // parent's next child that is not full), then the tree from the parent's end on.
+      const leaf = this.findLeaf(from);
+      const base = from - (from & (LEAF_IDS - 1));
+      found = leaf < 0 ? from : this.searchLeaf(leaf, base, from);
+      if (found < 0) found = this.searchAfter(leaf, base);
+
     }
-    this.pathBase = -1; // the search below overwrites the path
-    // Ids beyond what the tree covers were never touched: the first of them is free.
-    let found = this.searchNode(this.root, this.height, 0, from);
-    if (found < 0) found = cover;
+    if (fromLow) this.low = found;
     return found <= to ? found : -1;
   }
 
@@ -115,7 +135,7 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
       if (!Number.isInteger(id)) throw new ParameterError('ownerOf(id)', id, 'an integer');
       return NO_HOLDER;
     }
-    const leaf = this.findLeaf(id);
+    const leaf = id < this.cover ? this.findLeaf(id) : -1;
     return leaf < 0 ? NO_HOLDER : this.owners[leaf * LEAF_IDS + (id & (LEAF_IDS - 1))]!;
   }
 
@@ -126,88 +146,44 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   markAllocated(id: number, owner: number): BitmapIdSet {
     if (!((id | 0) === id && id >= 0 && id < this.capacity)) requireId('markAllocated(id)', id, this.capacity);
     if (!((owner | 0) === owner && owner >= 0)) requireOwner('markAllocated(owner)', owner);
-    while (id >= this.cover) this.grow();
-    const base = id - (id & (LEAF_IDS - 1));
-    let leaf = this.pathLeaf;
-    if (base !== this.pathBase) {
-      // Descend, creating what is absent, and remember the path for the summary bits.
-      let node = this.root;
-      for (let level = this.height; level >= 1; level--) {
-        const slot = (id >>> CHILD_SHIFT[level]!) & (FAN - 1);
-        this.pathNode[level] = node;
-        this.pathSlot[level] = slot;
-        let child = this.children[node * FAN + slot]!;
-        if (child === 0) {
-          // newNode / newLeaf may replace the arrays: index them afresh afterwards.
-          child = (level === 1 ? this.newLeaf() : this.newNode()) + 1;
-          this.children[node * FAN + slot] = child;
-        }
-        node = child - 1;
-      }
-      leaf = node;
-      this.pathBase = base;
-      this.pathLeaf = leaf;
-    }
+    let leaf = id < this.cover ? this.findLeaf(id) : -1;
+    if (leaf < 0) leaf = this.makeLeaf(id);
     const offset = id & (LEAF_IDS - 1);
     const w = leaf * WORDS + (offset >>> 5);
     const bit = 1 << (offset & 31);
     const word = this.bits[w]!;
-    if ((word & bit) !== 0) throw new IdSetStateError('markAllocated', id, 'a free id');
+    if ((word & bit) !== 0) stateError('markAllocated', id, 'a free id');
     const next = word | bit;
     this.bits[w] = next;
     this.owners[leaf * LEAF_IDS + offset] = owner;
     this.count++;
     if (id === this.low) this.low = id + 1;
-    if (next === FULL) {
-      const lf = this.leafFull[leaf]! | (1 << (offset >>> 5));
-      this.leafFull[leaf] = lf;
-      // A full leaf makes its parent's bit full; a parent that fills up makes its own, and so on.
-      if (lf === FULL) {
-        for (let level = 1; level <= this.height; level++) {
-          const n = this.pathNode[level]!;
-          const f = this.full[n]! | (1 << this.pathSlot[level]!);
-          this.full[n] = f;
-          if (f !== FULL) break;
-        }
-      }
-    }
+    if (next === FULL) this.wordFilled(leaf, offset >>> 5);
     return this;
   }
 
   clearId(id: number): BitmapIdSet {
     if (!((id | 0) === id && id >= 0 && id < this.capacity)) requireId('clearId(id)', id, this.capacity);
-    const leaf = this.findLeaf(id);
+    const leaf = id < this.cover ? this.findLeaf(id) : -1;
     const offset = id & (LEAF_IDS - 1);
     const w = leaf * WORDS + (offset >>> 5);
     const bit = 1 << (offset & 31);
-    if (leaf < 0 || (this.bits[w]! & bit) === 0) throw new IdSetStateError('clearId', id, 'an allocated id');
-    const wasFull = this.bits[w] === FULL;
-    this.bits[w] = this.bits[w]! & ~bit;
+    const word = leaf < 0 ? 0 : this.bits[w]!;
+    if ((word & bit) === 0) stateError('clearId', id, 'an allocated id');
+    this.bits[w] = word & ~bit;
     this.owners[leaf * LEAF_IDS + offset] = NO_HOLDER;
     this.count--;
     if (id < this.low) this.low = id;
-    if (wasFull) {
-      const lf = this.leafFull[leaf]!;
-      this.leafFull[leaf] = lf & ~(1 << (offset >>> 5));
-      // Only a subtree that was full has a summary bit set above it: stop at the first that was not.
-      if (lf === FULL) {
-        for (let level = 1; level <= this.height; level++) {
-          const n = this.pathNode[level]!;
-          const f = this.full[n]!;
-          this.full[n] = f & ~(1 << this.pathSlot[level]!);
-          if (f !== FULL) break;
-        }
-      }
-    }
+    if (word === FULL) this.wordOpened(leaf, offset >>> 5);
     return this;
   }
 
   setOwner(id: number, owner: number): BitmapIdSet {
     if (!((id | 0) === id && id >= 0 && id < this.capacity)) requireId('setOwner(id)', id, this.capacity);
     if (!((owner | 0) === owner && owner >= 0)) requireOwner('setOwner(owner)', owner);
-    const leaf = this.findLeaf(id);
+    const leaf = id < this.cover ? this.findLeaf(id) : -1;
     const at = leaf * LEAF_IDS + (id & (LEAF_IDS - 1));
-    if (leaf < 0 || this.owners[at] === NO_HOLDER) throw new IdSetStateError('setOwner', id, 'an allocated id');
+    if (leaf < 0 || this.owners[at] === NO_HOLDER) stateError('setOwner', id, 'an allocated id');
     this.owners[at] = owner;
     return this;
   }
@@ -215,16 +191,21 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   clearAll(): BitmapIdSet {
     this.children = new Int32Array(4 * FAN);
     this.full = new Int32Array(4);
+    this.nodeUp = new Int32Array(4);
+    this.nodeSlot = new Int32Array(4);
     this.nodes = 0;
     this.bits = new Int32Array(2 * WORDS);
     this.leafFull = new Int32Array(2);
     this.owners = new Int32Array(2 * LEAF_IDS);
+    this.leafUp = new Int32Array(2);
+    this.leafSlot = new Int32Array(2);
     this.leaves = 0;
+    this.near.fill(0);
     this.count = 0;
     this.height = 1;
     this.cover = CHILD_SPAN[1]! * FAN;
-    this.root = this.newNode();
-    this.pathBase = -1;
+    this.root = this.newNode(-1, 0);
+    this.lastBase = -1;
     this.low = 0;
     return this;
   }
@@ -244,26 +225,105 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     return out;
   }
 
-  /** The leaf holding `id` (with its path recorded), or -1 when the tree has none there. */
+  /**
+   * Word `w` of `leaf` has just become full: so may the leaf, and then its parent's bit is set;
+   * a parent that fills up sets its own parent's, and so on. (Out of line: rare, and it keeps
+   * `markAllocated` small enough to be inlined where it is called.)
+   */
+  private wordFilled(leaf: number, w: number): void {
+    const lf = this.leafFull[leaf]! | (1 << w);
+    this.leafFull[leaf] = lf;
+    if (lf !== FULL) return;
+    let n = this.leafUp[leaf]!;
+    let slot = this.leafSlot[leaf]!;
+    while (n >= 0) {
+      const f = this.full[n]! | (1 << slot);
+      this.full[n] = f;
+      if (f !== FULL) break;
+      slot = this.nodeSlot[n]!;
+      n = this.nodeUp[n]!;
+    }
+  }
+
+  /**
+   * Word `w` of `leaf` was full and is not any more: clear the summary bits that said so. Only a
+   * subtree that was full has its bit set above it, so this stops at the first that was not.
+   */
+  private wordOpened(leaf: number, w: number): void {
+    const lf = this.leafFull[leaf]!;
+    this.leafFull[leaf] = lf & ~(1 << w);
+    if (lf !== FULL) return;
+    let n = this.leafUp[leaf]!;
+    let slot = this.leafSlot[leaf]!;
+    while (n >= 0) {
+      const f = this.full[n]!;
+      this.full[n] = f & ~(1 << slot);
+      if (f !== FULL) break;
+      slot = this.nodeSlot[n]!;
+      n = this.nodeUp[n]!;
+    }
+  }
+
+  /** The leaf holding `id` (0 ≤ id < cover), or -1 when the tree has none there. */
   private findLeaf(id: number): number {
+    const chunk = id >>> LEAF_SHIFT;
+    return chunk < NEAR_LEAVES ? this.near[chunk]! - 1 : this.findFarLeaf(id);
+  }
+
+  /** `findLeaf` beyond the flat table: the last one found, else a descent. */
+  private findFarLeaf(id: number): number {
     const base = id - (id & (LEAF_IDS - 1));
-    if (base === this.pathBase) return this.pathLeaf;
-    if (id >= this.cover) return -1;
+    if (base === this.lastBase) return this.lastLeaf;
     let node = this.root;
     for (let level = this.height; level >= 1; level--) {
+      const child = this.children[node * FAN + ((id >>> CHILD_SHIFT[level]!) & (FAN - 1))]!;
+      if (child === 0) return -1;
+      node = child - 1;
+    }
+    this.lastBase = base;
+    this.lastLeaf = node;
+    return node;
+  }
+
+  /** Creates the leaf of `id` (absent), and what is absent on the way to it; grows the tree to cover it. */
+  private makeLeaf(id: number): number {
+    while (id >= this.cover) this.grow();
+    let node = this.root;
+    for (let level = this.height; level > 1; level--) {
       const slot = (id >>> CHILD_SHIFT[level]!) & (FAN - 1);
-      this.pathNode[level] = node;
-      this.pathSlot[level] = slot;
-      const child = this.children[node * FAN + slot]!;
+      let child = this.children[node * FAN + slot]!;
       if (child === 0) {
-        this.pathBase = -1;
-        return -1;
+        // newNode may replace the arrays: index them afresh afterwards.
+        child = this.newNode(node, slot) + 1;
+        this.children[node * FAN + slot] = child;
       }
       node = child - 1;
     }
-    this.pathBase = base;
-    this.pathLeaf = node;
-    return node;
+    const slot = (id >>> LEAF_SHIFT) & (FAN - 1);
+    const leaf = this.newLeaf(node, slot);
+    this.children[node * FAN + slot] = leaf + 1;
+    const chunk = id >>> LEAF_SHIFT;
+    if (chunk < NEAR_LEAVES) this.near[chunk] = leaf + 1;
+    return leaf;
+  }
+
+  /** The first free id after `leaf` (full from its base on, which is `base`); `cover` when none is. */
+  private searchAfter(leaf: number, base: number): number {
+    const parent = this.leafUp[leaf]!;
+    const slot = this.leafSlot[leaf]!;
+    const parentBase = base - slot * LEAF_IDS;
+    const rest = slot >= FAN - 1 ? 0 : ~this.full[parent]! & (FULL << (slot + 1));
+    if (rest !== 0) {
+      const next = ctz(rest);
+      const child = this.children[parent * FAN + next]!;
+      const childBase = parentBase + next * LEAF_IDS;
+      // A child that is not full has a free id from its base on; an absent one is all free.
+      return child === 0 ? childBase : this.searchLeaf(child - 1, childBase, childBase);
+    }
+    const after = parentBase + FAN * LEAF_IDS;
+    if (after >= this.cover) return this.cover;
+    const found = this.searchNode(this.root, this.height, 0, after);
+    return found < 0 ? this.cover : found;
   }
 
   /** The first free id ≥ from under a level-`level` node covering ids from `base`, or -1. */
@@ -278,8 +338,6 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
         const start = from > childBase ? from : childBase;
         const child = this.children[node * FAN + slot]!;
         if (child === 0) return start;
-        this.pathNode[level] = node;
-        this.pathSlot[level] = slot;
         const found = level === 1 ? this.searchLeaf(child - 1, childBase, start) : this.searchNode(child - 1, level - 1, childBase, start);
         if (found >= 0) return found;
       }
@@ -300,9 +358,6 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
       if (rest === 0) return -1;
       w = ctz(rest);
     }
-    // Found here: the path recorded on the way down leads to this leaf.
-    this.pathBase = base;
-    this.pathLeaf = leaf;
     return base + (w << 5) + ctz(free !== 0 ? free : ~this.bits[leaf * WORDS + w]!);
   }
 
@@ -332,33 +387,51 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   /** A new root one level up, with the old root as its first child. */
   private grow(): void {
     const old = this.root;
-    const top = this.newNode();
+    const top = this.newNode(-1, 0);
     this.children[top * FAN] = old + 1;
+    this.nodeUp[old] = top;
+    this.nodeSlot[old] = 0;
     if (this.full[old] === FULL) this.full[top] = 1;
     this.root = top;
     this.height++;
     this.cover = CHILD_SPAN[this.height]! * FAN;
-    this.pathBase = -1; // every path now starts one level higher
+    this.lastBase = -1; // every descent now starts one level higher
   }
 
-  private newNode(): number {
+  private newNode(up: number, slot: number): number {
     if (this.nodes === this.full.length) {
-      this.full = grown(this.full, this.full.length * 2);
-      this.children = grown(this.children, this.children.length * 2);
+      const length = this.full.length * 2;
+      this.full = grown(this.full, length);
+      this.nodeUp = grown(this.nodeUp, length);
+      this.nodeSlot = grown(this.nodeSlot, length);
+      this.children = grown(this.children, length * FAN);
     }
-    return this.nodes++;
+    const node = this.nodes++;
+    this.nodeUp[node] = up;
+    this.nodeSlot[node] = slot;
+    return node;
   }
 
-  private newLeaf(): number {
+  private newLeaf(up: number, slot: number): number {
     if (this.leaves === this.leafFull.length) {
-      this.leafFull = grown(this.leafFull, this.leafFull.length * 2);
-      this.bits = grown(this.bits, this.bits.length * 2);
-      this.owners = grown(this.owners, this.owners.length * 2);
+      const length = this.leafFull.length * 2;
+      this.leafFull = grown(this.leafFull, length);
+      this.leafUp = grown(this.leafUp, length);
+      this.leafSlot = grown(this.leafSlot, length);
+      this.bits = grown(this.bits, length * WORDS);
+      this.owners = grown(this.owners, length * LEAF_IDS);
     }
     const leaf = this.leaves++;
+    this.leafUp[leaf] = up;
+    this.leafSlot[leaf] = slot;
     this.owners.fill(NO_HOLDER, leaf * LEAF_IDS, (leaf + 1) * LEAF_IDS);
     return leaf;
   }
+}
+
+/** Throws the error of a change the set's state does not allow (out of line, like every cold path). */
+function stateError(change: string, id: number, expected: string): never {
+  throw new IdSetStateError(change, id, expected);
 }
 
 function grown(a: Int32Array, length: number): Int32Array {

@@ -1,5 +1,5 @@
 import {
-  IDA_SET_EFFECTS, idaEvent, idaEventBuffers, idaSetEffects, KERNEL_IDA_CAPACITY,
+  IDA_SET_EFFECTS, idaAllocEvent, idaClaimEvent, idaEvent, idaEventBuffers, idaFreeEvent, idaSetEffects, KERNEL_IDA_CAPACITY,
   type IdaCall, type IdaContext, type IdaEvent, type KernelLogParams, type ReturnsParams, type ViolationParams,
 } from '../../machines/index.js';
 import { generateRunner, type RunnerHost } from '../model/runner.js';
@@ -28,10 +28,7 @@ const NO_CONTEXT: IdaContext = Object.freeze({});
 const runIda = generateRunner<IdaContext, IdaEvent, IdaCore>(tables.ida, {
   first: IDA_SET_EFFECTS,
   handlers: {
-    markAllocated: (core, _params, event) => { core.set = idaSetEffects.markAllocated(core.set, event); },
-    clearId: (core, _params, event) => { core.set = idaSetEffects.clearId(core.set, event); },
-    setOwner: (core, _params, event) => { core.set = idaSetEffects.setOwner(core.set, event); },
-    clearAll: (core, _params, event) => { core.set = idaSetEffects.clearAll(core.set, event); },
+    ...idaSetEffects,
     returns: (core, params) => {
       if (core.returned === undefined) core.returned = (params as ReturnsParams).value;
     },
@@ -39,6 +36,24 @@ const runIda = generateRunner<IdaContext, IdaEvent, IdaCore>(tables.ida, {
     kernelLog: (core, params, event) => { core.sink.kernelLog(params as KernelLogParams, event); },
   },
 });
+
+/** The step of each call type the runtime makes, for a caller that knows its type. */
+const onAlloc = stepOf('ALLOC');
+const onFree = stepOf('FREE');
+const onClaim = stepOf('CLAIM');
+
+function stepOf<T extends IdaEvent['type']>(type: T): (core: IdaCore, context: IdaContext, event: Extract<IdaEvent, { type: T }>) => boolean {
+  const step = runIda.on[type];
+  if (step === undefined) throw new Error(`the IDA machine takes no ${type} event`);
+  return step;
+}
+
+type AllocCall = Extract<IdaCall, { type: 'ALLOC' }>;
+type FreeCall = Extract<IdaCall, { type: 'FREE' }>;
+type ClaimCall = Extract<IdaCall, { type: 'CLAIM' }>;
+type AllocEvent = Extract<IdaEvent, { type: 'ALLOC' }>;
+type FreeEvent = Extract<IdaEvent, { type: 'FREE' }>;
+type ClaimEvent = Extract<IdaEvent, { type: 'CLAIM' }>;
 
 /**
  * An IDA as the runtime steps it: the machine's leaf, the id set the machine decides about (a
@@ -70,17 +85,50 @@ export class IdaCore implements RunnerHost {
   }
 
   /**
-   * The machine event for a call: the call with the facts read from the set. An ALLOC, FREE or
-   * CLAIM event is this core's buffer of its type, valid until the next call of that type.
+   * The machine event for a call: the call with the facts read from the set (`idaEvent`). An
+   * ALLOC, FREE or CLAIM event is this core's buffer of its type, valid until the next call of
+   * that type.
    */
   event(call: IdaCall): IdaEvent {
     return idaEvent(this.set, call, this.events);
   }
 
-  /** One step of the machine; returns the value the call returns (an id or -errno), if it names one. */
+  /** One step of the machine on any event; returns the value the call returns, if it names one. */
   step(event: IdaEvent): number | undefined {
     this.returned = undefined;
     runIda(this, NO_CONTEXT, event);
     return this.returned;
+  }
+
+  /** `event` for an ALLOC call (the lowest free id of its range), without dispatching on the type. */
+  allocEvent(call: AllocCall): AllocEvent {
+    return idaAllocEvent(this.set, call, this.events.ALLOC);
+  }
+
+  /** `event` for a FREE call (who holds the id, whether it is the last). */
+  freeEvent(call: FreeCall): FreeEvent {
+    return idaFreeEvent(this.set, call, this.events.FREE);
+  }
+
+  /** `event` for a CLAIM call (who holds the id). */
+  claimEvent(call: ClaimCall): ClaimEvent {
+    return idaClaimEvent(this.set, call, this.events.CLAIM);
+  }
+
+  /** `step` for an ALLOC event: the machine's ALLOC step, without dispatching on the type. */
+  stepAlloc(event: AllocEvent): number | undefined {
+    this.returned = undefined;
+    onAlloc(this, NO_CONTEXT, event);
+    return this.returned;
+  }
+
+  /** `step` for a FREE event (ida_free returns nothing). */
+  stepFree(event: FreeEvent): void {
+    onFree(this, NO_CONTEXT, event);
+  }
+
+  /** `step` for a CLAIM event. */
+  stepClaim(event: ClaimEvent): void {
+    onClaim(this, NO_CONTEXT, event);
   }
 }

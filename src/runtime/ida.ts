@@ -68,10 +68,16 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
       call.fault = true;
       // An allocation can only fail where the kernel would allocate: the machine says whether a
       // failing allocation would get that far (not when the range is full).
-      const event = this.eventFor(call) as Extract<IdaEvent, { type: 'ALLOC' }>;
+      const event = this.core.allocEvent(call);
       const fallible = this.guardFor(event) === 'allocFault';
       event.fault = fallible && this.kernel.faults.shouldFail('ida_alloc');
-      const id = this.send(event) ?? -1;
+      const before = this.state.leaf;
+      let id: number;
+      try {
+        id = this.core.stepAlloc(event) ?? -1;
+      } finally {
+        this.moved(before);
+      }
       if (id >= 0) this.allocatedAt.set(id, this.kernel.here());
       return id;
     });
@@ -97,7 +103,12 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
       const call = this.calls.FREE;
       call.id = id;
       call.owner = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
-      this.send(this.eventFor(call));
+      const before = this.state.leaf;
+      try {
+        this.core.stepFree(this.core.freeEvent(call));
+      } finally {
+        this.moved(before);
+      }
     });
   }
 
@@ -125,17 +136,23 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
    * transition, effects and order as every object's `send`, without the generic loop.
    */
   override send(event: IdaEvent): number | undefined {
-    const before = this.state;
+    const before = this.state.leaf;
     try {
       return this.core.step(event);
     } finally {
-      // Also when a violation threw (strict mode): the machine is where the transition took it.
-      const leaf = this.core.leaf;
-      if (leaf !== before.leaf) {
-        this.state = { leaf, context: before.context };
-        if (this.table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
-      }
+      this.moved(before);
     }
+  }
+
+  /**
+   * After a step of the core (also one a violation threw out of, in strict mode: the machine is
+   * where the transition took it), this object's state follows the core's leaf.
+   */
+  private moved(before: number): void {
+    const leaf = this.core.leaf;
+    if (leaf === before) return;
+    this.state = { leaf, context: this.state.context };
+    if (this.table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
   }
 
   /** @internal the owner token of an allocated id, NO_HOLDER (-1) for a free one */
@@ -148,7 +165,12 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
     const call = this.calls.CLAIM;
     call.id = id;
     call.owner = owner;
-    this.send(this.eventFor(call));
+    const before = this.state.leaf;
+    try {
+      this.core.stepClaim(this.core.claimEvent(call));
+    } finally {
+      this.moved(before);
+    }
   }
 
   /**

@@ -1,0 +1,216 @@
+import { CODE_OWNER, lowestFree, NO_HOLDER } from '../machines/index.js';
+import { Kernel } from '../src/runtime/kernel.js';
+import { BitmapIdSet } from '../src/runtime/ida-bitmap.js';
+import { IdaCore, type IdaSink } from '../src/runtime/ida-core.js';
+import { measure, type BenchResult } from './measure.js';
+
+/**
+ * The allocators the IDA bench measures, each on the same deterministic stream of lowest-free
+ * allocations and frees. `bench/ida.ts` runs each in a worker of its own (`ida-worker.ts`).
+ */
+
+/**
+ * A deterministic stream: allocate while fewer than `live` ids are held, else free one of them.
+ * `pick` is the index, in the stack of ids held, of the one a free takes: computed here, since
+ * how many are held before each operation is fixed by the stream. Typed arrays, and a typed stack
+ * of the ids held: the loop that drives an allocator costs about 6 ns an operation (a null
+ * allocator run through it does 160M ops/s), the same for every allocator measured.
+ */
+interface Stream { alloc: Uint8Array; pick: Int32Array }
+
+function stream(ops: number, live: number): Stream {
+  let seed = 0x2545f491;
+  const rand = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  let held = 0;
+  const out: Stream = { alloc: new Uint8Array(ops), pick: new Int32Array(ops) };
+  for (let i = 0; i < ops; i++) {
+    const alloc = held === 0 || (held < live && rand() < 0.55);
+    out.alloc[i] = alloc ? 1 : 0;
+    const r = rand();
+    if (!alloc) out.pick[i] = Math.floor(r * held);
+    held += alloc ? 1 : -1;
+  }
+  return out;
+}
+
+/** A Set with a linear scan for the lowest free id: the baseline. */
+class NaiveIda {
+  private readonly ids = new Set<number>();
+  alloc(min: number, max: number): number {
+    for (let id = min; id <= max; id++) {
+      if (!this.ids.has(id)) {
+        this.ids.add(id);
+        return id;
+      }
+    }
+    return -28;
+  }
+  free(id: number): boolean {
+    return this.ids.delete(id);
+  }
+}
+
+const MAX = 2 ** 31 - 1;
+
+/** The IDA machine must report nothing on this stream: a violation here is a bug. */
+const FAIL_ON_REPORT: IdaSink = {
+  violation: (params) => { throw new Error(`the IDA machine reported ${params.code} on the bench stream`); },
+  kernelLog: (params) => { throw new Error(`the IDA machine logged '${params.text}' on the bench stream`); },
+};
+
+/**
+ * One IDA call as the runtime's `Ida` makes it, minus the kernel's bookkeeping around it (call
+ * numbering, the fault decision, where each id was allocated): the runtime's own `IdaCore` (the
+ * call's facts read from its bitmap, the machine's generated step of that call type, the set
+ * effects carried out, the returned value), with reused call objects as `Ida` keeps them.
+ */
+class RuntimeIdaCore {
+  private readonly core = new IdaCore(FAIL_ON_REPORT);
+  private readonly allocCall = { type: 'ALLOC' as const, min: 0, max: MAX, owner: CODE_OWNER, fault: false };
+  private readonly freeCall = { type: 'FREE' as const, id: 0, owner: CODE_OWNER };
+
+  alloc(min: number, max: number): number {
+    const call = this.allocCall;
+    call.min = min;
+    call.max = max;
+    return this.core.stepAlloc(this.core.allocEvent(call)) ?? -1;
+  }
+
+  free(id: number, owner: number): void {
+    const call = this.freeCall;
+    call.id = id;
+    call.owner = owner;
+    this.core.stepFree(this.core.freeEvent(call));
+  }
+}
+
+/** What one measured allocator gives: its figure and the sum of the ids it handed out. */
+export interface SubjectRun { result: BenchResult; sum: number }
+
+/** The allocators measured, by name. */
+export type SubjectName = 'naive' | 'model' | 'bitmap' | 'runtime';
+
+/** Drives one allocator through the stream; returns the sum of the ids it handed out. */
+type Drive = (s: Stream, held: Int32Array, ops: number) => number;
+
+const SUBJECTS: Record<SubjectName, { label: string; repeats: (live: number) => number; warmUp: (live: number) => boolean; drive: Drive }> = {
+  naive: {
+    label: 'naive Set + scan IDA',
+    // The naive scan at 10,000 ids held takes seconds per run: one timed run, no warm-up (a JIT
+    // warm-up is nothing against a 20-second run).
+    repeats: (live) => (live > 2000 ? 1 : 3),
+    warmUp: (live) => live <= 2000,
+    drive: (s, held, ops) => {
+      const ida = new NaiveIda();
+      let n = 0;
+      let sum = 0;
+      for (let i = 0; i < ops; i++) {
+        if (s.alloc[i] === 1) {
+          const id = ida.alloc(0, MAX);
+          held[n++] = id;
+          sum += id;
+        } else {
+          const k = s.pick[i]!;
+          ida.free(held[k]!);
+          held[k] = held[--n]!;
+        }
+      }
+      return sum;
+    },
+  },
+  model: {
+    label: 'IDA machine + bitmap, as the runtime steps it (IdaCore)',
+    // A run is about 0.05 s: the best of ten, so that a share of the two cores taken by other
+    // work for a moment does not decide the figure.
+    repeats: () => 10,
+    warmUp: () => true,
+    drive: (s, held, ops) => {
+      const ida = new RuntimeIdaCore();
+      let n = 0;
+      let sum = 0;
+      for (let i = 0; i < ops; i++) {
+        if (s.alloc[i] === 1) {
+          const id = ida.alloc(0, MAX);
+          if (id < 0) throw new Error('IDA machine refused an allocation');
+          held[n++] = id;
+          sum += id;
+        } else {
+          const k = s.pick[i]!;
+          ida.free(held[k]!, CODE_OWNER);
+          held[k] = held[--n]!;
+        }
+      }
+      return sum;
+    },
+  },
+  // The floor under the model's figure: the same bitmap driven directly (the lowest free id,
+  // mark it; who holds an id, clear it), no facts, no machine.
+  bitmap: {
+    label: 'bitmap alone, no machine (reference)',
+    repeats: () => 10,
+    warmUp: () => true,
+    drive: (s, held, ops) => {
+      const set = new BitmapIdSet();
+      let n = 0;
+      let sum = 0;
+      for (let i = 0; i < ops; i++) {
+        if (s.alloc[i] === 1) {
+          const id = lowestFree(set, 0, MAX);
+          set.markAllocated(id, CODE_OWNER);
+          held[n++] = id;
+          sum += id;
+        } else {
+          const k = s.pick[i]!;
+          if (set.ownerOf(held[k]!) !== NO_HOLDER) set.clearId(held[k]!);
+          held[k] = held[--n]!;
+        }
+      }
+      return sum;
+    },
+  },
+  runtime: {
+    label: 'runtime Ida (k.idaInit: ida.alloc / ida.free, whole call)',
+    repeats: () => 3,
+    warmUp: () => true,
+    drive: (s, held, ops) => {
+      const k = new Kernel({ maxCalls: ops + 1 });
+      const ida = k.idaInit('bench');
+      let n = 0;
+      let sum = 0;
+      for (let i = 0; i < ops; i++) {
+        if (s.alloc[i] === 1) {
+          const id = ida.alloc();
+          held[n++] = id;
+          sum += id;
+        } else {
+          const j = s.pick[i]!;
+          ida.free(held[j]!, 'code');
+          held[j] = held[--n]!;
+        }
+      }
+      return sum;
+    },
+  },
+};
+
+/** Whether `name` is an allocator this bench measures. */
+export function isSubject(name: unknown): name is SubjectName {
+  return typeof name === 'string' && Object.hasOwn(SUBJECTS, name);
+}
+
+/** Measures one allocator on `ops` operations of the stream with up to `live` ids held. */
+export function measureSubject(name: SubjectName, ops: number, live: number): SubjectRun {
+  const subject = SUBJECTS[name];
+  const s = stream(ops, live);
+  const held = new Int32Array(live);
+  let sum = 0;
+  const result = measure(`${subject.label}: ${ops} mixed ops, up to ${live} ids held`, ops, () => {
+    sum = subject.drive(s, held, ops);
+  }, subject.repeats(live), subject.warmUp(live));
+  return { result, sum };
+}
