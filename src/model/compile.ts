@@ -82,8 +82,12 @@ export interface CompileOptions {
 
 /** The machine's definition uses something the compiled interpreter does not implement. */
 export class UnsupportedMachineError extends AuxbusError {
-  constructor(machine: string, what: string) {
-    super('unsupported-machine', `machine '${machine}': ${what}; expected a machine with named guards, assign/effect actions and no entry/exit, invoke, after, always or parallel states`);
+  constructor(
+    machine: string,
+    what: string,
+    expected = 'a machine with named guards, assign/effect actions and no entry/exit, invoke, after, always or parallel states',
+  ) {
+    super('unsupported-machine', `machine '${machine}': ${what}; expected ${expected}`);
   }
 }
 

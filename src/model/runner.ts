@@ -1,5 +1,5 @@
 import { ParameterError } from '../../machines/shared/errors.js';
-import { UnsupportedMachineError, type CompiledMachine, type CompiledTransition } from './compile.js';
+import { CompiledMachine, UnsupportedMachineError, type CompiledTransition } from './compile.js';
 
 /**
  * A machine's step written out as one JavaScript function, generated from its compiled table:
@@ -65,11 +65,13 @@ export interface Runner<C, E extends { type: string }, H extends RunnerHost> {
  *   first: ['markAllocated', 'clearId', 'setOwner', 'clearAll'],
  * });
  * run(host, {}, { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false, lowest: 0 }); // true; host.leaf is inUse
+ * run.on.FREE!(host, {}, { type: 'FREE', id: 0, owner: 0, holder: 0, last: true });  // the FREE step alone
  */
 export function generateRunner<C extends object, E extends { type: string }, H extends RunnerHost>(
   table: CompiledMachine<C, E>,
   options: RunnerOptions<H, E>,
 ): Runner<C, E, H> {
+  if (!(table instanceof CompiledMachine)) throw new ParameterError('table', table, 'a compiled machine (compileMachine(machine))');
   const machine = table.machine.id;
   if (typeof options !== 'object' || options === null) throw new ParameterError('options', options, 'an object { handlers, first? }');
   const { handlers, first = [] } = options;
@@ -82,7 +84,7 @@ export function generateRunner<C extends object, E extends { type: string }, H e
     for (const list of byEvent.values()) {
       for (const t of list) {
         for (const op of t.ops) {
-          if (op.kind === 'assign') throw new UnsupportedMachineError(machine, `a context update on ${t.definition.source.id}:${t.definition.eventType}; a generated runner keeps no context`);
+          if (op.kind === 'assign') throw new UnsupportedMachineError(machine, `a context update on ${t.definition.source.id}:${t.definition.eventType}`, 'a machine whose state is its leaf (no assign): a generated runner keeps no context');
           named.add(op.type);
         }
       }
@@ -105,22 +107,27 @@ export function generateRunner<C extends object, E extends { type: string }, H e
   const handlerName = new Map([...named].map((type) => [type, bind('h', handlers[type])]));
   const firsts = new Set(first);
 
-  const transition = (t: CompiledTransition<C, E>, from: number, indent: string): string[] => {
-    const lines: string[] = [];
+  // Each transition's body is a function of its own (`take<n>`): the guard chain that selects it
+  // stays small, and V8 inlines the bodies that run (the rare ones, reports, stay out of line).
+  const functions: string[] = [];
+  const transition = (t: CompiledTransition<C, E>, from: number): string => {
+    const name = `take${functions.length}`;
+    const lines: string[] = [`function ${name}(host, event) {`];
     const effects = t.ops.flatMap((op) => (op.kind === 'effect' ? [op] : []));
     // Params first, all of them: an effect that steps another object (or this one) reuses `args`.
     const params = effects.map((op, i) => {
       if (!op.dynamic) return op.params === undefined ? 'undefined' : bind('p', op.params);
-      lines.push(`${indent}const a${i} = ${bind('f', op.params)}(args);`);
+      lines.push(`  const a${i} = ${bind('f', op.params)}(args);`);
       return `a${i}`;
     });
     const target = t.target < 0 ? from : t.target;
-    if (target !== from) lines.push(`${indent}host.leaf = ${target};`);
+    if (target !== from) lines.push(`  host.leaf = ${target};`);
     // The `first` group ahead, each group in the machine's order.
     const order = [...effects.keys()].sort((a, b) => (firsts.has(effects[a]!.type) === firsts.has(effects[b]!.type) ? a - b : firsts.has(effects[a]!.type) ? -1 : 1));
-    for (const i of order) lines.push(`${indent}${handlerName.get(effects[i]!.type)}(host, ${params[i]}, event);`);
-    lines.push(`${indent}return true;`);
-    return lines;
+    for (const i of order) lines.push(`  ${handlerName.get(effects[i]!.type)}(host, ${params[i]}, event);`);
+    lines.push('  return true;', '}');
+    functions.push(lines.join('\n'));
+    return `return ${name}(host, event);`;
   };
 
   // One function per event type, switching on the leaf to one function per (leaf, event type)
@@ -129,7 +136,6 @@ export function generateRunner<C extends object, E extends { type: string }, H e
   // over every leaf and type is not).
   const types = [...new Set(leaves.flatMap((byEvent) => [...byEvent.keys()]))];
   const mName = bind('m', machine);
-  const functions: string[] = [];
   types.forEach((type, ti) => {
     const cases: string[] = [];
     leaves.forEach((byEvent, leaf) => {
@@ -139,11 +145,11 @@ export function generateRunner<C extends object, E extends { type: string }, H e
       let open = true;
       for (const t of list) {
         if (t.guard === undefined) {
-          body.push('  {', ...transition(t, leaf, '    '), '  }');
+          body.push(`  ${transition(t, leaf)}`);
           open = false;
           break;
         }
-        body.push(`  if (${bind('g', t.guard)}(args)) {`, ...transition(t, leaf, '    '), '  }');
+        body.push(`  if (${bind('g', t.guard)}(args)) ${transition(t, leaf)}`);
       }
       if (open) body.push('  return false;');
       body.push('}');

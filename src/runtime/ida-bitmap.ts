@@ -108,7 +108,8 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   }
 
   firstFree(from: number, to: number): number {
-    if (!((from | 0) === from && from >= 0 && from <= to && (to | 0) === to && to < this.capacity)) requireFreeRange(from, to, this.capacity);
+    // `x >>> 0 === x`: x is an integer from 0 to 2^32 - 1 (ids and the capacity are at most 2^31).
+    if (!(from >>> 0 === from && to >>> 0 === to && from <= to && to < this.capacity)) requireFreeRange(from, to, this.capacity);
     // A search from `low` or below learns that every id before what it finds is allocated.
     const fromLow = from <= this.low;
     if (fromLow) from = this.low;
@@ -131,11 +132,9 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   }
 
   ownerOf(id: number): number {
-    if (!((id | 0) === id && id >= 0 && id < this.capacity)) {
-      if (!Number.isInteger(id)) throw new ParameterError('ownerOf(id)', id, 'an integer');
-      return NO_HOLDER;
-    }
-    const leaf = id < this.cover ? this.findLeaf(id) : -1;
+    // Ids in [capacity, cover) are never allocated: their owner is NO_HOLDER like any free id's.
+    if (!(id >>> 0 === id && id < this.cover)) return ownerOutside(id);
+    const leaf = this.findLeaf(id);
     return leaf < 0 ? NO_HOLDER : this.owners[leaf * LEAF_IDS + (id & (LEAF_IDS - 1))]!;
   }
 
@@ -144,8 +143,7 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   }
 
   markAllocated(id: number, owner: number): BitmapIdSet {
-    if (!((id | 0) === id && id >= 0 && id < this.capacity)) requireId('markAllocated(id)', id, this.capacity);
-    if (!((owner | 0) === owner && owner >= 0)) requireOwner('markAllocated(owner)', owner);
+    if (!(id >>> 0 === id && id < this.capacity && (owner | 0) === owner && owner >= 0)) this.badChange('markAllocated', id, owner);
     let leaf = id < this.cover ? this.findLeaf(id) : -1;
     if (leaf < 0) leaf = this.makeLeaf(id);
     const offset = id & (LEAF_IDS - 1);
@@ -163,7 +161,7 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   }
 
   clearId(id: number): BitmapIdSet {
-    if (!((id | 0) === id && id >= 0 && id < this.capacity)) requireId('clearId(id)', id, this.capacity);
+    if (!(id >>> 0 === id && id < this.capacity)) this.badChange('clearId', id, 0);
     const leaf = id < this.cover ? this.findLeaf(id) : -1;
     const offset = id & (LEAF_IDS - 1);
     const w = leaf * WORDS + (offset >>> 5);
@@ -179,8 +177,7 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
   }
 
   setOwner(id: number, owner: number): BitmapIdSet {
-    if (!((id | 0) === id && id >= 0 && id < this.capacity)) requireId('setOwner(id)', id, this.capacity);
-    if (!((owner | 0) === owner && owner >= 0)) requireOwner('setOwner(owner)', owner);
+    if (!(id >>> 0 === id && id < this.capacity && (owner | 0) === owner && owner >= 0)) this.badChange('setOwner', id, owner);
     const leaf = id < this.cover ? this.findLeaf(id) : -1;
     const at = leaf * LEAF_IDS + (id & (LEAF_IDS - 1));
     if (leaf < 0 || this.owners[at] === NO_HOLDER) stateError('setOwner', id, 'an allocated id');
@@ -223,6 +220,13 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     const out: number[] = [];
     this.forEach((id) => out.push(id));
     return out;
+  }
+
+  /** Throws the ParameterError for a change asked with an id outside the set or a bad owner token. */
+  private badChange(change: string, id: number, owner: number): never {
+    requireId(`${change}(id)`, id, this.capacity);
+    requireOwner(`${change}(owner)`, owner);
+    throw new ParameterError(`${change}(id)`, id, 'an id of the IDA');
   }
 
   /**
@@ -427,6 +431,12 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
     this.owners.fill(NO_HOLDER, leaf * LEAF_IDS, (leaf + 1) * LEAF_IDS);
     return leaf;
   }
+}
+
+/** `ownerOf` for an id outside what the tree covers: nobody holds it, if it is an integer. */
+function ownerOutside(id: number): number {
+  if (!Number.isInteger(id)) throw new ParameterError('ownerOf(id)', id, 'an integer');
+  return NO_HOLDER;
 }
 
 /** Throws the error of a change the set's state does not allow (out of line, like every cold path). */

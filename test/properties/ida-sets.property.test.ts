@@ -4,6 +4,8 @@
  * and `applyIdaEffect` on both, and after every call their facts, effects, contents and answers
  * must agree. Ids cluster around word (32), leaf (1024) and level (32768, 2^20, 2^25, 2^30)
  * boundaries and the top of the kernel's id space (2^31 - 1), where a bitmap goes wrong first.
+ * The runtime's own `IdaCore` (the IDA machine's generated step, per call type) runs the same
+ * calls beside them and must give the same facts, returns, reports, states and ids.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,12 +14,13 @@ import {
   type IdaCall, type IdaContext, type IdaEvent, type IdSet, type IdSetView,
 } from '../../machines/index.js';
 import { BitmapIdSet } from '../../src/runtime/ida-bitmap.js';
+import { IdaCore } from '../../src/runtime/ida-core.js';
 import { tables } from '../../src/runtime/tables.js';
 import type { CompiledState } from '../../src/model/compile.js';
 
 const TOP = 2 ** 31 - 1;
 const ANCHORS = [
-  0, 31, 32, 63, 64, 1023, 1024, 2047, 2048, 32767, 32768, 65535, 2 ** 20, 2 ** 25, 2 ** 30 - 1, 2 ** 30,
+  0, 31, 32, 63, 64, 1023, 1024, 2047, 2048, 32767, 32768, 65535, 2 ** 20 - 1024, 2 ** 20, 2 ** 25, 2 ** 30 - 1, 2 ** 30,
   TOP - 2048, TOP - 1024, TOP - 32, TOP,
 ];
 const OWNERS = 4;
@@ -99,6 +102,53 @@ class Runner<S extends IdSet<S>> {
   }
 }
 
+/**
+ * The runtime's `IdaCore` on the same calls: ALLOC, FREE and CLAIM through their per-type facts
+ * and generated steps (as `Ida` makes them), DESTROY and END through the generic ones. What it
+ * reports is collected from its sink, in order.
+ */
+class CoreRunner {
+  readonly reports: string[] = [];
+  readonly core: IdaCore;
+  constructor(capacity: number) {
+    this.core = new IdaCore({
+      violation: (p) => { this.reports.push(`violation:${p.code}`); },
+      kernelLog: (p) => { this.reports.push(`kernelLog:${p.text}`); },
+    }, capacity);
+  }
+
+  call(call: IdaCall): { event: IdaEvent; reports: string[]; returned: number | undefined } {
+    this.reports.length = 0;
+    const core = this.core;
+    let event: IdaEvent;
+    let returned: number | undefined;
+    switch (call.type) {
+      case 'ALLOC': {
+        const e = core.allocEvent(call);
+        event = { ...e };
+        returned = core.stepAlloc(e);
+        break;
+      }
+      case 'FREE': {
+        const e = core.freeEvent(call);
+        event = { ...e };
+        core.stepFree(e);
+        break;
+      }
+      case 'CLAIM': {
+        const e = core.claimEvent(call);
+        event = { ...e };
+        core.stepClaim(e);
+        break;
+      }
+      default:
+        event = core.event(call);
+        returned = core.step(event);
+    }
+    return { event, reports: [...this.reports], returned };
+  }
+}
+
 function contents(set: IdSetView): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   set.forEach((id, owner) => out.push([id, owner]));
@@ -119,12 +169,13 @@ function expectSameSet(bitmap: IdSetView, pure: SortedIdSet, probes: readonly nu
 }
 
 describe('IDA id sets: the runtime bitmap and the model\'s sorted arrays agree (fast-check)', () => {
-  it(`§4: on ${RUNS} random alloc / free / claim / destroy / end sequences around word, leaf and level boundaries (seed ${SEED}), both give the same facts, effects, ids, owners and lowest-free answers`, () => {
+  it(`§4: on ${RUNS} random alloc / free / claim / destroy / end sequences around word, leaf and level boundaries (seed ${SEED}), both give the same facts, effects, ids, owners and lowest-free answers, and so does the runtime's IdaCore (generated steps)`, () => {
     const seen = { allocated: 0, enospc: 0, top: 0, stale: 0, notAllocated: 0, claimed: 0, leaked: 0, boundaryCrossings: 0, leafBoundaryCrossings: 0 };
     fc.assert(
       fc.property(scenario, ({ capacity, ops }) => {
         const bitmap = new Runner(new BitmapIdSet(capacity));
         const pure = new Runner(SortedIdSet.empty(capacity));
+        const core = new CoreRunner(capacity);
         const probes = new Set<number>([0, 1, capacity - 1, capacity]);
         const both = (call: IdaCall) => {
           const b = bitmap.call(call);
@@ -132,6 +183,11 @@ describe('IDA id sets: the runtime bitmap and the model\'s sorted arrays agree (
           expect(b.event, JSON.stringify(call)).toEqual(p.event);
           expect(b.effects).toEqual(p.effects);
           expect(b.returned).toBe(p.returned);
+          const c = core.call(call);
+          expect(c.event, `IdaCore: ${JSON.stringify(call)}`).toEqual(p.event);
+          expect(c.returned).toBe(p.returned);
+          expect(c.reports.filter((r) => r.startsWith('violation:'))).toEqual(p.effects.filter((e) => e.startsWith('violation:')));
+          expect(c.reports.filter((r) => r.startsWith('kernelLog:')).length).toBe(p.effects.filter((e) => e === 'kernelLog').length);
           return p;
         };
         for (const op of ops) {
@@ -164,7 +220,9 @@ describe('IDA id sets: the runtime bitmap and the model\'s sorted arrays agree (
             if (r.effects.includes('violation:id-leak')) seen.leaked++;
           }
           expect(bitmap.machine.leaf).toBe(pure.machine.leaf);
+          expect(core.core.leaf).toBe(pure.machine.leaf);
           expectSameSet(bitmap.set, pure.set, [...probes]);
+          expectSameSet(core.core.set, pure.set, [...probes]);
         }
       }),
       { numRuns: RUNS, seed: SEED },

@@ -68,6 +68,52 @@ describe('BitmapIdSet: lowest-free allocation (§4)', () => {
     expect(lowestFree(set, 2 ** 32 - 1, 2 ** 32 - 1)).toBe(-1); // min beyond INT_MAX: -ENOSPC
   });
 
+  it('leaves of the first 2^20 ids are found through the flat table, later ones by descent; a search crosses from one to the other', () => {
+    const set = new BitmapIdSet();
+    const edge = 2 ** 20; // the first id past the flat table
+    for (let id = edge - 1024; id < edge + 5; id++) set.markAllocated(id, id % 3);
+    expect(set.ownerOf(edge - 1)).toBe((edge - 1) % 3);
+    expect(set.ownerOf(edge + 4)).toBe((edge + 4) % 3);
+    expect(set.ownerOf(edge + 5)).toBe(NO_HOLDER);
+    // The leaf below the edge is full: the search goes on past it, into the leaf found by descent.
+    expect(lowestFree(set, edge - 1024, TOP)).toBe(edge + 5);
+    set.clearId(edge + 2);
+    expect(lowestFree(set, edge - 1024, TOP)).toBe(edge + 2);
+    expect(set.ownerOf(edge + 2)).toBe(NO_HOLDER);
+    expect(set.size).toBe(1024 + 4);
+  });
+
+  it('a search that finds its leaf full goes on to the next leaf that is not, in the same subtree or the next one', () => {
+    const set = new BitmapIdSet();
+    // Fill every leaf of the first 32768-id subtree but leave one free id in its last leaf.
+    for (let id = 0; id < 32768; id++) if (id !== 32000) set.markAllocated(id, 0);
+    expect(lowestFree(set, 0, TOP)).toBe(32000);
+    set.markAllocated(32000, 0);
+    // Now the whole subtree is full: the next free id is the first of the next subtree.
+    expect(lowestFree(set, 0, TOP)).toBe(32768);
+    expect(lowestFree(set, 5000, TOP)).toBe(32768);
+    set.clearId(4097);
+    expect(lowestFree(set, 0, TOP)).toBe(4097);
+    expect(lowestFree(set, 4098, TOP)).toBe(32768);
+    expect(lowestFree(set, 4098, 32767)).toBe(-1);
+  });
+
+  it('the lowest free id is remembered across frees and searches: freeing below it, searching from above it, and ranges that skip it all answer as a scan would', () => {
+    const set = new BitmapIdSet();
+    for (let i = 0; i < 100; i++) allocIn(set, 0, TOP);
+    set.clearId(50);
+    set.clearId(10);
+    expect(lowestFree(set, 20, TOP)).toBe(50); // a range above the lowest free id does not see it
+    expect(lowestFree(set, 0, TOP)).toBe(10);
+    expect(allocIn(set, 0, TOP)).toBe(10);
+    expect(lowestFree(set, 0, 49)).toBe(-1);
+    expect(allocIn(set, 0, TOP)).toBe(50);
+    expect(allocIn(set, 0, TOP)).toBe(100);
+    set.clearId(0);
+    expect(lowestFree(set, 1, TOP)).toBe(101);
+    expect(allocIn(set, 0, TOP)).toBe(0);
+  });
+
   it('clearAll empties it and it is reusable', () => {
     const set = new BitmapIdSet();
     for (let i = 0; i < 3000; i++) allocIn(set, 0, TOP);
