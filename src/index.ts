@@ -6,7 +6,11 @@
 export * from '../machines/index.js';
 export * from './paths/index.js';
 export * from './runtime/index.js';
-export { compileMachine, CompiledMachine, UnsupportedMachineError, type Effect, type CompiledState, type LeafInfo, type CompileOptions } from './model/compile.js';
+export {
+  compileMachine, CompiledMachine, UnsupportedMachineError,
+  type Effect, type CompiledState, type LeafInfo, type CompileOptions, type CompiledTransition, type Args as GuardArgs, type Op as CompiledOp,
+} from './model/compile.js';
+export { generateRunner, type Runner, type RunnerHost, type RunnerOptions, type EffectHandler } from './model/runner.js';
 export {
   readChart, toDot, toMermaid, renderSvg, replay as replayPath, readPathInput, generateDiagrams, writeDiagrams, checkDiagrams, mermaidFor, mermaidMarkdown,
   type Chart, type Trace as PathTrace, type TraceStep as PathTraceStep, type DiagramCheck,
