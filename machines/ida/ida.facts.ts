@@ -122,13 +122,8 @@ export function idaAllocEvent(set: IdSetView, call: AllocCall, into?: AllocEvent
  * @example idaFreeEvent(SortedIdSet.of(4, [[2, 5]]), { type: 'FREE', id: 2, owner: 5 }).last // true
  */
 export function idaFreeEvent(set: IdSetView, call: Extract<IdaCall, { type: 'FREE' }>, into?: FreeEvent): FreeEvent {
-  requireNumber('FREE.owner', call.owner);
-  const holder = holderOf(set, call.id, 'FREE.id');
-  const e = into ?? newFreeEvent();
-  e.id = call.id;
-  e.owner = call.owner;
-  e.holder = holder;
-  e.last = holder !== NO_HOLDER && set.size === 1;
+  const e = withHolder(set, call, into ?? newFreeEvent(), 'FREE.owner', 'FREE.id');
+  e.last = e.holder !== NO_HOLDER && set.size === 1;
   return e;
 }
 
@@ -137,12 +132,15 @@ export function idaFreeEvent(set: IdSetView, call: Extract<IdaCall, { type: 'FRE
  * @example idaClaimEvent(SortedIdSet.of(4, [[2, 0]]), { type: 'CLAIM', id: 2, owner: 7 }).holder // 0
  */
 export function idaClaimEvent(set: IdSetView, call: Extract<IdaCall, { type: 'CLAIM' }>, into?: ClaimEvent): ClaimEvent {
-  requireNumber('CLAIM.owner', call.owner);
-  const holder = holderOf(set, call.id, 'CLAIM.id');
-  const e = into ?? newClaimEvent();
+  return withHolder(set, call, into ?? newClaimEvent(), 'CLAIM.owner', 'CLAIM.id');
+}
+
+/** The facts FREE and CLAIM share: the id, on whose behalf, and who holds it. */
+function withHolder<T extends FreeEvent | ClaimEvent>(set: IdSetView, call: { id: number; owner: number }, e: T, ownerName: string, idName: string): T {
+  requireNumber(ownerName, call.owner);
+  e.holder = holderOf(set, call.id, idName);
   e.id = call.id;
   e.owner = call.owner;
-  e.holder = holder;
   return e;
 }
 
