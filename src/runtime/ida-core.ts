@@ -2,6 +2,7 @@ import {
   IDA_SET_EFFECTS, idaAllocEvent, idaClaimEvent, idaEvent, idaEventBuffers, idaFreeEvent, idaSetEffects, KERNEL_IDA_CAPACITY,
   type IdaCall, type IdaContext, type IdaEvent, type KernelLogParams, type ReturnsParams, type ViolationParams,
 } from '../../machines/index.js';
+import { UnsupportedMachineError } from '../model/compile.js';
 import { generateRunner, type RunnerHost } from '../model/runner.js';
 import { BitmapIdSet } from './ida-bitmap.js';
 import { tables } from './tables.js';
@@ -44,7 +45,7 @@ const onClaim = stepOf('CLAIM');
 
 function stepOf<T extends IdaEvent['type']>(type: T): (core: IdaCore, context: IdaContext, event: Extract<IdaEvent, { type: T }>) => boolean {
   const step = runIda.on[type];
-  if (step === undefined) throw new Error(`the IDA machine takes no ${type} event`);
+  if (step === undefined) throw new UnsupportedMachineError('ida', `no transition takes ${type}`, 'an IDA machine that takes every call the runtime makes');
   return step;
 }
 
