@@ -1,4 +1,5 @@
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '../directory.js';
 import { join } from 'node:path';
 import { MACHINE_NAMES, type MachineName } from '../catalog.js';
 import { readChart } from '../diagrams/chart.js';
@@ -101,7 +102,7 @@ export const diagram: Command = {
       }
       const file = join(out, `${m}${trace ? '.trace' : ''}.${EXT[format]}`);
       try {
-        await mkdir(out, { recursive: true });
+        await makeDirectory(out);
         await writeFile(file, text);
       } catch (e) {
         throw new FileError(file, 'write', (e as NodeJS.ErrnoException).code ?? (e as Error).message);

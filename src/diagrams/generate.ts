@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '../directory.js';
 import { join } from 'node:path';
 import { VIOLATIONS } from '../../machines/index.js';
 import { MACHINE_NAMES, type MachineName } from '../catalog.js';
@@ -103,7 +104,7 @@ export async function generateDiagrams(): Promise<GeneratedFile[]> {
 export async function writeDiagrams(dir: string): Promise<string[]> {
   const files = await generateDiagrams();
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     for (const f of files) await writeFile(join(dir, f.path), f.content);
   } catch (e) {
     throw new FileError(dir, 'write', (e as Error).message);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
@@ -159,6 +159,21 @@ describe('auxbus diagram', () => {
     for (const m of ['device', 'ida', 'driver']) {
       expect(r.stdout).toContain(join(out, `${m}.mmd`));
       expect(readFileSync(join(out, `${m}.mmd`), 'utf8')).toContain('stateDiagram-v2');
+    }
+  });
+
+  it('--out a directory that cannot be made (under /proc, below a file) exits 2 with the path and the reason, without hanging', () => {
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const cases: Array<[string, RegExp]> = [[join(file, 'sub'), /ENOTDIR/]];
+    // Node's own recursive mkdir never returns under /proc: the command must still fail at once.
+    if (existsSync('/proc/self')) cases.push(['/proc/auxbus-no-such/dir', /ENOENT/]);
+    for (const [out, reason] of cases) {
+      const r = auxbus(['diagram', '--machine', 'ida', '--out', out], {}, 30_000);
+      expect(r.code, out).toBe(2);
+      expect(r.stderr).toContain(`cannot write ${join(out, 'ida.svg')}`);
+      expect(r.stderr).toMatch(reason);
+      expect(r.stderr).not.toMatch(STACK_LINE);
     }
   });
 });

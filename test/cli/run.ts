@@ -24,11 +24,12 @@ export interface Run {
  * Runs `auxbus ARGS` as a real process. Colour variables from the caller's environment are
  * removed so that each test sets exactly what it means to.
  */
-export function auxbus(args: string[], env: Record<string, string> = {}): Run {
+export function auxbus(args: string[], env: Record<string, string> = {}, timeoutMs?: number): Run {
   const base = { ...process.env };
   delete base.NO_COLOR;
   delete base.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...base, ...env }, maxBuffer: 256 * 1024 * 1024 });
+  // With a timeout, a command that hangs is killed (status null) instead of hanging the suite.
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...base, ...env }, maxBuffer: 256 * 1024 * 1024, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
