@@ -19,6 +19,18 @@ const WITH_ARGUMENT = new Set([
   '__counted_by', '__section', '__nonstring', '__alloc_size', '__assume_aligned', '__malloc',
 ]);
 
+/**
+ * Macros that take a type as an argument. Their `struct foo` argument is not an expression, so in
+ * a statement such as `kfree(container_of(dev, struct foo, adev.dev));` tree-sitter reads the whole
+ * statement as a declaration and the calls in it vanish. The mask joins the keyword and the name
+ * into one identifier (`struct_foo`, the same columns), which the grammar reads as an argument.
+ */
+const TYPE_ARGUMENT_MACROS = new Set([
+  'container_of', 'container_of_const', 'list_entry', 'list_first_entry', 'list_last_entry', 'list_first_entry_or_null',
+  'list_last_entry_or_null', 'hlist_entry', 'hlist_entry_safe', 'rb_entry', 'rb_entry_safe', 'llist_entry', 'offsetof',
+  'sizeof_field',
+]);
+
 /** The masked text and the `__free(fn)` annotations found, keyed by where the declarator before it ends. */
 export interface MaskedSource {
   text: string;
@@ -89,6 +101,12 @@ export function maskAnnotations(text: string): MaskedSource {
           continue;
         }
       }
+      if (TYPE_ARGUMENT_MACROS.has(word)) {
+        const joined = joinTypeArguments(text, j, out);
+        if (joined > 0) masked += joined;
+        i = j;
+        continue;
+      }
       if (WITH_ARGUMENT.has(word)) {
         let k = j;
         while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
@@ -109,6 +127,37 @@ export function maskAnnotations(text: string): MaskedSource {
     i++;
   }
   return { text: masked === 0 ? text : out.join(''), cleanups, masked, iterators };
+}
+
+/**
+ * In the argument list after a type-taking macro's name (at `afterName`), each argument that is
+ * exactly `struct|union|enum NAME` has the blanks between keyword and name turned into `_` in
+ * `out`. Returns how many arguments were joined.
+ */
+function joinTypeArguments(text: string, afterName: number, out: string[]): number {
+  let k = afterName;
+  while (k < text.length && (text[k] === ' ' || text[k] === '\t')) k++;
+  if (text[k] !== '(') return 0;
+  const close = matchingParen(text, k);
+  if (close < 0) return 0;
+  let joined = 0;
+  let depth = 0;
+  let start = k + 1;
+  for (let q = k + 1; q <= close; q++) {
+    const ch = text[q];
+    if (ch === '(') depth++;
+    else if (ch === ')' && depth > 0) depth--;
+    else if ((ch === ',' && depth === 0) || q === close) {
+      const m = /^(\s*)(struct|union|enum)(\s+)[A-Za-z_]\w*\s*$/.exec(text.slice(start, q));
+      if (m) {
+        const from = start + m[1]!.length + m[2]!.length;
+        for (let b = from; b < from + m[3]!.length; b++) out[b] = '_';
+        joined++;
+      }
+      start = q + 1;
+    }
+  }
+  return joined;
 }
 
 function matchingParen(text: string, open: number): number {

@@ -30,4 +30,12 @@ describe('maskAnnotations', () => {
     const text = '/* __init */ const char *s = "__iomem"; // __free(kfree)\nchar c = \'_\';';
     expect(maskAnnotations(text)).toEqual({ text, cleanups: new Map(), masked: 0, iterators: new Set() });
   });
+
+  it('joins a type argument of container_of and its kin into one identifier (struct foo → struct_foo, same columns), so a statement such as kfree(container_of(...)) parses as a call', () => {
+    const text = '\tkfree(container_of(dev, struct quill_cpu_adev, adev.dev));\nx = list_first_entry(&h, union  u, node);\ny = container_of(p, typeof(*x), m);\nz = sizeof(struct foo);';
+    const m = maskAnnotations(text);
+    expect(m.text).toBe('\tkfree(container_of(dev, struct_quill_cpu_adev, adev.dev));\nx = list_first_entry(&h, union__u, node);\ny = container_of(p, typeof(*x), m);\nz = sizeof(struct foo);');
+    expect(m.text.length).toBe(text.length);
+    expect(m.masked).toBe(2);
+  });
 });
