@@ -1,11 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+
+/** This checkout's root. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Where global-setup.ts compiles the package for these tests: the same tsc build as dist/, in a
  * folder of its own (inside the package, so that package.json and node_modules resolve as from dist/).
+ * Its name carries a hash of the checkout's path: git worktrees that share one node_modules (a
+ * symlink) would otherwise build into, and test, the same folder.
  */
-export const BUILD_DIR = fileURLToPath(new URL('../../node_modules/.cache/auxbus-test-build', import.meta.url));
+export const BUILD_DIR = `${ROOT}node_modules/.cache/auxbus-test-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`;
 
 /** The compiled `auxbus` binary (package.json `bin`, built by global-setup.ts). */
 export const BIN = `${BUILD_DIR}/src/cli/main.js`;
