@@ -39,9 +39,9 @@ function stream(ops: number, live: number): Stream {
 }
 
 /** A Set with a linear scan for the lowest free id: the baseline. */
-class NaiveIda {
+class NaiveIda implements Allocator {
   private readonly ids = new Set<number>();
-  alloc(min: number, max: number): number {
+  alloc(min = 0, max = MAX): number {
     for (let id = min; id <= max; id++) {
       if (!this.ids.has(id)) {
         this.ids.add(id);
@@ -50,8 +50,8 @@ class NaiveIda {
     }
     return -28;
   }
-  free(id: number): boolean {
-    return this.ids.delete(id);
+  free(id: number): void {
+    this.ids.delete(id);
   }
 }
 
@@ -69,22 +69,20 @@ const FAIL_ON_REPORT: IdaSink = {
  * call's facts read from its bitmap, the machine's generated step of that call type, the set
  * effects carried out, the returned value), with reused call objects as `Ida` keeps them.
  */
-class RuntimeIdaCore {
+class RuntimeIdaCore implements Allocator {
   private readonly core = new IdaCore(FAIL_ON_REPORT);
   private readonly allocCall = { type: 'ALLOC' as const, min: 0, max: MAX, owner: CODE_OWNER, fault: false };
   private readonly freeCall = { type: 'FREE' as const, id: 0, owner: CODE_OWNER };
 
-  alloc(min: number, max: number): number {
-    const call = this.allocCall;
-    call.min = min;
-    call.max = max;
-    return this.core.stepAlloc(this.core.allocEvent(call)) ?? -1;
+  alloc(): number {
+    const id = this.core.stepAlloc(this.core.allocEvent(this.allocCall)) ?? -1;
+    if (id < 0) throw new Error(`the IDA machine refused an allocation (${id})`);
+    return id;
   }
 
-  free(id: number, owner: number): void {
+  free(id: number): void {
     const call = this.freeCall;
     call.id = id;
-    call.owner = owner;
     this.core.stepFree(this.core.freeEvent(call));
   }
 }
@@ -95,33 +93,65 @@ export interface SubjectRun { result: BenchResult; sum: number }
 /** The allocators measured, by name. */
 export type SubjectName = 'naive' | 'model' | 'bitmap' | 'runtime';
 
-/** Drives one allocator through the stream; returns the sum of the ids it handed out. */
-type Drive = (s: Stream, held: Int32Array, ops: number) => number;
+/** An allocator as the stream drives it: the lowest free id of the whole space, and a free. */
+interface Allocator {
+  alloc(): number;
+  free(id: number): void;
+}
 
-const SUBJECTS: Record<SubjectName, { label: string; repeats: (live: number) => number; warmUp: (live: number) => boolean; drive: Drive }> = {
+/**
+ * Drives one allocator through the stream; returns the sum of the ids it handed out. One loop for
+ * every allocator: each is measured alone in its worker, so its calls here see one class only.
+ */
+function drive(ida: Allocator, s: Stream, held: Int32Array, ops: number): number {
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < ops; i++) {
+    if (s.alloc[i] === 1) {
+      const id = ida.alloc();
+      held[n++] = id;
+      sum += id;
+    } else {
+      const k = s.pick[i]!;
+      ida.free(held[k]!);
+      held[k] = held[--n]!;
+    }
+  }
+  return sum;
+}
+
+/** The bitmap driven directly: the lowest free id, mark it; who holds an id, clear it. */
+class BareBitmap implements Allocator {
+  private readonly set = new BitmapIdSet();
+  alloc(): number {
+    const id = lowestFree(this.set, 0, MAX);
+    this.set.markAllocated(id, CODE_OWNER);
+    return id;
+  }
+  free(id: number): void {
+    if (this.set.ownerOf(id) !== NO_HOLDER) this.set.clearId(id);
+  }
+}
+
+/** The runtime's whole `Ida`, each call through the kernel's bookkeeping. */
+class WholeIda implements Allocator {
+  private readonly ida = new Kernel({ maxCalls: 2 ** 31 - 1 }).idaInit('bench');
+  alloc(): number {
+    return this.ida.alloc();
+  }
+  free(id: number): void {
+    this.ida.free(id, 'code');
+  }
+}
+
+const SUBJECTS: Record<SubjectName, { label: string; repeats: (live: number) => number; warmUp: (live: number) => boolean; make: () => Allocator }> = {
   naive: {
     label: 'naive Set + scan IDA',
     // The naive scan at 10,000 ids held takes seconds per run: one timed run, no warm-up (a JIT
     // warm-up is nothing against a 20-second run).
     repeats: (live) => (live > 2000 ? 1 : 3),
     warmUp: (live) => live <= 2000,
-    drive: (s, held, ops) => {
-      const ida = new NaiveIda();
-      let n = 0;
-      let sum = 0;
-      for (let i = 0; i < ops; i++) {
-        if (s.alloc[i] === 1) {
-          const id = ida.alloc(0, MAX);
-          held[n++] = id;
-          sum += id;
-        } else {
-          const k = s.pick[i]!;
-          ida.free(held[k]!);
-          held[k] = held[--n]!;
-        }
-      }
-      return sum;
-    },
+    make: () => new NaiveIda(),
   },
   model: {
     label: 'IDA machine + bitmap, as the runtime steps it (IdaCore)',
@@ -129,73 +159,11 @@ const SUBJECTS: Record<SubjectName, { label: string; repeats: (live: number) => 
     // work for a moment does not decide the figure.
     repeats: () => 10,
     warmUp: () => true,
-    drive: (s, held, ops) => {
-      const ida = new RuntimeIdaCore();
-      let n = 0;
-      let sum = 0;
-      for (let i = 0; i < ops; i++) {
-        if (s.alloc[i] === 1) {
-          const id = ida.alloc(0, MAX);
-          if (id < 0) throw new Error('IDA machine refused an allocation');
-          held[n++] = id;
-          sum += id;
-        } else {
-          const k = s.pick[i]!;
-          ida.free(held[k]!, CODE_OWNER);
-          held[k] = held[--n]!;
-        }
-      }
-      return sum;
-    },
+    make: () => new RuntimeIdaCore(),
   },
-  // The floor under the model's figure: the same bitmap driven directly (the lowest free id,
-  // mark it; who holds an id, clear it), no facts, no machine.
-  bitmap: {
-    label: 'bitmap alone, no machine (reference)',
-    repeats: () => 10,
-    warmUp: () => true,
-    drive: (s, held, ops) => {
-      const set = new BitmapIdSet();
-      let n = 0;
-      let sum = 0;
-      for (let i = 0; i < ops; i++) {
-        if (s.alloc[i] === 1) {
-          const id = lowestFree(set, 0, MAX);
-          set.markAllocated(id, CODE_OWNER);
-          held[n++] = id;
-          sum += id;
-        } else {
-          const k = s.pick[i]!;
-          if (set.ownerOf(held[k]!) !== NO_HOLDER) set.clearId(held[k]!);
-          held[k] = held[--n]!;
-        }
-      }
-      return sum;
-    },
-  },
-  runtime: {
-    label: 'runtime Ida (k.idaInit: ida.alloc / ida.free, whole call)',
-    repeats: () => 3,
-    warmUp: () => true,
-    drive: (s, held, ops) => {
-      const k = new Kernel({ maxCalls: ops + 1 });
-      const ida = k.idaInit('bench');
-      let n = 0;
-      let sum = 0;
-      for (let i = 0; i < ops; i++) {
-        if (s.alloc[i] === 1) {
-          const id = ida.alloc();
-          held[n++] = id;
-          sum += id;
-        } else {
-          const j = s.pick[i]!;
-          ida.free(held[j]!, 'code');
-          held[j] = held[--n]!;
-        }
-      }
-      return sum;
-    },
-  },
+  // The floor under the model's figure: the same bitmap, no facts, no machine.
+  bitmap: { label: 'bitmap alone, no machine (reference)', repeats: () => 10, warmUp: () => true, make: () => new BareBitmap() },
+  runtime: { label: 'runtime Ida (k.idaInit: ida.alloc / ida.free, whole call)', repeats: () => 3, warmUp: () => true, make: () => new WholeIda() },
 };
 
 /** Whether `name` is an allocator this bench measures. */
@@ -210,7 +178,7 @@ export function measureSubject(name: SubjectName, ops: number, live: number): Su
   const held = new Int32Array(live);
   let sum = 0;
   const result = measure(`${subject.label}: ${ops} mixed ops, up to ${live} ids held`, ops, () => {
-    sum = subject.drive(s, held, ops);
+    sum = drive(subject.make(), s, held, ops);
   }, subject.repeats(live), subject.warmUp(live));
   return { result, sum };
 }
