@@ -71,13 +71,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
       const event = this.core.allocEvent(call);
       const fallible = this.guardFor(event) === 'allocFault';
       event.fault = fallible && this.kernel.faults.shouldFail('ida_alloc');
-      const before = this.state.leaf;
-      let id: number;
-      try {
-        id = this.core.stepAlloc(event) ?? -1;
-      } finally {
-        this.moved(before);
-      }
+      const id = this.stepped(() => this.core.stepAlloc(event)) ?? -1;
       if (id >= 0) this.allocatedAt.set(id, this.kernel.here());
       return id;
     });
@@ -103,12 +97,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
       const call = this.calls.FREE;
       call.id = id;
       call.owner = owner === undefined ? this.kernel.freerOf(this, id) : owner === 'code' ? CODE_OWNER : owner.handle;
-      const before = this.state.leaf;
-      try {
-        this.core.stepFree(this.core.freeEvent(call));
-      } finally {
-        this.moved(before);
-      }
+      this.stepped(() => this.core.stepFree(this.core.freeEvent(call)));
     });
   }
 
@@ -136,23 +125,24 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
    * transition, effects and order as every object's `send`, without the generic loop.
    */
   override send(event: IdaEvent): number | undefined {
-    const before = this.state.leaf;
-    try {
-      return this.core.step(event);
-    } finally {
-      this.moved(before);
-    }
+    return this.stepped(() => this.core.step(event));
   }
 
   /**
-   * After a step of the core (also one a violation threw out of, in strict mode: the machine is
-   * where the transition took it), this object's state follows the core's leaf.
+   * Runs a step of the core; then (also when a violation threw out of it, in strict mode: the
+   * machine is where the transition took it) this object's state follows the core's leaf.
    */
-  private moved(before: number): void {
-    const leaf = this.core.leaf;
-    if (leaf === before) return;
-    this.state = { leaf, context: this.state.context };
-    if (this.table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
+  private stepped<T>(step: () => T): T {
+    const before = this.state.leaf;
+    try {
+      return step();
+    } finally {
+      const leaf = this.core.leaf;
+      if (leaf !== before) {
+        this.state = { leaf, context: this.state.context };
+        if (this.table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
+      }
+    }
   }
 
   /** @internal the owner token of an allocated id, NO_HOLDER (-1) for a free one */
@@ -165,12 +155,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
     const call = this.calls.CLAIM;
     call.id = id;
     call.owner = owner;
-    const before = this.state.leaf;
-    try {
-      this.core.stepClaim(this.core.claimEvent(call));
-    } finally {
-      this.moved(before);
-    }
+    this.stepped(() => this.core.stepClaim(this.core.claimEvent(call)));
   }
 
   /**
