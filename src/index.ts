@@ -8,7 +8,7 @@ export * from './paths/index.js';
 export * from './runtime/index.js';
 export {
   compileMachine, CompiledMachine, UnsupportedMachineError,
-  type Effect, type CompiledState, type LeafInfo, type CompileOptions, type CompiledTransition, type Args as GuardArgs, type Op as CompiledOp,
+  type Effect, type CompiledState, type LeafInfo, type CompiledTransition, type Args as GuardArgs, type Op as CompiledOp,
 } from './model/compile.js';
 export { generateRunner, type Runner, type RunnerHost, type RunnerOptions, type EffectHandler } from './model/runner.js';
 export {

@@ -1,5 +1,5 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition, StateValue } from 'xstate';
-import { AuxbusError } from '../../machines/shared/errors.js';
+import { AuxbusError, ParameterError } from '../../machines/shared/errors.js';
 
 /**
  * A machine definition read as data and compiled, once, into a transition table: for each leaf
@@ -48,11 +48,6 @@ export interface CompiledTransition<C, E> {
   simple: boolean;
   /** `effects` as a plain (unfrozen, packed) array: copied per step when some params are dynamic. */
   template: Effect[];
-  /**
-   * With `reuseEffects`: the transition's own list of mutable effect objects, whose dynamic
-   * params are overwritten by each step that takes it (see {@link CompileOptions}).
-   */
-  buffer: Effect[] | undefined;
   /** The XState definition this was compiled from (for coverage and diagnostics). */
   definition: AnyTransitionDefinition;
 }
@@ -65,19 +60,6 @@ export interface LeafInfo {
   value: StateValue;
   /** Tags of the leaf and its ancestors. */
   tags: ReadonlySet<string>;
-}
-
-/** Options of {@link compileMachine}. */
-export interface CompileOptions {
-  /**
-   * A step whose params are computed from `{ context, event }` writes them into a list the
-   * transition owns instead of a fresh one, so that a hot loop allocates nothing but the params
-   * themselves. `effects` is then valid only until the next `advance` of this machine: for a
-   * runner that reads the effects before it steps the same machine again and whose effects never
-   * step it (the runtime's IDA: its effects return, report, log and change its id set). Whoever
-   * keeps effects takes `keptEffects()` (as `step` and the explorer do). Default false.
-   */
-  reuseEffects?: boolean;
 }
 
 /** The machine's definition uses something the compiled interpreter does not implement. */
@@ -112,13 +94,7 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
   private lastSettled: boolean[] | undefined;
   private readonly scratch = { context: undefined as unknown as C, event: undefined as unknown as E };
 
-  private readonly reuseEffects: boolean;
-  /** The last `advance` wrote its effects into a transition's reused list. */
-  private sharedEffects = false;
-
-  constructor(readonly machine: AnyStateMachine, options: CompileOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new UnsupportedMachineError(machine?.id ?? '?', 'the compile options must be an object { reuseEffects? }');
-    this.reuseEffects = options.reuseEffects === true;
+  constructor(readonly machine: AnyStateMachine) {
     const root = machine.root;
     this.collectLeaves(root);
     this.initialLeaf = this.enter(root);
@@ -143,31 +119,20 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
    */
   step(state: CompiledState<C>, event: E, effects: Effect[]): CompiledState<C> {
     const next = this.advance(state, event);
-    for (const e of this.keptEffects()) effects.push(e);
+    for (const e of this.effects) effects.push(e);
     return next;
   }
 
   /**
    * The effects of the last `advance`: the transition's own frozen list when its params are
-   * static (most are), so a step allocates no effect objects; with `reuseEffects`, a transition
-   * with computed params hands out its own reused list. Read it before the next step; keep
-   * `keptEffects()` instead.
+   * static (most are), so a step allocates no effect objects, else a list of the step's own.
+   * Either may be kept: no later step changes it.
    */
   effects: readonly Effect[] = NO_EFFECTS;
-
-  /**
-   * The effects of the last `advance` as a list that may be kept: `effects` itself, or a frozen
-   * copy when it was a reused list (`reuseEffects`).
-   */
-  keptEffects(): readonly Effect[] {
-    if (!this.sharedEffects) return this.effects;
-    return Object.freeze(this.effects.map((e) => Object.freeze({ type: e.type, params: e.params })));
-  }
 
   /** `step` for hot paths: the effects are left in `effects` instead of being copied out. */
   advance(state: CompiledState<C>, event: E): CompiledState<C> {
     this.effects = NO_EFFECTS;
-    this.sharedEffects = false;
     // Guards, updates and params are pure and never keep their argument, so one scratch object
     // serves every call: a step allocates only what it changes.
     const args = this.scratch;
@@ -191,18 +156,12 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
         args.context = context;
       } else if (op.dynamic) {
         // Params computed from the context and event: resolved in order (after the updates
-        // before them), as XState does, into a copy of the transition's list (or its own list).
+        // before them), as XState does, into a copy of the transition's list.
         const params = (op.params as (a: Args<C, E>) => unknown)(args);
-        if (selected.buffer !== undefined) {
-          dynamic = selected.buffer;
-          dynamic[op.index]!.params = params;
-        } else {
-          dynamic ??= selected.template.slice();
-          dynamic[op.index] = { type: op.type, params };
-        }
+        dynamic ??= selected.template.slice();
+        dynamic[op.index] = { type: op.type, params };
       }
     }
-    this.sharedEffects = dynamic !== undefined && dynamic === selected.buffer;
     this.effects = dynamic ?? selected.effects;
     return leaf === state.leaf && context === state.context ? state : { leaf, context };
   }
@@ -249,7 +208,7 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
    */
   transitionsOf(leaf: number): ReadonlyMap<string, ReadonlyArray<CompiledTransition<C, E>>> {
     const byEvent = this.table[leaf];
-    if (byEvent === undefined) throw new UnsupportedMachineError(this.machine.id, `no leaf ${leaf} (it has ${this.leaves.length})`);
+    if (byEvent === undefined) throw new ParameterError('leaf', leaf, `a leaf index of machine '${this.machine.id}', from 0 to ${this.leaves.length - 1}`);
     return byEvent;
   }
 
@@ -337,10 +296,7 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
     const template = ops.flatMap((o) => (o.kind === 'effect' ? [o.effect] : []));
     const effects = Object.freeze(template.slice());
     const simple = ops.every((o) => o.kind === 'effect' && !o.dynamic);
-    const buffer = this.reuseEffects && ops.some((o) => o.kind === 'effect' && o.dynamic)
-      ? template.map((e) => ({ type: e.type, params: e.params }))
-      : undefined;
-    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, simple, template, buffer, definition: def };
+    return { guard, effects, target: targetNode ? this.enter(targetNode) : -1, ops, simple, template, definition: def };
   }
 }
 
@@ -389,9 +345,9 @@ function valueOf(path: readonly string[]): StateValue {
 }
 
 /**
- * Compiles a machine (see {@link CompiledMachine} and {@link CompileOptions}).
- * @example const ida = compileMachine<IdaContext, IdaEvent>(idaMachine, { reuseEffects: true });
+ * Compiles a machine (see {@link CompiledMachine}).
+ * @example const ida = compileMachine<IdaContext, IdaEvent>(idaMachine);
  */
-export function compileMachine<C extends object, E extends { type: string }>(machine: AnyStateMachine, options?: CompileOptions): CompiledMachine<C, E> {
-  return new CompiledMachine<C, E>(machine, options);
+export function compileMachine<C extends object, E extends { type: string }>(machine: AnyStateMachine): CompiledMachine<C, E> {
+  return new CompiledMachine<C, E>(machine);
 }

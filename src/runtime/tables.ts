@@ -11,9 +11,7 @@ import { compileMachine } from '../model/compile.js';
  */
 export const tables = {
   device: compileMachine<DeviceContext, DeviceEvent>(deviceMachine),
-  // The IDA's effects never step it again (they return, report, log, change its id set), so its
-  // hot path may reuse the list of its one computed param (the id ALLOC returns).
-  ida: compileMachine<IdaContext, IdaEvent>(idaMachine, { reuseEffects: true }),
+  ida: compileMachine<IdaContext, IdaEvent>(idaMachine),
   driver: compileMachine<DriverContext, DriverEvent>(driverMachine),
   memory: compileMachine<MemoryContext, MemoryEvent>(memoryMachine),
 };

@@ -55,7 +55,7 @@ function agreesWithTable(
       const e = event as { type: string };
       const selected = table.selected(state, e) !== undefined;
       const next = table.advance(state, e);
-      const effects = table.keptEffects().map((x) => ({ type: x.type, params: x.params }));
+      const effects = table.effects.map((x) => ({ type: x.type, params: x.params }));
       const expected = [...effects.filter((x) => first.includes(x.type)), ...effects.filter((x) => !first.includes(x.type))];
       for (const step of [run, run.on[e.type as never] as typeof run | undefined]) {
         const host: Recorder = { leaf: state.leaf, done: [] };
@@ -159,5 +159,7 @@ describe('generated step (generateRunner)', () => {
     expect(() => generateRunner(ida, null as never)).toThrow(ParameterError);
     expect(() => generateRunner(ida, { handlers: null } as never)).toThrow(ParameterError);
     expect(() => generateRunner({} as never, { handlers: all as never })).toThrow(/a compiled machine/);
+    expect(() => ida.transitionsOf(2)).toThrow(ParameterError);
+    expect(() => ida.transitionsOf(-1)).toThrow(/from 0 to 1/);
   });
 });

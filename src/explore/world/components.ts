@@ -56,7 +56,7 @@ class Interned<S, E> {
       const from = this.states[i]!;
       const s = this.stepOf(from, event);
       if (s.taken !== undefined && !this.taken.has(s.taken)) this.taken.set(s.taken, this.current);
-      // A list that may be kept (keptEffects): the transition's frozen one, or a frozen copy.
+      // A list that may be kept: the transition's frozen one, or the step's own.
       r = [s.next === from ? i : this.intern(s.next), s.effects];
       memo.set(eventKey, r);
     }
@@ -69,12 +69,12 @@ function compiledStep<C extends object, E extends { type: string }>(machine: Com
   return (from: CompiledState<C>, event: E): ComponentStep<CompiledState<C>> => {
     const taken = machine.selected(from, event);
     const next = machine.advance(from, event);
-    return { next, effects: machine.keptEffects(), taken };
+    return { next, effects: machine.effects, taken };
   };
 }
 
 /** The compiled IDA table as an IDA interpreter (what `stepIda` steps). */
-const compiledIda: IdaInterpreter<CompiledState<IdaContext>> = (state, event) => [tables.ida.advance(state, event), tables.ida.keptEffects()];
+const compiledIda: IdaInterpreter<CompiledState<IdaContext>> = (state, event) => [tables.ida.advance(state, event), tables.ida.effects];
 
 /** An IDA component of the explorer: the compiled machine's state and the pure id set. */
 type IdaState = IdaComponent<CompiledState<IdaContext>, SortedIdSet>;
