@@ -99,7 +99,8 @@ export class AuxiliaryBus {
   unbindDevice(adev: AuxDevice): void {
     const drv = this.bound.get(adev);
     this.bound.delete(adev);
-    drv?.remove?.(adev);
+    // The driver's remove is the driver's code: a step of its own, inside the call that ran it.
+    if (drv?.remove) this.kernel.call('remove', adev, drv.name, () => drv.remove!(adev));
   }
 
   /**
@@ -119,7 +120,8 @@ export class AuxiliaryBus {
     try {
       if (!this.kernel.faults.shouldFail('probe')) {
         this.bound.set(adev, drv); // the core sets dev->driver before it calls probe
-        result = drv.probe!(adev, id);
+        // The driver's probe is the driver's code: a step of its own, inside the call that ran it.
+        result = this.kernel.call('probe', adev, drv.name, () => drv.probe!(adev, id));
       }
       // really_probe treats any non-zero return as a failed probe (a positive one too).
       const valid = typeof result === 'number' && Number.isInteger(result);

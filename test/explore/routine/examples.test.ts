@@ -58,6 +58,15 @@ describe('bundled examples', () => {
       const calls = r.paths[id]!.steps.filter((s) => s.depth > 0).map((s) => s.call.replace(/^.*: /, ''));
       expect(calls).toEqual(['release()', 'read("id")', 'ida_free(0)', 'kfree()']);
     }
+    // §1.8, §1.9: the driver's probe runs inside add (device_add binds it), its remove inside
+    // delete (device_del unbinds it), each a step of its own nested in the call that ran it; a
+    // failed probe (path #5) leaves nothing to remove.
+    const brief = (p: RoutinePath) => p.steps.filter((s) => s.phase !== 'setup').map((s) => `${s.depth}:${s.call.replace(/^.*: /, '')}`);
+    const fine = brief(r.paths[0]!);
+    expect(fine.slice(fine.indexOf('0:add("my_mod")'), fine.indexOf('0:add("my_mod")') + 2)).toEqual(['0:add("my_mod")', '1:probe("foo_drv")']);
+    expect(fine.slice(fine.indexOf('0:delete()'), fine.indexOf('0:delete()') + 2)).toEqual(['0:delete()', '1:remove("foo_drv")']);
+    const probeFailed = brief(r.paths[5]!);
+    expect(probeFailed.filter((c) => c.includes('probe(') || c.includes('remove('))).toEqual([]);
     expect(formatExploration(r)).toContain('6 clean: clean on every path');
   });
 
