@@ -4,7 +4,7 @@
  * Tests and diagnostics key on these codes, so they are stable; everything a human needs to
  * understand a finding (what the kernel would have shown, how to fix the driver) lives here
  * and nowhere else, so the machines and the runtime cannot drift apart on wording.
- * Section references (§) and bug classes (B1..B17) are those of kernel-auxbus.md.
+ * Section references (§) and bug classes (B1..B18) are those of kernel-auxbus.md.
  *
  * @module
  */
@@ -33,6 +33,7 @@ export type ViolationCode =
   | 'double-add'
   | 'use-after-release'
   | 'missing-release'
+  | 'free-outside-release'
   | 'driver-incomplete'
   | 'unregister-unregistered'
   | 'reference-leak'
@@ -48,7 +49,7 @@ export type ViolationCode =
  * const cls: BugClass = 'B17';
  * ```
  */
-export type BugClass = `B${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17}`;
+export type BugClass = `B${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18}`;
 
 /**
  * How a real kernel notices a misuse.
@@ -323,6 +324,23 @@ export const VIOLATIONS: Readonly<Record<ViolationCode, ViolationInfo>> = Object
       'owns (e.g. the id), or use auxiliary_device_create(), which installs one.',
     section: '§3.6, §5 B12',
   }),
+  'free-outside-release': entry('free-outside-release', {
+    bugClass: 'B18',
+    machine: 'device',
+    when:
+      'The container of a device that was initialized is freed by anyone but its release callback after the caller\'s last put: ' +
+      'an "empty" release callback and a kfree() after auxiliary_device_uninit(), or a devm_kzalloc()ed container that devres frees when the parent driver unbinds.',
+    kernelSymptom:
+      'Silent while the release runs at the last put. But the release may run later: another holder (an open sysfs file, a uevent, ' +
+      'a driver\'s get_device) delays it, and with CONFIG_DEBUG_KOBJECT_RELEASE it always runs 1-4 s later: ' +
+      `"kobject: '%s' (%p): kobject_release, parent %p (delayed %ld)" then ${KASAN_UAF} in the delayed kobject_cleanup.`,
+    detection: ['silent', 'kasan'],
+    fix:
+      'Free the container only in its release callback (container_of(dev, struct foo, adev.dev), then kfree), allocate it with ' +
+      'kzalloc(), not devm_kzalloc(), and never free it after auxiliary_device_uninit(). Documentation/core-api/kobject.rst: ' +
+      'the kobject must persist until its release method is called; an "empty" release is wrong.',
+    section: '§3.2, §3.9, §5 B18; model.md §4.6',
+  }),
   'driver-incomplete': entry('driver-incomplete', {
     bugClass: 'B13',
     machine: 'driver',
@@ -407,6 +425,7 @@ const CODES_IN_TABLE_ORDER = [
   'double-add',
   'use-after-release',
   'missing-release',
+  'free-outside-release',
   'driver-incomplete',
   'unregister-unregistered',
   'reference-leak',

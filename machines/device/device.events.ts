@@ -20,6 +20,7 @@ export const deviceEventAlphabet: readonly DeviceEvent[] = Object.freeze([
   { type: 'GET' },
   { type: 'PUT' },
   { type: 'KFREE' },
+  { type: 'DEVRES_FREE' },
   { type: 'READ', field: 'id' },
   { type: 'WRITE', field: 'id' },
   { type: 'SET_RELEASE', present: true },
@@ -27,6 +28,7 @@ export const deviceEventAlphabet: readonly DeviceEvent[] = Object.freeze([
   { type: 'PROBE', result: 0 },
   { type: 'PROBE', result: -12 },
   { type: 'UNBIND' },
+  { type: 'RUN_RELEASE' },
   { type: 'RELEASED' },
   { type: 'END' },
 ] satisfies DeviceEvent[]);

@@ -43,6 +43,13 @@ export const deviceGuards = {
   ownRefsGoneWithRelease: ({ context }: DeviceArgs) => context.refs === 0 && context.hasRelease,
   /** As above, without a release callback (B12). */
   ownRefsGoneNoRelease: ({ context }: DeviceArgs) => context.refs === 0 && !context.hasRelease,
+  /**
+   * model.md §4.6: the caller's own count is 0 (its last put was made, e.g. after B6 the bus still
+   * holds the device): from here a free anywhere but in the release callback is B18, not B1.
+   */
+  callerPutLast: ({ context }: DeviceArgs) => context.refs === 0 && context.put,
+  /** `dev.release` is set (read when the container is freed after the count reached 0). */
+  hasRelease: ({ context }: DeviceArgs) => context.hasRelease,
   /** model.md §4.3: the end check skips a device with a violation already reported against it. */
   flagged: ({ context }: DeviceArgs) => context.flagged,
   /** The opposite of `flagged`: the end check applies. */

@@ -12,17 +12,19 @@ const violate = (code: ViolationCode) => [{ type: 'flag' } as const, report(code
 const useAfterRelease = { actions: violate('use-after-release'), description: 'model.md §4.1, §5 B11' } as const;
 
 /**
- * The final put (§3.2, §3.6): the release callback runs, or the kernel WARNs that there is none
- * and the container leaks (B12). The release callback is user code that reads the device and
- * frees what it owns (a KFREE while `releasing` frees the container); when it returns the device
- * is released (RELEASED). A release that does not free the container leaves that to the caller.
+ * The final put (§3.2, §3.6): the count reaches 0 and `kobject_release` schedules the cleanup
+ * that calls the release callback; or the kernel WARNs that there is none and the container leaks
+ * (B12). When the cleanup runs is not the caller's to know (§3.9, model.md §4.6): at once, or 1–4 s
+ * later with CONFIG_DEBUG_KOBJECT_RELEASE, or at another holder's put. So the machine only waits
+ * in `dead.pending`; whoever runs it sends RUN_RELEASE when the cleanup runs (the runtime at once
+ * by default, or later in its deferred mode; the world explorer at any later step).
  */
 const finalPut = [
   {
     guard: 'lastRefWithRelease',
-    target: '#device.live.releasing',
-    actions: ['dropRef', 'runRelease'],
-    description: '§3.2 count reaches 0 → device_release → dev.release()',
+    target: '#device.dead.pending',
+    actions: ['dropRef', 'scheduleRelease'],
+    description: '§3.2 count reaches 0 → kobject_release schedules device_release → dev.release()',
   },
   {
     guard: 'lastRefNoRelease',
@@ -47,8 +49,8 @@ const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
   [
     {
       guard: 'ownRefsGoneWithRelease',
-      target: '#device.live.releasing',
-      actions: ['busRemove', ...before, 'leaveBus', 'runRelease'],
+      target: '#device.dead.pending',
+      actions: ['busRemove', ...before, 'leaveBus', 'scheduleRelease'],
       description: '§3.5 the bus drops the last references',
     },
     {
@@ -65,15 +67,30 @@ const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
     },
   ] as const;
 
+/** A free of the container after the caller's last put and outside the release callback (model.md §4.6, §5 B18). */
+const freeOutsideRelease = { target: '#device.dead.freed', actions: violate('free-outside-release'), description: 'model.md §4.6, §5 B18' } as const;
+
+/**
+ * While a release callback runs on a container that was already freed (`dead.lateRelease`), its
+ * reads and calls land in freed memory: that is the KASAN report of the root cause (B18, or B4 if
+ * it frees the container again), decided and reported once, so the accesses themselves add nothing.
+ */
+const insideLateRelease = { description: 'model.md §4.3: part of the free before release, reported once' } as const;
+
 /**
  * The device lifecycle of one `struct auxiliary_device` (model.md §1, kernel-auxbus.md §1–§3, §6).
  *
- * allocated → initialized → added (unbound / bound) → deleted → releasing → released / freed, with init
+ * allocated → initialized → added (unbound / bound) → deleted → pending → releasing → released / freed, with init
  * failure (back to allocated), add failure (`addFailed`: only uninit is legal), the reference
  * count, the release callback and every device misuse of model.md §3 as a `violation` effect.
  * A violating call changes only what the kernel really changes (model.md §4.2).
  *
- * Effects (`returns`, `violation`, `kernelLog`, `runRelease`, `probeDrivers`, `driverRemove`) are
+ * Release is deferred (model.md §4.6): the last put schedules it (`scheduleRelease`) and the
+ * machine waits in `dead.pending` for RUN_RELEASE; a free of the container anywhere but in the
+ * release callback after the caller's last put is `free-outside-release` (B18), whenever the
+ * release runs, so a runner may send RUN_RELEASE at once or later and reach the same verdicts.
+ *
+ * Effects (`returns`, `violation`, `kernelLog`, `scheduleRelease`, `runRelease`, `probeDrivers`, `driverRemove`) are
  * named here and implemented by whoever runs the machine.
  * @example
  * import { createActor } from 'xstate';
@@ -91,6 +108,8 @@ export const deviceMachine = setup({
   guards: deviceGuards,
   actions: {
     ...effectStubs,
+    /** kobject_release: the cleanup that calls the release is scheduled (now or later: the runner sends RUN_RELEASE). */
+    scheduleRelease: () => {},
     /** The release callback (user code, e.g. `kfree(container)` and `ida_free(id)`). */
     runRelease: () => {},
     /** device_add's `bus_probe_device`: match drivers and probe (§1.8); the result comes back as PROBE. */
@@ -186,6 +205,7 @@ export const deviceMachine = setup({
               description: '§3.2, §5 B2',
             },
             KFREE: { target: '#device.dead.freed', description: '§1.2 before init the caller frees directly' },
+            DEVRES_FREE: { target: '#device.dead.freed', description: '§1.2 before init devres may free a devm container at unbind' },
             END: { guard: 'unflagged', actions: violate('memory-leak'), description: 'model.md §4.3' },
           },
         },
@@ -193,6 +213,7 @@ export const deviceMachine = setup({
           description: 'the count reached 0 and dev.release() is running: it may still read the device and free the container.',
           on: {
             KFREE: { target: '#device.dead.freed', description: '§2.3: the release callback frees the container' },
+            DEVRES_FREE: freeOutsideRelease,
             RELEASED: { target: '#device.dead.released', description: '§3.6: the release callback returned' },
             INIT: useAfterRelease,
             ADD: useAfterRelease,
@@ -224,7 +245,11 @@ export const deviceMachine = setup({
             UNINIT: putOffBus,
             PUT: putOffBus,
             GET: { actions: 'getRef', description: '§3.2 get_device' },
-            KFREE: { target: '#device.dead.freed', actions: violate('free-after-init'), description: '§3.7, §5 B1' },
+            KFREE: [
+              { guard: 'callerPutLast', ...freeOutsideRelease },
+              { target: '#device.dead.freed', actions: violate('free-after-init'), description: '§3.7, §5 B1' },
+            ],
+            DEVRES_FREE: { ...freeOutsideRelease, description: 'model.md §4.6, §5 B18: devres frees a container the device still holds' },
             END: [
               { guard: 'flagged', description: 'model.md §4.3: already reported' },
               { guard: 'everPut', actions: violate('reference-leak'), description: 'model.md §4.3, §5 B15' },
@@ -352,10 +377,53 @@ export const deviceMachine = setup({
         SET_RELEASE: useAfterRelease,
       },
       states: {
+        pending: {
+          description: 'the count reached 0 and the cleanup that calls dev.release() is scheduled, not yet run (§3.2, §3.9).',
+          tags: ['releasePending'],
+          on: {
+            RUN_RELEASE: { target: '#device.live.releasing', actions: 'runRelease', description: '§3.2 kobject_cleanup → device_release → dev.release()' },
+            KFREE: { target: 'orphaned', description: 'model.md §4.6: freed before its release ran; the release decides the finding' },
+            DEVRES_FREE: { target: 'orphaned', description: 'model.md §4.6: devres freed it before its release ran' },
+          },
+        },
+        orphaned: {
+          description: 'the container was freed after the last put, before its release ran: the release will run on freed memory.',
+          tags: ['releasePending', 'freed'],
+          on: {
+            RUN_RELEASE: { target: 'lateRelease', actions: 'runRelease', description: '§5 B18: the delayed cleanup reads the freed kobject' },
+            KFREE: { actions: violate('double-free'), description: '§5 B4' },
+            DEVRES_FREE: { actions: violate('double-free'), description: '§5 B4' },
+          },
+        },
+        lateRelease: {
+          description: 'dev.release() runs on a container freed before it ran.',
+          tags: ['freed'],
+          on: {
+            KFREE: { target: 'freed', actions: violate('double-free'), description: '§5 B4: the release frees the container again' },
+            DEVRES_FREE: { target: 'freed', actions: violate('double-free'), description: '§5 B4' },
+            RELEASED: { target: 'freed', actions: violate('free-outside-release'), description: 'model.md §4.6, §5 B18: freed outside the release callback' },
+            INIT: insideLateRelease,
+            ADD: insideLateRelease,
+            DELETE: insideLateRelease,
+            UNINIT: insideLateRelease,
+            GET: insideLateRelease,
+            PUT: insideLateRelease,
+            READ: insideLateRelease,
+            WRITE: insideLateRelease,
+            SET_RELEASE: insideLateRelease,
+          },
+        },
         released: {
           description: 'the count reached 0 and the release ran; the container survives if release did not free it.',
           on: {
-            KFREE: { target: 'freed', description: 'model.md §4.1: freeing what release did not free is correct' },
+            KFREE: [
+              { guard: 'hasRelease', ...freeOutsideRelease },
+              { target: 'freed', description: 'model.md §4.3: with no release callback (B12, reported) the caller can only free it itself' },
+            ],
+            DEVRES_FREE: [
+              { guard: 'hasRelease', ...freeOutsideRelease },
+              { target: 'freed', description: 'model.md §4.3: B12 already reported' },
+            ],
             END: { guard: 'unflagged', actions: violate('memory-leak'), description: 'model.md §4.3' },
           },
         },
@@ -364,6 +432,7 @@ export const deviceMachine = setup({
           tags: ['freed'],
           on: {
             KFREE: { actions: violate('double-free'), description: '§5 B4' },
+            DEVRES_FREE: { actions: violate('double-free'), description: '§5 B4: devres frees a container already freed' },
           },
         },
       },

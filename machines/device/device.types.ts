@@ -32,11 +32,13 @@ export type DeviceEvent =
   | { type: 'GET' }
   | { type: 'PUT' }
   | { type: 'KFREE' }
+  | { type: 'DEVRES_FREE' }
   | { type: 'READ'; field: string }
   | { type: 'WRITE'; field: string }
   | { type: 'SET_RELEASE'; present: boolean }
   | { type: 'PROBE'; result: number }
   | { type: 'UNBIND' }
+  | { type: 'RUN_RELEASE' }
   | { type: 'RELEASED' }
   | { type: 'END' };
 
@@ -62,11 +64,13 @@ export const DEVICE_EVENT_CALLS: Readonly<Record<DeviceEventType, string>> = Obj
   GET: 'get_device(&adev->dev)',
   PUT: 'put_device(&adev->dev)',
   KFREE: 'kfree(container)',
+  DEVRES_FREE: 'devres frees a devm_kzalloc()ed container (the parent driver unbinds: devres_release_all)',
   READ: 'a read of adev->field (e.g. adev->id)',
   WRITE: 'a write of adev->field (e.g. adev->id = id)',
   SET_RELEASE: 'adev->dev.release = fn (or = NULL)',
   PROBE: 'the bus calls auxdrv->probe(adev, id) (from device_add or driver register)',
   UNBIND: 'auxiliary_driver_unregister() unbinds: auxdrv->remove(adev)',
+  RUN_RELEASE: 'kobject_cleanup runs the release callback: at the last put, or later (CONFIG_DEBUG_KOBJECT_RELEASE, another holder)',
   RELEASED: 'dev.release(dev) returned (device_release, §3.6)',
   END: 'end of the scenario: what kmemleak would find',
 });
@@ -77,5 +81,7 @@ export const DEVICE_EVENT_CALLS: Readonly<Record<DeviceEventType, string>> = Obj
  * - `live`: the memory may be used; `dead`: released or freed (model.md §4.1).
  * - `refcounted`: init succeeded; `onBus`: added (name taken bus-wide, §2.4); `bound`: a driver is bound.
  * - `freed`: the container's memory is gone.
+ * - `releasePending`: the count reached 0 and the release callback has not run yet (model.md §4.6):
+ *   whoever runs the machine sends RUN_RELEASE when the kernel's cleanup runs it.
  */
-export type DeviceTag = 'live' | 'refcounted' | 'onBus' | 'bound' | 'dead' | 'freed';
+export type DeviceTag = 'live' | 'refcounted' | 'onBus' | 'bound' | 'dead' | 'freed' | 'releasePending';

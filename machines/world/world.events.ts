@@ -37,6 +37,8 @@ export function slotEvents<D>(k: Pick<WorldComponents<D, unknown, unknown>, 'dev
     if (d !== null) events.push({ type: 'IDA_FREE', dev, via: 'field' });
   }
   if (d === null) return events;
+  // The kernel's delayed cleanup (model.md §4.6): not the code's call, possible at any step.
+  if (params.deferredRelease && k.device.hasTag(d, 'releasePending')) events.push({ type: 'RELEASE', dev });
   events.push({ type: 'INIT', dev, ok: true });
   if (params.faults) events.push({ type: 'INIT', dev, ok: false });
   const addFaults: AddFault[] = params.faults ? ['none', 'name-nomem', 'device-add-nomem'] : ['none'];

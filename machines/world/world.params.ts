@@ -18,9 +18,10 @@ export const DEFAULT_WORLD: Readonly<WorldParams> = Object.freeze({
   refBound: 1,
   release: { present: true, freesContainer: true, freesId: true },
   faults: false,
+  deferredRelease: false,
 });
 
-const known = new Set(['devices', 'idaRange', 'drivers', 'refBound', 'release', 'faults']);
+const known = new Set(['devices', 'idaRange', 'drivers', 'refBound', 'release', 'faults', 'deferredRelease']);
 const knownRelease = new Set(['present', 'freesContainer', 'freesId']);
 
 /**
@@ -40,6 +41,7 @@ export function resolveWorldParams(input: WorldParamsInput = {}): WorldParams {
   const idaRange = resolveRange(input.idaRange);
   const refBound = requireInt('refBound', input.refBound ?? DEFAULT_WORLD.refBound, lim.refBound.min, lim.refBound.max);
   const faults = requireBool('faults', input.faults ?? DEFAULT_WORLD.faults);
+  const deferredRelease = requireBool('deferredRelease', input.deferredRelease ?? DEFAULT_WORLD.deferredRelease);
   const driversIn: unknown = input.drivers ?? [];
   if (!Array.isArray(driversIn)) throw new ParameterError('drivers', driversIn, "an array of { probe: 'ok' | 'fails' }");
   requireInt('drivers.length', driversIn.length, lim.drivers.min, lim.drivers.max);
@@ -59,7 +61,7 @@ export function resolveWorldParams(input: WorldParamsInput = {}): WorldParams {
     freesContainer: requireBool('release.freesContainer', r.freesContainer ?? DEFAULT_WORLD.release.freesContainer),
     freesId: requireBool('release.freesId', r.freesId ?? DEFAULT_WORLD.release.freesId),
   };
-  return { devices, idaRange, drivers, refBound, release, faults };
+  return { devices, idaRange, drivers, refBound, release, faults, deferredRelease };
 }
 
 /** The largest id an IDA hands out: INT_MAX (§4). */

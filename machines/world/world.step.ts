@@ -70,6 +70,8 @@ export interface WorldStepResult<D, I, R> {
   returned: number | undefined;
 }
 
+const RUN_RELEASE: DeviceEvent = Object.freeze({ type: 'RUN_RELEASE' });
+
 type Job =
   | { to: 'dev'; i: number; event: DeviceEvent }
   | { to: 'ida'; slot: number | undefined; event: IdaCall }
@@ -159,6 +161,11 @@ export function stepWorld<D, I, R>(
         else findings.push({ code: p.code, ...where });
         return;
       }
+      case 'scheduleRelease':
+        // Immediate timing: the cleanup runs inside this put. Deferred: the device waits in its
+        // releasePending state for a RELEASE step (or END).
+        if (job.to === 'dev' && !params.deferredRelease) send({ to: 'dev', i: job.i, event: RUN_RELEASE });
+        return;
       case 'runRelease': {
         if (job.to !== 'dev') return;
         // The release callback reads adev->id while the memory is still valid, then frees.
@@ -252,6 +259,9 @@ export function stepWorld<D, I, R>(
     case 'READ_ID':
       dev(event.dev, { type: 'READ', field: 'id' });
       break;
+    case 'RELEASE':
+      dev(event.dev, RUN_RELEASE);
+      break;
     case 'DELETE':
     case 'UNINIT':
     case 'GET':
@@ -266,6 +276,10 @@ export function stepWorld<D, I, R>(
       send({ to: 'drv', i: event.drv, event: { type: 'UNREGISTER' } }, true);
       break;
     case 'END': {
+      // What is still pending runs before the end check, as the kernel runs it seconds later.
+      c.devices.forEach((d, i) => {
+        if (d !== null && k.device.hasTag(d, 'releasePending')) send({ to: 'dev', i, event: RUN_RELEASE });
+      });
       c.devices.forEach((_, i) => send({ to: 'dev', i, event: { type: 'END' } }));
       // model.md §4.3: an id is not reported again when its device already has a finding.
       const excused = c.devices.flatMap((d, i) => (d !== null && k.device.flagged(d) ? [deviceOwner(i)] : []));

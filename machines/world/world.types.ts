@@ -39,6 +39,12 @@ export interface WorldParams {
   release: ReleaseBehaviour;
   /** Explore injected failures (kzalloc, ida_alloc, init, add, driver register) as well. */
   faults: boolean;
+  /**
+   * Release is deferred (model.md §4.6): a device whose count reached 0 waits for its release,
+   * which the kernel runs at any later step (a RELEASE event), so every timing is explored.
+   * False: the release runs inside the put that dropped the count to 0.
+   */
+  deferredRelease: boolean;
 }
 
 /** World params as a caller may give them: anything left out takes its default. */
@@ -63,6 +69,7 @@ export type WorldEvent =
   | { type: 'PUT'; dev: number }
   | { type: 'KFREE'; dev: number }
   | { type: 'READ_ID'; dev: number }
+  | { type: 'RELEASE'; dev: number }
   | { type: 'DRV_REGISTER'; drv: number; fail: boolean }
   | { type: 'DRV_UNREGISTER'; drv: number }
   | { type: 'END' };

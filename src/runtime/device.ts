@@ -17,6 +17,7 @@ const UNINIT: DeviceEvent = { type: 'UNINIT' };
 const GET: DeviceEvent = { type: 'GET' };
 const PUT: DeviceEvent = { type: 'PUT' };
 const KFREE: DeviceEvent = { type: 'KFREE' };
+const DEVRES_FREE: DeviceEvent = { type: 'DEVRES_FREE' };
 const RELEASE_SET: DeviceEvent = { type: 'SET_RELEASE', present: true };
 const RELEASE_CLEARED: DeviceEvent = { type: 'SET_RELEASE', present: false };
 /** Machine input of a kzalloc'd struct: `dev.release` is NULL until the driver fills it in. */
@@ -248,6 +249,11 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     this.send(KFREE);
   }
 
+  /** @internal devres frees a devm_kzalloc()ed container (`Kernel.devmKzallocDevice`). */
+  devresFree(): void {
+    this.send(DEVRES_FREE);
+  }
+
   protected override logFields(event: DeviceEvent): Record<string, string> {
     const name = this._devName ?? '(null)';
     return {
@@ -261,6 +267,9 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
 
   protected override onEffect(e: Effect): void {
     switch (e.type) {
+      case 'scheduleRelease':
+        this.kernel.scheduleRelease(this);
+        return;
       case 'runRelease':
         this._releaseCalls++;
         this.kernel.runRelease(this, this._release!);

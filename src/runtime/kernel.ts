@@ -16,6 +16,15 @@ import { CallSite, formatFindings, type Finding, type LogLine, type Report, type
 /** `strict` throws a ViolationError at the breaking step; `audit` records it and goes on. */
 export type KernelMode = 'strict' | 'audit';
 
+/**
+ * When a release callback runs once the count reached 0 (model.md §4.6). `immediate`: inside the
+ * put that dropped it, as a kernel without CONFIG_DEBUG_KOBJECT_RELEASE does when nobody else
+ * holds a reference (readable traces). `deferred`: later, as that option (or another holder's put)
+ * makes it: `runPendingReleases()` and the end check run them, in an order the caller does not
+ * choose. The verdicts are the same in both.
+ */
+export type ReleaseTiming = 'immediate' | 'deferred';
+
 /** Options of a {@link Kernel}. */
 export interface KernelOptions {
   /** Default `audit`, as a kernel with KASAN and panic_on_warn off carries on. */
@@ -27,6 +36,13 @@ export interface KernelOptions {
    * `CallBudgetError`. What stops a routine that loops on the kernel forever.
    */
   maxCalls?: number;
+  /** When release callbacks run (default `immediate`); see {@link ReleaseTiming}. */
+  release?: ReleaseTiming;
+  /**
+   * Seed of the order `deferred` releases run in (default 1): any order may happen in a kernel,
+   * so a test may try several; the same seed gives the same order.
+   */
+  releaseSeed?: number;
 }
 
 /** One recorded call (with `trace` on): its number, how deep it was nested, and what it was. */
@@ -39,6 +55,7 @@ export interface CallRecord extends StepRef {
 type AnyObject = KernelObject<any, any>;
 
 const RELEASED = Object.freeze({ type: 'RELEASED' as const });
+const RUN_RELEASE = Object.freeze({ type: 'RUN_RELEASE' as const });
 /** Where leaks are found: after the last call, as kmemleak's scan would. */
 const END_CHECK = 'end check (what kmemleak would report)';
 
@@ -57,6 +74,8 @@ const END_CHECK = 'end check (what kmemleak would report)';
  */
 export class Kernel {
   readonly mode: KernelMode;
+  /** When release callbacks run. */
+  readonly releaseTiming: ReleaseTiming;
   /** Fault injection (fail-nth and named sites). */
   readonly faults: FaultInjector;
   /** The auxiliary bus. */
@@ -80,12 +99,19 @@ export class Kernel {
   private readonly flaggedDevices = new Set<number>();
   private readonly idas: Ida[] = [];
   private readonly releasing: AuxDevice[] = [];
+  /** Devices whose count reached 0 and whose release has not run yet (deferred timing). */
+  private readonly pending: AuxDevice[] = [];
+  private releaseRandom: number;
 
   constructor(options: KernelOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new ParameterError('Kernel(options)', options, 'an object { mode?, trace? }');
+    if (typeof options !== 'object' || options === null) throw new ParameterError('Kernel(options)', options, 'an object { mode?, trace?, maxCalls?, release?, releaseSeed? }');
     const mode = options.mode ?? 'audit';
     if (mode !== 'strict' && mode !== 'audit') throw new ParameterError('mode', mode, "'strict' or 'audit'");
+    const timing = options.release ?? 'immediate';
+    if (timing !== 'immediate' && timing !== 'deferred') throw new ParameterError('release', timing, "'immediate' or 'deferred'");
+    this.releaseRandom = requireInt('releaseSeed', options.releaseSeed ?? 1, 1, 2 ** 31 - 1);
     this.mode = mode;
+    this.releaseTiming = timing;
     this.tracing = requireBool('trace', options.trace ?? false);
     this.maxCalls = options.maxCalls === undefined ? Number.POSITIVE_INFINITY : requireInt('maxCalls', options.maxCalls, 1, 2 ** 31 - 1);
     this.faults = new FaultInjector(() => this.steps);
@@ -110,6 +136,40 @@ export class Kernel {
     } finally {
       this.exit();
     }
+  }
+
+  /**
+   * `devm_kzalloc(&parent->dev, ...)` of a container embedding a `struct auxiliary_device`, or null
+   * when it fails: devres frees it when the parent's driver unbinds (`parent.unbind()`), whatever
+   * the device's count. After init that free is outside the release callback (model.md §4.6, B18).
+   * @example
+   * const adev = k.devmKzallocDevice(pdev, 'foo'); // ... init, add, delete, uninit
+   * pdev.unbind(); // free-outside-release
+   */
+  devmKzallocDevice(parent: ParentDevice, label = 'auxiliary device (devm)'): AuxDevice | null {
+    this.requireOwn(parent, ParentDevice, 'devmKzallocDevice(parent)', 'a ParentDevice (k.parentDevice(name))');
+    requireLabel(label);
+    this.enter('devm_kzalloc', parent, label);
+    try {
+      if (this.faults.shouldFail('kzalloc')) return null;
+      const adev = new AuxDevice(this, label);
+      parent.manage(`devm_kzalloc ${label}`, () => this.call('devres free', adev, undefined, () => adev.devresFree()));
+      return adev;
+    } finally {
+      this.exit();
+    }
+  }
+
+  /** `devm_kzalloc(&parent->dev, ...)` of plain data: freed by devres when the parent's driver unbinds. */
+  devmKzalloc(parent: ParentDevice, label = 'devm_kzalloc'): Allocation | null {
+    this.requireOwn(parent, ParentDevice, 'devmKzalloc(parent)', 'a ParentDevice (k.parentDevice(name))');
+    requireLabel(label);
+    return this.call('devm_kzalloc', parent, label, () => {
+      if (this.faults.shouldFail('kzalloc')) return null;
+      const mem = new Allocation(this, label);
+      parent.manage(`devm_kzalloc ${label}`, () => this.call('devres free', mem, undefined, () => mem.free()));
+      return mem;
+    });
   }
 
   /**
@@ -171,6 +231,34 @@ export class Kernel {
     return devmAuxiliaryDeviceCreate(this, parent, modname, devname, platformData, id);
   }
 
+  /**
+   * The kernel's delayed cleanups run: every release still pending (deferred timing), including
+   * those a release schedules, in an order chosen by `releaseSeed`, not by the caller. Returns how
+   * many ran. With immediate timing there is never one pending.
+   * @example
+   * const k = new Kernel({ release: 'deferred' });
+   * // ... adev.uninit(): adev.releaseCalls is still 0
+   * k.runPendingReleases(); // 1
+   */
+  runPendingReleases(): number {
+    let ran = 0;
+    while (this.pending.length > 0) {
+      // xorshift32: a fixed but caller-independent order
+      let x = this.releaseRandom;
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      this.releaseRandom = x >>> 0 || 1;
+      const [adev] = this.pending.splice(this.releaseRandom % this.pending.length, 1);
+      this.call('kobject_cleanup (delayed)', adev, undefined, () => adev!.send(RUN_RELEASE));
+      ran++;
+    }
+    return ran;
+  }
+
+  /** Devices whose release is pending (deferred timing), oldest first. */
+  get pendingReleases(): readonly AuxDevice[] {
+    return this.pending.slice();
+  }
+
   /** Every call so far, in order (only with `trace: true`; empty otherwise). */
   get calls(): CallRecord[] {
     return this.traced.map(({ site, depth }) => ({ step: site.step, call: site.call, depth }));
@@ -189,9 +277,11 @@ export class Kernel {
   /**
    * Violations found so far and what the end check finds now (model.md §4.3): devices never
    * released, allocations never freed, ids never freed, references never put, each with the step
-   * that created it. It changes nothing; call it as often as you like.
+   * that created it. With deferred releases it first lets the pending ones run (as the kernel
+   * would, a few seconds later); otherwise it changes nothing. Call it as often as you like.
    */
   report(): Report {
+    this.runPendingReleases();
     const leaks: Finding[] = [];
     // model.md §4.3: ids of devices with a finding are not reported again.
     const excused = new Set(this.flaggedDevices);
@@ -277,6 +367,15 @@ export class Kernel {
     const at = this.here();
     const text = p.text.replace(/<(\w+)>/g, (whole, key: string) => fields[key] ?? whole);
     this.log.push({ step: at.step, call: at.call, level: p.level, text });
+  }
+
+  /**
+   * @internal The device's count reached 0: its release runs now (immediate) or when the delayed
+   * cleanup runs (deferred, §3.2 CONFIG_DEBUG_KOBJECT_RELEASE).
+   */
+  scheduleRelease(adev: AuxDevice): void {
+    if (this.releaseTiming === 'immediate') adev.send(RUN_RELEASE);
+    else this.pending.push(adev);
   }
 
   /** @internal Runs a device's release callback (the machine decided it runs now). */

@@ -30,6 +30,11 @@ export class ParentDevice {
     });
   }
 
+  /** @internal A managed resource that cannot fail to register (devm_kzalloc's own devres entry). */
+  manage(label: string, action: () => void): void {
+    this.devres.push({ label, action });
+  }
+
   /** Managed actions still pending, oldest first. */
   get pendingDevres(): readonly string[] {
     return this.devres.map((d) => d.label);

@@ -94,6 +94,8 @@ export function routineCode(misuse: RoutineMisuse = 'none'): WorldCode {
     slotCalls(codeSlot, calls) {
       const offered = offers[codeSlot]!;
       return calls.filter((e) => {
+        // The kernel runs a pending release whatever the code does next (model.md §4.6).
+        if (e.type === 'RELEASE') return true;
         const type = routineType(e);
         return type !== undefined && offered.has(type);
       });
@@ -105,7 +107,7 @@ export function routineCode(misuse: RoutineMisuse = 'none'): WorldCode {
             : false);
     },
     after(code, e, returned) {
-      if (e.type === 'END' || e.type === 'READ_ID' || e.type === 'GET' || e.type === 'PUT') return code;
+      if (e.type === 'END' || e.type === 'READ_ID' || e.type === 'GET' || e.type === 'PUT' || e.type === 'RELEASE') return code;
       if (e.type === 'DRV_REGISTER' || e.type === 'DRV_UNREGISTER') {
         const drivers = code.drivers.slice();
         drivers[e.drv] = module.advance({ leaf: drivers[e.drv]!, context: {} }, { type: e.type, returned }).leaf;

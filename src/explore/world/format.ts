@@ -20,10 +20,11 @@ export function describeWorldEvent(e: WorldEvent): string {
     case 'PUT': return `dev${e.dev}: put_device()`;
     case 'KFREE': return `dev${e.dev}: kfree(container)`;
     case 'READ_ID': return `dev${e.dev}: read adev->id`;
+    case 'RELEASE': return `dev${e.dev}: the kernel's delayed cleanup runs the release callback`;
     case 'DRV_REGISTER': return `drv${e.drv}: auxiliary_driver_register()${e.fail ? ' failing (-ENOMEM)' : ''}`;
     case 'DRV_UNREGISTER': return `drv${e.drv}: auxiliary_driver_unregister()`;
     case 'END': return 'end of the scenario (what kmemleak would find)';
-    default: throw new ParameterError('event.type', (e as { type?: unknown }).type, 'a world event type (KZALLOC, IDA_ALLOC, IDA_FREE, INIT, ADD, DELETE, UNINIT, GET, PUT, KFREE, READ_ID, DRV_REGISTER, DRV_UNREGISTER, END)');
+    default: throw new ParameterError('event.type', (e as { type?: unknown }).type, 'a world event type (KZALLOC, IDA_ALLOC, IDA_FREE, INIT, ADD, DELETE, UNINIT, GET, PUT, KFREE, READ_ID, RELEASE, DRV_REGISTER, DRV_UNREGISTER, END)');
   }
 }
 
@@ -32,7 +33,7 @@ export function describeWorld(p: WorldParams): string {
   const drivers = p.drivers.length ? `, drivers [${p.drivers.map((d) => d.probe).join(', ')}]` : '';
   const r = p.release;
   const release = r.present ? `release frees ${[r.freesContainer && 'container', r.freesId && 'id'].filter(Boolean).join(' + ') || 'nothing'}` : 'no release callback';
-  return `${p.devices} device(s), ids [${p.idaRange.min}, ${p.idaRange.max}]${drivers}, refBound ${p.refBound}, ${release}${p.faults ? ', every fault injected' : ''}`;
+  return `${p.devices} device(s), ids [${p.idaRange.min}, ${p.idaRange.max}]${drivers}, refBound ${p.refBound}, ${release}${p.faults ? ', every fault injected' : ''}${p.deferredRelease ? ', release deferred (any timing)' : ''}`;
 }
 
 /**
