@@ -58,6 +58,11 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   /** The name `dev_set_name` gave it (`modname.name.id`), set by add even when add then fails (§1.3). */
   private _devName: string | null = null;
   private _releaseCalls = 0;
+  /**
+   * The callback the machine decided runs, taken when the count reached 0: a write of
+   * `dev.release` after that is a use after release that changes nothing (model.md §4.2).
+   */
+  private _scheduled: ReleaseCallback | null = null;
 
   /** @internal use `Kernel.kzallocDevice` */
   constructor(kernel: Kernel, readonly label: string) {
@@ -268,11 +273,12 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   protected override onEffect(e: Effect): void {
     switch (e.type) {
       case 'scheduleRelease':
+        this._scheduled = this._release;
         this.kernel.scheduleRelease(this);
         return;
       case 'runRelease':
         this._releaseCalls++;
-        this.kernel.runRelease(this, this._release!);
+        this.kernel.runRelease(this, this._scheduled!);
         return;
       case 'busAdd':
         this.kernel.bus.insertDevice(this);

@@ -233,25 +233,38 @@ export class Kernel {
 
   /**
    * The kernel's delayed cleanups run: every release still pending (deferred timing), including
-   * those a release schedules, in an order chosen by `releaseSeed`, not by the caller. Returns how
-   * many ran. With immediate timing there is never one pending.
+   * those a release schedules, in an order chosen by `releaseSeed`, not by the caller; or, given a
+   * device, only that one's (as another holder's last put would run it). Returns how many ran.
+   * With immediate timing there is never one pending.
    * @example
    * const k = new Kernel({ release: 'deferred' });
    * // ... adev.uninit(): adev.releaseCalls is still 0
    * k.runPendingReleases(); // 1
    */
-  runPendingReleases(): number {
+  runPendingReleases(adev?: AuxDevice): number {
+    if (adev !== undefined) {
+      this.requireOwn(adev, AuxDevice, 'runPendingReleases(adev)', 'an AuxDevice');
+      const i = this.pending.indexOf(adev);
+      if (i < 0) return 0;
+      this.pending.splice(i, 1);
+      this.runDelayed(adev);
+      return 1;
+    }
     let ran = 0;
     while (this.pending.length > 0) {
       // xorshift32: a fixed but caller-independent order
       let x = this.releaseRandom;
       x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
       this.releaseRandom = x >>> 0 || 1;
-      const [adev] = this.pending.splice(this.releaseRandom % this.pending.length, 1);
-      this.call('kobject_cleanup (delayed)', adev, undefined, () => adev!.send(RUN_RELEASE));
+      const [next] = this.pending.splice(this.releaseRandom % this.pending.length, 1);
+      this.runDelayed(next!);
       ran++;
     }
     return ran;
+  }
+
+  private runDelayed(adev: AuxDevice): void {
+    this.call('kobject_cleanup (delayed)', adev, undefined, () => adev.send(RUN_RELEASE));
   }
 
   /** Devices whose release is pending (deferred timing), oldest first. */

@@ -17,6 +17,9 @@ const KFREE: DeviceEvent = { type: 'KFREE' };
 const END: DeviceEvent = { type: 'END' };
 const READ: DeviceEvent = { type: 'READ', field: 'id' };
 const RELEASED: DeviceEvent = { type: 'RELEASED' };
+/** The kernel's cleanup runs the release (at the last put, or later: model.md §4.6). */
+const RUN: DeviceEvent = { type: 'RUN_RELEASE' };
+const DEVRES_FREE: DeviceEvent = { type: 'DEVRES_FREE' };
 const run = (events: DeviceEvent[], hasRelease = true) => drive(deviceMachine, events, { hasRelease });
 
 describe('device machine: kernel facts', () => {
@@ -70,9 +73,10 @@ describe('device machine: kernel facts', () => {
   });
 
   it.each(addFailures)('add failure %s: only uninit is legal, and it releases (§2.2 step 3)', (_, add) => {
-    const ok = run([INIT, add, UNINIT, KFREE, END]);
+    const ok = run([INIT, add, UNINIT, RUN, KFREE, RELEASED, END]);
     expect(ok.allViolations).toEqual([]);
-    expect(ok.steps[2]!.effects).toEqual(['runRelease']);
+    expect(ok.steps[2]!.effects).toEqual(['scheduleRelease']);
+    expect(ok.steps[3]!.effects).toEqual(['runRelease']);
     const del = run([INIT, add, DELETE]);
     expect(del.last.violations).toEqual(['delete-unadded']);
     const again = run([INIT, add, ADD]);
@@ -85,10 +89,13 @@ describe('device machine: kernel facts', () => {
   });
 
   it('§2.2 step 4: delete then uninit releases exactly once and reports nothing', () => {
-    const r = run([INIT, ADD, DELETE, UNINIT, RELEASED]);
+    const r = run([INIT, ADD, DELETE, UNINIT, RUN, RELEASED]);
     expect(r.allViolations).toEqual([]);
     expect(r.steps.flatMap((s) => s.effects).filter((e) => e === 'runRelease')).toHaveLength(1);
-    expect(r.steps[3]!.state.matches({ live: 'releasing' })).toBe(true);
+    // §3.2, §3.9: the last put only schedules the cleanup; it runs the release when it runs.
+    expect(r.steps[3]!.state.matches({ dead: 'pending' })).toBe(true);
+    expect(r.steps[3]!.effects).toEqual(['scheduleRelease']);
+    expect(r.steps[4]!.state.matches({ live: 'releasing' })).toBe(true);
     expect(r.final.matches({ dead: 'released' })).toBe(true);
     expect(refcount(r.final.context)).toBe(0);
   });
@@ -101,7 +108,7 @@ describe('device machine: kernel facts', () => {
     expect(refcount(r.final.context)).toBe(2);
     // §3.5: device_del then drops the bus's references and the release runs.
     const later = run([INIT, ADD, UNINIT, DELETE]);
-    expect(later.last.effects).toContain('runRelease');
+    expect(later.last.effects).toContain('scheduleRelease');
   });
 
   it('B6: a put that balances a get on an added device is fine; only dropping the own count to 0 is not', () => {
@@ -118,22 +125,58 @@ describe('device machine: kernel facts', () => {
 
   it('B4: freeing the container in the error path after release freed it is a double-free', () => {
     // The release callback frees the container (a KFREE while released), then the error path frees it again.
-    const r = run([INIT, { type: 'ADD', modname: true, nameTaken: false, fault: 'device-add-nomem' }, UNINIT, KFREE, KFREE]);
-    expect(r.steps[3]!.violations).toEqual([]);
+    const r = run([INIT, { type: 'ADD', modname: true, nameTaken: false, fault: 'device-add-nomem' }, UNINIT, RUN, KFREE, RELEASED, KFREE]);
+    expect(r.steps[4]!.violations).toEqual([]);
     expect(r.last.violations).toEqual(['double-free']);
   });
 
   it('§2.3, §3.6: the release callback may read the device (e.g. adev->id) and free the container', () => {
-    const r = run([INIT, UNINIT, READ, { type: 'WRITE', field: 'priv' }, KFREE, RELEASED, END]);
+    const r = run([INIT, UNINIT, RUN, READ, { type: 'WRITE', field: 'priv' }, KFREE, RELEASED, END]);
     expect(r.allViolations).toEqual([]);
     expect(r.final.hasTag('freed')).toBe(true);
     // A get while the release runs takes a reference on a count of 0 (§3.2 "addition on 0").
     expect(run([INIT, UNINIT, GET]).last.violations).toEqual(['use-after-release']);
   });
 
-  it('model.md §4.1: freeing the container after a release that did not free it is correct', () => {
-    const r = run([INIT, UNINIT, RELEASED, KFREE, END]);
-    expect(r.allViolations).toEqual([]);
+  it('B18 (model.md §4.6): freeing the container after a release that did not free it is free-outside-release', () => {
+    const r = run([INIT, UNINIT, RUN, RELEASED, KFREE, END]);
+    expect(r.steps[4]!.violations).toEqual(['free-outside-release']);
+    expect(r.allViolations).toEqual(['free-outside-release']);
+    expect(r.final.hasTag('freed')).toBe(true);
+  });
+
+  it('B18 (model.md §4.6): a free after the last put but before the release ran is judged when the release runs', () => {
+    // An "empty" release: the delayed cleanup reads the freed kobject (KASAN), B18 at its return.
+    const empty = run([INIT, ADD, DELETE, UNINIT, KFREE, RUN, READ, RELEASED, END]);
+    expect(empty.steps[4]!.violations).toEqual([]);
+    expect(empty.steps[4]!.state.hasTag('releasePending')).toBe(true);
+    expect(empty.steps[6]!.violations).toEqual([]); // the release's own reads: the same root cause
+    expect(empty.allViolations).toEqual(['free-outside-release']);
+    // A release that frees the container too: B4, as when the release had run first.
+    const twice = run([INIT, UNINIT, KFREE, RUN, KFREE, RELEASED, END]);
+    expect(twice.allViolations).toEqual(['double-free']);
+  });
+
+  it('B18 (model.md §4.6): while the bus still holds the device after the caller\'s last put (B6), a kfree is B18, not B1', () => {
+    const r = run([INIT, ADD, UNINIT, KFREE]);
+    expect(r.steps[2]!.violations).toEqual(['uninit-without-delete']);
+    expect(r.last.violations).toEqual(['free-outside-release']);
+  });
+
+  it('B18 (model.md §4.6): devres freeing a devm container is fine before init, B18 after it, B4 after release freed it', () => {
+    expect(run([DEVRES_FREE, END]).allViolations).toEqual([]);
+    expect(run([{ type: 'INIT', parent: false, name: true }, DEVRES_FREE]).allViolations).toEqual([]);
+    // Still referenced at unbind (never uninit): devres frees it under the device.
+    expect(run([INIT, ADD, DEVRES_FREE]).last.violations).toEqual(['free-outside-release']);
+    // Torn down correctly, empty release: devres frees it after the release.
+    expect(run([INIT, ADD, DELETE, UNINIT, RUN, RELEASED, DEVRES_FREE]).last.violations).toEqual(['free-outside-release']);
+    // The release kfree()s a devm container: devres frees it again.
+    expect(run([INIT, UNINIT, RUN, KFREE, RELEASED, DEVRES_FREE]).last.violations).toEqual(['double-free']);
+  });
+
+  it('B12 then kfree: with no release callback the free is the only way out, so only missing-release is reported (model.md §4.3)', () => {
+    const r = run([INIT, UNINIT, KFREE, END], false);
+    expect(r.allViolations).toEqual(['missing-release']);
   });
 
   it('B7: a second delete is double-delete', () => {
@@ -161,7 +204,9 @@ describe('device machine: kernel facts', () => {
 
   it('B11: a second uninit, or reading adev->id after the final uninit, is use-after-release', () => {
     expect(run([INIT, UNINIT, UNINIT]).last.violations).toEqual(['use-after-release']);
-    expect(run([INIT, ADD, DELETE, UNINIT, RELEASED, READ]).last.violations).toEqual(['use-after-release']);
+    expect(run([INIT, ADD, DELETE, UNINIT, RUN, RELEASED, READ]).last.violations).toEqual(['use-after-release']);
+    // model.md §4.1, §4.6: dead from the last put, before the release ran as well.
+    expect(run([INIT, ADD, DELETE, UNINIT, READ]).last.violations).toEqual(['use-after-release']);
     // model.md §4.1: the device is dead even when its container survives the release.
     expect(run([INIT, UNINIT, GET]).last.violations).toEqual(['use-after-release']);
   });
@@ -181,7 +226,7 @@ describe('device machine: kernel facts', () => {
   });
 
   it('§3.6: the kernel reads dev.release at the final put, so setting it after init is fine', () => {
-    const r = run([INIT, { type: 'SET_RELEASE', present: true }, UNINIT], false);
+    const r = run([INIT, { type: 'SET_RELEASE', present: true }, UNINIT, RUN], false);
     expect(r.allViolations).toEqual([]);
     expect(r.last.effects).toContain('runRelease');
   });
@@ -218,7 +263,7 @@ describe('device machine: kernel facts', () => {
 
   it('B6 then delete of a bound device: remove runs before the release', () => {
     const r = run([INIT, ADD, { type: 'PROBE', result: 0 }, UNINIT, DELETE]);
-    expect(r.last.effects).toEqual(['busRemove', 'driverRemove', 'runRelease']);
+    expect(r.last.effects).toEqual(['busRemove', 'driverRemove', 'scheduleRelease']);
   });
 });
 

@@ -51,6 +51,7 @@ const ev = {
   PUT: { type: 'PUT' },
   KFREE: { type: 'KFREE' },
   RELEASED: { type: 'RELEASED' },
+  RUN_RELEASE: { type: 'RUN_RELEASE' },
   END: { type: 'END' },
   READ: { type: 'READ', field: 'id' },
 } as const satisfies Record<string, DeviceEvent>;
@@ -60,14 +61,18 @@ const ev = {
  * added, bound, deleted, releasing, dead), then any events of the alphabet.
  */
 const protocolPrefix: DeviceEvent[] = [
-  ev.INIT, ev.GET, ev.ADD, { type: 'PROBE', result: 0 }, ev.PUT, ev.DELETE, ev.UNINIT, ev.RELEASED,
+  ev.INIT, ev.GET, ev.ADD, { type: 'PROBE', result: 0 }, ev.PUT, ev.DELETE, ev.UNINIT, ev.RUN_RELEASE, ev.RELEASED,
 ];
+/** The same protocol with the container freed after the last put, before the release ran (B18). */
+const earlyFreePrefix: DeviceEvent[] = [...protocolPrefix.slice(0, -2), ev.KFREE, ev.RUN_RELEASE, ev.READ];
+/** The release callback reading its device (§2.3) before it returns. */
+const releaseReadsPrefix: DeviceEvent[] = [...protocolPrefix.slice(0, -1), ev.READ];
 const anyEvent = fc.constantFrom(...deviceEventAlphabet);
 const sequences = fc.record({
   hasRelease: fc.boolean(),
   events: fc
-    .tuple(fc.nat({ max: protocolPrefix.length }), fc.array(anyEvent, { maxLength: 30 }))
-    .map(([n, tail]) => [...protocolPrefix.slice(0, n), ...tail]),
+    .tuple(fc.constantFrom(protocolPrefix, earlyFreePrefix, releaseReadsPrefix), fc.nat({ max: protocolPrefix.length + 1 }), fc.array(anyEvent, { maxLength: 30 }))
+    .map(([prefix, n, tail]) => [...prefix.slice(0, n), ...tail]),
 });
 
 const RUNS = { numRuns: 800 } as const;
@@ -98,7 +103,9 @@ describe('device machine properties (fast-check, pure transition)', () => {
           expect(c.refs).toBeGreaterThanOrEqual(0);
           expect(c.busRefs).toBeGreaterThanOrEqual(0);
           expect(refcount(c)).toBeGreaterThanOrEqual(0);
-          if (s.violations.length > 0) continue;
+          // A violating step, or a call on a device whose count already reached 0 (model.md §4.1: a
+          // release running on a container freed before it, dead.lateRelease, reports nothing itself).
+          if (s.violations.length > 0 || s.before.hasTag('dead')) continue;
           if (s.event.type === 'PUT' || s.event.type === 'UNINIT') {
             expect(refcount(c)).toBe(refcount(s.before.context) - 1);
           }
@@ -112,18 +119,27 @@ describe('device machine properties (fast-check, pure transition)', () => {
     expect(cov.has('uninit-without-delete')).toBe(true);
   });
 
-  it('§3.6: the release callback (runRelease) runs at most once per device, and only when a step drops the refcount to 0', () => {
+  it('§3.2, §3.6, model.md §4.6: the release is scheduled at most once, at the step that drops the refcount to 0, and runs at most once, when the cleanup runs it', () => {
     let releases = 0;
     fc.assert(
       fc.property(sequences, ({ hasRelease, events }) => {
         const run = play(hasRelease, events);
-        const at = run.steps.filter((s) => s.effects.includes('runRelease'));
-        expect(at.length).toBeLessThanOrEqual(1);
-        for (const s of at) {
-          releases++;
+        const scheduled = run.steps.filter((s) => s.effects.includes('scheduleRelease'));
+        expect(scheduled.length).toBeLessThanOrEqual(1);
+        for (const s of scheduled) {
           expect(s.after.context.hasRelease).toBe(true);
           expect(refcount(s.before.context)).toBeGreaterThan(0);
           expect(refcount(s.after.context)).toBe(0);
+          expect(s.after.hasTag('releasePending')).toBe(true);
+        }
+        const ran = run.steps.filter((s) => s.effects.includes('runRelease'));
+        expect(ran.length).toBeLessThanOrEqual(1);
+        for (const s of ran) {
+          releases++;
+          expect(s.event.type).toBe('RUN_RELEASE');
+          expect(s.before.hasTag('releasePending')).toBe(true);
+          expect(scheduled).toHaveLength(1);
+          expect(run.steps.indexOf(s)).toBeGreaterThan(run.steps.indexOf(scheduled[0]!));
         }
       }),
       RUNS,
@@ -131,42 +147,61 @@ describe('device machine properties (fast-check, pure transition)', () => {
     expect(releases).toBeGreaterThan(0);
   });
 
-  it('model.md §4.1 / B11: once dead, a device stays dead; every call or field access is use-after-release, a kfree of freed memory is double-free (B4)', () => {
+  it('model.md §4.1 / B11, §4.6 / B18: once the count reached 0 the device never comes back; every call is use-after-release, a free outside the release is B18 or B4', () => {
     const uaf = new Set(['INIT', 'ADD', 'DELETE', 'UNINIT', 'GET', 'PUT', 'READ', 'WRITE', 'SET_RELEASE']);
-    let deadSteps = 0;
+    /** The release callback may read and write the device it releases (§2.3). */
+    const releaseReads = new Set(['READ', 'WRITE', 'SET_RELEASE']);
+    const gone = (x: Snap) => x.hasTag('dead') || x.matches({ live: 'releasing' });
+    const seen = new Set<string>();
     fc.assert(
       fc.property(sequences, ({ hasRelease, events }) => {
         const run = play(hasRelease, events);
-        const first = run.steps.findIndex((s) => s.after.hasTag('dead'));
+        const first = run.steps.findIndex((s) => gone(s.after));
         if (first < 0) return;
         for (const s of run.steps.slice(first + 1)) {
-          deadSteps++;
-          expect(s.before.hasTag('dead')).toBe(true);
-          expect(s.after.hasTag('dead')).toBe(true);
-          expect(s.effects).not.toContain('runRelease');
+          const b = s.before;
+          expect(gone(b)).toBe(true);
+          expect(gone(s.after)).toBe(true);
           const t = s.event.type;
+          seen.add(`${JSON.stringify(b.value)} ${t}`);
+          const late = b.matches({ dead: 'lateRelease' });
           if (uaf.has(t)) {
-            expect(s.violations).toEqual(['use-after-release']);
-          } else if (t === 'KFREE') {
-            if (s.before.matches({ dead: 'released' })) {
-              // Freeing what the release callback did not free is correct (model.md §4.1).
-              expect(s.violations).toEqual([]);
+            // A release running on a container freed before it: its accesses are the KASAN report
+            // of that earlier free, reported once (model.md §4.3).
+            const allowed = late || (b.matches({ live: 'releasing' }) && releaseReads.has(t));
+            expect(s.violations).toEqual(allowed ? [] : ['use-after-release']);
+          } else if (t === 'KFREE' || t === 'DEVRES_FREE') {
+            if (b.matches({ live: 'releasing' })) {
+              // Inside the release callback the release's own kfree frees the container (model.md §4.6).
+              expect(s.violations).toEqual(t === 'KFREE' ? [] : ['free-outside-release']);
+            } else if (b.matches({ dead: 'pending' })) {
+              expect(s.violations).toEqual([]); // judged when the release runs
+              expect(s.after.matches({ dead: 'orphaned' })).toBe(true);
+            } else if (b.matches({ dead: 'released' })) {
+              expect(s.violations).toEqual(b.context.hasRelease ? ['free-outside-release'] : []);
               expect(s.after.hasTag('freed')).toBe(true);
             } else {
               expect(s.violations).toEqual(['double-free']);
             }
+          } else if (t === 'RELEASED') {
+            expect(s.violations).toEqual(late ? ['free-outside-release'] : []);
+          } else if (t === 'RUN_RELEASE') {
+            expect(s.violations).toEqual([]);
+            expect(s.effects.includes('runRelease')).toBe(b.hasTag('releasePending'));
           } else if (t === 'END') {
             // The end check may still find the container of a released device leaked (§4.3).
             for (const v of s.violations) expect(v).toBe('memory-leak');
           } else {
-            // PROBE / UNBIND / RELEASED come from the bus or the release callback, never from the caller.
+            // PROBE / UNBIND come from the bus, never to a device whose count is 0.
             expect(s.violations).toEqual([]);
           }
         }
       }),
       RUNS,
     );
-    expect(deadSteps).toBeGreaterThan(0);
+    for (const where of ['"pending"} KFREE', '"released"} KFREE', '"lateRelease"} RELEASED', '"lateRelease"} READ', '"freed"} KFREE', '"releasing"} READ']) {
+      expect([...seen].some((x) => x.includes(where)), where).toBe(true);
+    }
   });
 
   it('model.md §4.2: a violating step changes only what the kernel really changes (flagged; a put on an added device; kfree after init; the WARN-ing final put of B12)', () => {
@@ -189,15 +224,20 @@ describe('device machine properties (fast-check, pure transition)', () => {
               context: { ...b.context, hasRelease: true },
             });
             const [alt, altActions] = transition(deviceMachine, withRelease, s.event);
-            expect((altActions as Array<{ type: string }>).map((x) => x.type)).toContain('runRelease');
-            expect(s.effects).not.toContain('runRelease');
-            expect(alt.matches({ live: 'releasing' })).toBe(true);
+            expect((altActions as Array<{ type: string }>).map((x) => x.type)).toContain('scheduleRelease');
+            expect(s.effects).not.toContain('scheduleRelease');
+            expect(alt.matches({ dead: 'pending' })).toBe(true);
             expect(a.matches({ dead: 'released' })).toBe(true);
             expect(a.context).toEqual({ ...alt.context, hasRelease: false, flagged: true });
           } else if (s.violations.includes('free-after-init')) {
             // B1 (§3.7): kfree really frees the memory; the device is dead and its release never runs.
             expect(s.event.type).toBe('KFREE');
             expect(b.hasTag('refcounted')).toBe(true);
+            expect(a.matches({ dead: 'freed' })).toBe(true);
+            expect(a.context).toEqual({ ...b.context, flagged: true });
+          } else if (s.violations.includes('free-outside-release') || (s.violations.includes('double-free') && b.matches({ dead: 'lateRelease' }))) {
+            // B18 / B4 (model.md §4.6): the memory really is freed; nothing else changes.
+            expect(s.violations).toHaveLength(1);
             expect(a.matches({ dead: 'freed' })).toBe(true);
             expect(a.context).toEqual({ ...b.context, flagged: true });
           } else if (s.violations.includes('uninit-without-delete')) {
@@ -219,7 +259,7 @@ describe('device machine properties (fast-check, pure transition)', () => {
       }),
       RUNS,
     );
-    for (const code of ['missing-release', 'free-after-init', 'uninit-without-delete', 'double-init', 'use-after-release']) {
+    for (const code of ['missing-release', 'free-after-init', 'free-outside-release', 'uninit-without-delete', 'double-init', 'use-after-release']) {
       expect(cov.has(code)).toBe(true);
     }
   });
@@ -254,15 +294,15 @@ describe('device machine properties (fast-check, pure transition)', () => {
     )
     .map((chunks) => chunks.flat());
 
-  it('§2.2: the documented protocol (init, add, balanced get/put, delete, uninit) never raises a violation and always ends in exactly one release', () => {
+  it('§2.2, model.md §4.6: the documented protocol never raises a violation and ends in exactly one release; only a release that frees the container ends clean', () => {
     const protocol = fc.record({
       afterInit: balanced,
       whileAdded,
       afterDelete: balanced,
       /** §2.3: another holder keeps a reference across delete + uninit and drops it last. */
       heldAcross: fc.boolean(),
-      /** §2.3: the release callback frees the container, or the caller frees it after the release. */
-      releaseFrees: fc.boolean(),
+      /** Who frees the container: the release callback, or the caller after or before the release ran. */
+      freer: fc.constantFrom('release', 'caller-after-release', 'caller-before-release'),
     });
     fc.assert(
       fc.property(protocol, (p) => {
@@ -279,15 +319,19 @@ describe('device machine properties (fast-check, pure transition)', () => {
         ];
         const run = play(true, events);
         expect(run.steps.flatMap((s) => s.violations)).toEqual([]);
-        expect(run.steps.map((s) => s.effects).flat().filter((e) => e === 'runRelease')).toHaveLength(1);
+        expect(run.steps.map((s) => s.effects).flat().filter((e) => e === 'scheduleRelease')).toHaveLength(1);
         const last = run.steps[run.steps.length - 1]!;
-        // The release runs at the very last put, not before (§3.2: the count reaches 0 there).
-        expect(last.effects).toContain('runRelease');
-        expect(last.after.matches({ live: 'releasing' })).toBe(true);
-        // The release callback returns (and frees the container), then the end check finds nothing.
-        const tail: DeviceEvent[] = p.releaseFrees ? [ev.KFREE, ev.RELEASED, ev.END] : [ev.RELEASED, ev.KFREE, ev.END];
+        // The release is scheduled at the very last put, not before (§3.2: the count reaches 0 there).
+        expect(last.effects).toContain('scheduleRelease');
+        expect(last.after.matches({ dead: 'pending' })).toBe(true);
+        const tail: DeviceEvent[] = {
+          release: [ev.RUN_RELEASE, ev.KFREE, ev.RELEASED, ev.END],
+          'caller-after-release': [ev.RUN_RELEASE, ev.RELEASED, ev.KFREE, ev.END],
+          'caller-before-release': [ev.KFREE, ev.RUN_RELEASE, ev.RELEASED, ev.END],
+        }[p.freer];
         const after = play(true, [...events, ...tail]);
-        expect(after.steps.flatMap((s) => s.violations)).toEqual([]);
+        expect(after.steps.flatMap((s) => s.violations)).toEqual(p.freer === 'release' ? [] : ['free-outside-release']);
+        expect(after.steps.map((s) => s.effects).flat().filter((e) => e === 'runRelease')).toHaveLength(1);
         const final = after.steps[after.steps.length - 1]!.after;
         expect(final.hasTag('dead')).toBe(true);
         expect(final.hasTag('freed')).toBe(true);
