@@ -26,6 +26,7 @@ export const routineGuards = {
   uninitWithoutDelete: misuse('uninit-without-delete'),
   doubleDelete: misuse('double-delete'),
   readIdAfterUninit: misuse('read-id-after-uninit'),
+  kfreeAfterEmptyRelease: misuse('kfree-after-empty-release'),
 };
 
 /** Guards of a driver module's routine. */

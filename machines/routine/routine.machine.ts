@@ -90,6 +90,7 @@ export const routineMachine = setup({
       on: {
         UNINIT: [
           { guard: 'readIdAfterUninit', target: 'freeIdField', description: 'B11: ida_free(adev->id) after the final uninit' },
+          { guard: 'kfreeAfterEmptyRelease', target: 'kfreeAgain', description: 'B18: kfree after the final uninit, the release freeing nothing' },
           { target: 'done' },
         ],
       },

@@ -18,7 +18,8 @@ export type RoutineMisuse =
   | 'uninit-on-init-failure'
   | 'uninit-without-delete'
   | 'double-delete'
-  | 'read-id-after-uninit';
+  | 'read-id-after-uninit'
+  | 'kfree-after-empty-release';
 
 /** What each misuse is, and what the model must find for it. */
 export interface MisuseInfo {
@@ -32,18 +33,24 @@ export interface MisuseInfo {
    * id itself pairs with a release that does not (or the id is freed twice for another reason).
    */
   releaseFreesId: boolean;
+  /** Whether that release callback frees the container (false: an "empty" release, model.md §4.6). */
+  releaseFreesContainer: boolean;
 }
 
 /** Every misuse with its expected finding (kernel-auxbus.md §5). */
 export const ROUTINE_MISUSES: Readonly<Record<Exclude<RoutineMisuse, 'none'>, MisuseInfo>> = Object.freeze({
-  'no-uninit-on-add-failure': { summary: 'returns on add failure without auxiliary_device_uninit()', expect: 'leak-initialized', bugClass: 'B3', releaseFreesId: true },
-  'kfree-after-uninit': { summary: 'kfree()s the container after auxiliary_device_uninit() on add failure', expect: 'double-free', bugClass: 'B4', releaseFreesId: true },
-  'ida-free-after-uninit': { summary: 'ida_free()s the id after auxiliary_device_uninit() on add failure, though release frees it', expect: 'ida-double-free', bugClass: 'B4', releaseFreesId: true },
-  'kfree-instead-of-uninit': { summary: 'kfree()s the container instead of auxiliary_device_uninit() on add failure', expect: 'free-after-init', bugClass: 'B1', releaseFreesId: true },
-  'uninit-on-init-failure': { summary: 'calls auxiliary_device_uninit() when auxiliary_device_init() failed', expect: 'put-uninitialized', bugClass: 'B2', releaseFreesId: true },
-  'uninit-without-delete': { summary: 'tears down with auxiliary_device_uninit() alone, no auxiliary_device_delete()', expect: 'uninit-without-delete', bugClass: 'B6', releaseFreesId: true },
-  'double-delete': { summary: 'calls auxiliary_device_delete() twice in teardown', expect: 'double-delete', bugClass: 'B7', releaseFreesId: true },
-  'read-id-after-uninit': { summary: 'reads adev->id after the final auxiliary_device_uninit() to ida_free() it', expect: 'use-after-release', bugClass: 'B11', releaseFreesId: false },
+  'no-uninit-on-add-failure': { summary: 'returns on add failure without auxiliary_device_uninit()', expect: 'leak-initialized', bugClass: 'B3', releaseFreesId: true, releaseFreesContainer: true },
+  'kfree-after-uninit': { summary: 'kfree()s the container after auxiliary_device_uninit() on add failure', expect: 'double-free', bugClass: 'B4', releaseFreesId: true, releaseFreesContainer: true },
+  'ida-free-after-uninit': { summary: 'ida_free()s the id after auxiliary_device_uninit() on add failure, though release frees it', expect: 'ida-double-free', bugClass: 'B4', releaseFreesId: true, releaseFreesContainer: true },
+  'kfree-instead-of-uninit': { summary: 'kfree()s the container instead of auxiliary_device_uninit() on add failure', expect: 'free-after-init', bugClass: 'B1', releaseFreesId: true, releaseFreesContainer: true },
+  'uninit-on-init-failure': { summary: 'calls auxiliary_device_uninit() when auxiliary_device_init() failed', expect: 'put-uninitialized', bugClass: 'B2', releaseFreesId: true, releaseFreesContainer: true },
+  'uninit-without-delete': { summary: 'tears down with auxiliary_device_uninit() alone, no auxiliary_device_delete()', expect: 'uninit-without-delete', bugClass: 'B6', releaseFreesId: true, releaseFreesContainer: true },
+  'double-delete': { summary: 'calls auxiliary_device_delete() twice in teardown', expect: 'double-delete', bugClass: 'B7', releaseFreesId: true, releaseFreesContainer: true },
+  'kfree-after-empty-release': {
+    summary: 'kfree()s the container after the final auxiliary_device_uninit(), its release callback freeing nothing',
+    expect: 'free-outside-release', bugClass: 'B18', releaseFreesId: true, releaseFreesContainer: false,
+  },
+  'read-id-after-uninit': { summary: 'reads adev->id after the final auxiliary_device_uninit() to ida_free() it', expect: 'use-after-release', bugClass: 'B11', releaseFreesId: false, releaseFreesContainer: true },
 });
 
 /** The routine's context: which misuse it carries (the same in every state). */

@@ -28,9 +28,10 @@ export interface WorldSummaryRow {
 export function worldSummary(c: Colors): { text: string; rows: WorldSummaryRow[] } {
   const rows: WorldSummaryRow[] = [];
   const lines: string[] = [];
-  const entries: Array<[RoutineMisuse, boolean]> = [['none', true], ...Object.entries(ROUTINE_MISUSES).map(([m, i]) => [m as RoutineMisuse, i.releaseFreesId] as [RoutineMisuse, boolean])];
-  for (const [misuse, releaseFreesId] of entries) {
-    const x = exploreWorld({ ...START_WORLD, release: { freesId: releaseFreesId } }, {}, routineCode(misuse));
+  const documented = { releaseFreesId: true, releaseFreesContainer: true };
+  const entries: Array<[RoutineMisuse, typeof documented]> = [['none', documented], ...Object.entries(ROUTINE_MISUSES).map(([m, i]) => [m as RoutineMisuse, i] as [RoutineMisuse, typeof documented])];
+  for (const [misuse, r] of entries) {
+    const x = exploreWorld({ ...START_WORLD, release: { freesId: r.releaseFreesId, freesContainer: r.releaseFreesContainer } }, {}, routineCode(misuse));
     const expect = misuse === 'none' ? undefined : ROUTINE_MISUSES[misuse].expect;
     const v = expect ? x.violations.find((f) => f.code === expect) : undefined;
     rows.push({ code: misuse === 'none' ? 'documented routine' : misuse, states: x.states, reached: x.violations.map((f) => f.code), steps: v?.path.length });

@@ -14,10 +14,10 @@ export function misuseTable(): string {
   const documented = exploreWorld(MISUSE_TABLE_WORLD, {}, routineCode());
   rows.push(`| the documented routine (§2.2, §2.3) | ${documented.violations.length === 0 ? 'nothing' : documented.violations.map((v) => v.code).join(', ')} (${documented.states} states) | — |`);
   for (const [misuse, info] of Object.entries(ROUTINE_MISUSES)) {
-    const x = exploreWorld({ ...MISUSE_TABLE_WORLD, release: { freesId: info.releaseFreesId } }, {}, routineCode(misuse as RoutineMisuse));
+    const x = exploreWorld({ ...MISUSE_TABLE_WORLD, release: { freesId: info.releaseFreesId, freesContainer: info.releaseFreesContainer } }, {}, routineCode(misuse as RoutineMisuse));
     const v = x.violations.find((c) => c.code === info.expect);
     const path = v ? v.path.map((e) => describeWorldEvent(e).replace(/^dev\d+: /, '')).join(' → ') : 'not reached';
-    rows.push(`| \`${misuse}\`: ${info.summary}${info.releaseFreesId ? '' : ' (release does not free the id)'} | \`${info.expect}\` (${VIOLATIONS[info.expect].bugClass}) | ${path} |`);
+    rows.push(`| \`${misuse}\`: ${info.summary}${info.releaseFreesId ? '' : ' (release does not free the id)'}${info.releaseFreesContainer ? '' : ' (release does not free the container)'} | \`${info.expect}\` (${VIOLATIONS[info.expect].bugClass}) | ${path} |`);
   }
   return rows.join('\n');
 }

@@ -142,6 +142,7 @@ describe('world parameters: bad input is refused with a ParameterError (resolveW
       refBound: 1,
       release: { present: true, freesContainer: true, freesId: true },
       faults: false,
+      deferredRelease: false,
     });
     // A range given by its min alone is that one id.
     expect(resolveWorldParams({ idaRange: { min: 3 } }).idaRange).toEqual({ min: 3, max: 3 });

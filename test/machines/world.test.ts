@@ -112,7 +112,7 @@ const releasedAt = (e: Edge | ReplayStep, i: number) => {
   return (
     device(from, i)?.hasTag('refcounted') === true &&
     isDead(to, i) &&
-    !fs.some((f) => f.dev === i && (f.code === 'free-after-init' || f.code === 'missing-release'))
+    !fs.some((f) => f.dev === i && (f.code === 'free-after-init' || f.code === 'free-outside-release' || f.code === 'missing-release'))
   );
 };
 

@@ -25,7 +25,8 @@ describe('coverage helpers', () => {
 
   it('list every state node of a nested machine and every transition of a flat one', () => {
     expect(allStateNodes(deviceMachine).map((n) => n.key)).toEqual([
-      'live', 'allocated', 'releasing', 'refcounted', 'initialized', 'addFailed', 'added', 'unbound', 'bound', 'deleted', 'dead', 'released', 'freed',
+      'live', 'allocated', 'releasing', 'refcounted', 'initialized', 'addFailed', 'added', 'unbound', 'bound', 'deleted',
+      'dead', 'pending', 'orphaned', 'lateRelease', 'released', 'freed',
     ]);
     // unregistered: 6 REGISTER alternatives + UNREGISTER; registered: 3 REGISTER alternatives + UNREGISTER.
     expect(allTransitions(driverMachine)).toHaveLength(11);

@@ -883,8 +883,9 @@ class EndSteps {
       && live.every((i, n) => trace[n]!.to === 'dev' && trace[n]!.event === 'END' && trace[n]!.from === w.devices[i])
       && trace[live.length]!.to === 'ida' && trace[live.length]!.event === 'END' && trace[live.length]!.from === w.ida;
     if (!plain) {
-      // Some device's END did more than report (its effects made more steps): END never composes with it.
-      const culprit = trace.find((t) => t.to === 'dev' && t.event === 'END' && !inert(t) && w.devices.includes(t.from));
+      // Some device's END did more than report (its effects made more steps), or END first ran the
+      // device's pending release (model.md §4.6): END never composes with that device state.
+      const culprit = trace.find((t) => t.to === 'dev' && (t.event !== 'END' || !inert(t)) && w.devices.includes(t.from));
       if (culprit === undefined) throw new Error('internal error: END made steps the explorer cannot attribute to a device');
       this.grow(culprit.from);
       this.devNext[culprit.from] = -2;

@@ -34,6 +34,16 @@ describe('the documented routine (§2.2, §2.3) is clean on every path of a comp
     expect(r.cleanEnds).toBeGreaterThan(0);
   });
 
+  it('model.md §4.6: under every timing of release (each one waits and runs at any later step) the routine stays clean', () => {
+    const now = exploreWorld(WORLD, {}, routineCode());
+    const r = exploreWorld({ ...WORLD, deferredRelease: true }, {}, routineCode());
+    expect(r.complete).toBe(true);
+    expect(r.violations).toEqual([]);
+    expect(r.cleanEnds).toBeGreaterThan(0);
+    // The waiting releases are real states: the timing was explored, not assumed.
+    expect(r.states).toBeGreaterThan(now.states);
+  });
+
   it('the routine offers only its own calls: fewer states than any call in the same world', () => {
     const any = exploreWorld({ devices: 1, idaRange: { min: 0, max: 0 }, faults: true });
     const doc = exploreWorld({ devices: 1, idaRange: { min: 0, max: 0 }, faults: true }, {}, routineCode());
@@ -46,7 +56,7 @@ describe.each(Object.entries(ROUTINE_MISUSES) as Array<[Exclude<RoutineMisuse, '
   'misuse %s',
   (misuse, info) => {
     it(`${info.bugClass}: ${info.summary}: reaches ${info.expect} with a shortest counterexample that replays on the XState world`, () => {
-      const params: WorldParamsInput = { ...WORLD, release: { freesId: info.releaseFreesId } };
+      const params: WorldParamsInput = { ...WORLD, release: { freesId: info.releaseFreesId, freesContainer: info.releaseFreesContainer } };
       const r = exploreWorld(params, {}, routineCode(misuse));
       const v = r.violations.find((x) => x.code === info.expect);
       expect(v).toBeDefined();
@@ -57,6 +67,14 @@ describe.each(Object.entries(ROUTINE_MISUSES) as Array<[Exclude<RoutineMisuse, '
       expect(steps.slice(0, -1).flatMap((s) => s.findings)).toEqual([]);
       // One device suffices for every misuse, so the shortest path never touches the other slot.
       expect(new Set(v!.path.flatMap((e) => ('dev' in e ? [e.dev] : []))).size).toBe(1);
+    });
+
+    it(`${info.bugClass}: with deferred release (model.md §4.6) the same misuse reaches ${info.expect}, and only what it reaches with immediate release`, () => {
+      const params: WorldParamsInput = { ...WORLD, release: { freesId: info.releaseFreesId, freesContainer: info.releaseFreesContainer } };
+      const codes = (p: WorldParamsInput) => exploreWorld(p, {}, routineCode(misuse)).violations.map((x) => x.code).sort();
+      const deferred = codes({ ...params, deferredRelease: true });
+      expect(deferred).toContain(info.expect);
+      expect(deferred).toEqual(codes(params));
     });
   },
 );

@@ -70,6 +70,9 @@ const MODELS: Array<[string, WorldParamsInput]> = [
   ['one device, two references, a failing and a working driver, faults', { devices: 1, idaRange: { min: 3, max: 3 }, refBound: 2, drivers: [{ probe: 'fails' }, { probe: 'ok' }], faults: true }],
   ['two devices sharing two ids', TWO_DEVICES],
   ['two devices, one id, release frees neither id nor container', { devices: 2, idaRange: { min: 0, max: 0 }, release: { freesId: false, freesContainer: false } }],
+  // model.md §4.6: a release that waits runs at any later step (RELEASE) or before the end check.
+  ['one device, one id, deferred release', { devices: 1, idaRange: { min: 0, max: 0 }, deferredRelease: true }],
+  ['two devices sharing two ids, deferred release that frees only the id', { devices: 2, idaRange: { min: 0, max: 1 }, deferredRelease: true, release: { freesContainer: false } }],
 ];
 
 describe.each(MODELS)('world explorer vs xstate/graph: %s', (_name, params) => {
