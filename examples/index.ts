@@ -1,6 +1,7 @@
 import type { AnyScenario } from '../src/index.js';
 import correctIda from './correct-ida.js';
 import doubleFreeAddFailure from './double-free-add-failure.js';
+import emptyRelease from './empty-release.js';
 import idDoubleFree from './id-double-free.js';
 import missingUninit from './missing-uninit.js';
 import useAfterUninit from './use-after-uninit.js';
@@ -11,7 +12,7 @@ import useAfterUninit from './use-after-uninit.js';
  * --example NAME` and `npm start` explore them.
  * @example EXAMPLES.map((s) => s.name) // ['correct-ida', 'double-free-add-failure', ...]
  */
-export const EXAMPLES: readonly AnyScenario[] = Object.freeze([correctIda, doubleFreeAddFailure, idDoubleFree, useAfterUninit, missingUninit]);
+export const EXAMPLES: readonly AnyScenario[] = Object.freeze([correctIda, doubleFreeAddFailure, idDoubleFree, useAfterUninit, missingUninit, emptyRelease]);
 
 /**
  * The bundled example called `name`, or undefined.

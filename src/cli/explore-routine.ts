@@ -56,6 +56,7 @@ export async function exploreRoutines(args: ParsedArgs, io: Io): Promise<number>
     maxFaults: args.flags['max-faults'] as number,
     ...(args.flags['max-runs'] !== undefined ? { maxRuns: args.flags['max-runs'] as number } : {}),
     ...(args.flags['max-calls'] !== undefined ? { maxCalls: args.flags['max-calls'] as number } : {}),
+    release: args.flags['deferred-release'] === true ? 'deferred' as const : 'immediate' as const,
   };
   const p = progress(io);
   const results: RoutineExploration[] = [];

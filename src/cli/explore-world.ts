@@ -29,6 +29,11 @@ export const WORLD_OPTIONS: readonly OptionSpec[] = [
     description: `(--world) who makes the calls: any (any call, misuse included), routine (the documented one), or the routine with one misuse: ${Object.keys(ROUTINE_MISUSES).join(', ')}`,
   },
   { name: 'no-symmetry', type: 'boolean', description: '(--world) do not reduce by device symmetry' },
+  {
+    name: 'deferred-release',
+    type: 'boolean',
+    description: 'release callbacks wait after the last put (CONFIG_DEBUG_KOBJECT_RELEASE): a routine runs them at its end; --world explores every later step they may run at',
+  },
   { name: 'max-states', type: 'string', valueName: 'N', integer: { min: 1, max: 2 ** 31 - 1 }, description: '(--world) stop after N states (default 100 million)' },
   { name: 'paths', type: 'boolean', description: '(--world, with --json) add test paths covering every component transition reached' },
 ];
@@ -53,6 +58,7 @@ function worldParams(args: ParsedArgs): WorldParamsInput {
     refBound: args.flags['ref-bound'] as number,
     faults: args.flags.faults === true,
     release: RELEASE[args.flags.release as string]!,
+    deferredRelease: args.flags['deferred-release'] === true,
   };
 }
 

@@ -15,7 +15,7 @@ import type { Io } from './output.js';
 export const explore: Command = {
   name: 'explore',
   summary: 'run a driver\'s create and teardown routines on every failure path (fail-nth) and report each problem with its path',
-  usage: 'auxbus explore [--example NAME ... | --all] [MODULE.js ...] [--max-faults K] [--max-runs N] [--max-calls N] [--json]\n       auxbus explore --list\n       auxbus explore --world [--devices K] [--ids M] [--drivers ok,fails] [--faults] [--code any|routine|MISUSE] [--json [--paths]]',
+  usage: 'auxbus explore [--example NAME ... | --all] [MODULE.js ...] [--max-faults K] [--max-runs N] [--max-calls N] [--deferred-release] [--json]\n       auxbus explore --list\n       auxbus explore --world [--devices K] [--ids M] [--drivers ok,fails] [--faults] [--deferred-release] [--code any|routine|MISUSE] [--json [--paths]]',
   description:
     'Runs a scenario (a driver\'s create and teardown routines written against the runtime) on\n' +
     'the simulated kernel: once with no fault, then once per fallible call with that call failing,\n' +
@@ -51,7 +51,9 @@ export const explore: Command = {
     '  auxbus explore --all --json > findings.json\n' +
     '  auxbus explore build/my-driver.js --max-faults 2\n' +
     '  auxbus explore --world --devices 3 --faults --drivers ok --code routine\n' +
-    '  auxbus explore --world --devices 2 --code kfree-after-uninit',
+    '  auxbus explore --world --devices 2 --code kfree-after-uninit\n' +
+    '  auxbus explore --example double-free-add-failure --deferred-release\n' +
+    '  auxbus explore --world --devices 2 --faults --code routine --deferred-release',
   async run(argv: string[], io: Io) {
     const args = parseOrHelp(explore, argv, io);
     if (!args) return EXIT.ok;

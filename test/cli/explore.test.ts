@@ -34,14 +34,14 @@ describe('auxbus explore on the bundled examples', () => {
   it('§5 --list names every example with what it shows, exit 0', () => {
     const r = auxbus(['explore', '--list']);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0])).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit']);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0])).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit', 'empty-release']);
   });
 
   it('--list --json lists the examples as data', () => {
     const r = auxbus(['explore', '--list', '--json']);
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as Array<{ name: string; description: string }>;
-    expect(list.map((e) => e.name)).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit']);
+    expect(list.map((e) => e.name)).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit', 'empty-release']);
     expect(list.every((e) => e.description.length > 0)).toBe(true);
   });
 

@@ -32,7 +32,7 @@ export function explore(scenario: AnyScenario, options?: RoutineExploreOptions):
 
   const run = (nths: readonly number[]) => {
     runs++;
-    const outcome = runScenario(scenario, nths, opts.mode, opts.maxCalls);
+    const outcome = runScenario(scenario, nths, opts.mode, opts.maxCalls, opts.release);
     let path: RoutinePath | undefined;
     if (outcome.fired) {
       path = { id: paths.length, ...outcome.path, problems: [] };
@@ -76,7 +76,7 @@ export function explore(scenario: AnyScenario, options?: RoutineExploreOptions):
   const codes: Record<string, number> = Object.fromEntries([...pathsByCode].map(([code, set]) => [code, set.size]));
   return {
     scenario: { name: scenario.name, description: scenario.description ?? null },
-    options: { maxFaults: opts.maxFaults, maxRuns: opts.maxRuns, mode: opts.mode, maxCalls: opts.maxCalls },
+    options: { maxFaults: opts.maxFaults, maxRuns: opts.maxRuns, mode: opts.mode, maxCalls: opts.maxCalls, release: opts.release },
     summary: {
       paths: paths.length,
       clean: paths.filter((p) => p.clean).length,

@@ -1,5 +1,5 @@
 import { ParameterError, requireInt } from '../../../machines/index.js';
-import type { KernelMode } from '../../runtime/kernel.js';
+import type { KernelMode, ReleaseTiming } from '../../runtime/kernel.js';
 
 /**
  * Default of {@link RoutineExploreOptions.maxRuns}: far above what a driver's create and teardown need.
@@ -43,6 +43,13 @@ export interface RoutineExploreOptions {
    * the kernel forever is reported instead of hanging the exploration.
    */
   maxCalls?: number;
+  /**
+   * When release callbacks run (default `immediate`). `deferred`: each waits after the last put
+   * until the end of the run, as with CONFIG_DEBUG_KOBJECT_RELEASE (model.md §4.6), so code that
+   * assumes the release already ran (frees the container itself, reads what release freed) is
+   * judged on that timing too. The verdicts are the same; the traces show the delayed cleanup.
+   */
+  release?: ReleaseTiming;
   /** Called after every run, e.g. to show progress. */
   onRun?: (progress: { runs: number; paths: number }) => void;
 }
@@ -56,19 +63,20 @@ export interface ResolvedRoutineOptions {
   maxRuns: number;
   mode: KernelMode;
   maxCalls: number;
+  release: ReleaseTiming;
 }
 
-const KNOWN = ['maxFaults', 'maxRuns', 'mode', 'maxCalls', 'onRun'];
+const KNOWN = ['maxFaults', 'maxRuns', 'mode', 'maxCalls', 'release', 'onRun'];
 
 /**
  * Checks {@link RoutineExploreOptions} and fills in the defaults; throws a ParameterError naming the
  * option (`options.maxFaults`, ...) and what it expected.
- * @example resolveRoutineOptions({ maxFaults: 2 }) // { maxFaults: 2, maxRuns: 10000, mode: 'audit', maxCalls: 100000 }
+ * @example resolveRoutineOptions({ maxFaults: 2 }) // { maxFaults: 2, maxRuns: 10000, mode: 'audit', maxCalls: 100000, release: 'immediate' }
  */
 export function resolveRoutineOptions(options: unknown): ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> {
-  if (options === undefined) return { maxFaults: 1, maxRuns: ROUTINE_MAX_RUNS_DEFAULT, mode: 'audit', maxCalls: ROUTINE_MAX_CALLS_DEFAULT };
+  if (options === undefined) return { maxFaults: 1, maxRuns: ROUTINE_MAX_RUNS_DEFAULT, mode: 'audit', maxCalls: ROUTINE_MAX_CALLS_DEFAULT, release: 'immediate' };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ParameterError('options', options, 'an object { maxFaults?, maxRuns?, mode?, maxCalls?, onRun? }');
+    throw new ParameterError('options', options, 'an object { maxFaults?, maxRuns?, mode?, maxCalls?, release?, onRun? }');
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -79,8 +87,10 @@ export function resolveRoutineOptions(options: unknown): ResolvedRoutineOptions 
   const mode = o.mode ?? 'audit';
   if (mode !== 'audit' && mode !== 'strict') throw new ParameterError('options.mode', mode, "'audit' or 'strict'");
   const maxCalls = requireInt('options.maxCalls', o.maxCalls ?? ROUTINE_MAX_CALLS_DEFAULT, 1, 2 ** 31 - 1);
+  const release = o.release ?? 'immediate';
+  if (release !== 'immediate' && release !== 'deferred') throw new ParameterError('options.release', release, "'immediate' or 'deferred'");
   if (o.onRun !== undefined && typeof o.onRun !== 'function') throw new ParameterError('options.onRun', o.onRun, 'a function ({ runs, paths }) => void');
-  const resolved: ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> = { maxFaults, maxRuns, mode, maxCalls };
+  const resolved: ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> = { maxFaults, maxRuns, mode, maxCalls, release };
   if (o.onRun !== undefined) resolved.onRun = o.onRun as RoutineExploreOptions['onRun'];
   return resolved;
 }

@@ -1,7 +1,8 @@
 import { requireBool } from '../../../machines/index.js';
 import { ViolationError } from '../../runtime/errors.js';
+import type { Finding } from '../../runtime/report.js';
 import { FaultInjector } from '../../runtime/faults.js';
-import { Kernel, type KernelMode } from '../../runtime/kernel.js';
+import { Kernel, type KernelMode, type ReleaseTiming } from '../../runtime/kernel.js';
 import { ROUTINE_MAX_CALLS_DEFAULT } from './options.js';
 import { checkScenario, createSucceeded, type AnyScenario } from './scenario.js';
 import type { CreateOutcome, RoutinePath, InjectedFault, RoutinePhase, RoutineStep, ThrownError } from './types.js';
@@ -19,7 +20,7 @@ export interface RunOutcome {
 }
 
 /**
- * Runs a scenario once on a fresh `Kernel({ mode, trace: true })`: setup, then the faults armed
+ * Runs a scenario once on a fresh `Kernel({ mode, trace: true, release })`: setup, then the faults armed
  * (`k.faults.failNths(nths)`: the nths fallible calls from the start of create fail), create,
  * teardown if create succeeded, and the end check. An exception out of the scenario's code ends
  * the run and is recorded, never thrown; the end check is then not run (what is left over is the
@@ -27,10 +28,12 @@ export interface RunOutcome {
  * bad `nths` or mode) throws a ParameterError before anything runs.
  * @example runScenario(scenario, [3]).path.faults // [{ nth: 3, site: 'dev_set_name', step: 12, call: '...' }]
  */
-export function runScenario(scenario: AnyScenario, nths: readonly number[], mode: KernelMode = 'audit', maxCalls = ROUTINE_MAX_CALLS_DEFAULT): RunOutcome {
+export function runScenario(
+  scenario: AnyScenario, nths: readonly number[], mode: KernelMode = 'audit', maxCalls = ROUTINE_MAX_CALLS_DEFAULT, release: ReleaseTiming = 'immediate',
+): RunOutcome {
   checkScenario(scenario);
   new FaultInjector(() => 0).failNths(nths); // checks nths, as the run will arm them
-  const k = new Kernel({ mode, trace: true, maxCalls });
+  const k = new Kernel({ mode, trace: true, maxCalls, release });
   /** Steps made before create and before teardown (steps are numbered 1, 2, ... in call order). */
   let createFrom = Number.POSITIVE_INFINITY;
   let teardownFrom = Number.POSITIVE_INFINITY;
@@ -57,6 +60,15 @@ export function runScenario(scenario: AnyScenario, nths: readonly number[], mode
   } catch (e) {
     threw = thrownError(e, phase, k.calls.length);
   }
+  // The end check runs what is still pending first: its delayed cleanups belong to the trace.
+  let report: { violations: readonly Finding[]; leaks: Finding[] };
+  try {
+    report = k.report();
+  } catch (e) {
+    // strict mode: a violation inside a delayed release ends the run there
+    threw ??= thrownError(e, 'teardown', k.calls.length);
+    report = { violations: k.violations, leaks: [] };
+  }
   const calls = k.calls;
   const failures = k.faults.failures;
   const failedAt = new Map(failures.map((f) => [f.step, f.site]));
@@ -68,7 +80,6 @@ export function runScenario(scenario: AnyScenario, nths: readonly number[], mode
     failed: failedAt.get(c.step) ?? null,
   }));
   const faults: InjectedFault[] = failures.map((f) => ({ nth: f.nth - base, site: f.site, step: f.step, call: calls[f.step - 1]?.call ?? '' }));
-  const report = k.report();
   const leaks = threw ? [] : report.leaks;
   return {
     path: {
@@ -78,7 +89,7 @@ export function runScenario(scenario: AnyScenario, nths: readonly number[], mode
       created,
       tornDown,
       threw,
-      violations: report.violations,
+      violations: [...report.violations],
       leaks,
       clean: threw === null && report.violations.length === 0 && leaks.length === 0,
     },

@@ -1,6 +1,6 @@
 import type { BugClass, ViolationCode } from '../../../machines/index.js';
 import type { FaultSite } from '../../runtime/faults.js';
-import type { KernelMode } from '../../runtime/kernel.js';
+import type { KernelMode, ReleaseTiming } from '../../runtime/kernel.js';
 import type { Finding } from '../../runtime/report.js';
 
 /**
@@ -174,7 +174,7 @@ export interface RoutineSummary {
  */
 export interface RoutineExploration {
   scenario: { name: string; description: string | null };
-  options: { maxFaults: number; maxRuns: number; mode: KernelMode; maxCalls: number };
+  options: { maxFaults: number; maxRuns: number; mode: KernelMode; maxCalls: number; release: ReleaseTiming };
   summary: RoutineSummary;
   /** Distinct problems, in order of first appearance. */
   problems: RoutineProblem[];

@@ -12,10 +12,10 @@ import { explore, formatExploration, NEG, VIOLATIONS, type RoutineExploration, t
 
 const SITES = ['kzalloc', 'ida_alloc', 'dev_set_name', 'device_add', 'probe'];
 
-function run(name: string): RoutineExploration {
+function run(name: string, release: 'immediate' | 'deferred' = 'immediate'): RoutineExploration {
   const s = findExample(name);
   if (!s) throw new Error(`no example ${name}`);
-  return explore(s);
+  return explore(s, { release });
 }
 
 /** The shape every example shares: 6 paths, path #n fails the n-th call, the returns of §1.2-§1.3. */
@@ -42,7 +42,7 @@ const stepAt = (p: RoutinePath, step: number) => p.steps[step - 1]!;
 describe('bundled examples', () => {
   it('§5 every example is a scenario with a unique name and a description of the mistake it shows', () => {
     const names = EXAMPLES.map((s) => s.name);
-    expect(names).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit']);
+    expect(names).toEqual(['correct-ida', 'double-free-add-failure', 'id-double-free', 'use-after-uninit', 'missing-uninit', 'empty-release']);
     for (const s of EXAMPLES) expect(s.description?.length).toBeGreaterThan(20);
     expect(findExample('nope')).toBeUndefined();
   });
@@ -144,5 +144,42 @@ describe('bundled examples', () => {
       expect(p.violations).toEqual([]);
       expect(p.leaks.map((f) => f.code)).toEqual(['leak-initialized']);
     }
+  });
+
+  it('§5 B18 empty-release: kfree of the container after the last uninit, the release freeing only the id, is free-outside-release on every path where init succeeded', () => {
+    const r = run('empty-release');
+    expectFailNthShape(r);
+    expect(r.paths.map((p) => p.clean)).toEqual([false, true, true, false, false, false]);
+    // Once in teardown (no fault, probe fails), once in the add-failure unwind (dev_set_name, device_add).
+    expect(r.problems.map((p) => [p.code, p.bugClass, p.phase, p.paths])).toEqual([
+      ['free-outside-release', 'B18', 'teardown', [0, 5]], ['free-outside-release', 'B18', 'create', [3, 4]],
+    ]);
+    for (const id of [0, 3, 4, 5]) {
+      const p = r.paths[id]!;
+      expect(p.violations.map((f) => f.code)).toEqual(['free-outside-release']);
+      // Reported at the caller's kfree, right after the release ran inside the last put.
+      const at = stepAt(p, p.violations[0]!.step);
+      expect(at).toMatchObject({ depth: 0 });
+      expect(at.call).toMatch(/kfree\(\)$/);
+      expect(p.leaks).toEqual([]);
+    }
+  });
+
+  it('model.md §4.6: with deferred release every example has the same findings on the same paths; the release runs after the last put, at the delayed cleanup', () => {
+    for (const s of EXAMPLES) {
+      const now = run(s.name);
+      const later = run(s.name, 'deferred');
+      expect(later.options.release).toBe('deferred');
+      const verdict = (x: RoutineExploration) => x.paths.map((p) => [...p.violations, ...p.leaks].map((f) => f.code).sort());
+      expect(verdict(later), s.name).toEqual(verdict(now));
+    }
+    // empty-release: the kfree comes before the release; B18 is found when the delayed cleanup runs it.
+    const p = run('empty-release', 'deferred').paths[0]!;
+    const at = stepAt(p, p.violations[0]!.step);
+    expect(at.call).toMatch(/kobject_cleanup \(delayed\)/);
+    const teardown = p.steps.filter((q) => q.phase === 'teardown' && q.depth === 0).map((q) => q.call.replace(/^.*: /, ''));
+    expect(teardown).toEqual(['delete()', 'uninit()', 'kfree()', 'kobject_cleanup (delayed)()']);
+    // The release still runs once, on the freed container (its read is the KASAN report of B18).
+    expect(p.steps.filter((q) => q.call.endsWith('release()'))).toHaveLength(1);
   });
 });
