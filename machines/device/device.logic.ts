@@ -35,6 +35,11 @@ export const deviceGuards = {
   lastRefWithRelease: ({ context }: DeviceArgs) => lastRef(context) && context.hasRelease,
   /** §3.6: this put drops the count to 0 and there is no release callback (B12). */
   lastRefNoRelease: ({ context }: DeviceArgs) => lastRef(context) && !context.hasRelease,
+  /**
+   * model.md §4.3: the container is checked for a leak at the end: no finding yet, and not devm
+   * memory (devres frees that at unbind, model.md §4.6).
+   */
+  leakCheck: ({ context }: DeviceArgs) => !context.flagged && !context.devm,
   /** model.md §3 B6: the caller still holds more than this one reference to an added device. */
   ownRefsRemain: ({ context }: DeviceArgs) => context.refs > 1,
   /** model.md §3 B6: this put drops the caller's own count of an added device to 0. */
@@ -81,7 +86,7 @@ export const deviceUpdates = {
 
 /**
  * The device's whole reference count as the kernel's kref holds it (caller's + bus's).
- * @example refcount({ refs: 1, busRefs: 2, put: false, hasRelease: true, flagged: false }) // 3
+ * @example refcount({ refs: 1, busRefs: 2, put: false, hasRelease: true, flagged: false, devm: false }) // 3
  */
 export function refcount(context: DeviceContext): number {
   return context.refs + context.busRefs;

@@ -141,6 +141,7 @@ export const deviceMachine = setup({
     put: false,
     hasRelease: input?.hasRelease ?? true,
     flagged: false,
+    devm: input?.devm ?? false,
   }),
   initial: 'live',
   states: {
@@ -206,7 +207,7 @@ export const deviceMachine = setup({
             },
             KFREE: { target: '#device.dead.freed', description: '§1.2 before init the caller frees directly' },
             DEVRES_FREE: { target: '#device.dead.freed', description: '§1.2 before init devres may free a devm container at unbind' },
-            END: { guard: 'unflagged', actions: violate('memory-leak'), description: 'model.md §4.3' },
+            END: { guard: 'leakCheck', actions: violate('memory-leak'), description: 'model.md §4.3' },
           },
         },
         releasing: {
@@ -424,7 +425,7 @@ export const deviceMachine = setup({
               { guard: 'hasRelease', ...freeOutsideRelease },
               { target: 'freed', description: 'model.md §4.3: B12 already reported' },
             ],
-            END: { guard: 'unflagged', actions: violate('memory-leak'), description: 'model.md §4.3' },
+            END: { guard: 'leakCheck', actions: violate('memory-leak'), description: 'model.md §4.3' },
           },
         },
         freed: {

@@ -15,6 +15,11 @@ export interface DeviceContext {
   hasRelease: boolean;
   /** A violation was reported against this device: the end check skips it (model.md §4.3). */
   flagged: boolean;
+  /**
+   * The container was devm_kzalloc()ed on the parent: devres frees it when the parent driver
+   * unbinds (DEVRES_FREE), so it is never a memory-leak at the end (model.md §4.6).
+   */
+  devm: boolean;
 }
 
 /** How `__auxiliary_device_add` fails after its modname check (§1.3, §3.3, §3.4). */
@@ -49,6 +54,8 @@ export type DeviceEventType = DeviceEvent['type'];
 export interface DeviceInput {
   /** Whether `dev.release` was filled in before init (default true). */
   hasRelease?: boolean;
+  /** Whether the container was devm_kzalloc()ed (default false): devres frees it at unbind. */
+  devm?: boolean;
 }
 
 /**

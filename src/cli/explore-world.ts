@@ -19,7 +19,7 @@ export const WORLD_OPTIONS: readonly OptionSpec[] = [
   { name: 'drivers', type: 'string', valueName: 'LIST', description: "(--world) comma-separated probe results of the aux drivers, e.g. 'ok,fails'" },
   { name: 'ref-bound', type: 'string', valueName: 'N', integer: WORLD_LIMITS.refBound, default: '1', description: '(--world) most references the caller holds at once' },
   { name: 'faults', type: 'boolean', description: '(--world) inject every fault (kzalloc, ida_alloc, init, add, driver register)' },
-  { name: 'release', type: 'string', values: ['frees-both', 'frees-container', 'frees-id', 'frees-nothing', 'missing'], valueName: 'WHAT', default: 'frees-both', description: '(--world) what the release callback does: frees-both, frees-container, frees-id, frees-nothing, missing' },
+  { name: 'release', type: 'string', values: ['frees-both', 'frees-container', 'frees-id', 'frees-nothing', 'missing'], valueName: 'WHAT', description: '(--world) what the release callback does: frees-both, frees-container, frees-id, frees-nothing, missing (default: what the --code misuse is defined with, else frees-both)' },
   {
     name: 'code',
     type: 'string',
@@ -46,6 +46,14 @@ const RELEASE: Record<string, WorldParamsInput['release']> = {
   missing: { present: false },
 };
 
+/** The release callback asked for, or the one the --code misuse is defined with (a routine that frees the id itself pairs with a release that does not, ...). */
+function releaseOf(args: ParsedArgs): WorldParamsInput['release'] {
+  const asked = args.flags.release as string | undefined;
+  if (asked !== undefined) return RELEASE[asked]!;
+  const misuse = ROUTINE_MISUSES[args.flags.code as keyof typeof ROUTINE_MISUSES] as (typeof ROUTINE_MISUSES)[keyof typeof ROUTINE_MISUSES] | undefined;
+  return misuse ? { present: true, freesContainer: misuse.releaseFreesContainer, freesId: misuse.releaseFreesId } : RELEASE['frees-both']!;
+}
+
 function worldParams(args: ParsedArgs): WorldParamsInput {
   const devices = args.flags.devices as number;
   const ids = (args.flags.ids as number | undefined) ?? Math.min(devices, WORLD_LIMITS.idaIds.max);
@@ -57,7 +65,7 @@ function worldParams(args: ParsedArgs): WorldParamsInput {
     drivers,
     refBound: args.flags['ref-bound'] as number,
     faults: args.flags.faults === true,
-    release: RELEASE[args.flags.release as string]!,
+    release: releaseOf(args),
     deferredRelease: args.flags['deferred-release'] === true,
   };
 }

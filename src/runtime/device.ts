@@ -22,6 +22,8 @@ const RELEASE_SET: DeviceEvent = { type: 'SET_RELEASE', present: true };
 const RELEASE_CLEARED: DeviceEvent = { type: 'SET_RELEASE', present: false };
 /** Machine input of a kzalloc'd struct: `dev.release` is NULL until the driver fills it in. */
 const ZEROED = Object.freeze({ hasRelease: false });
+/** The same, devm_kzalloc()ed on the parent. */
+const ZEROED_DEVM = Object.freeze({ hasRelease: false, devm: true });
 /** The probe event that asks how far add gets (the modname check passed, naming would fail). */
 const ADD_PROBE: DeviceEvent = { type: 'ADD', modname: true, nameTaken: false, fault: 'name-nomem' };
 
@@ -65,8 +67,8 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   private _scheduled: ReleaseCallback | null = null;
 
   /** @internal use `Kernel.kzallocDevice` */
-  constructor(kernel: Kernel, readonly label: string) {
-    super(kernel, tables.device, ZEROED);
+  constructor(kernel: Kernel, readonly label: string, devm = false) {
+    super(kernel, tables.device, devm ? ZEROED_DEVM : ZEROED);
   }
 
   describe(): string {

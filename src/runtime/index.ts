@@ -1,4 +1,4 @@
-export { Kernel, type KernelMode, type KernelOptions, type CallRecord } from './kernel.js';
+export { Kernel, type KernelMode, type KernelOptions, type CallRecord, type ReleaseTiming } from './kernel.js';
 export { AuxDevice, type ReleaseCallback } from './device.js';
 export { AuxDriver, AUXILIARY_NAME_SIZE, type AuxDriverSpec, type AuxDeviceId } from './driver.js';
 export { Ida } from './ida.js';

@@ -152,24 +152,12 @@ export class Kernel {
     this.enter('devm_kzalloc', parent, label);
     try {
       if (this.faults.shouldFail('kzalloc')) return null;
-      const adev = new AuxDevice(this, label);
+      const adev = new AuxDevice(this, label, true);
       parent.manage(`devm_kzalloc ${label}`, () => this.call('devres free', adev, undefined, () => adev.devresFree()));
       return adev;
     } finally {
       this.exit();
     }
-  }
-
-  /** `devm_kzalloc(&parent->dev, ...)` of plain data: freed by devres when the parent's driver unbinds. */
-  devmKzalloc(parent: ParentDevice, label = 'devm_kzalloc'): Allocation | null {
-    this.requireOwn(parent, ParentDevice, 'devmKzalloc(parent)', 'a ParentDevice (k.parentDevice(name))');
-    requireLabel(label);
-    return this.call('devm_kzalloc', parent, label, () => {
-      if (this.faults.shouldFail('kzalloc')) return null;
-      const mem = new Allocation(this, label);
-      parent.manage(`devm_kzalloc ${label}`, () => this.call('devres free', mem, undefined, () => mem.free()));
-      return mem;
-    });
   }
 
   /**

@@ -29,6 +29,14 @@ describe('auxbus explain', () => {
     expect((JSON.parse(json.stdout) as Array<{ code: string }>).map((i) => i.code)).toEqual([...VIOLATION_CODES]);
   });
 
+  it('B18 (model.md §4.6): free-outside-release with the delayed kobject_release symptom and the fix', () => {
+    const r = auxbus(['explain', 'B18']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('free-outside-release');
+    expect(r.stdout).toContain('kobject_release');
+    expect(r.stdout).toContain('devm_kzalloc');
+  });
+
   it('a bug class lists the codes of that class', () => {
     const r = auxbus(['explain', 'B4', '--json']);
     expect(r.code).toBe(0);

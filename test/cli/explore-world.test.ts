@@ -27,6 +27,32 @@ describe('auxbus explore --world', () => {
     expect(r.stdout).toContain('fix: After auxiliary_device_uninit() the release callback owns the container');
   });
 
+  it('model.md §4.6 --deferred-release: the routine stays clean under every timing of release; an empty release plus kfree reaches free-outside-release (B18)', () => {
+    const clean = auxbus(['explore', '--world', '--devices', '2', '--faults', '--code', 'routine', '--deferred-release']);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('release deferred (any timing)');
+    expect(clean.stdout).toContain('no violation reachable');
+    const bad = auxbus(['explore', '--world', '--devices', '1', '--code', 'kfree-after-empty-release', '--deferred-release', '--json']);
+    expect(bad.code).toBe(1);
+    const out = JSON.parse(bad.stdout) as { params: { deferredRelease: boolean }; violations: Array<{ code: string; path: WorldEvent[] }> };
+    expect(out.params.deferredRelease).toBe(true);
+    expect(out.violations.map((v) => v.code)).toEqual(['free-outside-release']);
+    // A shortest path ends in the kfree and the delayed cleanup, in one order; the other order
+    // reaches the same code (at the cleanup when the kfree came first): the timing does not matter.
+    const path = out.violations[0]!.path;
+    expect(path.slice(-2).map((e) => e.type).sort()).toEqual(['KFREE', 'RELEASE']);
+    const world = createWorld({ devices: 1, deferredRelease: true, release: { freesContainer: false } });
+    for (const order of [path, [...path.slice(0, -2), path[path.length - 1]!, path[path.length - 2]!]]) {
+      let s = world.getInitialSnapshot(undefined as never, undefined);
+      const found: string[] = [];
+      for (const e of order) {
+        s = world.transition(s, e, undefined as never);
+        found.push(...s.findings.map((f) => f.code));
+      }
+      expect(found).toEqual(['free-outside-release']);
+    }
+  });
+
   it('--json: every violation of any call on one device, with paths that replay on the XState world; --paths adds coverage', () => {
     const r = auxbus(['explore', '--world', '--devices', '1', '--json', '--paths']);
     expect(r.code).toBe(1);

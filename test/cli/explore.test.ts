@@ -80,6 +80,17 @@ describe('auxbus explore on the bundled examples', () => {
     }
   });
 
+  it('model.md §4.6 --deferred-release: empty-release has the same problem on the same paths, found at the delayed cleanup; the option is recorded', () => {
+    const r = auxbus(['explore', '--example', 'empty-release', '--deferred-release', '--json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as JsonOut & { explorations: Array<{ options: { release: string } }> };
+    const x = j.explorations[0]!;
+    expect(x.options.release).toBe('deferred');
+    expect(x.problems.map((p) => `${p.code}@${p.paths.join(',')}`)).toEqual(['free-outside-release@0,5', 'free-outside-release@3,4']);
+    const text = auxbus(['explore', '--example', 'empty-release', '--deferred-release']);
+    expect(text.stdout).toContain('kobject_cleanup (delayed)');
+  });
+
   it('§5 B4, B11, B3 --all --json: one exploration per example, parsed, with their problems; exit 1; no colour in JSON even with FORCE_COLOR', () => {
     const r = auxbus(['explore', '--all', '--json'], { FORCE_COLOR: '1' });
     expect(r.code).toBe(1);
@@ -92,6 +103,7 @@ describe('auxbus explore on the bundled examples', () => {
       ['id-double-free', 6, ['ida-double-free@3,4']],
       ['use-after-uninit', 6, ['use-after-release@0,5']],
       ['missing-uninit', 6, ['leak-initialized@3,4']],
+      ['empty-release', 6, ['free-outside-release@0,5', 'free-outside-release@3,4']],
     ]);
     const p = j.explorations[1]!.paths[3]!;
     expect(p.faults).toEqual([expect.objectContaining({ nth: 3, site: 'dev_set_name' })]);

@@ -18,6 +18,7 @@ describe('npm start: the contract over a composed world (3 devices, 3 ids, a dri
       'uninit-without-delete': ['uninit-without-delete', 5], // ... add, uninit
       'double-delete': ['double-delete', 6], // ... add, delete, delete
       'read-id-after-uninit': ['use-after-release', 6], // ... add fails, uninit, ida_free(adev->id)
+      'kfree-after-empty-release': ['free-outside-release', 7], // ... add, delete, uninit, kfree
     };
     for (const [misuse, [code, steps]] of Object.entries(expected)) {
       expect(by[misuse]!.reached, misuse).toContain(code);

@@ -174,6 +174,15 @@ describe('device machine: kernel facts', () => {
     expect(run([INIT, UNINIT, RUN, KFREE, RELEASED, DEVRES_FREE]).last.violations).toEqual(['double-free']);
   });
 
+  it('model.md §4.6: a devm container is held by devres: never a memory-leak at the end, freed at unbind', () => {
+    const devm = (events: DeviceEvent[]) => drive(deviceMachine, events, { hasRelease: true, devm: true });
+    expect(devm([END]).allViolations).toEqual([]);
+    expect(devm([INIT, UNINIT, RUN, RELEASED, END]).allViolations).toEqual([]);
+    expect(run([INIT, UNINIT, RUN, RELEASED, END]).allViolations).toEqual(['memory-leak']);
+    // Its device is still checked: init without uninit is leak-initialized (B3) whoever owns the memory.
+    expect(devm([INIT, END]).allViolations).toEqual(['leak-initialized']);
+  });
+
   it('B12 then kfree: with no release callback the free is the only way out, so only missing-release is reported (model.md §4.3)', () => {
     const r = run([INIT, UNINIT, KFREE, END], false);
     expect(r.allViolations).toEqual(['missing-release']);
