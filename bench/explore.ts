@@ -166,6 +166,13 @@ export function benchLargest(seconds: number, maxIds: number, log: (line: string
       code: routineCode(),
       params: (k, m) => ({ devices: k, idaRange: { min: 0, max: m - 1 }, faults: true, drivers: [{ probe: 'ok' }] }),
     },
+    {
+      // model.md §4.6: each release waits after its last put and may run at any later step.
+      family: 'documented routine, every fault, 1 driver, release deferred (every timing)',
+      target: false,
+      code: routineCode(),
+      params: (k, m) => ({ devices: k, idaRange: { min: 0, max: m - 1 }, faults: true, drivers: [{ probe: 'ok' }], deferredRelease: true }),
+    },
     { family: 'any call (misuse included)', target: false, code: ANY_CALL, params: (k, m) => ({ devices: k, idaRange: { min: 0, max: m - 1 } }) },
   ];
   const rows: LargestRow[] = [];
