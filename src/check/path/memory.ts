@@ -4,7 +4,7 @@ import { ERRNO, join, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type 
 import { U32_MAX } from './known-calls.js';
 import { exprText, under } from './ops.js';
 import { PathBase } from './base.js';
-import { NotFollowed, ReleaseUnknown, type Frame, type Loc, type Site } from './types.js';
+import { COMPUTED_RELEASE, NotFollowed, ReleaseUnknown, type Frame, type Loc, type Site } from './types.js';
 
 /**
  * Memory on a path: variables, members of objects, pointers into them, and the loads and stores
@@ -174,18 +174,28 @@ export abstract class PathMemory extends PathBase {
     else rt.setField(rel || '*', true);
   }
 
+  /**
+   * What runs when the device's count reaches 0. A callback of this file is run as the kernel
+   * would; one the path cannot see (another file's, a computed pointer) is unknown, never "no
+   * release": {@link unseenRelease} stands in for it.
+   */
   protected releaseFor(o: Obj, v: Val): ((d: AuxDevice) => void) | null {
     if (truth(v) === false) return null;
     if (v.t === 'fn' && this.ctx.functions.has(v.name)) {
       const fn = v.name;
       return () => this.runCallback(fn, [this.ptr(o, join(o.dev ?? '', 'dev'))], `release callback ${fn}`);
     }
-    const name = v.t === 'fn' ? v.name : 'a computed pointer';
+    const name = v.t === 'fn' ? v.name : COMPUTED_RELEASE;
     o.foreignRelease = name;
-    return () => {
-      throw new NotFollowed(`the release callback (${name}) is not defined in this file`);
-    };
+    const line = this.atLine;
+    return () => this.unseenRelease(o, name, line);
   }
+
+  /**
+   * A release callback the path cannot see runs on `o` (assigned at `line`, 0 for a device from
+   * the caller): recorded as an assumption, and done as the run's {@link FileContext.unknownRelease} says.
+   */
+  protected abstract unseenRelease(o: Obj, name: string, line: number): void;
 
   protected bindDevice(o: Obj, path: string): void {
     o.dev = path;
@@ -233,8 +243,12 @@ export abstract class PathMemory extends PathBase {
     this.track(o, () => {
       rt.name = `dev${o.n}`;
       rt.parent = this.parent;
-      if (release !== null) {
+      if (release !== null && this.ctx.functions.has(release)) {
         rt.release = () => this.runCallback(release, [this.ptr(o, join(o.dev ?? '', 'dev'))], `release callback ${release}`);
+      } else if (release !== null) {
+        // The file's one release callback is defined elsewhere or computed: unknown, not absent.
+        o.foreignRelease = release;
+        rt.release = () => this.unseenRelease(o, release, 0);
       } else if (this.ctx.releaseCount === 0) {
         // The file never sets a release callback: its devices have none (B12 shows at the last put).
       } else {

@@ -34,6 +34,7 @@ export class PathRun extends PathCalls {
     this.sites.push(site);
     this.callFunction(fn, args);
     this.sites.pop();
+    this.unbindParents();
   }
 
   protected callFunction(fn: LoweredFunction, args: Val[]): { value: Val; line: number } {
@@ -57,6 +58,7 @@ export class PathRun extends PathCalls {
       if (++this.steps > MAX_PATH_STEPS) throw new PathTooLong(`a path took more than ${MAX_PATH_STEPS} steps`);
       const i: Instr | undefined = code[pc];
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
+      this.atLine = i.line;
       switch (i.op) {
         case 'eval':
           if (i.e.k === 'call' && i.e.callee === 'return_ptr') return this.leave(f, this.noFreePtr(i.e), i.line);
