@@ -86,7 +86,16 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
   }
 
   const analysed = new Map<string, AnalysedFunction>();
-  for (const f of found.functions) if (f.kind === 'function' && !analysed.has(f.name)) analysed.set(f.name, f);
+  for (const f of found.functions) {
+    if (f.kind !== 'function') continue;
+    const first = analysed.get(f.name);
+    if (!first) analysed.set(f.name, f);
+    else if (f.auxApiCalls.length > 0) {
+      // A second definition of one name (a GCC nested function, a mangled merge): calls name the
+      // first, so this one is never run; said rather than silently skipped.
+      notAnalysed.push({ file, function: f.name, line: f.start.line, reason: `a second definition of ${f.name} (the first is at line ${first.start.line}): only the first is analysed` });
+    }
+  }
   const lowered = new Map<string, LoweredFunction>();
   const byStart = new Map<string, AnalysedFunction>();
   for (const f of analysed.values()) byStart.set(`${f.start.line}:${f.start.column}`, f);

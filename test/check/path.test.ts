@@ -128,6 +128,20 @@ void foo_remove_all(struct list_head *head)
     expect(r.notAnalysed[0]).toMatch(/^cannot follow "#ifdef CONFIG_FOO auxiliary_device_delete/);
   });
 
+  it('a second definition of one name (here a GCC nested function): not analysed, with the line of the first, never silently skipped', async () => {
+    const r = await checkSource(`
+#include <linux/auxiliary_bus.h>
+int foo_make(struct auxiliary_device *adev)
+{
+	int foo_make(struct auxiliary_device *adev)
+	{
+		return auxiliary_device_init(adev);
+	}
+	return 0;
+}`, 't.c');
+    expect(r.notAnalysed.map((n) => [n.line, n.reason])).toEqual([[5, 'a second definition of foo_make (the first is at line 3): only the first is analysed']]);
+  });
+
   it('container_of naming a member the pointer is not at: not analysed', async () => {
     const r = await codes(`void foo_put(struct device *dev)
 {
@@ -395,5 +409,49 @@ void joo_remove(struct joo *j)
     expect(r.notAnalysed).toEqual([]);
     expect(r.findings).toEqual([]);
     expect(r.assumptions.map((a) => [a.function, a.line, a.text.split(':')[0]])).toEqual([['joo_remove', 8, 'the release callback (a computed pointer) is not in this file']]);
+  });
+});
+
+describe('several auxiliary devices side by side in one allocation (model.md §4.6)', () => {
+  const file = (alloc: string, tail: string) => `
+#include <linux/auxiliary_bus.h>
+struct kite { struct device *dev; struct auxiliary_device a; struct auxiliary_device b; };
+static void kite_release(struct device *dev)
+{
+}
+int kite_probe(struct device *dev, struct kite **out)
+{
+	struct kite *k = ${alloc};
+	if (!k)
+		return -ENOMEM;
+	k->a.name = "a";
+	k->a.dev.parent = dev;
+	k->a.dev.release = kite_release;
+	k->b.name = "b";
+	k->b.dev.parent = dev;
+	k->b.dev.release = kite_release;
+	if (auxiliary_device_init(&k->a))
+		return -EINVAL;
+	if (auxiliary_device_init(&k->b)) {
+		auxiliary_device_uninit(&k->a);
+		return -EINVAL;
+	}
+${tail}
+}`;
+
+  it('B18: each device is followed on its own (no "not analysed"); devres freeing the devm struct is reported once, on the devm_kzalloc() line', async () => {
+    const r = await checkSource(file('devm_kzalloc(dev, sizeof(*k), GFP_KERNEL)', '\t*out = k;\n\treturn 0;'), 'kite.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['9 free-outside-release']);
+  });
+
+  it('B18: a kfree() of the struct after the last put of both devices, whose releases free nothing, is free-outside-release; between the two puts it is also free-after-init (B1) for the device still held', async () => {
+    const after = await checkSource(file('kzalloc(sizeof(*k), GFP_KERNEL)', '\tauxiliary_device_uninit(&k->a);\n\tauxiliary_device_uninit(&k->b);\n\tkfree(k);\n\treturn 0;'), 'kite.c');
+    expect(after.notAnalysed).toEqual([]);
+    // Also on the init-failure paths: k is leaked there (the releases free nothing).
+    expect(after.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['19 memory-leak', '22 memory-leak', '26 free-outside-release']);
+    const early = await checkSource(file('kzalloc(sizeof(*k), GFP_KERNEL)', '\tauxiliary_device_uninit(&k->a);\n\tkfree(k);\n\tauxiliary_device_uninit(&k->b);\n\treturn 0;'), 'kite.c');
+    // The one kfree() frees both: a after its last put (B18), b still held (B1); b's uninit then touches freed memory (B11).
+    expect(early.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['19 memory-leak', '22 memory-leak', '25 free-after-init', '25 free-outside-release', '26 use-after-release']);
   });
 });

@@ -1,4 +1,4 @@
-import type { Ida, ParentDevice } from '../../runtime/index.js';
+import type { AuxDevice, Ida, ParentDevice } from '../../runtime/index.js';
 import type { Expr } from '../ir.js';
 import { ERRNO, int, MAX_ERRNO, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX } from './known-calls.js';
@@ -203,6 +203,18 @@ export abstract class PathCalls extends PathMemory {
   }
 
   /**
+   * A further device embedded in the allocation `o` at `path`: what frees the allocation frees it
+   * too, so it is made as `o` was (on the same devres for devm memory, from the caller for a
+   * received struct).
+   */
+  protected embeddedDevice(o: Obj, path: string): AuxDevice {
+    if (o.kind === 'opaque') return this.received(o, path, 'init');
+    const label = `${o.madeBy} ${path}`;
+    const held = this.devres.find((d) => d.o === o);
+    return held ? this.k.devmKzallocDevice(held.owner, label)! : this.k.kzallocDevice(label)!;
+  }
+
+  /**
    * After the path, the parent's driver unbinds and devres frees every devm_kzalloc()ed object of
    * the path, newest first. Whether that is a violation (a container whose device was
    * initialized: B18; one already freed: B4) is the model's call; it is placed on the
@@ -238,10 +250,9 @@ export abstract class PathCalls extends PathMemory {
     c.history.push(`its release callback ${name} (not in this file) runs: what it frees is unknown`);
     this.kept.push(this.ptr(c));
     if (this.ctx.unknownRelease !== 'frees-container' || !c.rt) return;
-    const rt = c.rt;
     this.sites.push('release');
     try {
-      this.track(c, () => this.k.kfree(rt));
+      this.freeAll(c);
     } finally {
       this.sites.pop();
     }
@@ -260,7 +271,13 @@ export abstract class PathCalls extends PathMemory {
     // A kfree() of devm memory is passed on too: devres frees it again at unbind (B4).
     if (!o.rt) return;
     o.history.push(`kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`);
+    this.freeAll(o);
+  }
+
+  /** kfree() of an allocation: every device embedded in it sees its memory go. */
+  protected freeAll(o: Obj): void {
     this.track(o, () => this.k.kfree(o.rt));
+    for (const rt of o.others?.values() ?? []) this.track(o, () => this.k.kfree(rt));
   }
 
   protected idaOf(v: Val): { ida: Ida; o: Obj } | null {
@@ -286,9 +303,9 @@ export abstract class PathCalls extends PathMemory {
   }
 
   protected deviceCall(v: Val, e: Expr | null, op: string, site: Site): Val {
-    const o = this.deviceOf(v, e, op);
-    if (!o) return op === 'get' ? v : op === 'init' || op === 'add' ? this.either(ZERO, int(-ERRNO.ENOMEM!)) : UNK;
-    const rt = o.rt!;
+    const d = this.deviceOf(v, e, op);
+    if (!d) return op === 'get' ? v : op === 'init' || op === 'add' ? this.either(ZERO, int(-ERRNO.ENOMEM!)) : UNK;
+    const { o, rt } = d;
     const where = `line ${site.line}`;
     switch (op) {
       case 'init': {
@@ -297,7 +314,7 @@ export abstract class PathCalls extends PathMemory {
           // The kernel fails init only for a NULL parent or name; the failing path gets one.
           if (fail) rt.name = null;
           else {
-            rt.name = `dev${o.n}`;
+            rt.name = this.nameOf(o, rt);
             rt.parent = this.parent;
           }
           return rt.init();

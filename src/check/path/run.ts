@@ -305,16 +305,18 @@ export class PathRun extends PathCalls {
       for (const v of o.fields.values()) mark(v);
     }
     const excused: number[] = [];
+    // Every device of an allocation (the first, and those beside it in the same struct).
+    const devices = (o: Obj) => (o.rt ? [o.rt, ...(o.others?.values() ?? [])] : []);
     for (const o of this.objs) {
       if (!o.rt || o.within) continue;
-      if (reachable.has(o) || this.flagged.has(o) || this.leaked.has(o) || o.n <= f.firstObj) excused.push(o.rt.handle);
+      if (reachable.has(o) || this.flagged.has(o) || this.leaked.has(o) || o.n <= f.firstObj) excused.push(...devices(o).map((d) => d.handle));
     }
     for (const o of this.objs.slice(f.firstObj)) {
       if (!o.rt || o.within || reachable.has(o) || this.flagged.has(o) || this.leaked.has(o)) continue;
-      for (const v of o.rt.endFindings({ type: 'END' })) {
+      for (const v of devices(o).flatMap((d) => d.endFindings({ type: 'END' }))) {
         if (o.kind === 'devm' && v.code === 'memory-leak') continue;
         this.leaked.add(o);
-        excused.push(o.rt.handle);
+        excused.push(...devices(o).map((d) => d.handle));
         this.findings.push({
           code: v.code, line, column: 1,
           message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (${story(o)})`,
