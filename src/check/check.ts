@@ -85,6 +85,9 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     notAnalysed.push({ file, line: c.line, reason: `${c.callee}() outside any function the parser could read` });
   }
 
+  // Functions the file defines that cannot be run (a release among them is unknown, not absent).
+  const unreadable = new Set<string>();
+  for (const f of found.functions) if (f.kind === 'not-analysed' && f.name) unreadable.add(f.name);
   const analysed = new Map<string, AnalysedFunction>();
   for (const f of found.functions) {
     if (f.kind !== 'function') continue;
@@ -109,6 +112,7 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
       // Only a stack overflow on absurdly deep nesting gets here: the function is not followed.
       notAnalysed.push({ file, function: f.name, line: f.start.line, reason: `cannot be lowered: ${err instanceof RangeError ? 'nesting too deep' : String(err)}` });
       analysed.delete(f.name);
+      unreadable.add(f.name);
     }
   }
 
@@ -153,7 +157,8 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     for (const a of run.assumed) {
       assumptions.push({
         file, function: name, line: a.line > 0 ? a.line : analysed.get(name)!.start.line, release: a.release,
-        text: `${a.release === COMPUTED_RELEASE ? 'the release callback (a computed pointer)' : `release callback ${a.release}`} is not in this file: ` +
+        text: `${a.release === COMPUTED_RELEASE ? 'the release callback (a computed pointer)' : `release callback ${a.release}`} ` +
+          `${unreadable.has(a.release) ? 'is in this file but could not be read' : 'is not in this file'}: ` +
           'assumed unknown (it may free the container or not); findings that depend on what it frees are not reported',
       });
     }

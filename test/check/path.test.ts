@@ -455,3 +455,41 @@ ${tail}
     expect(early.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['19 memory-leak', '22 memory-leak', '25 free-after-init', '25 free-outside-release', '26 use-after-release']);
   });
 });
+
+describe('model.md §4.6: devm_kfree() and a release that cannot be read', () => {
+  const file = (release: string, unwind: string) => `
+#include <linux/auxiliary_bus.h>
+struct loo { struct auxiliary_device adev; };
+static void loo_release(struct device *dev)
+{
+${release}
+}
+int loo_add(struct device *parent, struct loo **out)
+{
+	struct loo *l = devm_kzalloc(parent, sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	l->adev.name = "loo";
+	l->adev.dev.parent = parent;
+	l->adev.dev.release = loo_release;
+	if (auxiliary_device_init(&l->adev)) {
+		devm_kfree(parent, l);
+		return -EINVAL;
+	}
+${unwind}
+}`;
+
+  it('B18: devm_kfree() after the last put is a free outside the release, on its own line; before init it is fine and devres does not free it again', async () => {
+    const r = await checkSource(file('', '\tauxiliary_device_uninit(&l->adev);\n\tdevm_kfree(parent, l);\n\treturn -EIO;'), 'loo.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['21 free-outside-release']);
+  });
+
+  it('a release callback of this file that cannot be read is unknown too, and the note says why', async () => {
+    const r = await checkSource(file('\tint = ;', '\tauxiliary_device_uninit(&l->adev);\n\tdevm_kfree(parent, l);\n\treturn -EIO;'), 'loo.c');
+    expect(r.findings).toEqual([]);
+    // The callback itself calls nothing of the bus, so only the note tells about it.
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.assumptions.map((a) => a.text.split(':')[0])).toEqual(['release callback loo_release is in this file but could not be read']);
+  });
+});

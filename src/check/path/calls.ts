@@ -59,6 +59,7 @@ export abstract class PathCalls extends PathMemory {
     switch (name) {
       case 'devm_kfree':
         arg(0);
+        this.devmFree(arg(1), site);
         return UNK;
       case 'ida_alloc':
         return this.idaAlloc(arg(0), 0, U32_MAX, site);
@@ -272,6 +273,18 @@ export abstract class PathCalls extends PathMemory {
     if (!o.rt) return;
     o.history.push(`kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`);
     this.freeAll(o);
+  }
+
+  /**
+   * `devm_kfree(dev, p)`: frees devm memory now and takes it off the devres list, so the unbind
+   * after the path does not free it again. For the model it is a free like kfree().
+   */
+  protected devmFree(v: Val, site: Site): void {
+    const r = resolve(v);
+    if (r.t !== 'ptr') return;
+    const at = this.devres.findIndex((d) => d.o === r.o);
+    if (at >= 0) this.devres.splice(at, 1);
+    this.free(v, site);
   }
 
   /** kfree() of an allocation: every device embedded in it sees its memory go. */
