@@ -456,6 +456,30 @@ ${tail}
   });
 });
 
+describe('several auxiliary devices in a struct from the caller', () => {
+  it('each device is received in the state its first call expects: a teardown of both is clean, a put after the last one is B11', async () => {
+    const text = (extra: string) => `
+#include <linux/auxiliary_bus.h>
+struct kite { struct auxiliary_device a; struct auxiliary_device b; };
+static void kite_release(struct device *dev)
+{
+}
+void kite_setup(struct kite *k) { k->a.dev.release = kite_release; }
+void kite_remove(struct kite *k)
+{
+	auxiliary_device_delete(&k->a);
+	auxiliary_device_uninit(&k->a);
+	auxiliary_device_delete(&k->b);
+	auxiliary_device_uninit(&k->b);
+${extra}}`;
+    const clean = await checkSource(text(''), 'kite.c');
+    expect(clean.notAnalysed).toEqual([]);
+    expect(clean.findings).toEqual([]);
+    const late = await checkSource(text('\tput_device(&k->b.dev);\n'), 'kite.c');
+    expect(late.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['14 use-after-release']);
+  });
+});
+
 describe('model.md §4.6: devm_kfree() and a release that cannot be read', () => {
   const file = (release: string, unwind: string) => `
 #include <linux/auxiliary_bus.h>

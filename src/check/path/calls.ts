@@ -206,10 +206,10 @@ export abstract class PathCalls extends PathMemory {
   /**
    * A further device embedded in the allocation `o` at `path`: what frees the allocation frees it
    * too, so it is made as `o` was (on the same devres for devm memory, from the caller for a
-   * received struct).
+   * received struct, in the state its first operation `op` expects).
    */
-  protected embeddedDevice(o: Obj, path: string): AuxDevice {
-    if (o.kind === 'opaque') return this.received(o, path, 'init');
+  protected embeddedDevice(o: Obj, path: string, op: string): AuxDevice {
+    if (o.kind === 'opaque') return this.received(o, path, op);
     const label = `${o.madeBy} ${path}`;
     const held = this.devres.find((d) => d.o === o);
     return held ? this.k.devmKzallocDevice(held.owner, label)! : this.k.kzallocDevice(label)!;

@@ -173,7 +173,9 @@ export abstract class PathMemory extends PathBase {
     const first = p.split(/[.[]/)[0]!;
     if (!this.ctx.deviceMembers.has(first)) return;
     if (o.dev === null) this.bindDevice(o, first);
-    else if (o.rt && this.separate(o.dev, first) && !o.others?.has(first)) this.addDevice(o, first);
+    // A struct from the caller gets its further device at the first call on it, which says the
+    // state the caller left it in; an allocation of the path gets it at once.
+    else if (o.rt && o.kind !== 'opaque' && this.separate(o.dev, first) && !o.others?.has(first)) this.addDevice(o, first, 'init');
   }
 
   /** Whether two member paths name two devices side by side (neither inside the other, no unknown index). */
@@ -184,10 +186,11 @@ export abstract class PathMemory extends PathBase {
   /**
    * A second (third, ...) auxiliary device in the allocation `o`, at member `path`: a runtime
    * device of its own, made as the allocation was (kzalloc, devm_kzalloc on the same devres, or
-   * received from the caller), with what the path already stored under the member.
+   * received from the caller in the state `op` expects), with what the path already stored under
+   * the member.
    */
-  protected addDevice(o: Obj, path: string): AuxDevice {
-    const rt = this.embeddedDevice(o, path);
+  protected addDevice(o: Obj, path: string, op: string): AuxDevice {
+    const rt = this.embeddedDevice(o, path, op);
     (o.others ??= new Map()).set(path, rt);
     const slot = { path, rt };
     for (const [p, v] of [...o.fields]) {
@@ -197,8 +200,11 @@ export abstract class PathMemory extends PathBase {
     return rt;
   }
 
-  /** The runtime device for a further device embedded in `o` at `path` (calls.ts knows how `o` was made). */
-  protected abstract embeddedDevice(o: Obj, path: string): AuxDevice;
+  /**
+   * The runtime device for a further device embedded in `o` at `path`, whose first operation is
+   * `op` (calls.ts knows how `o` was made).
+   */
+  protected abstract embeddedDevice(o: Obj, path: string, op: string): AuxDevice;
 
   protected deviceLoad(rt: AuxDevice, rel: string): void {
     if (rel === 'name') void rt.name;
@@ -279,11 +285,13 @@ export abstract class PathMemory extends PathBase {
     if (o.dev === p) return { o, rt: o.rt! };
     const other = o.others?.get(p);
     if (other) return { o, rt: other };
-    if (op === 'put' || op === 'get') return null;
-    if (o.kind === 'managed' || !this.separate(o.dev!, p)) {
+    const beside = o.kind !== 'managed' && this.separate(o.dev!, p);
+    // put_device / get_device of a `dev` that is not an auxiliary device's is not followed.
+    if ((op === 'put' || op === 'get') && !(beside && this.ctx.deviceMembers.has(p.split(/[.[]/)[0]!))) return null;
+    if (!beside) {
       throw new NotFollowed(`two auxiliary devices in one allocation, one inside the other or at an unknown index (${o.madeBy}: ${o.dev} and ${p})`);
     }
-    return { o, rt: this.addDevice(o, p) };
+    return { o, rt: this.addDevice(o, p, op) };
   }
 
   /** A device from the caller, in the state the function's first operation on it expects. */
