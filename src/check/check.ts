@@ -3,11 +3,11 @@ import { ParameterError, requireInt } from '../../machines/index.js';
 import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
-import { isTracked, NotFollowed, PathRun, PathTooLong, ReleaseUnknown, type FileContext, type PathFinding } from './path/index.js';
+import { COMPUTED_RELEASE, isTracked, NotFollowed, PathRun, PathTooLong, ReleaseUnknown, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
 import { maskAnnotations } from './mask.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';
-import type { CheckFinding, NotAnalysedEntry } from './report.js';
+import type { CheckAssumption, CheckFinding, NotAnalysedEntry } from './report.js';
 import { sourceFromBytes, type NotAnalysed, type SourceText } from './source.js';
 
 /**
@@ -34,6 +34,8 @@ export interface FileCheck {
   paths: number;
   findings: CheckFinding[];
   notAnalysed: NotAnalysedEntry[];
+  /** What the analysed functions assumed (a release callback the checker cannot see). */
+  assumptions: CheckAssumption[];
 }
 
 /** The default bound on paths per function. */
@@ -54,7 +56,7 @@ export async function checkSource(input: string | SourceText | NotAnalysed, file
     throw new ParameterError('input', input, 'C text, or what readSource / sourceFromBytes returned');
   }
   const source = typeof input === 'string' ? sourceFromBytes(input) : input;
-  const empty: FileCheck = { relevant: false, functions: 0, paths: 0, findings: [], notAnalysed: [] };
+  const empty: FileCheck = { relevant: false, functions: 0, paths: 0, findings: [], notAnalysed: [], assumptions: [] };
   if (source.kind !== 'source') return { ...empty, notAnalysed: [{ file, reason: `${source.reason}: ${source.detail}` }] };
   if (!mentionsAuxApi(source.text)) return empty;
   const masked = maskAnnotations(source.text);
@@ -83,8 +85,20 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     notAnalysed.push({ file, line: c.line, reason: `${c.callee}() outside any function the parser could read` });
   }
 
+  // Functions the file defines that cannot be run (a release among them is unknown, not absent).
+  const unreadable = new Set<string>();
+  for (const f of found.functions) if (f.kind === 'not-analysed' && f.name) unreadable.add(f.name);
   const analysed = new Map<string, AnalysedFunction>();
-  for (const f of found.functions) if (f.kind === 'function' && !analysed.has(f.name)) analysed.set(f.name, f);
+  for (const f of found.functions) {
+    if (f.kind !== 'function') continue;
+    const first = analysed.get(f.name);
+    if (!first) analysed.set(f.name, f);
+    else if (f.auxApiCalls.length > 0) {
+      // A second definition of one name (a GCC nested function, a mangled merge): calls name the
+      // first, so this one is never run; said rather than silently skipped.
+      notAnalysed.push({ file, function: f.name, line: f.start.line, reason: `a second definition of ${f.name} (the first is at line ${first.start.line}): only the first is analysed` });
+    }
+  }
   const lowered = new Map<string, LoweredFunction>();
   const byStart = new Map<string, AnalysedFunction>();
   for (const f of analysed.values()) byStart.set(`${f.start.line}:${f.start.column}`, f);
@@ -98,6 +112,7 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
       // Only a stack overflow on absurdly deep nesting gets here: the function is not followed.
       notAnalysed.push({ file, function: f.name, line: f.start.line, reason: `cannot be lowered: ${err instanceof RangeError ? 'nesting too deep' : String(err)}` });
       analysed.delete(f.name);
+      unreadable.add(f.name);
     }
   }
 
@@ -109,33 +124,44 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
       else computedRelease = true;
     }
   }
+  // A release assigned through a pointer the checker cannot follow is one more candidate, unknown.
+  const candidates = [...releases, ...(computedRelease ? [COMPUTED_RELEASE] : [])];
   let members: Set<string>;
   try {
     members = deviceMembers(lowered.values());
   } catch {
-    return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [...notAnalysed, { file, reason: 'expressions nested too deep to follow' }] };
+    return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [...notAnalysed, { file, reason: 'expressions nested too deep to follow' }], assumptions: [] };
   }
   const ctx: FileContext = {
     file,
     functions: lowered,
     deviceMembers: members,
-    soleRelease: releases.size === 1 && !computedRelease ? [...releases][0]! : null,
-    releaseCount: releases.size + (computedRelease ? 1 : 0),
+    soleRelease: candidates.length === 1 ? candidates[0]! : null,
+    releaseCount: candidates.length,
   };
 
   const roots = rootFunctions(analysed, releases).filter((name) => lowered.has(name));
   const merged = new Map<string, CheckFinding>();
+  const assumptions: CheckAssumption[] = [];
   let paths = 0;
   for (const name of roots) {
     const fn = lowered.get(name)!;
-    let run = runFunction(ctx, fn, maxPaths);
-    if (run.releaseUnknown && ctx.soleRelease === null && !computedRelease && releases.size > 1) run = runPerRelease(ctx, fn, maxPaths, [...releases]);
+    let run = runUnseen(ctx, fn, maxPaths);
+    if (run.releaseUnknown && candidates.length > 1) run = runPerRelease(ctx, fn, maxPaths, candidates);
     paths += run.paths;
     if (run.refused !== null) {
       notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: run.refused });
       continue;
     }
     if (run.bounded !== null) notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: `partly analysed: ${run.bounded}` });
+    for (const a of run.assumed) {
+      assumptions.push({
+        file, function: name, line: a.line > 0 ? a.line : analysed.get(name)!.start.line, release: a.release,
+        text: `${a.release === COMPUTED_RELEASE ? 'the release callback (a computed pointer)' : `release callback ${a.release}`} ` +
+          `${unreadable.has(a.release) ? 'is in this file but could not be read' : 'is not in this file'}: ` +
+          'assumed unknown (it may free the container or not); findings that depend on what it frees are not reported',
+      });
+    }
     for (const f of run.findings) {
       const key = `${f.code}@${f.line}`;
       if (merged.has(key)) continue;
@@ -146,7 +172,7 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     }
   }
   const findings = [...merged.values()].sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column || a.code.localeCompare(b.code));
-  return { relevant: true, functions: roots.length, paths, findings, notAnalysed };
+  return { relevant: true, functions: roots.length, paths, findings, notAnalysed, assumptions };
 }
 
 /** What running every path of one function gave. */
@@ -159,6 +185,39 @@ interface FunctionRun {
   bounded: string | null;
   /** Refused only because a device from the caller has one of several release callbacks. */
   releaseUnknown?: boolean;
+  /** Release callbacks the paths ran without seeing them (what the findings assume). */
+  assumed: ReleaseAssumption[];
+}
+
+/** The findings every run found (same code, same line), with the first run's words. */
+function common(runs: FunctionRun[]): PathFinding[] {
+  const keys = runs.map((r) => new Set(r.findings.map((f) => `${f.code}@${f.line}`)));
+  return runs[0]!.findings.filter((f) => keys.every((k) => k.has(`${f.code}@${f.line}`)));
+}
+
+/** The release assumptions of several runs, each callback once. */
+function assumedOf(runs: FunctionRun[]): ReleaseAssumption[] {
+  const out = new Map<string, ReleaseAssumption>();
+  for (const r of runs) for (const a of r.assumed) if (!out.has(a.release)) out.set(a.release, a);
+  return [...out.values()];
+}
+
+/**
+ * A function run once as if every release callback the paths cannot see freed nothing and, if
+ * they met one, once as if it freed its device's container; only what both runs find is kept.
+ * So no finding depends on what an unseen callback frees (a kfree() after the last put is
+ * free-outside-release with one and double-free with the other: neither is claimed), while
+ * what breaks either way (a use of the device after its last put, a devm container) is. The
+ * second run goes over the same paths under the other assumption, so the paths are counted once
+ * (the bound on paths per function holds).
+ */
+function runUnseen(ctx: FileContext, fn: LoweredFunction, maxPaths: number): FunctionRun {
+  const first = runFunction({ ...ctx, unknownRelease: 'frees-nothing' }, fn, maxPaths);
+  if (first.refused !== null || first.assumed.length === 0) return first;
+  const second = runFunction({ ...ctx, unknownRelease: 'frees-container' }, fn, maxPaths);
+  if (second.refused !== null) return second;
+  const runs = [first, second];
+  return { paths: Math.max(first.paths, second.paths), findings: common(runs), refused: null, bounded: first.bounded ?? second.bounded, assumed: assumedOf(runs) };
 }
 
 /**
@@ -166,16 +225,15 @@ interface FunctionRun {
  * per callback; what every run finds holds whichever device it is given, and only that is kept.
  */
 function runPerRelease(ctx: FileContext, fn: LoweredFunction, maxPaths: number, releases: string[]): FunctionRun {
-  const runs = releases.map((r) => runFunction({ ...ctx, soleRelease: r }, fn, maxPaths));
-  const paths = runs.reduce((n, r) => n + r.paths, 0);
+  const runs = releases.map((r) => runUnseen({ ...ctx, soleRelease: r }, fn, maxPaths));
+  // Each run goes over the same paths with another callback: the paths are counted once.
+  const paths = Math.max(...runs.map((r) => r.paths));
   const refused = runs.find((r) => r.refused !== null);
-  if (refused) return { paths, findings: [], refused: refused.refused, bounded: null };
-  const keys = runs.map((r) => new Set(r.findings.map((f) => `${f.code}@${f.line}`)));
-  const findings = runs[0]!.findings
-    .filter((f) => keys.every((k) => k.has(`${f.code}@${f.line}`)))
+  if (refused) return { paths, findings: [], refused: refused.refused, bounded: null, assumed: [] };
+  const findings = common(runs)
     .map((f) => ({ ...f, message: `${f.message} (whichever of the file's release callbacks the device has: ${releases.join(', ')})` }));
   const bounded = runs.map((r) => r.bounded).find((b) => b !== null) ?? null;
-  return { paths, findings, refused: null, bounded };
+  return { paths, findings, refused: null, bounded, assumed: assumedOf(runs) };
 }
 
 function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): FunctionRun {
@@ -188,6 +246,7 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): F
   let head = 0;
   let paths = 0;
   let dropped = false;
+  const assumed = new Map<string, ReleaseAssumption>();
   while (head < queue.length) {
     const oracle: Oracle = new Oracle(queue[head]!);
     queue[head++] = [];
@@ -196,10 +255,11 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): F
     try {
       run.runRoot(fn);
     } catch (err) {
-      if (err instanceof NotFollowed) return { paths, findings: [], refused: err.reason, bounded: null, releaseUnknown: err instanceof ReleaseUnknown };
+      if (err instanceof NotFollowed) return { paths, findings: [], refused: err.reason, bounded: null, releaseUnknown: err instanceof ReleaseUnknown, assumed: [] };
       if (err instanceof PathTooLong) bounded ??= `a path was cut: ${err.reason}`;
-      else return { paths, findings: [], refused: `internal error while following a path: ${err instanceof Error ? err.message : String(err)}`, bounded: null };
+      else return { paths, findings: [], refused: `internal error while following a path: ${err instanceof Error ? err.message : String(err)}`, bounded: null, assumed: [] };
     }
+    for (const [name, a] of run.assumed) if (!assumed.has(name)) assumed.set(name, a);
     for (const f of run.findings) {
       const key = `${f.code}@${f.line}`;
       if (seen.has(key)) continue;
@@ -215,7 +275,7 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, maxPaths: number): F
     const stopped = `stopped after ${maxPaths} paths (the bound), those with the fewest failing calls first; the findings cover them`;
     bounded = bounded === null ? stopped : `${stopped}; ${bounded}`;
   }
-  return { paths, findings, refused: null, bounded };
+  return { paths, findings, refused: null, bounded, assumed: [...assumed.values()] };
 }
 
 /**

@@ -30,6 +30,8 @@ export interface CheckRun extends CheckResult {
   relevantFiles: number;
   /** Paths run over every function. */
   paths: number;
+  /** What the analysed functions assumed, over every file. */
+  assumptions: NonNullable<CheckResult['assumptions']>;
 }
 
 /**
@@ -52,12 +54,12 @@ export async function checkPaths(paths: readonly string[], options: CheckPathsOp
     if (st.isDirectory()) await walk(p, files);
     else files.push(p);
   }
-  const result: CheckRun = { files: 0, functions: 0, findings: [], notAnalysed: [], relevantFiles: 0, paths: 0 };
+  const result: CheckRun = { files: 0, functions: 0, findings: [], notAnalysed: [], assumptions: [], relevantFiles: 0, paths: 0 };
   for (const file of files) {
     const source = await readSource(file);
     const r = await checkSource(source, file, options).catch((e: unknown) => {
       if (e instanceof ParameterError) throw e;
-      return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [{ file, reason: `internal error: ${e instanceof Error ? e.message : String(e)}` }] };
+      return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [{ file, reason: `internal error: ${e instanceof Error ? e.message : String(e)}` }], assumptions: [] };
     });
     result.files++;
     if (r.relevant) result.relevantFiles++;
@@ -65,6 +67,7 @@ export async function checkPaths(paths: readonly string[], options: CheckPathsOp
     result.paths += r.paths;
     result.findings.push(...r.findings);
     result.notAnalysed.push(...r.notAnalysed);
+    result.assumptions.push(...r.assumptions);
     options.onFile?.(file, result.files);
   }
   return result;

@@ -15,7 +15,7 @@ export {
 } from './functions.js';
 export {
   formatGcc, toCheckJson, toSarif,
-  type CheckFinding, type CheckLocation, type CheckResult, type NotAnalysedEntry,
+  type CheckFinding, type CheckLocation, type CheckResult, type NotAnalysedEntry, type CheckAssumption,
 } from './report.js';
 export { checkSource, DEFAULT_MAX_PATHS, type CheckSourceOptions, type FileCheck } from './check.js';
 export { checkPaths, CheckPathError, type CheckPathsOptions, type CheckRun } from './files.js';

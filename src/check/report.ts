@@ -34,6 +34,24 @@ export interface NotAnalysedEntry {
   reason: string;
 }
 
+/**
+ * Something a function's verdict assumed instead of knowing: today, a release callback the
+ * checker cannot see (defined in another file, or a function pointer it cannot follow). It is
+ * unknown, never "no release": the function is analysed, and the findings that depend on what
+ * the callback frees are not reported.
+ */
+export interface CheckAssumption {
+  file: string;
+  /** The function analysed under the assumption. */
+  function: string;
+  /** Where the file assigns the callback, or the function's first line for a device from its caller. */
+  line: number;
+  /** The callback's name, or `a computed pointer`. */
+  release: string;
+  /** The assumption in words. */
+  text: string;
+}
+
 /** What a check of some files found. */
 export interface CheckResult {
   /** Files looked at (including those the pre-filter skipped). */
@@ -42,6 +60,8 @@ export interface CheckResult {
   functions: number;
   findings: CheckFinding[];
   notAnalysed: NotAnalysedEntry[];
+  /** What analysed functions assumed (absent: nothing). */
+  assumptions?: CheckAssumption[];
 }
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -54,14 +74,18 @@ function requireResult(result: unknown): asserts result is CheckResult {
   for (const f of r.findings) {
     if (!Object.hasOwn(VIOLATIONS, f?.code)) throw new ParameterError('finding.code', f?.code, `a violation code (${VIOLATION_CODES.join(', ')})`);
   }
+  if (r.assumptions !== undefined && !Array.isArray(r.assumptions)) {
+    throw new ParameterError('result.assumptions', r.assumptions, 'an array of { file, function, line, release, text } or nothing');
+  }
 }
 
 const where = (l: CheckLocation) => `${l.file}:${l.line}:${l.column}`;
 
 /**
  * gcc-style text: one `file:line:col: warning: message [code, Bn]` line per finding, with `note:`
- * lines for the failing call, the fix and the kernel's symptom; then one line per part not
- * analysed. Sorted by file, line and column, as a compiler prints.
+ * lines for the failing call, the fix and the kernel's symptom; then one `note: assumed` line per
+ * assumption a function's verdict rests on, then one line per part not analysed. Findings are
+ * sorted by file, line and column, as a compiler prints.
  * @example formatGcc({ files: 1, functions: 2, findings: [], notAnalysed: [] }) // ''
  */
 export function formatGcc(result: CheckResult): string {
@@ -75,6 +99,9 @@ export function formatGcc(result: CheckResult): string {
     lines.push(`${where(f.at)}: note: fix: ${info.fix}`);
     lines.push(`${where(f.at)}: note: a real kernel shows: ${info.kernelSymptom}`);
   }
+  for (const a of result.assumptions ?? []) {
+    lines.push(`${a.file}:${a.line}:1: note: assumed (function ${a.function}): ${a.text}`);
+  }
   for (const n of result.notAnalysed) {
     lines.push(`${n.file}:${n.line ?? 1}:1: note: not analysed${n.function ? ` (function ${n.function})` : ''}: ${n.reason}`);
   }
@@ -83,7 +110,7 @@ export function formatGcc(result: CheckResult): string {
 
 /**
  * The result as plain JSON data, with the tool's version and each finding's bug class, symptom
- * and fix beside its code.
+ * and fix beside its code, and what the analysed functions assumed (`assumptions`, [] when nothing).
  * @example toCheckJson({ files: 0, functions: 0, findings: [], notAnalysed: [] }, '0.1.0').clean // true
  */
 export function toCheckJson(result: CheckResult, version: string) {
@@ -98,6 +125,7 @@ export function toCheckJson(result: CheckResult, version: string) {
       return { ...f, bugClass: info.bugClass, kernelSymptom: info.kernelSymptom, fix: info.fix, section: info.section };
     }),
     notAnalysed: result.notAnalysed,
+    assumptions: result.assumptions ?? [],
   };
 }
 
@@ -113,7 +141,9 @@ function physical(l: CheckLocation) {
 /**
  * SARIF 2.1.0: one rule per violation code (its description, fix and bug class from the model's
  * table), one result per finding (the offending call as its location, the failing call as a
- * related location), and each part not analysed as a tool notification.
+ * related location), and each part not analysed as a tool notification. An assumption a
+ * function's verdict rests on is a notification too (descriptor `assumption`): it is about what
+ * the tool could see, not a finding in the code.
  * @example toSarif({ files: 0, functions: 0, findings: [], notAnalysed: [] }, '0.1.0').version // '2.1.0'
  */
 export function toSarif(result: CheckResult, version: string) {
@@ -144,13 +174,23 @@ export function toSarif(result: CheckResult, version: string) {
     message: { text: `not analysed${n.function ? ` (function ${n.function})` : ''}: ${n.reason}` },
     locations: [{ physicalLocation: { artifactLocation: { uri: uriOf(n.file) }, ...(n.line ? { region: { startLine: n.line } } : {}) } }],
   }));
+  const assumed = (result.assumptions ?? []).map((a) => ({
+    level: 'note' as const,
+    descriptor: { id: 'assumption' },
+    message: { text: `assumed (function ${a.function}): ${a.text}` },
+    locations: [{
+      physicalLocation: { artifactLocation: { uri: uriOf(a.file) }, region: { startLine: a.line } },
+      logicalLocations: [{ name: a.function, kind: 'function' }],
+    }],
+    properties: { release: a.release },
+  }));
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0' as const,
     runs: [
       {
         tool: { driver: { name: 'auxbus-model', version, rules } },
-        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        invocations: [{ executionSuccessful: true, toolExecutionNotifications: [...assumed, ...notifications] }],
         results,
       },
     ],

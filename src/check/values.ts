@@ -43,6 +43,12 @@ export interface Obj {
   fromCall?: string;
   /** This object is a member of another (a parameter the code later found the container of). */
   within?: { o: Obj; p: string };
+  /**
+   * Further auxiliary devices embedded in the same allocation, by member path (`priv->gpio` and
+   * `priv->reset`): each has a runtime device of its own; `rt` and `dev` are the first one.
+   * Freeing the allocation frees every one of them.
+   */
+  others?: Map<string, AuxDevice>;
 }
 
 export const UNK: Val = Object.freeze({ t: 'unk' });

@@ -23,12 +23,14 @@ export const check: Command = {
     'calls become the model\'s events; what the machines call a violation, and what a function\n' +
     'leaves unreleased and unreachable when it returns, is reported with the failing call that\n' +
     'selects the path, the code, the bug class and the fix.\n\n' +
-    'Code it cannot follow (a macro hiding control flow, a release callback of another file, a\n' +
-    'syntax error) is reported as not analysed, with the reason. The one convention it relies on:\n' +
-    'a function of another file named to_foo() or x_to_foo() is a container_of wrapper.\n\n' +
+    'Code it cannot follow (a macro hiding control flow, a syntax error) is reported as not\n' +
+    'analysed, with the reason. A release callback it cannot see (another file\'s, a function\n' +
+    'pointer) is assumed unknown: the function is analysed, what depends on what that callback\n' +
+    'frees is not reported, and the output says so ("note: assumed"). The one convention it relies\n' +
+    'on: a function of another file named to_foo() or x_to_foo() is a container_of wrapper.\n\n' +
     'Exit status: 0 no finding, 1 findings, 2 an error (a path that does not exist, a bad option).',
   options: [
-    { name: 'json', type: 'boolean', description: 'print { version, clean, files, functions, findings, notAnalysed } as JSON' },
+    { name: 'json', type: 'boolean', description: 'print { version, clean, files, functions, findings, notAnalysed, assumptions } as JSON' },
     { name: 'sarif', type: 'boolean', description: 'print SARIF 2.1.0 (for code-scanning tools)' },
     { name: 'max-paths', type: 'string', valueName: 'N', integer: { min: 1, max: 1_000_000 }, description: `most paths run per function (default ${DEFAULT_MAX_PATHS}); the report says when it was reached` },
   ],
@@ -72,7 +74,8 @@ export const check: Command = {
       io.stderr.write(
         `auxbus check: ${result.files} file${result.files === 1 ? '' : 's'} (${result.relevantFiles} using the auxiliary bus), ` +
         `${result.functions} function${result.functions === 1 ? '' : 's'}, ${result.paths} path${result.paths === 1 ? '' : 's'}: ` +
-        `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}, ${result.notAnalysed.length} not analysed\n`,
+        `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}, ${result.notAnalysed.length} not analysed` +
+        (result.assumptions.length > 0 ? `, ${result.assumptions.length} assumption${result.assumptions.length === 1 ? '' : 's'} (release callbacks it cannot see)` : '') + '\n',
       );
     }
     return result.findings.length > 0 ? EXIT.findings : EXIT.ok;

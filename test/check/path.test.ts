@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSource } from '../../src/check/index.js';
+import { checkSource, formatGcc, toCheckJson, toSarif } from '../../src/check/index.js';
 
 /**
  * What the path interpreter does with C shapes the corpus does not isolate: what a branch
@@ -95,7 +95,7 @@ void foo_remove_all(struct list_head *head)
     expect(r.paths).toBe(3);
   });
 
-  it('a release callback defined in another file: not analysed, never guessed', async () => {
+  it('model.md §4.6: a release callback defined in another file is unknown, not absent: the function is analysed and nothing is guessed', async () => {
     const r = await codes(`int foo_add(struct device *parent)
 {
 	struct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);
@@ -111,8 +111,9 @@ void foo_remove_all(struct list_head *head)
 	auxiliary_device_uninit(&f->adev);
 	return 0;
 }`);
+    // With "no release" the uninit would be B12 and the container a leak; neither is claimed.
     expect(r.findings).toEqual([]);
-    expect(r.notAnalysed).toEqual(['the release callback (other_release) is not defined in this file']);
+    expect(r.notAnalysed).toEqual([]);
   });
 
   it('a preprocessor conditional around an auxiliary-bus call inside a function: not analysed, with the line', async () => {
@@ -125,6 +126,20 @@ void foo_remove_all(struct list_head *head)
 }`);
     expect(r.notAnalysed).toHaveLength(1);
     expect(r.notAnalysed[0]).toMatch(/^cannot follow "#ifdef CONFIG_FOO auxiliary_device_delete/);
+  });
+
+  it('a second definition of one name (here a GCC nested function): not analysed, with the line of the first, never silently skipped', async () => {
+    const r = await checkSource(`
+#include <linux/auxiliary_bus.h>
+int foo_make(struct auxiliary_device *adev)
+{
+	int foo_make(struct auxiliary_device *adev)
+	{
+		return auxiliary_device_init(adev);
+	}
+	return 0;
+}`, 't.c');
+    expect(r.notAnalysed.map((n) => [n.line, n.reason])).toEqual([[5, 'a second definition of foo_make (the first is at line 3): only the first is analysed']]);
   });
 
   it('container_of naming a member the pointer is not at: not analysed', async () => {
@@ -214,10 +229,291 @@ ${teardown}
   });
 
   it('what breaks with only one of them is not reported: the device may have the other', async () => {
-    // a_release frees the container, so a kfree after the uninit is a double free with it;
-    // b_release frees nothing, so with it the kfree is what frees the memory.
+    // a_release frees the container, so a kfree after the uninit is a double free (B4) with it;
+    // b_release frees nothing, so with it the same kfree is free-outside-release (B18): the two
+    // runs disagree on the code, and the checker claims neither.
     const r = await checkSource(file('\tauxiliary_device_delete(adev);\n\tauxiliary_device_uninit(adev);\n\tkfree(adev);'), 'x.c');
     expect(r.notAnalysed).toEqual([]);
     expect(r.findings).toEqual([]);
+  });
+});
+
+describe('model.md §4.6: only the release callback frees a container after the last put (B18)', () => {
+  /** A file with a release callback `body` and a create function whose add failure runs `unwind`. */
+  const file = (release: string, alloc: string, unwind: string, initFail = '\t\tkfree(g);\n') => `
+#include <linux/auxiliary_bus.h>
+struct goo { struct auxiliary_device adev; void *buf; };
+static void goo_free(struct goo *g)
+{
+	kfree(g);
+}
+static void goo_release(struct device *dev)
+{
+${release}
+}
+int goo_add(struct device *parent, struct goo **out)
+{
+	struct goo *g = ${alloc};
+	int ret;
+	if (!g)
+		return -ENOMEM;
+	g->adev.name = "goo";
+	g->adev.dev.parent = parent;
+	g->adev.dev.release = goo_release;
+	ret = auxiliary_device_init(&g->adev);
+	if (ret) {
+${initFail}		return ret;
+	}
+	ret = auxiliary_device_add(&g->adev);
+	if (ret) {
+${unwind}		return ret;
+	}
+	*out = g;
+	return 0;
+}`;
+  const KZALLOC = 'kzalloc(sizeof(*g), GFP_KERNEL)';
+  const DEVM = 'devm_kzalloc(parent, sizeof(*g), GFP_KERNEL)';
+  const EMPTY = '\t/* nothing: the caller frees */';
+  const found = async (text: string) => {
+    const r = await checkSource(text, 'goo.c');
+    expect(r.notAnalysed).toEqual([]);
+    return r;
+  };
+  const at = (r: { findings: Array<{ at: { line: number }; code: string }> }) => r.findings.map((f) => `${f.at.line} ${f.code}`);
+
+  it('B18: an "empty" release and a kfree() after auxiliary_device_uninit() is free-outside-release at the kfree', async () => {
+    const r = await found(file(EMPTY, KZALLOC, '\t\tauxiliary_device_uninit(&g->adev);\n\t\tkfree(g);\n'));
+    expect(at(r)).toEqual(['29 free-outside-release']);
+    expect(r.findings[0]!.failing?.call).toBe('auxiliary_device_add(&g->adev)');
+  });
+
+  it('B18 vs B4: the same kfree() after the uninit is double-free when the release frees the container, through a same-file helper and container_of', async () => {
+    const r = await found(file('\tgoo_free(container_of(dev, struct goo, adev.dev));', KZALLOC, '\t\tauxiliary_device_uninit(&g->adev);\n\t\tkfree(g);\n'));
+    expect(at(r)).toEqual(['29 double-free']);
+  });
+
+  it('B18: a release that frees the container through a to_*() wrapper of another file owns it: no finding when nobody else frees it', async () => {
+    const r = await found(file('\tkfree(to_goo(to_auxiliary_dev(dev)));', KZALLOC, '\t\tauxiliary_device_uninit(&g->adev);\n'));
+    expect(at(r)).toEqual([]);
+  });
+
+  it('B18 starts at the last put: a kfree() before the uninit of an initialized device stays free-after-init (B1)', async () => {
+    const r = await found(file(EMPTY, KZALLOC, '\t\tkfree(g);\n'));
+    expect(at(r)).toEqual(['28 free-after-init']);
+  });
+
+  it('B18: a release that frees nothing, with nobody freeing the container, is a leak at the end, not free-outside-release', async () => {
+    const r = await found(file(EMPTY, KZALLOC, '\t\tauxiliary_device_uninit(&g->adev);\n'));
+    expect(at(r)).toEqual(['29 memory-leak']);
+  });
+
+  it('B18: a devm_kzalloc()ed container whose device was initialized is freed by devres at unbind: reported once, on the devm_kzalloc() line, where the fix goes', async () => {
+    const r = await found(file(EMPTY, DEVM, '\t\tauxiliary_device_uninit(&g->adev);\n', ''));
+    expect(at(r)).toEqual(['14 free-outside-release']);
+    expect(r.findings[0]!.message).toMatch(/^devm_kzalloc\(parent, sizeof\(\*g\), GFP_KERNEL\) \(the fix goes here\): devres frees this memory when the parent driver unbinds/);
+  });
+
+  it('B18 needs a successful init: devres freeing a devm_kzalloc()ed struct whose device was never initialized is no finding', async () => {
+    const init = await found(`
+#include <linux/auxiliary_bus.h>
+struct goo { struct auxiliary_device adev; };
+int goo_none(struct device *parent, struct goo **out)
+{
+	struct goo *g = devm_kzalloc(parent, sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	*out = g;
+	return auxiliary_device_add(&g->adev);
+}`);
+    expect(at(init)).toEqual(['10 add-uninitialized']);
+  });
+
+  it('B4 and B18: a devm_kzalloc()ed container whose release also kfree()s it: devres frees it again where the release ran, and under the device where it did not', async () => {
+    const r = await found(file('\tgoo_free(container_of(dev, struct goo, adev.dev));', DEVM, '\t\tauxiliary_device_uninit(&g->adev);\n', ''));
+    // add fails: the uninit ran the release (B4 at unbind); add succeeds: the device still holds it (B18).
+    expect(at(r)).toEqual(['14 double-free', '14 free-outside-release']);
+    expect(r.findings.find((f) => f.code === 'double-free')!.failing?.call).toBe('auxiliary_device_add(&g->adev)');
+  });
+});
+
+describe('model.md §4.6: a release callback the checker cannot see is unknown', () => {
+  const file = (unwind: string, release = 'hoo_core_release') => `
+#include <linux/auxiliary_bus.h>
+struct hoo { struct auxiliary_device adev; void *ring; int n; };
+void hoo_core_release(struct device *dev);
+int hoo_add(struct device *parent, struct hoo **out)
+{
+	struct hoo *h = kzalloc(sizeof(*h), GFP_KERNEL);
+	int ret;
+	if (!h)
+		return -ENOMEM;
+	h->ring = kzalloc(64, GFP_KERNEL);
+	h->adev.name = "hoo";
+	h->adev.dev.parent = parent;
+	h->adev.dev.release = ${release};
+	ret = auxiliary_device_init(&h->adev);
+	if (ret) {
+		kfree(h->ring);
+		kfree(h);
+		return ret;
+	}
+	ret = auxiliary_device_add(&h->adev);
+	if (ret) {
+${unwind}		return ret;
+	}
+	*out = h;
+	return 0;
+}`;
+
+  it('B18/B4 not claimed: a kfree() after the uninit depends on what the unseen release frees, so the function is analysed and nothing is reported', async () => {
+    const r = await checkSource(file('\t\tauxiliary_device_uninit(&h->adev);\n\t\tkfree(h);\n'), 'hoo.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.functions).toBe(1);
+    expect(r.findings).toEqual([]);
+    // What the release might free (the container and the ring it holds) is no leak either.
+    const only = await checkSource(file('\t\tauxiliary_device_uninit(&h->adev);\n'), 'hoo.c');
+    expect(only.findings).toEqual([]);
+  });
+
+  it('the assumption is stated: in the result, as a gcc-style note, and in the JSON and SARIF output', async () => {
+    const r = await checkSource(file('\t\tauxiliary_device_uninit(&h->adev);\n\t\tkfree(h);\n'), 'hoo.c');
+    const text = 'release callback hoo_core_release is not in this file: assumed unknown (it may free the container or not); findings that depend on what it frees are not reported';
+    expect(r.assumptions).toEqual([{ file: 'hoo.c', function: 'hoo_add', line: 14, release: 'hoo_core_release', text }]);
+    const result = { files: 1, functions: r.functions, findings: r.findings, notAnalysed: r.notAnalysed, assumptions: r.assumptions };
+    expect(formatGcc(result)).toBe(`hoo.c:14:1: note: assumed (function hoo_add): ${text}`);
+    expect(toCheckJson(result, '0.0.0').assumptions).toEqual(r.assumptions);
+    const notes = toSarif(result, '0.0.0').runs[0]!.invocations[0]!.toolExecutionNotifications;
+    expect(notes.map((n) => n.message.text)).toEqual([`assumed (function hoo_add): ${text}`]);
+  });
+
+  it('B11 is still reported: a use of the device after its last put breaks whatever the unseen release does', async () => {
+    const r = await checkSource(file('\t\tauxiliary_device_uninit(&h->adev);\n\t\th->n = 0;\n'), 'hoo.c');
+    expect(r.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['24 use-after-release']);
+    expect(r.assumptions.map((a) => a.release)).toEqual(['hoo_core_release']);
+  });
+
+  it('a release assigned through a pointer the checker cannot follow is unknown too, also for a device from the caller', async () => {
+    const r = await checkSource(`
+#include <linux/auxiliary_bus.h>
+struct joo { struct auxiliary_device adev; const struct joo_ops *ops; };
+void joo_setup(struct joo *j)
+{
+	j->adev.dev.release = j->ops->release;
+}
+void joo_remove(struct joo *j)
+{
+	auxiliary_device_delete(&j->adev);
+	auxiliary_device_uninit(&j->adev);
+	kfree(j);
+}`, 'joo.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.assumptions.map((a) => [a.function, a.line, a.text.split(':')[0]])).toEqual([['joo_remove', 8, 'the release callback (a computed pointer) is not in this file']]);
+  });
+});
+
+describe('several auxiliary devices side by side in one allocation (model.md §4.6)', () => {
+  const file = (alloc: string, tail: string) => `
+#include <linux/auxiliary_bus.h>
+struct kite { struct device *dev; struct auxiliary_device a; struct auxiliary_device b; };
+static void kite_release(struct device *dev)
+{
+}
+int kite_probe(struct device *dev, struct kite **out)
+{
+	struct kite *k = ${alloc};
+	if (!k)
+		return -ENOMEM;
+	k->a.name = "a";
+	k->a.dev.parent = dev;
+	k->a.dev.release = kite_release;
+	k->b.name = "b";
+	k->b.dev.parent = dev;
+	k->b.dev.release = kite_release;
+	if (auxiliary_device_init(&k->a))
+		return -EINVAL;
+	if (auxiliary_device_init(&k->b)) {
+		auxiliary_device_uninit(&k->a);
+		return -EINVAL;
+	}
+${tail}
+}`;
+
+  it('B18: each device is followed on its own (no "not analysed"); devres freeing the devm struct is reported once, on the devm_kzalloc() line', async () => {
+    const r = await checkSource(file('devm_kzalloc(dev, sizeof(*k), GFP_KERNEL)', '\t*out = k;\n\treturn 0;'), 'kite.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['9 free-outside-release']);
+  });
+
+  it('B18: a kfree() of the struct after the last put of both devices, whose releases free nothing, is free-outside-release; between the two puts it is also free-after-init (B1) for the device still held', async () => {
+    const after = await checkSource(file('kzalloc(sizeof(*k), GFP_KERNEL)', '\tauxiliary_device_uninit(&k->a);\n\tauxiliary_device_uninit(&k->b);\n\tkfree(k);\n\treturn 0;'), 'kite.c');
+    expect(after.notAnalysed).toEqual([]);
+    // Also on the init-failure paths: k is leaked there (the releases free nothing).
+    expect(after.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['19 memory-leak', '22 memory-leak', '26 free-outside-release']);
+    const early = await checkSource(file('kzalloc(sizeof(*k), GFP_KERNEL)', '\tauxiliary_device_uninit(&k->a);\n\tkfree(k);\n\tauxiliary_device_uninit(&k->b);\n\treturn 0;'), 'kite.c');
+    // The one kfree() frees both: a after its last put (B18), b still held (B1); b's uninit then touches freed memory (B11).
+    expect(early.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['19 memory-leak', '22 memory-leak', '25 free-after-init', '25 free-outside-release', '26 use-after-release']);
+  });
+});
+
+describe('several auxiliary devices in a struct from the caller', () => {
+  it('each device is received in the state its first call expects: a teardown of both is clean, a put after the last one is B11', async () => {
+    const text = (extra: string) => `
+#include <linux/auxiliary_bus.h>
+struct kite { struct auxiliary_device a; struct auxiliary_device b; };
+static void kite_release(struct device *dev)
+{
+}
+void kite_setup(struct kite *k) { k->a.dev.release = kite_release; }
+void kite_remove(struct kite *k)
+{
+	auxiliary_device_delete(&k->a);
+	auxiliary_device_uninit(&k->a);
+	auxiliary_device_delete(&k->b);
+	auxiliary_device_uninit(&k->b);
+${extra}}`;
+    const clean = await checkSource(text(''), 'kite.c');
+    expect(clean.notAnalysed).toEqual([]);
+    expect(clean.findings).toEqual([]);
+    const late = await checkSource(text('\tput_device(&k->b.dev);\n'), 'kite.c');
+    expect(late.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['14 use-after-release']);
+  });
+});
+
+describe('model.md §4.6: devm_kfree() and a release that cannot be read', () => {
+  const file = (release: string, unwind: string) => `
+#include <linux/auxiliary_bus.h>
+struct loo { struct auxiliary_device adev; };
+static void loo_release(struct device *dev)
+{
+${release}
+}
+int loo_add(struct device *parent, struct loo **out)
+{
+	struct loo *l = devm_kzalloc(parent, sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	l->adev.name = "loo";
+	l->adev.dev.parent = parent;
+	l->adev.dev.release = loo_release;
+	if (auxiliary_device_init(&l->adev)) {
+		devm_kfree(parent, l);
+		return -EINVAL;
+	}
+${unwind}
+}`;
+
+  it('B18: devm_kfree() after the last put is a free outside the release, on its own line; before init it is fine and devres does not free it again', async () => {
+    const r = await checkSource(file('', '\tauxiliary_device_uninit(&l->adev);\n\tdevm_kfree(parent, l);\n\treturn -EIO;'), 'loo.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['21 free-outside-release']);
+  });
+
+  it('a release callback of this file that cannot be read is unknown too, and the note says why', async () => {
+    const r = await checkSource(file('\tint = ;', '\tauxiliary_device_uninit(&l->adev);\n\tdevm_kfree(parent, l);\n\treturn -EIO;'), 'loo.c');
+    expect(r.findings).toEqual([]);
+    // The callback itself calls nothing of the bus, so only the note tells about it.
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.assumptions.map((a) => a.text.split(':')[0])).toEqual(['release callback loo_release is in this file but could not be read']);
   });
 });

@@ -91,6 +91,41 @@ describe('check output: SARIF 2.1.0', () => {
   });
 });
 
+describe('check output: what a verdict assumed (model.md §4.6: a release callback the checker cannot see)', () => {
+  const assumption = {
+    file: 'drivers/misc/wren.c', function: 'wren_add', line: 44, release: 'wren_core_release',
+    text: 'release callback wren_core_release is not in this file: assumed unknown (it may free the container or not); findings that depend on what it frees are not reported',
+  };
+  const WITH = { ...RESULT, assumptions: [assumption] };
+
+  it('text: one "note: assumed" line per assumption, after the findings and before what was not analysed', () => {
+    const lines = formatGcc(WITH).split('\n');
+    const at = lines.indexOf(`drivers/misc/wren.c:44:1: note: assumed (function wren_add): ${assumption.text}`);
+    expect(at).toBe(lines.length - 2);
+    expect(lines[lines.length - 1]).toMatch(/not analysed \(function gadget_init\)/);
+    expect(formatGcc(RESULT)).not.toMatch(/assumed/);
+  });
+
+  it('JSON: the assumptions as they are, [] when there are none', () => {
+    expect(toCheckJson(WITH, '1').assumptions).toEqual([assumption]);
+    expect(toCheckJson(RESULT, '1').assumptions).toEqual([]);
+  });
+
+  it('SARIF: a note notification with descriptor "assumption", the function and the line, never a result', () => {
+    const run = toSarif(WITH, '1').runs[0]!;
+    expect(run.results).toHaveLength(2);
+    const n = run.invocations[0]!.toolExecutionNotifications;
+    expect(n).toHaveLength(2);
+    const a = n.find((x) => 'descriptor' in x)!;
+    expect(a).toMatchObject({ level: 'note', descriptor: { id: 'assumption' }, properties: { release: 'wren_core_release' } });
+    expect(a.locations[0]!.physicalLocation).toEqual({ artifactLocation: { uri: 'drivers/misc/wren.c' }, region: { startLine: 44 } });
+  });
+
+  it('assumptions that are not an array are a ParameterError', () => {
+    expect(() => toCheckJson({ ...RESULT, assumptions: 'none' as never }, '1')).toThrow(/result\.assumptions/);
+  });
+});
+
 describe('check output: bad input', () => {
   it('a result without findings or with an unknown code is a ParameterError', () => {
     expect(() => formatGcc({} as never)).toThrow(ParameterError);

@@ -76,6 +76,37 @@ describe('auxbus check', () => {
     expect(auxbus(['check', CORPUS, '--max-paths', '0']).code).toBe(2);
   });
 
+  it('model.md §4.6, B18: a devm_kzalloc()ed container is reported on the devm_kzalloc() line, with the fix, exit 1', () => {
+    const r = auxbus(['check', join(CORPUS, 'free-outside-release-bad-2.c')]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/free-outside-release-bad-2\.c:31:7: warning: devm_kzalloc\(dev, sizeof\(\*pa\), GFP_KERNEL\) \(the fix goes here\): devres frees .*\[free-outside-release, B18\]$/);
+    expect(lines[1]).toMatch(/:31:7: note: fix: Free the container only in its release callback/);
+  });
+
+  it('model.md §4.6: a release callback of another file is assumed unknown and the output says so: a note in the text, assumptions in --json, a notification in --sarif; exit 0', () => {
+    const file = join(CORPUS, 'correct-foreign-release.c');
+    const text = auxbus(['check', file]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.trim().split('\n')).toEqual([
+      `${file}:40:1: note: assumed (function wren_aux_register): release callback wren_aux_release is not in this file: assumed unknown (it may free the container or not); findings that depend on what it frees are not reported`,
+      `${file}:59:1: note: assumed (function wren_aux_unregister): release callback wren_aux_release is not in this file: assumed unknown (it may free the container or not); findings that depend on what it frees are not reported`,
+    ]);
+    expect(text.stderr).toMatch(/0 findings, 0 not analysed, 2 assumptions \(release callbacks it cannot see\)/);
+    const json = JSON.parse(auxbus(['check', file, '--json']).stdout) as { clean: boolean; notAnalysed: unknown[]; assumptions: Array<{ function: string; line: number; release: string }> };
+    expect(json.clean).toBe(true);
+    expect(json.notAnalysed).toEqual([]);
+    expect(json.assumptions.map((a) => [a.function, a.line, a.release])).toEqual([['wren_aux_register', 40, 'wren_aux_release'], ['wren_aux_unregister', 59, 'wren_aux_release']]);
+    const sarif = JSON.parse(auxbus(['check', file, '--sarif']).stdout) as {
+      runs: Array<{ results: unknown[]; invocations: Array<{ toolExecutionNotifications: Array<{ descriptor?: { id: string }; message: { text: string } }> }> }>;
+    };
+    expect(sarif.runs[0]!.results).toEqual([]);
+    const notes = sarif.runs[0]!.invocations[0]!.toolExecutionNotifications;
+    expect(notes.map((n) => [n.descriptor?.id, n.message.text.split(':')[0]])).toEqual([
+      ['assumption', 'assumed (function wren_aux_register)'], ['assumption', 'assumed (function wren_aux_unregister)'],
+    ]);
+  });
+
   it('--max-paths bounds the paths per function and the report says so', () => {
     const r = auxbus(['check', join(CORPUS, 'double-free-bad-2.c'), '--max-paths', '2', '--json']);
     const out = JSON.parse(r.stdout) as { notAnalysed: Array<{ reason: string }> };

@@ -32,6 +32,8 @@ export abstract class PathBase {
   protected readonly reported = new Set<string>();
   protected failed: Site | null = null;
   protected seen = 0;
+  /** The line of the instruction being run (where a store, e.g. of a release callback, is). */
+  protected atLine = 0;
   protected current: Obj | null = null;
 
   protected newObj(kind: ObjKind, madeBy: string, line: number, rt: AuxDevice | null = null): Obj {
@@ -108,7 +110,8 @@ export abstract class PathBase {
       const s = this.sites[i];
       if (s !== undefined && s !== 'release' && s.line > 0) return s;
     }
-    return { call: 'the function', line: 1, column: 1 };
+    // A load or store outside any call (`f->port = 0;` after the last put): its statement's line.
+    return this.atLine > 0 ? { call: 'this statement', line: this.atLine, column: 1 } : { call: 'the function', line: 1, column: 1 };
   }
 
   constructor(protected readonly ctx: FileContext, readonly oracle: Oracle) {

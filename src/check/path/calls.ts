@@ -1,10 +1,10 @@
-import type { Ida } from '../../runtime/index.js';
+import type { AuxDevice, Ida, ParentDevice } from '../../runtime/index.js';
 import type { Expr } from '../ir.js';
 import { ERRNO, int, MAX_ERRNO, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX } from './known-calls.js';
 import { intOr, memberPath } from './ops.js';
 import { PathMemory } from './memory.js';
-import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type Site } from './types.js';
+import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type ReleaseAssumption, type Site } from './types.js';
 
 /**
  * The calls a path knows: allocation, kfree, the IDA, the auxiliary-bus API, the kernel's create
@@ -15,6 +15,10 @@ export abstract class PathCalls extends PathMemory {
   protected readonly idas = new Map<string, { ida: Ida; o: Obj }>();
   protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj }; id: number; line: number }> = [];
   protected readonly kept: Val[] = [];
+  /** The devm_kzalloc()ed objects of the path, oldest first, each on the devres list of its own parent. */
+  protected readonly devres: Array<{ o: Obj; owner: ParentDevice; site: Site }> = [];
+  /** Release callbacks the path ran without seeing them, by name: what its verdict assumed. */
+  readonly assumed = new Map<string, ReleaseAssumption>();
 
   protected call(e: Extract<Expr, { k: 'call' }>): Val {
     const site: Site = { call: e.text, line: e.line, column: e.column };
@@ -55,6 +59,7 @@ export abstract class PathCalls extends PathMemory {
     switch (name) {
       case 'devm_kfree':
         arg(0);
+        this.devmFree(arg(1), site);
         return UNK;
       case 'ida_alloc':
         return this.idaAlloc(arg(0), 0, U32_MAX, site);
@@ -186,10 +191,72 @@ export abstract class PathCalls extends PathMemory {
 
   protected allocate(name: string, site: Site, kind: 'heap' | 'devm'): Val {
     if (this.fails(site)) return NULLV;
-    const rt = this.k.kzallocDevice(`${name} at line ${site.line}`)!;
+    const label = `${name} at line ${site.line}`;
+    // devm memory is freed by devres when the parent's driver unbinds, whatever the count of a
+    // device embedded in it (model.md §4.6). Each allocation gets a parent of its own so that
+    // the free can be run, and blamed on its devm_kzalloc() line, one allocation at a time.
+    const owner = kind === 'devm' ? this.k.parentDevice(`the parent device whose devres holds ${label}`) : null;
+    const rt = owner ? this.k.devmKzallocDevice(owner, label)! : this.k.kzallocDevice(label)!;
     const o = this.newObj(kind, `${name}() at line ${site.line}`, site.line, rt);
     o.history.push(`allocated by ${name}() at line ${site.line}`);
+    if (owner) this.devres.push({ o, owner, site });
     return this.ptr(o);
+  }
+
+  /**
+   * A further device embedded in the allocation `o` at `path`: what frees the allocation frees it
+   * too, so it is made as `o` was (on the same devres for devm memory, from the caller for a
+   * received struct, in the state its first operation `op` expects).
+   */
+  protected embeddedDevice(o: Obj, path: string, op: string): AuxDevice {
+    if (o.kind === 'opaque') return this.received(o, path, op);
+    const label = `${o.madeBy} ${path}`;
+    const held = this.devres.find((d) => d.o === o);
+    return held ? this.k.devmKzallocDevice(held.owner, label)! : this.k.kzallocDevice(label)!;
+  }
+
+  /**
+   * After the path, the parent's driver unbinds and devres frees every devm_kzalloc()ed object of
+   * the path, newest first. Whether that is a violation (a container whose device was
+   * initialized: B18; one already freed: B4) is the model's call; it is placed on the
+   * devm_kzalloc() line, where the fix goes.
+   */
+  protected unbindParents(): void {
+    for (let i = this.devres.length - 1; i >= 0; i--) {
+      const { o, owner, site } = this.devres[i]!;
+      const at: Site = {
+        call: `${site.call} (the fix goes here): devres frees this memory when the parent driver unbinds, whatever the count of a device in it`,
+        line: site.line, column: site.column,
+      };
+      o.history.push('devres frees it when the parent driver unbinds, after the function returned');
+      this.sites.push(at);
+      try {
+        this.track(o, () => owner.unbind());
+      } finally {
+        this.sites.pop();
+      }
+    }
+  }
+
+  /**
+   * A release callback the path cannot see runs on `o`. Whatever the container holds is handed to
+   * that callback, so none of it is this function's leak; the container itself is freed or not
+   * as the run's {@link FileContext.unknownRelease} says (the file check runs both and keeps what
+   * both find, so no finding depends on what the callback frees).
+   */
+  protected unseenRelease(o: Obj, name: string, line: number): void {
+    if (!this.assumed.has(name)) this.assumed.set(name, { release: name, line });
+    let c = o;
+    while (c.within) c = c.within.o;
+    c.history.push(`its release callback ${name} (not in this file) runs: what it frees is unknown`);
+    this.kept.push(this.ptr(c));
+    if (this.ctx.unknownRelease !== 'frees-container' || !c.rt) return;
+    this.sites.push('release');
+    try {
+      this.freeAll(c);
+    } finally {
+      this.sites.pop();
+    }
   }
 
   protected free(v: Val, site: Site): void {
@@ -202,9 +269,28 @@ export abstract class PathCalls extends PathMemory {
     }
     if (r.t !== 'ptr') return;
     const o = r.o;
-    if (!o.rt || o.kind === 'devm') return;
+    // A kfree() of devm memory is passed on too: devres frees it again at unbind (B4).
+    if (!o.rt) return;
     o.history.push(`kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`);
+    this.freeAll(o);
+  }
+
+  /**
+   * `devm_kfree(dev, p)`: frees devm memory now and takes it off the devres list, so the unbind
+   * after the path does not free it again. For the model it is a free like kfree().
+   */
+  protected devmFree(v: Val, site: Site): void {
+    const r = resolve(v);
+    if (r.t !== 'ptr') return;
+    const at = this.devres.findIndex((d) => d.o === r.o);
+    if (at >= 0) this.devres.splice(at, 1);
+    this.free(v, site);
+  }
+
+  /** kfree() of an allocation: every device embedded in it sees its memory go. */
+  protected freeAll(o: Obj): void {
     this.track(o, () => this.k.kfree(o.rt));
+    for (const rt of o.others?.values() ?? []) this.track(o, () => this.k.kfree(rt));
   }
 
   protected idaOf(v: Val): { ida: Ida; o: Obj } | null {
@@ -230,9 +316,9 @@ export abstract class PathCalls extends PathMemory {
   }
 
   protected deviceCall(v: Val, e: Expr | null, op: string, site: Site): Val {
-    const o = this.deviceOf(v, e, op);
-    if (!o) return op === 'get' ? v : op === 'init' || op === 'add' ? this.either(ZERO, int(-ERRNO.ENOMEM!)) : UNK;
-    const rt = o.rt!;
+    const d = this.deviceOf(v, e, op);
+    if (!d) return op === 'get' ? v : op === 'init' || op === 'add' ? this.either(ZERO, int(-ERRNO.ENOMEM!)) : UNK;
+    const { o, rt } = d;
     const where = `line ${site.line}`;
     switch (op) {
       case 'init': {
@@ -241,7 +327,7 @@ export abstract class PathCalls extends PathMemory {
           // The kernel fails init only for a NULL parent or name; the failing path gets one.
           if (fail) rt.name = null;
           else {
-            rt.name = `dev${o.n}`;
+            rt.name = this.nameOf(o, rt);
             rt.parent = this.parent;
           }
           return rt.init();

@@ -4,7 +4,7 @@ import { ERRNO, join, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type 
 import { U32_MAX } from './known-calls.js';
 import { exprText, under } from './ops.js';
 import { PathBase } from './base.js';
-import { NotFollowed, ReleaseUnknown, type Frame, type Loc, type Site } from './types.js';
+import { COMPUTED_RELEASE, NotFollowed, ReleaseUnknown, type Frame, type Loc, type Site } from './types.js';
 
 /**
  * Memory on a path: variables, members of objects, pointers into them, and the loads and stores
@@ -137,6 +137,12 @@ export abstract class PathMemory extends PathBase {
   protected access(o: Obj, p: string, store: boolean, v: Val = UNK): void {
     this.bindByMember(o, p);
     if (!o.rt) return;
+    const other = this.otherAt(o, p);
+    if (other) {
+      const rel = under(p, other.path)!;
+      this.track(o, () => (store ? this.deviceStore(o, rel, v, other) : this.deviceLoad(other.rt, rel)));
+      return;
+    }
     const rel = o.dev !== null ? under(p, o.dev) : null;
     this.track(o, () => {
       if (rel !== null && store) this.deviceStore(o, rel, v);
@@ -146,12 +152,59 @@ export abstract class PathMemory extends PathBase {
     });
   }
 
+  /**
+   * The bus name a device of `o` gets: `devN` for its first device, `devN.member` for a further
+   * one (two devices of one allocation must not collide on the bus, as B16 would say).
+   */
+  protected nameOf(o: Obj, rt: AuxDevice): string {
+    for (const [path, x] of o.others ?? []) if (x === rt) return `dev${o.n}.${path}`;
+    return `dev${o.n}`;
+  }
+
+  /** The further device of `o` whose member `p` is in (see {@link Obj.others}), or null. */
+  protected otherAt(o: Obj, p: string): { path: string; rt: AuxDevice } | null {
+    for (const [path, rt] of o.others ?? []) if (under(p, path) !== null) return { path, rt };
+    return null;
+  }
+
   /** A store to a member the file uses as a device binds the object's device there. */
   protected bindByMember(o: Obj, p: string): void {
-    if (o.dev !== null || o.kind === 'managed') return;
+    if (o.kind === 'managed') return;
     const first = p.split(/[.[]/)[0]!;
-    if (this.ctx.deviceMembers.has(first)) this.bindDevice(o, first);
+    if (!this.ctx.deviceMembers.has(first)) return;
+    if (o.dev === null) this.bindDevice(o, first);
+    // A struct from the caller gets its further device at the first call on it, which says the
+    // state the caller left it in; an allocation of the path gets it at once.
+    else if (o.rt && o.kind !== 'opaque' && this.separate(o.dev, first) && !o.others?.has(first)) this.addDevice(o, first, 'init');
   }
+
+  /** Whether two member paths name two devices side by side (neither inside the other, no unknown index). */
+  protected separate(a: string, b: string): boolean {
+    return a !== '' && b !== '' && under(a, b) === null && under(b, a) === null && !a.includes('[?]') && !b.includes('[?]');
+  }
+
+  /**
+   * A second (third, ...) auxiliary device in the allocation `o`, at member `path`: a runtime
+   * device of its own, made as the allocation was (kzalloc, devm_kzalloc on the same devres, or
+   * received from the caller in the state `op` expects), with what the path already stored under
+   * the member.
+   */
+  protected addDevice(o: Obj, path: string, op: string): AuxDevice {
+    const rt = this.embeddedDevice(o, path, op);
+    (o.others ??= new Map()).set(path, rt);
+    const slot = { path, rt };
+    for (const [p, v] of [...o.fields]) {
+      const rel = under(p, path);
+      if (rel !== null) this.track(o, () => this.deviceStore(o, rel, v, slot));
+    }
+    return rt;
+  }
+
+  /**
+   * The runtime device for a further device embedded in `o` at `path`, whose first operation is
+   * `op` (calls.ts knows how `o` was made).
+   */
+  protected abstract embeddedDevice(o: Obj, path: string, op: string): AuxDevice;
 
   protected deviceLoad(rt: AuxDevice, rel: string): void {
     if (rel === 'name') void rt.name;
@@ -162,30 +215,41 @@ export abstract class PathMemory extends PathBase {
     else rt.field(rel || '*');
   }
 
-  protected deviceStore(o: Obj, rel: string, v: Val): void {
-    const rt = o.rt!;
-    if (rel === 'name') rt.name = truth(v) === false ? null : `dev${o.n}`;
+  /** A store to member `rel` of the device at `slot` of `o` (default: its first device). */
+  protected deviceStore(o: Obj, rel: string, v: Val, slot: { path: string; rt: AuxDevice } = { path: o.dev ?? '', rt: o.rt! }): void {
+    const rt = slot.rt;
+    if (rel === 'name') rt.name = truth(v) === false ? null : this.nameOf(o, rt);
     else if (rel === 'id' && v.t === 'int' && v.v >= 0 && v.v <= U32_MAX) rt.id = v.v;
     else if (rel === 'dev.parent') rt.parent = truth(v) === false ? null : this.parent;
     else if (rel === 'dev.release') {
-      rt.release = this.releaseFor(o, v);
-      o.history.push(`release callback ${v.t === 'fn' ? v.name : 'set'}`);
+      rt.release = this.releaseFor(o, v, slot.path);
+      o.history.push(`release callback ${v.t === 'fn' ? v.name : 'set'}${slot.rt === o.rt ? '' : ` of ${slot.path}`}`);
     } else if (rel === 'dev.platform_data') rt.platformData = v;
     else rt.setField(rel || '*', true);
   }
 
-  protected releaseFor(o: Obj, v: Val): ((d: AuxDevice) => void) | null {
+  /**
+   * What runs when the device's count reaches 0. A callback of this file is run as the kernel
+   * would; one the path cannot see (another file's, a computed pointer) is unknown, never "no
+   * release": {@link unseenRelease} stands in for it.
+   */
+  protected releaseFor(o: Obj, v: Val, path: string): ((d: AuxDevice) => void) | null {
     if (truth(v) === false) return null;
     if (v.t === 'fn' && this.ctx.functions.has(v.name)) {
       const fn = v.name;
-      return () => this.runCallback(fn, [this.ptr(o, join(o.dev ?? '', 'dev'))], `release callback ${fn}`);
+      return () => this.runCallback(fn, [this.ptr(o, join(path, 'dev'))], `release callback ${fn}`);
     }
-    const name = v.t === 'fn' ? v.name : 'a computed pointer';
+    const name = v.t === 'fn' ? v.name : COMPUTED_RELEASE;
     o.foreignRelease = name;
-    return () => {
-      throw new NotFollowed(`the release callback (${name}) is not defined in this file`);
-    };
+    const line = this.atLine;
+    return () => this.unseenRelease(o, name, line);
   }
+
+  /**
+   * A release callback the path cannot see runs on `o` (assigned at `line`, 0 for a device from
+   * the caller): recorded as an assumption, and done as the run's {@link FileContext.unknownRelease} says.
+   */
+  protected abstract unseenRelease(o: Obj, name: string, line: number): void;
 
   protected bindDevice(o: Obj, path: string): void {
     o.dev = path;
@@ -201,7 +265,7 @@ export abstract class PathMemory extends PathBase {
    * that take the `struct device`. A device the function received from its caller is made on the
    * model in the state its first operation expects (the caller's side of the contract).
    */
-  protected deviceOf(v: Val, e: Expr | null, op: string): Obj | null {
+  protected deviceOf(v: Val, e: Expr | null, op: string): { o: Obj; rt: AuxDevice } | null {
     let r = resolve(v);
     if ((r.t === 'unk' || r.t === 'nonnull') && e) {
       const p = this.pointee(e);
@@ -218,23 +282,42 @@ export abstract class PathMemory extends PathBase {
     }
     if (o.kind === 'opaque' && !o.rt) this.receive(o, op);
     if (o.dev === null) this.bindDevice(o, p);
-    if (o.dev !== p) {
-      if (op === 'put' || op === 'get') return null;
-      throw new NotFollowed(`two auxiliary devices in one allocation (${o.madeBy}: ${o.dev} and ${p})`);
+    if (o.dev === p) return { o, rt: o.rt! };
+    const other = o.others?.get(p);
+    if (other) return { o, rt: other };
+    const beside = o.kind !== 'managed' && this.separate(o.dev!, p);
+    // put_device / get_device of a `dev` that is not an auxiliary device's is not followed.
+    if ((op === 'put' || op === 'get') && !(beside && this.ctx.deviceMembers.has(p.split(/[.[]/)[0]!))) return null;
+    if (!beside) {
+      throw new NotFollowed(`two auxiliary devices in one allocation, one inside the other or at an unknown index (${o.madeBy}: ${o.dev} and ${p})`);
     }
-    return o;
+    return { o, rt: this.addDevice(o, p, op) };
   }
 
   /** A device from the caller, in the state the function's first operation on it expects. */
   protected receive(o: Obj, op: string): void {
+    o.rt = this.received(o, null, op);
+  }
+
+  /**
+   * The runtime device of a device from the caller at member `path` of `o` (null: its first
+   * device, wherever it is bound), with the file's release callback, in the most lenient state
+   * in which `op` is valid.
+   */
+  protected received(o: Obj, path: string | null, op: string): AuxDevice {
     const release = this.ctx.soleRelease;
-    const rt = this.k.kzallocDevice(`device from the caller (${o.madeBy})`)!;
-    o.rt = rt;
+    const rt = this.k.kzallocDevice(`device from the caller (${o.madeBy}${path ? ` ${path}` : ''})`)!;
+    // The first device's member path is read when the release runs: it is bound after this.
+    const at = () => path ?? o.dev ?? '';
     this.track(o, () => {
-      rt.name = `dev${o.n}`;
+      rt.name = path === null ? `dev${o.n}` : `dev${o.n}.${path}`;
       rt.parent = this.parent;
-      if (release !== null) {
-        rt.release = () => this.runCallback(release, [this.ptr(o, join(o.dev ?? '', 'dev'))], `release callback ${release}`);
+      if (release !== null && this.ctx.functions.has(release)) {
+        rt.release = () => this.runCallback(release, [this.ptr(o, join(at(), 'dev'))], `release callback ${release}`);
+      } else if (release !== null) {
+        // The file's one release callback is defined elsewhere or computed: unknown, not absent.
+        o.foreignRelease = release;
+        rt.release = () => this.unseenRelease(o, release, 0);
       } else if (this.ctx.releaseCount === 0) {
         // The file never sets a release callback: its devices have none (B12 shows at the last put).
       } else {
@@ -249,6 +332,7 @@ export abstract class PathMemory extends PathBase {
       if (added) rt.add('caller');
       o.history.push(`received from the caller (${op === 'init' ? 'allocated' : added ? 'added' : 'initialized'})`);
     });
+    return rt;
   }
 
   protected containerOf(v: Val, member: string | null, site: Site): Val {
@@ -266,6 +350,8 @@ export abstract class PathMemory extends PathBase {
       const prefix = r.p === '' ? member : member.slice(0, -r.p.length - 1);
       const c = this.newObj('opaque', `the container of ${r.o.madeBy}`, 0, r.o.rt);
       c.dev = r.o.dev === null ? null : join(prefix, r.o.dev);
+      if (r.o.others) c.others = new Map([...r.o.others].map(([p, rt]) => [join(prefix, p), rt]));
+      delete r.o.others;
       for (const [p, x] of r.o.fields) c.fields.set(join(prefix, p), x);
       c.history = r.o.history;
       r.o.within = { o: c, p: prefix };

@@ -34,6 +34,7 @@ export class PathRun extends PathCalls {
     this.sites.push(site);
     this.callFunction(fn, args);
     this.sites.pop();
+    this.unbindParents();
   }
 
   protected callFunction(fn: LoweredFunction, args: Val[]): { value: Val; line: number } {
@@ -57,6 +58,7 @@ export class PathRun extends PathCalls {
       if (++this.steps > MAX_PATH_STEPS) throw new PathTooLong(`a path took more than ${MAX_PATH_STEPS} steps`);
       const i: Instr | undefined = code[pc];
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
+      this.atLine = i.line;
       switch (i.op) {
         case 'eval':
           if (i.e.k === 'call' && i.e.callee === 'return_ptr') return this.leave(f, this.noFreePtr(i.e), i.line);
@@ -303,16 +305,18 @@ export class PathRun extends PathCalls {
       for (const v of o.fields.values()) mark(v);
     }
     const excused: number[] = [];
+    // Every device of an allocation (the first, and those beside it in the same struct).
+    const devices = (o: Obj) => (o.rt ? [o.rt, ...(o.others?.values() ?? [])] : []);
     for (const o of this.objs) {
       if (!o.rt || o.within) continue;
-      if (reachable.has(o) || this.flagged.has(o) || this.leaked.has(o) || o.n <= f.firstObj) excused.push(o.rt.handle);
+      if (reachable.has(o) || this.flagged.has(o) || this.leaked.has(o) || o.n <= f.firstObj) excused.push(...devices(o).map((d) => d.handle));
     }
     for (const o of this.objs.slice(f.firstObj)) {
       if (!o.rt || o.within || reachable.has(o) || this.flagged.has(o) || this.leaked.has(o)) continue;
-      for (const v of o.rt.endFindings({ type: 'END' })) {
+      for (const v of devices(o).flatMap((d) => d.endFindings({ type: 'END' }))) {
         if (o.kind === 'devm' && v.code === 'memory-leak') continue;
         this.leaked.add(o);
-        excused.push(o.rt.handle);
+        excused.push(...devices(o).map((d) => d.handle));
         this.findings.push({
           code: v.code, line, column: 1,
           message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (${story(o)})`,

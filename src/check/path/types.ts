@@ -8,10 +8,37 @@ export interface FileContext {
   functions: ReadonlyMap<string, LoweredFunction>;
   /** Member names used as an embedded `struct auxiliary_device` anywhere in the file (`adev` in `&x->adev`). */
   deviceMembers: ReadonlySet<string>;
-  /** The one release callback the file assigns, if exactly one: what a device received from a caller has. */
+  /**
+   * The one release callback the file assigns, if exactly one: what a device received from a
+   * caller has. It may be one the path cannot see (another file's, or {@link COMPUTED_RELEASE}).
+   */
   soleRelease: string | null;
   /** How many different release callbacks the file assigns (0: its devices have none). */
   releaseCount: number;
+  /**
+   * What a release callback the path cannot see (defined in another file, or a pointer it cannot
+   * follow) is taken to do when it runs. The file check runs a function with both and keeps only
+   * what both find, so no finding depends on what that callback frees (default `frees-nothing`).
+   */
+  unknownRelease?: UnknownReleaseShape;
+}
+
+/** How a release callback the file assigns through a pointer it cannot follow is named (no C name has spaces). */
+export const COMPUTED_RELEASE = 'a computed pointer';
+
+/**
+ * The two ends of what an unseen release callback may do with its device's container: free
+ * nothing, or free it (model.md §4.6). What is reachable from the container is handed to that
+ * callback either way, so nothing it might free is ever called a leak.
+ */
+export type UnknownReleaseShape = 'frees-nothing' | 'frees-container';
+
+/** A release callback a path met but cannot see: what the function's verdict assumed. */
+export interface ReleaseAssumption {
+  /** The callback's name, or how it was given (`a computed pointer`). */
+  release: string;
+  /** The line where the file assigns it (0 when the device came from the caller). */
+  line: number;
 }
 
 /** A violation or leak found on a path, placed in the source. */
