@@ -387,9 +387,13 @@ ${unwind}		return ret;
   });
 
   it('B11 is still reported: a use of the device after its last put breaks whatever the unseen release does', async () => {
-    const r = await checkSource(file('\t\tauxiliary_device_uninit(&h->adev);\n\t\th->n = 0;\n'), 'hoo.c');
+    const r = await checkSource(file('\t\tauxiliary_device_uninit(&h->adev);\n\t\th->adev.id = 0;\n'), 'hoo.c');
     expect(r.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['24 use-after-release']);
     expect(r.assumptions.map((a) => a.release)).toEqual(['hoo_core_release']);
+    // A field of the container outside the device is gone only if the release frees the
+    // container: that depends on the unseen release, so it is not reported.
+    const field = await checkSource(file('\t\tauxiliary_device_uninit(&h->adev);\n\t\th->n = 0;\n'), 'hoo.c');
+    expect(field.findings).toEqual([]);
   });
 
   it('a release assigned through a pointer the checker cannot follow is unknown too, also for a device from the caller', async () => {
@@ -453,6 +457,106 @@ ${tail}
     const early = await checkSource(file('kzalloc(sizeof(*k), GFP_KERNEL)', '\tauxiliary_device_uninit(&k->a);\n\tkfree(k);\n\tauxiliary_device_uninit(&k->b);\n\treturn 0;'), 'kite.c');
     // The one kfree() frees both: a after its last put (B18), b still held (B1); b's uninit then touches freed memory (B11).
     expect(early.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['19 memory-leak', '22 memory-leak', '25 free-after-init', '25 free-outside-release', '26 use-after-release']);
+  });
+
+  it('model.md §4.1: a field of no device, read after one device\'s last put, is live memory while the allocation is (no B11); after the allocation is freed it is B11', async () => {
+    const live = await checkSource(file('kzalloc(sizeof(*k), GFP_KERNEL)', '\tauxiliary_device_uninit(&k->a);\n\tif (k->dev)\n\t\tauxiliary_device_uninit(&k->b);\n\telse\n\t\tauxiliary_device_uninit(&k->b);\n\t*out = k;\n\treturn 0;'), 'kite.c');
+    expect(live.notAnalysed).toEqual([]);
+    expect(live.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['19 memory-leak', '22 memory-leak']);
+    const freed = await checkSource(file('kzalloc(sizeof(*k), GFP_KERNEL)', '\tauxiliary_device_uninit(&k->a);\n\tauxiliary_device_uninit(&k->b);\n\tkfree(k);\n\tif (k->dev)\n\t\treturn 1;\n\treturn 0;'), 'kite.c');
+    expect(freed.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['19 memory-leak', '22 memory-leak', '26 free-outside-release', '27 use-after-release']);
+  });
+});
+
+describe('a flag tested twice (`if (pg->mask & BIT(n))` on create and on its unwind)', () => {
+  const file = (between: string) => `
+#include <linux/auxiliary_bus.h>
+struct pg { struct device *dev; unsigned long mask; struct auxiliary_device a; struct auxiliary_device b; };
+static void pg_release(struct device *dev)
+{
+}
+static int pg_add(struct pg *pg, struct auxiliary_device *aux, const char *name)
+{
+	int ret;
+	aux->name = name;
+	aux->dev.parent = pg->dev;
+	aux->dev.release = pg_release;
+	ret = auxiliary_device_init(aux);
+	if (ret)
+		return ret;
+	ret = auxiliary_device_add(aux);
+	if (ret)
+		auxiliary_device_uninit(aux);
+	return ret;
+}
+static void pg_del(struct auxiliary_device *aux)
+{
+	auxiliary_device_delete(aux);
+	auxiliary_device_uninit(aux);
+}
+int pg_probe(struct device *dev, struct pg *pg)
+{
+	int ret;
+	pg->mask = *(unsigned long *)dev->platform_data;
+	if (pg->mask & BIT(0)) {
+		ret = pg_add(pg, &pg->a, "a");
+		if (ret)
+			return ret;
+	}
+	if (pg->mask & BIT(1)) {
+		ret = pg_add(pg, &pg->b, "b");
+		if (ret)
+			goto out_a;
+	}
+${between}	ret = other_thing(dev);
+	if (ret)
+		goto out_b;
+	return 0;
+out_b:
+	if (pg->mask & BIT(1))
+		pg_del(&pg->b);
+out_a:
+	if (pg->mask & BIT(0))
+		pg_del(&pg->a);
+	return ret;
+}`;
+
+  it('B8, B2 not claimed on a path the code cannot take: the unwind sees the outcome the create took, for each flag', async () => {
+    const r = await checkSource(file(''), 'pg.c');
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings).toEqual([]);
+  });
+
+  it('a store to the value in between forgets what was learnt: the unwind then takes both outcomes again (more paths)', async () => {
+    const kept = await checkSource(file(''), 'pg.c');
+    const forgot = await checkSource(file('\tpg->mask = get_mask(dev);\n'), 'pg.c');
+    expect(forgot.paths).toBeGreaterThan(kept.paths);
+    expect(forgot.notAnalysed).toEqual([]);
+  });
+});
+
+describe('a field of the container outside its device (model.md §4.1, §4.6)', () => {
+  const file = (release: string) => `
+#include <linux/auxiliary_bus.h>
+struct loon { struct auxiliary_device adev; int port; };
+static void loon_release(struct device *dev)
+{
+${release}}
+void loon_setup(struct loon *l) { l->adev.dev.release = loon_release; }
+void loon_remove(struct loon *l)
+{
+	auxiliary_device_delete(&l->adev);
+	auxiliary_device_uninit(&l->adev);
+	l->port = 0;
+	l->adev.id = 0;
+}`;
+
+  it('B11: after a release that freed the container both are uses after release; after one that left it, only the device field is', async () => {
+    const freeing = await checkSource(file('\tkfree(container_of(dev, struct loon, adev.dev));\n'), 'loon.c');
+    expect(freeing.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['13 use-after-release', '14 use-after-release']);
+    // An empty release body: the same lines, one higher.
+    const leaving = await checkSource(file(''), 'loon.c');
+    expect(leaving.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual(['13 use-after-release']);
   });
 });
 

@@ -144,6 +144,10 @@ export abstract class PathMemory extends PathBase {
       return;
     }
     const rel = o.dev !== null ? under(p, o.dev) : null;
+    // A field of the container outside its device (`pg->client_mask`) is plain memory: it is gone
+    // when the container is freed (by the release, or by a free that is itself the finding), not
+    // when the device's count reached 0. The device's own fields follow model.md §4.1.
+    if (rel === null && !o.rt.hasTag('freed')) return;
     this.track(o, () => {
       if (rel !== null && store) this.deviceStore(o, rel, v);
       else if (rel !== null) this.deviceLoad(o.rt!, rel);

@@ -3,7 +3,7 @@ import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { PathCalls } from './calls.js';
 import { isTracked } from './known-calls.js';
-import { arith, equal, isPlace, isZero, story } from './ops.js';
+import { arith, equal, exprText, isPlace, isZero, story } from './ops.js';
 import {
   KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, NotFollowed, PathTooLong, UNKNOWN_LOOP_BOUND, type Frame, type Site,
 } from './types.js';
@@ -215,9 +215,42 @@ export class PathRun extends PathCalls {
     }
     const b = truth(this.eval(e));
     if (b !== undefined) return b;
+    const bit = this.bitTest(e);
+    if (bit !== undefined) {
+      // The same flag of the same unknown value, tested again (`if (pg->mask & BIT(X))` on create
+      // and again on its unwind): the outcome the path took the first time.
+      const seen = this.bitTests.get(bit.key);
+      if (seen !== undefined && seen.value === this.eval(bit.place)) return seen.outcome;
+    }
     const pick = this.oracle.pick(2) === 0;
     if (isPlace(e)) this.poke(this.loc(e), pick ? NONNULL : ZERO);
+    else if (bit !== undefined) {
+      // A value of its own, so a later store to the place (a new value) forgets the outcome; kept
+      // when an earlier test of another flag already gave it one.
+      let value = this.eval(bit.place);
+      if (!this.testedValues.has(value)) {
+        value = { t: 'unk' };
+        this.testedValues.add(value);
+        this.poke(this.loc(bit.place), value);
+      }
+      this.bitTests.set(bit.key, { value, outcome: pick });
+    }
     return pick;
+  }
+
+  /** Outcomes of `place & CONSTANT` tests on this path, with the unknown value they were taken on. */
+  private readonly bitTests = new Map<string, { value: Val; outcome: boolean }>();
+  /** The unknown values `decide` made for tested places. */
+  private readonly testedValues = new WeakSet<Val>();
+
+  /** `place & CONSTANT` (either side) whose place is an unknown value: what `decide` remembers. */
+  private bitTest(e: Expr): { key: string; place: Expr } | undefined {
+    if (e.k !== 'binary' || e.op !== '&') return undefined;
+    for (const [place, mask] of [[e.l, e.r], [e.r, e.l]] as const) {
+      if (!isPlace(place) || !constantMask(mask) || this.eval(place).t !== 'unk') continue;
+      return { key: `${exprText(place)} & ${exprText(mask)}`, place };
+    }
+    return undefined;
   }
 
   protected ident(name: string): Val {
@@ -342,4 +375,15 @@ export class PathRun extends PathCalls {
       }
     }
   }
+}
+
+/**
+ * A mask that means the same wherever it is written: a number, an upper-case name (a macro or an
+ * enum constant), or BIT / BIT_ULL / GENMASK of such.
+ */
+function constantMask(e: Expr): boolean {
+  if (e.k === 'num') return true;
+  if (e.k === 'id') return /^[A-Z][A-Z0-9_]*$/.test(e.name);
+  if (e.k === 'call') return e.callee !== null && ['BIT', 'BIT_ULL', 'GENMASK', 'GENMASK_ULL'].includes(e.callee) && e.args.every(constantMask);
+  return false;
 }
