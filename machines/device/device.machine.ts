@@ -5,11 +5,17 @@ import type { ViolationCode } from '../violations.js';
 import { deviceGuards, deviceUpdates } from './device.logic.js';
 import type { DeviceContext, DeviceEvent, DeviceInput, DeviceTag } from './device.types.js';
 
-/** A violation against this device: flag it (model.md §4.3), then report it. */
+/** A violation whose call changed the device: flag it (model.md §4.3: the end check skips it), then report it. */
 const violate = (code: ViolationCode) => [{ type: 'flag' } as const, report(code)];
+/**
+ * A violation whose call left the device as it was (model.md §4.2: a refused call, or one on
+ * memory already gone): reported, but it excuses nothing at the end (§4.3 revised), since a leak
+ * made afterwards has its own root cause.
+ */
+const refuse = (code: ViolationCode) => [report(code)];
 
 /** Every call on a dead device is use-after-release, checked before any other rule (model.md §4.1). */
-const useAfterRelease = { actions: violate('use-after-release'), description: 'model.md §4.1, §5 B11' } as const;
+const useAfterRelease = { actions: refuse('use-after-release'), description: 'model.md §4.1, §5 B11' } as const;
 
 /**
  * The final put (§3.2, §3.6): the count reaches 0 and `kobject_release` schedules the cleanup
@@ -178,30 +184,30 @@ export const deviceMachine = setup({
             ADD: {
               actions: [
                 log('err', "kobject '<name>' (<ptr>): tried to add an uninitialized object, something is seriously wrong."),
-                ...violate('add-uninitialized'),
+                ...refuse('add-uninitialized'),
                 ret(NEG.EINVAL),
               ],
               description: '§5 B9',
             },
-            DELETE: { actions: violate('delete-unadded'), description: '§3.5, §5 B8' },
+            DELETE: { actions: refuse('delete-unadded'), description: '§3.5, §5 B8' },
             UNINIT: {
               actions: [
                 log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_put() is being called."),
-                ...violate('put-uninitialized'),
+                ...refuse('put-uninitialized'),
               ],
               description: '§3.2, §5 B2',
             },
             PUT: {
               actions: [
                 log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_put() is being called."),
-                ...violate('put-uninitialized'),
+                ...refuse('put-uninitialized'),
               ],
               description: '§3.2, §5 B2',
             },
             GET: {
               actions: [
                 log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_get() is being called."),
-                ...violate('get-uninitialized'),
+                ...refuse('get-uninitialized'),
               ],
               description: '§3.2, §5 B2',
             },
@@ -235,14 +241,14 @@ export const deviceMachine = setup({
               {
                 actions: [
                   log('err', 'kobject (<ptr>): tried to init an initialized object, something is seriously wrong.'),
-                  ...violate('double-init'),
+                  ...refuse('double-init'),
                   ret(0),
                 ],
                 description: '§3.1, §5 B17',
               },
             ],
             // initialized overrides ADD (the first add); added overrides UNINIT and PUT (the bus holds references).
-            ADD: { actions: [...violate('double-add'), ret(NEG.EEXIST)], description: '§3.4 kernel-doc: never add twice; §5 B10' },
+            ADD: { actions: [...refuse('double-add'), ret(NEG.EEXIST)], description: '§3.4 kernel-doc: never add twice; §5 B10' },
             UNINIT: putOffBus,
             PUT: putOffBus,
             GET: { actions: 'getRef', description: '§3.2 get_device' },
@@ -296,13 +302,13 @@ export const deviceMachine = setup({
                     description: '§1.3, §3.4: on the bus, +2 references, drivers probed',
                   },
                 ],
-                DELETE: { actions: violate('delete-unadded'), description: '§3.5, §5 B8' },
+                DELETE: { actions: refuse('delete-unadded'), description: '§3.5, §5 B8' },
               },
             },
             addFailed: {
               description: 'add returned an error: still initialized, name maybe set, dev->p gone; only uninit is legal.',
               on: {
-                DELETE: { actions: violate('delete-unadded'), description: '§3.5, §5 B8' },
+                DELETE: { actions: refuse('delete-unadded'), description: '§3.5, §5 B8' },
               },
             },
             added: {
@@ -355,7 +361,7 @@ export const deviceMachine = setup({
             deleted: {
               description: 'off the bus; only the caller\'s (and others\') references remain.',
               on: {
-                DELETE: { actions: violate('double-delete'), description: '§3.5, §5 B7' },
+                DELETE: { actions: refuse('double-delete'), description: '§3.5, §5 B7' },
               },
             },
           },
@@ -392,8 +398,8 @@ export const deviceMachine = setup({
           tags: ['releasePending', 'freed'],
           on: {
             RUN_RELEASE: { target: 'lateRelease', actions: 'runRelease', description: '§5 B18: the delayed cleanup reads the freed kobject' },
-            KFREE: { actions: violate('double-free'), description: '§5 B4' },
-            DEVRES_FREE: { actions: violate('double-free'), description: '§5 B4' },
+            KFREE: { actions: refuse('double-free'), description: '§5 B4' },
+            DEVRES_FREE: { actions: refuse('double-free'), description: '§5 B4' },
           },
         },
         lateRelease: {
@@ -432,8 +438,8 @@ export const deviceMachine = setup({
           description: 'the container\'s memory is gone.',
           tags: ['freed'],
           on: {
-            KFREE: { actions: violate('double-free'), description: '§5 B4' },
-            DEVRES_FREE: { actions: violate('double-free'), description: '§5 B4: devres frees a container already freed' },
+            KFREE: { actions: refuse('double-free'), description: '§5 B4' },
+            DEVRES_FREE: { actions: refuse('double-free'), description: '§5 B4: devres frees a container already freed' },
           },
         },
       },

@@ -225,6 +225,14 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   get refcount(): number {
     return this.state.context.refs + this.state.context.busRefs;
   }
+  /**
+   * Whether a violation that changed this device was reported (model.md §4.3): the end check then
+   * leaves it, and its id, to that finding. A refused call (delete of a device never added, ...)
+   * does not set it.
+   */
+  get flagged(): boolean {
+    return this.state.context.flagged;
+  }
   /** How often the release callback ran (the model says: at most once). */
   get releaseCalls(): number {
     return this._releaseCalls;

@@ -95,7 +95,7 @@ export class Kernel {
   /** Objects the end check still has to look at, in creation order (settled ones leave it). */
   private readonly objects = new Set<AnyObject>();
   private handles = 0;
-  /** Devices with a violation reported against them. */
+  /** Devices the machine flagged: a violation that changed them was reported (model.md §4.3). */
   private readonly flaggedDevices = new Set<number>();
   private readonly idas: Ida[] = [];
   private readonly releasing: AuxDevice[] = [];
@@ -357,7 +357,8 @@ export class Kernel {
 
   /** @internal A machine raised a violation against `obj`. */
   raise(v: ViolationParams, obj: { describe(): string; createdAt: StepRef }): void {
-    if (obj instanceof AuxDevice) this.flaggedDevices.add(obj.handle);
+    // model.md §4.3: only a violation that changed the device excuses its id at the end.
+    if (obj instanceof AuxDevice && obj.flagged) this.flaggedDevices.add(obj.handle);
     const finding = this.finding(v, obj, obj.createdAt);
     this.found.push(finding);
     if (this.mode === 'strict') throw new ViolationError(finding);

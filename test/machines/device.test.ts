@@ -183,6 +183,21 @@ describe('device machine: kernel facts', () => {
     expect(devm([INIT, END]).allViolations).toEqual(['leak-initialized']);
   });
 
+  it('model.md §4.3 (revised): a refused call excuses nothing: delete before init, then init and add never torn down, is delete-unadded and leak-initialized', () => {
+    const r = run([DELETE, INIT, ADD, END]);
+    expect(r.steps[0]!.violations).toEqual(['delete-unadded']);
+    expect(r.steps[0]!.state.context.flagged).toBe(false);
+    expect(r.allViolations).toEqual(['delete-unadded', 'leak-initialized']);
+    // The same for every call that leaves the device as it was: double add, double delete, double init, get before init.
+    expect(run([INIT, ADD, ADD, END]).allViolations).toEqual(['double-add', 'leak-initialized']);
+    expect(run([INIT, ADD, DELETE, DELETE, END]).allViolations).toEqual(['double-delete', 'leak-initialized']);
+    expect(run([INIT, INIT, END]).allViolations).toEqual(['double-init', 'leak-initialized']);
+    expect(run([GET, END]).allViolations).toEqual(['get-uninitialized', 'memory-leak']);
+    // A call that changed the device is its root cause: the end check leaves it (B6, B1).
+    expect(run([INIT, ADD, UNINIT, END]).allViolations).toEqual(['uninit-without-delete']);
+    expect(run([INIT, KFREE, END]).allViolations).toEqual(['free-after-init']);
+  });
+
   it('B12 then kfree: with no release callback the free is the only way out, so only missing-release is reported (model.md §4.3)', () => {
     const r = run([INIT, UNINIT, KFREE, END], false);
     expect(r.allViolations).toEqual(['missing-release']);

@@ -70,7 +70,9 @@ class Replay {
   private next(): number {
     const event = this.queue.shift()!;
     const [next, actions] = transition(deviceMachine, this.model, event);
-    this.model = next;
+    // END is the end check, which the runtime computes without changing the device (`report()` may
+    // be asked again): the model's END only reports, so its state is kept as it was.
+    if (event.type !== 'END') this.model = next;
     const acts = actions as Array<{ type: string; params?: { value?: number; code?: string } }>;
     const expected = {
       returned: acts.find((a) => a.type === 'returns')?.params?.value,

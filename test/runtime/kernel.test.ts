@@ -12,6 +12,21 @@ function filled(k: Kernel, release: ((d: AuxDevice) => void) | null = (d) => k.k
 }
 
 describe('Kernel: ids, logs and reports', () => {
+  it('model.md §4.3 (revised): a refused call excuses nothing at the end: delete() on a fresh device, then a correct init and add never torn down, leaks', () => {
+    const k = new Kernel();
+    const ida = k.idaInit();
+    const adev = filled(k);
+    adev.delete();
+    adev.id = ida.alloc();
+    expect(adev.init()).toBe(0);
+    expect(adev.add('mymod')).toBe(0);
+    expect(adev.flagged).toBe(false);
+    const r = k.report();
+    expect(r.violations.map((f) => f.code)).toEqual(['delete-unadded']);
+    // The device is reported at the end; its id is covered by that finding.
+    expect(r.leaks.map((f) => f.code)).toEqual(['leak-initialized']);
+  });
+
   it('model.md §4.4: with two IDAs handing out the same id, setting adev->id claims neither, so correct teardown is clean', () => {
     const k = new Kernel();
     const a = k.idaInit('aux_ida');
