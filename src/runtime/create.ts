@@ -8,10 +8,11 @@ import { ParentDevice } from './parent.js';
  * against the same device API a driver uses, so the machines judge them like any other caller.
  */
 
-function checkArgs(k: Kernel, parent: ParentDevice, modname: string, devname: string, id: number): void {
+function checkArgs(k: Kernel, parent: ParentDevice, modname: string | null, devname: string | null, id: number): void {
   k.requireOwn(parent, ParentDevice, 'parent', 'a ParentDevice (k.parentDevice(name))');
+  // NULL is what C can pass: the kernel's own checks answer it (init or add fails, create returns NULL).
   for (const [name, value] of [['modname', modname], ['devname', devname]] as const) {
-    if (typeof value !== 'string' || value.length === 0) throw new ParameterError(name, value, 'a non-empty string');
+    if (value !== null && (typeof value !== 'string' || value.length === 0)) throw new ParameterError(name, value, 'a non-empty string, or null for NULL');
   }
   requireInt('id', id, -(2 ** 31), 2 ** 31 - 1, 'auxiliary_device_create takes an int id');
 }
@@ -26,7 +27,7 @@ function auxiliaryDeviceRelease(k: Kernel) {
  * Returns the registered device or null for every failure (the errno is lost, §1.5).
  */
 export function auxiliaryDeviceCreate(
-  k: Kernel, parent: ParentDevice, modname: string, devname: string, platformData: unknown, id: number,
+  k: Kernel, parent: ParentDevice, modname: string | null, devname: string | null, platformData: unknown, id: number,
 ): AuxDevice | null {
   checkArgs(k, parent, modname, devname, id);
   return k.call('auxiliary_device_create', parent, [modname, devname, id], () => {
@@ -66,7 +67,7 @@ export function auxiliaryDeviceDestroy(k: Kernel, adev: AuxDevice): void {
  * The device is destroyed when the parent's driver unbinds.
  */
 export function devmAuxiliaryDeviceCreate(
-  k: Kernel, parent: ParentDevice, modname: string, devname: string, platformData: unknown = undefined, id = 0,
+  k: Kernel, parent: ParentDevice, modname: string | null, devname: string | null, platformData: unknown = undefined, id = 0,
 ): AuxDevice | null {
   checkArgs(k, parent, modname, devname, id);
   return k.call('devm_auxiliary_device_create', parent, [modname, devname, id], () => {

@@ -145,12 +145,8 @@ function validateIdTable(table: unknown): AuxDeviceId[] {
     const name = typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined;
     const where = `driver.idTable[${i}].name`;
     if (typeof name !== 'string' || name.length === 0) throw new ParameterError(where, name, 'a non-empty string "<modname>.<device name>"');
-    const dot = name.lastIndexOf('.');
-    // The match name of a device is `<modname>.<name>` (§1.7): an entry with no '.' or an empty
-    // part on either side of the first one can never match.
-    if (dot <= 0 || name.indexOf('.') === 0 || name.endsWith('.')) {
-      throw new ParameterError(where, name, '"<modname>.<device name>", e.g. "mymod.foo" (the device id is not part of it)');
-    }
+    // An entry with no '.' (or an empty part around it) is accepted, as the kernel accepts it:
+    // it can never equal a device's match name `<modname>.<name>` (§1.7), so it never matches.
     if (name.length >= AUXILIARY_NAME_SIZE) {
       throw new ParameterError(where, name, `fewer than ${AUXILIARY_NAME_SIZE} characters (AUXILIARY_NAME_SIZE, with the NUL)`);
     }

@@ -204,8 +204,11 @@ export class Kernel {
     return new AuxDriver(this, spec);
   }
 
-  /** `auxiliary_device_create()`: a registered device, or null on any failure (§1.5). */
-  auxiliaryDeviceCreate(parent: ParentDevice, modname: string, devname: string, platformData: unknown, id: number): AuxDevice | null {
+  /**
+   * `auxiliary_device_create()`: a registered device, or null on any failure (§1.5). A null
+   * devname or modname is C's NULL: init (or add) fails and create returns null, as the kernel does.
+   */
+  auxiliaryDeviceCreate(parent: ParentDevice, modname: string | null, devname: string | null, platformData: unknown, id: number): AuxDevice | null {
     return auxiliaryDeviceCreate(this, parent, modname, devname, platformData, id);
   }
 
@@ -215,7 +218,7 @@ export class Kernel {
   }
 
   /** `__devm_auxiliary_device_create()`; id 0 as the `devm_auxiliary_device_create` macro (§1.6). */
-  devmAuxiliaryDeviceCreate(parent: ParentDevice, modname: string, devname: string, platformData?: unknown, id = 0): AuxDevice | null {
+  devmAuxiliaryDeviceCreate(parent: ParentDevice, modname: string | null, devname: string | null, platformData?: unknown, id = 0): AuxDevice | null {
     return devmAuxiliaryDeviceCreate(this, parent, modname, devname, platformData, id);
   }
 

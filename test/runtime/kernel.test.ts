@@ -70,7 +70,7 @@ describe('Kernel: ids, logs and reports', () => {
 
   it('a rejected driver spec leaves no trace: the next object gets the next handle', () => {
     const k = new Kernel();
-    expect(() => k.auxiliaryDriver({ idTable: [{ name: 'nodot' }], probe: () => 0 })).toThrow(ParameterError);
+    expect(() => k.auxiliaryDriver({ idTable: [{ name: '' }], probe: () => 0 })).toThrow(ParameterError);
     const adev = k.kzallocDevice('x')!;
     expect(adev.handle).toBe(1);
   });

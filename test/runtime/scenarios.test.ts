@@ -649,6 +649,16 @@ describe('§1.5, §1.6 auxiliary_device_create / destroy / devm_auxiliary_device
     expect(e.k.report().clean).toBe(true);
   });
 
+  it('§1.5, §1.2, §1.3 a NULL devname makes init fail (-EINVAL): create kfrees the struct and returns NULL; a NULL modname makes add fail: uninit, release frees it, NULL; nothing leaks', () => {
+    const e = env();
+    expect(e.k.auxiliaryDeviceCreate(e.parent, 'mymod', null, undefined, 0)).toBeNull();
+    expect(e.k.log.map((l) => l.text)).toContain('auxiliary_device has a NULL name');
+    expect(e.k.auxiliaryDeviceCreate(e.parent, null, 'foo', undefined, 0)).toBeNull();
+    expect(e.k.log.map((l) => l.text)).toContain('auxiliary device modname is NULL');
+    expect(e.k.bus.list()).toEqual([]);
+    expect(e.k.report().clean).toBe(true);
+  });
+
   it('§1.5 create returns NULL on every failure (fail-nth over kzalloc, dev_set_name, device_add) and leaks nothing', () => {
     const sites: string[] = [];
     for (let n = 1; n < 10; n++) {
