@@ -6,6 +6,6 @@ export * from './memory/index.js';
 export * from './world/index.js';
 export * from './violations.js';
 export * from './errno.js';
-export * from './shared/effects.js';
-export * from './shared/errors.js';
+export * from './common/effects.js';
+export * from './common/errors.js';
 export * from './routine/index.js';

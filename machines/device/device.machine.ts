@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { NEG } from '../errno.js';
-import { effectStubs, log, report, ret } from '../shared/effects.js';
+import { effectStubs, log, report, ret } from '../common/effects.js';
 import type { ViolationCode } from '../violations.js';
 import { deviceGuards, deviceUpdates } from './device.logic.js';
 import type { DeviceContext, DeviceEvent, DeviceInput, DeviceTag } from './device.types.js';

@@ -2,7 +2,7 @@
  * What the device machine knows about one `struct auxiliary_device` (model.md §1).
  *
  * The context holds only what a later decision depends on, because context is part of a state's
- * identity in path generation (shared/notes/xstate-graph.md): every field here multiplies states.
+ * identity in path generation (xstate/graph keys a state by its value and context): every field here multiplies states.
  */
 export interface DeviceContext {
   /** The caller's own references: 1 from init, +1 per get_device, -1 per put/uninit (§3.2). */

@@ -1,6 +1,6 @@
 import { setup } from 'xstate';
 import { NEG } from '../errno.js';
-import { effectStubs, log, report, ret } from '../shared/effects.js';
+import { effectStubs, log, report, ret } from '../common/effects.js';
 import { driverGuards } from './driver.logic.js';
 import type { DriverContext, DriverEvent } from './driver.types.js';
 

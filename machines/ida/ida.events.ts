@@ -1,4 +1,4 @@
-import { requireInt } from '../shared/errors.js';
+import { requireInt } from '../common/errors.js';
 import { requireIdaCapacity } from './ida.set.js';
 import type { IdaCall } from './ida.types.js';
 

@@ -1,4 +1,4 @@
-import { ParameterError } from '../shared/errors.js';
+import { ParameterError } from '../common/errors.js';
 import { IdSetStateError, type IdSet, type IdSetView } from './ida.set.js';
 import { NO_HOLDER, type IdaCall, type IdaEvent } from './ida.types.js';
 

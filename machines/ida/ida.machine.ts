@@ -1,6 +1,6 @@
 import { setup } from 'xstate';
 import { NEG } from '../errno.js';
-import { effectStubs, log, report, ret } from '../shared/effects.js';
+import { effectStubs, log, report, ret } from '../common/effects.js';
 import { allocReturn, idaGuards, leakReport } from './ida.logic.js';
 import type { IdaContext, IdaEvent } from './ida.types.js';
 

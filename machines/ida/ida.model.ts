@@ -1,5 +1,5 @@
 import { initialTransition, transition, type ActorLogic, type ActorSystem, type EventObject, type SnapshotFrom } from 'xstate';
-import { ParameterError } from '../shared/errors.js';
+import { ParameterError } from '../common/errors.js';
 import { stepIda, type IdaComponent, type IdaEffect, type IdaInterpreter } from './ida.facts.js';
 import { idaMachine } from './ida.machine.js';
 import { SortedIdSet } from './ida.set.js';

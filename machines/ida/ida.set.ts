@@ -1,4 +1,4 @@
-import { AuxbusError, ParameterError, requireInt } from '../shared/errors.js';
+import { AuxbusError, ParameterError, requireInt } from '../common/errors.js';
 import { KERNEL_IDA_CAPACITY, NO_HOLDER } from './ida.types.js';
 
 /**
@@ -97,7 +97,7 @@ export function requireFreeRange(from: number, to: number, capacity: number): vo
  * arrays. A value: every change returns a new set and leaves this one as it was, so XState
  * snapshots and the explorer's interned states can share it. Its JSON (`{ capacity, ids, owners }`)
  * is canonical: two sets are equal iff their JSON is, which is how path generation identifies
- * a state (shared/notes/xstate-graph.md).
+ * a state (xstate/graph keys a state by its value and context).
  * @example
  * const s = SortedIdSet.empty(4).markAllocated(0, 0).markAllocated(2, 7);
  * s.firstFree(0, 3); // 1

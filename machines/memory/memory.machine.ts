@@ -1,5 +1,5 @@
 import { setup } from 'xstate';
-import { effectStubs, report } from '../shared/effects.js';
+import { effectStubs, report } from '../common/effects.js';
 import type { MemoryContext, MemoryEvent } from './memory.types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ParameterError, requireBool, requireInt } from '../shared/errors.js';
+import { ParameterError, requireBool, requireInt } from '../common/errors.js';
 import type { WorldDriver, WorldParams, WorldParamsInput } from './world.types.js';
 
 /** Bounds past which exhaustive exploration of a world is not worth starting. */

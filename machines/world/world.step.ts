@@ -2,7 +2,7 @@ import { NEG } from '../errno.js';
 import type { DeviceEvent, DeviceTag } from '../device/device.types.js';
 import type { DriverEvent } from '../driver/driver.types.js';
 import { CODE_OWNER, type IdaCall } from '../ida/ida.types.js';
-import type { ViolationParams } from '../shared/effects.js';
+import type { ViolationParams } from '../common/effects.js';
 import type { WorldEvent, WorldFinding, WorldParams } from './world.types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
-import { AuxbusError } from '../../machines/shared/errors.js';
+import { AuxbusError } from '../../machines/common/errors.js';
 import { requirePositiveLimit, type NotAnalysed } from './source.js';
 
 /**

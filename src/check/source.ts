@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { requireInt } from '../../machines/shared/errors.js';
+import { requireInt } from '../../machines/common/errors.js';
 
 /**
  * Turning a file or a buffer into text the checker can analyse, or into a "not analysed" result

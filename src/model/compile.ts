@@ -1,5 +1,5 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition, StateValue } from 'xstate';
-import { AuxbusError, ParameterError } from '../../machines/shared/errors.js';
+import { AuxbusError, ParameterError } from '../../machines/common/errors.js';
 
 /**
  * A machine definition read as data and compiled, once, into a transition table: for each leaf

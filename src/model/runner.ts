@@ -1,4 +1,4 @@
-import { ParameterError } from '../../machines/shared/errors.js';
+import { ParameterError } from '../../machines/common/errors.js';
 import { CompiledMachine, UnsupportedMachineError, type CompiledTransition } from './compile.js';
 
 /**

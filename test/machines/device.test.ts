@@ -301,7 +301,7 @@ describe('device machine: xstate/graph coverage', () => {
     expect(missing).toEqual([]);
   });
 
-  // Transition-keyed: the default key drops self-loops (shared/notes/xstate-graph.md), and most
+  // Transition-keyed: the default key drops self-loops (xstate/graph keys a state by its value and context), and most
   // violations are self-loops, so the key names the event and the previous state too.
   const model = createTestModel(deviceMachine, {
     ...traversal,
