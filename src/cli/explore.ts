@@ -1,4 +1,5 @@
 import { ROUTINE_MAX_CALLS_DEFAULT, ROUTINE_MAX_FAULTS_LIMIT, ROUTINE_MAX_RUNS_DEFAULT, ROUTINE_MAX_RUNS_LIMIT } from '../explore/routine/index.js';
+import { UsageError } from '../errors.js';
 import { EXIT, type Command } from './command.js';
 import { exploreRoutines } from './explore-routine.js';
 import { exploreWorldCommand, WORLD_OPTIONS } from './explore-world.js';
@@ -57,6 +58,10 @@ export const explore: Command = {
   async run(argv: string[], io: Io) {
     const args = parseOrHelp(explore, argv, io);
     if (!args) return EXIT.ok;
+    // Modules are explored by the routine mode only: --list and --world take none.
+    if ((args.flags.list || args.flags.world) && args.positionals.length > 0) {
+      throw new UsageError(`unexpected argument with --${args.flags.list ? 'list' : 'world'}: ${args.positionals.join(' ')} (modules are explored without --list and --world)`, 'auxbus explore --help');
+    }
     if (args.flags.world) return exploreWorldCommand(args, io);
     return exploreRoutines(args, io);
   },

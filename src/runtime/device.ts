@@ -181,7 +181,8 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
       if (modname !== null && this.guardFor(ADD_PROBE) === 'addNameNomem') {
         if (k.faults.shouldFail('dev_set_name')) fault = 'name-nomem';
         else {
-          let composed = `${modname}.${this._name}.${asInt(this._id)}`;
+          // `%s` of a NULL pointer prints "(null)" in the kernel's vsprintf (a name cleared after init).
+          let composed = `${modname}.${this._name ?? '(null)'}.${asInt(this._id)}`;
           if (composed.includes('/')) composed = composed.replaceAll('/', '!');
           this._devName = composed;
           if (k.faults.shouldFail('device_add')) fault = 'device-add-nomem';

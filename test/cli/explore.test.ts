@@ -169,7 +169,7 @@ export const scenarios = [
     expect(r.stdout).not.toMatch(STACK_LINE);
   });
 
-  it('README Command line: bad input exits 2 with one line on stderr and no stack trace: unknown example, missing file, no scenario, a load error, a malformed scenario, no target, a bad --max-faults', () => {
+  it('README Command line: bad input exits 2 with one line on stderr and no stack trace: unknown example, missing file, no scenario, a load error, a malformed scenario, no target, a bad --max-faults, a module with --list or --world', () => {
     const noScenario = module('none.mjs', 'export const x = 1;');
     const loadError = module('broken.mjs', 'throw new Error("module init failed");');
     const syntax = module('syntax.mjs', 'export default {');
@@ -184,6 +184,9 @@ export const scenarios = [
       [[malformed], /default export\.create: got undefined, expected a function/],
       [[], /nothing to explore/],
       [['--all', '--max-faults', '0'], /--max-faults: got "0", expected an integer from 1 to 8/],
+      // A module with --list or --world would be ignored: refused instead.
+      [['--list', 'extra'], /unexpected argument with --list: extra/],
+      [['--world', 'module.js'], /unexpected argument with --world: module\.js/],
     ];
     for (const [args, message] of cases) {
       const r = auxbus(['explore', ...args]);

@@ -659,6 +659,19 @@ describe('§1.5, §1.6 auxiliary_device_create / destroy / devm_auxiliary_device
     expect(e.k.report().clean).toBe(true);
   });
 
+  it('§1.3 a name cleared after init is composed as the kernel\'s %s prints NULL: mymod.(null).0', () => {
+    const e = env();
+    const adev = e.k.kzallocDevice('foo')!;
+    adev.name = 'foo';
+    adev.parent = e.parent;
+    adev.release = (d) => e.k.kfree(d);
+    expect(adev.init()).toBe(0);
+    adev.name = null;
+    expect(adev.add('mymod')).toBe(0);
+    expect(adev.devName).toBe('mymod.(null).0');
+    expect(e.k.bus.list()).toEqual(['mymod.(null).0']);
+  });
+
   it('§1.5 create returns NULL on every failure (fail-nth over kzalloc, dev_set_name, device_add) and leaks nothing', () => {
     const sites: string[] = [];
     for (let n = 1; n < 10; n++) {
