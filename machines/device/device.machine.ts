@@ -73,6 +73,9 @@ const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
     },
   ] as const;
 
+/** A kfree and devres's free of a devm container mean the same in states where either may come. */
+const eitherFree = <const T>(transition: T) => ({ KFREE: transition, DEVRES_FREE: transition });
+
 /** A free of the container after the caller's last put and outside the release callback (model.md §4.6, §5 B18). */
 const freeOutsideRelease = { target: '#device.dead.freed', actions: violate('free-outside-release'), description: 'model.md §4.6, §5 B18' } as const;
 
@@ -398,16 +401,14 @@ export const deviceMachine = setup({
           tags: ['releasePending', 'freed'],
           on: {
             RUN_RELEASE: { target: 'lateRelease', actions: 'runRelease', description: '§5 B18: the delayed cleanup reads the freed kobject' },
-            KFREE: { actions: refuse('double-free'), description: '§5 B4' },
-            DEVRES_FREE: { actions: refuse('double-free'), description: '§5 B4' },
+            ...eitherFree({ actions: refuse('double-free'), description: '§5 B4' }),
           },
         },
         lateRelease: {
           description: 'dev.release() runs on a container freed before it ran.',
           tags: ['freed'],
           on: {
-            KFREE: { target: 'freed', actions: violate('double-free'), description: '§5 B4: the release frees the container again' },
-            DEVRES_FREE: { target: 'freed', actions: violate('double-free'), description: '§5 B4' },
+            ...eitherFree({ target: 'freed', actions: violate('double-free'), description: '§5 B4: the container is freed again' }),
             RELEASED: { target: 'freed', actions: violate('free-outside-release'), description: 'model.md §4.6, §5 B18: freed outside the release callback' },
             INIT: insideLateRelease,
             ADD: insideLateRelease,
@@ -423,14 +424,10 @@ export const deviceMachine = setup({
         released: {
           description: 'the count reached 0 and the release ran; the container survives if release did not free it.',
           on: {
-            KFREE: [
+            ...eitherFree([
               { guard: 'hasRelease', ...freeOutsideRelease },
               { target: 'freed', description: 'model.md §4.3: with no release callback (B12, reported) the caller can only free it itself' },
-            ],
-            DEVRES_FREE: [
-              { guard: 'hasRelease', ...freeOutsideRelease },
-              { target: 'freed', description: 'model.md §4.3: B12 already reported' },
-            ],
+            ]),
             END: { guard: 'leakCheck', actions: violate('memory-leak'), description: 'model.md §4.3' },
           },
         },
@@ -438,8 +435,7 @@ export const deviceMachine = setup({
           description: 'the container\'s memory is gone.',
           tags: ['freed'],
           on: {
-            KFREE: { actions: refuse('double-free'), description: '§5 B4' },
-            DEVRES_FREE: { actions: refuse('double-free'), description: '§5 B4: devres frees a container already freed' },
+            ...eitherFree({ actions: refuse('double-free'), description: '§5 B4' }),
           },
         },
       },
