@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 seed="${AUXBUS_FC_SEED:-$RANDOM$RANDOM}"
 runs="${AUXBUS_FC_RUNS:-5000}"
 echo "nightly: AUXBUS_FC_SEED=$seed AUXBUS_FC_RUNS=$runs"
-AUXBUS_FC_SEED="$seed" AUXBUS_FC_RUNS="$runs" npx vitest run test/runtime/differential.test.ts test/properties/ida-sets.property.test.ts
+AUXBUS_FC_SEED="$seed" AUXBUS_FC_RUNS="$runs" npx vitest run test/runtime/differential.test.ts test/properties/ida-sets.property.test.ts test/properties/ida.property.test.ts test/properties/device.property.test.ts

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { deviceEventAlphabet, deviceMachine, refcount, type DeviceEvent } from '../../machines/index.js';
+import { fcRuns } from './runs.js';
 
 type Snap = SnapshotFrom<typeof deviceMachine>;
 
@@ -75,7 +76,7 @@ const sequences = fc.record({
     .map(([prefix, n, tail]) => [...prefix.slice(0, n), ...tail]),
 });
 
-const RUNS = { numRuns: 800 } as const;
+const RUNS = fcRuns(800);
 
 /** Collects what the random runs reached, so a property cannot pass by never getting anywhere. */
 function reached() {
@@ -197,7 +198,16 @@ describe('device machine properties (fast-check, pure transition)', () => {
           }
         }
       }),
-      RUNS,
+      {
+        ...RUNS,
+        // Each place the check below asks about, reached by a run of its own whatever the seed.
+        examples: [
+          [{ hasRelease: true, events: [...protocolPrefix.slice(0, 7), ev.KFREE] }],
+          [{ hasRelease: true, events: [...protocolPrefix, ev.KFREE, ev.KFREE] }],
+          [{ hasRelease: true, events: [...earlyFreePrefix, ev.RELEASED] }],
+          [{ hasRelease: true, events: releaseReadsPrefix }],
+        ],
+      },
     );
     for (const where of ['"pending"} KFREE', '"released"} KFREE', '"lateRelease"} RELEASED', '"lateRelease"} READ', '"freed"} KFREE', '"releasing"} READ']) {
       expect([...seen].some((x) => x.includes(where)), where).toBe(true);
@@ -346,7 +356,7 @@ describe('device machine properties (fast-check, pure transition)', () => {
         expect(final.hasTag('dead')).toBe(true);
         expect(final.hasTag('freed')).toBe(true);
       }),
-      { numRuns: 600 },
+      fcRuns(600),
     );
   });
 });

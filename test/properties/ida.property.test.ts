@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initialIdaComponent, stepIda, xstateIda, type IdaCall, type IdaModelState } from '../../machines/index.js';
+import { fcRuns } from './runs.js';
 
 const ENOSPC = -28;
 const ENOMEM = -12;
@@ -142,7 +143,7 @@ describe('IDA machine properties (fast-check, against a naive §4 reference)', (
           expect(state.machine.matches('empty')).toBe(ids.length === 0);
         }
       }),
-      { numRuns: 1000 },
+      fcRuns(1000),
     );
     expect(seen.ids).toBeGreaterThan(0);
     expect(seen.enospc).toBeGreaterThan(0);
@@ -185,7 +186,7 @@ describe('IDA machine properties (fast-check, against a naive §4 reference)', (
           for (const [id, owner] of ref.owners) expect(owners.get(id)).toBe(owner);
         }
       }),
-      { numRuns: 1000 },
+      fcRuns(1000),
     );
     expect(seen.doubleFree).toBeGreaterThan(0);
     expect(seen.reallocated).toBeGreaterThan(0);
