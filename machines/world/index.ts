@@ -3,6 +3,6 @@ export { resolveWorldParams, DEFAULT_WORLD, WORLD_LIMITS } from './world.params.
 export { worldEvents, slotEvents, sharedEvents } from './world.events.js';
 export {
   stepWorld, initialWorldState, deviceOwner, idField,
-  type WorldComponents, type WorldState, type WorldStepResult, type WorldAction,
+  type WorldComponents, type WorldState, type WorldStepResult, type WorldAction, type WorldCall,
 } from './world.step.js';
 export * from './world.types.js';

@@ -70,6 +70,15 @@ export interface WorldStepResult<D, I, R> {
   returned: number | undefined;
 }
 
+/**
+ * A callback the kernel makes into the code during a world step, in the order it makes them:
+ * what a test on a real kernel observes of probe, remove and release (kernel-auxbus.md §1.8, §2.3).
+ */
+export type WorldCall =
+  | { call: 'probe'; dev: number; drv: number; result: number }
+  | { call: 'remove'; dev: number; drv: number }
+  | { call: 'release'; dev: number };
+
 const RUN_RELEASE: DeviceEvent = Object.freeze({ type: 'RUN_RELEASE' });
 
 type Job =
@@ -106,6 +115,7 @@ export function initialWorldState<D, I, R>(k: WorldComponents<D, I, R>, params: 
 /**
  * Runs one world event to completion: the component machines step, then the effects they name,
  * synchronously and in order, as the kernel calls release, probe and remove inside the call.
+ * `calls`, when given, receives the callbacks the kernel makes, in order.
  * @example stepWorld(components, params, initialWorldState(components, params), { type: 'KZALLOC', dev: 0, fail: false })
  */
 export function stepWorld<D, I, R>(
@@ -113,6 +123,7 @@ export function stepWorld<D, I, R>(
   params: WorldParams,
   prev: WorldState<D, I, R>,
   event: WorldEvent,
+  calls?: WorldCall[],
 ): WorldStepResult<D, I, R> {
   if (prev.ended) return { state: prev, findings: [], returned: undefined };
   const c: WorldState<D, I, R> = {
@@ -168,6 +179,7 @@ export function stepWorld<D, I, R>(
         return;
       case 'runRelease': {
         if (job.to !== 'dev') return;
+        calls?.push({ call: 'release', dev: job.i });
         // The release callback reads adev->id while the memory is still valid, then frees.
         if (params.release.freesId && c.ids[job.i]! >= 0) {
           send({ to: 'ida', slot: job.i, event: { type: 'FREE', id: c.ids[job.i]!, owner: deviceOwner(job.i) } });
@@ -186,7 +198,9 @@ export function stepWorld<D, I, R>(
         if (job.to === 'dev') probe(job.i, c.driverOrder);
         return;
       case 'driverRemove':
-        if (job.to === 'dev') c.boundTo[job.i] = -1;
+        if (job.to !== 'dev') return;
+        if (c.boundTo[job.i]! >= 0) calls?.push({ call: 'remove', dev: job.i, drv: c.boundTo[job.i]! });
+        c.boundTo[job.i] = -1;
         return;
       case 'attachDevices':
         if (job.to !== 'drv') return;
@@ -212,6 +226,7 @@ export function stepWorld<D, I, R>(
   const probe = (i: number, order: readonly number[]): void => {
     for (const d of order) {
       const result = params.drivers[d]!.probe === 'ok' ? 0 : NEG.ENOMEM;
+      calls?.push({ call: 'probe', dev: i, drv: d, result });
       send({ to: 'dev', i, event: { type: 'PROBE', result } });
       const now = c.devices[i];
       if (now !== null && now !== undefined && k.device.hasTag(now, 'bound')) {

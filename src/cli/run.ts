@@ -8,6 +8,7 @@ import { explain } from './explain.js';
 import { explore } from './explore.js';
 import { commandHelp } from './help.js';
 import { colors, print, type Io } from './output.js';
+import { kunit } from './kunit.js';
 import { paths } from './paths.js';
 
 /**
@@ -18,7 +19,7 @@ import { paths } from './paths.js';
  */
 
 /** Every command, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [diagram, paths, explain, explore, check];
+export const COMMANDS: readonly Command[] = [diagram, paths, explain, explore, check, kunit];
 
 function topHelp(): string {
   const { version } = packageInfo();

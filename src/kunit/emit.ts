@@ -1,0 +1,149 @@
+import type { WorldCall, WorldEvent, WorldParams } from '../../machines/index.js';
+import { ParameterError } from '../../machines/index.js';
+import { packageInfo } from '../package-info.js';
+import { HARNESS_LIMITS, harnessC } from './harness.js';
+import type { KunitCase, KunitStep, KunitSuite } from './types.js';
+
+/** The kernel's log text of a callback, as the harness records it (amt_call). */
+export function callText(c: WorldCall): string {
+  switch (c.call) {
+    case 'probe': return `probe(dev${c.dev}, drv${c.drv}) = ${c.result}; `;
+    case 'remove': return `remove(dev${c.dev}, drv${c.drv}); `;
+    case 'release': return `release(dev${c.dev}); `;
+  }
+}
+
+/** The C of one call. Returns the lines, with `ret` holding what the call returned. */
+function callC(e: WorldEvent, p: WorldParams, s: KunitStep): string[] {
+  switch (e.type) {
+    case 'KZALLOC': {
+      if (e.fail) return [`c->box[${e.dev}] = NULL;\t/* kzalloc() fails: no container */`];
+      const lines = [`c->box[${e.dev}] = amt_alloc(c, ${e.dev});`];
+      // The id allocated first is written to the device (model.md §4.4).
+      if (s.ids[e.dev]! >= 0) lines.push(`c->box[${e.dev}]->adev.id = c->id[${e.dev}];`);
+      return lines;
+    }
+    case 'IDA_ALLOC': {
+      const lines = [`ret = ida_alloc_range(&c->ida, ${p.idaRange.min}, ${p.idaRange.max}, GFP_KERNEL);`];
+      if (s.returns !== undefined && s.returns >= 0) {
+        lines.push(`c->id[${e.dev}] = ret;`);
+        if (s.devices.some((d) => d.slot === e.dev)) lines.push(`c->box[${e.dev}]->adev.id = ret;`);
+      }
+      return lines;
+    }
+    case 'IDA_FREE':
+      return [e.via === 'field' ? `ida_free(&c->ida, c->box[${e.dev}]->adev.id);` : `ida_free(&c->ida, c->id[${e.dev}]);`];
+    case 'INIT':
+      return [
+        ...(e.ok ? [] : [`c->box[${e.dev}]->adev.dev.parent = NULL;`]),
+        `ret = auxiliary_device_init(&c->box[${e.dev}]->adev);`,
+      ];
+    case 'ADD':
+      return [`ret = __auxiliary_device_add(&c->box[${e.dev}]->adev, AMT_MOD);`];
+    case 'DELETE': return [`auxiliary_device_delete(&c->box[${e.dev}]->adev);`];
+    case 'UNINIT': return [`auxiliary_device_uninit(&c->box[${e.dev}]->adev);`];
+    case 'GET': return [`get_device(&c->box[${e.dev}]->adev.dev);`];
+    case 'PUT': return [`put_device(&c->box[${e.dev}]->adev.dev);`];
+    case 'KFREE': return [`kfree(c->box[${e.dev}]);`];
+    case 'READ_ID': return [`(void)READ_ONCE(c->box[${e.dev}]->adev.id);`];
+    case 'DRV_REGISTER': return [`ret = __auxiliary_driver_register(&c->drv[${e.drv}].drv, THIS_MODULE, AMT_MOD);`];
+    case 'DRV_UNREGISTER': return [`auxiliary_driver_unregister(&c->drv[${e.drv}].drv);`];
+    case 'END': return ['ida_destroy(&c->ida);'];
+    case 'RELEASE':
+      throw new ParameterError('event', e, 'a call of a world with immediate release (deferred release is not generated as C)');
+  }
+}
+
+/** A C string literal (the calls text has no quote or backslash, but stay safe). */
+const cString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** Kernel-style comment lines. */
+const comment = (lines: string[]) => ['/*', ...lines.map((l) => ` * ${l}`.trimEnd()), ' */'];
+
+function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
+  const out: string[] = [];
+  out.push(...comment([
+    `Path ${k.name}: first to take ${k.covers.join(', ')}.`,
+    ...k.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.teardown ? '(teardown) ' : ''}${s.text}`),
+  ]));
+  out.push(`static void ${k.name}(struct kunit *test)`, '{');
+  const needsRet = k.steps.some((s) => s.returns !== undefined);
+  out.push(`\tstruct amt_ctx *c = amt_setup_w${world}(test);`);
+  if (needsRet) out.push('\tint ret;');
+  out.push('');
+  k.steps.forEach((s, i) => {
+    out.push(`\t/* ${i + 1}. ${s.text} */`, `\tamt_step(c, ${i + 1});`);
+    for (const line of callC(s.event, p, s)) out.push(`\t${line}`);
+    if (s.returns !== undefined && s.event.type !== 'KZALLOC') {
+      out.push(`\tKUNIT_EXPECT_EQ_MSG(test, ret, ${s.returns}, "step ${i + 1}: return value");`);
+    }
+    out.push(`\tamt_expect_calls(c, ${cString(s.calls.map(callText).join(''))});`);
+    for (const d of s.devices) {
+      if (d.valid) out.push(`\tamt_expect_dev(c, ${d.slot}, ${d.kref}, ${d.registered ? 'true' : 'false'});`);
+      out.push(`\tamt_expect_released(c, ${d.slot}, ${d.released});`);
+    }
+    if (s.event.type !== 'END') out.push(`\tamt_expect_ida(c, ${s.ida.lowest}, ${s.ida.empty ? 'true' : 'false'});`);
+    else out.push(`\tKUNIT_EXPECT_TRUE_MSG(test, ${s.ida.empty ? '' : '!'}ida_is_empty(&c->ida), "step ${i + 1}: IDA empty");`);
+  });
+  out.push('', '\tamt_teardown(c);', '}', '');
+  return out;
+}
+
+function worldSetupC(p: WorldParams, w: number): string[] {
+  const flags = [p.release.present && 'AMT_HAS_RELEASE', p.release.freesContainer && 'AMT_RELEASE_FREES_BOX', p.release.freesId && 'AMT_RELEASE_FREES_ID'].filter(Boolean);
+  const probes = p.drivers.map((d) => (d.probe === 'ok' ? '0' : '-ENOMEM'));
+  return [
+    ...comment([`World ${w}: ${p.devices} device slot(s), ids [${p.idaRange.min}, ${p.idaRange.max}], ${p.drivers.length} driver(s), release ${flags.join(' | ') || 'absent'}.`]),
+    `static const int amt_w${w}_probe[] = { ${probes.length ? probes.join(', ') : '0'} };`,
+    '',
+    `static struct amt_ctx *amt_setup_w${w}(struct kunit *test)`,
+    '{',
+    `\treturn amt_setup(test, ${flags.join(' | ') || '0'}, ${p.idaRange.min}, ${p.idaRange.max}, ${p.drivers.length}, amt_w${w}_probe);`,
+    '}',
+    '',
+  ];
+}
+
+/** A C identifier: letters, digits and underscores, not starting with a digit. */
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The suite as one C file for `drivers/base/test/`: kernel style, an SPDX line, one KUnit case
+ * per path named after the transition it covers first, each with its path's events as a comment.
+ * Throws ParameterError when a world is beyond the harness's limits or a name is not a C identifier.
+ * @example emitKunitC(kunitSuite()).startsWith('// SPDX-License-Identifier: GPL-2.0') // true
+ */
+export function emitKunitC(suite: KunitSuite): string {
+  if (!IDENT.test(suite.name)) throw new ParameterError('suite.name', suite.name, 'a C identifier');
+  suite.worlds.forEach((p, w) => {
+    if (p.devices > HARNESS_LIMITS.slots) throw new ParameterError(`worlds[${w}].devices`, p.devices, `at most ${HARNESS_LIMITS.slots} slots`);
+    if (p.drivers.length > HARNESS_LIMITS.drivers) throw new ParameterError(`worlds[${w}].drivers`, p.drivers.length, `at most ${HARNESS_LIMITS.drivers} drivers`);
+    if (p.deferredRelease) throw new ParameterError(`worlds[${w}].deferredRelease`, true, 'immediate release (a deferred release is observed with CONFIG_DEBUG_KOBJECT_RELEASE instead)');
+  });
+  for (const k of suite.cases) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
+  const out: string[] = [
+    '// SPDX-License-Identifier: GPL-2.0',
+    ...comment([
+      `KUnit suite generated by auxbus-model ${packageInfo().version} from its XState machines; do not edit.`,
+      '',
+      'Each case replays one path of the model\'s composed world (devices, their parent\'s IDA and',
+      'auxiliary drivers) on the real auxiliary bus, then the shortest correct teardown, and after',
+      'every call expects what the model predicts: the return value, the kernel\'s probe, remove and',
+      'release callbacks in order, each live device\'s kref and registration, the release count and',
+      'the IDA\'s lowest free id.',
+    ]),
+    '',
+    harnessC(suite.name),
+  ];
+  // Only the worlds some case runs in: an unused static setup would warn.
+  suite.worlds.forEach((p, w) => {
+    if (suite.cases.some((k) => k.world === w)) out.push(...worldSetupC(p, w));
+  });
+  for (const k of suite.cases) out.push(...caseC(k, suite.worlds[k.world]!, k.world));
+  out.push(`static struct kunit_case ${suite.name}_cases[] = {`);
+  for (const k of suite.cases) out.push(`\tKUNIT_CASE(${k.name}),`);
+  out.push('\t{ }', '};', '');
+  out.push(`static struct kunit_suite ${suite.name}_suite = {`, `\t.name = "${suite.name}",`, `\t.test_cases = ${suite.name}_cases,`, '};', '');
+  out.push(`kunit_test_suite(${suite.name}_suite);`, '', `MODULE_DESCRIPTION("auxbus-model: the auxiliary bus checked against its model");`, 'MODULE_LICENSE("GPL");', '');
+  return out.join('\n');
+}

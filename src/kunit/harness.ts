@@ -1,0 +1,195 @@
+/**
+ * The fixed C part of a generated suite: the container, the drivers, the callbacks that record
+ * what the kernel calls, and the helpers that compare a step's outcome with the model's. The
+ * cases (emit.ts) only call the kernel and these helpers, so each case reads as its path.
+ */
+
+/** Upper bounds the harness is compiled with; the generator refuses worlds beyond them. */
+export const HARNESS_LIMITS = { slots: 6, drivers: 3 } as const;
+
+/** The harness, for a suite of the given name (a C identifier) and module name. */
+export function harnessC(modname: string): string {
+  return String.raw`#include <kunit/test.h>
+#include <linux/auxiliary_bus.h>
+#include <linux/device.h>
+#include <linux/idr.h>
+#include <linux/kref.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#define AMT_MOD "${modname}"
+#define AMT_SLOTS ${HARNESS_LIMITS.slots}
+#define AMT_DRIVERS ${HARNESS_LIMITS.drivers}
+
+/* What the world's release callback does (the model's ReleaseBehaviour). */
+#define AMT_HAS_RELEASE		BIT(0)
+#define AMT_RELEASE_FREES_BOX	BIT(1)
+#define AMT_RELEASE_FREES_ID	BIT(2)
+
+struct amt_ctx;
+
+/* The driver's container of the auxiliary device. */
+struct amt_box {
+	struct auxiliary_device adev;
+	struct amt_ctx *ctx;
+	int slot;
+};
+
+struct amt_driver {
+	struct auxiliary_driver drv;
+	struct amt_ctx *ctx;
+	int index;
+	int probe_ret;
+};
+
+/* One case's world: kept outside the containers, so it can be read after they are freed. */
+struct amt_ctx {
+	struct kunit *test;
+	struct device *parent;
+	struct ida ida;
+	int ida_min, ida_max;
+	unsigned int release;
+	struct amt_box *box[AMT_SLOTS];
+	int id[AMT_SLOTS];
+	int released[AMT_SLOTS];
+	struct amt_driver drv[AMT_DRIVERS];
+	char calls[256];
+	int step;
+};
+
+static const char * const amt_driver_names[AMT_DRIVERS] = { "drv0", "drv1", "drv2" };
+
+static const struct auxiliary_device_id amt_id_table[] = {
+	{ .name = AMT_MOD ".dev" },
+	{ }
+};
+
+static __printf(2, 3) void amt_call(struct amt_ctx *c, const char *fmt, ...)
+{
+	size_t len = strlen(c->calls);
+	va_list args;
+
+	va_start(args, fmt);
+	vscnprintf(c->calls + len, sizeof(c->calls) - len, fmt, args);
+	va_end(args);
+}
+
+static int amt_probe(struct auxiliary_device *adev, const struct auxiliary_device_id *id)
+{
+	struct amt_driver *d = container_of(adev->dev.driver, struct amt_driver, drv.driver);
+	struct amt_box *box = container_of(adev, struct amt_box, adev);
+
+	amt_call(d->ctx, "probe(dev%d, drv%d) = %d; ", box->slot, d->index, d->probe_ret);
+	return d->probe_ret;
+}
+
+static void amt_remove(struct auxiliary_device *adev)
+{
+	struct amt_driver *d = container_of(adev->dev.driver, struct amt_driver, drv.driver);
+	struct amt_box *box = container_of(adev, struct amt_box, adev);
+
+	amt_call(d->ctx, "remove(dev%d, drv%d); ", box->slot, d->index);
+}
+
+/* The release callback: the only place the container may be freed once init succeeded. */
+static void amt_release(struct device *dev)
+{
+	struct amt_box *box = container_of(to_auxiliary_dev(dev), struct amt_box, adev);
+	struct amt_ctx *c = box->ctx;
+	int slot = box->slot;
+
+	amt_call(c, "release(dev%d); ", slot);
+	c->released[slot]++;
+	if ((c->release & AMT_RELEASE_FREES_ID) && c->id[slot] >= 0)
+		ida_free(&c->ida, box->adev.id);
+	if (c->release & AMT_RELEASE_FREES_BOX)
+		kfree(box);
+}
+
+static struct amt_ctx *amt_setup(struct kunit *test, unsigned int release, int ida_min, int ida_max,
+				 int ndrivers, const int *probe_ret)
+{
+	struct amt_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->test = test;
+	c->release = release;
+	c->ida_min = ida_min;
+	c->ida_max = ida_max;
+	ida_init(&c->ida);
+	for (i = 0; i < AMT_SLOTS; i++)
+		c->id[i] = -1;
+	for (i = 0; i < ndrivers; i++) {
+		c->drv[i].ctx = c;
+		c->drv[i].index = i;
+		c->drv[i].probe_ret = probe_ret[i];
+		c->drv[i].drv.name = amt_driver_names[i];
+		c->drv[i].drv.id_table = amt_id_table;
+		c->drv[i].drv.probe = amt_probe;
+		c->drv[i].drv.remove = amt_remove;
+	}
+	c->parent = root_device_register("auxbus_model_parent");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(c->parent), "no parent device");
+	return c;
+}
+
+static void amt_teardown(struct amt_ctx *c)
+{
+	root_device_unregister(c->parent);
+}
+
+/* kzalloc() of the container, filled in as a driver does before auxiliary_device_init(). */
+static struct amt_box *amt_alloc(struct amt_ctx *c, int slot)
+{
+	struct amt_box *box = kzalloc(sizeof(*box), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(c->test, box);
+	box->ctx = c;
+	box->slot = slot;
+	box->adev.name = "dev";
+	box->adev.dev.parent = c->parent;
+	if (c->release & AMT_HAS_RELEASE)
+		box->adev.dev.release = amt_release;
+	return box;
+}
+
+/* A new step: the callbacks it makes are recorded from here. */
+static void amt_step(struct amt_ctx *c, int step)
+{
+	c->step = step;
+	c->calls[0] = '\0';
+}
+
+static void amt_expect_calls(struct amt_ctx *c, const char *calls)
+{
+	KUNIT_EXPECT_STREQ_MSG(c->test, c->calls, calls, "step %d: the kernel's callbacks", c->step);
+}
+
+/* A device whose memory the model says is valid: its count and whether it is registered. */
+static void amt_expect_dev(struct amt_ctx *c, int slot, unsigned int kref, bool registered)
+{
+	struct device *dev = &c->box[slot]->adev.dev;
+
+	KUNIT_EXPECT_EQ_MSG(c->test, kref_read(&dev->kobj.kref), kref, "step %d: dev%d kref", c->step, slot);
+	KUNIT_EXPECT_EQ_MSG(c->test, device_is_registered(dev), registered, "step %d: dev%d registered", c->step, slot);
+}
+
+static void amt_expect_released(struct amt_ctx *c, int slot, int times)
+{
+	KUNIT_EXPECT_EQ_MSG(c->test, c->released[slot], times, "step %d: dev%d release calls", c->step, slot);
+}
+
+/* The IDA's lowest free id in the world's range (allocated and given back) and its emptiness. */
+static void amt_expect_ida(struct amt_ctx *c, int lowest, bool empty)
+{
+	int id = ida_alloc_range(&c->ida, c->ida_min, c->ida_max, GFP_KERNEL);
+
+	if (id >= 0)
+		ida_free(&c->ida, id);
+	KUNIT_EXPECT_EQ_MSG(c->test, id, lowest, "step %d: lowest free id", c->step);
+	KUNIT_EXPECT_EQ_MSG(c->test, ida_is_empty(&c->ida), empty, "step %d: IDA empty", c->step);
+}
+`;
+}
