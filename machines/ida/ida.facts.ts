@@ -9,6 +9,31 @@ import { NO_HOLDER, type IdaCall, type IdaEvent } from './ida.types.js';
  * compiled machine or XState's own `transition`), path generation and the conformance tests.
  */
 
+/** Ids per XArray slot of an IDA: one 128-byte bitmap (lib/idr.c IDA_BITMAP_BITS). */
+export const IDA_BITMAP_BITS = 1024;
+/** Ids a slot keeps inline as a value entry, with no bitmap (BITS_PER_XA_VALUE on 64-bit). */
+export const IDA_VALUE_BITS = 63;
+
+/**
+ * Whether `ida_alloc_range` must allocate memory to hand out `lowest`, so that an allocation
+ * failure can make it fail (§4, lib/idr.c ida_alloc_range). While every id is in the first slot
+ * (below 1024) the XArray is its head alone: an id below 63 is a bit of the inline value entry,
+ * and one above it goes into the slot's bitmap, which exists once the slot holds an id ≥ 63.
+ * Anywhere else the kernel may need a bitmap or XArray nodes. (A bitmap whose high ids were all
+ * freed is kept: the kernel then allocates nothing where this says it may; the model allows a
+ * failure the kernel cannot have there, never the reverse.)
+ * @example allocNeedsMemory(SortedIdSet.empty(4), 0) // false: the first ida_alloc allocates nothing
+ */
+export function allocNeedsMemory(set: IdSetView, lowest: number): boolean {
+  if (lowest < 0) return false;
+  if (lowest >= IDA_BITMAP_BITS) return true;
+  const firstSlotEnd = Math.min(IDA_BITMAP_BITS, set.capacity) - 1;
+  // An id beyond the first slot: the XArray has nodes, and the path to slot 0 may need more.
+  if (set.size > 0 && set.countIn(0, firstSlotEnd) < set.size) return true;
+  if (lowest < IDA_VALUE_BITS) return false;
+  return set.countIn(IDA_VALUE_BITS, firstSlotEnd) === 0;
+}
+
 /**
  * The id `ida_alloc_range` would return: the lowest free id in the inclusive range, or -1 when
  * there is none (§4: `(int)min < 0`, `min > max` and a full range all give -ENOSPC; a `max`

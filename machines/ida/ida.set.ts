@@ -23,6 +23,11 @@ export interface IdSetView {
   firstFree(from: number, to: number): number;
   /** The owner token of an allocated id; {@link NO_HOLDER} for a free id or one outside [0, capacity). */
   ownerOf(id: number): number;
+  /**
+   * How many ids in [from, to] are allocated (0 ≤ from ≤ to). Its cost may grow with the range:
+   * the facts ask it about the IDA's first XArray slot only.
+   */
+  countIn(from: number, to: number): number;
   /** Calls `fn` with every allocated id and its owner, ids ascending. */
   forEach(fn: (id: number, owner: number) => void): void;
 }
@@ -170,6 +175,10 @@ export class SortedIdSet implements IdSet<SortedIdSet> {
 
   forEach(fn: (id: number, owner: number) => void): void {
     for (let i = 0; i < this.ids.length; i++) fn(this.ids[i]!, this.owners[i]!);
+  }
+
+  countIn(from: number, to: number): number {
+    return from > to ? 0 : lowerBound(this.ids, to + 1) - lowerBound(this.ids, from);
   }
 
   markAllocated(id: number, owner: number): SortedIdSet {

@@ -31,6 +31,7 @@ export const XSTATE_COMPONENTS: WorldComponents<DeviceSnapshot, IdaModelState, D
       const r = stepIda(xstateIda, s, call);
       return [r.state, r.effects];
     },
+    set: (s) => s.set,
   },
   driver: {
     initial: () => initialTransition(driverMachine)[0],

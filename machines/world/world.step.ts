@@ -2,6 +2,8 @@ import { NEG } from '../errno.js';
 import type { DeviceEvent, DeviceTag } from '../device/device.types.js';
 import type { DriverEvent } from '../driver/driver.types.js';
 import { CODE_OWNER, type IdaCall } from '../ida/ida.types.js';
+import { allocNeedsMemory, lowestFree } from '../ida/ida.facts.js';
+import type { IdSetView } from '../ida/ida.set.js';
 import type { ViolationParams } from '../common/effects.js';
 import type { WorldEvent, WorldFinding, WorldParams } from './world.types.js';
 
@@ -34,6 +36,8 @@ export interface WorldComponents<D, I, R> {
   ida: {
     initial(capacity: number): I;
     step(state: I, call: IdaCall): readonly [I, readonly WorldAction[]];
+    /** The id set the state decides from (read for the facts the world injects faults by). */
+    set(state: I): IdSetView;
   };
   driver: {
     initial(): R;
@@ -250,7 +254,11 @@ export function stepWorld<D, I, R>(
       break;
     case 'IDA_ALLOC': {
       const { min, max } = params.idaRange;
-      send({ to: 'ida', slot: event.dev, event: { type: 'ALLOC', min, max, owner: CODE_OWNER, fault: event.fail } }, true);
+      // The world knows its IDA exactly: an injected failure only fails a call that allocates,
+      // as fail-nth on a real kernel (model.md §4.7); elsewhere it hits nothing and the call succeeds.
+      const set = event.fail ? k.ida.set(c.ida) : undefined;
+      const fault = set !== undefined && allocNeedsMemory(set, lowestFree(set, min, max));
+      send({ to: 'ida', slot: event.dev, event: { type: 'ALLOC', min, max, owner: CODE_OWNER, fault } }, true);
       if (returned !== undefined && returned >= 0) {
         c.ids[event.dev] = returned;
         if (c.devices[event.dev] !== null) claim(event.dev);

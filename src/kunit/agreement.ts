@@ -31,8 +31,15 @@ export interface Agreement {
  */
 export function agreement(suite: KunitSuite, run: KtapRun, kernel: string, config: string): Agreement {
   const results = new Map(run.suites.filter((s) => s.name === suite.name).flatMap((s) => s.cases.map((c) => [c.name, c] as const)));
-  const verdicts: CaseVerdict[] = suite.cases.map((k) => {
-    const path = k.steps.map((s, i) => `${i + 1}. ${s.teardown ? '(teardown) ' : ''}${s.text}`);
+  const paths = [
+    ...suite.cases.map((k) => ({ name: k.name, path: k.steps.map((s, i) => `${i + 1}. ${s.teardown ? '(teardown) ' : ''}${s.text}`) })),
+    ...suite.sweeps.map((sw) => ({
+      name: sw.name,
+      path: [`fail-nth sweep of ${sw.title}`, ...sw.prefix.map((s, i) => `${i + 1}. ${s.text}`), ...sw.outcomes.map((o, k) => `outcome ${k}: ${o.variants.join(', ')}`)],
+    })),
+  ];
+  const verdicts: CaseVerdict[] = paths.map((k) => {
+    const path = k.path;
     const r = results.get(k.name);
     if (r === undefined) return { name: k.name, outcome: 'missing', path };
     if (r.result === 'ok') return { name: k.name, outcome: 'agrees', path };

@@ -3,6 +3,7 @@ import { ParameterError } from '../../machines/index.js';
 import { packageInfo } from '../package-info.js';
 import { HARNESS_LIMITS, harnessC } from './harness.js';
 import type { KunitCase, KunitStep, KunitSuite } from './types.js';
+import type { KunitSweep, SweepObservation } from './sweep.js';
 
 /** The kernel's log text of a callback, as the harness records it (amt_call). */
 export function callText(c: WorldCall): string {
@@ -14,11 +15,12 @@ export function callText(c: WorldCall): string {
 }
 
 /** The C of one call. Returns the lines, with `ret` holding what the call returned. */
-function callC(e: WorldEvent, p: WorldParams, s: KunitStep): string[] {
+function callC(e: WorldEvent, p: WorldParams, s: KunitStep, assertAlloc = true): string[] {
   switch (e.type) {
     case 'KZALLOC': {
       if (e.fail) return [`c->box[${e.dev}] = NULL;\t/* kzalloc() fails: no container */`];
       const lines = [`c->box[${e.dev}] = amt_alloc(c, ${e.dev});`];
+      if (assertAlloc) lines.push(`KUNIT_ASSERT_NOT_NULL(test, c->box[${e.dev}]);`);
       // The id allocated first is written to the device (model.md §4.4).
       if (s.ids[e.dev]! >= 0) lines.push(`c->box[${e.dev}]->adev.id = c->id[${e.dev}];`);
       return lines;
@@ -46,8 +48,8 @@ function callC(e: WorldEvent, p: WorldParams, s: KunitStep): string[] {
     case 'PUT': return [`put_device(&c->box[${e.dev}]->adev.dev);`];
     case 'KFREE': return [`kfree(c->box[${e.dev}]);`];
     case 'READ_ID': return [`(void)READ_ONCE(c->box[${e.dev}]->adev.id);`];
-    case 'DRV_REGISTER': return [`ret = __auxiliary_driver_register(&c->drv[${e.drv}].drv, THIS_MODULE, AMT_MOD);`];
-    case 'DRV_UNREGISTER': return [`auxiliary_driver_unregister(&c->drv[${e.drv}].drv);`];
+    case 'DRV_REGISTER': return [`ret = amt_driver_register(c, ${e.drv});`];
+    case 'DRV_UNREGISTER': return [`amt_driver_unregister(c, ${e.drv});`];
     case 'END': return ['ida_destroy(&c->ida);'];
     case 'RELEASE':
       throw new ParameterError('event', e, 'a call of a world with immediate release (deferred release is not generated as C)');
@@ -89,6 +91,57 @@ function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
   return out;
 }
 
+/** Most n a sweep tries before it calls the call unbounded. */
+export const MAX_NTH = 64;
+
+const obsC = (o: SweepObservation) =>
+  `{ .ret = ${o.ret}, .allocated = ${o.allocated}, .kref = ${o.kref}, .registered = ${o.registered}, .bound = ${o.bound}, .released = ${o.released} }`;
+
+function sweepC(sw: KunitSweep, p: WorldParams): string[] {
+  const out: string[] = [];
+  out.push(...comment([
+    `Sweep ${sw.name}: ${sw.title}.`,
+    'The call is made again from the same state with its nth allocation failing (fail-nth), for',
+    'n = 1, 2, ... until it makes fewer than n, then again with every allocation from the nth on',
+    'failing. Each outcome must be one of the model\'s, and each of the model\'s must occur:',
+    ...sw.outcomes.map((o, k) => `  ${k}: ${o.variants.join(', ')}`),
+    ...(sw.prefix.length ? ['Reached by:', ...sw.prefix.map((s, i) => `${String(i + 1).padStart(2)}. ${s.text}`)] : []),
+  ]));
+  out.push(`static void ${sw.name}(struct kunit *test)`, '{');
+  out.push(`\tstatic const struct amt_obs model[] = {`);
+  for (const o of sw.outcomes) out.push(`\t\t${obsC(o.observation)},`);
+  out.push('\t};');
+  out.push('\tbool seen[ARRAY_SIZE(model)] = { };', '\tstruct amt_ctx *c;', '\tstruct amt_obs o;', '\tunsigned int nth;', '\tbool reached;', '\tint mode, ret, k;', '');
+  out.push('\tamt_faults_ready(test);', '\tfor (mode = 0; mode < 2; mode++) {', `\t\tfor (nth = 1; nth <= ${MAX_NTH}; nth++) {`);
+  const t = '\t\t\t';
+  out.push(`${t}c = amt_setup_w${sw.world}(test);`);
+  for (const s of sw.prefix) {
+    for (const line of callC(s.event, p, s)) out.push(`${t}${line}`);
+    if (s.returns !== undefined && s.event.type !== 'KZALLOC') out.push(`${t}KUNIT_ASSERT_EQ(test, ret, ${s.returns});`);
+  }
+  out.push(`${t}amt_arm(nth, mode);`);
+  const callStep: KunitStep = { event: sw.call, text: '', teardown: false, calls: [], devices: [], ids: sw.prefix.length ? sw.prefix[sw.prefix.length - 1]!.ids : [], ida: { lowest: 0, empty: true } };
+  const callLines = callC(sw.call, p, callStep, false).filter((l) => !l.startsWith('c->id[') && !l.includes('->adev.id = ret'));
+  for (const line of callLines) out.push(`${t}${line}`);
+  if (!callLines.some((l) => l.startsWith('ret ='))) out.push(`${t}ret = 0;`);
+  out.push(`${t}reached = amt_disarm();`, `${t}amt_observe(c, ret, &o);`, `${t}k = amt_match(c, &o, model, ARRAY_SIZE(model), nth, mode);`);
+  out.push(`${t}switch (k) {`);
+  sw.outcomes.forEach((o, k) => {
+    out.push(`${t}case ${k}:`);
+    if (sw.call.type === 'IDA_ALLOC' && o.observation.ret >= 0) out.push(`${t}\tc->id[0] = ret;`);
+    for (const s of o.teardown) for (const line of callC(s.event, p, s)) out.push(`${t}\t${line}`);
+    out.push(`${t}\tKUNIT_EXPECT_EQ_MSG(test, c->released[0], ${o.releasedAfter}, "fail-nth %u: release calls after the teardown", nth);`);
+    out.push(`${t}\tseen[k] = true;`, `${t}\tbreak;`);
+  });
+  out.push(`${t}default:`, `${t}\tamt_salvage(c);`, `${t}\tbreak;`, `${t}}`);
+  out.push(`${t}amt_teardown(c);`, `${t}if (!reached)`, `${t}\tbreak;`, '\t\t}');
+  out.push(`\t\tKUNIT_EXPECT_LE_MSG(test, nth, ${MAX_NTH}, "the call still failed at fail-nth ${MAX_NTH}");`, '\t}');
+  out.push('\tfor (k = 0; k < (int)ARRAY_SIZE(model); k++)');
+  out.push('\t\tKUNIT_EXPECT_TRUE_MSG(test, seen[k], "the model\'s outcome %d never occurred on the kernel", k);');
+  out.push('}', '');
+  return out;
+}
+
 function worldSetupC(p: WorldParams, w: number): string[] {
   const flags = [p.release.present && 'AMT_HAS_RELEASE', p.release.freesContainer && 'AMT_RELEASE_FREES_BOX', p.release.freesId && 'AMT_RELEASE_FREES_ID'].filter(Boolean);
   const probes = p.drivers.map((d) => (d.probe === 'ok' ? '0' : '-ENOMEM'));
@@ -120,7 +173,7 @@ export function emitKunitC(suite: KunitSuite): string {
     if (p.drivers.length > HARNESS_LIMITS.drivers) throw new ParameterError(`worlds[${w}].drivers`, p.drivers.length, `at most ${HARNESS_LIMITS.drivers} drivers`);
     if (p.deferredRelease) throw new ParameterError(`worlds[${w}].deferredRelease`, true, 'immediate release (a deferred release is observed with CONFIG_DEBUG_KOBJECT_RELEASE instead)');
   });
-  for (const k of suite.cases) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
+  for (const k of [...suite.cases, ...suite.sweeps]) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
   const out: string[] = [
     '// SPDX-License-Identifier: GPL-2.0',
     ...comment([
@@ -137,11 +190,13 @@ export function emitKunitC(suite: KunitSuite): string {
   ];
   // Only the worlds some case runs in: an unused static setup would warn.
   suite.worlds.forEach((p, w) => {
-    if (suite.cases.some((k) => k.world === w)) out.push(...worldSetupC(p, w));
+    if (suite.cases.some((k) => k.world === w) || suite.sweeps.some((k) => k.world === w)) out.push(...worldSetupC(p, w));
   });
   for (const k of suite.cases) out.push(...caseC(k, suite.worlds[k.world]!, k.world));
+  for (const sw of suite.sweeps) out.push(...sweepC(sw, suite.worlds[sw.world]!));
   out.push(`static struct kunit_case ${suite.name}_cases[] = {`);
   for (const k of suite.cases) out.push(`\tKUNIT_CASE(${k.name}),`);
+  for (const sw of suite.sweeps) out.push(`\tKUNIT_CASE(${sw.name}),`);
   out.push('\t{ }', '};', '');
   out.push(`static struct kunit_suite ${suite.name}_suite = {`, `\t.name = "${suite.name}",`, `\t.test_cases = ${suite.name}_cases,`, '};', '');
   out.push(`kunit_test_suite(${suite.name}_suite);`, '', `MODULE_DESCRIPTION("auxbus-model: the auxiliary bus checked against its model");`, 'MODULE_LICENSE("GPL");', '');

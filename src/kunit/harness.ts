@@ -11,10 +11,12 @@ export const HARNESS_LIMITS = { slots: 6, drivers: 3 } as const;
 export function harnessC(modname: string): string {
   return String.raw`#include <kunit/test.h>
 #include <linux/auxiliary_bus.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/idr.h>
 #include <linux/kref.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -54,6 +56,7 @@ struct amt_ctx {
 	int id[AMT_SLOTS];
 	int released[AMT_SLOTS];
 	struct amt_driver drv[AMT_DRIVERS];
+	bool drv_registered[AMT_DRIVERS];
 	char calls[256];
 	int step;
 };
@@ -107,6 +110,65 @@ static void amt_release(struct device *dev)
 		kfree(box);
 }
 
+static int amt_driver_register(struct amt_ctx *c, int i)
+{
+	int ret = __auxiliary_driver_register(&c->drv[i].drv, THIS_MODULE, AMT_MOD);
+
+	c->drv_registered[i] = !ret;
+	return ret;
+}
+
+static void amt_driver_unregister(struct amt_ctx *c, int i)
+{
+	auxiliary_driver_unregister(&c->drv[i].drv);
+	c->drv_registered[i] = false;
+}
+
+/*
+ * Where the kernel's state is not the model's (a disagreement, already reported), undo what can
+ * be seen, so that the next case starts from a clean bus: devices still registered are deleted
+ * and their init reference dropped, drivers unregistered. Nothing here decides an outcome.
+ */
+static void amt_salvage(struct amt_ctx *c)
+{
+	int i;
+
+	for (i = 0; i < AMT_SLOTS; i++) {
+		struct amt_box *box = c->box[i];
+
+		if (!box || c->released[i])
+			continue;
+		c->box[i] = NULL;
+		if (device_is_registered(&box->adev.dev))
+			auxiliary_device_delete(&box->adev);
+		if (kref_read(&box->adev.dev.kobj.kref))
+			auxiliary_device_uninit(&box->adev);
+	}
+	for (i = 0; i < AMT_DRIVERS; i++)
+		if (c->drv_registered[i])
+			amt_driver_unregister(c, i);
+}
+
+/* The end of a case (or of one sweep iteration): the parent goes, once. */
+static void amt_teardown(struct amt_ctx *c)
+{
+	if (!c->parent)
+		return;
+	root_device_unregister(c->parent);
+	c->parent = NULL;
+}
+
+/* A case that ended early (an assertion) left its world as it was: salvage it first. */
+static void amt_teardown_action(void *data)
+{
+	struct amt_ctx *c = data;
+
+	if (!c->parent)
+		return;
+	amt_salvage(c);
+	amt_teardown(c);
+}
+
 static struct amt_ctx *amt_setup(struct kunit *test, unsigned int release, int ida_min, int ida_max,
 				 int ndrivers, const int *probe_ret)
 {
@@ -132,20 +194,18 @@ static struct amt_ctx *amt_setup(struct kunit *test, unsigned int release, int i
 	}
 	c->parent = root_device_register("auxbus_model_parent");
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(c->parent), "no parent device");
+	/* Runs at the end of the case even when an assertion ends it early. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, amt_teardown_action, c), 0);
 	return c;
 }
 
-static void amt_teardown(struct amt_ctx *c)
-{
-	root_device_unregister(c->parent);
-}
-
-/* kzalloc() of the container, filled in as a driver does before auxiliary_device_init(). */
+/* kzalloc() of the container (NULL when it fails), filled in as a driver does before auxiliary_device_init(). */
 static struct amt_box *amt_alloc(struct amt_ctx *c, int slot)
 {
 	struct amt_box *box = kzalloc(sizeof(*box), GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(c->test, box);
+	if (!box)
+		return NULL;
 	box->ctx = c;
 	box->slot = slot;
 	box->adev.name = "dev";
@@ -191,5 +251,115 @@ static void amt_expect_ida(struct amt_ctx *c, int lowest, bool empty)
 	KUNIT_EXPECT_EQ_MSG(c->test, id, lowest, "step %d: lowest free id", c->step);
 	KUNIT_EXPECT_EQ_MSG(c->test, ida_is_empty(&c->ida), empty, "step %d: IDA empty", c->step);
 }
+
+/* What a fail-nth sweep compares after the call: its return value and device slot 0. */
+struct amt_obs {
+	int ret;
+	bool allocated;
+	unsigned int kref;
+	bool registered;
+	bool bound;
+	int released;
+};
+
+static void amt_observe(struct amt_ctx *c, int ret, struct amt_obs *o)
+{
+	struct amt_box *box = c->box[0];
+
+	memset(o, 0, sizeof(*o));
+	o->ret = ret;
+	o->allocated = box;
+	if (box) {
+		o->kref = kref_read(&box->adev.dev.kobj.kref);
+		o->registered = device_is_registered(&box->adev.dev);
+		o->bound = box->adev.dev.driver;
+	}
+	o->released = c->released[0];
+}
+
+/* The model's outcome the kernel's matches, or -1 (reported with what the kernel did). */
+static int amt_match(struct amt_ctx *c, const struct amt_obs *o, const struct amt_obs *model, int n,
+		     unsigned int nth, bool exhaust)
+{
+	int k;
+
+	for (k = 0; k < n; k++) {
+		if (o->ret == model[k].ret && o->allocated == model[k].allocated &&
+		    (!o->allocated || (o->kref == model[k].kref && o->registered == model[k].registered &&
+				       o->bound == model[k].bound)) &&
+		    o->released == model[k].released)
+			return k;
+	}
+	KUNIT_FAIL(c->test, "fail-nth %u%s: the kernel returned %d, allocated %d, kref %u, registered %d, bound %d, released %d: no outcome of the model",
+		   nth, exhaust ? " and every later allocation" : "", o->ret, o->allocated, o->kref, o->registered,
+		   o->bound, o->released);
+	return -1;
+}
+
+#if IS_ENABLED(CONFIG_FAILSLAB) && IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
+/* A failslab attribute, through its debugfs file (debugfs need not be mounted). */
+static void *amt_failslab_attr(const char *name)
+{
+	struct dentry *dir = debugfs_lookup("failslab", NULL);
+	struct dentry *file = dir ? debugfs_lookup(name, dir) : NULL;
+	void *data = file ? d_inode(file)->i_private : NULL;
+
+	dput(file);
+	dput(dir);
+	return data;
+}
+
+/*
+ * GFP_KERNEL allocations may fail too (failslab skips them by default), and a task that asks for
+ * it (make_it_fail) gets every allocation after the nth failing as well: memory running out.
+ */
+static void amt_faults_ready(struct kunit *test)
+{
+	bool *ignore_reclaim = amt_failslab_attr("ignore-gfp-wait");
+	bool *task_filter = amt_failslab_attr("task-filter");
+	unsigned long *probability = amt_failslab_attr("probability");
+	unsigned long *verbose = amt_failslab_attr("verbose");
+	atomic_t *times = amt_failslab_attr("times");
+
+	if (!ignore_reclaim || !task_filter || !probability || !verbose || !times)
+		kunit_skip(test, "failslab's debugfs attributes not found");
+	*ignore_reclaim = false;
+	*task_filter = true;
+	*probability = 100;
+	*verbose = 0;
+	atomic_set(times, -1);
+}
+
+/* As a write of nth to /proc/self/fail-nth does; exhaust: every later allocation fails too. */
+static void amt_arm(unsigned int nth, bool exhaust)
+{
+	current->make_it_fail = exhaust;
+	current->fail_nth = nth;
+}
+
+/* Disarms; true when the call reached its nth allocation. */
+static bool amt_disarm(void)
+{
+	bool reached = !current->fail_nth;
+
+	current->fail_nth = 0;
+	current->make_it_fail = 0;
+	return reached;
+}
+#else
+static void amt_faults_ready(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS");
+}
+
+static void amt_arm(unsigned int nth, bool exhaust)
+{
+}
+
+static bool amt_disarm(void)
+{
+	return false;
+}
+#endif
 `;
 }

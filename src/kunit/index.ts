@@ -1,4 +1,6 @@
-export { kunitSuite, cleanTeardown, predictSteps, DEFAULT_KUNIT_WORLDS } from './cases.js';
+export { kunitSuite, DEFAULT_KUNIT_WORLDS } from './cases.js';
+export { cleanTeardown, predictSteps } from './predict.js';
+export { kunitSweeps, DEFAULT_SWEEPS, type KunitSweep, type SweepSpec, type SweepOutcome, type SweepObservation } from './sweep.js';
 export { emitKunitC, callText } from './emit.js';
 export { HARNESS_LIMITS } from './harness.js';
 export type { KunitSuite, KunitCase, KunitStep, KunitDeviceExpectation } from './types.js';

@@ -43,7 +43,11 @@ export function parseKtap(output: string): KtapRun {
   let suite: KtapSuite | undefined;
   let pending: string[] = [];
   let diagnostics: string[] = [];
-  let inExpectation = false;
+  /**
+   * After an `EXPECTATION FAILED` line KUnit prints the comparison indented, then (after a blank
+   * line, or at once for KUNIT_FAIL) the message at column 0: 'indented', 'blank', or 'done'.
+   */
+  let expectation: 'indented' | 'blank' | 'done' = 'done';
   const lines = output.split(/\r?\n/);
   for (const raw of lines) {
     // A console line may carry a printk time stamp before the KTAP text.
@@ -70,7 +74,7 @@ export function parseKtap(output: string): KtapRun {
       suite.cases.push({ name: result[3]!.trim(), result: skip ? 'skip' : (result[1] as 'ok' | 'not ok'), diagnostics, log: pending });
       pending = [];
       diagnostics = [];
-      inExpectation = false;
+      expectation = 'done';
       continue;
     }
     if (result && indent < 4) {
@@ -81,11 +85,14 @@ export function parseKtap(output: string): KtapRun {
     pending.push(text);
     if (text.startsWith('# ')) {
       diagnostics.push(text.slice(2));
-      inExpectation = /EXPECTATION FAILED|ASSERTION FAILED/.test(text);
-    } else if (inExpectation && indent >= 4 && text !== '') {
-      diagnostics.push(text);
-    } else {
-      inExpectation = false;
+      expectation = /EXPECTATION FAILED|ASSERTION FAILED/.test(text) ? 'indented' : 'done';
+    } else if (expectation !== 'done') {
+      if (text === '') expectation = 'blank';
+      else if (indent >= 4 && expectation === 'indented') diagnostics.push(text);
+      else {
+        diagnostics.push(text); // the message, at column 0
+        expectation = 'done';
+      }
     }
   }
   const incomplete = suites.length === 0 || suites.some((s) => s.planned < 0 || s.cases.length < s.planned);

@@ -14,8 +14,11 @@ export const SUITE_SYMBOL = 'AUXBUS_MODEL_KUNIT_TEST';
 
 /** Kernel configurations the suites run under (kernel-auxbus.md §3.9). */
 export const KERNEL_CONFIGS = {
-  /** The bus as it is: release runs inside the last put. */
-  plain: [],
+  /**
+   * The bus as it is (release runs inside the last put), with slab fault injection built in for
+   * the fail-nth sweeps: inert unless a case sets its task's fail-nth.
+   */
+  plain: ['CONFIG_DEBUG_KERNEL=y', 'CONFIG_DEBUG_FS=y', 'CONFIG_FAULT_INJECTION=y', 'CONFIG_FAILSLAB=y', 'CONFIG_FAULT_INJECTION_DEBUG_FS=y'],
   /** KASAN on UML: generic, outline, static link (inline mode does not build). */
   kasan: ['CONFIG_KASAN=y', 'CONFIG_KASAN_GENERIC=y', 'CONFIG_KASAN_OUTLINE=y', 'CONFIG_STATIC_LINK=y'],
   /** The kobject release delayed by 1-4 s (model.md §4.6: release is deferred). */

@@ -1,4 +1,5 @@
 import type { WorldCall, WorldEvent, WorldParams } from '../../machines/index.js';
+import type { KunitSweep } from './sweep.js';
 
 /**
  * What the model predicts a real kernel shows of one device slot after a step. Memory the model
@@ -53,6 +54,8 @@ export interface KunitSuite {
   /** The worlds the cases run in: their parameters decide the release callback and the drivers. */
   worlds: WorldParams[];
   cases: KunitCase[];
+  /** Fail-nth sweeps of the calls that can fail (their `world` indexes `worlds` too). */
+  sweeps: KunitSweep[];
   /** Transition coverage of each component machine by the cases. */
   coverage: Array<{ machine: 'device' | 'ida' | 'driver'; taken: number; total: number; missing: string[] }>;
 }

@@ -40,6 +40,11 @@ const NEAR_LEAVES = 1024;
 
 /** Index of the lowest set bit of a non-zero 32-bit word. */
 const ctz = (x: number) => 31 - Math.clz32(x & -x);
+const popcount = (x: number) => {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+};
 
 /** The id span of one child of a level-L node (level 1's children are leaves), per level. */
 const CHILD_SHIFT = Array.from({ length: MAX_HEIGHT + 1 }, (_, level) => LEAF_SHIFT + FAN_SHIFT * (level - 1));
@@ -140,6 +145,26 @@ export class BitmapIdSet implements IdSet<BitmapIdSet> {
 
   forEach(fn: (id: number, owner: number) => void): void {
     this.walk(this.root, this.height, 0, fn);
+  }
+
+  countIn(from: number, to: number): number {
+    if (!(Number.isInteger(from) && Number.isInteger(to))) throw new ParameterError('countIn(from, to)', [from, to], 'integers');
+    const last = Math.min(to, this.cover - 1);
+    let n = 0;
+    // Leaf by leaf: the bits of [from, last] in each, counted a word at a time.
+    for (let base = Math.max(0, from) - (Math.max(0, from) & (LEAF_IDS - 1)); base <= last; base += LEAF_IDS) {
+      const leaf = this.findLeaf(base);
+      if (leaf < 0) continue;
+      const lo = Math.max(from, base) - base;
+      const hi = Math.min(last, base + LEAF_IDS - 1) - base;
+      for (let w = lo >>> 5; w <= hi >>> 5; w++) {
+        let word = this.bits[leaf * WORDS + w]!;
+        if (w === lo >>> 5) word &= -1 << (lo & 31);
+        if (w === hi >>> 5 && (hi & 31) !== 31) word &= (1 << ((hi & 31) + 1)) - 1;
+        n += popcount(word);
+      }
+    }
+    return n;
   }
 
   markAllocated(id: number, owner: number): BitmapIdSet {

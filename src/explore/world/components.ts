@@ -135,6 +135,7 @@ export class InternedComponents {
     ida: {
       initial: (capacity) => this.ida.intern({ machine: tables.ida.initial(), set: SortedIdSet.empty(capacity) }),
       step: (s, call) => this.ida.step(s, call, idaCallKey(call)),
+      set: (s) => this.ida.states[s]!.set,
     },
     driver: {
       initial: () => this.driver.intern(tables.driver.initial()),
