@@ -1,4 +1,4 @@
-import type { AddFault } from '../device/device.types.js';
+import type { WorldAddFault } from './world.types.js';
 import type { WorldComponents, WorldState } from './world.step.js';
 import type { WorldEvent, WorldParams } from './world.types.js';
 
@@ -41,7 +41,7 @@ export function slotEvents<D>(k: Pick<WorldComponents<D, unknown, unknown>, 'dev
   if (params.deferredRelease && k.device.hasTag(d, 'releasePending')) events.push({ type: 'RELEASE', dev });
   events.push({ type: 'INIT', dev, ok: true });
   if (params.faults) events.push({ type: 'INIT', dev, ok: false });
-  const addFaults: AddFault[] = params.faults ? ['none', 'name-nomem', 'device-add-nomem'] : ['none'];
+  const addFaults: WorldAddFault[] = !params.faults ? ['none'] : params.drivers.length > 0 ? ['none', 'name-nomem', 'device-add-nomem', 'bind-nomem'] : ['none', 'name-nomem', 'device-add-nomem'];
   for (const fault of addFaults) events.push({ type: 'ADD', dev, fault });
   events.push({ type: 'DELETE', dev }, { type: 'UNINIT', dev });
   if (k.device.refs(d) < params.refBound) events.push({ type: 'GET', dev });
@@ -53,8 +53,8 @@ export function slotEvents<D>(k: Pick<WorldComponents<D, unknown, unknown>, 'dev
 export function sharedEvents<D, I, R>(k: WorldComponents<D, I, R>, params: WorldParams, c: WorldState<D, I, R>, events: WorldEvent[]): WorldEvent[] {
   params.drivers.forEach((_, drv) => {
     if (!k.driver.registered(c.drivers[drv]!)) {
-      events.push({ type: 'DRV_REGISTER', drv, fail: false });
-      if (params.faults) events.push({ type: 'DRV_REGISTER', drv, fail: true });
+      events.push({ type: 'DRV_REGISTER', drv, fault: 'none' });
+      if (params.faults) events.push({ type: 'DRV_REGISTER', drv, fault: 'register-nomem' }, { type: 'DRV_REGISTER', drv, fault: 'bind-nomem' });
     }
     events.push({ type: 'DRV_UNREGISTER', drv });
   });

@@ -142,6 +142,8 @@ export function stepWorld<D, I, R>(
   };
   const findings: WorldFinding[] = [];
   let returned: number | undefined;
+  // An injected bind failure waits for the first bind the call attempts (§1.8).
+  let bindFault = (event.type === 'ADD' || event.type === 'DRV_REGISTER') && event.fault === 'bind-nomem';
 
   const send = (job: Job, primary = false): void => {
     let actions: readonly WorldAction[];
@@ -226,9 +228,18 @@ export function stepWorld<D, I, R>(
     }
   };
 
-  /** §1.8: drivers are tried in bus order until one binds; a failed probe lets the next try. */
+  /**
+   * §1.8: drivers are tried in bus order until one binds; a failed probe lets the next try. A
+   * bind that fails in the driver core before the driver's probe is an error, not a probe result:
+   * the device stays unbound and no other driver is tried.
+   */
   const probe = (i: number, order: readonly number[]): void => {
     for (const d of order) {
+      if (bindFault) {
+        bindFault = false;
+        send({ to: 'dev', i, event: { type: 'PROBE', result: NEG.ENOMEM } });
+        return;
+      }
       const result = params.drivers[d]!.probe === 'ok' ? 0 : NEG.ENOMEM;
       calls?.push({ call: 'probe', dev: i, drv: d, result });
       send({ to: 'dev', i, event: { type: 'PROBE', result } });
@@ -276,7 +287,7 @@ export function stepWorld<D, I, R>(
     case 'ADD': {
       const mine = idField(c.ids, event.dev);
       const nameTaken = c.onBus.some((on, j) => on && j !== event.dev && idField(c.ids, j) === mine);
-      dev(event.dev, { type: 'ADD', modname: true, nameTaken, fault: event.fault });
+      dev(event.dev, { type: 'ADD', modname: true, nameTaken, fault: event.fault === 'bind-nomem' ? 'none' : event.fault });
       break;
     }
     case 'READ_ID':
@@ -293,7 +304,7 @@ export function stepWorld<D, I, R>(
       dev(event.dev, { type: event.type });
       break;
     case 'DRV_REGISTER':
-      send({ to: 'drv', i: event.drv, event: { type: 'REGISTER', probe: true, idTable: true, nameTaken: false, fault: event.fail ? 'register-nomem' : 'none' } }, true);
+      send({ to: 'drv', i: event.drv, event: { type: 'REGISTER', probe: true, idTable: true, nameTaken: false, fault: event.fault === 'register-nomem' ? 'register-nomem' : 'none' } }, true);
       break;
     case 'DRV_UNREGISTER':
       send({ to: 'drv', i: event.drv, event: { type: 'UNREGISTER' } }, true);

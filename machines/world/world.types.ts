@@ -54,6 +54,21 @@ export type WorldParamsInput = Partial<Omit<WorldParams, 'release' | 'idaRange'>
 };
 
 /**
+ * A failure injected into auxiliary_device_add(): the device's own (`AddFault`), or
+ * `bind-nomem`: the driver core fails to bind the first driver it tries (an allocation in
+ * really_probe before the driver's probe, e.g. driver_sysfs_add). The kernel swallows it: add
+ * returns 0, the device stays unbound, no other driver is tried (kernel-auxbus.md §1.8).
+ */
+export type WorldAddFault = AddFault | 'bind-nomem';
+
+/**
+ * A failure injected into auxiliary_driver_register(): its own (`register-nomem`, -ENOMEM), or
+ * `bind-nomem`: binding the first waiting device fails in the driver core; register returns 0
+ * and the other devices are still tried (kernel-auxbus.md §1.8).
+ */
+export type WorldRegisterFault = 'none' | 'register-nomem' | 'bind-nomem';
+
+/**
  * Events of the world: the calls a parent driver (and the modules around it) make. `dev` and
  * `drv` index the device slots and drivers.
  */
@@ -62,7 +77,7 @@ export type WorldEvent =
   | { type: 'IDA_ALLOC'; dev: number; fail: boolean }
   | { type: 'IDA_FREE'; dev: number; via: 'saved' | 'field' }
   | { type: 'INIT'; dev: number; ok: boolean }
-  | { type: 'ADD'; dev: number; fault: AddFault }
+  | { type: 'ADD'; dev: number; fault: WorldAddFault }
   | { type: 'DELETE'; dev: number }
   | { type: 'UNINIT'; dev: number }
   | { type: 'GET'; dev: number }
@@ -70,7 +85,7 @@ export type WorldEvent =
   | { type: 'KFREE'; dev: number }
   | { type: 'READ_ID'; dev: number }
   | { type: 'RELEASE'; dev: number }
-  | { type: 'DRV_REGISTER'; drv: number; fail: boolean }
+  | { type: 'DRV_REGISTER'; drv: number; fault: WorldRegisterFault }
   | { type: 'DRV_UNREGISTER'; drv: number }
   | { type: 'END' };
 

@@ -57,8 +57,8 @@ function variants(e: WorldEvent): Array<{ event: WorldEvent; label: string }> {
   switch (e.type) {
     case 'KZALLOC': return [false, true].map((fail) => ({ event: { ...e, fail }, label: `KZALLOC${fail ? ' fail' : ''}` }));
     case 'IDA_ALLOC': return [false, true].map((fail) => ({ event: { ...e, fail }, label: `IDA_ALLOC${fail ? ' fail' : ''}` }));
-    case 'ADD': return (['none', 'name-nomem', 'device-add-nomem'] as const).map((fault) => ({ event: { ...e, fault }, label: `ADD ${fault}` }));
-    case 'DRV_REGISTER': return [false, true].map((fail) => ({ event: { ...e, fail }, label: `DRV_REGISTER${fail ? ' fail' : ''}` }));
+    case 'ADD': return (['none', 'name-nomem', 'device-add-nomem', 'bind-nomem'] as const).map((fault) => ({ event: { ...e, fault }, label: `ADD ${fault}` }));
+    case 'DRV_REGISTER': return (['none', 'register-nomem', 'bind-nomem'] as const).map((fault) => ({ event: { ...e, fault }, label: `DRV_REGISTER ${fault}` }));
     default: return [{ event: e, label: e.type }];
   }
 }
@@ -113,14 +113,14 @@ export const DEFAULT_SWEEPS: readonly SweepSpec[] = Object.freeze([
   },
   {
     name: 'add_probe', title: 'auxiliary_device_add() with a driver that binds', world: { drivers: [{ probe: 'ok' }] },
-    prefix: [{ type: 'DRV_REGISTER', drv: 0, fail: false }, { type: 'KZALLOC', dev: 0, fail: false }, { type: 'INIT', dev: 0, ok: true }],
+    prefix: [{ type: 'DRV_REGISTER', drv: 0, fault: 'none' }, { type: 'KZALLOC', dev: 0, fail: false }, { type: 'INIT', dev: 0, ok: true }],
     call: { type: 'ADD', dev: 0, fault: 'none' },
   },
-  { name: 'driver_register', title: 'auxiliary_driver_register() with no device', world: { drivers: [{ probe: 'ok' }] }, prefix: [], call: { type: 'DRV_REGISTER', drv: 0, fail: false } },
+  { name: 'driver_register', title: 'auxiliary_driver_register() with no device', world: { drivers: [{ probe: 'ok' }] }, prefix: [], call: { type: 'DRV_REGISTER', drv: 0, fault: 'none' } },
   {
     name: 'driver_register_probe', title: 'auxiliary_driver_register() with a device waiting', world: { drivers: [{ probe: 'ok' }] },
     prefix: [{ type: 'KZALLOC', dev: 0, fail: false }, { type: 'INIT', dev: 0, ok: true }, { type: 'ADD', dev: 0, fault: 'none' }],
-    call: { type: 'DRV_REGISTER', drv: 0, fail: false },
+    call: { type: 'DRV_REGISTER', drv: 0, fault: 'none' },
   },
 ]);
 

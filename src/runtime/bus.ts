@@ -76,7 +76,10 @@ export class AuxiliaryBus {
   /** @internal probeDrivers effect: drivers in bus order until one binds (§1.8). */
   probeDevice(adev: AuxDevice): void {
     for (const drv of [...this.drivers]) {
-      if (this.tryProbe(drv, adev)) return;
+      const r = this.tryProbe(drv, adev);
+      // A bind the driver core fails before the probe is an error, not a probe result: device_add
+      // tries no other driver (§1.8, drivers/base/dd.c __device_attach_driver).
+      if (r !== 'probe-failed') return;
     }
   }
 
@@ -112,13 +115,15 @@ export class AuxiliaryBus {
     for (const adev of [...this.devices.values()].reverse()) this.bound.get(adev)?.shutdown?.(adev);
   }
 
-  private tryProbe(drv: AuxDriver, adev: AuxDevice): boolean {
+  /** One driver's try: bound, its probe failed (the next may try), or the core failed the bind. */
+  private tryProbe(drv: AuxDriver, adev: AuxDevice): 'bound' | 'probe-failed' | 'bind-failed' {
     const id = drv.match(this.matchName(adev.devName!));
-    if (id === undefined) return false;
+    if (id === undefined) return 'probe-failed';
     let result: unknown = NEG.ENOMEM;
     this.probing = drv;
+    const coreFails = this.kernel.faults.shouldFail('probe');
     try {
-      if (!this.kernel.faults.shouldFail('probe')) {
+      if (!coreFails) {
         this.bound.set(adev, drv); // the core sets dev->driver before it calls probe
         // The driver's probe is the driver's code: a step of its own, inside the call that ran it.
         result = this.kernel.call('probe', adev, drv.name, () => drv.probe!(adev, id));
@@ -129,7 +134,7 @@ export class AuxiliaryBus {
       const bound = adev.hasTag('bound'); // the device machine decides whether that probe bound it
       if (!bound) this.bound.delete(adev);
       if (!valid) throw new ParameterError(`${drv.describe()} probe() return`, result, 'an integer: 0, or a negative errno');
-      return bound;
+      return bound ? 'bound' : coreFails ? 'bind-failed' : 'probe-failed';
     } finally {
       this.probing = undefined;
     }

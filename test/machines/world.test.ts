@@ -256,7 +256,7 @@ describe('world: one device and two drivers, the first one\'s probe fails (§1.8
   });
 
   it('§1.8: a driver registered after the device was added probes and binds it; a driver whose probe fails leaves it added and unbound, and its register still returns 0', () => {
-    const events = w.pathTo((e) => e.event.type === 'DRV_REGISTER' && e.event.drv === 1 && !e.event.fail && device(e.from, 0)?.matches({ live: { refcounted: { added: 'unbound' } } }) === true);
+    const events = w.pathTo((e) => e.event.type === 'DRV_REGISTER' && e.event.drv === 1 && e.event.fault === 'none' && device(e.from, 0)?.matches({ live: { refcounted: { added: 'unbound' } } }) === true);
     expect(events).toBeDefined();
     const steps = w.replay(events!);
     const last = steps[steps.length - 1]!;
@@ -265,7 +265,7 @@ describe('world: one device and two drivers, the first one\'s probe fails (§1.8
     expect(device(last.after, 0)!.hasTag('bound')).toBe(true);
     let failing = 0;
     for (const e of w.edges()) {
-      if (e.event.type !== 'DRV_REGISTER' || e.event.drv !== 0 || e.event.fail) continue;
+      if (e.event.type !== 'DRV_REGISTER' || e.event.drv !== 0 || e.event.fault !== 'none') continue;
       if (!device(e.from, 0)?.matches({ live: { refcounted: { added: 'unbound' } } }) || registered(e.from, 0)) continue;
       failing++;
       expect(e.to.returned).toBe(0);

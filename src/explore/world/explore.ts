@@ -79,6 +79,9 @@ export interface ExplorationInternals {
 /** Events a state may have at most (the store keeps an event's position in a byte). */
 export const EVENTS_PER_STATE = 256;
 
+/** A driver register's variant in the shared-step cache key (unregister is 3, END 0 overall). */
+const REGISTER_KEY = { none: 0, 'register-nomem': 1, 'bind-nomem': 2 } as const;
+
 /**
  * Explores every reachable state of a world, breadth first, with the calls `code` makes
  * (default: any call, misuse included, as `xstate/graph` explores the XState world).
@@ -723,7 +726,7 @@ class DriverSteps {
     key[w++] = raw.order;
     for (let n = 0; n < this.d; n++) key[w++] = raw.drivers[n]! >>> this.moduleBits;
     key[w++] = raw.ida;
-    key[w] = event.type === 'DRV_REGISTER' ? 4 * event.drv + (event.fail ? 1 : 0) : event.type === 'DRV_UNREGISTER' ? 4 * event.drv + 2 : 3;
+    key[w] = event.type === 'DRV_REGISTER' ? 1 + 4 * event.drv + REGISTER_KEY[event.fault] : event.type === 'DRV_UNREGISTER' ? 4 + 4 * event.drv : 0;
     const found = this.keys.find(key);
     if (found >= 0) return found;
     const { codec, comps, params } = this.x;

@@ -2,6 +2,18 @@ import { ParameterError, VIOLATIONS, type WorldEvent, type WorldParams } from '.
 import type { WorldExploration } from './explore.js';
 import { requireExploration } from './paths.js';
 
+const ADD_FAULT_TEXT: Record<string, string> = {
+  none: '',
+  'name-nomem': ' with dev_set_name() failing (-ENOMEM)',
+  'device-add-nomem': ' with device_add() failing (-ENOMEM)',
+  'bind-nomem': ' with the driver core failing to bind the first driver (swallowed: returns 0, unbound)',
+};
+const REGISTER_FAULT_TEXT: Record<string, string> = {
+  none: '',
+  'register-nomem': ' failing (-ENOMEM)',
+  'bind-nomem': ' with the driver core failing to bind the first waiting device (swallowed: returns 0)',
+};
+
 /**
  * A world event as the kernel call a parent driver makes, with the injected fault if any.
  * @example describeWorldEvent({ type: 'ADD', dev: 1, fault: 'name-nomem' }) // 'dev1: auxiliary_device_add() with dev_set_name() failing (-ENOMEM)'
@@ -13,7 +25,7 @@ export function describeWorldEvent(e: WorldEvent): string {
     case 'IDA_ALLOC': return `dev${e.dev}: ida_alloc_range()${e.fail ? ' failing (-ENOMEM)' : ''}`;
     case 'IDA_FREE': return `dev${e.dev}: ida_free(${e.via === 'field' ? 'adev->id' : 'saved id'})`;
     case 'INIT': return `dev${e.dev}: auxiliary_device_init()${e.ok ? '' : ' with a NULL parent (-EINVAL)'}`;
-    case 'ADD': return `dev${e.dev}: auxiliary_device_add()${e.fault === 'none' ? '' : e.fault === 'name-nomem' ? ' with dev_set_name() failing (-ENOMEM)' : ' with device_add() failing (-ENOMEM)'}`;
+    case 'ADD': return `dev${e.dev}: auxiliary_device_add()${ADD_FAULT_TEXT[e.fault] ?? ''}`;
     case 'DELETE': return `dev${e.dev}: auxiliary_device_delete()`;
     case 'UNINIT': return `dev${e.dev}: auxiliary_device_uninit()`;
     case 'GET': return `dev${e.dev}: get_device()`;
@@ -21,7 +33,7 @@ export function describeWorldEvent(e: WorldEvent): string {
     case 'KFREE': return `dev${e.dev}: kfree(container)`;
     case 'READ_ID': return `dev${e.dev}: read adev->id`;
     case 'RELEASE': return `dev${e.dev}: the kernel's delayed cleanup runs the release callback`;
-    case 'DRV_REGISTER': return `drv${e.drv}: auxiliary_driver_register()${e.fail ? ' failing (-ENOMEM)' : ''}`;
+    case 'DRV_REGISTER': return `drv${e.drv}: auxiliary_driver_register()${REGISTER_FAULT_TEXT[e.fault] ?? ''}`;
     case 'DRV_UNREGISTER': return `drv${e.drv}: auxiliary_driver_unregister()`;
     case 'END': return 'end of the scenario (what kmemleak would find)';
     default: throw new ParameterError('event.type', (e as { type?: unknown }).type, 'a world event type (KZALLOC, IDA_ALLOC, IDA_FREE, INIT, ADD, DELETE, UNINIT, GET, PUT, KFREE, READ_ID, RELEASE, DRV_REGISTER, DRV_UNREGISTER, END)');
