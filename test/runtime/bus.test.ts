@@ -373,3 +373,42 @@ describe('§1.8 shutdown (device_shutdown → auxiliary_bus_shutdown)', () => {
   });
 });
 
+
+describe('§1.8 a bind the driver core fails before the driver\'s probe (drivers/base/dd.c really_probe)', () => {
+  it('§1.8 on add: add returns 0, the device stays unbound, and the next driver is not tried (a negative error ends __device_attach_driver\'s walk)', () => {
+    const { k, pdev } = kernel();
+    const probes: string[] = [];
+    const mk = (name: string) => {
+      const drv = k.auxiliaryDriver({ name, idTable: [{ name: 'mymod.foo' }], probe: () => { probes.push(name); return 0; } });
+      expect(drv.register('drvmod')).toBe(0);
+      return drv;
+    };
+    const first = mk('first');
+    const second = mk('second');
+    k.faults.failSite('probe');
+    const { adev, ret } = device(k, pdev, 'foo', 1);
+    expect(ret).toBe(0);
+    expect(adev.driver).toBeUndefined();
+    expect(probes).toEqual([]);
+    teardown(adev);
+    first.unregister();
+    second.unregister();
+    expect(k.report().clean).toBe(true);
+  });
+
+  it('§1.8 a probe that fails (the driver\'s own error) lets the next driver try, unlike a bind the core fails', () => {
+    const { k, pdev } = kernel();
+    const probes: string[] = [];
+    const failing = k.auxiliaryDriver({ name: 'failing', idTable: [{ name: 'mymod.foo' }], probe: () => { probes.push('failing'); return NEG.ENOMEM; } });
+    const binding = k.auxiliaryDriver({ name: 'binding', idTable: [{ name: 'mymod.foo' }], probe: () => { probes.push('binding'); return 0; } });
+    expect(failing.register('drvmod')).toBe(0);
+    expect(binding.register('drvmod')).toBe(0);
+    const adev = added(k, pdev, 'foo', 1);
+    expect(probes).toEqual(['failing', 'binding']);
+    expect(adev.driver).toBe(binding);
+    teardown(adev);
+    failing.unregister();
+    binding.unregister();
+    expect(k.report().clean).toBe(true);
+  });
+});
