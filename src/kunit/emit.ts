@@ -111,7 +111,7 @@ function sweepC(sw: KunitSweep, p: WorldParams): string[] {
   out.push(`\tstatic const struct amt_obs model[] = {`);
   for (const o of sw.outcomes) out.push(`\t\t${obsC(o.observation)},`);
   out.push('\t};');
-  out.push('\tbool seen[ARRAY_SIZE(model)] = { };', '\tstruct amt_ctx *c;', '\tstruct amt_obs o;', '\tunsigned int nth;', '\tbool reached;', '\tint mode, ret, k;', '');
+  out.push('\tunsigned int hits[ARRAY_SIZE(model)] = { }, allocations[2] = { };', '\tbool seen[ARRAY_SIZE(model)] = { };', '\tstruct amt_ctx *c;', '\tstruct amt_obs o;', '\tunsigned int nth;', '\tbool reached;', '\tint mode, ret, k;', '');
   out.push('\tamt_faults_ready(test);', '\tfor (mode = 0; mode < 2; mode++) {', `\t\tfor (nth = 1; nth <= ${MAX_NTH}; nth++) {`);
   const t = '\t\t\t';
   out.push(`${t}c = amt_setup_w${sw.world}(test);`);
@@ -131,13 +131,16 @@ function sweepC(sw: KunitSweep, p: WorldParams): string[] {
     if (sw.call.type === 'IDA_ALLOC' && o.observation.ret >= 0) out.push(`${t}\tc->id[0] = ret;`);
     for (const s of o.teardown) for (const line of callC(s.event, p, s)) out.push(`${t}\t${line}`);
     out.push(`${t}\tKUNIT_EXPECT_EQ_MSG(test, c->released[0], ${o.releasedAfter}, "fail-nth %u: release calls after the teardown", nth);`);
-    out.push(`${t}\tseen[k] = true;`, `${t}\tbreak;`);
+    out.push(`${t}\tseen[k] = true;`, `${t}\thits[k]++;`, `${t}\tbreak;`);
   });
   out.push(`${t}default:`, `${t}\tamt_salvage(c);`, `${t}\tbreak;`, `${t}}`);
   out.push(`${t}amt_teardown(c);`, `${t}if (!reached)`, `${t}\tbreak;`, '\t\t}');
-  out.push(`\t\tKUNIT_EXPECT_LE_MSG(test, nth, ${MAX_NTH}, "the call still failed at fail-nth ${MAX_NTH}");`, '\t}');
+  out.push(`\t\tKUNIT_EXPECT_LE_MSG(test, nth, ${MAX_NTH}, "the call still failed at fail-nth ${MAX_NTH}");`, '\t\tallocations[mode] = nth - 1;', '\t}');
+  out.push('\tkunit_info(test, "the call makes %u allocations (%u when memory runs out)\\n", allocations[0], allocations[1]);');
   out.push('\tfor (k = 0; k < (int)ARRAY_SIZE(model); k++)');
   out.push('\t\tKUNIT_EXPECT_TRUE_MSG(test, seen[k], "the model\'s outcome %d never occurred on the kernel", k);');
+  out.push('\tfor (k = 0; k < (int)ARRAY_SIZE(model); k++)');
+  out.push('\t\tkunit_info(test, "outcome %d: %u of the runs\\n", k, hits[k]);');
   out.push('}', '');
   return out;
 }

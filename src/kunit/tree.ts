@@ -79,6 +79,31 @@ export function findKernelTree(explicit: string | undefined, env: NodeJS.Process
   throw new KernelTreeError(`no kernel tree: give one with --kernel DIR (or KERNEL_SRC=DIR), or install Debian's package as root: apt-get install ${DEBIAN_PACKAGE}`);
 }
 
+/** The programs a UML kernel build needs, and the Debian packages that bring them. */
+const BUILD_TOOLS: ReadonlyArray<[string, string]> = [['gcc', 'gcc'], ['make', 'make'], ['flex', 'flex'], ['bison', 'bison'], ['bc', 'bc'], ['python3', 'python3'], ['perl', 'perl'], ['tar', 'tar'], ['xz', 'xz-utils']];
+
+function onPath(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Checks that the kernel build's programs are there; as root on Debian, installs the missing
+ * ones with apt-get. Throws KernelTreeError naming what is missing otherwise.
+ */
+export function ensureBuildTools(env: NodeJS.ProcessEnv = process.env, log: (s: string) => void = () => {}): void {
+  const missing = BUILD_TOOLS.filter(([cmd]) => !onPath(cmd));
+  if (missing.length === 0) return;
+  const packages = missing.map(([, pkg]) => pkg);
+  const root = typeof process.getuid === 'function' && process.getuid() === 0 && env.AUXBUS_NO_INSTALL === undefined;
+  if (root && onPath('apt-get')) {
+    log(`installing the kernel build's tools (apt-get install -y ${packages.join(' ')})`);
+    spawnSync('apt-get', ['update'], { stdio: 'ignore' });
+    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages, 'libc6-dev'], { stdio: 'ignore' });
+    if (r.status === 0 && BUILD_TOOLS.every(([cmd]) => onPath(cmd))) return;
+  }
+  throw new KernelTreeError(`a UML kernel build needs ${missing.map(([c]) => c).join(', ')}: install them (Debian: apt-get install ${packages.join(' ')})`);
+}
+
 /** A stable, path-safe key of a source (the same tree maps to the same cache directory). */
 function sourceKey(source: TreeSource): string {
   const name = basename(source.path).replace(/\.tar\.(xz|gz)$/, '').replace(/[^A-Za-z0-9._-]+/g, '_');
