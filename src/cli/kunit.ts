@@ -4,7 +4,10 @@ import { agreement, formatAgreement } from '../kunit/agreement.js';
 import { kunitSuite } from '../kunit/cases.js';
 import { emitKunitC } from '../kunit/emit.js';
 import { parseKtap } from '../kunit/ktap.js';
-import { bootSuite, KERNEL_CONFIGS, SUITE_FILE, warningsW1, type KernelConfig } from '../kunit/run.js';
+import { bootSuite, execSuite, KERNEL_CONFIGS, SUITE_FILE, warningsW1, type KernelConfig } from '../kunit/run.js';
+import type { ViolationBoot } from '../kunit/agreement.js';
+import type { KunitSuite } from '../kunit/types.js';
+import type { WorkTree } from '../kunit/tree.js';
 import { ensureBuildTools, findKernelTree, KernelTreeError, workTree } from '../kunit/tree.js';
 import { EXIT, type Command } from './command.js';
 import { parseOrHelp } from './help.js';
@@ -20,6 +23,17 @@ export function buildFailure(output: string): string {
   const lines = output.split('\n');
   const errors = lines.filter((l) => /: (error|fatal error):/.test(l));
   return (errors.length > 0 ? errors.slice(0, 10) : lines.filter((l) => l.trim() !== '').slice(-15)).join('\n');
+}
+
+/** Boots each violation case alone and keeps the console lines from its suite's start. */
+function violationBoots(tree: WorkTree, suite: KunitSuite, config: KernelConfig): ViolationBoot[] {
+  return suite.violations.map((v) => {
+    const boot = execSuite(tree, config, `${suite.name}_violations.${v.name}`);
+    const lines = boot.output.split('\n');
+    const start = lines.findIndex((l) => l.includes(`# Subtest: ${suite.name}_violations`));
+    const reported = parseKtap(boot.output).suites.some((s) => s.cases.some((k) => k.name === v.name));
+    return { name: v.name, log: start >= 0 ? lines.slice(start + 1) : lines, reported };
+  });
 }
 
 /** The `kunit` command. */
@@ -44,7 +58,7 @@ export const kunit: Command = {
     { name: 'out', type: 'string', short: 'o', valueName: 'FILE', description: 'write the suite to FILE instead of stdout' },
     { name: 'run', type: 'boolean', description: 'build and boot the suite on a kernel and print the agreement' },
     { name: 'kernel', type: 'string', valueName: 'DIR|TARBALL', description: 'the kernel tree (default $KERNEL_SRC, else Debian\'s package)' },
-    { name: 'config', type: 'string', values: Object.keys(KERNEL_CONFIGS), default: 'plain', description: 'kernel configuration to boot' },
+    { name: 'config', type: 'string', values: Object.keys(KERNEL_CONFIGS), default: 'kasan', description: 'kernel configuration to boot (plain builds faster but cannot show KASAN reports)' },
     { name: 'jobs', type: 'string', valueName: 'N', integer: { min: 1, max: 256 }, description: 'parallel make jobs (default 2)' },
     { name: 'json', type: 'boolean', description: 'with --run: the agreement as JSON' },
   ],
@@ -86,13 +100,14 @@ export const kunit: Command = {
     const source = findKernelTree(args.flags.kernel as string | undefined, io.env, say);
     ensureBuildTools(io.env, say);
     const tree = workTree(source, undefined, say);
-    say(`Linux ${tree.version}: building and booting ${suite.cases.length} cases (${config}); a first build takes about 5 minutes`);
-    const boot = bootSuite(tree, c, { config, jobs });
+    say(`Linux ${tree.version}: building and booting ${suite.cases.length} cases and ${suite.sweeps.length} fail-nth sweeps (${config}); a first build takes 5-10 minutes`);
+    const boot = bootSuite(tree, c, { config, jobs, filter: `${suite.name}.*` });
     const run = parseKtap(boot.output);
     if (run.suites.length === 0) {
       throw new KernelTreeError(`the kernel did not run the suite (kunit.py exit ${boot.status}):\n${buildFailure(boot.output)}`);
     }
-    const a = agreement(suite, run, tree.version, config);
+    say(`${suite.violations.length} violations, each in a boot of its own`);
+    const a = agreement(suite, run, tree.version, config, violationBoots(tree, suite, config));
     const warnings = warningsW1(tree, config, jobs);
     if (args.flags.json) print(io, JSON.stringify({ ...a, seconds: boot.seconds, w1Warnings: warnings }, null, 2));
     else {

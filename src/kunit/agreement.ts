@@ -1,11 +1,17 @@
 import { firstFailure, type KtapRun } from './ktap.js';
 import type { KunitSuite } from './types.js';
+import { VIOLATIONS } from '../../machines/index.js';
+import { expectedSymptom, judgeSymptom } from './violations.js';
 
 /** How one generated case fared on the kernel. */
 export interface CaseVerdict {
   name: string;
-  /** `agrees`: every expectation held; `disagrees`: one did not; `missing`: the kernel never reported the case. */
-  outcome: 'agrees' | 'disagrees' | 'missing';
+  /**
+   * `agrees`: every expectation held (a violation: the kernel showed what the model says);
+   * `disagrees`: one did not; `missing`: the kernel never reported the case; `not-judged`: the
+   * configuration cannot show it (a KASAN report without KASAN).
+   */
+  outcome: 'agrees' | 'disagrees' | 'missing' | 'not-judged';
   /** The first observation that differs (the failed expectation, in one line), for a disagreement. */
   first?: string;
   /** The case's path, a call per line. */
@@ -21,7 +27,17 @@ export interface Agreement {
   agreeing: number;
   disagreeing: number;
   missing: number;
+  notJudged: number;
   verdicts: CaseVerdict[];
+}
+
+/** What one violation case's boot showed. */
+export interface ViolationBoot {
+  name: string;
+  /** Its console lines after the suite started (the case's log, up to a crash if it crashed). */
+  log: string[];
+  /** The kernel reported the case (it did not crash first). */
+  reported: boolean;
 }
 
 /**
@@ -29,7 +45,7 @@ export interface Agreement {
  * and every expectation held.
  * @example agreement(suite, parseKtap(boot.output), '6.12.118', 'plain').agreeing
  */
-export function agreement(suite: KunitSuite, run: KtapRun, kernel: string, config: string): Agreement {
+export function agreement(suite: KunitSuite, run: KtapRun, kernel: string, config: string, violations: readonly ViolationBoot[] = []): Agreement {
   const results = new Map(run.suites.filter((s) => s.name === suite.name).flatMap((s) => s.cases.map((c) => [c.name, c] as const)));
   const paths = [
     ...suite.cases.map((k) => ({ name: k.name, path: k.steps.map((s, i) => `${i + 1}. ${s.teardown ? '(teardown) ' : ''}${s.text}`) })),
@@ -45,8 +61,22 @@ export function agreement(suite: KunitSuite, run: KtapRun, kernel: string, confi
     if (r.result === 'ok') return { name: k.name, outcome: 'agrees', path };
     return { name: k.name, outcome: 'disagrees', first: firstFailure(r) || (r.result === 'skip' ? 'skipped by the kernel' : 'failed'), path };
   });
+  for (const v of suite.violations) {
+    const path = [`violation ${v.code} (${VIOLATIONS[v.code].bugClass})`, ...v.steps.map((s, i) => `${i + 1}. ${s.text}`)];
+    const boot = violations.find((b) => b.name === v.name);
+    if (boot === undefined) continue;
+    if (expectedSymptom(v.code).kind === 'kasan' && config !== 'kasan') {
+      verdicts.push({ name: v.name, outcome: 'not-judged', first: 'a KASAN report: boot --config kasan', path });
+      continue;
+    }
+    const j = judgeSymptom(v.code, boot.log, boot.reported);
+    verdicts.push({ name: v.name, outcome: j.agrees ? 'agrees' : 'disagrees', first: j.saw, path });
+  }
   const count = (o: CaseVerdict['outcome']) => verdicts.filter((v) => v.outcome === o).length;
-  return { kernel, config, cases: verdicts.length, agreeing: count('agrees'), disagreeing: count('disagrees'), missing: count('missing'), verdicts };
+  return {
+    kernel, config, cases: verdicts.length - count('not-judged'), agreeing: count('agrees'), disagreeing: count('disagrees'),
+    missing: count('missing'), notJudged: count('not-judged'), verdicts,
+  };
 }
 
 /**
@@ -62,7 +92,8 @@ export function formatAgreement(a: Agreement): string {
     '|----------:|---------:|------------:|-------------:|',
     `| ${a.cases - a.missing} | ${a.agreeing} (${pct.toFixed(pct === 100 ? 0 : 1)}%) | ${a.disagreeing} | ${a.missing} |`,
   ];
-  for (const v of a.verdicts.filter((x) => x.outcome !== 'agrees')) {
+  if (a.notJudged > 0) out.push('', `${a.notJudged} violation case(s) not judged: this configuration cannot show their symptom`);
+  for (const v of a.verdicts.filter((x) => x.outcome === 'disagrees' || x.outcome === 'missing')) {
     out.push('', `${v.outcome === 'missing' ? 'NOT REPORTED' : 'DISAGREES'}: ${v.name}${v.first ? `: ${v.first}` : ''}`);
     for (const p of v.path) out.push(`    ${p}`);
   }

@@ -6,6 +6,7 @@ import { worldTestPaths } from '../explore/world/paths.js';
 import type { KunitCase, KunitSuite } from './types.js';
 import { cleanTeardown, predictSteps, step } from './predict.js';
 import { DEFAULT_SWEEPS, kunitSweeps, type SweepSpec } from './sweep.js';
+import { kunitViolations, VIOLATION_WORLDS } from './violations.js';
 
 /**
  * The worlds the default suite runs: two devices sharing a two-id IDA, a driver that binds and one
@@ -31,7 +32,12 @@ function slug(transition: string): string {
  * Throws ParameterError on bad world params.
  * @example kunitSuite().cases[0].steps[0].text // 'dev0: kzalloc()'
  */
-export function kunitSuite(worlds: readonly WorldParamsInput[] = DEFAULT_KUNIT_WORLDS, name = 'auxbus_model', sweepSpecs: readonly SweepSpec[] = DEFAULT_SWEEPS): KunitSuite {
+export function kunitSuite(
+  worlds: readonly WorldParamsInput[] = DEFAULT_KUNIT_WORLDS,
+  name = 'auxbus_model',
+  sweepSpecs: readonly SweepSpec[] = DEFAULT_SWEEPS,
+  violationWorlds: readonly WorldParamsInput[] = VIOLATION_WORLDS,
+): KunitSuite {
   const resolved: WorldParams[] = worlds.map((w) => resolveWorldParams(w));
   const cases: KunitCase[] = [];
   const covered = new Set<string>();
@@ -56,8 +62,14 @@ export function kunitSuite(worlds: readonly WorldParamsInput[] = DEFAULT_KUNIT_W
     const missing = all.filter((t) => !covered.has(t));
     return { machine, taken: all.length - missing.length, total: all.length, missing };
   });
+  const all = [...resolved];
+  const indexOf = (p: WorldParams) => {
+    const i = all.findIndex((q) => JSON.stringify(q) === JSON.stringify(p));
+    return i >= 0 ? i : all.push(p) - 1;
+  };
   const swept = kunitSweeps(sweepSpecs);
-  const offset = resolved.length;
-  const sweeps = swept.sweeps.map((sw) => ({ ...sw, world: sw.world + offset }));
-  return { name, worlds: [...resolved, ...swept.worlds], cases, sweeps, coverage };
+  const sweeps = swept.sweeps.map((sw) => ({ ...sw, world: indexOf(swept.worlds[sw.world]!) }));
+  const broken = kunitViolations(violationWorlds);
+  const violations = broken.cases.map((v) => ({ ...v, world: indexOf(broken.worlds[v.world]!) }));
+  return { name, worlds: all, cases, sweeps, violations, coverage };
 }

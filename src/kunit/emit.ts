@@ -4,6 +4,8 @@ import { packageInfo } from '../package-info.js';
 import { HARNESS_LIMITS, harnessC } from './harness.js';
 import type { KunitCase, KunitStep, KunitSuite } from './types.js';
 import type { KunitSweep, SweepObservation } from './sweep.js';
+import type { ViolationCase } from './violations.js';
+import { VIOLATIONS } from '../../machines/index.js';
 
 /** The kernel's log text of a callback, as the harness records it (amt_call). */
 export function callText(c: WorldCall): string {
@@ -145,6 +147,26 @@ function sweepC(sw: KunitSweep, p: WorldParams): string[] {
   return out;
 }
 
+function violationC(v: ViolationCase, p: WorldParams): string[] {
+  const info = VIOLATIONS[v.code];
+  const out = comment([
+    `Violation ${v.code} (${info.bugClass}): ${info.when}`,
+    `The model says the kernel shows: ${info.detection.join(', then ')}.`,
+    ...v.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.text}${i === v.steps.length - 1 ? '   <- the misuse' : ''}`),
+  ]);
+  out.push(`static void ${v.name}(struct kunit *test)`, '{', `\tstruct amt_ctx *c = amt_setup_w${v.world}(test);`);
+  const needsRet = v.steps.some((s) => callC(s.event, p, s).some((l) => l.includes('ret')));
+  if (needsRet) out.push('\tint ret;');
+  out.push('', '\tc->broken = true;');
+  v.steps.forEach((s, i) => {
+    out.push(`\t/* ${i + 1}. ${s.text} */`);
+    for (const line of callC(s.event, p, s)) out.push(`\t${line}`);
+  });
+  if (needsRet) out.push('\t(void)ret;');
+  out.push(`\tkunit_info(test, "${v.code} committed\\n");`, '}', '');
+  return out;
+}
+
 function worldSetupC(p: WorldParams, w: number): string[] {
   const flags = [p.release.present && 'AMT_HAS_RELEASE', p.release.freesContainer && 'AMT_RELEASE_FREES_BOX', p.release.freesId && 'AMT_RELEASE_FREES_ID'].filter(Boolean);
   const probes = p.drivers.map((d) => (d.probe === 'ok' ? '0' : '-ENOMEM'));
@@ -176,7 +198,7 @@ export function emitKunitC(suite: KunitSuite): string {
     if (p.drivers.length > HARNESS_LIMITS.drivers) throw new ParameterError(`worlds[${w}].drivers`, p.drivers.length, `at most ${HARNESS_LIMITS.drivers} drivers`);
     if (p.deferredRelease) throw new ParameterError(`worlds[${w}].deferredRelease`, true, 'immediate release (a deferred release is observed with CONFIG_DEBUG_KOBJECT_RELEASE instead)');
   });
-  for (const k of [...suite.cases, ...suite.sweeps]) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
+  for (const k of [...suite.cases, ...suite.sweeps, ...suite.violations]) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
   const out: string[] = [
     '// SPDX-License-Identifier: GPL-2.0',
     ...comment([
@@ -193,15 +215,22 @@ export function emitKunitC(suite: KunitSuite): string {
   ];
   // Only the worlds some case runs in: an unused static setup would warn.
   suite.worlds.forEach((p, w) => {
-    if (suite.cases.some((k) => k.world === w) || suite.sweeps.some((k) => k.world === w)) out.push(...worldSetupC(p, w));
+    if ([...suite.cases, ...suite.sweeps, ...suite.violations].some((k) => k.world === w)) out.push(...worldSetupC(p, w));
   });
   for (const k of suite.cases) out.push(...caseC(k, suite.worlds[k.world]!, k.world));
   for (const sw of suite.sweeps) out.push(...sweepC(sw, suite.worlds[sw.world]!));
+  for (const v of suite.violations) out.push(...violationC(v, suite.worlds[v.world]!));
   out.push(`static struct kunit_case ${suite.name}_cases[] = {`);
   for (const k of suite.cases) out.push(`\tKUNIT_CASE(${k.name}),`);
   for (const sw of suite.sweeps) out.push(`\tKUNIT_CASE(${sw.name}),`);
   out.push('\t{ }', '};', '');
   out.push(`static struct kunit_suite ${suite.name}_suite = {`, `\t.name = "${suite.name}",`, `\t.test_cases = ${suite.name}_cases,`, '};', '');
-  out.push(`kunit_test_suite(${suite.name}_suite);`, '', `MODULE_DESCRIPTION("auxbus-model: the auxiliary bus checked against its model");`, 'MODULE_LICENSE("GPL");', '');
+  if (suite.violations.length > 0) {
+    out.push(`static struct kunit_case ${suite.name}_violations_cases[] = {`);
+    for (const v of suite.violations) out.push(`\tKUNIT_CASE(${v.name}),`);
+    out.push('\t{ }', '};', '');
+    out.push(`static struct kunit_suite ${suite.name}_violations_suite = {`, `\t.name = "${suite.name}_violations",`, `\t.test_cases = ${suite.name}_violations_cases,`, '};', '');
+  }
+  out.push(suite.violations.length > 0 ? `kunit_test_suites(&${suite.name}_suite, &${suite.name}_violations_suite);` : `kunit_test_suite(${suite.name}_suite);`, '', `MODULE_DESCRIPTION("auxbus-model: the auxiliary bus checked against its model");`, 'MODULE_LICENSE("GPL");', '');
   return out.join('\n');
 }

@@ -57,6 +57,8 @@ struct amt_ctx {
 	int released[AMT_SLOTS];
 	struct amt_driver drv[AMT_DRIVERS];
 	bool drv_registered[AMT_DRIVERS];
+	/* A violation case: its world is left as the misuse left it, nothing is torn down. */
+	bool broken;
 	char calls[256];
 	int step;
 };
@@ -163,7 +165,7 @@ static void amt_teardown_action(void *data)
 {
 	struct amt_ctx *c = data;
 
-	if (!c->parent)
+	if (!c->parent || c->broken)
 		return;
 	amt_salvage(c);
 	amt_teardown(c);

@@ -103,6 +103,18 @@ export function bootSuite(tree: WorkTree, suiteC: string, options: BootOptions):
 }
 
 /**
+ * Boots the kernel already built for `config` (`kunit.py exec`, no build) with KUnit's filter:
+ * one violation case per boot, so a misuse that corrupts or crashes the kernel takes only itself.
+ */
+export function execSuite(tree: WorkTree, config: KernelConfig, filter: string, timeout = 120): KunitBoot {
+  const args = ['tools/testing/kunit/kunit.py', 'exec', `--build_dir=${buildDir(tree, config)}`, '--raw_output=all', `--timeout=${timeout}`, filter];
+  const start = Date.now();
+  const r = spawnSync('python3', args, { cwd: tree.src, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw new KernelTreeError(`cannot run kunit.py (python3): ${r.error.message}`);
+  return { output: `${r.stdout ?? ''}${r.stderr ?? ''}`, status: r.status ?? 1, seconds: (Date.now() - start) / 1000 };
+}
+
+/**
  * Compiles the suite alone with the kernel's extra warnings (W=1) in a configured build
  * directory; returns the compiler's warnings (empty: none).
  */

@@ -1,5 +1,6 @@
 import type { WorldCall, WorldEvent, WorldParams } from '../../machines/index.js';
 import type { KunitSweep } from './sweep.js';
+import type { ViolationCase } from './violations.js';
 
 /**
  * What the model predicts a real kernel shows of one device slot after a step. Memory the model
@@ -56,6 +57,8 @@ export interface KunitSuite {
   cases: KunitCase[];
   /** Fail-nth sweeps of the calls that can fail (their `world` indexes `worlds` too). */
   sweeps: KunitSweep[];
+  /** One case per violation code, each for a kernel boot of its own (suite `<name>_violations`). */
+  violations: ViolationCase[];
   /** Transition coverage of each component machine by the cases. */
   coverage: Array<{ machine: 'device' | 'ida' | 'driver'; taken: number; total: number; missing: string[] }>;
 }

@@ -1,0 +1,112 @@
+import {
+  createWorld, resolveWorldParams, VIOLATIONS,
+  type Detection, type ViolationCode, type WorldParams, type WorldParamsInput,
+} from '../../machines/index.js';
+import { exploreWorld } from '../explore/world/explore.js';
+import { predictSteps } from './predict.js';
+import type { KunitStep } from './types.js';
+
+/**
+ * Violations on a real kernel: for every violation code the composed worlds reach, its shortest
+ * path, run in a kernel of its own (a misuse may corrupt or crash it) built with KASAN; the
+ * kernel's log of the case is compared with what the model says the kernel shows at that call.
+ */
+
+/** One violation case: the path whose last call commits the misuse. */
+export interface ViolationCase {
+  /** The C identifier of the case: `v_` and the code. */
+  name: string;
+  code: ViolationCode;
+  /** Index into the suite's worlds. */
+  world: number;
+  steps: KunitStep[];
+}
+
+/**
+ * The worlds violations are looked for in: the default ones, and one per release callback that
+ * is not the documented one (no release at all, one that keeps the container, one that keeps the id).
+ */
+export const VIOLATION_WORLDS: readonly WorldParamsInput[] = Object.freeze([
+  { devices: 2, idaRange: { min: 0, max: 1 }, drivers: [{ probe: 'ok' }, { probe: 'fails' }], refBound: 2 },
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 2, release: { present: false } },
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 2, release: { freesContainer: false } },
+]);
+
+/**
+ * The shortest path to each violation code the worlds reach (the first world that reaches it).
+ * @example kunitViolations().cases.map((c) => c.code).includes('double-free') // true
+ */
+export function kunitViolations(worlds: readonly WorldParamsInput[] = VIOLATION_WORLDS): { worlds: WorldParams[]; cases: ViolationCase[] } {
+  const resolved = worlds.map((w) => resolveWorldParams(w));
+  const cases: ViolationCase[] = [];
+  const seen = new Set<ViolationCode>();
+  resolved.forEach((params, w) => {
+    const world = createWorld(params);
+    for (const v of exploreWorld(params).violations) {
+      if (seen.has(v.code)) continue;
+      const steps = predictSteps(world, v.path, v.path.length, true);
+      if (steps === null) continue;
+      seen.add(v.code);
+      cases.push({ name: `v_${v.code.replace(/-/g, '_')}`, code: v.code, world: w, steps });
+    }
+  });
+  return { worlds: resolved, cases };
+}
+
+/** What the kernel must show in a violation case's log, from the violation table. */
+export interface ExpectedSymptom {
+  /** The first way the kernel notices it (the table's `detection[0]`). */
+  kind: Detection;
+  /** Log lines that show it (any one suffices); empty for a silent or kmemleak-only misuse. */
+  patterns: RegExp[];
+}
+
+/** A printf format from the table as a regular expression (`%s`, `%p`, `%d`, ... match anything). */
+function formatPattern(text: string): RegExp {
+  const parts = text.split(/%[-+ #0]*\d*(?:\.\d+)?(?:l|ll|z|h)?[sdpuxXi]/);
+  return new RegExp(parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\.\\\.\\\./g, '.*')).join('.*'));
+}
+
+/** Lines that mean a kernel noticed something: a WARN, a BUG (KASAN, NULL dereference), an oops. */
+export const ALARM = /^(WARNING:|BUG:|------------\[ cut here \]|Kernel panic|Oops|general protection fault)|refcount_t: |kobject.*is not initialized|tried to (init|add) an? (initialized|uninitialized) object/;
+
+/**
+ * The symptom the model predicts for `code` at the misusing call: the table's first detection
+ * kind and the messages it quotes (a KASAN report for `kasan`, a NULL dereference for `oops`).
+ */
+export function expectedSymptom(code: ViolationCode): ExpectedSymptom {
+  const info = VIOLATIONS[code];
+  const kind = info.detection[0]!;
+  const quoted = [...info.kernelSymptom.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+  switch (kind) {
+    case 'kasan': return { kind, patterns: [/BUG: KASAN: /] };
+    case 'oops': return { kind, patterns: [/BUG: kernel NULL pointer dereference|Kernel panic|Segfault|general protection fault|Oops/] };
+    case 'warn': return { kind, patterns: quoted.length > 0 ? quoted.map(formatPattern) : [/WARNING:|------------\[ cut here \]/] };
+    default: return { kind, patterns: [] };
+  }
+}
+
+/** How a violation case's log compares with the model. */
+export interface SymptomVerdict {
+  agrees: boolean;
+  /** What the log showed: the first matching line, or the first alarm, or that it was quiet. */
+  saw: string;
+}
+
+/**
+ * Judges a violation case from its console lines and whether the kernel reported the case (it
+ * did not when it crashed). A noticed misuse must show one of its lines; a silent one must raise
+ * no alarm and not crash the kernel.
+ */
+export function judgeSymptom(code: ViolationCode, log: readonly string[], reported: boolean): SymptomVerdict {
+  const want = expectedSymptom(code);
+  const alarm = log.find((l) => ALARM.test(l.trim()));
+  if (want.patterns.length === 0) {
+    if (!reported) return { agrees: false, saw: `the kernel crashed; the model says ${code} is silent at that call` };
+    return alarm ? { agrees: false, saw: `the model says ${code} is silent at that call, the kernel printed: ${alarm.trim()}` } : { agrees: true, saw: 'nothing (silent, as the model says)' };
+  }
+  const hit = log.find((l) => want.patterns.some((p) => p.test(l)));
+  if (hit) return { agrees: true, saw: hit.trim() };
+  if (want.kind === 'oops' && !reported) return { agrees: true, saw: 'the kernel crashed (no result for the case)' };
+  return { agrees: false, saw: alarm ? `expected ${want.kind} (${want.patterns.map((p) => p.source).join(' | ')}), the kernel printed: ${alarm.trim()}` : `expected ${want.kind} (${want.patterns.map((p) => p.source).join(' | ')}), the kernel printed nothing of it${reported ? '' : ' and crashed'}` };
+}
