@@ -1,5 +1,5 @@
 import {
-  AuxbusError, CODE_OWNER, NO_HOLDER, ParameterError, requireBool, requireInt, VIOLATIONS, type KernelLogParams, type ViolationParams,
+  AuxbusError, CODE_OWNER, NO_HOLDER, ParameterError, requireBool, requireInt, VIOLATIONS, type KernelLogParams, type ViolationCode, type ViolationParams,
 } from '../../machines/index.js';
 import { AuxiliaryBus } from './bus.js';
 import { AuxDevice, type ReleaseCallback } from './device.js';
@@ -12,6 +12,9 @@ import { Allocation } from './memory.js';
 import type { KernelObject } from './object.js';
 import { ParentDevice } from './parent.js';
 import { CallSite, formatFindings, type Finding, type LogLine, type Report, type StepRef } from './report.js';
+
+/** Kernel helpers that are several calls of the bus in one (their inner findings are one mistake). */
+const COMPOSITE_CALLS: ReadonlySet<string> = new Set(['auxiliary_device_destroy']);
 
 /** `strict` throws a ViolationError at the breaking step; `audit` records it and goes on. */
 export type KernelMode = 'strict' | 'audit';
@@ -95,6 +98,8 @@ export class Kernel {
   /** Objects the end check still has to look at, in creation order (settled ones leave it). */
   private readonly objects = new Set<AnyObject>();
   private handles = 0;
+  /** The last finding raised inside a kernel helper's inner call, to report its repeat once. */
+  private lastHelperFinding: { helper: number; code: ViolationCode; object: string } | undefined;
   /** Devices the machine flagged: a violation that changed them was reported (model.md §4.3). */
   private readonly flaggedDevices = new Set<number>();
   private readonly idas: Ida[] = [];
@@ -363,6 +368,13 @@ export class Kernel {
     // model.md §4.3: only a violation that changed the device excuses its id at the end.
     if (obj instanceof AuxDevice && obj.flagged) this.flaggedDevices.add(obj.handle);
     const finding = this.finding(v, obj, obj.createdAt);
+    // model.md §4.3, one finding per root cause: a kernel helper that commits the same misuse on
+    // the same object twice over (auxiliary_device_destroy() of a released device: its delete,
+    // then its uninit) was one call of the driver's, one mistake.
+    const helper = this.depth >= 2 && COMPOSITE_CALLS.has(this.frameOps[this.depth - 2]!) ? this.frameSteps[this.depth - 2]! : -1;
+    const last = this.lastHelperFinding;
+    if (helper >= 0 && last !== undefined && last.helper === helper && last.code === finding.code && last.object === finding.object) return;
+    this.lastHelperFinding = helper >= 0 ? { helper, code: finding.code, object: finding.object } : undefined;
     this.found.push(finding);
     if (this.mode === 'strict') throw new ViolationError(finding);
   }
