@@ -72,7 +72,8 @@ function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
     ...k.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.teardown ? '(teardown) ' : ''}${s.text}`),
   ]));
   out.push(`static void ${k.name}(struct kunit *test)`, '{');
-  const needsRet = k.steps.some((s) => s.returns !== undefined);
+  // kzalloc's result is the container (or NULL), never ret: only the other calls assign ret.
+  const needsRet = k.steps.some((s) => s.returns !== undefined && s.event.type !== 'KZALLOC');
   out.push(`\tstruct amt_ctx *c = amt_setup_w${world}(test);`);
   if (needsRet) out.push('\tint ret;');
   out.push('');
