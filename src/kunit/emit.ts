@@ -62,8 +62,27 @@ function callC(e: WorldEvent, p: WorldParams, s: KunitStep, assertAlloc = true):
 /** A C string literal (the calls text has no quote or backslash, but stay safe). */
 const cString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
+/** The kernel's line limit (checkpatch's max_line_length), which comment text is wrapped to. */
+const COMMENT_WIDTH = 100;
+
+/** ` * text`, wrapped at spaces to COMMENT_WIDTH columns; a continuation is indented by 3. */
+function commentLines(text: string): string[] {
+  if (` * ${text}`.length <= COMMENT_WIDTH) return [` * ${text}`.trimEnd()];
+  const out: string[] = [];
+  let line = ' *';
+  for (const word of text.split(' ')) {
+    if (line.length + 1 + word.length > COMMENT_WIDTH && line.trim() !== '*') {
+      out.push(line);
+      line = ' *   ';
+    }
+    line = line.endsWith(' ') ? line + word : `${line} ${word}`;
+  }
+  out.push(line);
+  return out.map((l) => l.trimEnd());
+}
+
 /** Kernel-style comment lines. */
-const comment = (lines: string[]) => ['/*', ...lines.map((l) => ` * ${l}`.trimEnd()), ' */'];
+const comment = (lines: string[]) => ['/*', ...lines.flatMap(commentLines), ' */'];
 
 function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
   const out: string[] = [];
