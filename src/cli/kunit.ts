@@ -91,7 +91,7 @@ export const kunit: Command = {
       } catch (e) {
         throw new FileError(out, 'write', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
       }
-      print(io, `wrote ${out}: ${suite.cases.length} cases`);
+      print(io, `wrote ${out}: ${suite.cases.length} cases, ${suite.sweeps.length} fail-nth sweeps and ${suite.violations.length} violation cases`);
       return EXIT.ok;
     }
     const config = args.flags.config as KernelConfig;

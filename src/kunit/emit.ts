@@ -1,7 +1,8 @@
 import type { WorldCall, WorldEvent, WorldParams } from '../../machines/index.js';
-import { ParameterError } from '../../machines/index.js';
+import { createWorld, ParameterError } from '../../machines/index.js';
 import { packageInfo } from '../package-info.js';
 import { HARNESS_LIMITS, harnessC } from './harness.js';
+import { predictSteps } from './predict.js';
 import type { KunitCase, KunitStep, KunitSuite } from './types.js';
 import type { KunitSweep, SweepObservation } from './sweep.js';
 import type { ViolationCase } from './violations.js';
@@ -61,8 +62,27 @@ function callC(e: WorldEvent, p: WorldParams, s: KunitStep, assertAlloc = true):
 /** A C string literal (the calls text has no quote or backslash, but stay safe). */
 const cString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
+/** The kernel's line limit (checkpatch's max_line_length), which comment text is wrapped to. */
+const COMMENT_WIDTH = 100;
+
+/** ` * text`, wrapped at spaces to COMMENT_WIDTH columns; a continuation is indented by 3. */
+function commentLines(text: string): string[] {
+  if (` * ${text}`.length <= COMMENT_WIDTH) return [` * ${text}`.trimEnd()];
+  const out: string[] = [];
+  let line = ' *';
+  for (const word of text.split(' ')) {
+    if (line.length + 1 + word.length > COMMENT_WIDTH && line.trim() !== '*') {
+      out.push(line);
+      line = ' *   ';
+    }
+    line = line.endsWith(' ') ? line + word : `${line} ${word}`;
+  }
+  out.push(line);
+  return out.map((l) => l.trimEnd());
+}
+
 /** Kernel-style comment lines. */
-const comment = (lines: string[]) => ['/*', ...lines.map((l) => ` * ${l}`.trimEnd()), ' */'];
+const comment = (lines: string[]) => ['/*', ...lines.flatMap(commentLines), ' */'];
 
 function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
   const out: string[] = [];
@@ -71,7 +91,8 @@ function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
     ...k.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.teardown ? '(teardown) ' : ''}${s.text}`),
   ]));
   out.push(`static void ${k.name}(struct kunit *test)`, '{');
-  const needsRet = k.steps.some((s) => s.returns !== undefined);
+  // kzalloc's result is the container (or NULL), never ret: only the other calls assign ret.
+  const needsRet = k.steps.some((s) => s.returns !== undefined && s.event.type !== 'KZALLOC');
   out.push(`\tstruct amt_ctx *c = amt_setup_w${world}(test);`);
   if (needsRet) out.push('\tint ret;');
   out.push('');
@@ -182,13 +203,42 @@ function worldSetupC(p: WorldParams, w: number): string[] {
   ];
 }
 
+/**
+ * The call as a case makes it: a case injects no failure into ida_alloc_range,
+ * auxiliary_device_add or auxiliary_driver_register (only the fail-nth sweeps arm one). A failing
+ * kzalloc (a NULL container) and an init failure (a NULL parent, §1.2) it does make happen.
+ */
+function asMade(e: WorldEvent): WorldEvent {
+  if (e.type === 'IDA_ALLOC' && e.fail) return { ...e, fail: false };
+  if (e.type === 'ADD' && e.fault !== 'none') return { ...e, fault: 'none' };
+  if (e.type === 'DRV_REGISTER' && e.fault !== 'none') return { ...e, fault: 'none' };
+  return e;
+}
+
+/**
+ * The first step of a case the C cannot make happen as the model says, if any: one with a failure
+ * only a sweep can inject, unless the model predicts the same for the whole case without it (an
+ * injected ida_alloc failure that allocates nothing, model.md §4.7). Such a case would call the
+ * kernel normally and disagree with any kernel.
+ */
+function notMade(k: KunitCase, p: WorldParams): number | undefined {
+  const made = k.steps.map((s) => asMade(s.event));
+  const first = made.findIndex((e, j) => e !== k.steps[j]!.event);
+  if (first < 0) return undefined;
+  const teardownFrom = k.steps.findIndex((s) => s.teardown);
+  const plain = predictSteps(createWorld(p), made, teardownFrom < 0 ? made.length : teardownFrom);
+  const seen = (steps: readonly KunitStep[]) => JSON.stringify(steps.map(({ returns, calls, devices, ids, ida }) => [returns, calls, devices, ids, ida]));
+  return plain !== null && seen(plain) === seen(k.steps) ? undefined : first;
+}
+
 /** A C identifier: letters, digits and underscores, not starting with a digit. */
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The suite as one C file for `drivers/base/test/`: kernel style, an SPDX line, one KUnit case
  * per path named after the transition it covers first, each with its path's events as a comment.
- * Throws ParameterError when a world is beyond the harness's limits or a name is not a C identifier.
+ * Throws ParameterError when a world is beyond the harness's limits, a name is not a C identifier,
+ * or a case injects a failure the harness cannot make (ida_alloc_range, add, driver register).
  * @example emitKunitC(kunitSuite()).startsWith('// SPDX-License-Identifier: GPL-2.0') // true
  */
 export function emitKunitC(suite: KunitSuite): string {
@@ -199,6 +249,12 @@ export function emitKunitC(suite: KunitSuite): string {
     if (p.deferredRelease) throw new ParameterError(`worlds[${w}].deferredRelease`, true, 'immediate release (a deferred release is observed with CONFIG_DEBUG_KOBJECT_RELEASE instead)');
   });
   for (const k of [...suite.cases, ...suite.sweeps, ...suite.violations]) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
+  suite.cases.forEach((k, i) => {
+    const j = notMade(k, suite.worlds[k.world]!);
+    if (j !== undefined) {
+      throw new ParameterError(`cases[${i}].steps[${j}].event`, `${k.name} step ${j + 1}: ${k.steps[j]!.text}`, 'a call a case makes as the model says (only a fail-nth sweep injects a failure into ida_alloc_range, add or driver register; use a world without faults)');
+    }
+  });
   const out: string[] = [
     '// SPDX-License-Identifier: GPL-2.0',
     ...comment([

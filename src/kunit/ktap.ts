@@ -68,6 +68,8 @@ export function parseKtap(output: string): KtapRun {
       suite.planned = Number(plan[1]);
       continue;
     }
+    // The suite's header (its attributes, e.g. `# module: ...`) is no case's diagnostic.
+    if (suite.planned < 0 && suite.cases.length === 0 && indent >= 4 && text.startsWith('# ')) continue;
     const result = RESULT.exec(text);
     if (result && indent >= 4) {
       const skip = /^SKIP\b/i.test(result[4] ?? '');

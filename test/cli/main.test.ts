@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ANSI, STACK_LINE, auxbus } from './run.js';
 
-const COMMANDS = ['diagram', 'paths', 'explain', 'explore', 'check'];
+const COMMANDS = ['diagram', 'paths', 'explain', 'explore', 'check', 'kunit'];
 
 describe('auxbus conventions', () => {
   it('--help at the top level lists every command, none of them announced as coming, and exits 0', () => {
