@@ -98,6 +98,8 @@ function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
   out.push('');
   k.steps.forEach((s, i) => {
     out.push(`\t/* ${i + 1}. ${s.text} */`, `\tamt_step(c, ${i + 1});`);
+    // END: the IDA is looked at before ida_destroy() empties it, as a driver's teardown would.
+    if (s.event.type === 'END') out.push(`\tKUNIT_EXPECT_TRUE_MSG(test, ${s.ida.empty ? '' : '!'}ida_is_empty(&c->ida), "step ${i + 1}: IDA empty at the end");`);
     for (const line of callC(s.event, p, s)) out.push(`\t${line}`);
     if (s.returns !== undefined && s.event.type !== 'KZALLOC') {
       out.push(`\tKUNIT_EXPECT_EQ_MSG(test, ret, ${s.returns}, "step ${i + 1}: return value");`);
@@ -108,7 +110,6 @@ function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
       out.push(`\tamt_expect_released(c, ${d.slot}, ${d.released});`);
     }
     if (s.event.type !== 'END') out.push(`\tamt_expect_ida(c, ${s.ida.lowest}, ${s.ida.empty ? 'true' : 'false'});`);
-    else out.push(`\tKUNIT_EXPECT_TRUE_MSG(test, ${s.ida.empty ? '' : '!'}ida_is_empty(&c->ida), "step ${i + 1}: IDA empty");`);
   });
   out.push('', '\tamt_teardown(c);', '}', '');
   return out;

@@ -102,8 +102,8 @@ export function parseKtap(output: string): KtapRun {
 }
 
 /**
- * The first expectation a failed case reports, in one line: where, what was expected, what was
- * seen, and the step message the generated suite gives (`step 3: dev0 kref`).
+ * The first expectation a failed case reports, in one line: what was expected, what was seen,
+ * and the step message the generated suite gives (`step 3: dev0 kref`); not the file and line.
  * @example firstFailure({ name: 'c', result: 'not ok', diagnostics: ['c: EXPECTATION FAILED at x.c:9', 'Expected ret == 0, but', 'ret == -17 (0xffffffffffffffef)', 'step 3: return value'], log: [] })
  */
 export function firstFailure(c: KtapCase): string {
