@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { FileError, UsageError } from '../errors.js';
 import { agreement, formatAgreement } from '../kunit/agreement.js';
+import { suiteCoverage } from '../kunit/coverage.js';
 import { kunitSuite } from '../kunit/cases.js';
 import { emitKunitC } from '../kunit/emit.js';
 import { parseKtap } from '../kunit/ktap.js';
@@ -109,9 +110,11 @@ export const kunit: Command = {
     say(`${suite.violations.length} violations, each in a boot of its own`);
     const a = agreement(suite, run, tree.version, config, violationBoots(tree, suite, config));
     const warnings = warningsW1(tree, config, jobs);
-    if (args.flags.json) print(io, JSON.stringify({ ...a, seconds: boot.seconds, w1Warnings: warnings }, null, 2));
+    const coverage = suiteCoverage(suite);
+    if (args.flags.json) print(io, JSON.stringify({ ...a, seconds: boot.seconds, w1Warnings: warnings, coverage }, null, 2));
     else {
       print(io, formatAgreement(a));
+      print(io, `\ntransitions the suite takes: ${coverage.map((c) => `${c.machine} ${c.taken}/${c.total}`).join(', ')} (--json lists the others)`);
       print(io, warnings.length === 0 ? '\nW=1: the suite compiles with no warning' : `\nW=1: ${warnings.length} warning(s):\n${warnings.join('\n')}`);
     }
     return a.agreeing === a.cases && warnings.length === 0 ? EXIT.ok : EXIT.findings;

@@ -1,6 +1,5 @@
 import { createWorld, resolveWorldParams, type WorldParams, type WorldParamsInput } from '../../machines/index.js';
-import { allTransitions, transitionId } from '../paths/coverage.js';
-import { deviceMachine, driverMachine, idaMachine } from '../../machines/index.js';
+import { suiteCoverage } from './coverage.js';
 import { exploreWorld } from '../explore/world/explore.js';
 import { worldTestPaths } from '../explore/world/paths.js';
 import type { KunitCase, KunitSuite } from './types.js';
@@ -57,11 +56,6 @@ export function kunitSuite(
       cases.push({ name: `w${w}_${String(cases.length).padStart(3, '0')}_${slug(fresh[0]!)}`, world: w, covers: fresh, steps });
     }
   });
-  const coverage = ([['device', deviceMachine], ['ida', idaMachine], ['driver', driverMachine]] as const).map(([machine, definition]) => {
-    const all = allTransitions(definition).map(transitionId);
-    const missing = all.filter((t) => !covered.has(t));
-    return { machine, taken: all.length - missing.length, total: all.length, missing };
-  });
   const all = [...resolved];
   const indexOf = (p: WorldParams) => {
     const i = all.findIndex((q) => JSON.stringify(q) === JSON.stringify(p));
@@ -71,5 +65,6 @@ export function kunitSuite(
   const sweeps = swept.sweeps.map((sw) => ({ ...sw, world: indexOf(swept.worlds[sw.world]!) }));
   const broken = kunitViolations(violationWorlds);
   const violations = broken.cases.map((v) => ({ ...v, world: indexOf(broken.worlds[v.world]!) }));
-  return { name, worlds: all, cases, sweeps, violations, coverage };
+  const suite = { name, worlds: all, cases, sweeps, violations };
+  return { ...suite, coverage: suiteCoverage({ ...suite, coverage: [] }) };
 }

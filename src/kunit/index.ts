@@ -8,3 +8,4 @@ export { parseKtap, firstFailure, type KtapRun, type KtapSuite, type KtapCase } 
 export { agreement, formatAgreement, type Agreement, type CaseVerdict } from './agreement.js';
 export { findKernelTree, ensureBuildTools, workTree, cacheRoot, kernelVersion, isKernelTree, KernelTreeError, DEBIAN_PACKAGE, type TreeSource, type WorkTree } from './tree.js';
 export { bootSuite, warningsW1, patchTree, buildDir, KERNEL_CONFIGS, SUITE_FILE, SUITE_SYMBOL, type KernelConfig, type KunitBoot, type BootOptions } from './run.js';
+export { suiteCoverage, type SuiteCoverage } from './coverage.js';

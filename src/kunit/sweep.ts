@@ -32,6 +32,8 @@ export interface SweepObservation {
 export interface SweepOutcome {
   /** The model's fault variants that give it (e.g. `ADD name-nomem`, `ADD device-add-nomem`). */
   variants: string[];
+  /** The same variants as world events. */
+  events: WorldEvent[];
   observation: SweepObservation;
   /** The steps after the call, as the model predicts them (calls only are emitted). */
   teardown: KunitStep[];
@@ -157,9 +159,10 @@ export function kunitSweeps(specs: readonly SweepSpec[] = DEFAULT_SWEEPS): { wor
         const same = JSON.stringify(known.teardown.map((s) => s.event)) === JSON.stringify(steps.slice(events.length).map((s) => s.event));
         if (!same) throw new Error(`sweep ${spec.name}: ${known.variants[0]} and ${v.label} look the same to the kernel but end differently`);
         known.variants.push(v.label);
+        known.events.push(v.event);
         continue;
       }
-      outcomes.set(k, { variants: [v.label], observation, teardown: steps.slice(events.length), releasedAfter });
+      outcomes.set(k, { variants: [v.label], events: [v.event], observation, teardown: steps.slice(events.length), releasedAfter });
     }
     return { name: `sweep_${spec.name}`, world: w, title: `${spec.title}: ${describeWorldEvent(spec.call)}`, prefix, call: spec.call, outcomes: [...outcomes.values()] };
   });

@@ -59,6 +59,6 @@ export interface KunitSuite {
   sweeps: KunitSweep[];
   /** One case per violation code, each for a kernel boot of its own (suite `<name>_violations`). */
   violations: ViolationCase[];
-  /** Transition coverage of each component machine by the cases. */
+  /** Transition coverage of each component machine by everything the suite runs (see `suiteCoverage`). */
   coverage: Array<{ machine: 'device' | 'ida' | 'driver'; taken: number; total: number; missing: string[] }>;
 }
