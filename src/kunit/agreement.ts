@@ -94,8 +94,11 @@ export function formatAgreement(a: Agreement): string {
   ];
   const violations = a.verdicts.filter((v) => v.name.startsWith('v_') && v.outcome !== 'missing');
   if (violations.length > 0) {
-    out.push('', '| violation | agrees | what the kernel printed at the misuse |', '|---|---|---|');
-    for (const v of violations) out.push(`| ${v.path[0]!.replace(/^violation /, '')} | ${v.outcome === 'agrees' ? 'yes' : v.outcome === 'not-judged' ? 'not judged' : 'NO'} | ${(v.first ?? '').replace(/\|/g, '\\|')} |`);
+    out.push('', '| violation | the misusing call | agrees | what the kernel printed at it |', '|---|---|---|---|');
+    for (const v of violations) {
+      const call = v.path[v.path.length - 1]!.replace(/^\d+\. /, '');
+      out.push(`| ${v.path[0]!.replace(/^violation /, '')} | ${call} | ${v.outcome === 'agrees' ? 'yes' : v.outcome === 'not-judged' ? 'not judged' : 'NO'} | ${(v.first ?? '').replace(/\|/g, '\\|')} |`);
+    }
   }
   if (a.notJudged > 0) out.push('', `${a.notJudged} violation case(s) not judged: this configuration cannot show their symptom`);
   for (const v of a.verdicts.filter((x) => x.outcome === 'disagrees' || x.outcome === 'missing')) {

@@ -1,8 +1,9 @@
 import {
   createWorld, resolveWorldParams, VIOLATIONS,
-  type Detection, type ViolationCode, type WorldParams, type WorldParamsInput,
+  type Detection, type ViolationCode, type WorldEvent, type WorldParams, type WorldParamsInput,
 } from '../../machines/index.js';
 import { exploreWorld } from '../explore/world/explore.js';
+import { worldTestPaths } from '../explore/world/paths.js';
 import { predictSteps } from './predict.js';
 import type { KunitStep } from './types.js';
 
@@ -20,6 +21,8 @@ export interface ViolationCase {
   /** Index into the suite's worlds. */
   world: number;
   steps: KunitStep[];
+  /** The violating transitions its last call is the first path to take. */
+  covers: string[];
 }
 
 /**
@@ -33,24 +36,38 @@ export const VIOLATION_WORLDS: readonly WorldParamsInput[] = Object.freeze([
 ]);
 
 /**
- * The shortest path to each violation code the worlds reach (the first world that reaches it).
+ * A violation case for every violating transition of the device, IDA and driver machines the
+ * worlds reach: the shortest world path whose last call, and only it, takes that transition (so
+ * every violation code is among them), judged by the first code that call reports.
  * @example kunitViolations().cases.map((c) => c.code).includes('double-free') // true
  */
 export function kunitViolations(worlds: readonly WorldParamsInput[] = VIOLATION_WORLDS): { worlds: WorldParams[]; cases: ViolationCase[] } {
   const resolved = worlds.map((w) => resolveWorldParams(w));
   const cases: ViolationCase[] = [];
-  const seen = new Set<ViolationCode>();
+  const taken = new Set<string>();
+  const perCode = new Map<ViolationCode, number>();
   resolved.forEach((params, w) => {
     const world = createWorld(params);
-    for (const v of exploreWorld(params).violations) {
-      if (seen.has(v.code)) continue;
-      const steps = predictSteps(world, v.path, v.path.length, true);
+    for (const path of worldTestPaths(exploreWorld(params)).paths) {
+      if (path.covers.every((t) => taken.has(t))) continue;
+      const steps = predictSteps(world, path.events, path.events.length, true);
       if (steps === null) continue;
-      seen.add(v.code);
-      cases.push({ name: `v_${v.code.replace(/-/g, '_')}`, code: v.code, world: w, steps });
+      const code = lastFindings(world, path.events)[0];
+      if (code === undefined) continue; // a clean path: the shared suite's
+      for (const t of path.covers) taken.add(t);
+      const n = perCode.get(code) ?? 0;
+      perCode.set(code, n + 1);
+      cases.push({ name: `v_${code.replace(/-/g, '_')}${n === 0 ? '' : `_${n + 1}`}`, code, world: w, steps, covers: path.covers });
     }
   });
   return { worlds: resolved, cases };
+}
+
+/** The codes the last of `events` reports. */
+function lastFindings(world: ReturnType<typeof createWorld>, events: readonly WorldEvent[]): ViolationCode[] {
+  let s = world.getInitialSnapshot(undefined as never, undefined as never);
+  for (const e of events) s = world.transition(s, e, undefined as never);
+  return s.findings.map((f) => f.code);
 }
 
 /** What the kernel must show in a violation case's log, from the violation table. */
