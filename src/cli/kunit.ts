@@ -26,14 +26,18 @@ export function buildFailure(output: string): string {
   return (errors.length > 0 ? errors.slice(0, 10) : lines.filter((l) => l.trim() !== '').slice(-15)).join('\n');
 }
 
+/** The configurations of the main boot (the deferred cases always boot with kobject-release). */
+export const MAIN_CONFIGS: readonly KernelConfig[] = ['kasan', 'plain'];
+
 /** Boots each violation case alone and keeps the console lines from its suite's start. */
-function violationBoots(tree: WorkTree, suite: KunitSuite, config: KernelConfig): ViolationBoot[] {
+function violationBoots(tree: WorkTree, suite: KunitSuite, main: KernelConfig): ViolationBoot[] {
   return suite.violations.map((v) => {
+    const config: KernelConfig = suite.worlds[v.world]!.deferredRelease ? 'kobject-release' : main;
     const boot = execSuite(tree, config, `${suite.name}_violations.${v.name}`);
     const lines = boot.output.split('\n');
     const start = lines.findIndex((l) => l.includes(`# Subtest: ${suite.name}_violations`));
     const reported = parseKtap(boot.output).suites.some((s) => s.cases.some((k) => k.name === v.name));
-    return { name: v.name, log: start >= 0 ? lines.slice(start + 1) : lines, reported };
+    return { name: v.name, log: start >= 0 ? lines.slice(start + 1) : lines, reported, kasan: KERNEL_CONFIGS[config].includes('CONFIG_KASAN=y' as never) };
   });
 }
 
@@ -59,7 +63,7 @@ export const kunit: Command = {
     { name: 'out', type: 'string', short: 'o', valueName: 'FILE', description: 'write the suite to FILE instead of stdout' },
     { name: 'run', type: 'boolean', description: 'build and boot the suite on a kernel and print the agreement' },
     { name: 'kernel', type: 'string', valueName: 'DIR|TARBALL', description: 'the kernel tree (default $KERNEL_SRC, else Debian\'s package)' },
-    { name: 'config', type: 'string', values: Object.keys(KERNEL_CONFIGS), default: 'kasan', description: 'kernel configuration to boot (plain builds faster but cannot show KASAN reports)' },
+    { name: 'config', type: 'string', values: MAIN_CONFIGS, default: 'kasan', description: 'kernel configuration to boot (plain builds faster but cannot show KASAN reports)' },
     { name: 'jobs', type: 'string', valueName: 'N', integer: { min: 1, max: 256 }, description: 'parallel make jobs (default 2)' },
     { name: 'json', type: 'boolean', description: 'with --run: the agreement as JSON' },
   ],
@@ -104,11 +108,17 @@ export const kunit: Command = {
     say(`Linux ${tree.version}: building and booting ${suite.cases.length} cases and ${suite.sweeps.length} fail-nth sweeps (${config}); a first build takes 5-10 minutes`);
     const boot = bootSuite(tree, c, { config, jobs, filter: `${suite.name}.*` });
     const run = parseKtap(boot.output);
+    const deferred = suite.cases.some((k) => suite.worlds[k.world]!.deferredRelease) || suite.violations.some((v) => suite.worlds[v.world]!.deferredRelease);
+    if (deferred) {
+      say('the cases of deferred release, with CONFIG_DEBUG_KOBJECT_RELEASE (a build of its own)');
+      const late = parseKtap(bootSuite(tree, c, { config: 'kobject-release', jobs, filter: `${suite.name}_deferred.*` }).output);
+      run.suites.push(...late.suites);
+    }
     if (run.suites.length === 0) {
       throw new KernelTreeError(`the kernel did not run the suite (kunit.py exit ${boot.status}):\n${buildFailure(boot.output)}`);
     }
     say(`${suite.violations.length} violations, each in a boot of its own`);
-    const a = agreement(suite, run, tree.version, config, violationBoots(tree, suite, config));
+    const a = agreement(suite, run, tree.version, deferred ? `${config}; deferred release: kobject-release` : config, violationBoots(tree, suite, config));
     const warnings = warningsW1(tree, config, jobs);
     const coverage = suiteCoverage(suite);
     if (args.flags.json) print(io, JSON.stringify({ ...a, seconds: boot.seconds, w1Warnings: warnings, coverage }, null, 2));

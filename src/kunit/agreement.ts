@@ -38,6 +38,8 @@ export interface ViolationBoot {
   log: string[];
   /** The kernel reported the case (it did not crash first). */
   reported: boolean;
+  /** It ran in a kernel with KASAN (a KASAN report can be judged). */
+  kasan: boolean;
 }
 
 /**
@@ -46,7 +48,8 @@ export interface ViolationBoot {
  * @example agreement(suite, parseKtap(boot.output), '6.12.118', 'plain').agreeing
  */
 export function agreement(suite: KunitSuite, run: KtapRun, kernel: string, config: string, violations: readonly ViolationBoot[] = []): Agreement {
-  const results = new Map(run.suites.filter((s) => s.name === suite.name).flatMap((s) => s.cases.map((c) => [c.name, c] as const)));
+  const ours = new Set([suite.name, `${suite.name}_deferred`]);
+  const results = new Map(run.suites.filter((s) => ours.has(s.name)).flatMap((s) => s.cases.map((c) => [c.name, c] as const)));
   const paths = [
     ...suite.cases.map((k) => ({ name: k.name, path: k.steps.map((s, i) => `${i + 1}. ${s.teardown ? '(teardown) ' : ''}${s.text}`) })),
     ...suite.sweeps.map((sw) => ({
@@ -65,11 +68,12 @@ export function agreement(suite: KunitSuite, run: KtapRun, kernel: string, confi
     const path = [`violation ${v.code} (${VIOLATIONS[v.code].bugClass})`, ...v.steps.map((s, i) => `${i + 1}. ${s.text}`)];
     const boot = violations.find((b) => b.name === v.name);
     if (boot === undefined) continue;
-    if (expectedSymptom(v.code).kind === 'kasan' && config !== 'kasan') {
+    const late = v.steps[v.steps.length - 1]!.event.type === 'RELEASE';
+    if (expectedSymptom(v.code, late).kind === 'kasan' && !boot.kasan) {
       verdicts.push({ name: v.name, outcome: 'not-judged', first: 'a KASAN report: boot --config kasan', path });
       continue;
     }
-    const j = judgeSymptom(v.code, boot.log, boot.reported);
+    const j = judgeSymptom(v.code, boot.log, boot.reported, late);
     verdicts.push({ name: v.name, outcome: j.agrees ? 'agrees' : 'disagrees', first: j.saw, path });
   }
   const count = (o: CaseVerdict['outcome']) => verdicts.filter((v) => v.outcome === o).length;

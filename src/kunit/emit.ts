@@ -54,8 +54,8 @@ function callC(e: WorldEvent, p: WorldParams, s: KunitStep, assertAlloc = true):
     case 'DRV_REGISTER': return [`ret = amt_driver_register(c, ${e.drv});`];
     case 'DRV_UNREGISTER': return [`amt_driver_unregister(c, ${e.drv});`];
     case 'END': return ['ida_destroy(&c->ida);'];
-    case 'RELEASE':
-      throw new ParameterError('event', e, 'a call of a world with immediate release (deferred release is not generated as C)');
+    // The kernel's delayed cleanup is not the code's call: the step's release is awaited (waitsC).
+    case 'RELEASE': return [];
   }
 }
 
@@ -81,6 +81,9 @@ function commentLines(text: string): string[] {
   return out.map((l) => l.trimEnd());
 }
 
+/** Waits for each release the model says the step ran (at once, or when the kernel defers it). */
+const waitsC = (s: KunitStep) => s.calls.flatMap((c) => (c.call === 'release' ? [`amt_wait_release(c, ${c.dev});`] : []));
+
 /** Kernel-style comment lines. */
 const comment = (lines: string[]) => ['/*', ...lines.flatMap(commentLines), ' */'];
 
@@ -100,7 +103,7 @@ function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
     out.push(`\t/* ${i + 1}. ${s.text} */`, `\tamt_step(c, ${i + 1});`);
     // END: the IDA is looked at before ida_destroy() empties it, as a driver's teardown would.
     if (s.event.type === 'END') out.push(`\tKUNIT_EXPECT_TRUE_MSG(test, ${s.ida.empty ? '' : '!'}ida_is_empty(&c->ida), "step ${i + 1}: IDA empty at the end");`);
-    for (const line of callC(s.event, p, s)) out.push(`\t${line}`);
+    for (const line of [...callC(s.event, p, s), ...waitsC(s)]) out.push(`\t${line}`);
     if (s.returns !== undefined && s.event.type !== 'KZALLOC') {
       out.push(`\tKUNIT_EXPECT_EQ_MSG(test, ret, ${s.returns}, "step ${i + 1}: return value");`);
     }
@@ -153,7 +156,7 @@ function sweepC(sw: KunitSweep, p: WorldParams): string[] {
   sw.outcomes.forEach((o, k) => {
     out.push(`${t}case ${k}:`);
     if (sw.call.type === 'IDA_ALLOC' && o.observation.ret >= 0) out.push(`${t}\tc->id[0] = ret;`);
-    for (const s of o.teardown) for (const line of callC(s.event, p, s)) out.push(`${t}\t${line}`);
+    for (const s of o.teardown) for (const line of [...callC(s.event, p, s), ...waitsC(s)]) out.push(`${t}\t${line}`);
     out.push(`${t}\tKUNIT_EXPECT_EQ_MSG(test, c->released[0], ${o.releasedAfter}, "fail-nth %u: release calls after the teardown", nth);`);
     out.push(`${t}\tseen[k] = true;`, `${t}\thits[k]++;`, `${t}\tbreak;`);
   });
@@ -182,7 +185,7 @@ function violationC(v: ViolationCase, p: WorldParams): string[] {
   out.push('', '\tc->broken = true;');
   v.steps.forEach((s, i) => {
     out.push(`\t/* ${i + 1}. ${s.text} */`);
-    for (const line of callC(s.event, p, s)) out.push(`\t${line}`);
+    for (const line of [...callC(s.event, p, s), ...waitsC(s)]) out.push(`\t${line}`);
   });
   if (needsRet) out.push('\t(void)ret;');
   out.push(`\tkunit_info(test, "${v.code} committed\\n");`, '}', '');
@@ -247,7 +250,6 @@ export function emitKunitC(suite: KunitSuite): string {
   suite.worlds.forEach((p, w) => {
     if (p.devices > HARNESS_LIMITS.slots) throw new ParameterError(`worlds[${w}].devices`, p.devices, `at most ${HARNESS_LIMITS.slots} slots`);
     if (p.drivers.length > HARNESS_LIMITS.drivers) throw new ParameterError(`worlds[${w}].drivers`, p.drivers.length, `at most ${HARNESS_LIMITS.drivers} drivers`);
-    if (p.deferredRelease) throw new ParameterError(`worlds[${w}].deferredRelease`, true, 'immediate release (a deferred release is observed with CONFIG_DEBUG_KOBJECT_RELEASE instead)');
   });
   for (const k of [...suite.cases, ...suite.sweeps, ...suite.violations]) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
   suite.cases.forEach((k, i) => {
@@ -275,19 +277,31 @@ export function emitKunitC(suite: KunitSuite): string {
     if ([...suite.cases, ...suite.sweeps, ...suite.violations].some((k) => k.world === w)) out.push(...worldSetupC(p, w));
   });
   for (const k of suite.cases) out.push(...caseC(k, suite.worlds[k.world]!, k.world));
+  const deferred = suite.cases.filter((k) => suite.worlds[k.world]!.deferredRelease);
+  const immediate = suite.cases.filter((k) => !suite.worlds[k.world]!.deferredRelease);
   for (const sw of suite.sweeps) out.push(...sweepC(sw, suite.worlds[sw.world]!));
   for (const v of suite.violations) out.push(...violationC(v, suite.worlds[v.world]!));
   out.push(`static struct kunit_case ${suite.name}_cases[] = {`);
-  for (const k of suite.cases) out.push(`\tKUNIT_CASE(${k.name}),`);
+  for (const k of immediate) out.push(`\tKUNIT_CASE(${k.name}),`);
   for (const sw of suite.sweeps) out.push(`\tKUNIT_CASE(${sw.name}),`);
   out.push('\t{ }', '};', '');
   out.push(`static struct kunit_suite ${suite.name}_suite = {`, `\t.name = "${suite.name}",`, `\t.test_cases = ${suite.name}_cases,`, '};', '');
+  const suites = [`&${suite.name}_suite`];
+  // Cases of worlds whose release is deferred: their own suite, booted with CONFIG_DEBUG_KOBJECT_RELEASE.
+  if (deferred.length > 0) {
+    out.push(`static struct kunit_case ${suite.name}_deferred_cases[] = {`);
+    for (const k of deferred) out.push(`\tKUNIT_CASE(${k.name}),`);
+    out.push('\t{ }', '};', '');
+    out.push(`static struct kunit_suite ${suite.name}_deferred_suite = {`, `\t.name = "${suite.name}_deferred",`, `\t.test_cases = ${suite.name}_deferred_cases,`, '};', '');
+    suites.push(`&${suite.name}_deferred_suite`);
+  }
   if (suite.violations.length > 0) {
+    suites.push(`&${suite.name}_violations_suite`);
     out.push(`static struct kunit_case ${suite.name}_violations_cases[] = {`);
     for (const v of suite.violations) out.push(`\tKUNIT_CASE(${v.name}),`);
     out.push('\t{ }', '};', '');
     out.push(`static struct kunit_suite ${suite.name}_violations_suite = {`, `\t.name = "${suite.name}_violations",`, `\t.test_cases = ${suite.name}_violations_cases,`, '};', '');
   }
-  out.push(suite.violations.length > 0 ? `kunit_test_suites(&${suite.name}_suite, &${suite.name}_violations_suite);` : `kunit_test_suite(${suite.name}_suite);`, '', `MODULE_DESCRIPTION("auxbus-model: the auxiliary bus checked against its model");`, 'MODULE_LICENSE("GPL");', '');
+  out.push(`kunit_test_suites(${suites.join(', ')});`, '', `MODULE_DESCRIPTION("auxbus-model: the auxiliary bus checked against its model");`, 'MODULE_LICENSE("GPL");', '');
   return out.join('\n');
 }

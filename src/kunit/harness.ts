@@ -11,6 +11,7 @@ export const HARNESS_LIMITS = { slots: 6, drivers: 3 } as const;
 export function harnessC(modname: string): string {
   return String.raw`#include <kunit/test.h>
 #include <linux/auxiliary_bus.h>
+#include <linux/completion.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/idr.h>
@@ -55,6 +56,8 @@ struct amt_ctx {
 	struct amt_box *box[AMT_SLOTS];
 	int id[AMT_SLOTS];
 	int released[AMT_SLOTS];
+	/* Signalled by each release: a deferred one (CONFIG_DEBUG_KOBJECT_RELEASE) is awaited, never guessed. */
+	struct completion release_done[AMT_SLOTS];
 	struct amt_driver drv[AMT_DRIVERS];
 	bool drv_registered[AMT_DRIVERS];
 	/* A violation case: its world is left as the misuse left it, nothing is torn down. */
@@ -110,6 +113,17 @@ static void amt_release(struct device *dev)
 		ida_free(&c->ida, box->adev.id);
 	if (c->release & AMT_RELEASE_FREES_BOX)
 		kfree(box);
+	complete(&c->release_done[slot]);
+}
+
+/*
+ * The model says this step ran slot's release: at once in a kernel that releases at the last put,
+ * up to 4 s later with CONFIG_DEBUG_KOBJECT_RELEASE. A bounded wait, reported if it runs out.
+ */
+static void amt_wait_release(struct amt_ctx *c, int slot)
+{
+	if (!wait_for_completion_timeout(&c->release_done[slot], 10 * HZ))
+		KUNIT_FAIL(c->test, "step %d: dev%d's release did not run within 10 s", c->step, slot);
 }
 
 static int amt_driver_register(struct amt_ctx *c, int i)
@@ -183,8 +197,10 @@ static struct amt_ctx *amt_setup(struct kunit *test, unsigned int release, int i
 	c->ida_min = ida_min;
 	c->ida_max = ida_max;
 	ida_init(&c->ida);
-	for (i = 0; i < AMT_SLOTS; i++)
+	for (i = 0; i < AMT_SLOTS; i++) {
 		c->id[i] = -1;
+		init_completion(&c->release_done[i]);
+	}
 	for (i = 0; i < ndrivers; i++) {
 		c->drv[i].ctx = c;
 		c->drv[i].index = i;

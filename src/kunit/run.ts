@@ -24,6 +24,14 @@ export const KERNEL_CONFIGS = {
    * correct paths must not raise a report either.
    */
   kasan: ['CONFIG_DEBUG_KERNEL=y', 'CONFIG_DEBUG_FS=y', 'CONFIG_FAULT_INJECTION=y', 'CONFIG_FAILSLAB=y', 'CONFIG_FAULT_INJECTION_DEBUG_FS=y', 'CONFIG_KASAN=y', 'CONFIG_KASAN_GENERIC=y', 'CONFIG_KASAN_OUTLINE=y', 'CONFIG_STATIC_LINK=y'],
+  /**
+   * KASAN with the kobject release delayed 1-4 s after the last put (kernel-auxbus.md §3.9,
+   * model.md §4.6): where the cases of worlds with deferred release run.
+   */
+  'kobject-release': [
+    'CONFIG_DEBUG_KERNEL=y', 'CONFIG_DEBUG_FS=y', 'CONFIG_KASAN=y', 'CONFIG_KASAN_GENERIC=y', 'CONFIG_KASAN_OUTLINE=y', 'CONFIG_STATIC_LINK=y',
+    'CONFIG_DEBUG_OBJECTS=y', 'CONFIG_DEBUG_OBJECTS_TIMERS=y', 'CONFIG_DEBUG_KOBJECT_RELEASE=y',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type KernelConfig = keyof typeof KERNEL_CONFIGS;

@@ -33,6 +33,9 @@ export const VIOLATION_WORLDS: readonly WorldParamsInput[] = Object.freeze([
   { devices: 2, idaRange: { min: 0, max: 1 }, drivers: [{ probe: 'ok' }, { probe: 'fails' }], refBound: 2 },
   { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 2, release: { present: false } },
   { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 2, release: { freesContainer: false } },
+  // Release deferred: a container freed before its release ran is used by the release (B4, B18).
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 2, deferredRelease: true },
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 2, release: { freesContainer: false }, deferredRelease: true },
 ]);
 
 /**
@@ -49,15 +52,16 @@ export function kunitViolations(worlds: readonly WorldParamsInput[] = VIOLATION_
   resolved.forEach((params, w) => {
     const world = createWorld(params);
     for (const path of worldTestPaths(exploreWorld(params)).paths) {
-      if (path.covers.every((t) => taken.has(t))) continue;
+      const fresh = path.covers.filter((t) => !taken.has(t));
+      if (fresh.length === 0) continue;
       const steps = predictSteps(world, path.events, path.events.length, true);
       if (steps === null) continue;
       const code = lastFindings(world, path.events)[0];
       if (code === undefined) continue; // a clean path: the shared suite's
-      for (const t of path.covers) taken.add(t);
+      for (const t of fresh) taken.add(t);
       const n = perCode.get(code) ?? 0;
       perCode.set(code, n + 1);
-      cases.push({ name: `v_${code.replace(/-/g, '_')}${n === 0 ? '' : `_${n + 1}`}`, code, world: w, steps, covers: path.covers });
+      cases.push({ name: `v_${code.replace(/-/g, '_')}${n === 0 ? '' : `_${n + 1}`}`, code, world: w, steps, covers: fresh });
     }
   });
   return { worlds: resolved, cases };
@@ -91,9 +95,11 @@ export const ALARM = /^(WARNING:|BUG:|------------\[ cut here \]|Kernel panic|Oo
  * The symptom the model predicts for `code` at the misusing call: the table's first detection
  * kind and the messages it quotes (a KASAN report for `kasan`, a NULL dereference for `oops`).
  */
-export function expectedSymptom(code: ViolationCode): ExpectedSymptom {
+export function expectedSymptom(code: ViolationCode, late = false): ExpectedSymptom {
   const info = VIOLATIONS[code];
-  const kind = info.detection[0]!;
+  // A misuse the model reports when a deferred release runs (B18's late release) is judged by
+  // what the kernel shows then: the first kind after the silent moment of the misuse itself.
+  const kind = late ? info.detection.find((d) => d !== 'silent') ?? 'silent' : info.detection[0]!;
   const quoted = [...info.kernelSymptom.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
   switch (kind) {
     case 'kasan': return { kind, patterns: [/BUG: KASAN: /] };
@@ -115,8 +121,8 @@ export interface SymptomVerdict {
  * did not when it crashed). A noticed misuse must show one of its lines; a silent one must raise
  * no alarm and not crash the kernel.
  */
-export function judgeSymptom(code: ViolationCode, log: readonly string[], reported: boolean): SymptomVerdict {
-  const want = expectedSymptom(code);
+export function judgeSymptom(code: ViolationCode, log: readonly string[], reported: boolean, late = false): SymptomVerdict {
+  const want = expectedSymptom(code, late);
   const alarm = log.find((l) => ALARM.test(l.trim()));
   if (want.patterns.length === 0) {
     if (!reported) return { agrees: false, saw: `the kernel crashed; the model says ${code} is silent at that call` };

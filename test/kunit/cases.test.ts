@@ -80,10 +80,12 @@ describe('kunitSuite: the default suite', () => {
     }
   });
 
-  it('the cases\' covers are disjoint, each a real transitionId of the device, IDA or driver machine', () => {
+  it('the cases\' covers are disjoint (among the immediate worlds\' cases, and among the deferred ones\', which cover again with the release to come), each a real transitionId of the device, IDA or driver machine', () => {
     const real = new Set([deviceMachine, idaMachine, driverMachine].flatMap((m) => allTransitions(m).map(transitionId)));
-    const claimed = suite.cases.flatMap((k) => k.covers);
-    expect(new Set(claimed).size).toBe(claimed.length);
+    for (const deferred of [false, true]) {
+      const claimed = suite.cases.filter((k) => suite.worlds[k.world]!.deferredRelease === deferred).flatMap((k) => k.covers);
+      expect(new Set(claimed).size).toBe(claimed.length);
+    }
     for (const k of suite.cases) {
       expect(k.covers.length, k.name).toBeGreaterThan(0);
       for (const t of k.covers) expect(real, `${k.name}: ${t}`).toContain(t);

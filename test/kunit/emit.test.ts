@@ -72,9 +72,11 @@ describe('emitKunitC', () => {
       expect(count(c, `\tKUNIT_CASE(${k.name}),\n`), k.name).toBe(1);
       expect(count(c, `static void ${k.name}(struct kunit *test)\n`), k.name).toBe(1);
     }
-    inOrder(c, all.map((k) => `KUNIT_CASE(${k.name})`));
-    // The violation cases are a suite of their own, registered with the cases' suite.
-    expect(c).toContain(`kunit_test_suites(&${suite.name}_suite, &${suite.name}_violations_suite);`);
+    const immediate = suite.cases.filter((k) => !suite.worlds[k.world]!.deferredRelease);
+    const deferred = suite.cases.filter((k) => suite.worlds[k.world]!.deferredRelease);
+    inOrder(c, [...immediate, ...suite.sweeps, ...deferred, ...suite.violations].map((k) => `KUNIT_CASE(${k.name})`));
+    // The deferred cases and the violation cases are suites of their own, registered with the cases' suite.
+    expect(c).toContain(`kunit_test_suites(&${suite.name}_suite, &${suite.name}_deferred_suite, &${suite.name}_violations_suite);`);
     expect(c).toContain(`.name = "${suite.name}",`);
     expect(c).toContain(`.name = "${suite.name}_violations",`);
     const violations = c.slice(c.indexOf(`static struct kunit_case ${suite.name}_violations_cases[] = {`));
@@ -203,9 +205,19 @@ describe('emitKunitC', () => {
     refused(() => emitKunitC({ ...suite, worlds: [...suite.worlds, drivers] }), `worlds[${n}].drivers`);
   });
 
-  it('model.md §4.6: refuses a deferred-release world (its timing is observed with CONFIG_DEBUG_KOBJECT_RELEASE, not written as calls)', () => {
-    const deferred: WorldParams = { ...suite.worlds[1]!, deferredRelease: true };
-    refused(() => emitKunitC({ ...suite, worlds: [suite.worlds[0]!, deferred, ...suite.worlds.slice(2)] }), 'worlds[1].deferredRelease');
+  it('model.md §4.6: a deferred-release world\'s cases are a suite of their own; each release the model runs is awaited (amt_wait_release), after the last put the case expects the release not yet run', () => {
+    const deferred = suite.cases.filter((k) => suite.worlds[k.world]!.deferredRelease);
+    expect(deferred.length).toBeGreaterThan(0);
+    expect(c).toContain(`.name = "${suite.name}_deferred",`);
+    for (const k of deferred) {
+      const b = body(c, k.name);
+      const release = k.steps.findIndex((s) => s.event.type === 'RELEASE');
+      expect(release).toBeGreaterThan(0);
+      // Before the kernel's delayed cleanup: released 0; after it: 1, and the wait precedes the check.
+      expect(k.steps[release - 1]!.devices[0]!.released).toBe(0);
+      expect(b).toContain('amt_wait_release(c, 0);');
+      expect(b.indexOf('amt_wait_release(c, 0);')).toBeLessThan(b.indexOf('amt_expect_released(c, 0, 1);'));
+    }
   });
 
   it('§1.2: a case whose init has a NULL parent clears adev.dev.parent before auxiliary_device_init and expects -EINVAL; a failing kzalloc is a NULL container', () => {
