@@ -57,8 +57,11 @@ export const kunit: Command = {
     'how many cases agree, and for each that does not, the first observation that differs and the\n' +
     'path. The tree is --kernel, else $KERNEL_SRC, else Debian\'s linux-source package under\n' +
     '/usr/src (installed with apt-get when missing and run as root). The copy and its builds are\n' +
-    'kept in $AUXBUS_CACHE (default ~/.cache/auxbus-model): the first build takes about 5 minutes on\n' +
-    '2 cores, later runs about a minute. The tree you give is never changed.',
+    'kept in $AUXBUS_CACHE (default ~/.cache/auxbus-model). Two kernels are built: the main one\n' +
+    '(--config, KASAN by default) runs the cases, the fail-nth sweeps and each violation case in a\n' +
+    'boot of its own; one with CONFIG_DEBUG_KOBJECT_RELEASE runs the cases of deferred release. The\n' +
+    'first run takes about 15 minutes on 2 cores, later runs about 3. The tree you give is never\n' +
+    'changed.',
   options: [
     { name: 'out', type: 'string', short: 'o', valueName: 'FILE', description: 'write the suite to FILE instead of stdout' },
     { name: 'run', type: 'boolean', description: 'build and boot the suite on a kernel and print the agreement' },
