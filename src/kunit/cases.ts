@@ -3,7 +3,7 @@ import { suiteCoverage } from './coverage.js';
 import { exploreWorld } from '../explore/world/explore.js';
 import { worldTestPaths } from '../explore/world/paths.js';
 import type { KunitCase, KunitSuite } from './types.js';
-import { cleanTeardown, predictSteps, step } from './predict.js';
+import { cleanTeardown, predictSteps, replayWorld } from './predict.js';
 import { DEFAULT_SWEEPS, kunitSweeps, type SweepSpec } from './sweep.js';
 import { kunitViolations, VIOLATION_WORLDS } from './violations.js';
 
@@ -53,8 +53,7 @@ export function kunitSuite(
       const fresh = path.covers.filter((t) => !covered.has(t));
       if (fresh.length === 0) continue;
       if (predictSteps(world, path.events) === null) continue;
-      let s = world.getInitialSnapshot(undefined as never, undefined as never);
-      for (const e of path.events) s = step(world, s, e).next;
+      const s = replayWorld(world, path.events);
       const teardown = !s.context.ended ? cleanTeardown(world, s) : s.context.drivers.some((d) => d.hasTag('registered')) ? null : [];
       if (teardown === null) continue;
       const steps = predictSteps(world, [...path.events, ...teardown], path.events.length);

@@ -10,6 +10,13 @@ import type { KunitDeviceExpectation, KunitStep } from './types.js';
  * the model's side of every generated case and sweep.
  */
 
+/** The world's snapshot after `events` from its initial state. */
+export function replayWorld(world: WorldLogic, events: readonly WorldEvent[]): WorldSnapshot {
+  let s = world.getInitialSnapshot(undefined as never, undefined as never);
+  for (const e of events) s = step(world, s, e).next;
+  return s;
+}
+
 /** The calls a teardown may make: nothing is allocated or registered again. */
 const TEARDOWN = new Set<WorldEvent['type']>(['IDA_FREE', 'DELETE', 'UNINIT', 'PUT', 'KFREE', 'RELEASE', 'DRV_UNREGISTER', 'END']);
 

@@ -1,9 +1,9 @@
 import {
-  createWorld, refcount, resolveWorldParams, stepWorld, XSTATE_COMPONENTS,
-  type WorldEvent, type WorldLogic, type WorldParams, type WorldParamsInput, type WorldSnapshot,
+  createWorld, refcount, resolveWorldParams,
+  type WorldEvent, type WorldParams, type WorldParamsInput, type WorldSnapshot,
 } from '../../machines/index.js';
 import { describeWorldEvent } from '../explore/world/format.js';
-import { cleanTeardown, predictSteps } from './predict.js';
+import { cleanTeardown, predictSteps, replayWorld } from './predict.js';
 import type { KunitStep } from './types.js';
 
 /**
@@ -81,15 +81,6 @@ function observe(s: WorldSnapshot): SweepObservation {
 
 const key = (o: SweepObservation) => JSON.stringify(o);
 
-function replay(world: WorldLogic, events: readonly WorldEvent[]): WorldSnapshot {
-  let s = world.getInitialSnapshot(undefined as never, undefined as never);
-  for (const e of events) {
-    const r = stepWorld(XSTATE_COMPONENTS, world.params, s.context, e);
-    s = { status: r.state.ended ? 'done' : 'active', output: undefined, error: undefined, context: r.state, findings: r.findings, returned: r.returned };
-  }
-  return s;
-}
-
 /** A sweep to generate: its prefix and call, in a world. */
 export interface SweepSpec {
   name: string;
@@ -144,7 +135,7 @@ export function kunitSweeps(specs: readonly SweepSpec[] = DEFAULT_SWEEPS): { wor
     const outcomes = new Map<string, SweepOutcome>();
     for (const v of variants(spec.call)) {
       const events = [...spec.prefix, v.event];
-      const after = replay(world, events);
+      const after = replayWorld(world, events);
       if (after.findings.length > 0) throw new Error(`sweep ${spec.name}: ${v.label} reports a violation`);
       const teardown = cleanTeardown(world, after);
       if (teardown === null) throw new Error(`sweep ${spec.name}: no clean end after ${v.label}`);

@@ -1,10 +1,10 @@
 import {
   createWorld, resolveWorldParams, VIOLATIONS,
-  type Detection, type ViolationCode, type WorldEvent, type WorldParams, type WorldParamsInput,
+  type Detection, type ViolationCode, type WorldParams, type WorldParamsInput,
 } from '../../machines/index.js';
 import { exploreWorld } from '../explore/world/explore.js';
 import { worldTestPaths } from '../explore/world/paths.js';
-import { predictSteps } from './predict.js';
+import { predictSteps, replayWorld } from './predict.js';
 import type { KunitStep } from './types.js';
 
 /**
@@ -56,7 +56,7 @@ export function kunitViolations(worlds: readonly WorldParamsInput[] = VIOLATION_
       if (fresh.length === 0) continue;
       const steps = predictSteps(world, path.events, path.events.length, true);
       if (steps === null) continue;
-      const code = lastFindings(world, path.events)[0];
+      const code = replayWorld(world, path.events).findings[0]?.code;
       if (code === undefined) continue; // a clean path: the shared suite's
       for (const t of fresh) taken.add(t);
       const n = perCode.get(code) ?? 0;
@@ -65,13 +65,6 @@ export function kunitViolations(worlds: readonly WorldParamsInput[] = VIOLATION_
     }
   });
   return { worlds: resolved, cases };
-}
-
-/** The codes the last of `events` reports. */
-function lastFindings(world: ReturnType<typeof createWorld>, events: readonly WorldEvent[]): ViolationCode[] {
-  let s = world.getInitialSnapshot(undefined as never, undefined as never);
-  for (const e of events) s = world.transition(s, e, undefined as never);
-  return s.findings.map((f) => f.code);
 }
 
 /** What the kernel must show in a violation case's log, from the violation table. */
