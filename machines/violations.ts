@@ -4,7 +4,7 @@
  * Tests and diagnostics key on these codes, so they are stable; everything a human needs to
  * understand a finding (what the kernel would have shown, how to fix the driver) lives here
  * and nowhere else, so the machines and the runtime cannot drift apart on wording.
- * Section references (§) and bug classes (B1..B18) are those of kernel-auxbus.md.
+ * Section references (§) and bug classes (B1..B19) are those of kernel-auxbus.md.
  *
  * @module
  */
@@ -38,7 +38,8 @@ export type ViolationCode =
   | 'unregister-unregistered'
   | 'reference-leak'
   | 'get-uninitialized'
-  | 'double-init';
+  | 'double-init'
+  | 'double-register';
 
 /**
  * Bug class of kernel-auxbus.md §5. Several codes share a class (e.g. B4 covers both the
@@ -49,7 +50,7 @@ export type ViolationCode =
  * const cls: BugClass = 'B17';
  * ```
  */
-export type BugClass = `B${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18}`;
+export type BugClass = `B${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19}`;
 
 /**
  * How a real kernel notices a misuse.
@@ -406,6 +407,18 @@ export const VIOLATIONS: Readonly<Record<ViolationCode, ViolationInfo>> = Object
       'allocate and init a fresh container.',
     section: '§3.1, §5 B17',
   }),
+  'double-register': entry('double-register', {
+    bugClass: 'B19',
+    machine: 'driver',
+    when: 'auxiliary_driver_register() on a driver that is already registered.',
+    kernelSymptom:
+      'pr_err "Error: Driver \'%s\' is already registered, aborting..." and -EBUSY; but __auxiliary_driver_register() ' +
+      'has already replaced driver.name with a new kasprintf and frees that one on the error: the registered driver ' +
+      `keeps a freed name, and auxiliary_driver_unregister() frees it again: ${KASAN_DOUBLE_FREE}.`,
+    detection: ['warn', 'kasan'],
+    fix: 'Register each auxiliary_driver once (module_auxiliary_driver, or a flag set when register returned 0).',
+    section: '§1.9, §3.9, §5 B19',
+  }),
 } satisfies { [C in ViolationCode]: ViolationInfo & { code: C } });
 
 // The literal tuple keeps each code's type, which the completeness guard below needs.
@@ -431,6 +444,7 @@ const CODES_IN_TABLE_ORDER = [
   'reference-leak',
   'get-uninitialized',
   'double-init',
+  'double-register',
 ] as const satisfies readonly ViolationCode[];
 
 // Compile-time guard: a code added to the union but not to the list fails to compile here.

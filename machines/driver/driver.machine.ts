@@ -72,8 +72,8 @@ export const driverMachine = setup({
           { guard: 'noProbe', ...incomplete('probe') },
           { guard: 'noIdTable', ...incomplete('id_table') },
           {
-            actions: [log('err', "Error: Driver '<name>' is already registered, aborting..."), ret(NEG.EBUSY)],
-            description: '§1.9: its own name is already on the bus',
+            actions: [log('err', "Error: Driver '<name>' is already registered, aborting..."), report('double-register'), ret(NEG.EBUSY)],
+            description: '§1.9, §5 B19: its own name is already on the bus; the -EBUSY path frees the name it still uses',
           },
         ],
         UNREGISTER: {

@@ -15,6 +15,8 @@ import { kunitViolations, VIOLATION_WORLDS } from './violations.js';
 export const DEFAULT_KUNIT_WORLDS: readonly WorldParamsInput[] = Object.freeze([
   { devices: 2, idaRange: { min: 0, max: 1 }, drivers: [{ probe: 'ok' }, { probe: 'fails' }], refBound: 2, release: { present: true, freesContainer: true, freesId: true } },
   { devices: 2, idaRange: { min: 0, max: 1 }, drivers: [{ probe: 'ok' }], refBound: 2, release: { present: true, freesContainer: true, freesId: false } },
+  // More devices than ids: the second ida_alloc_range finds the range full (-ENOSPC, §4).
+  { devices: 2, idaRange: { min: 0, max: 0 }, refBound: 1 },
   // Release deferred (model.md §4.6): the release has not run when the last put returns, and runs
   // when the kernel's delayed cleanup does; booted with CONFIG_DEBUG_KOBJECT_RELEASE.
   { devices: 1, idaRange: { min: 0, max: 0 }, drivers: [{ probe: 'ok' }], refBound: 2, deferredRelease: true },

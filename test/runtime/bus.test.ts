@@ -302,19 +302,27 @@ describe('§1.9 driver registration', () => {
     expect(k.bus.driverNames()).toEqual(['mymod.drv', 'othermod']);
   });
 
-  it('§1.9 a second driver with the same name gets -EBUSY (not a violation) and binds nothing; the first keeps working', () => {
+  it('§1.9 a second driver with the same name gets -EBUSY (not a violation: it frees only its own name) and binds nothing; the first keeps working', () => {
     const { k, pdev } = kernel();
     const first = k.auxiliaryDriver({ name: 'drv', idTable: [{ name: 'mymod.foo' }], probe: () => 0 });
     const second = k.auxiliaryDriver({ name: 'drv', idTable: [{ name: 'mymod.foo' }], probe: () => 0 });
     expect(first.register('mymod')).toBe(0);
     expect(second.register('mymod')).toBe(NEG.EBUSY);
-    expect(first.register('mymod')).toBe(NEG.EBUSY); // the same driver twice
     expect(k.bus.driverNames()).toEqual(['mymod.drv']);
     expect(k.log.some((l) => l.text.includes('is already registered, aborting...'))).toBe(true);
     expect(k.report().violations).toEqual([]);
     const adev = added(k, pdev, 'foo', 0);
     expect(adev.driver).toBe(first);
     teardown(adev);
+  });
+
+  it('§5 B19 the same driver registered twice: -EBUSY, and double-register (the error path freed the name the registered driver still uses)', () => {
+    const { k } = kernel();
+    const drv = k.auxiliaryDriver({ name: 'drv', idTable: [{ name: 'mymod.foo' }], probe: () => 0 });
+    expect(drv.register('mymod')).toBe(0);
+    expect(drv.register('mymod')).toBe(NEG.EBUSY);
+    expect(k.report().violations.map((f) => f.code)).toEqual(['double-register']);
+    expect(k.bus.driverNames()).toEqual(['mymod.drv']);
   });
 
   it('B13 a driver without probe, or without id_table, gets -EINVAL and driver-incomplete, and is not registered', () => {

@@ -266,7 +266,7 @@ describe('runtime and machines agree on random call sequences (fc.commands)', ()
       'add-uninitialized', 'delete-unadded', 'double-add', 'double-delete', 'double-free', 'double-init', 'free-after-init',
       'get-uninitialized', 'ida-double-free', 'ida-free-reallocated', 'id-leak', 'leak-initialized', 'memory-leak',
       'missing-release', 'put-uninitialized', 'reference-leak', 'uninit-without-delete', 'unregister-unregistered', 'use-after-release',
-      'free-outside-release',
+      'free-outside-release', 'double-register',
     ].sort());
   });
 
