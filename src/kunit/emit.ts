@@ -147,8 +147,9 @@ function sweepC(sw: KunitSweep, p: WorldParams): string[] {
     if (s.returns !== undefined && s.event.type !== 'KZALLOC') out.push(`${t}KUNIT_ASSERT_EQ(test, ret, ${s.returns});`);
   }
   out.push(`${t}amt_arm(nth, mode);`);
+  // The call as a step with no return: which id it gave is the matched outcome's (in the switch).
   const callStep: KunitStep = { event: sw.call, text: '', teardown: false, calls: [], devices: [], ids: sw.prefix.length ? sw.prefix[sw.prefix.length - 1]!.ids : [], ida: { lowest: 0, empty: true } };
-  const callLines = callC(sw.call, p, callStep, false).filter((l) => !l.startsWith('c->id[') && !l.includes('->adev.id = ret'));
+  const callLines = callC(sw.call, p, callStep, false);
   for (const line of callLines) out.push(`${t}${line}`);
   if (!callLines.some((l) => l.startsWith('ret ='))) out.push(`${t}ret = 0;`);
   out.push(`${t}reached = amt_disarm();`, `${t}amt_observe(c, ret, &o);`, `${t}k = amt_match(c, &o, model, ARRAY_SIZE(model), nth, mode);`);
