@@ -234,7 +234,9 @@ export const VIOLATIONS: Readonly<Record<ViolationCode, ViolationInfo>> = Object
     when: 'While the device is still added, a put or uninit drops the caller\'s own count (1 from init + its gets - its puts) to 0.',
     kernelSymptom:
       'nothing: silent at the put. The bus-klist and parent-klist references keep the count above 0, so release never ' +
-      'runs; /sys/bus/auxiliary/devices/<name> stays and the driver stays bound. Re-adding the same name gives ' +
+      'runs; /sys/bus/auxiliary/devices/<name> stays and the driver stays bound. A further put drops one of the bus\'s ' +
+      'references (kref 3 → 2 → 1), and a delete then drops the last ones midway through device_del, which goes on ' +
+      `using the device (${KASAN_UAF} in device_release_driver_internal, B11). Re-adding the same name gives ` +
       `-EEXIST and ${SYSFS_DUP}; freeing the memory behind the core's back gives ${KASAN_UAF} later; ` +
       'lockdep/DEBUG_MUTEXES may complain about the destroyed sysfs.lock.',
     detection: ['silent', 'warn', 'kasan'],

@@ -71,8 +71,11 @@ export const deviceUpdates = {
   getRef: ({ context }: DeviceArgs): Partial<DeviceContext> => ({ refs: context.refs + 1 }),
   /** §3.2: put_device / auxiliary_device_uninit drop one of the caller's references. */
   dropRef: ({ context }: DeviceArgs): Partial<DeviceContext> => ({ refs: context.refs - 1, put: true }),
-  /** A put that drops no reference (the caller's count is already 0) still counts as a put. */
-  markPut: (_: DeviceArgs): Partial<DeviceContext> => ({ put: true }),
+  /**
+   * A put when the caller's own count is already 0 (after B6): kobject_put does not know whose
+   * reference it is, so one of the bus's goes (measured, kernel-auxbus.md §3.9).
+   */
+  dropBusRef: ({ context }: DeviceArgs): Partial<DeviceContext> => ({ busRefs: context.busRefs - 1, put: true }),
   /** §3.4: after a successful add the bus klist and the parent's children klist hold one each. */
   joinBus: (_: DeviceArgs): Partial<DeviceContext> => ({ busRefs: 2 }),
   /** §3.5: device_del drops both. */

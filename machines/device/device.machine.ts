@@ -49,15 +49,18 @@ const putOffBus = [...finalPut, { actions: ['dropRef'], description: '§3.2 put_
 
 /**
  * delete after the caller already dropped its own references (after B6): the bus's were the last.
- * `before` runs first: a bound driver's remove (§3.5 unbinds before the references go).
+ * `before` runs first: a bound driver's remove (§3.5 unbinds before the references go). device_del
+ * drops them before it is done with the device, so it reads a device whose count is 0: B11,
+ * whenever the release runs (model.md §4.6); KASAN shows it in bus_remove_device when the release
+ * ran at once and freed the container (§3.9).
  */
 const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
   [
     {
       guard: 'ownRefsGoneWithRelease',
       target: '#device.dead.pending',
-      actions: ['busRemove', ...before, 'leaveBus', 'scheduleRelease'],
-      description: '§3.5 the bus drops the last references',
+      actions: ['busRemove', ...before, 'leaveBus', 'scheduleRelease', ...violate('use-after-release')],
+      description: '§3.5, §3.9: the bus drops the last references midway through device_del, which goes on using the device (B11)',
     },
     {
       guard: 'ownRefsGoneNoRelease',
@@ -68,10 +71,23 @@ const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
         'leaveBus',
         log('warn', "Device '<name>' does not have a release() function, it is broken and must be fixed. See Documentation/core-api/kobject.rst."),
         ...violate('missing-release'),
+        ...violate('use-after-release'),
       ],
-      description: '§3.6 B12',
+      description: '§3.6 B12; §3.9: device_del goes on using the device after its count reached 0 (B11)',
     },
   ] as const;
+
+/**
+ * A put or uninit while the device is added (§3.2, §5 B6). Once the caller's own count is 0, a
+ * further put still drops a reference, one of the bus's (§3.9: kref 3 → 2 → 1); the last of them
+ * runs the release while the device is still on the bus, which keeps pointing at it.
+ */
+const putWhileAdded = [
+  { guard: 'ownRefsRemain', actions: 'dropRef', description: '§3.2 put_device' },
+  { guard: 'ownLastRef', actions: ['dropRef', ...violate('uninit-without-delete')], description: '§5 B6' },
+  ...finalPut.map((t) => ({ ...t, actions: [...t.actions, ...violate('uninit-without-delete')], description: `${t.description}; §5 B6: the bus's last reference, the device still on the bus` })),
+  { actions: ['dropBusRef', ...violate('uninit-without-delete')], description: '§5 B6, §3.9: a put of a reference the caller no longer holds drops one of the bus\'s' },
+] as const;
 
 /** A kfree and devres's free of a devm container mean the same in states where either may come. */
 const eitherFree = <const T>(transition: T) => ({ KFREE: transition, DEVRES_FREE: transition });
@@ -129,6 +145,11 @@ export const deviceMachine = setup({
     busRemove: () => {},
     /** The bound driver's `remove` (§1.8). */
     driverRemove: () => {},
+    /**
+     * get/put on a kobject that was never initialized: refcount_t warns and saturates (lib/refcount.c,
+     * §3.9); the count reads REFCOUNT_SATURATED until kobject_init sets it to 1.
+     */
+    saturateKref: () => {},
     /** A field read of live memory: the runtime hands back the field's value. */
     readField: () => {},
     /** A field write to live memory. */
@@ -136,7 +157,7 @@ export const deviceMachine = setup({
     takeInitRef: assign(deviceUpdates.takeInitRef),
     getRef: assign(deviceUpdates.getRef),
     dropRef: assign(deviceUpdates.dropRef),
-    markPut: assign(deviceUpdates.markPut),
+    dropBusRef: assign(deviceUpdates.dropBusRef),
     joinBus: assign(deviceUpdates.joinBus),
     leaveBus: assign(deviceUpdates.leaveBus),
     setRelease: assign(deviceUpdates.setRelease),
@@ -187,32 +208,36 @@ export const deviceMachine = setup({
             ADD: {
               actions: [
                 log('err', "kobject '<name>' (<ptr>): tried to add an uninitialized object, something is seriously wrong."),
+                'saturateKref',
                 ...refuse('add-uninitialized'),
                 ret(NEG.EINVAL),
               ],
-              description: '§5 B9',
+              description: '§5 B9; §3.9: device_add\'s get_device saturates the count',
             },
             DELETE: { actions: refuse('delete-unadded'), description: '§3.5, §5 B8' },
             UNINIT: {
               actions: [
                 log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_put() is being called."),
+                'saturateKref',
                 ...refuse('put-uninitialized'),
               ],
-              description: '§3.2, §5 B2',
+              description: '§3.2, §5 B2; §3.9: refcount_t underflows and saturates',
             },
             PUT: {
               actions: [
                 log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_put() is being called."),
+                'saturateKref',
                 ...refuse('put-uninitialized'),
               ],
-              description: '§3.2, §5 B2',
+              description: '§3.2, §5 B2; §3.9: refcount_t underflows and saturates',
             },
             GET: {
               actions: [
                 log('warn', "kobject: '<name>' (<ptr>): is not initialized, yet kobject_get() is being called."),
+                'saturateKref',
                 ...refuse('get-uninitialized'),
               ],
-              description: '§3.2, §5 B2',
+              description: '§3.2, §5 B2; §3.9: refcount_t adds on 0 and saturates',
             },
             KFREE: { target: '#device.dead.freed', description: '§1.2 before init the caller frees directly' },
             DEVRES_FREE: { target: '#device.dead.freed', description: '§1.2 before init devres may free a devm container at unbind' },
@@ -319,16 +344,8 @@ export const deviceMachine = setup({
               tags: ['onBus'],
               initial: 'unbound',
               on: {
-                UNINIT: [
-                  { guard: 'ownRefsRemain', actions: 'dropRef', description: '§3.2 put_device' },
-                  { guard: 'ownLastRef', actions: ['dropRef', ...violate('uninit-without-delete')], description: '§5 B6' },
-                  { actions: ['markPut', ...violate('uninit-without-delete')], description: '§5 B6: a put of a reference the caller no longer holds' },
-                ],
-                PUT: [
-                  { guard: 'ownRefsRemain', actions: 'dropRef', description: '§3.2 put_device' },
-                  { guard: 'ownLastRef', actions: ['dropRef', ...violate('uninit-without-delete')], description: '§5 B6' },
-                  { actions: ['markPut', ...violate('uninit-without-delete')], description: '§5 B6: a put of a reference the caller no longer holds' },
-                ],
+                UNINIT: putWhileAdded,
+                PUT: putWhileAdded,
               },
               states: {
                 unbound: {

@@ -19,7 +19,7 @@ export type WorldLogic = ActorLogic<WorldSnapshot, WorldEvent, WorldParamsInput 
 /** The component machines run by XState itself: the reference every faster interpreter is checked against. */
 export const XSTATE_COMPONENTS: WorldComponents<DeviceSnapshot, IdaModelState, DriverSnapshot> = {
   device: {
-    initial: (hasRelease) => initialTransition(deviceMachine, { hasRelease })[0],
+    initial: (hasRelease, devm = false) => initialTransition(deviceMachine, { hasRelease, devm })[0],
     step: (s, e) => transition(deviceMachine, s, e) as [DeviceSnapshot, WorldAction[]],
     hasTag: (s, tag) => s.hasTag(tag),
     flagged: (s) => s.context.flagged,

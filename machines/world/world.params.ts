@@ -1,5 +1,5 @@
 import { ParameterError, requireBool, requireInt } from '../common/errors.js';
-import type { WorldDriver, WorldParams, WorldParamsInput } from './world.types.js';
+import type { ReleaseCall, WorldDriver, WorldParams, WorldParamsInput } from './world.types.js';
 
 /** Bounds past which exhaustive exploration of a world is not worth starting. */
 export const WORLD_LIMITS = Object.freeze({
@@ -22,7 +22,10 @@ export const DEFAULT_WORLD: Readonly<WorldParams> = Object.freeze({
 });
 
 const known = new Set(['devices', 'idaRange', 'drivers', 'refBound', 'release', 'faults', 'deferredRelease']);
-const knownRelease = new Set(['present', 'freesContainer', 'freesId']);
+const knownRelease = new Set(['present', 'freesContainer', 'freesId', 'calls']);
+const RELEASE_CALLS: readonly ReleaseCall[] = [
+  'get_device', 'put_device', 'auxiliary_device_uninit', 'auxiliary_device_delete', 'auxiliary_device_init', 'auxiliary_device_add', 'write_id', 'set_release',
+];
 
 /**
  * Validates world params and fills in defaults. Throws {@link ParameterError} naming the first
@@ -61,6 +64,10 @@ export function resolveWorldParams(input: WorldParamsInput = {}): WorldParams {
     freesContainer: requireBool('release.freesContainer', r.freesContainer ?? DEFAULT_WORLD.release.freesContainer),
     freesId: requireBool('release.freesId', r.freesId ?? DEFAULT_WORLD.release.freesId),
   };
+  if (r.calls !== undefined) {
+    if (!RELEASE_CALLS.includes(r.calls)) throw new ParameterError('release.calls', r.calls, `one of ${RELEASE_CALLS.join(', ')}`);
+    return { devices, idaRange, drivers, refBound, release: { ...release, calls: r.calls }, faults, deferredRelease };
+  }
   return { devices, idaRange, drivers, refBound, release, faults, deferredRelease };
 }
 

@@ -5,7 +5,7 @@ import { CODE_OWNER, type IdaCall } from '../ida/ida.types.js';
 import { allocNeedsMemory, lowestFree } from '../ida/ida.facts.js';
 import type { IdSetView } from '../ida/ida.set.js';
 import type { ViolationParams } from '../common/effects.js';
-import type { WorldEvent, WorldFinding, WorldParams } from './world.types.js';
+import type { ReleaseCall, WorldEvent, WorldFinding, WorldParams } from './world.types.js';
 
 /**
  * How the world wires its component machines together, written once for every interpreter:
@@ -20,7 +20,8 @@ export interface WorldAction { readonly type: string; readonly params?: unknown 
 /** One interpreter of the component machines. */
 export interface WorldComponents<D, I, R> {
   device: {
-    initial(hasRelease: boolean): D;
+    /** A new container; `devm`: devm_kzalloc()ed on the parent (devres frees it). */
+    initial(hasRelease: boolean, devm?: boolean): D;
     step(state: D, event: DeviceEvent): readonly [D, readonly WorldAction[]];
     hasTag(state: D, tag: DeviceTag): boolean;
     /** `context.flagged`: a violation was reported against the device (model.md §4.3). */
@@ -81,9 +82,24 @@ export interface WorldStepResult<D, I, R> {
 export type WorldCall =
   | { call: 'probe'; dev: number; drv: number; result: number }
   | { call: 'remove'; dev: number; drv: number }
-  | { call: 'release'; dev: number };
+  | { call: 'release'; dev: number }
+  /** Not a callback: the device's refcount_t saturated (a get or put before init, §3.9). */
+  | { call: 'kref-saturated'; dev: number };
 
 const RUN_RELEASE: DeviceEvent = Object.freeze({ type: 'RUN_RELEASE' });
+const READ_ID: DeviceEvent = Object.freeze({ type: 'READ', field: 'id' });
+
+/** The device event of each call a release may make on its own device. */
+const RELEASE_CALL_EVENTS: Readonly<Record<ReleaseCall, DeviceEvent>> = Object.freeze({
+  get_device: { type: 'GET' },
+  put_device: { type: 'PUT' },
+  auxiliary_device_uninit: { type: 'UNINIT' },
+  auxiliary_device_delete: { type: 'DELETE' },
+  auxiliary_device_init: { type: 'INIT', parent: true, name: true },
+  auxiliary_device_add: { type: 'ADD', modname: true, nameTaken: false, fault: 'none' },
+  write_id: { type: 'WRITE', field: 'id' },
+  set_release: { type: 'SET_RELEASE', present: true },
+});
 
 type Job =
   | { to: 'dev'; i: number; event: DeviceEvent }
@@ -186,14 +202,25 @@ export function stepWorld<D, I, R>(
       case 'runRelease': {
         if (job.to !== 'dev') return;
         calls?.push({ call: 'release', dev: job.i });
-        // The release callback reads adev->id while the memory is still valid, then frees.
+        // The release callback reads adev->id (on freed memory if the container went before it ran,
+        // a part of that root cause: model.md §4.3), then frees.
         if (params.release.freesId && c.ids[job.i]! >= 0) {
+          send({ to: 'dev', i: job.i, event: READ_ID });
           send({ to: 'ida', slot: job.i, event: { type: 'FREE', id: c.ids[job.i]!, owner: deviceOwner(job.i) } });
         }
+        if (params.release.calls !== undefined) send({ to: 'dev', i: job.i, event: RELEASE_CALL_EVENTS[params.release.calls] });
         if (params.release.freesContainer) send({ to: 'dev', i: job.i, event: { type: 'KFREE' } });
         send({ to: 'dev', i: job.i, event: { type: 'RELEASED' } });
         return;
       }
+      case 'writeField':
+        // `adev->id = id` on live memory: the id becomes the device's (model.md §4.4); a write the
+        // device machine refuses (dead memory) names no effect, so it moves nothing.
+        if (job.to === 'dev' && c.ids[job.i]! >= 0) claim(job.i);
+        return;
+      case 'saturateKref':
+        if (job.to === 'dev') calls?.push({ call: 'kref-saturated', dev: job.i });
+        return;
       case 'busAdd':
         if (job.to === 'dev') c.onBus[job.i] = true;
         return;
@@ -304,10 +331,50 @@ export function stepWorld<D, I, R>(
       dev(event.dev, { type: event.type });
       break;
     case 'DRV_REGISTER':
-      send({ to: 'drv', i: event.drv, event: { type: 'REGISTER', probe: true, idTable: true, nameTaken: false, fault: event.fault === 'register-nomem' ? 'register-nomem' : 'none' } }, true);
+      send({ to: 'drv', i: event.drv, event: { type: 'REGISTER', probe: true, idTable: true, nameTaken: false, fault: event.fault === 'register-nomem' || event.fault === 'name-nomem' ? event.fault : 'none' } }, true);
       break;
     case 'DRV_UNREGISTER':
       send({ to: 'drv', i: event.drv, event: { type: 'UNREGISTER' } }, true);
+      break;
+    case 'KZALLOC_DEVM':
+      if (c.devices[event.dev] !== null) break;
+      c.devices[event.dev] = k.device.initial(params.release.present, true);
+      if (c.ids[event.dev]! >= 0) claim(event.dev);
+      break;
+    case 'DEVRES_FREE':
+      dev(event.dev, { type: 'DEVRES_FREE' });
+      break;
+    case 'INIT_NULL_NAME':
+      dev(event.dev, { type: 'INIT', parent: true, name: false });
+      break;
+    case 'ADD_NULL_MODNAME': {
+      const mine = idField(c.ids, event.dev);
+      const nameTaken = c.onBus.some((on, j) => on && j !== event.dev && idField(c.ids, j) === mine);
+      dev(event.dev, { type: 'ADD', modname: false, nameTaken, fault: 'none' });
+      break;
+    }
+    case 'WRITE_ID':
+      dev(event.dev, { type: 'WRITE', field: 'id' });
+      break;
+    case 'SET_RELEASE':
+      dev(event.dev, { type: 'SET_RELEASE', present: event.present });
+      break;
+    case 'IDA_FREE_NEGATIVE':
+      send({ to: 'ida', slot: undefined, event: { type: 'FREE', id: -1, owner: CODE_OWNER } }, true);
+      break;
+    case 'IDA_ALLOC_EMPTY_RANGE': {
+      const { max } = params.idaRange;
+      send({ to: 'ida', slot: event.dev, event: { type: 'ALLOC', min: max + 1, max, owner: CODE_OWNER, fault: false } }, true);
+      break;
+    }
+    case 'IDA_DESTROY':
+      send({ to: 'ida', slot: undefined, event: { type: 'DESTROY' } }, true);
+      break;
+    case 'DRV_REGISTER_INCOMPLETE':
+      send({ to: 'drv', i: event.drv, event: { type: 'REGISTER', probe: event.missing !== 'probe', idTable: event.missing !== 'id_table', nameTaken: false, fault: 'none' } }, true);
+      break;
+    case 'DRV_REGISTER_AS':
+      send({ to: 'drv', i: event.drv, event: { type: 'REGISTER', probe: true, idTable: true, nameTaken: event.as !== event.drv && k.driver.registered(c.drivers[event.as]!), fault: 'none' } }, true);
       break;
     case 'END': {
       // What is still pending runs before the end check, as the kernel runs it seconds later.

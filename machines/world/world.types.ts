@@ -14,7 +14,18 @@ export interface ReleaseBehaviour {
   freesContainer: boolean;
   /** The release frees the device's IDA id (`ida_free(ida, adev->id)`). */
   freesId: boolean;
+  /**
+   * A call the release makes on its own device before freeing anything (a bug: the count is 0 and
+   * the device is being torn down): only in worlds made to reach what a device does while its
+   * release runs; absent, the release makes none.
+   */
+  calls?: ReleaseCall;
 }
+
+/** A call a release callback may make on the device it releases (model.md §4.1: use-after-release). */
+export type ReleaseCall =
+  | 'get_device' | 'put_device' | 'auxiliary_device_uninit' | 'auxiliary_device_delete' | 'auxiliary_device_init' | 'auxiliary_device_add'
+  | 'write_id' | 'set_release';
 
 /** One auxiliary driver of the world: every driver's id table matches the world's devices. */
 export interface WorldDriver {
@@ -62,11 +73,13 @@ export type WorldParamsInput = Partial<Omit<WorldParams, 'release' | 'idaRange'>
 export type WorldAddFault = AddFault | 'bind-nomem';
 
 /**
- * A failure injected into auxiliary_driver_register(): its own (`register-nomem`, -ENOMEM), or
+ * A failure injected into auxiliary_driver_register(): its own (`register-nomem`, -ENOMEM in
+ * bus_add_driver; `name-nomem`, -ENOMEM from the kasprintf of its name, which no explored world
+ * offers since it ends the same way, but a fail-nth sweep meets it first), or
  * `bind-nomem`: binding the first waiting device fails in the driver core; register returns 0
  * and the other devices are still tried (kernel-auxbus.md §1.8).
  */
-export type WorldRegisterFault = 'none' | 'register-nomem' | 'bind-nomem';
+export type WorldRegisterFault = 'none' | 'register-nomem' | 'bind-nomem' | 'name-nomem';
 
 /**
  * Events of the world: the calls a parent driver (and the modules around it) make. `dev` and
@@ -87,7 +100,38 @@ export type WorldEvent =
   | { type: 'RELEASE'; dev: number }
   | { type: 'DRV_REGISTER'; drv: number; fault: WorldRegisterFault }
   | { type: 'DRV_UNREGISTER'; drv: number }
-  | { type: 'END' };
+  | { type: 'END' }
+  | WorldExtraCall;
+
+/**
+ * Calls no explored world offers (`worldEvents` never lists them: they add no state the explorer
+ * needs) but `stepWorld` runs, so that generated tests reach every transition of the component
+ * machines: the init and add argument checks, field writes, the release pointer, the IDA's own
+ * edge cases and drivers registered incomplete or under a name already taken.
+ */
+export type WorldExtraCall =
+  /** auxiliary_device_init() with `auxdev->name` NULL (§1.2 check 2: -EINVAL). */
+  | { type: 'INIT_NULL_NAME'; dev: number }
+  /** __auxiliary_device_add(auxdev, NULL) (§1.3: -EINVAL). */
+  | { type: 'ADD_NULL_MODNAME'; dev: number }
+  /** `adev->id = id` again: a field write (use-after-release on a dead device). */
+  | { type: 'WRITE_ID'; dev: number }
+  /** `adev->dev.release = release` or NULL: which release the device core will call (§3.6). */
+  | { type: 'SET_RELEASE'; dev: number; present: boolean }
+  /** ida_free(ida, -1): lib/idr.c returns at once for an id that is negative as an int (§4). */
+  | { type: 'IDA_FREE_NEGATIVE' }
+  /** ida_alloc_range(ida, max + 1, max): a range with no id in it (§4: -ENOSPC). */
+  | { type: 'IDA_ALLOC_EMPTY_RANGE'; dev: number }
+  /** ida_destroy(ida) before the end: every id goes (§4). */
+  | { type: 'IDA_DESTROY' }
+  /** devm_kzalloc() of the container on the parent: devres frees it at the parent's unbind. */
+  | { type: 'KZALLOC_DEVM'; dev: number }
+  /** devres frees a devm container (devm_kfree(), or the parent's unbind running devres_release_all()). */
+  | { type: 'DEVRES_FREE'; dev: number }
+  /** auxiliary_driver_register() of a driver with no probe or no id_table (§1.9: WARN, -EINVAL). */
+  | { type: 'DRV_REGISTER_INCOMPLETE'; drv: number; missing: 'probe' | 'id_table' }
+  /** Driver `drv` registered under the name of registered driver `as` (§1.9: -EBUSY). */
+  | { type: 'DRV_REGISTER_AS'; drv: number; as: number };
 
 /** A violation found by one world step, with the object it concerns. */
 export interface WorldFinding {

@@ -4,7 +4,7 @@ import { agreement, formatAgreement } from '../kunit/agreement.js';
 import { suiteCoverage } from '../kunit/coverage.js';
 import { kunitSuite } from '../kunit/cases.js';
 import { emitKunitC } from '../kunit/emit.js';
-import { parseKtap } from '../kunit/ktap.js';
+import { failedExpectation, parseKtap } from '../kunit/ktap.js';
 import { bootSuite, execSuite, KERNEL_CONFIGS, SUITE_FILE, warningsW1, type KernelConfig } from '../kunit/run.js';
 import type { ViolationBoot } from '../kunit/agreement.js';
 import type { KunitSuite } from '../kunit/types.js';
@@ -36,8 +36,12 @@ function violationBoots(tree: WorkTree, suite: KunitSuite, main: KernelConfig): 
     const boot = execSuite(tree, config, `${suite.name}_violations.${v.name}`);
     const lines = boot.output.split('\n');
     const start = lines.findIndex((l) => l.includes(`# Subtest: ${suite.name}_violations`));
-    const reported = parseKtap(boot.output).suites.some((s) => s.cases.some((k) => k.name === v.name));
-    return { name: v.name, log: start >= 0 ? lines.slice(start + 1) : lines, reported, kasan: KERNEL_CONFIGS[config].includes('CONFIG_KASAN=y' as never) };
+    const result = parseKtap(boot.output).suites.flatMap((s) => s.cases).find((k) => k.name === v.name);
+    const failed = result === undefined ? '' : failedExpectation(result);
+    return {
+      name: v.name, log: start >= 0 ? lines.slice(start + 1) : lines, reported: result !== undefined,
+      kasan: KERNEL_CONFIGS[config].includes('CONFIG_KASAN=y' as never), ...(failed ? { failed } : {}),
+    };
   });
 }
 

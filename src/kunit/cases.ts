@@ -1,4 +1,4 @@
-import { createWorld, resolveWorldParams, type WorldParams, type WorldParamsInput } from '../../machines/index.js';
+import { createWorld, resolveWorldParams, type ReleaseCall, type WorldEvent, type WorldParams, type WorldParamsInput } from '../../machines/index.js';
 import { suiteCoverage } from './coverage.js';
 import { exploreWorld } from '../explore/world/explore.js';
 import { worldTestPaths } from '../explore/world/paths.js';
@@ -6,6 +6,7 @@ import type { KunitCase, KunitSuite } from './types.js';
 import { cleanTeardown, predictSteps, replayWorld } from './predict.js';
 import { DEFAULT_SWEEPS, kunitSweeps, type SweepSpec } from './sweep.js';
 import { kunitViolations, VIOLATION_WORLDS } from './violations.js';
+import { extraPaths, givenPath } from './extra.js';
 
 /**
  * The worlds the default suite runs: two devices sharing a two-id IDA, a driver that binds and one
@@ -21,6 +22,83 @@ export const DEFAULT_KUNIT_WORLDS: readonly WorldParamsInput[] = Object.freeze([
   // when the kernel's delayed cleanup does; booted with CONFIG_DEBUG_KOBJECT_RELEASE.
   { devices: 1, idaRange: { min: 0, max: 0 }, drivers: [{ probe: 'ok' }], refBound: 2, deferredRelease: true },
 ]);
+
+/**
+ * The worlds the extra calls are tried in (calls no explorer offers: a NULL name, ida_destroy,
+ * an incomplete driver, devm containers, ...): one device and id, two drivers, so a driver can
+ * take the other's name; then a release that leaves the container to devres.
+ */
+export const EXTRA_WORLDS: readonly WorldParamsInput[] = Object.freeze([
+  { devices: 1, idaRange: { min: 0, max: 0 }, drivers: [{ probe: 'ok' }, { probe: 'ok' }], refBound: 2 },
+  // A devm container (devres frees it), with release at the last put and deferred.
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release: { freesContainer: false } },
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release: { freesContainer: false }, deferredRelease: true },
+]);
+
+/**
+ * The worlds searched last, for what only a path through a misuse reaches (a put the caller no
+ * longer holds, a delete after it, a kfree after it): the misuses on the way must be ones the
+ * kernel carries on after (silent, or a WARN); the case is judged by the first the kernel shows.
+ * With and without a release callback.
+ */
+export const AFTER_MISUSE_WORLDS: readonly WorldParamsInput[] = Object.freeze([
+  { devices: 1, idaRange: { min: 0, max: 0 }, drivers: [{ probe: 'ok' }], refBound: 2 },
+  { devices: 1, idaRange: { min: 0, max: 0 }, drivers: [{ probe: 'ok' }], refBound: 2, release: { present: false, freesContainer: false } },
+]);
+
+/**
+ * Paths given whole, for a transition too deep for the search: a stale ida_free of an id handed out
+ * again to another device while a third id is in use (three slots: the IDA stays in use, B4).
+ */
+export const GIVEN_PATHS: ReadonlyArray<{ world: WorldParamsInput; events: WorldEvent[] }> = Object.freeze([
+  {
+    world: { devices: 3, idaRange: { min: 0, max: 2 } },
+    events: [
+      { type: 'IDA_ALLOC', dev: 0, fail: false }, { type: 'IDA_ALLOC', dev: 1, fail: false }, { type: 'IDA_FREE', dev: 0, via: 'saved' },
+      { type: 'KZALLOC', dev: 2, fail: false }, { type: 'IDA_ALLOC', dev: 2, fail: false }, { type: 'IDA_FREE', dev: 0, via: 'saved' },
+    ],
+  },
+]);
+
+/** The device event each release call is, as transition ids name it. */
+const RELEASE_CALL_EVENT: Readonly<Record<ReleaseCall, string>> = {
+  get_device: 'GET', put_device: 'PUT', auxiliary_device_uninit: 'UNINIT', auxiliary_device_delete: 'DELETE',
+  auxiliary_device_init: 'INIT', auxiliary_device_add: 'ADD', write_id: 'WRITE', set_release: 'SET_RELEASE',
+};
+
+/**
+ * Worlds whose release makes a call on its own device (a bug), for what a device does while its
+ * release runs: at the last put, and deferred after its container was freed (the release then
+ * runs on freed memory). Each is searched only for the transitions of its call.
+ */
+export const RELEASE_CALL_WORLDS: readonly WorldParamsInput[] = Object.freeze((Object.keys(RELEASE_CALL_EVENT) as ReleaseCall[]).flatMap((calls) => [
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release: { calls } },
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release: { calls }, deferredRelease: true },
+]));
+
+/** The transitions a release-call world is searched for: its call while the release runs. */
+function releaseCallTargets(w: WorldParamsInput): (t: string) => boolean {
+  const event = w.release?.calls === undefined ? undefined : RELEASE_CALL_EVENT[w.release.calls];
+  return (t) => event !== undefined && (t.includes(`releasing:${event}#`) || t.includes(`lateRelease:${event}#`));
+}
+
+/** Where the suite looks for the transitions its worlds leave untaken (see src/kunit/extra.ts). */
+export interface ExtraSearch {
+  /** Searched with the extra calls, clean prefixes only. */
+  worlds: readonly WorldParamsInput[];
+  /** Searched on through misuses the kernel carries on after. */
+  afterMisuse: readonly WorldParamsInput[];
+  /** Worlds whose release makes a call, searched for that call's transitions only. */
+  releaseCalls: readonly WorldParamsInput[];
+  /** Paths given whole. */
+  given: ReadonlyArray<{ world: WorldParamsInput; events: WorldEvent[] }>;
+}
+
+/** The default search: every world above. */
+export const DEFAULT_EXTRA_SEARCH: ExtraSearch = Object.freeze({ worlds: EXTRA_WORLDS, afterMisuse: AFTER_MISUSE_WORLDS, releaseCalls: RELEASE_CALL_WORLDS, given: GIVEN_PATHS });
+
+/** No extra search: the suite of its worlds' own paths, sweeps and violations. */
+export const NO_EXTRA_SEARCH: ExtraSearch = Object.freeze({ worlds: [], afterMisuse: [], releaseCalls: [], given: [] });
 
 /** A C identifier from a transition id: `device.live.refcounted.initialized:ADD#4` → `initialized_add_4`. */
 function slug(transition: string): string {
@@ -41,6 +119,7 @@ export function kunitSuite(
   name = 'auxbus_model',
   sweepSpecs: readonly SweepSpec[] = DEFAULT_SWEEPS,
   violationWorlds: readonly WorldParamsInput[] = VIOLATION_WORLDS,
+  extra: ExtraSearch = DEFAULT_EXTRA_SEARCH,
 ): KunitSuite {
   const resolved: WorldParams[] = worlds.map((w) => resolveWorldParams(w));
   const cases: KunitCase[] = [];
@@ -75,6 +154,25 @@ export function kunitSuite(
   const sweeps = swept.sweeps.map((sw) => ({ ...sw, world: indexOf(swept.worlds[sw.world]!) }));
   const broken = kunitViolations(violationWorlds);
   const violations = broken.cases.map((v) => ({ ...v, world: indexOf(broken.worlds[v.world]!) }));
+  // What the worlds' own calls leave untaken, reached with the calls no explorer offers.
+  const targets = new Set(suiteCoverage({ name, worlds: all, cases, sweeps, violations, coverage: [] }).flatMap((c) => c.missing));
+  const searches: Array<readonly [WorldParamsInput, boolean, (t: string) => boolean]> = [
+    ...extra.worlds.map((w) => [w, false, () => true] as const),
+    ...extra.afterMisuse.map((w) => [w, true, () => true] as const),
+    ...extra.releaseCalls.map((w) => [w, false, releaseCallTargets(w)] as const),
+  ];
+  const given = extra.given.map((g) => [g.world, false, () => true, g.events] as const);
+  for (const [input, afterMisuse, wanted, events] of [...searches.map((s) => [...s, undefined] as const), ...given]) {
+    const params = resolveWorldParams(input);
+    const found = events === undefined ? extraPaths(params, targets, afterMisuse, wanted) : givenPath(params, events, targets);
+    const w = indexOf(params);
+    for (const k of found.cases) cases.push({ name: `w${w}_${String(cases.length).padStart(3, '0')}_${slug(k.covers[0]!)}`, world: w, ...k });
+    for (const v of found.violations) {
+      const base = `v_${v.code.replace(/-/g, '_')}`;
+      const n = violations.filter((u) => u.code === v.code).length;
+      violations.push({ name: n === 0 ? base : `${base}_${n + 1}`, world: w, ...v });
+    }
+  }
   const suite = { name, worlds: all, cases, sweeps, violations };
   return { ...suite, coverage: suiteCoverage({ ...suite, coverage: [] }) };
 }

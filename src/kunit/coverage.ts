@@ -15,7 +15,7 @@ export interface SuiteCoverage {
 }
 
 /** The XState components, recording the transition each component step takes. */
-function recording(taken: Set<string>): WorldComponents<DeviceSnapshot, IdaModelState, DriverSnapshot> {
+export function recording(taken: Set<string>): WorldComponents<DeviceSnapshot, IdaModelState, DriverSnapshot> {
   const k = XSTATE_COMPONENTS;
   return {
     device: {

@@ -1,8 +1,8 @@
-import type { WorldCall, WorldEvent, WorldParams } from '../../machines/index.js';
+import type { ReleaseCall, WorldCall, WorldEvent, WorldParams } from '../../machines/index.js';
 import { createWorld, ParameterError } from '../../machines/index.js';
 import { packageInfo } from '../package-info.js';
 import { HARNESS_LIMITS, harnessC } from './harness.js';
-import { predictSteps } from './predict.js';
+import { predictSteps, REFCOUNT_SATURATED } from './predict.js';
 import type { KunitCase, KunitStep, KunitSuite } from './types.js';
 import type { KunitSweep, SweepObservation } from './sweep.js';
 import type { ViolationCase } from './violations.js';
@@ -14,6 +14,8 @@ export function callText(c: WorldCall): string {
     case 'probe': return `probe(dev${c.dev}, drv${c.drv}) = ${c.result}; `;
     case 'remove': return `remove(dev${c.dev}, drv${c.drv}); `;
     case 'release': return `release(dev${c.dev}); `;
+    // Not a callback: seen in the kref the step expects.
+    case 'kref-saturated': return '';
   }
 }
 
@@ -39,10 +41,32 @@ function callC(e: WorldEvent, p: WorldParams, s: KunitStep, assertAlloc = true):
     case 'IDA_FREE':
       return [e.via === 'field' ? `ida_free(&c->ida, c->box[${e.dev}]->adev.id);` : `ida_free(&c->ida, c->id[${e.dev}]);`];
     case 'INIT':
-      return [
-        ...(e.ok ? [] : [`c->box[${e.dev}]->adev.dev.parent = NULL;`]),
+      // A NULL parent for this call only: the model's next init has one again.
+      return e.ok ? [`ret = auxiliary_device_init(&c->box[${e.dev}]->adev);`] : [
+        `c->box[${e.dev}]->adev.dev.parent = NULL;`,
         `ret = auxiliary_device_init(&c->box[${e.dev}]->adev);`,
+        `c->box[${e.dev}]->adev.dev.parent = c->parent;`,
       ];
+    case 'KZALLOC_DEVM': {
+      const lines = [`c->box[${e.dev}] = amt_alloc_devm(c, ${e.dev});`, `KUNIT_ASSERT_NOT_NULL(test, c->box[${e.dev}]);`];
+      if (s.ids[e.dev]! >= 0) lines.push(`c->box[${e.dev}]->adev.id = c->id[${e.dev}];`);
+      return lines;
+    }
+    case 'DEVRES_FREE': return [`devm_kfree(c->parent, c->box[${e.dev}]);`];
+    case 'INIT_NULL_NAME':
+      return [
+        `c->box[${e.dev}]->adev.name = NULL;`,
+        `ret = auxiliary_device_init(&c->box[${e.dev}]->adev);`,
+        `c->box[${e.dev}]->adev.name = "dev";`,
+      ];
+    case 'ADD_NULL_MODNAME': return [`ret = __auxiliary_device_add(&c->box[${e.dev}]->adev, NULL);`];
+    case 'WRITE_ID': return [`WRITE_ONCE(c->box[${e.dev}]->adev.id, ${Math.max(s.ids[e.dev]!, 0)});`];
+    case 'SET_RELEASE': return [`c->box[${e.dev}]->adev.dev.release = ${e.present ? 'amt_release' : 'NULL'};`];
+    case 'IDA_FREE_NEGATIVE': return ['ida_free(&c->ida, -1);'];
+    case 'IDA_ALLOC_EMPTY_RANGE': return [`ret = ida_alloc_range(&c->ida, ${p.idaRange.max + 1}, ${p.idaRange.max}, GFP_KERNEL);`];
+    case 'IDA_DESTROY': return ['ida_destroy(&c->ida);'];
+    case 'DRV_REGISTER_INCOMPLETE': return [`ret = amt_driver_register_without(c, ${e.drv}, ${e.missing === 'probe' ? 'AMT_NO_PROBE' : 'AMT_NO_ID_TABLE'});`];
+    case 'DRV_REGISTER_AS': return [`ret = amt_driver_register_as(c, ${e.drv}, ${e.as});`];
     case 'ADD':
       return [`ret = __auxiliary_device_add(&c->box[${e.dev}]->adev, AMT_MOD);`];
     case 'DELETE': return [`auxiliary_device_delete(&c->box[${e.dev}]->adev);`];
@@ -58,6 +82,12 @@ function callC(e: WorldEvent, p: WorldParams, s: KunitStep, assertAlloc = true):
     case 'RELEASE': return [];
   }
 }
+
+/** The harness's name of each call a release may make on its own device. */
+const RELEASE_CALL_C: Readonly<Record<ReleaseCall, string>> = {
+  get_device: 'AMT_CALL_GET', put_device: 'AMT_CALL_PUT', auxiliary_device_uninit: 'AMT_CALL_UNINIT', auxiliary_device_delete: 'AMT_CALL_DELETE',
+  auxiliary_device_init: 'AMT_CALL_INIT', auxiliary_device_add: 'AMT_CALL_ADD', write_id: 'AMT_CALL_WRITE_ID', set_release: 'AMT_CALL_SET_RELEASE',
+};
 
 /** A C string literal (the calls text has no quote or backslash, but stay safe). */
 const cString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -99,22 +129,30 @@ function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
   out.push(`\tstruct amt_ctx *c = amt_setup_w${world}(test);`);
   if (needsRet) out.push('\tint ret;');
   out.push('');
-  k.steps.forEach((s, i) => {
-    out.push(`\t/* ${i + 1}. ${s.text} */`, `\tamt_step(c, ${i + 1});`);
-    // END: the IDA is looked at before ida_destroy() empties it, as a driver's teardown would.
-    if (s.event.type === 'END') out.push(`\tKUNIT_EXPECT_TRUE_MSG(test, ${s.ida.empty ? '' : '!'}ida_is_empty(&c->ida), "step ${i + 1}: IDA empty at the end");`);
-    for (const line of [...callC(s.event, p, s), ...waitsC(s)]) out.push(`\t${line}`);
-    if (s.returns !== undefined && s.event.type !== 'KZALLOC') {
-      out.push(`\tKUNIT_EXPECT_EQ_MSG(test, ret, ${s.returns}, "step ${i + 1}: return value");`);
-    }
-    out.push(`\tamt_expect_calls(c, ${cString(s.calls.map(callText).join(''))});`);
-    for (const d of s.devices) {
-      if (d.valid) out.push(`\tamt_expect_dev(c, ${d.slot}, ${d.kref}, ${d.registered ? 'true' : 'false'});`);
-      out.push(`\tamt_expect_released(c, ${d.slot}, ${d.released});`);
-    }
-    if (s.event.type !== 'END') out.push(`\tamt_expect_ida(c, ${s.ida.lowest}, ${s.ida.empty ? 'true' : 'false'});`);
-  });
+  k.steps.forEach((s, i) => out.push(...stepC(s, i, p)));
   out.push('', '\tamt_teardown(c);', '}', '');
+  return out;
+}
+
+/**
+ * One step of a case: the call, the releases it waits for, and everything the model predicts the
+ * kernel shows after it (only of devices whose memory the model says is still valid).
+ */
+function stepC(s: KunitStep, i: number, p: WorldParams): string[] {
+  const out = [`\t/* ${i + 1}. ${s.text} */`, `\tamt_step(c, ${i + 1});`];
+  // END: the IDA is looked at before ida_destroy() empties it, as a driver's teardown would.
+  if (s.event.type === 'END') out.push(`\tKUNIT_EXPECT_TRUE_MSG(test, ${s.ida.empty ? '' : '!'}ida_is_empty(&c->ida), "step ${i + 1}: IDA empty at the end");`);
+  for (const line of [...callC(s.event, p, s), ...waitsC(s)]) out.push(`\t${line}`);
+  if (s.returns !== undefined && s.event.type !== 'KZALLOC') {
+    out.push(`\tKUNIT_EXPECT_EQ_MSG(test, ret, ${s.returns}, "step ${i + 1}: return value");`);
+  }
+  out.push(`\tamt_expect_calls(c, ${cString(s.calls.map(callText).join(''))});`);
+  for (const d of s.devices) {
+    if (d.valid) out.push(`\tamt_expect_dev(c, ${d.slot}, ${d.kref === REFCOUNT_SATURATED ? 'REFCOUNT_SATURATED' : d.kref}, ${d.registered ? 'true' : 'false'});`);
+    out.push(`\tamt_expect_released(c, ${d.slot}, ${d.released});`);
+  }
+  // END's call is the case's ida_destroy(): the IDA was looked at before it.
+  if (s.event.type !== 'END') out.push(`\tamt_expect_ida(c, ${s.ida.lowest}, ${s.ida.empty ? 'true' : 'false'});`);
   return out;
 }
 
@@ -156,7 +194,7 @@ function sweepC(sw: KunitSweep, p: WorldParams): string[] {
   out.push(`${t}switch (k) {`);
   sw.outcomes.forEach((o, k) => {
     out.push(`${t}case ${k}:`);
-    if (sw.call.type === 'IDA_ALLOC' && o.observation.ret >= 0) out.push(`${t}\tc->id[0] = ret;`);
+    if (sw.call.type === 'IDA_ALLOC' && o.observation.ret >= 0) out.push(`${t}\tc->id[${sw.call.dev}] = ret;`);
     for (const s of o.teardown) for (const line of [...callC(s.event, p, s), ...waitsC(s)]) out.push(`${t}\t${line}`);
     out.push(`${t}\tKUNIT_EXPECT_EQ_MSG(test, c->released[0], ${o.releasedAfter}, "fail-nth %u: release calls after the teardown", nth);`);
     out.push(`${t}\tseen[k] = true;`, `${t}\thits[k]++;`, `${t}\tbreak;`);
@@ -181,20 +219,24 @@ function violationC(v: ViolationCase, p: WorldParams): string[] {
     ...v.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.text}${i === v.steps.length - 1 ? '   <- the misuse' : ''}`),
   ]);
   out.push(`static void ${v.name}(struct kunit *test)`, '{', `\tstruct amt_ctx *c = amt_setup_w${v.world}(test);`);
-  const needsRet = v.steps.some((s) => callC(s.event, p, s).some((l) => l.includes('ret')));
-  if (needsRet) out.push('\tint ret;');
+  // A call on dead memory returns nothing the model knows, yet its C still assigns ret.
+  const checks = v.steps.some((s) => s.returns !== undefined && s.event.type !== 'KZALLOC');
+  const assigns = v.steps.some((s) => callC(s.event, p, s).some((l) => l.startsWith('ret =')));
+  if (checks || assigns) out.push('\tint ret;');
   out.push('', '\tc->broken = true;');
-  v.steps.forEach((s, i) => {
-    out.push(`\t/* ${i + 1}. ${s.text} */`);
-    for (const line of [...callC(s.event, p, s), ...waitsC(s)]) out.push(`\t${line}`);
-  });
-  if (needsRet) out.push('\t(void)ret;');
+  // The calls before the misuse, and the misuse itself, are checked as in any case; the kernel's
+  // log of the misuse is judged outside (its WARN, KASAN report, or silence).
+  v.steps.forEach((s, i) => out.push(...stepC(s, i, p)));
+  if (assigns && !checks) out.push('\t(void)ret;');
   out.push(`\tkunit_info(test, "${v.code} committed\\n");`, '}', '');
   return out;
 }
 
 function worldSetupC(p: WorldParams, w: number): string[] {
-  const flags = [p.release.present && 'AMT_HAS_RELEASE', p.release.freesContainer && 'AMT_RELEASE_FREES_BOX', p.release.freesId && 'AMT_RELEASE_FREES_ID'].filter(Boolean);
+  const flags = [
+    p.release.present && 'AMT_HAS_RELEASE', p.release.freesContainer && 'AMT_RELEASE_FREES_BOX', p.release.freesId && 'AMT_RELEASE_FREES_ID',
+    p.release.calls !== undefined && `AMT_RELEASE_CALL(${RELEASE_CALL_C[p.release.calls]})`,
+  ].filter(Boolean);
   const probes = p.drivers.map((d) => (d.probe === 'ok' ? '0' : '-ENOMEM'));
   return [
     ...comment([`World ${w}: ${p.devices} device slot(s), ids [${p.idaRange.min}, ${p.idaRange.max}], ${p.drivers.length} driver(s), release ${flags.join(' | ') || 'absent'}.`]),

@@ -29,6 +29,10 @@ export function harnessC(modname: string): string {
 #define AMT_HAS_RELEASE		BIT(0)
 #define AMT_RELEASE_FREES_BOX	BIT(1)
 #define AMT_RELEASE_FREES_ID	BIT(2)
+/* A call the release makes on its own device first (a bug the model names use-after-release). */
+#define AMT_RELEASE_CALL(n)	((n) << 8)
+enum { AMT_CALL_NONE, AMT_CALL_GET, AMT_CALL_PUT, AMT_CALL_UNINIT, AMT_CALL_DELETE, AMT_CALL_INIT, AMT_CALL_ADD,
+       AMT_CALL_WRITE_ID, AMT_CALL_SET_RELEASE };
 
 struct amt_ctx;
 
@@ -111,6 +115,32 @@ static void amt_release(struct device *dev)
 	c->released[slot]++;
 	if ((c->release & AMT_RELEASE_FREES_ID) && c->id[slot] >= 0)
 		ida_free(&c->ida, box->adev.id);
+	switch (c->release >> 8) {
+	case AMT_CALL_GET:
+		get_device(dev);
+		break;
+	case AMT_CALL_PUT:
+		put_device(dev);
+		break;
+	case AMT_CALL_UNINIT:
+		auxiliary_device_uninit(&box->adev);
+		break;
+	case AMT_CALL_DELETE:
+		auxiliary_device_delete(&box->adev);
+		break;
+	case AMT_CALL_INIT:
+		auxiliary_device_init(&box->adev);
+		break;
+	case AMT_CALL_ADD:
+		__auxiliary_device_add(&box->adev, AMT_MOD);
+		break;
+	case AMT_CALL_WRITE_ID:
+		WRITE_ONCE(box->adev.id, c->id[slot] < 0 ? 0 : c->id[slot]);
+		break;
+	case AMT_CALL_SET_RELEASE:
+		dev->release = amt_release;
+		break;
+	}
 	if (c->release & AMT_RELEASE_FREES_BOX)
 		kfree(box);
 	complete(&c->release_done[slot]);
@@ -138,6 +168,44 @@ static void amt_driver_unregister(struct amt_ctx *c, int i)
 {
 	auxiliary_driver_unregister(&c->drv[i].drv);
 	c->drv_registered[i] = false;
+}
+
+#define AMT_NO_PROBE	0
+#define AMT_NO_ID_TABLE	1
+
+/* Registers driver i with its probe or its id_table left out, for this call only (§1.9). */
+static int amt_driver_register_without(struct amt_ctx *c, int i, int missing)
+{
+	struct auxiliary_driver *drv = &c->drv[i].drv;
+	int ret;
+
+	if (missing == AMT_NO_PROBE)
+		drv->probe = NULL;
+	else
+		drv->id_table = NULL;
+	ret = __auxiliary_driver_register(drv, THIS_MODULE, AMT_MOD);
+	drv->probe = amt_probe;
+	drv->id_table = amt_id_table;
+	if (!ret)
+		c->drv_registered[i] = true;
+	return ret;
+}
+
+/*
+ * Registers driver i under driver as's name (the bus's name is built at register time, so the
+ * name is given back at once).
+ */
+static int amt_driver_register_as(struct amt_ctx *c, int i, int as)
+{
+	struct auxiliary_driver *drv = &c->drv[i].drv;
+	int ret;
+
+	drv->name = amt_driver_names[as];
+	ret = __auxiliary_driver_register(drv, THIS_MODULE, AMT_MOD);
+	drv->name = amt_driver_names[i];
+	if (!ret)
+		c->drv_registered[i] = true;
+	return ret;
 }
 
 /*
@@ -217,11 +285,9 @@ static struct amt_ctx *amt_setup(struct kunit *test, unsigned int release, int i
 	return c;
 }
 
-/* kzalloc() of the container (NULL when it fails), filled in as a driver does before auxiliary_device_init(). */
-static struct amt_box *amt_alloc(struct amt_ctx *c, int slot)
+/* A new container filled in as a driver does before auxiliary_device_init(); NULL stays NULL. */
+static struct amt_box *amt_fill(struct amt_ctx *c, struct amt_box *box, int slot)
 {
-	struct amt_box *box = kzalloc(sizeof(*box), GFP_KERNEL);
-
 	if (!box)
 		return NULL;
 	box->ctx = c;
@@ -231,6 +297,18 @@ static struct amt_box *amt_alloc(struct amt_ctx *c, int slot)
 	if (c->release & AMT_HAS_RELEASE)
 		box->adev.dev.release = amt_release;
 	return box;
+}
+
+/* kzalloc() of the container (NULL when it fails). */
+static struct amt_box *amt_alloc(struct amt_ctx *c, int slot)
+{
+	return amt_fill(c, kzalloc(sizeof(struct amt_box), GFP_KERNEL), slot);
+}
+
+/* devm_kzalloc() on the parent: devres frees it at the parent's unregister, or at devm_kfree(). */
+static struct amt_box *amt_alloc_devm(struct amt_ctx *c, int slot)
+{
+	return amt_fill(c, devm_kzalloc(c->parent, sizeof(struct amt_box), GFP_KERNEL), slot);
 }
 
 /* A new step: the callbacks it makes are recorded from here. */

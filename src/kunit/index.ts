@@ -1,10 +1,10 @@
-export { kunitSuite, DEFAULT_KUNIT_WORLDS } from './cases.js';
+export { kunitSuite, DEFAULT_KUNIT_WORLDS, DEFAULT_EXTRA_SEARCH, NO_EXTRA_SEARCH, type ExtraSearch } from './cases.js';
 export { cleanTeardown, predictSteps } from './predict.js';
 export { kunitSweeps, DEFAULT_SWEEPS, type KunitSweep, type SweepSpec, type SweepOutcome, type SweepObservation } from './sweep.js';
 export { emitKunitC, callText } from './emit.js';
 export { HARNESS_LIMITS } from './harness.js';
 export type { KunitSuite, KunitCase, KunitStep, KunitDeviceExpectation } from './types.js';
-export { parseKtap, firstFailure, type KtapRun, type KtapSuite, type KtapCase } from './ktap.js';
+export { parseKtap, firstFailure, failedExpectation, type KtapRun, type KtapSuite, type KtapCase } from './ktap.js';
 export { agreement, formatAgreement, type Agreement, type CaseVerdict } from './agreement.js';
 export { findKernelTree, ensureBuildTools, workTree, cacheRoot, kernelVersion, isKernelTree, KernelTreeError, DEBIAN_PACKAGE, type TreeSource, type WorkTree } from './tree.js';
 export { bootSuite, warningsW1, patchTree, buildDir, KERNEL_CONFIGS, SUITE_FILE, SUITE_SYMBOL, type KernelConfig, type KunitBoot, type BootOptions } from './run.js';

@@ -113,3 +113,20 @@ export function firstFailure(c: KtapCase): string {
   for (let i = start + 1; i < c.diagnostics.length && !/EXPECTATION FAILED|ASSERTION FAILED/.test(c.diagnostics[i]!); i++) block.push(c.diagnostics[i]!);
   return block.join(' ').replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * The first of the generated suite's own expectations that failed in a case, in one line ending
+ * with its step message (`step 3: dev0 kref`); empty when none failed. A case KUnit marked failed
+ * for another reason (a KASAN report fails the running test) has none.
+ * @example failedExpectation({ name: 'c', result: 'not ok', diagnostics: ['c: EXPECTATION FAILED at x.c:9', 'Expected ret == 0, but', 'ret == -17', 'step 3: return value', 'c: done'], log: [] }) // 'Expected ret == 0, but ret == -17 step 3: return value'
+ */
+export function failedExpectation(c: KtapCase): string {
+  const start = c.diagnostics.findIndex((d) => /EXPECTATION FAILED|ASSERTION FAILED/.test(d));
+  if (start < 0) return '';
+  const block: string[] = [];
+  for (let i = start + 1; i < c.diagnostics.length && !/EXPECTATION FAILED|ASSERTION FAILED/.test(c.diagnostics[i]!); i++) {
+    block.push(c.diagnostics[i]!);
+    if (/^\s*step \d+: /.test(c.diagnostics[i]!)) break;
+  }
+  return block.join(' ').replace(/\s+/g, ' ').trim();
+}

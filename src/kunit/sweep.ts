@@ -60,7 +60,7 @@ function variants(e: WorldEvent): Array<{ event: WorldEvent; label: string }> {
     case 'KZALLOC': return [false, true].map((fail) => ({ event: { ...e, fail }, label: `KZALLOC${fail ? ' fail' : ''}` }));
     case 'IDA_ALLOC': return [false, true].map((fail) => ({ event: { ...e, fail }, label: `IDA_ALLOC${fail ? ' fail' : ''}` }));
     case 'ADD': return (['none', 'name-nomem', 'device-add-nomem', 'bind-nomem'] as const).map((fault) => ({ event: { ...e, fault }, label: `ADD ${fault}` }));
-    case 'DRV_REGISTER': return (['none', 'register-nomem', 'bind-nomem'] as const).map((fault) => ({ event: { ...e, fault }, label: `DRV_REGISTER ${fault}` }));
+    case 'DRV_REGISTER': return (['none', 'name-nomem', 'register-nomem', 'bind-nomem'] as const).map((fault) => ({ event: { ...e, fault }, label: `DRV_REGISTER ${fault}` }));
     default: return [{ event: e, label: e.type }];
   }
 }
@@ -97,6 +97,10 @@ export const DEFAULT_SWEEPS: readonly SweepSpec[] = Object.freeze([
   {
     name: 'ida_alloc_bitmap', title: 'ida_alloc_range() of id 63, the first that needs the slot\'s bitmap',
     world: { idaRange: { min: 63, max: 63 } }, prefix: [], call: { type: 'IDA_ALLOC', dev: 0, fail: false },
+  },
+  {
+    name: 'ida_alloc_in_use', title: 'ida_alloc_range() of id 63 while id 62 is held (the slot becomes a bitmap)',
+    world: { devices: 2, idaRange: { min: 62, max: 63 } }, prefix: [{ type: 'IDA_ALLOC', dev: 0, fail: false }], call: { type: 'IDA_ALLOC', dev: 1, fail: false },
   },
   { name: 'init', title: 'auxiliary_device_init()', world: {}, prefix: [{ type: 'KZALLOC', dev: 0, fail: false }], call: { type: 'INIT', dev: 0, ok: true } },
   {

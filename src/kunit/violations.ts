@@ -81,6 +81,9 @@ function formatPattern(text: string): RegExp {
   return new RegExp(parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\.\\\.\\\./g, '.*')).join('.*'));
 }
 
+/** Lines of a crash. */
+const CRASH = /BUG: kernel NULL pointer dereference|Kernel panic|Segfault|general protection fault|Oops/;
+
 /** Lines that mean a kernel noticed something: a WARN, a BUG (KASAN, NULL dereference), an oops. */
 export const ALARM = /^(WARNING:|BUG:|------------\[ cut here \]|Kernel panic|Oops|general protection fault)|refcount_t: |kobject.*is not initialized|tried to (init|add) an? (initialized|uninitialized) object/;
 
@@ -88,18 +91,29 @@ export const ALARM = /^(WARNING:|BUG:|------------\[ cut here \]|Kernel panic|Oo
  * The symptom the model predicts for `code` at the misusing call: the table's first detection
  * kind and the messages it quotes (a KASAN report for `kasan`, a NULL dereference for `oops`).
  */
-export function expectedSymptom(code: ViolationCode, late = false): ExpectedSymptom {
+export function expectedSymptom(code: ViolationCode, late = false, memoryValid = false): ExpectedSymptom {
   const info = VIOLATIONS[code];
+  // KASAN sees only freed memory: a use of a device whose memory is still valid (a call its own
+  // release makes while it runs) is noticed by whatever the call trips over: a refcount_t or
+  // kobject WARN, or a crash.
+  if (memoryValid && info.detection.includes('kasan')) return { kind: 'warn', patterns: [ALARM, CRASH] };
   // A misuse the model reports when a deferred release runs (B18's late release) is judged by
   // what the kernel shows then: the first kind after the silent moment of the misuse itself.
   const kind = late ? info.detection.find((d) => d !== 'silent') ?? 'silent' : info.detection[0]!;
   const quoted = [...info.kernelSymptom.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
   switch (kind) {
     case 'kasan': return { kind, patterns: [/BUG: KASAN: /] };
-    case 'oops': return { kind, patterns: [/BUG: kernel NULL pointer dereference|Kernel panic|Segfault|general protection fault|Oops/] };
+    case 'oops': return { kind, patterns: [CRASH] };
     case 'warn': return { kind, patterns: quoted.length > 0 ? quoted.map(formatPattern) : [/WARNING:|------------\[ cut here \]/] };
     default: return { kind, patterns: [] };
   }
+}
+
+/** Which detection kind an alarm line is. */
+function alarmKind(line: string): Detection {
+  if (/BUG: KASAN: /.test(line)) return 'kasan';
+  if (/BUG: kernel NULL pointer dereference|Kernel panic|Segfault|general protection fault|Oops/.test(line)) return 'oops';
+  return 'warn';
 }
 
 /** How a violation case's log compares with the model. */
@@ -114,15 +128,26 @@ export interface SymptomVerdict {
  * did not when it crashed). A noticed misuse must show one of its lines; a silent one must raise
  * no alarm and not crash the kernel.
  */
-export function judgeSymptom(code: ViolationCode, log: readonly string[], reported: boolean, late = false): SymptomVerdict {
-  const want = expectedSymptom(code, late);
-  const alarm = log.find((l) => ALARM.test(l.trim()));
+export function judgeSymptom(code: ViolationCode, log: readonly string[], reported: boolean, late = false, name?: string, memoryValid = false): SymptomVerdict {
+  const want = expectedSymptom(code, late, memoryValid);
+  // What the kernel prints after the case reported (its shutdown walking the devices) is later
+  // than the call: there a silent misuse may show a kind its table lists after the silent moment.
+  const end = name === undefined ? -1 : log.findIndex((l) => new RegExp(`^\\s*(not )?ok \\d+ ${name}\\b`).test(l));
+  const during = end < 0 ? log : log.slice(0, end);
+  const after = end < 0 ? [] : log.slice(end + 1);
+  const alarm = during.find((l) => ALARM.test(l.trim()));
   if (want.patterns.length === 0) {
     if (!reported) return { agrees: false, saw: `the kernel crashed; the model says ${code} is silent at that call` };
-    return alarm ? { agrees: false, saw: `the model says ${code} is silent at that call, the kernel printed: ${alarm.trim()}` } : { agrees: true, saw: 'nothing (silent, as the model says)' };
+    if (alarm) return { agrees: false, saw: `the model says ${code} is silent at that call, the kernel printed: ${alarm.trim()}` };
+    const later = after.find((l) => ALARM.test(l.trim()));
+    if (later === undefined) return { agrees: true, saw: 'nothing (silent, as the model says)' };
+    const kind = alarmKind(later.trim());
+    return VIOLATIONS[code].detection.includes(kind)
+      ? { agrees: true, saw: `nothing at the call; later, as the model allows (${kind}): ${later.trim()}` }
+      : { agrees: false, saw: `the model says ${code} shows ${VIOLATIONS[code].detection.join(', then ')}; after the case the kernel printed: ${later.trim()}` };
   }
   const hit = log.find((l) => want.patterns.some((p) => p.test(l)));
   if (hit) return { agrees: true, saw: hit.trim() };
-  if (want.kind === 'oops' && !reported) return { agrees: true, saw: 'the kernel crashed (no result for the case)' };
+  if ((want.kind === 'oops' || memoryValid) && !reported) return { agrees: true, saw: 'the kernel crashed (no result for the case)' };
   return { agrees: false, saw: alarm ? `expected ${want.kind} (${want.patterns.map((p) => p.source).join(' | ')}), the kernel printed: ${alarm.trim()}` : `expected ${want.kind} (${want.patterns.map((p) => p.source).join(' | ')}), the kernel printed nothing of it${reported ? '' : ' and crashed'}` };
 }

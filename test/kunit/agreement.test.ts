@@ -153,4 +153,15 @@ describe('formatAgreement', () => {
     expect(text).toContain('| 3 | 3 (100%) | 0 | 0 |');
     expect(text).not.toMatch(/DISAGREES|NOT REPORTED/);
   });
+
+  it('a violation case whose symptom agrees but one of its own expectations failed disagrees, with that expectation first', () => {
+    const steps = predictSteps(world, [KZ, INIT, ADD, UNINIT], 4, true)!;
+    const suite: KunitSuite = { ...SUITE, cases: [], violations: [{ name: 'v_uninit_without_delete', code: 'uninit-without-delete', world: 0, steps, covers: [] }] };
+    const quiet = { name: 'v_uninit_without_delete', log: ['    ok 1 v_uninit_without_delete'], reported: true, kasan: true };
+    expect(agreement(suite, { suites: [], incomplete: false }, '6.12.118', 'kasan', [quiet]).verdicts[0]!.outcome).toBe('agrees');
+    const failed = { ...quiet, failed: 'Expected kref 2, got 1; step 4: dev0 kref' };
+    const v = agreement(suite, { suites: [], incomplete: false }, '6.12.118', 'kasan', [failed]).verdicts[0]!;
+    expect(v.outcome).toBe('disagrees');
+    expect(v.first).toBe('Expected kref 2, got 1; step 4: dev0 kref');
+  });
 });

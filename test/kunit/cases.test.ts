@@ -114,6 +114,22 @@ describe('kunitSuite: the default suite', () => {
     expect(missing.has('device.dead.freed:KFREE#0')).toBe(false);
   });
 
+  it('every transition of the IDA and driver machines is taken; of the device machine all but the four devres frees docs/kunit.md says a single-threaded test cannot make', () => {
+    const missing = Object.fromEntries(suite.coverage.map((c) => [c.machine, c.missing]));
+    expect(missing.ida).toEqual([]);
+    expect(missing.driver).toEqual([]);
+    expect([...missing.device!].sort()).toEqual([
+      'device.dead.freed:DEVRES_FREE#0', 'device.dead.lateRelease:DEVRES_FREE#0', 'device.dead.orphaned:DEVRES_FREE#0', 'device.live.releasing:DEVRES_FREE#0',
+    ]);
+  });
+
+  it('the extra cases are named after their world and carry their extra call: a NULL name at init (§1.2) expects -EINVAL', () => {
+    const k = suite.cases.find((c) => c.steps.some((s) => s.event.type === 'INIT_NULL_NAME'))!;
+    expect(k.name).toMatch(/^w\d+_\d{3}_/);
+    const step = k.steps.find((s) => s.event.type === 'INIT_NULL_NAME')!;
+    expect(step.returns).toBe(-22);
+  });
+
   it('§2.4 B16: two devices that never got an id share the name <mod>.dev.0, so the second add returns -EEXIST and leaves that device unregistered at kref 1', () => {
     const k = suite.cases.find((c) => c.steps.some((s) => s.event.type === 'ADD' && s.returns !== undefined && s.returns < 0));
     expect(k).toBeDefined();
@@ -216,6 +232,21 @@ describe('predictSteps', () => {
       { call: 'probe', dev: 0, drv: 0, result: 0 },
     ]);
     expect(steps[5]!.calls).toEqual([{ call: 'remove', dev: 0, drv: 0 }]);
+  });
+
+  it('§3.9: a get before init reads REFCOUNT_SATURATED (0xc0000000) until init sets the count to 1', () => {
+    const w = createWorld({ devices: 1 });
+    const steps = predictSteps(w, [KZALLOC(), GET(), GET(), INIT()], 4, 'any')!;
+    const kref = (i: number) => steps[i]!.devices.find((d) => d.slot === 0)!.kref;
+    expect([kref(0), kref(1), kref(2), kref(3)]).toEqual([0, 0xc0000000, 0xc0000000, 1]);
+    expect(steps[1]!.calls).toEqual([{ call: 'kref-saturated', dev: 0 }]);
+  });
+
+  it('§3.9 (kobject_cleanup): a device released while still on the bus (after B6) is no longer registered; before its release it is', () => {
+    const w = createWorld({ devices: 1, release: { freesContainer: false } });
+    const steps = predictSteps(w, [KZALLOC(), INIT(), ADD(), UNINIT(), UNINIT(), UNINIT()], 6, 'any')!;
+    const dev0 = (i: number) => steps[i]!.devices.find((d) => d.slot === 0)!;
+    expect([3, 4, 5].map((i) => [dev0(i).kref, dev0(i).registered, dev0(i).released])).toEqual([[2, true, 0], [1, true, 0], [0, false, 1]]);
   });
 
   it('teardown marks the steps from `teardownFrom` on, and only those', () => {

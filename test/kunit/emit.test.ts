@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, NEG, ParameterError, type WorldCall, type WorldParams } from '../../machines/index.js';
 import {
-  callText, emitKunitC, HARNESS_LIMITS, kunitSuite, predictSteps, type KunitCase, type KunitStep, type KunitSuite,
+  callText, emitKunitC, HARNESS_LIMITS, kunitSuite, NO_EXTRA_SEARCH, predictSteps, type KunitCase, type KunitStep, type KunitSuite,
 } from '../../src/kunit/index.js';
 import { harnessC } from '../../src/kunit/harness.js';
 
@@ -221,7 +221,7 @@ describe('emitKunitC', () => {
   });
 
   it('§1.2: a case whose init has a NULL parent clears adev.dev.parent before auxiliary_device_init and expects -EINVAL; a failing kzalloc is a NULL container', () => {
-    const faults = kunitSuite([{ devices: 1, faults: true }], 'auxbus_model', []);
+    const faults = kunitSuite([{ devices: 1, faults: true }], 'auxbus_model', [], undefined, NO_EXTRA_SEARCH);
     const k = faults.cases.find((x) => x.steps.some((s) => s.event.type === 'INIT' && !s.event.ok))!;
     expect(k).toBeDefined();
     // Only the failures the harness can make: keep the cases without the others.
@@ -244,7 +244,7 @@ describe('emitKunitC', () => {
 
   it('refuses a case expecting an injected -ENOMEM from ida_alloc_range, auxiliary_device_add or auxiliary_driver_register: a case calls them normally, so it could never agree', () => {
     // Id 63 is the first an IDA keeps in a bitmap it allocates (§4), so an injected failure bites (model.md §4.7).
-    const faults = kunitSuite([{ devices: 1, faults: true, drivers: [{ probe: 'ok' }], idaRange: { min: 63, max: 63 } }], 'auxbus_model', []);
+    const faults = kunitSuite([{ devices: 1, faults: true, drivers: [{ probe: 'ok' }], idaRange: { min: 63, max: 63 } }], 'auxbus_model', [], undefined, NO_EXTRA_SEARCH);
     const injected = (t: string, s: KunitStep) => s.event.type === t && s.returns === NEG.ENOMEM;
     for (const t of ['IDA_ALLOC', 'ADD', 'DRV_REGISTER']) {
       const i = faults.cases.findIndex((k) => k.steps.some((s) => injected(t, s)));
@@ -277,5 +277,48 @@ describe('emitKunitC', () => {
     const k: KunitCase = { name: 'w0_ida_alloc_no_memory', world: 0, covers: [], steps };
     const b = body(emitKunitC({ ...suite, worlds: [w.params], cases: [k], sweeps: [], violations: [] }), k.name);
     inOrder(b, ['ret = ida_alloc_range(&c->ida, 0, 0, GFP_KERNEL);', 'KUNIT_EXPECT_EQ_MSG(test, ret, 0, "step 1: return value");']);
+  });
+
+  it('the extra calls as C: a NULL name or parent only for that init (given back after), a NULL modname to __auxiliary_device_add, ida_free(-1), an empty range, ida_destroy, the incomplete and renamed driver helpers', () => {
+    const w = createWorld({ devices: 1, idaRange: { min: 0, max: 0 }, drivers: [{ probe: 'ok' }, { probe: 'ok' }] });
+    const steps = predictSteps(w, [
+      { type: 'KZALLOC', dev: 0, fail: false }, { type: 'INIT', dev: 0, ok: false }, { type: 'INIT_NULL_NAME', dev: 0 }, { type: 'INIT', dev: 0, ok: true },
+      { type: 'ADD_NULL_MODNAME', dev: 0 }, { type: 'WRITE_ID', dev: 0 }, { type: 'IDA_FREE_NEGATIVE' }, { type: 'IDA_ALLOC_EMPTY_RANGE', dev: 0 },
+      { type: 'DRV_REGISTER', drv: 0, fault: 'none' }, { type: 'DRV_REGISTER_AS', drv: 1, as: 0 }, { type: 'IDA_DESTROY' },
+      { type: 'UNINIT', dev: 0 }, { type: 'DRV_UNREGISTER', drv: 0 }, { type: 'END' },
+    ], 11)!;
+    expect(steps).not.toBeNull();
+    const k: KunitCase = { name: 'w0_extra', world: 0, covers: [], steps };
+    const b = body(emitKunitC({ ...suite, worlds: [w.params], cases: [k], sweeps: [], violations: [] }), k.name);
+    inOrder(b, [
+      'c->box[0]->adev.dev.parent = NULL;', 'ret = auxiliary_device_init(&c->box[0]->adev);', 'c->box[0]->adev.dev.parent = c->parent;',
+      `KUNIT_EXPECT_EQ_MSG(test, ret, ${NEG.EINVAL}, "step 2: return value");`,
+      'c->box[0]->adev.name = NULL;', 'ret = auxiliary_device_init(&c->box[0]->adev);', 'c->box[0]->adev.name = "dev";',
+      `KUNIT_EXPECT_EQ_MSG(test, ret, ${NEG.EINVAL}, "step 3: return value");`,
+      'ret = auxiliary_device_init(&c->box[0]->adev);', 'KUNIT_EXPECT_EQ_MSG(test, ret, 0, "step 4: return value");',
+      'ret = __auxiliary_device_add(&c->box[0]->adev, NULL);', `KUNIT_EXPECT_EQ_MSG(test, ret, ${NEG.EINVAL}, "step 5: return value");`,
+      'WRITE_ONCE(c->box[0]->adev.id, 0);',
+      'ida_free(&c->ida, -1);',
+      'ret = ida_alloc_range(&c->ida, 1, 0, GFP_KERNEL);', `KUNIT_EXPECT_EQ_MSG(test, ret, ${NEG.ENOSPC}, "step 8: return value");`,
+      'ret = amt_driver_register_as(c, 1, 0);', `KUNIT_EXPECT_EQ_MSG(test, ret, ${NEG.EBUSY}, "step 10: return value");`,
+      'ida_destroy(&c->ida);',
+    ]);
+    const v = predictSteps(w, [{ type: 'DRV_REGISTER_INCOMPLETE', drv: 0, missing: 'id_table' }], 1, true)!;
+    const vb = body(emitKunitC({ ...suite, worlds: [w.params], cases: [], sweeps: [], violations: [{ name: 'v_x', code: 'driver-incomplete', world: 0, steps: v, covers: [] }] }), 'v_x');
+    inOrder(vb, ['ret = amt_driver_register_without(c, 0, AMT_NO_ID_TABLE);', `KUNIT_EXPECT_EQ_MSG(test, ret, ${NEG.EINVAL}, "step 1: return value");`]);
+  });
+
+  it('a violation case checks every step up to and including the misuse as a case does (returns, callbacks, krefs of valid devices), but never reads a freed container', () => {
+    const v = suite.violations.find((x) => x.code === 'double-free' && !suite.worlds[x.world]!.deferredRelease)!;
+    const b = body(c, v.name);
+    const kfrees = v.steps.flatMap((s, i) => (s.event.type === 'KFREE' ? [i] : []));
+    expect(kfrees.length).toBeGreaterThan(0);
+    for (const [i, s] of v.steps.entries()) {
+      expect(b, `step ${i + 1}`).toContain(`amt_step(c, ${i + 1});`);
+      for (const d of s.devices) expect(b.includes(`amt_expect_dev(c, ${d.slot},`) || !d.valid).toBe(true);
+    }
+    // After the container was freed the model has no kref to expect of it: no amt_expect_dev after the first kfree.
+    const firstFree = b.indexOf(`/* ${kfrees[0]! + 1}. `);
+    expect(b.slice(firstFree)).not.toContain(`amt_expect_dev(c, ${(v.steps[kfrees[0]!]!.event as { dev: number }).dev},`);
   });
 });

@@ -15,7 +15,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ParameterError } from '../../machines/index.js';
-import { firstFailure, parseKtap } from '../../src/kunit/index.js';
+import { failedExpectation, firstFailure, parseKtap } from '../../src/kunit/index.js';
 
 const CONSOLE = [
   'Core dump limits :',
@@ -164,5 +164,11 @@ describe('firstFailure', () => {
     const f = firstFailure(first);
     expect(f).not.toContain('module');
     expect(f).toMatch(/no diagnostic/);
+  });
+
+  it('failedExpectation: the first failed expectation up to its step message, without the diagnostics after it; empty for a case KUnit failed for another reason (a KASAN report)', () => {
+    const c = { name: 'v', result: 'not ok' as const, diagnostics: ['v: EXPECTATION FAILED at x.c:9', 'Expected ret == 0, but', 'ret == -17', 'step 3: return value', 'v: use-after-release committed'], log: [] };
+    expect(failedExpectation(c)).toBe('Expected ret == 0, but ret == -17 step 3: return value');
+    expect(failedExpectation({ ...c, diagnostics: ['v: use-after-release committed'] })).toBe('');
   });
 });

@@ -77,4 +77,23 @@ describe('judging a violation case\'s log', () => {
     expect(VIOLATIONS['put-uninitialized'].kernelSymptom).toContain('%s');
     expect(p.some((r) => r.test("kobject: 'auxbus_model.dev.0' (00000000a1b2c3d4): is not initialized, yet kobject_put() is being called."))).toBe(true);
   });
+
+  it('after the case reported, a silent misuse may show what its table lists later (B6: KASAN at power-off, in device_shutdown), nothing else; before it, nothing', () => {
+    const log = ['    # v_x: committed', '    ok 1 v_x', 'BUG: KASAN: slab-use-after-free in device_shutdown+0xb9/0x320'];
+    expect(judgeSymptom('uninit-without-delete', log, true, false, 'v_x').agrees).toBe(true);
+    // Without knowing where the case ended, the whole log is the call's: the same KASAN disagrees.
+    expect(judgeSymptom('uninit-without-delete', log, true).agrees).toBe(false);
+    // id-leak lists no KASAN: the same line after the case disagrees.
+    expect(VIOLATIONS['id-leak'].detection).not.toContain('kasan');
+    expect(judgeSymptom('id-leak', log, true, false, 'v_x').agrees).toBe(false);
+    expect(judgeSymptom('uninit-without-delete', ['BUG: KASAN: x', '    ok 1 v_x'], true, false, 'v_x').agrees).toBe(false);
+  });
+
+  it('model.md §4.1: a use-after-release on memory still valid (a call the release makes on its own device) agrees with a refcount_t WARN or a crash, not with silence', () => {
+    expect(expectedSymptom('use-after-release').kind).toBe('kasan');
+    expect(expectedSymptom('use-after-release', false, true).kind).toBe('warn');
+    expect(judgeSymptom('use-after-release', ['refcount_t: addition on 0; use-after-free.'], true, false, undefined, true).agrees).toBe(true);
+    expect(judgeSymptom('use-after-release', ['Kernel panic - not syncing: Segfault with no mm'], false, false, undefined, true).agrees).toBe(true);
+    expect(judgeSymptom('use-after-release', ['    ok 1 v_x'], true, false, undefined, true).agrees).toBe(false);
+  });
 });

@@ -285,9 +285,28 @@ describe('device machine: kernel facts', () => {
     expect(r.final.matches({ live: { refcounted: { added: 'unbound' } } })).toBe(true);
   });
 
-  it('B6 then delete of a bound device: remove runs before the release', () => {
+  it('B6 then delete of a bound device: remove runs before the release; §3.9: device_del goes on using the device, so the delete is use-after-release (B11)', () => {
     const r = run([INIT, ADD, { type: 'PROBE', result: 0 }, UNINIT, DELETE]);
     expect(r.last.effects).toEqual(['busRemove', 'driverRemove', 'scheduleRelease']);
+    expect(r.last.violations).toEqual(['use-after-release']);
+    // With no release the WARN of B12 comes first, then the same use.
+    expect(run([INIT, ADD, UNINIT, DELETE], false).last.violations).toEqual(['missing-release', 'use-after-release']);
+  });
+
+  it('§3.9, B6: after the caller\'s own count is 0, each further put drops one of the bus\'s references (3 → 2 → 1), and the last one runs the release with the device still on the bus', () => {
+    const r = run([INIT, ADD, UNINIT, UNINIT, PUT]);
+    expect(r.steps.map((s) => refcount(s.state.context))).toEqual([1, 3, 2, 1, 0]);
+    expect(r.steps.slice(2).map((s) => s.violations)).toEqual([['uninit-without-delete'], ['uninit-without-delete'], ['uninit-without-delete']]);
+    expect(r.steps[3]!.state.hasTag('onBus')).toBe(true);
+    expect(r.last.effects).toEqual(['scheduleRelease']);
+    expect(r.final.hasTag('releasePending')).toBe(true);
+  });
+
+  it('§3.9, B2, B9: a get, put or add before init names saturateKref (refcount_t saturates on a count of 0); a delete, which puts nothing, does not', () => {
+    for (const e of [GET, PUT, UNINIT, ADD]) expect(run([e]).last.effects, e.type).toEqual(['saturateKref']);
+    expect(run([DELETE]).last.effects).toEqual([]);
+    // Nothing is kept: after init the count is the init reference.
+    expect(refcount(run([GET, INIT]).final.context)).toBe(1);
   });
 });
 

@@ -56,6 +56,7 @@ const bad: Array<[string, unknown, string]> = [
   ['release.present not a boolean', { release: { present: 'yes' } }, 'release.present'],
   ['release.freesId not a boolean', { release: { freesId: 1 } }, 'release.freesId'],
   ['release.freesContainer not a boolean', { release: { freesContainer: 'no', present: true } }, 'release.freesContainer'],
+  ['release.calls not a call a release can make', { release: { calls: 'kfree' } }, 'release.calls'],
   ['release with an unknown field', { release: { frees: true } }, 'release.frees'],
   ['faults not a boolean', { faults: 'yes' }, 'faults'],
 ];

@@ -113,8 +113,11 @@ export function routineCode(misuse: RoutineMisuse = 'none'): WorldCode {
         drivers[e.drv] = module.advance({ leaf: drivers[e.drv]!, context: {} }, { type: e.type, returned }).leaf;
         return { slots: code.slots, drivers };
       }
+      // A call routines never make (the world's extra calls) leaves the code where it was.
+      const type = 'dev' in e ? routineType(e) : undefined;
+      if (type === undefined || !('dev' in e)) return code;
       const slots = code.slots.slice();
-      slots[e.dev] = routine.advance({ leaf: slots[e.dev]!, context }, { type: routineType(e)!, returned }).leaf;
+      slots[e.dev] = routine.advance({ leaf: slots[e.dev]!, context }, { type, returned }).leaf;
       return { slots, drivers: code.drivers };
     },
   };

@@ -126,7 +126,7 @@ export class InternedComponents {
   /** The world's interpreter over interned states (what `stepWorld` and `worldEvents` take). */
   readonly world: WorldComponents<number, number, number> = {
     device: {
-      initial: (hasRelease) => this.device.intern(tables.device.initial({ hasRelease })),
+      initial: (hasRelease, devm = false) => this.device.intern(tables.device.initial({ hasRelease, devm })),
       step: (s, e) => this.device.step(s, e, deviceEventKey(e)),
       hasTag: (s, tag) => tables.device.hasTag(this.device.states[s]!, tag),
       flagged: (s) => this.device.states[s]!.context.flagged,

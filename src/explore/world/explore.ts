@@ -80,7 +80,8 @@ export interface ExplorationInternals {
 export const EVENTS_PER_STATE = 256;
 
 /** A driver register's variant in the shared-step cache key (unregister is 3, END 0 overall). */
-const REGISTER_KEY = { none: 0, 'register-nomem': 1, 'bind-nomem': 2 } as const;
+// name-nomem (never offered) ends exactly as register-nomem: one key.
+const REGISTER_KEY = { none: 0, 'register-nomem': 1, 'bind-nomem': 2, 'name-nomem': 1 } as const;
 
 /**
  * Explores every reachable state of a world, breadth first, with the calls `code` makes
@@ -772,7 +773,7 @@ class DriverSteps {
 }
 
 /** Effects the world's step does nothing with but record (findings) or ignore: they read and write no other component. */
-const INERT = new Set(['violation', 'kernelLog', 'returns']);
+const INERT = new Set(['violation', 'kernelLog', 'returns', 'saturateKref']);
 
 /**
  * END, composed. The world's END (world.step.ts) sends END to each device in slot order, then END

@@ -11,6 +11,7 @@ const ADD_FAULT_TEXT: Record<string, string> = {
 const REGISTER_FAULT_TEXT: Record<string, string> = {
   none: '',
   'register-nomem': ' failing (-ENOMEM)',
+  'name-nomem': ' failing to allocate its name (-ENOMEM)',
   'bind-nomem': ' with the driver core failing to bind the first waiting device (swallowed: returns 0)',
 };
 
@@ -36,7 +37,18 @@ export function describeWorldEvent(e: WorldEvent): string {
     case 'DRV_REGISTER': return `drv${e.drv}: auxiliary_driver_register()${REGISTER_FAULT_TEXT[e.fault] ?? ''}`;
     case 'DRV_UNREGISTER': return `drv${e.drv}: auxiliary_driver_unregister()`;
     case 'END': return 'end of the scenario (what kmemleak would find)';
-    default: throw new ParameterError('event.type', (e as { type?: unknown }).type, 'a world event type (KZALLOC, IDA_ALLOC, IDA_FREE, INIT, ADD, DELETE, UNINIT, GET, PUT, KFREE, READ_ID, RELEASE, DRV_REGISTER, DRV_UNREGISTER, END)');
+    case 'KZALLOC_DEVM': return `dev${e.dev}: devm_kzalloc() on the parent`;
+    case 'DEVRES_FREE': return `dev${e.dev}: devres frees the container (devm_kfree())`;
+    case 'INIT_NULL_NAME': return `dev${e.dev}: auxiliary_device_init() with a NULL name (-EINVAL)`;
+    case 'ADD_NULL_MODNAME': return `dev${e.dev}: __auxiliary_device_add() with a NULL modname (-EINVAL)`;
+    case 'WRITE_ID': return `dev${e.dev}: write adev->id`;
+    case 'SET_RELEASE': return `dev${e.dev}: adev->dev.release = ${e.present ? 'the release callback' : 'NULL'}`;
+    case 'IDA_FREE_NEGATIVE': return 'ida_free(-1)';
+    case 'IDA_ALLOC_EMPTY_RANGE': return `dev${e.dev}: ida_alloc_range(max + 1, max)`;
+    case 'IDA_DESTROY': return 'ida_destroy()';
+    case 'DRV_REGISTER_INCOMPLETE': return `drv${e.drv}: auxiliary_driver_register() with no ${e.missing}`;
+    case 'DRV_REGISTER_AS': return `drv${e.drv}: auxiliary_driver_register() under drv${e.as}'s name`;
+    default: throw new ParameterError('event.type', (e as { type?: unknown }).type, 'a world event type (KZALLOC, IDA_ALLOC, IDA_FREE, INIT, ADD, DELETE, UNINIT, GET, PUT, KFREE, READ_ID, RELEASE, DRV_REGISTER, DRV_UNREGISTER, END, or an extra call such as INIT_NULL_NAME)');
   }
 }
 
