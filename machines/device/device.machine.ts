@@ -85,7 +85,12 @@ const deleteReleasing = <const B extends readonly string[]>(...before: B) =>
 const putWhileAdded = [
   { guard: 'ownRefsRemain', actions: 'dropRef', description: '§3.2 put_device' },
   { guard: 'ownLastRef', actions: ['dropRef', ...violate('uninit-without-delete')], description: '§5 B6' },
-  ...finalPut.map((t) => ({ ...t, actions: [...t.actions, ...violate('uninit-without-delete')], description: `${t.description}; §5 B6: the bus's last reference, the device still on the bus` })),
+  // The final put, of the bus's last reference: the same as finalPut but for whose count drops.
+  ...finalPut.map((t) => ({
+    ...t,
+    actions: [...t.actions.map((a) => (a === 'dropRef' ? 'dropBusRef' : a)), ...violate('uninit-without-delete')],
+    description: `${t.description}; §5 B6: the bus's last reference, the device still on the bus`,
+  })),
   { actions: ['dropBusRef', ...violate('uninit-without-delete')], description: '§5 B6, §3.9: a put of a reference the caller no longer holds drops one of the bus\'s' },
 ] as const;
 

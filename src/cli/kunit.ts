@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { FileError, UsageError } from '../errors.js';
 import { agreement, formatAgreement } from '../kunit/agreement.js';
 import { suiteCoverage } from '../kunit/coverage.js';
+import { kernelRecord } from '../kunit/record.js';
 import { kunitSuite } from '../kunit/cases.js';
 import { emitKunitC } from '../kunit/emit.js';
 import { failedExpectation, parseKtap } from '../kunit/ktap.js';
@@ -73,6 +74,7 @@ export const kunit: Command = {
     { name: 'config', type: 'string', values: MAIN_CONFIGS, default: 'kasan', description: 'kernel configuration to boot (plain builds faster but cannot show KASAN reports)' },
     { name: 'jobs', type: 'string', valueName: 'N', integer: { min: 1, max: 256 }, description: 'parallel make jobs (default 2)' },
     { name: 'json', type: 'boolean', description: 'with --run: the agreement as JSON' },
+    { name: 'record', type: 'string', valueName: 'FILE', description: 'with --run: keep the run\'s counts and each misuse\'s kernel line in FILE (what npm run readme shows)' },
   ],
   notes:
     'exit codes with --run: 0 every case agrees, 1 a case disagrees or was not reported (or the\n' +
@@ -80,14 +82,15 @@ export const kunit: Command = {
     'examples:\n' +
     '  auxbus kunit -o drivers/base/test/auxbus-model-test.c\n' +
     '  auxbus kunit --run\n' +
-    '  auxbus kunit --run --kernel ~/src/linux',
+    '  auxbus kunit --run --kernel ~/src/linux\n' +
+    '  auxbus kunit --run --record docs/kernel-agreement.json   (npm run kernel:record)',
   async run(argv, io: Io) {
     const args = parseOrHelp(kunit, argv, io);
     if (!args) return EXIT.ok;
     const hint = 'auxbus kunit --help';
     const runIt = args.flags.run === true;
     if (!runIt) {
-      for (const f of ['kernel', 'jobs', 'json'] as const) if (args.flags[f] !== undefined) throw new UsageError(`--${f} needs --run`, hint);
+      for (const f of ['kernel', 'jobs', 'json', 'record'] as const) if (args.flags[f] !== undefined) throw new UsageError(`--${f} needs --run`, hint);
     }
     if (runIt && args.flags.out !== undefined) throw new UsageError('--out writes the suite; --run builds and boots it: choose one', hint);
     const suite = kunitSuite();
@@ -133,6 +136,14 @@ export const kunit: Command = {
       print(io, formatAgreement(a));
       print(io, `\ntransitions the suite takes: ${coverage.map((c) => `${c.machine} ${c.taken}/${c.total}`).join(', ')} (--json lists the others)`);
       print(io, warnings.length === 0 ? '\nW=1: the suite compiles with no warning' : `\nW=1: ${warnings.length} warning(s):\n${warnings.join('\n')}`);
+    }
+    const record = args.flags.record as string | undefined;
+    if (record !== undefined) {
+      try {
+        await writeFile(record, `${JSON.stringify(kernelRecord(suite, a, coverage, warnings.length), null, 2)}\n`);
+      } catch (e) {
+        throw new FileError(record, 'write', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      }
     }
     return a.agreeing === a.cases && warnings.length === 0 ? EXIT.ok : EXIT.findings;
   },

@@ -6,6 +6,7 @@ import { exploreExample } from './explore-example.js';
 import { kernelCallTable, violationTable } from './tables.js';
 import { misuseTable } from './world-table.js';
 import { mermaidMarkdown } from '../diagrams/generate.js';
+import { recordMarkdown, type KernelRecord } from '../kunit/record.js';
 
 /** An example's source as a user writes it: importing the package, not a relative path. */
 function exampleSource(file = 'example.ts'): string {
@@ -17,6 +18,13 @@ function exampleSource(file = 'example.ts'): string {
   return source.split('\n').filter((l) => !l.startsWith('// ')).join('\n').trim();
 }
 
+/** The last recorded run on a kernel (docs/kernel-agreement.json, `npm run kernel:record`). */
+function kernelAgreement(): string {
+  let root = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
+  return recordMarkdown(JSON.parse(readFileSync(join(root, 'docs', 'kernel-agreement.json'), 'utf8')) as KernelRecord);
+}
+
 /** Generated sections of README.md: name → content. Each sits between its BEGIN/END markers. */
 export function readmeSections(): Record<string, string> {
   return {
@@ -25,6 +33,7 @@ export function readmeSections(): Record<string, string> {
     'runtime-example': `\`\`\`ts\n${exampleSource()}\n\`\`\`\n\nprints\n\n\`\`\`\n${readmeExample()}\n\`\`\``,
     'device-mermaid': mermaidMarkdown('device').trimEnd(),
     'world-misuses': misuseTable(),
+    'kernel-agreement': kernelAgreement(),
     'explore-example': `\`\`\`ts\n${exampleSource('explore-example.ts')}\n\`\`\`\n\n\`console.log(exploreExample())\` prints\n\n\`\`\`\n${exploreExample()}\n\`\`\``,
   };
 }

@@ -31,8 +31,17 @@ export function harnessC(modname: string): string {
 #define AMT_RELEASE_FREES_ID	BIT(2)
 /* A call the release makes on its own device first (a bug the model names use-after-release). */
 #define AMT_RELEASE_CALL(n)	((n) << 8)
-enum { AMT_CALL_NONE, AMT_CALL_GET, AMT_CALL_PUT, AMT_CALL_UNINIT, AMT_CALL_DELETE, AMT_CALL_INIT, AMT_CALL_ADD,
-       AMT_CALL_WRITE_ID, AMT_CALL_SET_RELEASE };
+enum {
+	AMT_CALL_NONE,
+	AMT_CALL_GET,
+	AMT_CALL_PUT,
+	AMT_CALL_UNINIT,
+	AMT_CALL_DELETE,
+	AMT_CALL_INIT,
+	AMT_CALL_ADD,
+	AMT_CALL_WRITE_ID,
+	AMT_CALL_SET_RELEASE,
+};
 
 struct amt_ctx;
 

@@ -119,13 +119,13 @@ describe('auxbus diagram', () => {
     const x = JSON.parse(explored.stdout) as { violations: Array<{ code: string }> };
     expect(x.violations.map((v) => v.code)).toEqual(['double-free']);
     // The device's own events: init, add (dev_set_name fails), uninit (the last put: the kernel's
-    // cleanup runs the release, which frees the container and returns), then the routine's
-    // second kfree: the double free.
-    expect(readPathInput(JSON.parse(explored.stdout)).events.map((e) => e.type)).toEqual(['INIT', 'ADD', 'UNINIT', 'RUN_RELEASE', 'KFREE', 'RELEASED', 'KFREE']);
+    // cleanup runs the release, which reads adev->id to free it, frees the container and
+    // returns), then the routine's second kfree: the double free.
+    expect(readPathInput(JSON.parse(explored.stdout)).events.map((e) => e.type)).toEqual(['INIT', 'ADD', 'UNINIT', 'RUN_RELEASE', 'READ', 'KFREE', 'RELEASED', 'KFREE']);
     const r = auxbus(['diagram', '--trace', file, '--format', 'dot']);
     expect(r.code).toBe(0);
-    expect([...r.stdout.matchAll(/id="trace-step-(\d+)"/g)].map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const edge = r.stdout.split('\n').find((l) => l.includes('id="trace-step-7"'))!;
+    expect([...r.stdout.matchAll(/id="trace-step-(\d+)"/g)].map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const edge = r.stdout.split('\n').find((l) => l.includes('id="trace-step-8"'))!;
     expect(edge).toContain('double-free');
     const many = join(tmp, 'world-many.json');
     writeFileSync(many, auxbus(['explore', '--world', '--devices', '1', '--json']).stdout);

@@ -230,13 +230,16 @@ describe('device machine properties (fast-check, pure transition)', () => {
           if (changed || s.event.type === 'END') expect(a.context.flagged).toBe(true);
           if (s.violations.includes('missing-release')) {
             // B12 (§3.6): the put itself is legal: the count reaches 0 and device_release runs, only
-            // without a callback. So the step is the same put with a callback, minus the callback.
-            expect(s.violations).toEqual(['missing-release']);
+            // without a callback. So the step is the same put with a callback, minus the callback
+            // (and with whatever else that put is: B6 for the bus's last reference, B11 for a delete
+            // after it, §3.9).
             const withRelease = deviceMachine.resolveState({
               value: b.value,
               context: { ...b.context, hasRelease: true },
             });
             const [alt, altActions] = transition(deviceMachine, withRelease, s.event);
+            const altViolations = (altActions as Array<{ type: string; params?: { code?: string } }>).filter((x) => x.type === 'violation').map((x) => x.params!.code);
+            expect(s.violations).toEqual(['missing-release', ...altViolations]);
             expect((altActions as Array<{ type: string }>).map((x) => x.type)).toContain('scheduleRelease');
             expect(s.effects).not.toContain('scheduleRelease');
             expect(alt.matches({ dead: 'pending' })).toBe(true);
@@ -254,16 +257,28 @@ describe('device machine properties (fast-check, pure transition)', () => {
             expect(a.matches({ dead: 'freed' })).toBe(true);
             expect(a.context).toEqual({ ...b.context, flagged: true });
           } else if (s.violations.includes('uninit-without-delete')) {
-            // B6: a put without delete drops one of the caller's references; the bus keeps its own.
+            // B6: a put without delete drops one of the caller's references; once they are gone,
+            // one of the bus's (§3.9); the last of those runs the release, the device still on the bus.
             expect(['PUT', 'UNINIT']).toContain(s.event.type);
             expect(b.hasTag('onBus')).toBe(true);
-            expect(a.value).toEqual(b.value);
+            const own = b.context.refs > 0;
+            const last = !own && b.context.busRefs === 1;
+            if (last) expect(a.matches({ dead: 'pending' })).toBe(true);
+            else expect(a.value).toEqual(b.value);
             expect(a.context).toEqual({
               ...b.context,
-              refs: Math.max(b.context.refs - 1, 0),
+              refs: own ? b.context.refs - 1 : 0,
+              busRefs: own ? b.context.busRefs : b.context.busRefs - 1,
               put: true,
               flagged: true,
             });
+          } else if (s.violations.includes('use-after-release') && s.event.type === 'DELETE' && b.hasTag('onBus')) {
+            // §3.9, B6 → B11: a delete after the caller's own references are gone: device_del drops
+            // the bus's last ones and the release is scheduled; the device leaves the bus.
+            expect(b.context.refs).toBe(0);
+            expect(s.effects).toContain('scheduleRelease');
+            expect(a.matches({ dead: 'pending' })).toBe(true);
+            expect(a.context).toEqual({ ...b.context, busRefs: 0, flagged: true });
           } else if (s.event.type === 'END') {
             expect(a.value).toEqual(b.value);
             expect(a.context).toEqual({ ...b.context, flagged: true });
