@@ -48,12 +48,12 @@ export interface FileCheck {
 export const DEFAULT_MAX_PATHS = 2_000;
 
 /**
- * The default step budget per function: about half a second of path running (a step is an
+ * The default step budget per function: a fraction of a second of path running (a step is an
  * instruction of one path), far above what real drivers' functions take (the fixture corpus's
  * largest takes 367 over all its runs), far below a goto in a loop that makes 2,000 paths of 20,000 steps.
  * @example await checkSource(text, 'foo.c', { maxSteps: DEFAULT_MAX_STEPS / 10 })
  */
-export const DEFAULT_MAX_STEPS = 500_000;
+export const DEFAULT_MAX_STEPS = 200_000;
 
 /**
  * Checks the C text of one file (`file` is the name used in locations). A source that could not

@@ -628,7 +628,7 @@ describe('the whole checker survives any input', () => {
     expect(t.outcomes['a path was cut'] ?? 0).toBeGreaterThan(20);
     expect(t.outcomes['skipped by the pre-filter'] ?? 0).toBeGreaterThan(100);
     expect(t.outcomes['unreadable (binary)'] ?? 0).toBeGreaterThan(100);
-  });
+  }, 900_000);
 });
 
 describe('path enumeration has a bound and says when it was reached', () => {
