@@ -46,7 +46,10 @@ export interface Progress {
   done(): void;
 }
 
-/** Seconds between two progress lines when stderr is not a terminal (a log keeps every line). */
+/**
+ * Seconds between two progress lines when stderr is not a terminal (a log keeps every line).
+ * @example progress(io, { log: true }).update('...') // written only if 5 s passed since the last line
+ */
 export const PROGRESS_LOG_SECONDS = 5;
 
 /**
