@@ -630,6 +630,8 @@ describe('the whole checker survives any input', () => {
     expect(t.outcomes['analysed, nothing found'] ?? 0).toBeGreaterThan(500);
     expect(t.outcomes['not analysed'] ?? 0).toBeGreaterThan(500);
     expect(t.outcomes['path bound reached'] ?? 0).toBeGreaterThan(20);
+    // With the default bounds the step budget is reached too (89 inputs: loops, gotos), and says so.
+    expect(t.outcomes['step budget reached'] ?? 0).toBeGreaterThan(20);
     expect(t.outcomes['a path was cut'] ?? 0).toBeGreaterThan(20);
     expect(t.outcomes['skipped by the pre-filter'] ?? 0).toBeGreaterThan(100);
     expect(t.outcomes['unreadable (binary)'] ?? 0).toBeGreaterThan(100);
