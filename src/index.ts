@@ -18,6 +18,7 @@ export {
 export { exportPaths, pathsToMarkdown, STRATEGIES, SIMPLE_PATHS_STATE_LIMIT, type PathExport, type ExportedPath, type ExportedStep, type Strategy } from './export/paths.js';
 export { MACHINE_NAMES, type MachineName } from './catalog.js';
 export * from './explore/routine/index.js';
+export { DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY, MemoryGauge, requireMaxMemory } from './explore/memory.js';
 export * from './explore/world/index.js';
 export { UsageError, PathInputError, ModelTooLargeError, FileError, UnknownCodeError } from './errors.js';
 export * from './check/index.js';

@@ -17,7 +17,7 @@ export {
   formatGcc, toCheckJson, toSarif,
   type CheckFinding, type CheckLocation, type CheckResult, type NotAnalysedEntry, type CheckAssumption,
 } from './report.js';
-export { checkSource, DEFAULT_MAX_PATHS, type CheckSourceOptions, type FileCheck } from './check.js';
+export { checkSource, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, type CheckSourceOptions, type FileCheck } from './check.js';
 export { checkPaths, CheckPathError, type CheckPathsOptions, type CheckRun } from './files.js';
 export { maskAnnotations, type MaskedSource } from './mask.js';
 export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './path/index.js';

@@ -1,4 +1,4 @@
-import { checkPaths, CheckPathError, DEFAULT_MAX_PATHS, formatGcc, toCheckJson, toSarif } from '../check/index.js';
+import { checkPaths, CheckPathError, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, formatGcc, toCheckJson, toSarif } from '../check/index.js';
 import { packageInfo } from '../package-info.js';
 import { EXIT, type Command } from './command.js';
 import { parseOrHelp } from './help.js';
@@ -14,7 +14,7 @@ import { print, progress, type Io } from './output.js';
 export const check: Command = {
   name: 'check',
   summary: 'check the error-unwind paths of kernel C that creates or tears down auxiliary devices',
-  usage: 'auxbus check FILE|DIR ... [--json | --sarif] [--max-paths N]',
+  usage: 'auxbus check FILE|DIR ... [--json | --sarif] [--max-paths N] [--max-steps N]',
   description:
     'Parses C files (directories are searched for .c and .h files) and finds the functions that\n' +
     'call the auxiliary-bus API, directly or through helpers of the same file. Each is run on the\n' +
@@ -28,11 +28,16 @@ export const check: Command = {
     'pointer) is assumed unknown: the function is analysed, what depends on what that callback\n' +
     'frees is not reported, and the output says so ("note: assumed"). The one convention it relies\n' +
     'on: a function of another file named to_foo() or x_to_foo() is a container_of wrapper.\n\n' +
+    'Each function has a step budget (--max-steps: instructions run over all its paths, a count\n' +
+    'rather than a time, so the verdict does not depend on the machine\'s load): a function that\n' +
+    'exceeds it (a goto inside a loop multiplies the paths) is reported as "not analysed: budget"\n' +
+    'and nothing of it is claimed; the default keeps any function under a second or so.\n\n' +
     'Exit status: 0 no finding, 1 findings, 2 an error (a path that does not exist, a bad option).',
   options: [
     { name: 'json', type: 'boolean', description: 'print { version, clean, files, functions, findings, notAnalysed, assumptions } as JSON' },
     { name: 'sarif', type: 'boolean', description: 'print SARIF 2.1.0 (for code-scanning tools)' },
     { name: 'max-paths', type: 'string', valueName: 'N', integer: { min: 1, max: 1_000_000 }, description: `most paths run per function (default ${DEFAULT_MAX_PATHS}); the report says when it was reached` },
+    { name: 'max-steps', type: 'string', valueName: 'N', integer: { min: 1, max: 2 ** 31 - 1 }, description: `step budget per function, over all its paths (default ${DEFAULT_MAX_STEPS}); past it the function is "not analysed: budget"` },
   ],
   positionals: Number.POSITIVE_INFINITY,
   notes:
@@ -52,10 +57,11 @@ export const check: Command = {
       return EXIT.usage;
     }
     const maxPaths = args.flags['max-paths'] === undefined ? undefined : Number(args.flags['max-paths']);
+    const maxSteps = args.flags['max-steps'] === undefined ? undefined : Number(args.flags['max-steps']);
     const line = progress(io);
     let result;
     try {
-      result = await checkPaths(args.positionals, { ...(maxPaths === undefined ? {} : { maxPaths }), onFile: (file, done) => line.update(`checked ${done} files: ${file}`) });
+      result = await checkPaths(args.positionals, { ...(maxPaths === undefined ? {} : { maxPaths }), ...(maxSteps === undefined ? {} : { maxSteps }), onFile: (file, done) => line.update(`checked ${done} files: ${file}`) });
     } catch (e) {
       line.done();
       if (e instanceof CheckPathError) {

@@ -3,11 +3,12 @@ import type { Io } from './output.js';
 
 /**
  * What a command of `auxbus` is. Each command lives in its own file; main.ts only dispatches.
- * Exit codes for every command: 0 clean, 1 findings, 2 usage or input error.
+ * Exit codes for every command: 0 clean, 1 findings, 2 usage or input error, 3 internal error,
+ * 4 (the explorers) a bound stopped the exploration before it was complete and it found nothing.
  */
 
 /** Exit codes, in one place. */
-export const EXIT = Object.freeze({ ok: 0, findings: 1, usage: 2, internal: 3 });
+export const EXIT = Object.freeze({ ok: 0, findings: 1, usage: 2, internal: 3, bound: 4 });
 
 /** One command of the command line. */
 export interface Command {

@@ -4,6 +4,7 @@ import { explore, formatExploration, loadScenarios, type AnyScenario, type Routi
 import { packageInfo } from '../package-info.js';
 import type { ParsedArgs } from './args.js';
 import { EXIT } from './command.js';
+import { memoryBound } from './memory-bound.js';
 import { colors, print, progress, type Colors, type Io } from './output.js';
 
 /**
@@ -45,20 +46,22 @@ function paint(text: string, c: Colors): string {
     .join('\n');
 }
 
-/** Runs the routine mode; returns the exit code (0 clean, 1 problems). */
+/** Runs the routine mode; returns the exit code (0 clean, 1 problems, 4 a bound stopped a scenario and nothing was found). */
 export async function exploreRoutines(args: ParsedArgs, io: Io): Promise<number> {
   if (args.flags.list) {
     print(io, args.flags.json ? JSON.stringify(EXAMPLES.map((e) => ({ name: e.name, description: e.description ?? '' })), null, 2) : exampleList());
     return EXIT.ok;
   }
+  const maxMemory = memoryBound(args.flags['max-memory']);
   const scenarios = await targets(args);
   const options = {
+    ...(maxMemory !== undefined ? { maxMemory } : {}),
     maxFaults: args.flags['max-faults'] as number,
     ...(args.flags['max-runs'] !== undefined ? { maxRuns: args.flags['max-runs'] as number } : {}),
     ...(args.flags['max-calls'] !== undefined ? { maxCalls: args.flags['max-calls'] as number } : {}),
     release: args.flags['deferred-release'] === true ? 'deferred' as const : 'immediate' as const,
   };
-  const p = progress(io);
+  const p = progress(io, { log: true, quiet: args.flags.quiet === true });
   const results: RoutineExploration[] = [];
   try {
     for (const s of scenarios) {
@@ -79,5 +82,6 @@ export async function exploreRoutines(args: ParsedArgs, io: Io): Promise<number>
       print(io, `\n${c.bold(`explored ${results.length} scenarios: ${results.length - bad.length} clean, ${bad.length} with problems${bad.length ? ` (${bad.map((r) => r.scenario.name).join(', ')})` : ''}`)}`);
     }
   }
-  return clean ? EXIT.ok : EXIT.findings;
+  if (!clean) return EXIT.findings;
+  return results.every((r) => r.summary.complete) ? EXIT.ok : EXIT.bound;
 }

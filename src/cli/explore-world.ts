@@ -3,6 +3,7 @@ import { ANY_CALL, exploreWorld, formatWorldExploration, routineCode, worldTestP
 import { packageInfo } from '../package-info.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { EXIT } from './command.js';
+import { memoryBound } from './memory-bound.js';
 import { colors, print, progress, type Io } from './output.js';
 
 /**
@@ -35,6 +36,7 @@ export const WORLD_OPTIONS: readonly OptionSpec[] = [
     description: 'release callbacks wait after the last put (CONFIG_DEBUG_KOBJECT_RELEASE): a routine runs them at its end; --world explores every later step they may run at',
   },
   { name: 'max-states', type: 'string', valueName: 'N', integer: { min: 1, max: 2 ** 31 - 1 }, description: '(--world) stop after N states (default 100 million)' },
+  { name: 'store', type: 'string', values: ['exact', 'compact'], valueName: 'KIND', description: '(--world) the visited set: exact (default; turns compact when --max-memory nears) or compact (hash compaction: 64-bit fingerprints, a small printed probability of missing a state)' },
   { name: 'paths', type: 'boolean', description: '(--world, with --json) add test paths covering every component transition reached' },
 ];
 
@@ -70,17 +72,20 @@ function worldParams(args: ParsedArgs): WorldParamsInput {
   };
 }
 
-/** Runs the world mode; returns the exit code (0 no violation reachable, 1 violations). */
+/** Runs the world mode; returns the exit code (0 no violation reachable, 1 violations, 4 a bound stopped it and nothing was found). */
 export async function exploreWorldCommand(args: ParsedArgs, io: Io): Promise<number> {
   const params = worldParams(args); // bad values are ParameterErrors: exit 2 with the reason
+  const maxMemory = memoryBound(args.flags['max-memory']);
   const choice = args.flags.code as string;
   const code = choice === 'any' ? ANY_CALL : routineCode(choice === 'routine' ? 'none' : (choice as RoutineMisuse));
-  const p = progress(io);
+  const p = progress(io, { log: true, quiet: args.flags.quiet === true });
   const x = exploreWorld(params, {
     symmetry: args.flags['no-symmetry'] !== true,
     ...(args.flags['max-states'] !== undefined ? { maxStates: args.flags['max-states'] as number } : {}),
+    ...(maxMemory !== undefined ? { maxMemory } : {}),
+    ...(args.flags.store !== undefined ? { store: args.flags.store as 'exact' | 'compact' } : {}),
     progressEvery: 100_000,
-    onProgress: (s) => p.update(`${s.states} states, ${Math.round(s.states / s.seconds)} states/s, queue ${s.queue}`),
+    onProgress: (s) => p.update(`${s.states} states, ${Math.round(s.states / s.seconds)} states/s, queue ${s.queue}, ${Math.round(s.memory / 2 ** 20)} MiB, ${s.store} store`),
   }, code);
   p.done();
   if (args.flags.json) {
@@ -91,5 +96,5 @@ export async function exploreWorldCommand(args: ParsedArgs, io: Io): Promise<num
     const c = colors(io.stdout, io.env);
     print(io, formatWorldExploration(x).split('\n').map((l) => (l.startsWith('violation ') ? c.red(c.bold(l)) : l.startsWith('explore ') ? c.bold(l) : l)).join('\n'));
   }
-  return x.violations.length > 0 ? EXIT.findings : EXIT.ok;
+  return x.violations.length > 0 ? EXIT.findings : x.complete ? EXIT.ok : EXIT.bound;
 }

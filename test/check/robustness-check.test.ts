@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VIOLATION_CODES } from '../../machines/index.js';
-import { checkSource, discoverFunctions, sourceFromBytes, type FileCheck, type NotAnalysed, type SourceText } from '../../src/check/index.js';
+import { checkSource, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, discoverFunctions, sourceFromBytes, type FileCheck, type NotAnalysed, type SourceText } from '../../src/check/index.js';
 import { rng } from './rng.js';
 
 /**
@@ -31,10 +31,15 @@ const CORPUS = [
   ...readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.c')).sort().map((f) => readFileSync(new URL(f, FIXTURE_DIR), 'utf8')),
 ];
 
-/** The bound on paths per function for the mass inputs: small, so 10,000 inputs stay fast. */
-const MASS_MAX_PATHS = 50;
-/** A "hang" for this test: one input taking longer than this (the slowest seen is far below). */
-const HANG_MS = 5_000;
+/** The mass inputs run with the default bounds (paths, and the step budget that keeps each function short). */
+const MASS_MAX_PATHS = DEFAULT_MAX_PATHS;
+/**
+ * A "hang" for this test: one input taking longer than this. With the default bounds a file of
+ * several functions that each reach the bound on paths takes a few seconds on a loaded machine
+ * (4.4 s the slowest seen, with three other jobs on two cores); a function without the step
+ * budget took 45 s.
+ */
+const HANG_MS = 15_000;
 /** The worker's heap limit: checking one small file needs a few MiB; far more is a runaway. */
 const HEAP_LIMIT_MB = 256;
 
@@ -366,6 +371,7 @@ interface Tally {
 
 function outcome(r: FileCheck): string {
   if (!r.relevant) return r.notAnalysed.length > 0 ? `unreadable (${r.notAnalysed[0]!.reason.split(':')[0]})` : 'skipped by the pre-filter';
+  if (r.notAnalysed.some((n) => n.reason.startsWith('budget: '))) return 'step budget reached';
   const bounded = r.notAnalysed.some((n) => n.reason.startsWith('partly analysed: stopped after'));
   const cut = r.notAnalysed.some((n) => n.reason.startsWith('partly analysed: a path was cut'));
   if (bounded) return 'path bound reached';
@@ -624,10 +630,12 @@ describe('the whole checker survives any input', () => {
     expect(t.outcomes['analysed, nothing found'] ?? 0).toBeGreaterThan(500);
     expect(t.outcomes['not analysed'] ?? 0).toBeGreaterThan(500);
     expect(t.outcomes['path bound reached'] ?? 0).toBeGreaterThan(20);
+    // With the default bounds the step budget is reached too (89 inputs: loops, gotos), and says so.
+    expect(t.outcomes['step budget reached'] ?? 0).toBeGreaterThan(20);
     expect(t.outcomes['a path was cut'] ?? 0).toBeGreaterThan(20);
     expect(t.outcomes['skipped by the pre-filter'] ?? 0).toBeGreaterThan(100);
     expect(t.outcomes['unreadable (binary)'] ?? 0).toBeGreaterThan(100);
-  });
+  }, 900_000);
 });
 
 describe('path enumeration has a bound and says when it was reached', () => {
@@ -675,6 +683,42 @@ describe('path enumeration has a bound and says when it was reached', () => {
     expect(r.paths).toBe(50);
     expect(reasons(r)[0]).toMatch(/^partly analysed: (stopped after 50 paths|a path was cut)/);
     expect(ms).toBeLessThan(10_000);
+  });
+
+  it('a goto label inside a loop, with the default bounds, stops at the step budget: not analysed, reason "budget"', async () => {
+    // Each unknown goto doubles the paths and each path runs to the 20,000-step cut: without the
+    // budget this is 2,000 paths of 20,000 steps.
+    const text = createWith(['\tfor (i = 0; i < n; i++) {', 't_again:', '\t\tif (unknown_state(parent))', '\t\t\tgoto t_again;', '\t}'].join('\n'));
+    const { r } = await timed(text);
+    expect(r.findings).toEqual([]);
+    expect(r.notAnalysed).toHaveLength(1);
+    expect(r.notAnalysed[0]).toMatchObject({ function: 't_create' });
+    const m = /^budget: stopped after (\d+) steps over (\d+) paths of this run \(the per-function step budget is (\d+)\); nothing of this function is reported$/.exec(reasons(r)[0]!);
+    expect(m).not.toBeNull();
+    expect(Number(m![3])).toBe(DEFAULT_MAX_STEPS);
+    // Stopped past the budget by less than one path's steps, long before the bound on paths.
+    expect(Number(m![1])).toBeGreaterThan(DEFAULT_MAX_STEPS);
+    expect(Number(m![1])).toBeLessThanOrEqual(DEFAULT_MAX_STEPS + 20_000);
+    expect(r.paths).toBeLessThan(DEFAULT_MAX_PATHS / 10);
+  });
+
+  it('the step budget counts steps, not time: the same budget cuts the same function at the same place every time', async () => {
+    const text = createWith(explode(6));
+    const full = await checkSource(text, 't.c');
+    expect(full.notAnalysed).toEqual([]);
+    expect(full.paths).toBeGreaterThan(20);
+    const a = await checkSource(text, 't.c', { maxSteps: 300 });
+    const b = await checkSource(text, 't.c', { maxSteps: 300 });
+    expect(reasons(a)).toHaveLength(1);
+    expect(reasons(a)[0]).toMatch(/^budget: stopped after \d+ steps over \d+ paths .*budget is 300\)/);
+    expect(a.findings).toEqual([]);
+    expect(a.paths).toBeLessThan(full.paths);
+    expect(b).toEqual(a);
+  });
+
+  it('a bad maxSteps is a ParameterError naming it', async () => {
+    await expect(checkSource(createWith(''), 't.c', { maxSteps: 0 })).rejects.toThrow(/maxSteps/);
+    await expect(checkSource(createWith(''), 't.c', { maxSteps: 1.5 })).rejects.toThrow(/maxSteps/);
   });
 
   for (const [what, loop] of [

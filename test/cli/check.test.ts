@@ -112,6 +112,17 @@ describe('auxbus check', () => {
     const out = JSON.parse(r.stdout) as { notAnalysed: Array<{ reason: string }> };
     expect(out.notAnalysed.some((n) => /partly analysed: stopped after 2 paths/.test(n.reason))).toBe(true);
   });
+
+  it('--max-steps is the per-function step budget: past it the function is "not analysed: budget" and none of its findings stand', () => {
+    const file = join(CORPUS, 'double-free-bad-2.c');
+    const full = auxbus(['check', file, '--json']);
+    expect(full.code).toBe(1);
+    const r = auxbus(['check', file, '--max-steps', '5']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/: note: not analysed \(function \w+\): budget: stopped after \d+ steps over \d+ paths of this run \(the per-function step budget is 5\)/);
+    expect(r.stdout).not.toMatch(/warning:/);
+    expect(auxbus(['check', file, '--max-steps', '0']).code).toBe(2);
+  });
 });
 
 function readCorpus(name: string): string {

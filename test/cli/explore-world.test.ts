@@ -80,4 +80,31 @@ describe('auxbus explore --world', () => {
       expect(r.stderr).not.toMatch(STACK_LINE);
     }
   });
+
+  it('--max-memory: the 6-device world of issue 16 stops under a 64M bound with what it explored, exit 4 when nothing was found', () => {
+    const r = auxbus(['explore', '--world', '--devices', '6', '--ids', '16', '--faults', '--drivers', 'ok,fails,ok', '--code', 'routine', '--max-memory', '64M', '--json']);
+    expect(r.code).toBe(4);
+    const out = JSON.parse(r.stdout) as { complete: boolean; stoppedBy: string; states: number; expanded: number; largestQueue: number; maxMemory: number; store: string; violations: unknown[] };
+    expect(out).toMatchObject({ complete: false, stoppedBy: 'max-memory', maxMemory: 64 * 2 ** 20, violations: [] });
+    expect(out.expanded).toBeGreaterThan(0);
+    expect(out.expanded).toBeLessThan(out.states);
+    expect(out.largestQueue).toBeGreaterThan(0);
+    expect(out.largestQueue).toBeLessThan(out.states);
+    const text = auxbus(['explore', '--world', '--devices', '6', '--ids', '16', '--faults', '--drivers', 'ok,fails,ok', '--code', 'routine', '--max-memory', '64M']);
+    expect(text.code).toBe(4);
+    expect(text.stdout).toMatch(/INCOMPLETE: stopped at the memory bound \(64 MiB; peak resident set \d+ MiB\): \d+ states found, \d+ expanded, the largest queue \d+ states/);
+  });
+
+  it('--store compact: hash compaction gives the same states, violations and paths as the exact store, and prints the probability of a missed state', () => {
+    const args = ['explore', '--world', '--devices', '2', '--faults', '--drivers', 'ok', '--json'];
+    const exact = JSON.parse(auxbus(args).stdout) as { states: number; transitions: number; violations: unknown[]; store: string; missProbability: number };
+    const compact = JSON.parse(auxbus([...args, '--store', 'compact']).stdout) as typeof exact & { compactedAt: number };
+    expect(exact.store).toBe('exact');
+    expect(exact.missProbability).toBe(0);
+    expect(compact).toMatchObject({ store: 'compact', compactedAt: 0, states: exact.states, transitions: exact.transitions, violations: exact.violations });
+    expect(compact.missProbability).toBeCloseTo(exact.states ** 2 / 2 ** 65, 20);
+    const text = auxbus(['explore', '--world', '--devices', '2', '--store', 'compact']).stdout;
+    expect(text).toMatch(/visited set: hash compaction \(64-bit fingerprints\) from the start; probability that a state was missed: \d\.\de-\d+/);
+    expect(auxbus(['explore', '--world', '--store', 'bitstate']).code).toBe(2);
+  });
 });

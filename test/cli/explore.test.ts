@@ -116,9 +116,9 @@ describe('auxbus explore on the bundled examples', () => {
     expect((JSON.parse(r.stdout) as JsonOut).explorations.map((x) => x.scenario.name)).toEqual(['missing-uninit', 'correct-ida']);
   });
 
-  it('model.md §2 --max-faults 2 and --max-runs: the bound is reported as incomplete', () => {
+  it('model.md §2 --max-faults 2 and --max-runs: the bound is reported as incomplete, exit 4 (a bound stopped it, nothing found)', () => {
     const r = auxbus(['explore', '--example', 'correct-ida', '--max-runs', '2', '--json']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(4);
     const j = JSON.parse(r.stdout) as JsonOut;
     expect(j.explorations[0]!.summary).toMatchObject({ runs: 2, paths: 2, complete: false });
     const text = auxbus(['explore', '--example', 'correct-ida', '--max-runs', '2']).stdout;
@@ -196,5 +196,27 @@ export const scenarios = [
       expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2); // the error, and where to read the usage
       expect(r.stderr).not.toMatch(STACK_LINE);
     }
+  });
+
+  it('a routine that loops on the kernel: the scenario stops after 3 runs that all hit --max-calls, says so; the exception is a problem (exit 1)', () => {
+    const file = module('loops.mjs', `export default { name: 'loops', create(k) { for (;;) k.kfree(k.kzalloc('buf')); } };`);
+    const r = auxbus(['explore', file, '--max-calls', '300', '--json']);
+    expect(r.code).toBe(1);
+    const x = (JSON.parse(r.stdout) as JsonOut).explorations[0]!;
+    expect(x.summary).toMatchObject({ runs: 3, complete: false, stoppedBy: 'maxCalls' });
+    expect(x.summary.stopped).toBe('stopped after 3 runs that all hit the call budget of 300 calls (maxCalls): the routine loops on the kernel whatever fails');
+    const text = auxbus(['explore', file, '--max-calls', '300']);
+    expect(text.stdout).toContain('INCOMPLETE: stopped after 3 runs that all hit the call budget');
+  });
+
+  it('--max-memory takes a size (bytes, K, M, G) of at least 16M; anything else is exit 2 with the reason', () => {
+    for (const bad of ['1k', 'lots', '1.5G', '4X', '15M']) {
+      const r = auxbus(['explore', '--example', 'correct-ida', '--max-memory', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--max-memory: got ".*", expected a size of at least 16M/);
+    }
+    const ok = auxbus(['explore', '--example', 'correct-ida', '--max-memory', '2G', '--json']);
+    expect(ok.code).toBe(0);
+    expect((JSON.parse(ok.stdout) as JsonOut).explorations[0]!.options.maxMemory).toBe(2 * 2 ** 30);
   });
 });

@@ -21,6 +21,11 @@ export class PathRun extends PathCalls {
   protected readonly leakedIds = new Set<string>();
   protected steps = 0;
 
+  /** Steps this path took (instructions across every frame): what the per-function budget counts. */
+  get stepsTaken(): number {
+    return this.steps;
+  }
+
 
   /** Runs `fn` from its entry with unknown arguments, then the end check on what it leaves behind. */
   runRoot(fn: LoweredFunction): void {

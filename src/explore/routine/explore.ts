@@ -1,5 +1,6 @@
 import { dedupeProblems } from './problems.js';
-import { resolveRoutineOptions, type RoutineExploreOptions } from './options.js';
+import { MemoryGauge } from '../memory.js';
+import { resolveRoutineOptions, ROUTINE_BUDGET_STOP, type RoutineExploreOptions } from './options.js';
 import { runScenario } from './run.js';
 import { checkScenario, type AnyScenario } from './scenario.js';
 import type { RoutineExploration, RoutinePath } from './types.js';
@@ -29,10 +30,27 @@ export function explore(scenario: AnyScenario, options?: RoutineExploreOptions):
   const paths: RoutinePath[] = [];
   let runs = 0;
   let stopped: string | null = null;
+  let stoppedBy: RoutineExploration['summary']['stoppedBy'] = null;
+  /** Runs so far that ended at the call budget, while every run has. */
+  let budgetRuns = 0;
+  const gauge = new MemoryGauge();
 
   const run = (nths: readonly number[]) => {
     runs++;
     const outcome = runScenario(scenario, nths, opts.mode, opts.maxCalls, opts.release);
+    // A routine that loops on the kernel ends every run at the budget whatever fails: after a
+    // few such runs in a row from the first, the rest would say the same at great cost.
+    if (budgetRuns === runs - 1 && outcome.path.threw?.name === 'CallBudgetError') {
+      budgetRuns++;
+      if (budgetRuns >= ROUTINE_BUDGET_STOP && stopped === null) {
+        stopped = `stopped after ${budgetRuns} runs that all hit the call budget of ${opts.maxCalls} calls (maxCalls): the routine loops on the kernel whatever fails`;
+        stoppedBy = 'maxCalls';
+      }
+    }
+    if (stopped === null && gauge.sample() >= opts.maxMemory) {
+      stopped = `stopped at the memory bound of ${Math.round(opts.maxMemory / 2 ** 20)} MiB (maxMemory) after ${runs} runs, before every path was explored`;
+      stoppedBy = 'maxMemory';
+    }
     let path: RoutinePath | undefined;
     if (outcome.fired) {
       path = { id: paths.length, ...outcome.path, problems: [] };
@@ -44,7 +62,7 @@ export function explore(scenario: AnyScenario, options?: RoutineExploreOptions):
 
   // Breadth first: the fault-free path, every path with one failing call, then with two, ...
   const root = run([]);
-  let level: Array<{ nths: readonly number[]; path: RoutinePath }> = root ? [{ nths: [], path: root }] : [];
+  let level: Array<{ nths: readonly number[]; path: RoutinePath }> = root && stopped === null ? [{ nths: [], path: root }] : [];
   for (let depth = 1; depth <= opts.maxFaults && level.length > 0 && stopped === null; depth++) {
     const next: typeof level = [];
     for (const parent of level) {
@@ -54,11 +72,15 @@ export function explore(scenario: AnyScenario, options?: RoutineExploreOptions):
           // The parent made fewer fallible calls: the confirming run could not fire, nothing is missed.
           if (n > parent.path.fallibleCalls) break;
           stopped = `stopped at the bound of ${opts.maxRuns} runs (maxRuns) before every path was explored`;
+          stoppedBy = 'maxRuns';
           break;
         }
         const nths = [...parent.nths, n];
         const path = run(nths);
-        if (!path) break;
+        if (!path || stopped !== null) {
+          if (path) next.push({ nths, path });
+          break;
+        }
         next.push({ nths, path });
       }
       if (stopped !== null) break;
@@ -76,7 +98,7 @@ export function explore(scenario: AnyScenario, options?: RoutineExploreOptions):
   const codes: Record<string, number> = Object.fromEntries([...pathsByCode].map(([code, set]) => [code, set.size]));
   return {
     scenario: { name: scenario.name, description: scenario.description ?? null },
-    options: { maxFaults: opts.maxFaults, maxRuns: opts.maxRuns, mode: opts.mode, maxCalls: opts.maxCalls, release: opts.release },
+    options: { maxFaults: opts.maxFaults, maxRuns: opts.maxRuns, mode: opts.mode, maxCalls: opts.maxCalls, release: opts.release, maxMemory: opts.maxMemory },
     summary: {
       paths: paths.length,
       clean: paths.filter((p) => p.clean).length,
@@ -87,6 +109,7 @@ export function explore(scenario: AnyScenario, options?: RoutineExploreOptions):
       codes,
       complete: stopped === null,
       stopped,
+      stoppedBy,
     },
     problems,
     paths,

@@ -9,7 +9,7 @@ export { runScenario, type RunOutcome } from './run.js';
 export { dedupeProblems, operationOf } from './problems.js';
 export { checkScenario, createSucceeded, defineScenario, type Scenario, type AnyScenario } from './scenario.js';
 export {
-  resolveRoutineOptions, ROUTINE_MAX_RUNS_DEFAULT, ROUTINE_MAX_RUNS_LIMIT, ROUTINE_MAX_FAULTS_LIMIT, ROUTINE_MAX_CALLS_DEFAULT,
+  resolveRoutineOptions, ROUTINE_BUDGET_STOP, ROUTINE_MAX_RUNS_DEFAULT, ROUTINE_MAX_RUNS_LIMIT, ROUTINE_MAX_FAULTS_LIMIT, ROUTINE_MAX_CALLS_DEFAULT,
   type RoutineExploreOptions, type ResolvedRoutineOptions,
 } from './options.js';
 export { valueToJson, valueText } from './values.js';

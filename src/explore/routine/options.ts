@@ -1,5 +1,6 @@
 import { ParameterError, requireInt } from '../../../machines/index.js';
 import type { KernelMode, ReleaseTiming } from '../../runtime/kernel.js';
+import { DEFAULT_MAX_MEMORY, requireMaxMemory } from '../memory.js';
 
 /**
  * Default of {@link RoutineExploreOptions.maxRuns}: far above what a driver's create and teardown need.
@@ -22,6 +23,13 @@ export const ROUTINE_MAX_FAULTS_LIMIT = 8;
  * @example explore(s).options.maxCalls === ROUTINE_MAX_CALLS_DEFAULT // true
  */
 export const ROUTINE_MAX_CALLS_DEFAULT = 100_000;
+/**
+ * Runs in a row that all end at the call budget (`maxCalls`) after which a scenario is stopped:
+ * its routine loops on the kernel whatever fails, and the fail-nth loop would repeat that for
+ * each of its up to `maxCalls` fallible calls.
+ * @example explore(loopsForever).summary.stoppedBy // 'maxCalls', after ROUTINE_BUDGET_STOP runs
+ */
+export const ROUTINE_BUDGET_STOP = 3;
 
 /**
  * How far {@link explore} goes.
@@ -50,6 +58,11 @@ export interface RoutineExploreOptions {
    * judged on that timing too. The verdicts are the same; the traces show the delayed cleanup.
    */
   release?: ReleaseTiming;
+  /**
+   * Bytes the exploration may add to the process's resident set (default 4 GiB), checked after
+   * every run: reached, it stops with the paths it ran (`stoppedBy: 'maxMemory'`).
+   */
+  maxMemory?: number;
   /** Called after every run, e.g. to show progress. */
   onRun?: (progress: { runs: number; paths: number }) => void;
 }
@@ -64,19 +77,20 @@ export interface ResolvedRoutineOptions {
   mode: KernelMode;
   maxCalls: number;
   release: ReleaseTiming;
+  maxMemory: number;
 }
 
-const KNOWN = ['maxFaults', 'maxRuns', 'mode', 'maxCalls', 'release', 'onRun'];
+const KNOWN = ['maxFaults', 'maxRuns', 'mode', 'maxCalls', 'release', 'maxMemory', 'onRun'];
 
 /**
  * Checks {@link RoutineExploreOptions} and fills in the defaults; throws a ParameterError naming the
  * option (`options.maxFaults`, ...) and what it expected.
- * @example resolveRoutineOptions({ maxFaults: 2 }) // { maxFaults: 2, maxRuns: 10000, mode: 'audit', maxCalls: 100000, release: 'immediate' }
+ * @example resolveRoutineOptions({ maxFaults: 2 }) // { maxFaults: 2, maxRuns: 10000, mode: 'audit', maxCalls: 100000, release: 'immediate', maxMemory: 4294967296 }
  */
 export function resolveRoutineOptions(options: unknown): ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> {
-  if (options === undefined) return { maxFaults: 1, maxRuns: ROUTINE_MAX_RUNS_DEFAULT, mode: 'audit', maxCalls: ROUTINE_MAX_CALLS_DEFAULT, release: 'immediate' };
+  if (options === undefined) return { maxFaults: 1, maxRuns: ROUTINE_MAX_RUNS_DEFAULT, mode: 'audit', maxCalls: ROUTINE_MAX_CALLS_DEFAULT, release: 'immediate', maxMemory: DEFAULT_MAX_MEMORY };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ParameterError('options', options, 'an object { maxFaults?, maxRuns?, mode?, maxCalls?, release?, onRun? }');
+    throw new ParameterError('options', options, 'an object { maxFaults?, maxRuns?, mode?, maxCalls?, release?, maxMemory?, onRun? }');
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -89,8 +103,9 @@ export function resolveRoutineOptions(options: unknown): ResolvedRoutineOptions 
   const maxCalls = requireInt('options.maxCalls', o.maxCalls ?? ROUTINE_MAX_CALLS_DEFAULT, 1, 2 ** 31 - 1);
   const release = o.release ?? 'immediate';
   if (release !== 'immediate' && release !== 'deferred') throw new ParameterError('options.release', release, "'immediate' or 'deferred'");
+  const maxMemory = requireMaxMemory('options.maxMemory', o.maxMemory);
   if (o.onRun !== undefined && typeof o.onRun !== 'function') throw new ParameterError('options.onRun', o.onRun, 'a function ({ runs, paths }) => void');
-  const resolved: ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> = { maxFaults, maxRuns, mode, maxCalls, release };
+  const resolved: ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> = { maxFaults, maxRuns, mode, maxCalls, release, maxMemory };
   if (o.onRun !== undefined) resolved.onRun = o.onRun as RoutineExploreOptions['onRun'];
   return resolved;
 }

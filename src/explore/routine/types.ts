@@ -145,7 +145,7 @@ export interface RoutineProblem {
 
 /**
  * Counts over an exploration.
- * @example explore(s).summary // { paths: 6, clean: 4, threw: 0, runs: 7, fallibleCalls: 5, problems: 1, codes: { 'double-free': 2 }, complete: true, stopped: null }
+ * @example explore(s).summary // { paths: 6, clean: 4, threw: 0, runs: 7, fallibleCalls: 5, problems: 1, codes: { 'double-free': 2 }, complete: true, stopped: null, stoppedBy: null }
  */
 export interface RoutineSummary {
   /** Paths explored (distinct runs: the fault-free one and one per set of failing calls that fired). */
@@ -162,10 +162,15 @@ export interface RoutineSummary {
   problems: number;
   /** Per code: how many paths show it. */
   codes: Record<string, number>;
-  /** False when `maxRuns` stopped the exploration before every path was run. */
+  /** False when a bound stopped the exploration before every path was run. */
   complete: boolean;
   /** Why it stopped early, or null. */
   stopped: string | null;
+  /**
+   * The bound that stopped it: `maxRuns`; `maxCalls` (its first runs all ended at the call
+   * budget: the routine loops on the kernel); `maxMemory`; or null.
+   */
+  stoppedBy: 'maxRuns' | 'maxCalls' | 'maxMemory' | null;
 }
 
 /**
@@ -174,7 +179,7 @@ export interface RoutineSummary {
  */
 export interface RoutineExploration {
   scenario: { name: string; description: string | null };
-  options: { maxFaults: number; maxRuns: number; mode: KernelMode; maxCalls: number; release: ReleaseTiming };
+  options: { maxFaults: number; maxRuns: number; mode: KernelMode; maxCalls: number; release: ReleaseTiming; maxMemory: number };
   summary: RoutineSummary;
   /** Distinct problems, in order of first appearance. */
   problems: RoutineProblem[];

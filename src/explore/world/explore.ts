@@ -5,7 +5,9 @@ import {
 import { ANY_CALL, type CodeState, type WorldCode } from './code.js';
 import { InternedComponents } from './components.js';
 import { EncodingOverflowError, WorldCodec, type ExploredState, type RawState } from './encode.js';
+import { fieldFingerprint } from './fingerprint.js';
 import { Store } from './store.js';
+import { MemoryGauge, requireMaxMemory } from '../memory.js';
 
 /**
  * Exhaustive exploration of a composed world (K devices sharing one IDA of M ids, drivers, fault
@@ -21,6 +23,20 @@ export interface WorldExploreOptions {
   symmetry?: boolean;
   /** Stop after this many states (default 100 million); the result then says it is incomplete. */
   maxStates?: number;
+  /**
+   * Bytes the exploration may add to the process's resident set (default {@link DEFAULT_MAX_MEMORY},
+   * 4 GiB). Nearing it, the explorer first drops its step caches, then switches the visited set
+   * to hash compaction (`store: 'compact'`), then stops with what it explored (`stoppedBy: 'max-memory'`).
+   */
+  maxMemory?: number;
+  /**
+   * The visited set (default `exact`): `exact` keeps every state; `compact` keeps a 64-bit
+   * fingerprint per state (hash compaction) and only the queue's states, at a small probability
+   * of missing a state (`missProbability`).
+   */
+  store?: 'exact' | 'compact';
+  /** Reads the resident set in bytes (default: the process's, `process.memoryUsage.rss`); sampled every 1,024 states. */
+  readMemory?: () => number;
   /** Called about every `progressEvery` new states (default 1,000,000) while exploring. */
   onProgress?: (p: WorldProgress) => void;
   progressEvery?: number;
@@ -33,6 +49,10 @@ export interface WorldProgress {
   queue: number;
   transitions: number;
   seconds: number;
+  /** The resident set above the exploration's start, in bytes, at the last sample. */
+  memory: number;
+  /** The visited set in use (it turns compact when the memory bound nears). */
+  store: 'exact' | 'compact';
 }
 
 /** A violation the exploration reached, with the shortest path that reaches it. */
@@ -54,11 +74,27 @@ export interface WorldExploration {
   states: number;
   /** Transitions (state, event) taken. */
   transitions: number;
-  /** Whether every reachable state was expanded (false when `maxStates` stopped it). */
+  /** Whether every reachable state was expanded (false when a bound stopped it). */
   complete: boolean;
+  /** The bound that stopped it: `max-states` (the store was full), `max-memory`, or null. */
+  stoppedBy: 'max-states' | 'max-memory' | null;
+  /** States whose successors were all computed (all of them when complete). */
+  expanded: number;
+  /** The largest queue (states found, not yet expanded) reached: the widest breadth-first frontier. */
+  largestQueue: number;
   seconds: number;
   /** Bytes of the visited set, queue and path links. */
   bytes: number;
+  /** The memory bound, in bytes. */
+  maxMemory: number;
+  /** The highest resident set of the process sampled while exploring, in bytes. */
+  peakRss: number;
+  /** The visited set at the end: `exact`, or `compact` (hash compaction). */
+  store: 'exact' | 'compact';
+  /** States stored when the visited set became compact (0: asked for; null: it stayed exact). */
+  compactedAt: number | null;
+  /** The probability that hash compaction missed a state (about n² / 2^65); 0 with the exact store. */
+  missProbability: number;
   /** Each violation code reached, with a shortest counterexample, in the order first reached. */
   violations: WorldCounterexample[];
   /** END steps that found nothing: how often the scenario can end clean. */
@@ -74,10 +110,18 @@ export interface ExplorationInternals {
   store: Store;
   code: WorldCode;
   params: WorldParams;
+  /** The initial state (compact mode replays paths from it: expanded states' words are dropped). */
+  root: ExploredState;
 }
 
 /** Events a state may have at most (the store keeps an event's position in a byte). */
 export const EVENTS_PER_STATE = 256;
+
+/** States expanded between two samples of the memory (a power of two). */
+const MEMORY_EVERY = 1024;
+/** Fractions of the memory bound: the exact store turns compact at the first, the exploration stops at the second. */
+const COMPACT_AT = 0.6;
+const STOP_AT = 0.9;
 
 /** A driver register's variant in the shared-step cache key (unregister is 3, END 0 overall). */
 // name-nomem (never offered) ends exactly as register-nomem: one key.
@@ -101,21 +145,35 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   const onProgress = options.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new ParameterError('onProgress', onProgress, 'a function');
   if (typeof code !== 'object' || code === null || typeof code.slotCalls !== 'function' || typeof code.sharedCalls !== 'function' || typeof code.after !== 'function') throw new ParameterError('code', code, 'a WorldCode such as ANY_CALL or routineCode()');
+  const maxMemory = requireMaxMemory('maxMemory', options.maxMemory);
+  const storeMode = options.store ?? 'exact';
+  if (storeMode !== 'exact' && storeMode !== 'compact') throw new ParameterError('store', storeMode, "'exact' or 'compact'");
+  if (options.readMemory !== undefined && typeof options.readMemory !== 'function') throw new ParameterError('readMemory', options.readMemory, 'a function returning the resident set in bytes');
+  const gauge = new MemoryGauge(options.readMemory);
 
   const comps = new InternedComponents();
   const codec = new WorldCodec(params, comps, code, symmetry);
   const devices = params.devices;
   const store = new Store(codec.words, devices);
-  const x: ExplorationInternals = { comps, codec, store, code, params };
   const k = comps.world;
-  const scratch = new Uint32Array(codec.maxWords);
-  // The fields widen as interned states grow in number: the stored states are then re-packed.
-  codec.onRelayout = (old) => store.relayout(codec.words, (data, n, out) => codec.convert(old, data, n, out));
   const initial: ExploredState = {
     world: initialWorldState(k, params),
     code: { slots: Array.from({ length: devices }, () => code.initialSlot()), drivers: params.drivers.map(() => code.initialDriver()) },
   };
+  const x: ExplorationInternals = { comps, codec, store, code, params, root: initial };
+  const scratch = new Uint32Array(codec.maxWords);
+  // The fields widen as interned states grow in number: the stored states are then re-packed.
+  codec.onRelayout = (old) => store.relayout(codec.words, (data, n, out) => codec.convert(old, data, n, out));
   store.add(scratch, -1, 0, codec.encode(initial, scratch) < 0 ? undefined : codec.perm);
+  const fingerprint = fieldFingerprint(codec);
+  let compactedAt: number | null = null;
+  if (storeMode === 'compact') {
+    store.compact(fingerprint, 0);
+    compactedAt = 0;
+  }
+  let stoppedBy: WorldExploration['stoppedBy'] = null;
+  let largestQueue = 0;
+  let memory = 0;
 
   const violations: WorldCounterexample[] = [];
   const seen = new Set<ViolationCode>();
@@ -130,10 +188,16 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   /** The successor's slot values. */
   const next = new Int32Array(devices);
   const keys = new Float64Array(devices);
-  const slots = new SlotSteps(x, bits);
+  // The step caches grow with the states (a driver call's result is kept per world): they are
+  // dropped, and computed again as needed, when they pass a quarter of the memory bound.
+  let slots = new SlotSteps(x, bits);
   const shared = new SharedCalls(x);
   const ends = new EndSteps(x, bits);
-  const drivers = new DriverSteps(x, bits);
+  let drivers = new DriverSteps(x, bits);
+  const dropCaches = () => {
+    slots = new SlotSteps(x, bits);
+    drivers = new DriverSteps(x, bits);
+  };
   const nextDrivers = new Int32Array(params.drivers.length);
 
   /** Reports a step's findings whose codes were not reached before (the first of each, with its path). */
@@ -150,7 +214,10 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   /** Stores the successor packed in `scratch` unless it is known (or the store is full). */
   const arrive = (i: number, e: number, permKey: number) => {
     if (store.size < maxStates) store.insert(scratch, i, e, permKey);
-    else if (complete && !store.has(scratch)) complete = false;
+    else if (complete && !store.has(scratch)) {
+      complete = false;
+      stoppedBy = 'max-states';
+    }
   };
 
   // Where a slot's field and the IDA's are in a packed state: a call on one slot without symmetry
@@ -162,10 +229,30 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     data = store.data;
   };
 
-  for (let i = 0; i < store.size; i++) {
+  let i = 0;
+  for (; i < store.size; i++) {
+    if ((i & (MEMORY_EVERY - 1)) === 0 && i > 0) {
+      // Every MEMORY_EVERY states: the caches' size, the process's memory, and the store's next
+      // growth if it comes before the next sample (a state has at most EVENTS_PER_STATE successors).
+      if (slots.bytes + drivers.bytes > maxMemory / 4) dropCaches();
+      memory = gauge.sample();
+      const soon = memory + store.growthWithin(MEMORY_EVERY * EVENTS_PER_STATE);
+      if (store.mode === 'exact' && soon >= maxMemory * COMPACT_AT) {
+        dropCaches();
+        store.compact(fingerprint, i);
+        compactedAt = store.size;
+      } else if (soon >= maxMemory * STOP_AT) {
+        complete = false;
+        stoppedBy = 'max-memory';
+        break;
+      }
+      store.release(i);
+    }
+    const queue = store.size - i - 1;
+    if (queue > largestQueue) largestQueue = queue;
     if (codec.version !== version) relaid();
     data = store.data;
-    let base = i * words;
+    let base = store.offset(i);
     if (codec.isEnded(data, base)) continue;
     codec.readRaw(data, base, raw);
     const ida = raw.ida;
@@ -200,7 +287,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
         slots.successors(q2, raw, s, i * EVENTS_PER_STATE + e);
         if (codec.version !== version) {
           relaid();
-          base = i * words;
+          base = store.offset(i);
         }
       }
       transitions += n;
@@ -230,13 +317,13 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
           arrive(i, ev, codec.packMoved(data, base, rs, s, nv, slots.sucKey[q]!, keys, ida, raw.order, raw.drivers, scratch));
           if (codec.version !== version) {
             relaid();
-            base = i * words;
+            base = store.offset(i);
           }
         } else {
           arrive(i, ev, codec.packChanged(data, base, rs, s, nv, keys, nida, raw.order, raw.drivers, scratch, next));
           if (codec.version !== version) {
             relaid();
-            base = i * words;
+            base = store.offset(i);
           }
         }
       }
@@ -278,9 +365,12 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     if (e > EVENTS_PER_STATE) throw new ParameterError('code', e, `at most ${EVENTS_PER_STATE} events per state`);
     if (onProgress !== undefined && store.size >= nextProgress) {
       nextProgress = store.size + every;
-      onProgress({ states: store.size, queue: store.size - i - 1, transitions, seconds: (performance.now() - started) / 1000 });
+      onProgress({ states: store.size, queue: store.size - i - 1, transitions, seconds: (performance.now() - started) / 1000, memory, store: store.mode });
     }
   }
+  gauge.sample();
+  // A stop leaves the states from i on unexpanded: that queue counts too.
+  largestQueue = Math.max(largestQueue, store.size - i);
   return {
     params,
     code: code.name,
@@ -288,8 +378,16 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     states: store.size,
     transitions,
     complete,
+    stoppedBy,
+    expanded: i,
+    largestQueue,
     seconds: (performance.now() - started) / 1000,
     bytes: store.bytes,
+    maxMemory,
+    peakRss: gauge.peak,
+    store: store.mode,
+    compactedAt,
+    missProbability: store.missProbability,
     violations,
     cleanEnds,
     internals: x,
@@ -311,6 +409,9 @@ export function enabled(x: ExplorationInternals, state: ExploredState): WorldEve
   out.push(...x.code.sharedCalls(state.code, sharedEvents(k, x.params, w, [])));
   return out;
 }
+
+/** A guess at the bytes of one JS object a cache keeps (a list of calls or findings, a Map entry). */
+const JS_ENTRY = 96;
 
 /** Codes of bit 31 and up share it: a step with one of them is always checked against the reported set. */
 const OTHER_CODES = 1 << 31;
@@ -418,6 +519,14 @@ class SlotSteps {
         },
       },
     };
+  }
+
+  /** About the bytes this cache holds: its arrays, and a guess for each JS object it keeps. */
+  get bytes(): number {
+    let b = JS_ENTRY * (this.callsOf.length + this.findings.length + this.callMemo.size + this.contexts.size);
+    for (const a of [this.callCount, this.resultBase, this.hasAdd, this.resSlot, this.resIda, this.resFind, this.resMask, this.isAdd,
+      this.successorBase, this.successorCount, this.codes, this.sucSlot, this.sucIda, this.sucCall, this.sucKey, this.swaps]) b += a.byteLength;
+    return b;
   }
 
   /** The context (IDA, drivers) of a state about to be expanded (the same for all its slot calls). */
@@ -719,6 +828,13 @@ class DriverSteps {
     this.keys = new Store(this.key.length);
   }
 
+  /** About the bytes this cache holds: its arrays, and a guess for each list of findings it keeps. */
+  get bytes(): number {
+    let b = this.keys.bytes + JS_ENTRY * this.findings.length;
+    for (const a of [this.resSlots, this.resOrder, this.resDrivers, this.resIda, this.resReturned, this.resFind, this.resMask]) b += a.byteLength;
+    return b;
+  }
+
   /** The entry of call `event` on the world of `raw`, computed through the world's step the first time (`at`: the world step, for coverage). */
   step(raw: RawState, event: WorldEvent, at: number): number {
     const key = this.key;
@@ -954,22 +1070,36 @@ function mapFinding(f: WorldFinding, map: readonly number[]): WorldFinding {
  * The concrete events from the initial state to state `target`: each stored step names its event
  * on the canonical representative of its source, and the permutation that made its result
  * canonical; following them from the root turns representative slots back into the slots of one
- * real run. `slots[r]` is the concrete slot of the target representative's slot r.
+ * real run. `slots[r]` is the concrete slot of the target representative's slot r; `state` is
+ * that representative.
  * @internal
  */
-export function concretePath(x: ExplorationInternals, target: number): { events: WorldEvent[]; slots: number[] } {
+export function concretePath(x: ExplorationInternals, target: number): { events: WorldEvent[]; slots: number[]; state: ExploredState } {
   const chain: number[] = [];
   for (let s = target; s > 0; s = x.store.parent(s)) chain.push(s);
   chain.reverse();
   let map: number[] = Array.from({ length: x.params.devices }, (_, i) => i);
   const out: WorldEvent[] = [];
   let from = 0;
+  // Compact mode dropped the words of expanded states: their states are stepped to from the root.
+  let state = x.store.first > 0 ? x.root : undefined;
   for (const s of chain) {
-    const events = enabled(x, x.codec.decode(x.store.data, from * x.codec.words));
-    out.push(mapEvent(events[x.store.event(s)]!, map));
+    const at = state ?? x.codec.decode(x.store.data, x.store.offset(from));
+    const events = enabled(x, at);
+    const event = events[x.store.event(s)]!;
+    out.push(mapEvent(event, map));
     const perm = x.store.perm(s);
     if (perm !== undefined) map = perm.map((r) => map[r]!);
+    state = s < x.store.first ? canonicalSuccessor(x, at, event) : undefined;
     from = s;
   }
-  return { events: out, slots: map };
+  return { events: out, slots: map, state: state ?? (from === 0 && x.store.first > 0 ? x.root : x.codec.decode(x.store.data, x.store.offset(from))) };
+}
+
+/** The canonical representative of the state `event` leads to from `state` (as the store holds it). */
+function canonicalSuccessor(x: ExplorationInternals, state: ExploredState, event: WorldEvent): ExploredState {
+  const r = stepWorld(x.comps.world, x.params, state.world, event);
+  const words = new Uint32Array(x.codec.maxWords);
+  x.codec.encode({ world: r.state, code: x.code.after(state.code, event, r.returned) }, words);
+  return x.codec.decode(words, 0);
 }

@@ -70,8 +70,16 @@ export function formatWorldExploration(x: WorldExploration): string {
   const out = [
     `explore world: ${describeWorld(x.params)}`,
     `  code: ${x.code}`,
-    `  ${x.states} states${x.symmetry ? ' (up to device symmetry)' : ''}, ${x.transitions} transitions, ${x.seconds.toFixed(2)} s${x.complete ? '' : ' — INCOMPLETE: stopped at maxStates'}`,
+    `  ${x.states} states${x.symmetry ? ' (up to device symmetry)' : ''}, ${x.transitions} transitions, ${x.seconds.toFixed(2)} s`,
   ];
+  if (x.compactedAt !== null) {
+    out.push(`  visited set: hash compaction (64-bit fingerprints) ${x.compactedAt === 0 ? 'from the start' : `from state ${x.compactedAt}, as the memory bound neared`}; probability that a state was missed: ${x.missProbability.toPrecision(2)}`);
+  }
+  if (!x.complete) {
+    const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+    const why = x.stoppedBy === 'max-memory' ? `stopped at the memory bound (${mib(x.maxMemory)}; peak resident set ${mib(x.peakRss)})` : 'stopped at maxStates (the store is full)';
+    out.push(`  INCOMPLETE: ${why}: ${x.states} states found, ${x.expanded} expanded, the largest queue ${x.largestQueue} states; what follows covers what was explored`);
+  }
   if (x.violations.length === 0) {
     out.push(`  no violation reachable${x.cleanEnds > 0 ? '; the scenario can end clean' : ''}`);
     return out.join('\n');

@@ -54,8 +54,7 @@ export function worldTestPaths(x: WorldExploration): WorldTestPaths {
   const paths = [...byStep].sort((a, b) => a[0] - b[0]).map(([step, covers]) => {
     const state = Math.floor(step / EVENTS_PER_STATE);
     const to = concretePath(x.internals, state);
-    const { codec, store } = x.internals;
-    const events = enabled(x.internals, codec.decode(store.data, state * codec.words));
+    const events = enabled(x.internals, to.state);
     return { events: [...to.events, mapEvent(events[step % EVENTS_PER_STATE]!, to.slots)], covers };
   });
   return { paths, coverage };

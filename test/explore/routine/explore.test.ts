@@ -249,6 +249,57 @@ describe('a routine that loops on the kernel forever ends at the call budget (ma
     }
   });
 
+  it('a scenario whose runs all hit the call budget is stopped after ROUTINE_BUDGET_STOP (3) such runs, and says so', () => {
+    const s: Scenario<undefined, number> = { name: 'retry-forever', create(k) { for (;;) k.kfree(k.kzalloc('buf')); } };
+    const r = explore(s, { maxCalls: 200 });
+    expect(r.summary).toMatchObject({ runs: 3, complete: false, stoppedBy: 'maxCalls' });
+    expect(r.summary.stopped).toBe('stopped after 3 runs that all hit the call budget of 200 calls (maxCalls): the routine loops on the kernel whatever fails');
+    expect(formatExploration(r)).toContain('INCOMPLETE: stopped after 3 runs that all hit the call budget of 200 calls');
+    expect(r.paths.every((p) => p.threw?.name === 'CallBudgetError')).toBe(true);
+  });
+
+  it('a routine that loops only when one of its calls fails is not stopped: the other runs end', () => {
+    // Loops on the kernel only when the second allocation fails (its 2nd fallible call).
+    const s: Scenario<undefined, number> = {
+      name: 'retry-on-failure',
+      create(k) {
+        const a = k.kzalloc('a');
+        for (;;) {
+          const b = k.kzalloc('b');
+          if (b !== null) {
+            k.kfree(b);
+            break;
+          }
+        }
+        k.kfree(a);
+        return 0;
+      },
+    };
+    const r = explore(s, { maxCalls: 200 });
+    expect(r.summary).toMatchObject({ complete: true, stoppedBy: null, stopped: null });
+    expect(r.paths.filter((p) => p.threw?.name === 'CallBudgetError').length).toBe(0);
+  });
+
+  it('maxMemory: a scenario whose paths hold more than the bound stops with the paths it ran (stoppedBy maxMemory)', () => {
+    // 20,000 allocations and frees per run: each path keeps 40,000 steps, and the fail-nth loop
+    // would make 20,001 runs.
+    const s: Scenario<undefined, number> = {
+      name: 'many-buffers',
+      create(k) {
+        for (let i = 0; i < 20_000; i++) {
+          const b = k.kzalloc('buf');
+          if (b !== null) k.kfree(b);
+        }
+        return 0;
+      },
+    };
+    const r = explore(s, { maxMemory: 16 * 2 ** 20 });
+    expect(r.summary).toMatchObject({ complete: false, stoppedBy: 'maxMemory' });
+    expect(r.summary.stopped).toMatch(/^stopped at the memory bound of 16 MiB \(maxMemory\) after \d+ runs, before every path was explored$/);
+    expect(r.summary.runs).toBeLessThan(20_001);
+    expect(r.paths.length).toBe(r.summary.runs);
+  });
+
   it('Kernel({ maxCalls }): the call past the budget throws and changes nothing; a bad budget is a ParameterError', async () => {
     const { Kernel, CallBudgetError } = await import('../../../src/index.js');
     const k = new Kernel({ maxCalls: 2, trace: true });
@@ -303,6 +354,8 @@ describe('bad input is a ParameterError naming the parameter (README: Exploring 
     ['maxRuns "10"', () => explore(ok, { maxRuns: '10' as never }), 'options.maxRuns'],
     ['mode', () => explore(ok, { mode: 'lax' as never }), 'options.mode'],
     ['onRun', () => explore(ok, { onRun: 1 as never }), 'options.onRun'],
+    ['maxMemory below 16 MiB', () => explore(ok, { maxMemory: 2 ** 20 }), 'options.maxMemory'],
+    ['maxMemory "4G"', () => explore(ok, { maxMemory: '4G' as never }), 'options.maxMemory'],
     ['unknown option', () => explore(ok, { maxFault: 2 } as never), 'options.maxFault'],
   ];
   for (const [what, fn, parameter] of cases) {
