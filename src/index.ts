@@ -20,4 +20,20 @@ export { MACHINE_NAMES, type MachineName } from './catalog.js';
 export * from './explore/routine/index.js';
 export * from './explore/world/index.js';
 export { UsageError, PathInputError, ModelTooLargeError, FileError, UnknownCodeError } from './errors.js';
-export * from './check/index.js';
+// The checker's API, without what takes or returns web-tree-sitter's types (parseC, loadCLanguage,
+// function discovery): those declarations need @types/emscripten, which a consumer compiling with
+// skipLibCheck off does not have. They stay in src/check/index.ts for the checker's own tests.
+export { GrammarLoadError } from './check/grammar-error.js';
+export {
+  sourceFromBytes, readSource, requirePositiveLimit, DEFAULT_MAX_SOURCE_BYTES, BINARY_RATIO,
+  type SourceText, type SourceOptions, type NotAnalysed, type NotAnalysedReason,
+} from './check/source.js';
+export { AUX_API_FUNCTIONS, isAuxApiFunction, auxApiMentions, mentionsAuxApi, type AuxApiFunction } from './check/prefilter.js';
+export {
+  formatGcc, toCheckJson, toSarif,
+  type CheckFinding, type CheckLocation, type CheckResult, type NotAnalysedEntry, type CheckAssumption,
+} from './check/report.js';
+export { checkSource, DEFAULT_MAX_PATHS, type CheckSourceOptions, type FileCheck } from './check/check.js';
+export { checkPaths, CheckPathError, type CheckPathsOptions, type CheckRun } from './check/files.js';
+export { maskAnnotations, type MaskedSource } from './check/mask.js';
+export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './check/path/limits.js';

@@ -3,7 +3,8 @@
  * function discovery, lowering, the path interpreter that runs C on the model, and the output
  * formats.
  */
-export { GrammarLoadError, loadCLanguage, grammarFiles, parseC, DEFAULT_PARSE_TIMEOUT_MS, type ParseCOptions, type ParsedC } from './grammar.js';
+export { GrammarLoadError } from './grammar-error.js';
+export { loadCLanguage, grammarFiles, parseC, DEFAULT_PARSE_TIMEOUT_MS, type ParseCOptions, type ParsedC } from './grammar.js';
 export {
   sourceFromBytes, readSource, requirePositiveLimit, DEFAULT_MAX_SOURCE_BYTES, BINARY_RATIO,
   type SourceText, type SourceOptions, type NotAnalysed, type NotAnalysedReason,

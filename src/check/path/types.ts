@@ -70,14 +70,7 @@ export class PathTooLong extends Error {
   }
 }
 
-/** Steps one path may take (instructions across every frame). */
-export const MAX_PATH_STEPS = 20_000;
-/** Same-file calls nested deeper than this are not followed (their result is unknown). */
-export const MAX_CALL_DEPTH = 8;
-/** Iterations a loop whose condition the path cannot know is explored for (0, 1, ... this many). */
-export const UNKNOWN_LOOP_BOUND = 2;
-/** Iterations of a loop whose condition the path knows, before the path is cut. */
-export const KNOWN_LOOP_BOUND = 64;
+export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './limits.js';
 
 export interface Frame {
   fn: LoweredFunction;
