@@ -30,9 +30,15 @@ export {
 } from './check/source.js';
 export { AUX_API_FUNCTIONS, isAuxApiFunction, auxApiMentions, mentionsAuxApi, type AuxApiFunction } from './check/prefilter.js';
 export {
-  formatGcc, toCheckJson, toSarif,
-  type CheckFinding, type CheckLocation, type CheckResult, type NotAnalysedEntry, type CheckAssumption,
+  toCheckJson, requireResult,
+  type CheckFinding, type CheckLocation, type CheckStep, type CheckResult, type NotAnalysedEntry, type CheckAssumption,
 } from './check/report.js';
+export { formatGcc, type GccOptions } from './check/gcc.js';
+export { toSarif, relativeUri, type SarifOptions } from './check/sarif.js';
+export { CHECK_RULES, diagnosticId, type CheckRule } from './check/rules.js';
+export { displayColumn, TAB_STOP } from './check/columns.js';
+export { fingerprint, toBaseline, writeBaseline, readBaseline, applyBaseline, type Baseline } from './check/baseline.js';
+export { changedLines, touches, type ChangedLines } from './check/diff.js';
 export { checkSource, DEFAULT_MAX_PATHS, type CheckSourceOptions, type FileCheck } from './check/check.js';
 export { checkPaths, CheckPathError, type CheckPathsOptions, type CheckRun } from './check/files.js';
 export { maskAnnotations, type MaskedSource } from './check/mask.js';

@@ -4,6 +4,7 @@ import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
 import { COMPUTED_RELEASE, isTracked, NotFollowed, PathRun, PathTooLong, ReleaseUnknown, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
+import { displayColumn } from './columns.js';
 import { maskAnnotations } from './mask.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';
@@ -165,9 +166,12 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     for (const f of run.findings) {
       const key = `${f.code}@${f.line}`;
       if (merged.has(key)) continue;
+      const place = (line: number, column: number) => ({ file, line, column, displayColumn: displayColumn(lines[line - 1] ?? '', column) });
       merged.set(key, {
-        code: f.code, function: name, at: { file, line: f.line, column: f.column }, message: f.message,
-        ...(f.failing ? { failing: { file, line: f.failing.line, column: f.failing.column, call: f.failing.call } } : {}),
+        code: f.code, function: name, at: place(f.line, f.column), message: f.message,
+        ...(f.failing ? { failing: { ...place(f.failing.line, f.failing.column), call: f.failing.call } } : {}),
+        steps: f.steps.map((s) => ({ ...place(s.line, s.column), text: s.text })),
+        functionLines: { start: analysed.get(name)!.start.line, end: analysed.get(name)!.end.line },
       });
     }
   }

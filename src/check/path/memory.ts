@@ -227,7 +227,7 @@ export abstract class PathMemory extends PathBase {
     else if (rel === 'dev.parent') rt.parent = truth(v) === false ? null : this.parent;
     else if (rel === 'dev.release') {
       rt.release = this.releaseFor(o, v, slot.path);
-      o.history.push(`release callback ${v.t === 'fn' ? v.name : 'set'}${slot.rt === o.rt ? '' : ` of ${slot.path}`}`);
+      this.told(o, `release callback ${v.t === 'fn' ? v.name : 'set'}${slot.rt === o.rt ? '' : ` of ${slot.path}`}`);
     } else if (rel === 'dev.platform_data') rt.platformData = v;
     else rt.setField(rel || '*', true);
   }
@@ -334,7 +334,7 @@ export abstract class PathMemory extends PathBase {
       const added = op === 'delete' || op === 'destroy';
       if (op !== 'init') rt.init();
       if (added) rt.add('caller');
-      o.history.push(`received from the caller (${op === 'init' ? 'allocated' : added ? 'added' : 'initialized'})`);
+      this.told(o, `received from the caller (${op === 'init' ? 'allocated' : added ? 'added' : 'initialized'})`);
     });
     return rt;
   }
@@ -358,6 +358,7 @@ export abstract class PathMemory extends PathBase {
       delete r.o.others;
       for (const [p, x] of r.o.fields) c.fields.set(join(prefix, p), x);
       c.history = r.o.history;
+      c.steps = r.o.steps;
       r.o.within = { o: c, p: prefix };
       r.o.rt = null;
       return this.ptr(c);

@@ -48,6 +48,8 @@ export interface PathFinding {
   column: number;
   message: string;
   failing: { call: string; line: number; column: number } | null;
+  /** The path's events before the finding, each at its place (see PathBase.stepsOf). */
+  steps: Array<{ line: number; column: number; text: string }>;
 }
 
 /** The path cannot be followed without guessing: the function is reported as not analysed. */
