@@ -40,9 +40,18 @@ export function grammarFiles(): { runtimeWasm: string; grammarWasm: string } {
  * const c = await loadCLanguage();
  * c.abiVersion // 14 or 15: whatever tree-sitter-c was generated with
  */
-export async function loadCLanguage(): Promise<Language> {
-  return (await loaded()).language;
+export function loadCLanguage(): Promise<Language> {
+  languageOnly ??= loaded().then(
+    (l) => l.language,
+    (e: unknown) => {
+      languageOnly = undefined;
+      throw e;
+    },
+  );
+  return languageOnly;
 }
+
+let languageOnly: Promise<Language> | undefined;
 
 function loaded(): Promise<{ language: Language; Parser: typeof Parser }> {
   languagePromise ??= load().catch((e: unknown) => {

@@ -82,7 +82,7 @@ export function toSarif(result: CheckResult, version: string, options: SarifOpti
     ruleId: diagnosticId(f.code),
     ruleIndex: VIOLATION_CODES.indexOf(f.code),
     level: 'warning' as const,
-    message: { text: `${CHECK_RULES[f.code].short}: ${f.message} (${VIOLATIONS[f.code].bugClass}). Fix: ${VIOLATIONS[f.code].fix}` },
+    message: { text: `${CHECK_RULES[f.code].short}: ${f.message} (${diagnosticId(f.code)}, ${VIOLATIONS[f.code].bugClass}). Fix: ${VIOLATIONS[f.code].fix}` },
     locations: [{ physicalLocation: physical(f.at), logicalLocations: [{ name: f.function, kind: 'function' }] }],
     ...(f.failing
       ? { relatedLocations: [{ id: 1, physicalLocation: physical(f.failing), message: { text: `the path where ${f.failing.call} fails` } }] }

@@ -98,7 +98,7 @@ describe('the packed package, installed into an empty project', () => {
     cpSync(join(ROOT, 'test', 'fixtures', 'check', 'corpus', 'double-free-bad-1.c'), join(consumer, 'foo.c'));
     const r = run(bin, ['check', 'foo.c'], consumer);
     expect(r.stderr).not.toMatch(/error/);
-    expect(r.stdout).toMatch(/^foo\.c:\d+:\d+: warning: .*\[double-free, B4\]/m);
+    expect(r.stdout).toMatch(/^foo\.c:\d+:\d+: warning: .*\[auxbus-double-free\]$/m);
     expect(r.code).toBe(1);
   });
 
