@@ -1,5 +1,5 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { VIOLATION_CODES, type ViolationCode } from '../../machines/index.js';
 import {
   applyBaseline, checkPaths, CheckPathError, checkSource, DEFAULT_MAX_PATHS, formatGcc, readBaseline, toCheckJson, toSarif, touches, writeBaseline,
@@ -11,7 +11,7 @@ import { gitTopLevel, readDiff, readStdin } from './check-input.js';
 import { EXIT, type Command } from './command.js';
 import { parseOrHelp } from './help.js';
 import { splitKbuildArgs, type CompilerFlags } from './kbuild.js';
-import { colorEnabled, print, progress, type Io } from './output.js';
+import { colorEnabled, progress, type Io } from './output.js';
 
 /**
  * `auxbus check`: the model's verdict on C. Every function that creates or tears down auxiliary
@@ -83,7 +83,10 @@ export const check: Command = {
     const cwd = process.cwd();
     const changed = diffSpec === undefined ? null : await readDiff(diffSpec, cwd, stdinInput);
     let targets = args.positionals;
-    if (targets.length === 0 && changed !== null) targets = [...changed.keys()].filter((f) => /\.[ch]$/.test(f));
+    if (targets.length === 0 && changed !== null) {
+      // Named as a user would type them: relative to the current directory when under it.
+      targets = [...changed.keys()].filter((f) => /\.[ch]$/.test(f)).map((f) => (relative(cwd, f).startsWith('..') ? f : relative(cwd, f)));
+    }
     if (targets.length === 0 && changed === null) throw new UsageError('no file or directory given; usage: auxbus check FILE|DIR|- ...', HINT);
 
     const maxPaths = args.flags['max-paths'] === undefined ? undefined : Number(args.flags['max-paths']);
@@ -128,12 +131,15 @@ export const check: Command = {
 
     const out = args.flags.output as string | undefined;
     const version = packageInfo().version;
-    let text: string;
+    let text = '';
     if (format === 'json') text = JSON.stringify({ ...toCheckJson(shown, version), ...(compiler ? { compilerFlags: compiler } : {}) }, null, 2);
     else if (format === 'sarif') text = JSON.stringify(toSarif(shown, version, { root: gitTopLevel(cwd) ?? cwd }), null, 2);
-    else text = formatGcc(shown, { color: out === undefined && wantColor(args.flags.color as string | undefined, io) });
+    // Under kbuild the findings go where a compiler's and sparse's do, to stderr: `make -s` hides
+    // what its commands print on stdout.
+    const sink = kbuild ? io.stderr : io.stdout;
+    if (format === 'gcc') text = formatGcc(shown, { color: out === undefined && wantColor(args.flags.color as string | undefined, sink, io.env) });
     if (out !== undefined) writeWhole(out, text.endsWith('\n') ? text : `${text}\n`);
-    else if (text) print(io, text);
+    else if (text) sink.write(text.endsWith('\n') ? text : `${text}\n`);
     if (!kbuild || findings.length > 0) {
       const left = all - findings.length - suppressed;
       io.stderr.write(
@@ -169,10 +175,10 @@ function ignoredCodes(raw: unknown): Set<ViolationCode> {
   return out;
 }
 
-function wantColor(mode: string | undefined, io: Io): boolean {
+function wantColor(mode: string | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (mode === 'always') return true;
   if (mode === 'never') return false;
-  return colorEnabled(io.stdout, io.env);
+  return colorEnabled(stream, env);
 }
 
 /** Writes a file whole or not at all: a temporary file beside it, renamed over it. */
