@@ -17,6 +17,7 @@ export {
 } from './diagrams/index.js';
 export { exportPaths, pathsToMarkdown, STRATEGIES, SIMPLE_PATHS_STATE_LIMIT, type PathExport, type ExportedPath, type ExportedStep, type Strategy } from './export/paths.js';
 export { MACHINE_NAMES, type MachineName } from './catalog.js';
+export { machineConfig, type Json } from './export/machine.js';
 export * from './explore/routine/index.js';
 export * from './explore/world/index.js';
 export { UsageError, PathInputError, ModelTooLargeError, FileError, UnknownCodeError } from './errors.js';

@@ -6,6 +6,7 @@ import { EXIT, type Command } from './command.js';
 import { diagram } from './diagram.js';
 import { explain } from './explain.js';
 import { explore } from './explore.js';
+import { exportCommand } from './export.js';
 import { commandHelp } from './help.js';
 import { colors, print, type Io } from './output.js';
 import { kunit } from './kunit.js';
@@ -19,7 +20,7 @@ import { paths } from './paths.js';
  */
 
 /** Every command, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [diagram, paths, explain, explore, check, kunit];
+export const COMMANDS: readonly Command[] = [diagram, paths, exportCommand, explain, explore, check, kunit];
 
 function topHelp(): string {
   const { version } = packageInfo();
