@@ -25,16 +25,15 @@ const TAKES_VALUE = new Set(['-D', '-U', '-I', '-include', '-imacros', '-isystem
 const INCLUDE_DIR = ['-I', '-isystem', '-iquote', '-idirafter'];
 
 /**
- * Splits a kbuild command line: auxbus's options (by name, from `specs`) stay for the usual
- * parser, with `--kbuild` itself removed; compiler flags are collected; files stay.
+ * Splits a kbuild command line: auxbus's long options (`--format`, from `specs`) stay for the
+ * usual parser, with `--kbuild` itself removed; compiler flags (`-o` among them) are collected;
+ * files stay.
  * @example splitKbuildArgs(['-D__KERNEL__', '-Iinclude', 'foo.c'], []).compiler.defines // ['__KERNEL__']
  */
 export function splitKbuildArgs(argv: readonly string[], specs: readonly OptionSpec[]): { argv: string[]; compiler: CompilerFlags } {
   const ours = new Map<string, OptionSpec>();
-  for (const s of specs) {
-    ours.set(`--${s.name}`, s);
-    if (s.short) ours.set(`-${s.short}`, s);
-  }
+  // Only long names: a short one is a compiler's (`-o` there names the object file).
+  for (const s of specs) ours.set(`--${s.name}`, s);
   const out: string[] = [];
   const compiler: CompilerFlags = { defines: [], includes: [], ignored: [] };
   for (let i = 0; i < argv.length; i++) {

@@ -32,10 +32,11 @@ describe('splitKbuildArgs', () => {
     expect(compiler.ignored).toContain('-nostdinc');
   });
 
-  it('auxbus\'s own options stay, with their values, wherever they are', () => {
-    const { argv, compiler } = splitKbuildArgs(['--format', 'json', '-I', 'include', '-DX=1', '-Ua', '-isystem', '/usr/include', '--ignore=memory-leak', 'a.c', '-o', 'r.txt'], check.options);
-    expect(argv).toEqual(['--format', 'json', '--ignore=memory-leak', 'a.c', '-o', 'r.txt']);
-    expect(compiler).toEqual({ defines: ['X=1', '!a'], includes: ['include', '/usr/include'], ignored: [] });
+  it('auxbus\'s own long options stay, with their values, wherever they are; -o stays the compiler\'s', () => {
+    const { argv, compiler } = splitKbuildArgs(['--format', 'json', '-I', 'include', '-DX=1', '-Ua', '-isystem', '/usr/include', '--ignore=memory-leak', 'a.c', '--output', 'r.txt', '-o', 'a.o'], check.options);
+    expect(argv).toEqual(['--format', 'json', '--ignore=memory-leak', 'a.c', '--output', 'r.txt']);
+    // -o is the compiler's object file there, never auxbus's report.
+    expect(compiler).toEqual({ defines: ['X=1', '!a'], includes: ['include', '/usr/include'], ignored: ['-o a.o'] });
   });
 
   it('a flag that needs a value and has none is a UsageError, not a file', () => {
