@@ -166,7 +166,12 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     for (const f of run.findings) {
       const key = `${f.code}@${f.line}`;
       if (merged.has(key)) continue;
-      const place = (line: number, column: number) => ({ file, line, column, displayColumn: displayColumn(lines[line - 1] ?? '', column) });
+      // A place known only by its line (a statement, a return) points at its first token, as gcc does.
+      const place = (line: number, col: number) => {
+        const text = lines[line - 1] ?? '';
+        const column = col === 1 ? (text.search(/\S/) + 1 || 1) : col;
+        return { file, line, column, displayColumn: displayColumn(text, column) };
+      };
       merged.set(key, {
         code: f.code, function: name, at: place(f.line, f.column), message: f.message,
         ...(f.failing ? { failing: { ...place(f.failing.line, f.failing.column), call: f.failing.call } } : {}),

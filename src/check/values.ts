@@ -51,6 +51,8 @@ export interface Obj {
   history: string[];
   /** The same events with their places in the source, for a diagnostic's numbered notes. */
   steps: PathStep[];
+  /** The line of the statement that stored each field, for a step told when the store takes effect later. */
+  storedAt?: Map<string, number>;
   /** A release callback the code named that is not defined in this file. */
   foreignRelease?: string;
   /** It is what a function of another file returned: the path knows nothing of it. */

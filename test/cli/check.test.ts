@@ -23,7 +23,7 @@ describe('auxbus check', () => {
       "F: In function 'lynx_plug_rdma':",
       'F:52:17: warning: double-free of an allocation [CWE-415] [auxbus-double-free]',
       'F:32:17: note: (1) allocated by kzalloc() at line 32',
-      'F:43:15: note: (2) release callback lynx_rdma_adev_release',
+      'F:41:9: note: (2) release callback lynx_rdma_adev_release',
       'F:43:15: note: (3) auxiliary_device_init() succeeded at line 43',
       'F:49:15: note: (4) auxiliary_device_add() failed at line 49',
       'F:50:9: note: (5) taking the true branch',

@@ -355,7 +355,7 @@ export class PathRun extends PathCalls {
         excused.push(...devices(o).map((d) => d.handle));
         this.findings.push({
           code: v.code, line, column: 1,
-          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (${story(o)})`,
+          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (on this path: ${story(o)})`,
           failing: this.failed,
           steps: this.stepsOf(o),
         });
