@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 const BIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const CLEAN = fileURLToPath(new URL('../../test/fixtures/check/corpus/double-free-ok-1.c', import.meta.url));
 
-/** One command's mean time and its ratio to `node -e 0`. */
+/**
+ * One command's mean time and its ratio to `node -e 0`.
+ * @example const r: StartupResult = { command: 'auxbus --version', ms: 150, baselineMs: 120, ratio: 1.25 };
+ */
 export interface StartupResult {
   command: string;
   ms: number;

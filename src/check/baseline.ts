@@ -11,7 +11,10 @@ import type { CheckFinding } from './report.js';
  * an edit above it does not make it new; two equal findings are matched one for one.
  */
 
-/** What a baseline file holds (JSON). */
+/**
+ * What a baseline file holds (JSON).
+ * @example const b: Baseline = { tool: 'auxbus-model', version: 1, findings: [] };
+ */
 export interface Baseline {
   tool: 'auxbus-model';
   version: 1;

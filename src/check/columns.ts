@@ -4,7 +4,10 @@
  * points, not UTF-16 units. gcc 12 prints `\treturn y + x;`'s `+` at column 18.
  */
 
-/** gcc's default tab stop. */
+/**
+ * gcc's default tab stop.
+ * @example TAB_STOP // 8
+ */
 export const TAB_STOP = 8;
 
 /**

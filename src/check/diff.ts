@@ -8,7 +8,10 @@ import type { CheckFinding } from './report.js';
  * call, which may be in a helper the function calls).
  */
 
-/** Per file (the new name, without git's `b/`): the new file's lines the patch adds or removes around. */
+/**
+ * Per file (the new name, without git's `b/`): the new file's lines the patch adds or removes around.
+ * @example const c: ChangedLines = new Map([['drivers/foo.c', new Set([12, 13])]]);
+ */
 export type ChangedLines = Map<string, Set<number>>;
 
 /**

@@ -11,7 +11,10 @@ import { CHECK_RULES, diagnosticId } from './rules.js';
  * `file:line:col:` of it. Columns are display columns, as gcc counts them.
  */
 
-/** Options of {@link formatGcc}. */
+/**
+ * Options of {@link formatGcc}.
+ * @example formatGcc(result, { color: process.stdout.isTTY } satisfies GccOptions)
+ */
 export interface GccOptions {
   /** Colour as gcc does (bold places, magenta warnings, cyan notes); default false. */
   color?: boolean;

@@ -17,7 +17,10 @@ export interface CheckLocation {
   displayColumn?: number;
 }
 
-/** One event on a finding's path at its place: a call that fails, a branch taken, a free. */
+/**
+ * One event on a finding's path at its place: a call that fails, a branch taken, a free.
+ * @example const s: CheckStep = { file: 'foo.c', line: 49, column: 8, displayColumn: 15, text: 'auxiliary_device_add() failed at line 49' };
+ */
 export interface CheckStep extends CheckLocation {
   text: string;
 }

@@ -6,7 +6,10 @@ import type { ViolationCode } from '../../machines/index.js';
  * kernel's symptom and the fix stay in the model's violation table (machines/violations.ts).
  */
 
-/** One code's headline and weakness. */
+/**
+ * One code's headline and weakness.
+ * @example const r: CheckRule = { short: 'double-free of an allocation', cwe: 415 };
+ */
 export interface CheckRule {
   /** The warning's text, as short as gcc's ("double-free of the allocation"). */
   short: string;

@@ -14,7 +14,10 @@ import { CHECK_RULES, diagnosticId } from './rules.js';
 
 const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
-/** Options of {@link toSarif}. */
+/**
+ * Options of {@link toSarif}.
+ * @example toSarif(result, '0.1.0', { root: '.' } satisfies SarifOptions)
+ */
 export interface SarifOptions {
   /**
    * The folder locations are relative to (the repository's top level): `SRCROOT`. Default: the

@@ -9,7 +9,10 @@ import { FileError, UsageError } from '../errors.js';
  * (`--diff`), and where a SARIF log's locations are relative to (the repository's top level).
  */
 
-/** Reads all of standard input as text. */
+/**
+ * Reads all of standard input as text.
+ * @example const c = await readStdin(process.stdin);
+ */
 export async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
@@ -21,7 +24,10 @@ function git(args: string[], cwd: string): { ok: boolean; out: string; err: stri
   return { ok: r.status === 0, out: r.stdout ?? '', err: (r.stderr ?? r.error?.message ?? '').trim() };
 }
 
-/** The top level of the git work tree around `cwd`, or null outside one (or without git). */
+/**
+ * The top level of the git work tree around `cwd`, or null outside one (or without git).
+ * @example gitTopLevel(process.cwd()) // '/src/linux' or null
+ */
 export function gitTopLevel(cwd: string): string | null {
   const r = git(['rev-parse', '--show-toplevel'], cwd);
   return r.ok ? r.out.trim() : null;
@@ -31,6 +37,7 @@ export function gitTopLevel(cwd: string): string | null {
  * What a `--diff` argument changes, with file names resolved from the current directory: `-`
  * is a patch on standard input, an existing file is a patch, anything else a git range (or
  * revision) whose `git diff` is taken in the repository around the current directory.
+ * @example const changed = await readDiff('HEAD~1..HEAD', process.cwd(), process.stdin);
  */
 export async function readDiff(spec: string, cwd: string, stdin: NodeJS.ReadableStream): Promise<ChangedLines> {
   let text: string;

@@ -7,14 +7,20 @@ import type { Command } from './command.js';
  * commands' own; a test keeps them equal.
  */
 
-/** A command before it is loaded. */
+/**
+ * A command before it is loaded.
+ * @example const check = await COMMANDS.find((c) => c.name === 'check')!.load();
+ */
 export interface CommandEntry {
   name: string;
   summary: string;
   load(): Promise<Command>;
 }
 
-/** Every command, in the order the help lists them. */
+/**
+ * Every command, in the order the help lists them.
+ * @example COMMANDS.map((c) => c.name) // ['diagram', 'paths', 'export', ...]
+ */
 export const COMMANDS: readonly CommandEntry[] = Object.freeze([
   { name: 'diagram', summary: 'draw a machine\'s statechart (SVG, DOT or Mermaid), optionally with a path traced on it', load: async () => (await import('./diagram.js')).diagram },
   { name: 'paths', summary: 'export generated test paths of a machine (JSON or Markdown) for tests outside this package', load: async () => (await import('./paths.js')).paths },

@@ -7,7 +7,10 @@ import { print, type Io } from './output.js';
 
 /** `auxbus export`: a machine as data, for XState's createMachine and Stately's editor. */
 
-/** The `export` command. */
+/**
+ * The `export` command.
+ * @example await exportCommand.run(['--machine', 'device'], io)
+ */
 export const exportCommand: Command = {
   name: 'export',
   summary: 'print a machine\'s XState config as JSON (for createMachine and Stately\'s editor)',

@@ -10,7 +10,10 @@ import type { OptionSpec } from './args.js';
  * kept for the report, every other flag is skipped.
  */
 
-/** What a kbuild command line gave besides auxbus's own options. */
+/**
+ * What a kbuild command line gave besides auxbus's own options.
+ * @example const f: CompilerFlags = { defines: ['__KERNEL__'], includes: ['include'], ignored: ['-O2'] };
+ */
 export interface CompilerFlags {
   /** -D NAME[=VALUE] and -U NAME, in order (`-UNAME` as `!NAME`). */
   defines: string[];

@@ -11,7 +11,10 @@ import { UsageError } from '../errors.js';
  * kept by name).
  */
 
-/** A JSON value. */
+/**
+ * A JSON value.
+ * @example const j: Json = { id: 'device', states: {} };
+ */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function toJson(v: unknown): Json | undefined {
