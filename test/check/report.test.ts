@@ -83,6 +83,7 @@ describe('check output: JSON', () => {
     expect(j.clean).toBe(false);
     expect(j.findings.map((f) => [f.code, f.bugClass])).toEqual([['leak-initialized', 'B3'], ['double-free', 'B4']]);
     expect(j.findings[1]!.fix).toBe(VIOLATIONS['double-free'].fix);
+    expect(j.findings.map((f) => f.cwe)).toEqual(['CWE-401', 'CWE-415']);
     expect(j.notAnalysed).toEqual(RESULT.notAnalysed);
   });
 });
