@@ -147,7 +147,7 @@ export const check: Command = {
         `${result.functions} function${result.functions === 1 ? '' : 's'}, ${result.paths} path${result.paths === 1 ? '' : 's'}: ` +
         `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${result.notAnalysed.length} not analysed` +
         (result.assumptions.length > 0 ? `, ${result.assumptions.length} assumption${result.assumptions.length === 1 ? '' : 's'} (release callbacks it cannot see)` : '') +
-        (left > 0 ? `, ${left} left out (--ignore${changed !== null ? ', --diff' : ''})` : '') +
+        (left > 0 ? `, ${left} left out (${[ignore.size > 0 ? '--ignore' : '', changed !== null ? '--diff' : ''].filter(Boolean).join(', ')})` : '') +
         (suppressed > 0 ? `, ${suppressed} in the baseline` : '') +
         (out !== undefined ? `; report written to ${out}` : '') + '\n',
       );
