@@ -4,14 +4,15 @@ import { benchAgainstXstate, benchLargest } from './explore.js';
 import { formatResult, type BenchResult } from './measure.js';
 import { benchIda } from './ida.js';
 import { benchRuntime } from './runtime.js';
+import { benchStartup } from './startup.js';
 
 /**
- * `npm run bench [runtime|ida|explore|check]`: every benchmark, each with its ratio against a baseline
+ * `npm run bench [runtime|ida|explore|check|startup]`: every benchmark, each with its ratio against a baseline
  * measured in this run, and whether it meets its target. Exits 1 when a target is not met.
  */
 const only = process.argv[2];
-if (only !== undefined && only !== 'runtime' && only !== 'explore' && only !== 'ida' && only !== 'check') {
-  console.error(`npm run bench: unknown benchmark '${only}'; expected runtime, ida, explore or check`);
+if (only !== undefined && only !== 'runtime' && only !== 'explore' && only !== 'ida' && only !== 'check' && only !== 'startup') {
+  console.error(`npm run bench: unknown benchmark '${only}'; expected runtime, ida, explore, check or startup`);
   process.exit(2);
 }
 const log = (line: string) => console.log(line);
@@ -59,6 +60,11 @@ if (!only || only === 'explore') {
 if (!only || only === 'check') {
   console.log('\nC checker, the whole check (read, pre-filter, parse, lower, run every path on the model) over generated C:');
   for (const r of await benchCheck(2000, log)) if (!r.met) missed.push(`check: ${r.name}: ${r.target} files/s`);
+}
+
+if (!only || only === 'startup') {
+  console.log('\nauxbus start-up, 10 processes each, against node -e 0 run as often in the same run:');
+  for (const r of benchStartup(10, log)) if (r.met === false) missed.push(`startup: ${r.command}: ${r.target}×`);
 }
 
 if (missed.length > 0) {

@@ -48,7 +48,7 @@ export class ModelTooLargeError extends AuxbusError {
 
 /**
  * A file could not be read or written.
- * @example new FileError('/tmp/x.json', 'read', 'ENOENT: no such file or directory')
+ * @example new FileError('out/x.json', 'read', 'ENOENT: no such file or directory')
  */
 export class FileError extends AuxbusError {
   constructor(

@@ -4,6 +4,7 @@ import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
 import { COMPUTED_RELEASE, isTracked, NotFollowed, PathRun, PathTooLong, ReleaseUnknown, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
+import { displayColumn } from './columns.js';
 import { maskAnnotations } from './mask.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';
@@ -182,9 +183,17 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     for (const f of run.findings) {
       const key = `${f.code}@${f.line}`;
       if (merged.has(key)) continue;
+      // A place known only by its line (a statement, a return) points at its first token, as gcc does.
+      const place = (line: number, col: number) => {
+        const text = lines[line - 1] ?? '';
+        const column = col === 1 ? (text.search(/\S/) + 1 || 1) : col;
+        return { file, line, column, displayColumn: displayColumn(text, column) };
+      };
       merged.set(key, {
-        code: f.code, function: name, at: { file, line: f.line, column: f.column }, message: f.message,
-        ...(f.failing ? { failing: { file, line: f.failing.line, column: f.failing.column, call: f.failing.call } } : {}),
+        code: f.code, function: name, at: place(f.line, f.column), message: f.message,
+        ...(f.failing ? { failing: { ...place(f.failing.line, f.failing.column), call: f.failing.call } } : {}),
+        steps: f.steps.map((s) => ({ ...place(s.line, s.column), text: s.text })),
+        functionLines: { start: analysed.get(name)!.start.line, end: analysed.get(name)!.end.line },
       });
     }
   }

@@ -1,43 +1,35 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Language, Parser, type Tree } from 'web-tree-sitter';
-import { AuxbusError } from '../../machines/common/errors.js';
+import { fileURLToPath } from 'node:url';
+import type { Language, Parser, Tree } from 'web-tree-sitter';
+import { GrammarLoadError } from './grammar-error.js';
 import { requirePositiveLimit, type NotAnalysed } from './source.js';
 
 /**
  * The C grammar for the checker: `tree-sitter-c`'s WebAssembly build run by `web-tree-sitter`,
- * both located through Node's module resolution (so the same code works from `src/` under
- * vitest and from `dist/`), loaded once per process. Nothing is downloaded or compiled.
+ * loaded once per process. The package ships the grammar's `.wasm` in `dist/grammar/` (copied
+ * there by the build), so an installation needs neither the native `tree-sitter-c` package nor
+ * its install script; a checkout without a build takes it from `tree-sitter-c` (a development
+ * dependency). Nothing is downloaded or compiled.
  */
-
-/**
- * The grammar or the parser runtime could not be loaded (a missing or corrupt `.wasm`, an ABI the
- * runtime does not support). The checker cannot run at all; `cause` holds the original error.
- * @example
- * try { await loadCLanguage() } catch (e) { if (e instanceof GrammarLoadError) console.error(e.message) }
- */
-export class GrammarLoadError extends AuxbusError {
-  constructor(
-    what: string,
-    /** The error the loader threw. */
-    override readonly cause: unknown,
-  ) {
-    super('grammar-load', `cannot load ${what}: ${cause instanceof Error ? cause.message : String(cause)}; expected the npm packages web-tree-sitter and tree-sitter-c to be installed (npm ci)`);
-  }
-}
 
 const require = createRequire(import.meta.url);
 
-let languagePromise: Promise<Language> | undefined;
+let languagePromise: Promise<{ language: Language; Parser: typeof Parser }> | undefined;
 let sharedParser: Parser | undefined;
 
+/** The grammar the build copies beside the compiled code (dist/src/check -> dist/grammar). */
+const BUNDLED_GRAMMAR = fileURLToPath(new URL('../../grammar/tree-sitter-c.wasm', import.meta.url));
+
 /**
- * Resolves the files the grammar needs: web-tree-sitter's runtime and tree-sitter-c's grammar.
- * @example grammarFiles().grammarWasm // ".../node_modules/tree-sitter-c/tree-sitter-c.wasm"
+ * Resolves the files the grammar needs: web-tree-sitter's runtime, and the C grammar bundled in
+ * `dist/grammar/` or, in a checkout run from `src/`, tree-sitter-c's own.
+ * @example grammarFiles().grammarWasm // ".../dist/grammar/tree-sitter-c.wasm"
  */
 export function grammarFiles(): { runtimeWasm: string; grammarWasm: string } {
   return {
     runtimeWasm: require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
-    grammarWasm: require.resolve('tree-sitter-c/tree-sitter-c.wasm'),
+    grammarWasm: existsSync(BUNDLED_GRAMMAR) ? BUNDLED_GRAMMAR : require.resolve('tree-sitter-c/tree-sitter-c.wasm'),
   };
 }
 
@@ -49,6 +41,19 @@ export function grammarFiles(): { runtimeWasm: string; grammarWasm: string } {
  * c.abiVersion // 14 or 15: whatever tree-sitter-c was generated with
  */
 export function loadCLanguage(): Promise<Language> {
+  languageOnly ??= loaded().then(
+    (l) => l.language,
+    (e: unknown) => {
+      languageOnly = undefined;
+      throw e;
+    },
+  );
+  return languageOnly;
+}
+
+let languageOnly: Promise<Language> | undefined;
+
+function loaded(): Promise<{ language: Language; Parser: typeof Parser }> {
   languagePromise ??= load().catch((e: unknown) => {
     languagePromise = undefined;
     throw e;
@@ -56,20 +61,23 @@ export function loadCLanguage(): Promise<Language> {
   return languagePromise;
 }
 
-async function load(): Promise<Language> {
+// web-tree-sitter is imported here, not at the top: only `auxbus check` parses C.
+async function load(): Promise<{ language: Language; Parser: typeof Parser }> {
   let files: { runtimeWasm: string; grammarWasm: string };
   try {
     files = grammarFiles();
   } catch (e) {
     throw new GrammarLoadError('the tree-sitter WebAssembly files', e);
   }
+  let ts: typeof import('web-tree-sitter');
   try {
-    await Parser.init({ locateFile: () => files.runtimeWasm });
+    ts = await import('web-tree-sitter');
+    await ts.Parser.init({ locateFile: () => files.runtimeWasm });
   } catch (e) {
     throw new GrammarLoadError(`the web-tree-sitter runtime (${files.runtimeWasm})`, e);
   }
   try {
-    return await Language.load(files.grammarWasm);
+    return { language: await ts.Language.load(files.grammarWasm), Parser: ts.Parser };
   } catch (e) {
     throw new GrammarLoadError(`the C grammar (${files.grammarWasm})`, e);
   }
@@ -103,7 +111,7 @@ export interface ParsedC {
  */
 export async function parseC(text: string, options: ParseCOptions = {}): Promise<ParsedC | NotAnalysed> {
   const timeoutMs = requirePositiveLimit('timeoutMs', options.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS);
-  const language = await loadCLanguage();
+  const { language, Parser } = await loaded();
   if (!sharedParser) {
     sharedParser = new Parser();
     sharedParser.setLanguage(language);

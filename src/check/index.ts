@@ -3,7 +3,8 @@
  * function discovery, lowering, the path interpreter that runs C on the model, and the output
  * formats.
  */
-export { GrammarLoadError, loadCLanguage, grammarFiles, parseC, DEFAULT_PARSE_TIMEOUT_MS, type ParseCOptions, type ParsedC } from './grammar.js';
+export { GrammarLoadError } from './grammar-error.js';
+export { loadCLanguage, grammarFiles, parseC, DEFAULT_PARSE_TIMEOUT_MS, type ParseCOptions, type ParsedC } from './grammar.js';
 export {
   sourceFromBytes, readSource, requirePositiveLimit, DEFAULT_MAX_SOURCE_BYTES, BINARY_RATIO,
   type SourceText, type SourceOptions, type NotAnalysed, type NotAnalysedReason,
@@ -14,9 +15,15 @@ export {
   type FileFunctions, type AnalysedFunction, type UnanalysedFunction, type CallSite, type ReleaseAssignment, type SyntaxProblem, type SourcePosition,
 } from './functions.js';
 export {
-  formatGcc, toCheckJson, toSarif,
-  type CheckFinding, type CheckLocation, type CheckResult, type NotAnalysedEntry, type CheckAssumption,
+  toCheckJson, requireResult,
+  type CheckFinding, type CheckLocation, type CheckStep, type CheckResult, type NotAnalysedEntry, type CheckAssumption,
 } from './report.js';
+export { formatGcc, type GccOptions } from './gcc.js';
+export { toSarif, relativeUri, type SarifOptions } from './sarif.js';
+export { CHECK_RULES, diagnosticId, type CheckRule } from './rules.js';
+export { displayColumn, TAB_STOP } from './columns.js';
+export { fingerprint, toBaseline, writeBaseline, readBaseline, applyBaseline, type Baseline } from './baseline.js';
+export { changedLines, touches, type ChangedLines } from './diff.js';
 export { checkSource, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, type CheckSourceOptions, type FileCheck } from './check.js';
 export { checkPaths, CheckPathError, type CheckPathsOptions, type CheckRun } from './files.js';
 export { maskAnnotations, type MaskedSource } from './mask.js';

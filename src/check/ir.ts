@@ -32,7 +32,7 @@ export type Expr =
 export type Instr =
   | { op: 'eval'; e: Expr; line: number }
   | { op: 'decl'; name: string; init: Expr | null; cleanup: string | null; line: number }
-  | { op: 'br'; c: Expr; t: number; f: number; loop: boolean; line: number }
+  | { op: 'br'; c: Expr; t: number; f: number; loop: boolean; line: number; column?: number }
   | { op: 'jmp'; to: number; line: number }
   | { op: 'switch'; e: Expr; cases: Array<{ value: Expr; to: number }>; otherwise: number; line: number }
   | { op: 'ret'; e: Expr | null; line: number }
@@ -113,7 +113,7 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
         return;
       case 'if_statement': {
         const c = sub(n, 'condition');
-        const br = emit({ op: 'br', c, t: code.length + 1, f: -1, loop: false, line: line(n) });
+        const br = emit({ op: 'br', c, t: code.length + 1, f: -1, loop: false, line: line(n), column: n.startPosition.column + 1 });
         stmt(n.childForFieldName('consequence'));
         const alt = n.childForFieldName('alternative');
         if (alt) {

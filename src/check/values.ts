@@ -26,6 +26,18 @@ export type ObjKind = 'heap' | 'devm' | 'managed' | 'opaque';
  * the member path of the embedded `struct auxiliary_device` once the code has used it as one
  * ('' when the object is the device itself). `fields` holds what the code stored, by member path.
  */
+/**
+ * One event of a path at its place in the source: a call that fails, a branch taken, what
+ * happened to an object. `seq` orders events of several objects and branches on one path.
+ * @example const s: PathStep = { seq: 3, line: 43, column: 2, text: 'auxiliary_device_init() failed' };
+ */
+export interface PathStep {
+  seq: number;
+  line: number;
+  column: number;
+  text: string;
+}
+
 export interface Obj {
   n: number;
   kind: ObjKind;
@@ -37,6 +49,10 @@ export interface Obj {
   line: number;
   /** What happened to it on this path, in order, in the code's terms. */
   history: string[];
+  /** The same events with their places in the source, for a diagnostic's numbered notes. */
+  steps: PathStep[];
+  /** The line of the statement that stored each field, for a step told when the store takes effect later. */
+  storedAt?: Map<string, number>;
   /** A release callback the code named that is not defined in this file. */
   foreignRelease?: string;
   /** It is what a function of another file returned: the path knows nothing of it. */

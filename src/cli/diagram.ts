@@ -75,7 +75,7 @@ export const diagram: Command = {
     '  auxbus diagram > device.svg\n' +
     '  auxbus diagram --machine ida --format mermaid\n' +
     '  auxbus paths --machine device --strategy shortest > paths.json\n' +
-    '  auxbus diagram --trace paths.json --path 7 --out /tmp/trace',
+    '  auxbus diagram --trace paths.json --path 7 --out trace',
   async run(argv, io: Io) {
     const args = parseOrHelp(diagram, argv, io);
     if (!args) return EXIT.ok;

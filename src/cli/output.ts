@@ -7,6 +7,8 @@
 
 /** The streams and environment a command runs with (tests and `npm start` pass their own). */
 export interface Io {
+  /** Standard input, for commands that read it (`auxbus check -`); default process.stdin. */
+  stdin?: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;

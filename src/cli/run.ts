@@ -1,15 +1,10 @@
-import { AuxbusError } from '../../machines/index.js';
+import { AuxbusError } from '../../machines/common/errors.js';
 import { UsageError } from '../errors.js';
 import { packageInfo } from '../package-info.js';
-import { check } from './check.js';
-import { EXIT, type Command } from './command.js';
-import { diagram } from './diagram.js';
-import { explain } from './explain.js';
-import { explore } from './explore.js';
+import { EXIT } from './command.js';
+import { COMMANDS } from './commands.js';
 import { commandHelp } from './help.js';
 import { colors, print, type Io } from './output.js';
-import { kunit } from './kunit.js';
-import { paths } from './paths.js';
 
 /**
  * `auxbus`: the command line of auxbus-model. One file per command; this one dispatches, prints
@@ -18,8 +13,7 @@ import { paths } from './paths.js';
  * main.ts is the executable that calls it.
  */
 
-/** Every command, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [diagram, paths, explain, explore, check, kunit];
+export { COMMANDS };
 
 function topHelp(): string {
   const { version } = packageInfo();
@@ -65,7 +59,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (name === 'help') {
       const target = COMMANDS.find((c) => c.name === rest[0]);
       if (rest[0] !== undefined && !target) throw new UsageError(`no command "${rest[0]}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`, 'auxbus --help');
-      print(io, target ? commandHelp(target) : topHelp());
+      print(io, target ? commandHelp(await target.load()) : topHelp());
       return EXIT.ok;
     }
     const cmd = COMMANDS.find((c) => c.name === name);
@@ -73,7 +67,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command "${name}"`;
       throw new UsageError(`${what}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`, 'auxbus --help');
     }
-    return await cmd.run(rest, io);
+    return await (await cmd.load()).run(rest, io);
   } catch (e) {
     const where = name && COMMANDS.some((c) => c.name === name) ? `auxbus ${name}` : 'auxbus';
     if (e instanceof AuxbusError) {

@@ -1,4 +1,4 @@
-import { instance, type Viz } from '@viz-js/viz';
+import type { Viz } from '@viz-js/viz';
 import { AuxbusError } from '../../machines/index.js';
 
 /**
@@ -10,9 +10,13 @@ import { AuxbusError } from '../../machines/index.js';
 
 let vizPromise: Promise<Viz> | undefined;
 
-/** The shared Graphviz instance (its WebAssembly module is compiled once per process). */
+/**
+ * The shared Graphviz instance (its WebAssembly module is compiled once per process). Imported
+ * on first use: loading Graphviz costs a third of a second that commands drawing nothing (and
+ * `auxbus --version`) should not pay.
+ */
 function viz(): Promise<Viz> {
-  vizPromise ??= instance();
+  vizPromise ??= import('@viz-js/viz').then((m) => m.instance());
   return vizPromise;
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_REPORTED_SYNTAX_PROBLEMS, discoverFunctions, functionsOfTree, parseC, sourceFromBytes,
   type AnalysedFunction, type FileFunctions, type CallSite,
-} from '../../src/index.js';
+} from '../../src/check/index.js';
 
 function fixture(name: string): string {
   return readFileSync(new URL(`../fixtures/check/${name}`, import.meta.url), 'utf8');

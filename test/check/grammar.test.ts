@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LANGUAGE_VERSION, MIN_COMPATIBLE_VERSION } from 'web-tree-sitter';
-import { DEFAULT_PARSE_TIMEOUT_MS, ParameterError, grammarFiles, loadCLanguage, parseC } from '../../src/index.js';
+import { ParameterError } from '../../src/index.js';
+import { DEFAULT_PARSE_TIMEOUT_MS, grammarFiles, loadCLanguage, parseC } from '../../src/check/index.js';
 import { BUILD_DIR } from '../cli/run.js';
 
 describe('the C grammar (web-tree-sitter + tree-sitter-c, WebAssembly from npm)', () => {

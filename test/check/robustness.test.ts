@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { discoverFunctions, mentionsAuxApi, sourceFromBytes, type FileFunctions, type NotAnalysed } from '../../src/index.js';
+import { discoverFunctions, mentionsAuxApi, sourceFromBytes, type FileFunctions, type NotAnalysed } from '../../src/check/index.js';
 import { rng } from './rng.js';
 
 /**

@@ -14,14 +14,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CORPUS = join(import.meta.dirname, '../fixtures/check/corpus');
 
 describe('auxbus check', () => {
-  it('§5 B4: a buggy file prints gcc-style warnings with the failing call, the fix and the symptom, exit 1', () => {
+  it('§5 B4: a buggy file prints gcc -fanalyzer-style: a short warning, numbered notes for each step of the path at its place (display columns, tab = 8), the fix and the symptom; exit 1', () => {
     const r = auxbus(['check', join(CORPUS, 'double-free-bad-1.c')]);
     expect(r.code).toBe(1);
-    const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/double-free-bad-1\.c:52:3: warning: kfree\(ladev\): .*\[double-free, B4\]$/);
-    expect(lines[1]).toMatch(/double-free-bad-1\.c:49:8: note: the path where auxiliary_device_add\(adev\) fails$/);
-    expect(lines[2]).toMatch(/:52:3: note: fix: After auxiliary_device_uninit\(\) the release callback owns the container/);
-    expect(lines[3]).toMatch(/:52:3: note: a real kernel shows: "BUG: KASAN: double-free/);
+    // The file indents with tabs: kfree(ladev) after two tabs is display column 17, as gcc prints it.
+    const lines = r.stdout.trim().split('\n').map((l) => l.replace(join(CORPUS, 'double-free-bad-1.c'), 'F'));
+    expect(lines).toEqual([
+      "F: In function 'lynx_plug_rdma':",
+      'F:52:17: warning: double-free of an allocation [CWE-415] [auxbus-double-free]',
+      'F:32:17: note: (1) allocated by kzalloc() at line 32',
+      'F:41:9: note: (2) release callback lynx_rdma_adev_release',
+      'F:43:15: note: (3) auxiliary_device_init() succeeded at line 43',
+      'F:49:15: note: (4) auxiliary_device_add() failed at line 49',
+      'F:50:9: note: (5) taking the true branch',
+      'F:51:17: note: (6) auxiliary_device_uninit() at line 51',
+      'F:23:9: note: (7) kfree() at line 23 (in the release callback)',
+      'F:52:17: note: (8) kfree() at line 52',
+      'F:52:17: note: (9) kfree(ladev): an allocation is freed twice (e.g. the release callback frees it and the error path frees it again after auxiliary_device_uninit()).',
+      expect.stringMatching(/^F:52:17: note: fix: After auxiliary_device_uninit\(\) the release callback owns the container/),
+      expect.stringMatching(/^F:52:17: note: a real kernel shows: "BUG: KASAN: double-free.*\(docs\/kernel-auxbus\.md §3\.8, §5 B4\)$/),
+    ]);
     expect(r.stderr).toMatch(/1 file \(1 using the auxiliary bus\), \d+ functions?, \d+ paths?: 1 finding, 0 not analysed/);
   });
 
@@ -51,7 +63,7 @@ describe('auxbus check', () => {
     expect(r.code).toBe(1);
     const sarif = JSON.parse(r.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number } } }> }> }> };
     expect(sarif.version).toBe('2.1.0');
-    expect(sarif.runs[0]!.results.map((x) => [x.ruleId, x.locations[0]!.physicalLocation.region.startLine])).toEqual([['put-uninitialized', 67]]);
+    expect(sarif.runs[0]!.results.map((x) => [x.ruleId, x.locations[0]!.physicalLocation.region.startLine])).toEqual([['auxbus-put-uninitialized', 67]]);
   });
 
   it('files it cannot read are reported as not analysed, never a crash: binary and empty files', () => {
@@ -80,8 +92,9 @@ describe('auxbus check', () => {
     const r = auxbus(['check', join(CORPUS, 'free-outside-release-bad-2.c')]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/free-outside-release-bad-2\.c:31:7: warning: devm_kzalloc\(dev, sizeof\(\*pa\), GFP_KERNEL\) \(the fix goes here\): devres frees .*\[free-outside-release, B18\]$/);
-    expect(lines[1]).toMatch(/:31:7: note: fix: Free the container only in its release callback/);
+    expect(lines[1]).toMatch(/free-outside-release-bad-2\.c:31:14: warning: container freed outside its release callback \[CWE-416\] \[auxbus-free-outside-release\]$/);
+    expect(lines[lines.length - 3]).toMatch(/:31:14: note: \(\d+\) devm_kzalloc\(dev, sizeof\(\*pa\), GFP_KERNEL\) \(the fix goes here\): devres frees /);
+    expect(lines[lines.length - 2]).toMatch(/:31:14: note: fix: Free the container only in its release callback/);
   });
 
   it('model.md §4.6: a release callback of another file is assumed unknown and the output says so: a note in the text, assumptions in --json, a notification in --sarif; exit 0', () => {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS as LAZY } from '../../src/cli/commands.js';
 import { ANSI, STACK_LINE, auxbus } from './run.js';
 
-const COMMANDS = ['diagram', 'paths', 'explain', 'explore', 'check', 'kunit'];
+const COMMANDS = ['diagram', 'paths', 'export', 'explain', 'explore', 'check', 'kunit'];
 
 describe('auxbus conventions', () => {
   it('--help at the top level lists every command, none of them announced as coming, and exits 0', () => {
@@ -70,5 +71,15 @@ describe('auxbus conventions', () => {
     const r = auxbus(['paths', '--machine', 'driver']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('the command table', () => {
+  it('each lazily loaded command has the name and summary the table lists for the top-level help', async () => {
+    for (const entry of LAZY) {
+      const c = await entry.load();
+      expect([c.name, c.summary]).toEqual([entry.name, entry.summary]);
+    }
+    expect(LAZY.map((c) => c.name)).toEqual(COMMANDS);
   });
 });

@@ -11,6 +11,16 @@ import { VIOLATIONS, VIOLATION_CODES } from '../../machines/index.js';
  */
 
 const ROOT = join(import.meta.dirname, '../..');
+
+/** A folder beside the repository that a user of the package does not have. */
+const OUTSIDE = /\.\.\/shared\b/;
+/**
+ * An absolute path that names one machine's files: a workspace, a temporary folder, a home
+ * folder. It counts only where a path starts (the line's start, a space, a quote, a bracket,
+ * `=`, `:` or a comma), so `drivers/foo/tmp/` is not one. Paths every Linux system has
+ * (/usr/src, /proc/self/fail-nth, /dev/null, /usr/include) are allowed.
+ */
+const MACHINE_PATH = /(?:^|[\s'"`(=:,[])\/(?:work|tmp|root|mnt)(?:\/|\b(?!-))|(?:^|[\s'"`(=:,[])\/(?:home|Users)\/[A-Za-z]/;
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 
 describe('self-contained documentation', () => {
@@ -51,8 +61,19 @@ describe('self-contained documentation', () => {
       } catch {
         continue; // a tracked file removed in the working tree
       }
-      if (/\.\.\/shared\/|\/work\/|\/home\/[a-z]/.test(text)) bad.push(f);
+      text.split('\n').forEach((line, i) => {
+        if (OUTSIDE.test(line) || MACHINE_PATH.test(line)) bad.push(`${f}:${i + 1}: ${line.trim().slice(0, 120)}`);
+      });
     }
     expect(bad).toEqual([]);
+  });
+
+  it('the rule: what names one machine\'s files is refused, what every Linux system has is not', () => {
+    for (const p of ['see ../shared/spec/x.md', 'cd /work/main', 'ls /tmp/x', 'ls /tmp', '"/home/ann/linux"', '(/root/.cache/k)', 'x=/Users/bob/src']) {
+      expect(OUTSIDE.test(p) || MACHINE_PATH.test(p), p).toBe(true);
+    }
+    for (const p of ['/usr/src/linux-source-6.12', '/proc/self/fail-nth', '/dev/null', 'drivers/tmp/foo.c', 'arch/um/home/x', 'include/linux/root/', 'os.tmpdir()']) {
+      expect(OUTSIDE.test(p) || MACHINE_PATH.test(p), p).toBe(false);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { VIOLATIONS } from '../../../machines/index.js';
 import { CallBudgetError, Kernel, type AuxDevice, type ParentDevice } from '../../runtime/index.js';
 import type { Expr, LoweredFunction } from '../ir.js';
 import type { Oracle } from '../oracle.js';
-import type { Obj, ObjKind, Val } from '../values.js';
+import type { Obj, ObjKind, PathStep, Val } from '../values.js';
 import { lowerFirst, story } from './ops.js';
 import { PathTooLong, type FileContext, type Frame, type PathFinding, type Site } from './types.js';
 
@@ -14,6 +14,11 @@ import { PathTooLong, type FileContext, type Frame, type PathFinding, type Site 
  * that enumerates them. The interpreter has no lifecycle rule of its own: what is a violation,
  * and what leaks at the end, is what the machines say.
  */
+
+/** The most steps a finding lists (a call in a loop repeats itself). */
+const MAX_FINDING_STEPS = 12;
+/** The most branches a finding lists: those nearest to it. */
+const MAX_BRANCH_STEPS = 4;
 
 /**
  * What every part of a path run shares: the simulated kernel, the objects and frames of the
@@ -31,13 +36,19 @@ export abstract class PathBase {
   /** (code, line) pairs this path has reported. */
   protected readonly reported = new Set<string>();
   protected failed: Site | null = null;
+  /** When the latest failing call happened, on the path's clock. */
+  protected failedSeq = 0;
+  /** Orders the steps of every object and the branches, so a finding can list them as they happened. */
+  protected clock = 0;
+  /** Conditional branches the path took (not loops), in order. */
+  protected readonly branches: PathStep[] = [];
   protected seen = 0;
   /** The line of the instruction being run (where a store, e.g. of a release callback, is). */
   protected atLine = 0;
   protected current: Obj | null = null;
 
   protected newObj(kind: ObjKind, madeBy: string, line: number, rt: AuxDevice | null = null): Obj {
-    const o: Obj = { n: this.objs.length + 1, kind, rt, dev: null, fields: new Map(), madeBy, line, history: [] };
+    const o: Obj = { n: this.objs.length + 1, kind, rt, dev: null, fields: new Map(), madeBy, line, history: [], steps: [] };
     this.objs.push(o);
     return o;
   }
@@ -57,8 +68,40 @@ export abstract class PathBase {
   /** A fallible call: the oracle says whether it fails on this path. */
   protected fails(site: Site): boolean {
     const fail = this.oracle.pick(2) === 1;
-    if (fail) this.failed = site;
+    if (fail) {
+      this.failed = site;
+      this.failedSeq = ++this.clock;
+    }
     return fail;
+  }
+
+  /** Records what happened to `o` on this path: for its message, and as a step at its place. */
+  protected told(o: Obj, text: string, at: { line: number; column: number } = this.blame()): void {
+    o.history.push(text);
+    o.steps.push({ seq: ++this.clock, line: at.line, column: at.column, text });
+  }
+
+  /** Records a conditional branch the path took. */
+  protected branch(line: number, column: number, taken: boolean): void {
+    this.branches.push({ seq: ++this.clock, line, column, text: `taking the ${taken ? 'true' : 'false'} branch` });
+  }
+
+  /**
+   * The steps a finding on `o` lists: the object's own events, the failing call that selects the
+   * path, and the last few branches taken since (or since the object was made), in the order they
+   * happened; at most {@link MAX_FINDING_STEPS}, the first and the last ones.
+   */
+  protected stepsOf(o: Obj | null): Array<{ line: number; column: number; text: string }> {
+    const events: PathStep[] = [...(o?.steps ?? [])];
+    const f = this.failed;
+    if (f && !events.some((s) => s.line === f.line && s.column === f.column)) {
+      events.push({ seq: this.failedSeq, line: f.line, column: f.column, text: `${f.call} fails` });
+    }
+    const from = f ? this.failedSeq : (events[0]?.seq ?? 0);
+    events.push(...this.branches.filter((b) => b.seq > from).slice(-MAX_BRANCH_STEPS));
+    events.sort((a, b) => a.seq - b.seq);
+    const kept = events.length <= MAX_FINDING_STEPS ? events : [...events.slice(0, 4), ...events.slice(-(MAX_FINDING_STEPS - 4))];
+    return kept.map(({ line, column, text }) => ({ line, column, text }));
   }
 
   protected inRelease(): boolean {
@@ -95,6 +138,7 @@ export abstract class PathBase {
         code: v.code, line: site.line, column: site.column,
         message: `${site.call}: ${lowerFirst(VIOLATIONS[v.code].when)}${told}`,
         failing: this.failed,
+        steps: this.stepsOf(o),
       });
     }
   }

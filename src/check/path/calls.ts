@@ -198,7 +198,7 @@ export abstract class PathCalls extends PathMemory {
     const owner = kind === 'devm' ? this.k.parentDevice(`the parent device whose devres holds ${label}`) : null;
     const rt = owner ? this.k.devmKzallocDevice(owner, label)! : this.k.kzallocDevice(label)!;
     const o = this.newObj(kind, `${name}() at line ${site.line}`, site.line, rt);
-    o.history.push(`allocated by ${name}() at line ${site.line}`);
+    this.told(o, `allocated by ${name}() at line ${site.line}`, site);
     if (owner) this.devres.push({ o, owner, site });
     return this.ptr(o);
   }
@@ -228,7 +228,7 @@ export abstract class PathCalls extends PathMemory {
         call: `${site.call} (the fix goes here): devres frees this memory when the parent driver unbinds, whatever the count of a device in it`,
         line: site.line, column: site.column,
       };
-      o.history.push('devres frees it when the parent driver unbinds, after the function returned');
+      this.told(o, 'devres frees it when the parent driver unbinds, after the function returned');
       this.sites.push(at);
       try {
         this.track(o, () => owner.unbind());
@@ -248,7 +248,7 @@ export abstract class PathCalls extends PathMemory {
     if (!this.assumed.has(name)) this.assumed.set(name, { release: name, line });
     let c = o;
     while (c.within) c = c.within.o;
-    c.history.push(`its release callback ${name} (not in this file) runs: what it frees is unknown`);
+    this.told(c, `its release callback ${name} (not in this file) runs: what it frees is unknown`);
     this.kept.push(this.ptr(c));
     if (this.ctx.unknownRelease !== 'frees-container' || !c.rt) return;
     this.sites.push('release');
@@ -271,7 +271,7 @@ export abstract class PathCalls extends PathMemory {
     const o = r.o;
     // A kfree() of devm memory is passed on too: devres frees it again at unbind (B4).
     if (!o.rt) return;
-    o.history.push(`kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`);
+    this.told(o, `kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
     this.freeAll(o);
   }
 
@@ -332,33 +332,33 @@ export abstract class PathCalls extends PathMemory {
           }
           return rt.init();
         });
-        o.history.push(`auxiliary_device_init() ${r === 0 ? 'succeeded' : 'failed'} at ${where}`);
+        this.told(o, `auxiliary_device_init() ${r === 0 ? 'succeeded' : 'failed'} at ${where}`, site);
         return int(r);
       }
       case 'add': {
         if (this.fails(site)) this.k.faults.failSite('device_add');
         const r = this.track(o, () => rt.add('mod'));
-        o.history.push(`auxiliary_device_add() ${r === 0 ? 'succeeded' : 'failed'} at ${where}`);
+        this.told(o, `auxiliary_device_add() ${r === 0 ? 'succeeded' : 'failed'} at ${where}`, site);
         return int(r);
       }
       case 'delete':
-        o.history.push(`auxiliary_device_delete() at ${where}`);
+        this.told(o, `auxiliary_device_delete() at ${where}`, site);
         this.track(o, () => rt.delete());
         return UNK;
       case 'uninit':
-        o.history.push(`auxiliary_device_uninit() at ${where}`);
+        this.told(o, `auxiliary_device_uninit() at ${where}`, site);
         this.track(o, () => rt.uninit());
         return UNK;
       case 'destroy':
-        o.history.push(`auxiliary_device_destroy() at ${where}`);
+        this.told(o, `auxiliary_device_destroy() at ${where}`, site);
         this.track(o, () => this.k.auxiliaryDeviceDestroy(rt));
         return UNK;
       case 'put':
-        o.history.push(`put_device() at ${where}`);
+        this.told(o, `put_device() at ${where}`, site);
         this.track(o, () => rt.put());
         return UNK;
       default:
-        o.history.push(`get_device() at ${where}`);
+        this.told(o, `get_device() at ${where}`, site);
         this.track(o, () => rt.get());
         return v;
     }
@@ -375,7 +375,7 @@ export abstract class PathCalls extends PathMemory {
     if (!made) return NULLV;
     const o = this.newObj(devm ? 'managed' : 'heap', `${name}() at line ${site.line}`, site.line, made);
     o.dev = '';
-    o.history.push(`created by ${name}() at line ${site.line}`);
+    this.told(o, `created by ${name}() at line ${site.line}`, site);
     return this.ptr(o);
   }
 

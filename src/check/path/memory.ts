@@ -107,7 +107,10 @@ export abstract class PathMemory extends PathBase {
 
   protected poke(loc: Loc, v: Val): void {
     if (loc.t === 'var') loc.f.vars.set(loc.name, v);
-    else if (loc.t === 'mem') loc.o.fields.set(loc.p, v);
+    else if (loc.t === 'mem') {
+      loc.o.fields.set(loc.p, v);
+      if (this.atLine > 0) (loc.o.storedAt ??= new Map()).set(loc.p, this.atLine);
+    }
   }
 
   protected zeroOf(o: Obj): Val {
@@ -199,7 +202,7 @@ export abstract class PathMemory extends PathBase {
     const slot = { path, rt };
     for (const [p, v] of [...o.fields]) {
       const rel = under(p, path);
-      if (rel !== null) this.track(o, () => this.deviceStore(o, rel, v, slot));
+      if (rel !== null) this.track(o, () => this.deviceStore(o, rel, v, slot, this.storedLine(o, p)));
     }
     return rt;
   }
@@ -220,14 +223,14 @@ export abstract class PathMemory extends PathBase {
   }
 
   /** A store to member `rel` of the device at `slot` of `o` (default: its first device). */
-  protected deviceStore(o: Obj, rel: string, v: Val, slot: { path: string; rt: AuxDevice } = { path: o.dev ?? '', rt: o.rt! }): void {
+  protected deviceStore(o: Obj, rel: string, v: Val, slot: { path: string; rt: AuxDevice } = { path: o.dev ?? '', rt: o.rt! }, at?: { line: number; column: number }): void {
     const rt = slot.rt;
     if (rel === 'name') rt.name = truth(v) === false ? null : this.nameOf(o, rt);
     else if (rel === 'id' && v.t === 'int' && v.v >= 0 && v.v <= U32_MAX) rt.id = v.v;
     else if (rel === 'dev.parent') rt.parent = truth(v) === false ? null : this.parent;
     else if (rel === 'dev.release') {
       rt.release = this.releaseFor(o, v, slot.path);
-      o.history.push(`release callback ${v.t === 'fn' ? v.name : 'set'}${slot.rt === o.rt ? '' : ` of ${slot.path}`}`);
+      this.told(o, `release callback ${v.t === 'fn' ? v.name : 'set'}${slot.rt === o.rt ? '' : ` of ${slot.path}`}`, at);
     } else if (rel === 'dev.platform_data') rt.platformData = v;
     else rt.setField(rel || '*', true);
   }
@@ -260,8 +263,14 @@ export abstract class PathMemory extends PathBase {
     if (!o.rt) return;
     for (const [p, v] of [...o.fields]) {
       const rel = under(p, path);
-      if (rel !== null) this.track(o, () => this.deviceStore(o, rel, v));
+      if (rel !== null) this.track(o, () => this.deviceStore(o, rel, v, undefined, this.storedLine(o, p)));
     }
+  }
+
+  /** Where a field stored earlier was stored: a step told when the store takes effect is placed there. */
+  protected storedLine(o: Obj, p: string): { line: number; column: number } | undefined {
+    const line = o.storedAt?.get(p);
+    return line === undefined ? undefined : { line, column: 1 };
   }
 
   /**
@@ -334,7 +343,7 @@ export abstract class PathMemory extends PathBase {
       const added = op === 'delete' || op === 'destroy';
       if (op !== 'init') rt.init();
       if (added) rt.add('caller');
-      o.history.push(`received from the caller (${op === 'init' ? 'allocated' : added ? 'added' : 'initialized'})`);
+      this.told(o, `received from the caller (${op === 'init' ? 'allocated' : added ? 'added' : 'initialized'})`);
     });
     return rt;
   }
@@ -358,6 +367,7 @@ export abstract class PathMemory extends PathBase {
       delete r.o.others;
       for (const [p, x] of r.o.fields) c.fields.set(join(prefix, p), x);
       c.history = r.o.history;
+      c.steps = r.o.steps;
       r.o.within = { o: c, p: prefix };
       r.o.rt = null;
       return this.ptr(c);

@@ -83,7 +83,10 @@ export class PathRun extends PathCalls {
             const known = truth(this.eval(i.c));
             if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at line ${i.line} ran more than ${KNOWN_LOOP_BOUND} times`);
             v = known ?? (n > UNKNOWN_LOOP_BOUND ? false : this.oracle.pick(2) === 0);
-          } else v = this.decide(i.c);
+          } else {
+            v = this.decide(i.c);
+            this.branch(i.line, i.column ?? 1, v);
+          }
           pc = v ? i.t : i.f;
           break;
         }
@@ -357,8 +360,9 @@ export class PathRun extends PathCalls {
         excused.push(...devices(o).map((d) => d.handle));
         this.findings.push({
           code: v.code, line, column: 1,
-          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (${story(o)})`,
+          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (on this path: ${story(o)})`,
           failing: this.failed,
+          steps: this.stepsOf(o),
         });
       }
     }
@@ -375,6 +379,7 @@ export class PathRun extends PathCalls {
             code: v.code, line, column: 1,
             message: `id ${id} from ida_alloc() at line ${made.line} is still allocated when ${f.fn.name}() returns here, and nothing its caller can reach holds it`,
             failing: this.failed,
+            steps: [{ line: made.line, column: 1, text: `ida_alloc() allocates id ${id}` }, ...this.stepsOf(null)],
           });
         }
       }

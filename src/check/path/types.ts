@@ -48,6 +48,8 @@ export interface PathFinding {
   column: number;
   message: string;
   failing: { call: string; line: number; column: number } | null;
+  /** The path's events before the finding, each at its place (see PathBase.stepsOf). */
+  steps: Array<{ line: number; column: number; text: string }>;
 }
 
 /** The path cannot be followed without guessing: the function is reported as not analysed. */
@@ -70,14 +72,7 @@ export class PathTooLong extends Error {
   }
 }
 
-/** Steps one path may take (instructions across every frame). */
-export const MAX_PATH_STEPS = 20_000;
-/** Same-file calls nested deeper than this are not followed (their result is unknown). */
-export const MAX_CALL_DEPTH = 8;
-/** Iterations a loop whose condition the path cannot know is explored for (0, 1, ... this many). */
-export const UNKNOWN_LOOP_BOUND = 2;
-/** Iterations of a loop whose condition the path knows, before the path is cut. */
-export const KNOWN_LOOP_BOUND = 64;
+export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './limits.js';
 
 export interface Frame {
   fn: LoweredFunction;

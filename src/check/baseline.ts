@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ParameterError, VIOLATION_CODES } from '../../machines/index.js';
+import { FileError } from '../errors.js';
+import type { CheckFinding } from './report.js';
+
+/**
+ * Baselines: the findings a tree already has, written once (`--write-baseline FILE`), then left
+ * out of later runs (`--baseline FILE`) so that only new findings fail a build, as linters do. A
+ * finding is known by its code, file, function and message with line numbers taken out, so that
+ * an edit above it does not make it new; two equal findings are matched one for one.
+ */
+
+/**
+ * What a baseline file holds (JSON).
+ * @example const b: Baseline = { tool: 'auxbus-model', version: 1, findings: [] };
+ */
+export interface Baseline {
+  tool: 'auxbus-model';
+  version: 1;
+  findings: Array<{ code: string; file: string; function: string; fingerprint: string }>;
+}
+
+/**
+ * A finding's identity across edits that only move it.
+ * @example fingerprint({ code: 'double-free', function: 'f', at: { file: 'a.c', line: 9, column: 2 }, message: 'kfree(p) at line 9' }) // 16 hex digits
+ */
+export function fingerprint(f: CheckFinding): string {
+  const message = f.message.replace(/\b(lines?|at) \d+/g, '$1 N');
+  return createHash('sha256').update([f.code, f.at.file.replace(/\\/g, '/'), f.function, message].join('\0')).digest('hex').slice(0, 16);
+}
+
+/**
+ * The baseline of some findings.
+ * @example toBaseline([]).findings // []
+ */
+export function toBaseline(findings: readonly CheckFinding[]): Baseline {
+  if (!Array.isArray(findings)) throw new ParameterError('findings', findings, 'an array of check findings');
+  return {
+    tool: 'auxbus-model',
+    version: 1,
+    findings: findings.map((f) => ({ code: f.code, file: f.at.file, function: f.function, fingerprint: fingerprint(f) })),
+  };
+}
+
+/**
+ * Writes a baseline file whole or not at all (a temporary file renamed over it).
+ * @example writeBaseline('auxbus-baseline.json', result.findings)
+ */
+export function writeBaseline(path: string, findings: readonly CheckFinding[]): void {
+  if (typeof path !== 'string' || path === '') throw new ParameterError('path', path, 'a file path');
+  const text = `${JSON.stringify(toBaseline(findings), null, 2)}\n`;
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new FileError(path, 'write', (e as Error).message);
+  }
+}
+
+/**
+ * Reads and validates a baseline file; throws FileError when it cannot be read or is not one.
+ * @example readBaseline('auxbus-baseline.json').findings.length
+ */
+export function readBaseline(path: string): Baseline {
+  if (typeof path !== 'string' || path === '') throw new ParameterError('path', path, 'a file path');
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new FileError(path, 'read', e instanceof SyntaxError ? `not JSON (${e.message})` : (e as Error).message);
+  }
+  const b = data as Partial<Baseline> | null;
+  const ok = typeof b === 'object' && b !== null && b.tool === 'auxbus-model' && b.version === 1 && Array.isArray(b.findings)
+    && b.findings.every((f) => typeof f === 'object' && f !== null && (VIOLATION_CODES as readonly string[]).includes(f.code) && typeof f.fingerprint === 'string');
+  if (!ok) throw new FileError(path, 'read', 'not an auxbus baseline: expected { "tool": "auxbus-model", "version": 1, "findings": [{ code, file, function, fingerprint }] } as written by --write-baseline');
+  return b as Baseline;
+}
+
+/**
+ * The findings a baseline does not hold, and how many it held.
+ * @example applyBaseline(result.findings, readBaseline('auxbus-baseline.json')).findings
+ */
+export function applyBaseline(findings: readonly CheckFinding[], baseline: Baseline): { findings: CheckFinding[]; suppressed: number } {
+  const known = new Map<string, number>();
+  for (const f of baseline.findings) known.set(f.fingerprint, (known.get(f.fingerprint) ?? 0) + 1);
+  const kept: CheckFinding[] = [];
+  for (const f of findings) {
+    const key = fingerprint(f);
+    const n = known.get(key) ?? 0;
+    if (n > 0) known.set(key, n - 1);
+    else kept.push(f);
+  }
+  return { findings: kept, suppressed: findings.length - kept.length };
+}
