@@ -3,7 +3,7 @@ import {
   type ViolationCode, type WorldEvent, type WorldParams, type WorldSnapshot,
 } from '../../machines/index.js';
 import { recording } from './coverage.js';
-import { cleanTeardown, predictSteps, replayWorld, step, TEARDOWN } from './predict.js';
+import { cleanTeardown, predictSteps, replayWorld, shortestTeardown, step } from './predict.js';
 import type { KunitCase } from './types.js';
 import { expectedSymptom, type ViolationCase } from './violations.js';
 
@@ -148,24 +148,7 @@ function found(world: ReturnType<typeof createWorld>, path: WorldEvent[], violat
 
 /** The shortest continuation of releasing calls from `from` whose last step reports a misuse. */
 function untilMisuse(world: ReturnType<typeof createWorld>, from: WorldSnapshot): WorldEvent[] | null {
-  const seen = new Set([serializeWorld(from)]);
-  let frontier: Array<{ s: WorldSnapshot; events: WorldEvent[] }> = [{ s: from, events: [] }];
-  while (frontier.length > 0) {
-    const next: typeof frontier = [];
-    for (const { s, events } of frontier) {
-      for (const e of worldEventAlphabet(world.params, s)) {
-        if (!TEARDOWN.has(e.type)) continue;
-        const after = step(world, s, e).next;
-        if (after.findings.length > 0) return [...events, e];
-        const key = serializeWorld(after);
-        if (seen.has(key) || after.context.ended) continue;
-        seen.add(key);
-        next.push({ s: after, events: [...events, e] });
-      }
-    }
-    frontier = next;
-  }
-  return null;
+  return shortestTeardown(world, from, (_e, _before, after) => (after.findings.length > 0 ? 'end' : after.context.ended ? 'stop' : 'go'));
 }
 
 /**

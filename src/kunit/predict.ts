@@ -18,7 +18,7 @@ export function replayWorld(world: WorldLogic, events: readonly WorldEvent[]): W
 }
 
 /** The calls a teardown may make: nothing is allocated or registered again. */
-export const TEARDOWN = new Set<WorldEvent['type']>(['IDA_FREE', 'DELETE', 'UNINIT', 'PUT', 'KFREE', 'RELEASE', 'DRV_UNREGISTER', 'END']);
+const TEARDOWN = new Set<WorldEvent['type']>(['IDA_FREE', 'DELETE', 'UNINIT', 'PUT', 'KFREE', 'RELEASE', 'DRV_UNREGISTER', 'END']);
 
 /** Steps of one world event, with the kernel's callbacks it made. */
 export function step(world: WorldLogic, s: WorldSnapshot, event: WorldEvent): { next: WorldSnapshot; calls: WorldCall[] } {
@@ -33,6 +33,19 @@ export function step(world: WorldLogic, s: WorldSnapshot, event: WorldEvent): { 
  * step: what a correct driver's remove path does from there. Null when none exists.
  */
 export function cleanTeardown(world: WorldLogic, from: WorldSnapshot): WorldEvent[] | null {
+  return shortestTeardown(world, from, (e, before, after) => {
+    if (after.findings.length > 0) return 'stop';
+    // The drivers' structures go with the case: none may stay registered (a module unloads).
+    if (e.type === 'END') return before.context.drivers.some((d) => d.hasTag('registered')) ? 'stop' : 'end';
+    return 'go';
+  });
+}
+
+/**
+ * Breadth first over the calls a teardown may make from `from`: the shortest continuation whose
+ * last step `judge` says ends it ('end'); a step it calls 'stop' is not followed.
+ */
+export function shortestTeardown(world: WorldLogic, from: WorldSnapshot, judge: (e: WorldEvent, before: WorldSnapshot, after: WorldSnapshot) => 'end' | 'stop' | 'go'): WorldEvent[] | null {
   const seen = new Set([serializeWorld(from)]);
   let frontier: Array<{ s: WorldSnapshot; events: WorldEvent[] }> = [{ s: from, events: [] }];
   while (frontier.length > 0) {
@@ -41,12 +54,9 @@ export function cleanTeardown(world: WorldLogic, from: WorldSnapshot): WorldEven
       for (const e of worldEventAlphabet(world.params, s)) {
         if (!TEARDOWN.has(e.type)) continue;
         const { next: after } = step(world, s, e);
-        if (after.findings.length > 0) continue;
-        // The drivers' structures go with the case: none may stay registered (a module unloads).
-        if (e.type === 'END') {
-          if (s.context.drivers.some((d) => d.hasTag('registered'))) continue;
-          return [...events, e];
-        }
+        const verdict = judge(e, s, after);
+        if (verdict === 'end') return [...events, e];
+        if (verdict === 'stop') continue;
         const key = serializeWorld(after);
         if (seen.has(key)) continue;
         seen.add(key);
