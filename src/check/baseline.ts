@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ParameterError, VIOLATION_CODES } from '../../machines/index.js';
 import { FileError } from '../errors.js';
+import { writeFileWhole } from '../write-file.js';
 import type { CheckFinding } from './report.js';
 
 /**
@@ -49,14 +50,7 @@ export function toBaseline(findings: readonly CheckFinding[]): Baseline {
  */
 export function writeBaseline(path: string, findings: readonly CheckFinding[]): void {
   if (typeof path !== 'string' || path === '') throw new ParameterError('path', path, 'a file path');
-  const text = `${JSON.stringify(toBaseline(findings), null, 2)}\n`;
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    throw new FileError(path, 'write', (e as Error).message);
-  }
+  writeFileWhole(path, `${JSON.stringify(toBaseline(findings), null, 2)}\n`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuxbusError, ParameterError } from '../../machines/index.js';
-import { checkSource, type CheckSourceOptions } from './check.js';
+import { checkSource, type CheckSourceOptions, type FileCheck } from './check.js';
 import type { CheckResult } from './report.js';
 import { readSource } from './source.js';
 
@@ -61,13 +61,7 @@ export async function checkPaths(paths: readonly string[], options: CheckPathsOp
       if (e instanceof ParameterError) throw e;
       return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [{ file, reason: `internal error: ${e instanceof Error ? e.message : String(e)}` }], assumptions: [] };
     });
-    result.files++;
-    if (r.relevant) result.relevantFiles++;
-    result.functions += r.functions;
-    result.paths += r.paths;
-    result.findings.push(...r.findings);
-    result.notAnalysed.push(...r.notAnalysed);
-    result.assumptions.push(...r.assumptions);
+    addFileCheck(result, r);
     options.onFile?.(file, result.files);
   }
   return result;
@@ -86,4 +80,18 @@ async function walk(dir: string, out: string[]): Promise<void> {
     if (e.isDirectory()) await walk(p, out);
     else if (e.isFile() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) out.push(p);
   }
+}
+
+/**
+ * Adds one file's check to a run's totals (the files of a directory, standard input).
+ * @example addFileCheck(run, await checkSource(text, '<stdin>'))
+ */
+export function addFileCheck(result: CheckRun, r: FileCheck): void {
+  result.files++;
+  if (r.relevant) result.relevantFiles++;
+  result.functions += r.functions;
+  result.paths += r.paths;
+  result.findings.push(...r.findings);
+  result.notAnalysed.push(...r.notAnalysed);
+  result.assumptions.push(...r.assumptions);
 }

@@ -1,11 +1,11 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { VIOLATION_CODES, type ViolationCode } from '../../machines/index.js';
 import {
-  applyBaseline, checkPaths, CheckPathError, checkSource, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, formatGcc, readBaseline, toCheckJson, toSarif, touches, writeBaseline,
+  addFileCheck, applyBaseline, checkPaths, CheckPathError, checkSource, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, formatGcc, readBaseline, toCheckJson, toSarif, touches, writeBaseline,
   type CheckRun,
 } from '../check/index.js';
 import { FileError, UsageError } from '../errors.js';
+import { writeFileWhole } from '../write-file.js';
 import { packageInfo } from '../package-info.js';
 import { gitTopLevel, readDiff, readStdin } from './check-input.js';
 import { EXIT, type Command } from './command.js';
@@ -103,14 +103,7 @@ export const check: Command = {
       const files = targets.filter((t) => t !== '-');
       if (files.length > 0) result = await checkPaths(files, { ...options, onFile: (file, done) => line.update(`checked ${done} files: ${file}`) });
       if (targets.includes('-')) {
-        const r = await checkSource(await readStdin(stdinInput), '<stdin>', options);
-        result.files++;
-        if (r.relevant) result.relevantFiles++;
-        result.functions += r.functions;
-        result.paths += r.paths;
-        result.findings.push(...r.findings);
-        result.notAnalysed.push(...r.notAnalysed);
-        result.assumptions.push(...r.assumptions);
+        addFileCheck(result, await checkSource(await readStdin(stdinInput), '<stdin>', options));
       }
     } catch (e) {
       line.done();
@@ -144,7 +137,7 @@ export const check: Command = {
     // what its commands print on stdout.
     const sink = kbuild ? io.stderr : io.stdout;
     if (format === 'gcc') text = formatGcc(shown, { color: out === undefined && wantColor(args.flags.color as string | undefined, sink, io.env) });
-    if (out !== undefined) writeWhole(out, text.endsWith('\n') ? text : `${text}\n`);
+    if (out !== undefined) writeFileWhole(out, text.endsWith('\n') ? text : `${text}\n`);
     else if (text) sink.write(text.endsWith('\n') ? text : `${text}\n`);
     if (!kbuild || findings.length > 0) {
       const left = all - findings.length - suppressed;
@@ -187,13 +180,3 @@ function wantColor(mode: string | undefined, stream: { isTTY?: boolean }, env: N
   return colorEnabled(stream, env);
 }
 
-/** Writes a file whole or not at all: a temporary file beside it, renamed over it. */
-function writeWhole(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    throw new FileError(path, 'write', (e as Error).message);
-  }
-}
