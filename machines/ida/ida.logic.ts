@@ -14,8 +14,11 @@ export const idaGuards = {
   allocFault: ({ event }: IdaArgs) => event.type === 'ALLOC' && event.fault,
   /** §4: no free id in the range: -ENOSPC. */
   allocNoSpace: ({ event }: IdaArgs) => event.type === 'ALLOC' && event.lowest < 0,
-  /** §4 (newest lib/idr.c): `(int)id < 0` returns silently. */
-  freeNegative: ({ event }: IdaArgs) => event.type === 'FREE' && event.id < 0,
+  /**
+   * §4 (lib/idr.c since fc82bbf4dede, in 6.12): `(int)id < 0` returns silently. `id` is an
+   * `unsigned int`, so a negative errno and an id above INT_MAX (2^31 .. 2^32 - 1) both land here.
+   */
+  freeNegative: ({ event }: IdaArgs) => event.type === 'FREE' && (event.id | 0) < 0,
   /** §4: the id is not allocated: WARN, B4. */
   freeNotAllocated: ({ event }: IdaArgs) => event.type === 'FREE' && event.holder === NO_HOLDER,
   /** model.md §3: the id is allocated, but to someone else than the caller (it was re-allocated). */

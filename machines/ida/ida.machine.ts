@@ -73,7 +73,7 @@ export const idaMachine = setup({
       on: {
         ALLOC: allocTransitions('inUse'),
         FREE: [
-          { guard: 'freeNegative', description: '§4: (int)id < 0 returns silently' },
+          { guard: 'freeNegative', description: '§4: (int)id < 0 (an errno, or an id above INT_MAX) returns silently' },
           notAllocated,
         ],
         DESTROY: { description: '§4 ida_destroy on an empty IDA frees nothing' },
@@ -84,7 +84,7 @@ export const idaMachine = setup({
       on: {
         ALLOC: allocTransitions(undefined),
         FREE: [
-          { guard: 'freeNegative', description: '§4: (int)id < 0 returns silently' },
+          { guard: 'freeNegative', description: '§4: (int)id < 0 (an errno, or an id above INT_MAX) returns silently' },
           notAllocated,
           {
             guard: 'freeOtherOwnerLast',

@@ -99,9 +99,11 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > U32_MAX) {
       throw new ParameterError('adev.id', value, `an integer from 0 to ${U32_MAX} (auxdev->id is a u32)`);
     }
-    this.access('WRITE', 'id');
+    // Like C, the store lands even in freed memory; whether the id becomes this device's is the
+    // machine's call (its writeField effect, see onEffect): a write the model calls a violation
+    // moves no ownership (model.md §4.2).
     this._id = value;
-    this.kernel.claimId(value, this);
+    this.access('WRITE', 'id');
   }
 
   /** `auxdev->dev.parent`: a parent device of the same kernel, or null. */
@@ -281,7 +283,7 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     };
   }
 
-  protected override onEffect(e: Effect): void {
+  protected override onEffect(e: Effect, event: DeviceEvent): void {
     switch (e.type) {
       case 'scheduleRelease':
         this._scheduled = this._release;
@@ -303,8 +305,12 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
       case 'driverRemove':
         this.kernel.bus.unbindDevice(this);
         return;
+      case 'writeField':
+        // `adev->id = id` on live memory: an id the code holds becomes this device's (model.md §4.4).
+        if (event.type === 'WRITE' && event.field === 'id') this.kernel.claimId(this._id, this);
+        return;
       default:
-        return; // readField / writeField: the access itself is done by the caller
+        return; // readField: the access itself is done by the caller
     }
   }
 

@@ -1,4 +1,4 @@
-import { ParameterError, type DriverContext, type DriverEvent } from '../../machines/index.js';
+import { dataField, ParameterError, requireObject, type DriverContext, type DriverEvent } from '../../machines/index.js';
 import type { Effect } from '../model/compile.js';
 import type { AuxDevice } from './device.js';
 import type { Kernel } from './kernel.js';
@@ -47,13 +47,13 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
   /** @internal use `Kernel.auxiliaryDriver` */
   constructor(kernel: Kernel, spec: AuxDriverSpec) {
     // Checked before the object exists, so a rejected spec leaves no trace in the kernel.
-    const idTable = checkSpec(spec);
+    const fields = checkSpec(spec);
     super(kernel, tables.driver);
-    this._idTable = idTable;
-    this.name = spec.name;
-    this._probe = spec.probe ?? null;
-    this.remove = spec.remove ?? null;
-    this.shutdown = spec.shutdown ?? null;
+    this._idTable = fields.idTable;
+    this.name = fields.name;
+    this._probe = fields.probe;
+    this.remove = fields.remove;
+    this.shutdown = fields.shutdown;
   }
 
   describe(): string {
@@ -128,28 +128,40 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
   }
 }
 
-function checkSpec(spec: AuxDriverSpec): AuxDeviceId[] | null {
-  if (typeof spec !== 'object' || spec === null) throw new ParameterError('auxiliaryDriver(spec)', spec, 'an object { name?, idTable, probe, remove?, shutdown? }');
-  if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name.length === 0)) {
-    throw new ParameterError('driver.name', spec.name, 'a non-empty string, or no name');
+/** The spec's fields, read once as data: a getter could touch a kernel object before the refusal. */
+interface SpecFields { name: string | undefined; idTable: AuxDeviceId[] | null; probe: AuxDriverSpec['probe']; remove: AuxDriverSpec['remove']; shutdown: AuxDriverSpec['shutdown'] }
+
+function checkSpec(spec: AuxDriverSpec): SpecFields {
+  requireObject('auxiliaryDriver(spec)', spec, 'an object { name?, idTable, probe, remove?, shutdown? }');
+  const name = dataField(spec, 'name', 'driver.name');
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+    throw new ParameterError('driver.name', name, 'a non-empty string, or no name');
   }
+  const fns = { probe: null, remove: null, shutdown: null } as Pick<SpecFields, 'probe' | 'remove' | 'shutdown'>;
   for (const fn of ['probe', 'remove', 'shutdown'] as const) {
-    if (spec[fn] != null && typeof spec[fn] !== 'function') throw new ParameterError(`driver.${fn}`, spec[fn], 'a function, or null');
+    const value = dataField(spec, fn, `driver.${fn}`);
+    if (value != null && typeof value !== 'function') throw new ParameterError(`driver.${fn}`, value, 'a function, or null');
+    fns[fn] = (value ?? null) as never;
   }
-  return spec.idTable == null ? null : validateIdTable(spec.idTable);
+  const idTable = dataField(spec, 'idTable', 'driver.idTable');
+  return { name: name as string | undefined, idTable: idTable == null ? null : validateIdTable(idTable), ...fns };
 }
 
 function validateIdTable(table: unknown): AuxDeviceId[] {
-  if (!Array.isArray(table)) throw new ParameterError('driver.idTable', table, 'an array of { name: "<modname>.<device name>" }');
-  return table.map((entry: unknown, i) => {
-    const name = typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined;
+  const expected = 'an array of { name: "<modname>.<device name>" }';
+  requireObject('driver.idTable', table, expected);
+  if (!Array.isArray(table)) throw new ParameterError('driver.idTable', table, expected);
+  return Array.from({ length: table.length }, (_, i) => {
     const where = `driver.idTable[${i}].name`;
+    const entry = dataField(table, String(i), `driver.idTable[${i}]`);
+    const name = typeof entry === 'object' && entry !== null ? dataField(entry, 'name', where) : undefined;
     if (typeof name !== 'string' || name.length === 0) throw new ParameterError(where, name, 'a non-empty string "<modname>.<device name>"');
     // An entry with no '.' (or an empty part around it) is accepted, as the kernel accepts it:
     // it can never equal a device's match name `<modname>.<name>` (§1.7), so it never matches.
     if (name.length >= AUXILIARY_NAME_SIZE) {
       throw new ParameterError(where, name, `fewer than ${AUXILIARY_NAME_SIZE} characters (AUXILIARY_NAME_SIZE, with the NUL)`);
     }
-    return { ...(entry as AuxDeviceId) };
+    const driverData = dataField(entry as object, 'driverData', `driver.idTable[${i}].driverData`);
+    return driverData === undefined ? { name } : { name, driverData };
   });
 }

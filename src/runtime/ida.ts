@@ -10,6 +10,7 @@ import type { StepRef } from './report.js';
 import { tables } from './tables.js';
 
 const U32_MAX = 2 ** 32 - 1;
+const INT_MIN = -(2 ** 31);
 
 /**
  * A `struct ida` (kernel-auxbus.md §4): lowest-free ids in an inclusive range, `-ENOSPC` when
@@ -78,8 +79,10 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
   }
 
   /**
-   * `ida_free(ida, id)`. A negative id is refused as a caller bug (the newest kernel ignores it
-   * silently; older ones BUG).
+   * `ida_free(ida, id)`. `id` is C's `unsigned int`: an integer from -2^31 (a negative errno,
+   * as in `ida_free(ida, ida_alloc(ida, GFP_KERNEL))` when the allocation failed) to 2^32 - 1.
+   * Whatever is negative as an `int` (an errno, or an id above INT_MAX, which no IDA hands out)
+   * returns silently, no WARN, as lib/idr.c does since fc82bbf4dede (§4).
    *
    * `owner` says on whose behalf the id is freed: the device whose id it is, or `'code'` for an id
    * never set on a device. With it the model sees a stale free of an id re-allocated meanwhile
@@ -89,7 +92,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
    * as `ida-double-free` when the new owner frees its id.
    */
   free(id: number, owner?: AuxDevice | 'code'): void {
-    requireInt('ida_free(id)', id, 0, U32_MAX, 'a negative id is usually an errno passed by mistake');
+    requireInt('ida_free(id)', id, INT_MIN, U32_MAX, 'ida_free takes an unsigned int; a negative int is an errno, ignored as the kernel ignores it');
     if (owner !== undefined && owner !== 'code') {
       this.kernel.requireOwn(owner, AuxDevice, 'ida_free(owner)', "an AuxDevice or 'code'");
     }

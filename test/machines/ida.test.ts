@@ -204,6 +204,14 @@ describe('IDA component (machine + id set): kernel facts (§4)', () => {
     expect(r.final.set.ids).toEqual([0]);
   });
 
+  for (const id of [2 ** 31, 2 ** 32 - 1]) {
+    it(`§4 ida_free(${id}): an unsigned id that is negative as an int returns silently, no WARN (not ida-double-free)`, () => {
+      const r = run([alloc(0, 7), free(id)]);
+      expect(r.last.violations).toEqual([]);
+      expect(r.final.set.ids).toEqual([0]);
+    });
+  }
+
   it('§4 ida_destroy drops every id without a WARN; the IDA is reusable and ida_is_empty is true', () => {
     const r = run([alloc(0, 7), alloc(0, 7), { type: 'DESTROY' }, alloc(0, 7)]);
     expect(r.steps[2]!.violations).toEqual([]);
