@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
-import { requireInt } from '../../machines/common/errors.js';
+import { ParameterError, requireInt, requireObject } from '../../machines/common/errors.js';
+import { readRegularFile } from '../regular-file.js';
 
 /**
  * Turning a file or a buffer into text the checker can analyse, or into a "not analysed" result
@@ -92,7 +92,10 @@ const UTF8_REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
  * sourceFromBytes(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]))  // reason 'binary' (an ELF header)
  */
 export function sourceFromBytes(input: Uint8Array | string, options: SourceOptions = {}): SourceText | NotAnalysed {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new ParameterError('sourceFromBytes(input)', input, 'a string or a Uint8Array (a Buffer)');
+  requireObject('sourceFromBytes(options)', options, 'an object { maxBytes?, path? }');
   const maxBytes = requirePositiveLimit('maxBytes', options.maxBytes ?? DEFAULT_MAX_SOURCE_BYTES);
+  if (options.path !== undefined && typeof options.path !== 'string') throw new ParameterError('sourceFromBytes(options.path)', options.path, 'a string, or no path');
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const size = bytes.byteLength;
   if (size === 0) return notAnalysed('empty', 'the file is empty');
@@ -127,43 +130,18 @@ export function sourceFromBytes(input: Uint8Array | string, options: SourceOptio
  * if (s.kind === 'not-analysed') console.log(`${s.reason}: ${s.detail}`);
  */
 export async function readSource(path: string, options: SourceOptions = {}): Promise<SourceText | NotAnalysed> {
+  if (typeof path !== 'string' || path.length === 0) throw new ParameterError('readSource(path)', path, 'a non-empty file path');
+  requireObject('readSource(options)', options, 'an object { maxBytes?, path? }');
   const maxBytes = requirePositiveLimit('maxBytes', options.maxBytes ?? DEFAULT_MAX_SOURCE_BYTES);
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (e) {
-    return notAnalysed('unreadable', `cannot open ${path}: ${reasonOf(e)}`);
+  const read = await readRegularFile(path, maxBytes);
+  if (read.kind === 'refused') {
+    return read.reason === 'too-large' ? notAnalysed('too-large', `the file ${read.detail.replace(/^it /, '')}`) : notAnalysed('unreadable', `cannot read ${path}: ${read.detail}`);
   }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return notAnalysed('unreadable', `${path} is not a regular file`);
-    if (info.size > maxBytes) return notAnalysed('too-large', `the file has ${info.size} bytes, more than the limit of ${maxBytes}`);
-    // Read at most one byte past the limit: a file that grew since stat is still caught.
-    // A size of 0 may be a lie (pseudo-files): read up to 64 KiB to see.
-    const buffer = Buffer.alloc(Math.min(maxBytes + 1, info.size === 0 ? 65_536 : info.size + 1));
-    let filled = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-      if (filled === buffer.byteLength) break;
-    }
-    if (filled > maxBytes) return notAnalysed('too-large', `the file has more than ${maxBytes} bytes, the limit`);
-    return sourceFromBytes(buffer.subarray(0, filled), { maxBytes, path });
-  } catch (e) {
-    return notAnalysed('unreadable', `cannot read ${path}: ${reasonOf(e)}`);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
+  return sourceFromBytes(read.bytes, { maxBytes, path });
 }
 
 function notAnalysed(reason: NotAnalysedReason, detail: string): NotAnalysed {
   return { kind: 'not-analysed', reason, detail };
-}
-
-function reasonOf(e: unknown): string {
-  if (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string') return e.code;
-  return e instanceof Error ? e.message : String(e);
 }
 
 function countReplacements(text: string): number {

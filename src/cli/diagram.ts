@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { makeDirectory } from '../directory.js';
 import { join } from 'node:path';
 import { MACHINE_NAMES, type MachineName } from '../catalog.js';
@@ -6,7 +6,8 @@ import { readChart } from '../diagrams/chart.js';
 import { toDot } from '../diagrams/dot.js';
 import { toMermaid } from '../diagrams/mermaid.js';
 import { renderSvg } from '../diagrams/svg.js';
-import { readPathInput, replay, type Trace } from '../diagrams/trace.js';
+import { MAX_TRACE_STEPS, readPathInput, replay, type Trace } from '../diagrams/trace.js';
+import { readRegularFile } from '../regular-file.js';
 import { FileError, PathInputError, UsageError } from '../errors.js';
 import { EXIT, type Command } from './command.js';
 import { parseOrHelp } from './help.js';
@@ -20,18 +21,19 @@ import { print, progress, type Io } from './output.js';
 type Format = 'svg' | 'dot' | 'mermaid';
 const EXT: Record<Format, string> = { svg: 'svg', dot: 'dot', mermaid: 'mmd' };
 
+/** The largest trace file read: 32 MiB, far above any path of {@link MAX_TRACE_STEPS} steps. */
+export const MAX_TRACE_FILE_BYTES = 32 * 1024 * 1024;
+
 async function readTrace(file: string, machineFlag: string | undefined, pathNumber: number | undefined): Promise<Trace> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new FileError(file, 'read', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
-  }
+  const read = await readRegularFile(file, MAX_TRACE_FILE_BYTES);
+  if (read.kind === 'refused') throw new FileError(file, 'read', read.detail);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(read.bytes.toString('utf8'));
   } catch (e) {
-    throw new PathInputError(`${file} is not JSON (${(e as Error).message})`, 'a path exported by auxbus paths, or a JSON array of events');
+    // V8's message quotes the file's text; say where it broke instead, without echoing content.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    throw new PathInputError(`${file} is not JSON${at ? ` (the error is at character ${at})` : ''}`, 'a path exported by auxbus paths, or a JSON array of events');
   }
   const input = readPathInput(json, pathNumber);
   const machine = (machineFlag ?? input.machine ?? 'device') as MachineName;
@@ -62,7 +64,9 @@ export const diagram: Command = {
     'each step numbered in order, so you can follow a bug\'s route through the lifecycle. FILE is\n' +
     'an `auxbus paths` export (choose a path with --path N), one path { "steps": [...] }, an\n' +
     'xstate/graph path object, or a JSON array of events such as\n' +
-    '  [{"type":"INIT","parent":true,"name":true}, {"type":"KFREE"}]',
+    '  [{"type":"INIT","parent":true,"name":true}, {"type":"KFREE"}]\n\n' +
+    `Limits: FILE must be a regular file of at most 32 MiB, and the path at most ${MAX_TRACE_STEPS}\n` +
+    'steps (docs/limits.md).',
   options: [
     { name: 'machine', type: 'string', values: [...MACHINE_NAMES, 'all'], description: 'which machine (all: every machine, with --out)' },
     { name: 'format', type: 'string', values: ['svg', 'dot', 'mermaid'], default: 'svg', description: 'output format' },

@@ -259,14 +259,31 @@ export function toDot(chart: Chart, options: DotOptions = {}): string {
   for (const j of layout.junctions) for (const line of junctionDot(chart, j, dim)) out.push(`  ${line}`);
   if (trace) {
     out.push(`  "trace:start" -> ${q(trace.start)} [color="${STYLE.trace}", penwidth=2.4, fontcolor="${STYLE.trace}", label=<<b>start</b>>, class="trace-start"];`);
+    // Steps that take the same edge with the same event are one drawn edge listing their numbers:
+    // Graphviz's layout grows faster than linearly in parallel labelled edges (a 1,000-step trace
+    // over 8 edges took 8 s), and the legend below still lists every step.
+    const drawn = new Map<string, { tail: string; head: string; colour: string; type: string; steps: number[] }>();
     for (const s of trace.steps) {
       const colour = s.violations.length ? STYLE.violation : STYLE.trace;
+      const tail = s.from.split(' & ')[0]!;
       const head = s.violationNodes[0] ?? s.to.split(' & ')[0]!;
-      out.push(`  ${q(s.from.split(' & ')[0]!)} -> ${q(head)} [color="${colour}", penwidth=2.6, fontcolor="${colour}", fontsize=11, label=<<b>${s.n}</b> ${esc(s.event.type)}>, id="trace-step-${s.n}", class="trace-step"];`);
+      const key = `${tail}\n${head}\n${colour}\n${s.event.type}`;
+      const edge = drawn.get(key);
+      if (edge) edge.steps.push(s.n);
+      else drawn.set(key, { tail, head, colour, type: s.event.type, steps: [s.n] });
+    }
+    for (const e of drawn.values()) {
+      out.push(`  ${q(e.tail)} -> ${q(e.head)} [color="${e.colour}", penwidth=2.6, fontcolor="${e.colour}", fontsize=11, label=<<b>${stepList(e.steps)}</b> ${esc(e.type)}>, id="trace-step-${e.steps[0]}", class="trace-step"];`);
     }
   }
   out.push(`  ${legendDot(chart, trace)}`);
   for (const line of ordering(chart, placed)) out.push(`  ${line}`);
   out.push('}');
   return `${out.join('\n')}\n`;
+}
+
+/** Step numbers of one drawn edge: the first few, then how many more (the legend has them all). */
+function stepList(steps: readonly number[]): string {
+  const shown = steps.slice(0, 6).join(', ');
+  return steps.length > 6 ? `${shown} … (+${steps.length - 6})` : shown;
 }

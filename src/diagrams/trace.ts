@@ -1,9 +1,9 @@
 import { initialTransition, transition, type AnyStateNode, type EventObject } from 'xstate';
 import { errnoName, isViolationCode, type ViolationCode } from '../../machines/index.js';
-import { isMachineName, machineEntry, type MachineName } from '../catalog.js';
+import { isMachineName, MACHINE_NAMES, machineEntry, type MachineName } from '../catalog.js';
 import { PathInputError } from '../errors.js';
 import { deviceEventsOf } from '../explore/world/project.js';
-import { AuxbusError, type WorldEvent, type WorldParamsInput } from '../../machines/index.js';
+import { AuxbusError, dataField, describeValue, ParameterError, requireObject, type WorldEvent, type WorldParamsInput } from '../../machines/index.js';
 import { transitionId } from '../paths/index.js';
 import { violationNodeId } from './edges.js';
 
@@ -66,21 +66,51 @@ export function stateName(value: unknown): string {
   return String(value);
 }
 
+/**
+ * The most steps a trace may have. Why a limit: the drawing lists every step in its legend, and
+ * Graphviz lays out a table of that many rows; past a few thousand the picture is unreadable and
+ * the layout takes tens of seconds (40,000 steps crashed it). Longer paths are for the explorers.
+ */
+export const MAX_TRACE_STEPS = 2000;
+
+const isPrimitive = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null;
+
 function checkEvent(name: MachineName, e: unknown, n: number): EventObject {
   const { machine, eventFields } = machineEntry(name);
-  const known = [...new Set((machine.events as string[]).filter((t) => !t.startsWith('xstate.')))];
-  if (typeof e !== 'object' || e === null || typeof (e as { type?: unknown }).type !== 'string') {
-    throw new PathInputError(`step ${n}: ${JSON.stringify(e)} is not an event`, `an object with a "type" (${known.join(', ')})`);
+  const known = knownEvents(name, machine.events as string[]);
+  const type = isRecord(e) ? dataField(e, 'type', `step ${n}`) : undefined;
+  if (typeof type !== 'string') {
+    throw new PathInputError(`step ${n}: ${describeValue(e)} is not an event`, `an object with a "type" (${known.join(', ')})`);
   }
-  const ev = e as EventObject;
-  if (!known.includes(ev.type)) {
-    throw new PathInputError(`step ${n}: event type "${ev.type}" is not an event of the ${name} machine`, `one of ${known.join(', ')}`);
+  if (!known.includes(type)) {
+    throw new PathInputError(`step ${n}: event type ${describeValue(type)} is not an event of the ${name} machine`, `one of ${known.join(', ')}`);
   }
-  const missing = (eventFields[ev.type] ?? []).filter((f) => !(f in ev));
+  const fields = eventFields[type] ?? [];
+  // Only the fields the event has, as plain values: what is drawn and replayed is bounded, and no
+  // getter or deep structure of the input is walked later.
+  const event: Record<string, unknown> = { type };
+  const missing: string[] = [];
+  for (const f of fields) {
+    const v = dataField(e as object, f, `step ${n}: ${type}.${f}`);
+    if (v === undefined) {
+      missing.push(f);
+      continue;
+    }
+    const ok = isPrimitive(v) || (Array.isArray(v) && v.length <= 1024 && v.every(isPrimitive));
+    if (!ok) throw new PathInputError(`step ${n}: ${type}.${f} is ${describeValue(v)}`, 'a boolean, number, string, or a short array of them');
+    event[f] = Array.isArray(v) ? [...v] : v;
+  }
   if (missing.length) {
-    throw new PathInputError(`step ${n}: ${ev.type} lacks ${missing.join(', ')}`, `${ev.type} with fields ${(eventFields[ev.type] ?? []).join(', ')}`);
+    throw new PathInputError(`step ${n}: ${type} lacks ${missing.join(', ')}`, `${type} with fields ${fields.join(', ')}`);
   }
-  return ev;
+  return event as EventObject;
+}
+
+const knownCache = new Map<MachineName, string[]>();
+function knownEvents(name: MachineName, events: string[]): string[] {
+  let known = knownCache.get(name);
+  if (known === undefined) knownCache.set(name, (known = [...new Set(events.filter((t) => !t.startsWith('xstate.')))]));
+  return known;
 }
 
 /**
@@ -88,11 +118,19 @@ function checkEvent(name: MachineName, e: unknown, n: number): EventObject {
  * @example replay('device', [{ type: 'INIT', parent: true, name: true }]).steps[0].to // 'device.live.refcounted.initialized'
  */
 export function replay(name: MachineName, events: readonly unknown[], input?: unknown): Trace {
+  if (!isMachineName(name)) throw new ParameterError('replay(name)', name, `one of ${MACHINE_NAMES.join(', ')}`);
+  requireObject('replay(events)', events, 'an array of events');
+  if (!Array.isArray(events)) throw new ParameterError('replay(events)', events, 'an array of events');
+  if (events.length > MAX_TRACE_STEPS) {
+    throw new PathInputError(`the path has ${events.length} steps, more than the ${MAX_TRACE_STEPS} a trace may draw`, `a path of at most ${MAX_TRACE_STEPS} steps (cut it, or explore it with auxbus explore)`);
+  }
+  if (input !== undefined && !isRecord(input)) throw new ParameterError('replay(input)', input, 'an object (the machine\'s input), or nothing');
   const { machine } = machineEntry(name);
   let [snap] = initialTransition(machine, input as never) as unknown as [Snap];
   const start = atomicOf(snap);
   const steps: TraceStep[] = [];
-  events.forEach((raw, i) => {
+  for (let i = 0; i < events.length; i++) {
+    const raw: unknown = events[i];
     const n = i + 1;
     const event = checkEvent(name, raw, n);
     const taken = machine.getTransitionData(snap as never, event as never);
@@ -128,7 +166,7 @@ export function replay(name: MachineName, events: readonly unknown[], input?: un
     }
     steps.push(step);
     snap = next;
-  });
+  }
   return { machine: name, start, steps };
 }
 
@@ -142,12 +180,16 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
  * @example readPathInput([{ type: 'KFREE' }]).events.length // 1
  */
 export function readPathInput(json: unknown, pathNumber?: number): PathInput {
+  if (typeof json === 'object' && json !== null) requireObject('readPathInput(json)', json, 'parsed JSON');
+  if (pathNumber !== undefined && (typeof pathNumber !== 'number' || !Number.isInteger(pathNumber) || pathNumber < 1)) {
+    throw new ParameterError('readPathInput(pathNumber)', pathNumber, 'a path number from 1, or nothing');
+  }
   if (isRecord(json) && Array.isArray(json.violations) && isRecord(json.params)) return worldCounterexample(json, pathNumber);
   const out: PathInput = { events: [] };
   let body: unknown = json;
   if (isRecord(json)) {
     if (typeof json.machine === 'string') {
-      if (!isMachineName(json.machine)) throw new PathInputError(`the file names machine "${json.machine}"`, 'device, ida or driver');
+      if (!isMachineName(json.machine)) throw new PathInputError(`the file names machine ${describeValue(json.machine)}`, MACHINE_NAMES.join(', '));
       out.machine = json.machine;
     }
     if ('input' in json) out.input = json.input;

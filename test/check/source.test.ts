@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,9 +62,22 @@ describe('readSource', () => {
   });
 
   it('turns unreadable paths into "not analysed", never a rejection', async () => {
-    expect(await readSource(join(dir, 'absent.c'))).toEqual({ kind: 'not-analysed', reason: 'unreadable', detail: `cannot open ${join(dir, 'absent.c')}: ENOENT` });
+    expect(await readSource(join(dir, 'absent.c'))).toEqual({ kind: 'not-analysed', reason: 'unreadable', detail: `cannot read ${join(dir, 'absent.c')}: ENOENT` });
     mkdirSync(join(dir, 'sub.c'));
-    expect(await readSource(join(dir, 'sub.c'))).toEqual({ kind: 'not-analysed', reason: 'unreadable', detail: `${join(dir, 'sub.c')} is not a regular file` });
+    expect(await readSource(join(dir, 'sub.c'))).toEqual({ kind: 'not-analysed', reason: 'unreadable', detail: `cannot read ${join(dir, 'sub.c')}: it is a directory, not a regular file` });
+  });
+
+  it('refuses a FIFO without opening it (opening one for reading would wait for a writer) and a character device', async () => {
+    const fifo = join(dir, 'p.c');
+    execFileSync('mkfifo', [fifo]);
+    expect(await readSource(fifo)).toEqual({ kind: 'not-analysed', reason: 'unreadable', detail: `cannot read ${fifo}: it is a FIFO (named pipe), not a regular file` });
+    expect(await readSource('/dev/zero')).toEqual({ kind: 'not-analysed', reason: 'unreadable', detail: 'cannot read /dev/zero: it is a character device, not a regular file' });
+  });
+
+  it('rejects a path that is not a string, and input that is neither text nor bytes, with a ParameterError', async () => {
+    await expect(readSource(Symbol('p') as never)).rejects.toThrow(ParameterError);
+    expect(() => sourceFromBytes(undefined as never)).toThrow(ParameterError);
+    expect(() => sourceFromBytes({ length: 3 } as never)).toThrow(/sourceFromBytes\(input\)/);
   });
 
   it('classifies empty, binary and oversized files', async () => {

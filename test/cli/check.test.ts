@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,14 @@ describe('auxbus check', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { notAnalysed: Array<{ file: string; reason: string }> };
     expect(out.notAnalysed.map((n) => [n.file, n.reason.split(':')[0]])).toEqual([[bin, 'binary'], [empty, 'empty']]);
+  });
+
+  it('a FIFO named on the command line is not opened (it would wait for a writer): not analysed, with its type, at once', () => {
+    const fifo = join(dir, 'p.c');
+    execFileSync('mkfifo', [fifo]);
+    const r = auxbus(['check', fifo], {}, 30_000);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`not analysed: unreadable: cannot read ${fifo}: it is a FIFO (named pipe), not a regular file`);
   });
 
   it('a path that does not exist, no path, or two output formats: exit 2 with the reason', () => {

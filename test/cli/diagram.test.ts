@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import type { AnyStateMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { VIOLATIONS, deviceMachine, driverMachine, idaMachine, type ViolationCode } from '../../machines/index.js';
 import { getShortestPaths } from 'xstate/graph';
-import { readPathInput } from '../../src/diagrams/trace.js';
+import { MAX_TRACE_STEPS, readPathInput } from '../../src/diagrams/trace.js';
 import { allStateNodes, allTransitions, deviceTraversal } from '../../src/paths/index.js';
 import { STACK_LINE, auxbus } from './run.js';
 
@@ -151,6 +152,50 @@ describe('auxbus diagram', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(STACK_LINE);
     }
+  });
+
+  it('only a regular file is read as a trace: a FIFO and a character device are refused at once with the file type (exit 2)', () => {
+    const fifo = join(tmp, 'p.json');
+    execFileSync('mkfifo', [fifo]);
+    for (const [file, kind] of [[fifo, 'a FIFO'], ['/dev/zero', 'a character device']] as const) {
+      const r = auxbus(['diagram', '--trace', file], {}, 30_000);
+      expect(r.code, file).toBe(2);
+      expect(r.stderr).toContain(`cannot read ${file}: it is ${kind}`);
+    }
+  });
+
+  it(`a trace longer than MAX_TRACE_STEPS (${MAX_TRACE_STEPS}) is refused with the limit; one of exactly that length is drawn`, () => {
+    const events = (n: number) => [INIT, ...Array.from({ length: n - 1 }, (_, i) => ({ type: i % 2 ? 'PUT' : 'GET' }))];
+    const long = join(tmp, 'long.json');
+    writeFileSync(long, JSON.stringify(events(MAX_TRACE_STEPS + 1)));
+    const r = auxbus(['diagram', '--trace', long, '--format', 'dot']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`the path has ${MAX_TRACE_STEPS + 1} steps, more than the ${MAX_TRACE_STEPS}`);
+    writeFileSync(long, JSON.stringify(events(MAX_TRACE_STEPS)));
+    const ok = auxbus(['diagram', '--trace', long, '--format', 'dot']);
+    expect(ok.code).toBe(0);
+    // GET and PUT repeat one edge each: drawn once, listing their steps; the legend has every step.
+    const edges = [...ok.stdout.matchAll(/id="trace-step-(\d+)"/g)].map((m) => Number(m[1]));
+    expect(edges).toEqual([1, 2, 3]);
+    // GET is every even step 2..2000 (1,000 steps: 6 shown, 994 more); PUT every odd one 3..1999 (999).
+    expect(ok.stdout).toContain('<b>2, 4, 6, 8, 10, 12 … (+994)</b> GET');
+    expect(ok.stdout).toContain('<b>3, 5, 7, 9, 11, 13 … (+993)</b> PUT');
+    expect(ok.stdout).toContain(`<b>${MAX_TRACE_STEPS}</b>`);
+  });
+
+  it('a 100,000-deep JSON array is refused as "not an event", without a stack overflow; a bad file\'s text is not echoed', () => {
+    const deep = join(tmp, 'deep.json');
+    writeFileSync(deep, '['.repeat(100_000) + ']'.repeat(100_000));
+    const r = auxbus(['diagram', '--trace', deep]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('step 1: an array of 1 is not an event');
+    const ansi = join(tmp, 'ansi.json');
+    writeFileSync(ansi, '{"a": \u001b[31mred');
+    const bad = auxbus(['diagram', '--trace', ansi]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${ansi} is not JSON`);
+    expect(bad.stderr).not.toContain('\u001b');
+    expect(bad.stderr).not.toContain('red');
   });
 
   it('--out writes the files and says where', () => {
