@@ -30,13 +30,19 @@ export type Expr =
 
 /** One instruction of a lowered function body. */
 export type Instr =
-  | { op: 'eval'; e: Expr; line: number }
-  | { op: 'decl'; name: string; init: Expr | null; cleanup: string | null; line: number }
+  | { op: 'eval'; e: Expr; line: number; at?: StatementAt }
+  | { op: 'decl'; name: string; init: Expr | null; cleanup: string | null; line: number; at?: StatementAt }
   | { op: 'br'; c: Expr; t: number; f: number; loop: boolean; line: number; column?: number }
   | { op: 'jmp'; to: number; line: number }
   | { op: 'switch'; e: Expr; cases: Array<{ value: Expr; to: number }>; otherwise: number; line: number }
-  | { op: 'ret'; e: Expr | null; line: number }
+  | { op: 'ret'; e: Expr | null; line: number; at?: StatementAt }
   | { op: 'opaque'; text: string; line: number };
+
+/**
+ * Where a statement starts and how it reads (flattened, at most 60 characters): what a finding
+ * made by the statement itself, not by a call in it (a store into freed memory), is placed at.
+ */
+export interface StatementAt { column: number; text: string }
 
 /** A lowered function: its parameters, instructions and the line of its closing brace. */
 export interface LoweredFunction {
@@ -45,6 +51,8 @@ export interface LoweredFunction {
   /** Each parameter's type as written, without the declarator (`struct auxiliary_device`). */
   paramTypes: string[];
   code: Instr[];
+  /** The definition's first line. */
+  startLine: number;
   endLine: number;
   /** Why the function cannot be followed (a `goto` to a missing label, ...), or null. */
   refused: string | null;
@@ -53,6 +61,10 @@ export interface LoweredFunction {
 const line = (n: Node) => n.startPosition.row + 1;
 const column = (n: Node) => n.startPosition.column + 1;
 const flat = (t: string) => t.replace(/\s+/g, ' ').trim();
+const statementAt = (n: Node): StatementAt => {
+  const text = flat(n.text).replace(/;$/, '');
+  return { column: column(n), text: text.length > 60 ? `${text.slice(0, 57)}...` : text };
+};
 
 /**
  * Lowers a `function_definition` node. `cleanups` maps the start offset of a declarator to the
@@ -105,7 +117,7 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
         return;
       case 'expression_statement': {
         const e = n.namedChildren.find((c) => c !== null && c.type !== 'comment');
-        if (e) emit({ op: 'eval', e: expr(e), line: line(n) });
+        if (e) emit({ op: 'eval', e: expr(e), line: line(n), at: statementAt(n) });
         return;
       }
       case 'declaration':
@@ -211,7 +223,7 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
       }
       case 'return_statement': {
         const e = n.namedChildren.find((c) => c !== null && c.type !== 'comment');
-        emit({ op: 'ret', e: e ? expr(e) : null, line: line(n) });
+        emit({ op: 'ret', e: e ? expr(e) : null, line: line(n), at: statementAt(n) });
         return;
       }
       case 'goto_statement': {
@@ -250,7 +262,7 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
         const name = declaredName(declarator);
         if (name === null) continue;
         const init = value ? (value.type === 'initializer_list' ? { k: 'unknown' as const, text: '{...}' } : expr(value)) : null;
-        emit({ op: 'decl', name, init, cleanup: cleanupAt(declarator), line: line(d) });
+        emit({ op: 'decl', name, init, cleanup: cleanupAt(declarator), line: line(d), at: statementAt(d) });
       } else if (isDeclarator(d.type)) {
         const name = declaredName(d);
         if (name !== null) emit({ op: 'decl', name, init: null, cleanup: cleanupAt(d), line: line(d) });
@@ -282,7 +294,7 @@ export function lowerFunction(definition: Node, name: string, cleanups: Readonly
     if (to === undefined) refused ??= `goto ${g.label}: no such label`;
     else patch(g.at, to);
   }
-  return { name, params, paramTypes, code, endLine: definition.endPosition.row + 1, refused };
+  return { name, params, paramTypes, code, startLine: line(definition), endLine: definition.endPosition.row + 1, refused };
 }
 
 function firstOfComma(e: Expr): Expr {

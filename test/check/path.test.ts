@@ -77,6 +77,33 @@ int foo_probe(struct device *parent, struct foo **out)
     expect(r.findings).toEqual(['14 leak-initialized']);
   });
 
+  it('§5 B11: a use after release by a plain statement (a store after the last uninit) is placed at that statement: its line, column and text', async () => {
+    const body = `int foo_make(struct device *parent)
+{
+	struct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->adev.name = "foo";
+	f->adev.dev.parent = parent;
+	f->adev.dev.release = foo_release;
+	if (auxiliary_device_init(&f->adev)) {
+		kfree(f);
+		return -EIO;
+	}
+	auxiliary_device_uninit(&f->adev);
+	   f->port = 0;
+	return 0;
+}
+`;
+    const r = await checkSource(HEAD + body, 't.c');
+    const store = (HEAD + body).split('\n').findIndex((l) => l.includes('f->port = 0;')) + 1;
+    // (The release frees an id this function never allocated: ida-double-free at the uninit.)
+    const uar = r.findings.filter((f) => f.code === 'use-after-release');
+    expect(uar).toHaveLength(1);
+    expect(uar[0]!.at).toMatchObject({ line: store, column: 5 });
+    expect(uar[0]!.message.startsWith('f->port = 0: ')).toBe(true);
+  });
+
   it('a loop over an unknown count runs 0, 1 and 2 times; an iterator macro is such a loop', async () => {
     const r = await codes(`void foo_set_release(struct foo *f)
 {

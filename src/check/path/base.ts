@@ -1,6 +1,6 @@
 import { VIOLATIONS } from '../../../machines/index.js';
 import { CallBudgetError, Kernel, type AuxDevice, type ParentDevice } from '../../runtime/index.js';
-import type { Expr, LoweredFunction } from '../ir.js';
+import type { Expr, LoweredFunction, StatementAt } from '../ir.js';
 import type { Oracle } from '../oracle.js';
 import type { Obj, ObjKind, PathStep, Val } from '../values.js';
 import { lowerFirst, story } from './ops.js';
@@ -45,6 +45,8 @@ export abstract class PathBase {
   protected seen = 0;
   /** The line of the instruction being run (where a store, e.g. of a release callback, is). */
   protected atLine = 0;
+  /** The statement being run, when it is one a finding can be placed at (see `StatementAt`). */
+  protected atStatement: StatementAt | undefined;
   protected current: Obj | null = null;
 
   protected newObj(kind: ObjKind, madeBy: string, line: number, rt: AuxDevice | null = null): Obj {
@@ -154,8 +156,12 @@ export abstract class PathBase {
       const s = this.sites[i];
       if (s !== undefined && s !== 'release' && s.line > 0) return s;
     }
-    // A load or store outside any call (`f->port = 0;` after the last put): its statement's line.
-    return this.atLine > 0 ? { call: 'this statement', line: this.atLine, column: 1 } : { call: 'the function', line: 1, column: 1 };
+    // A load or store outside any call (`f->port = 0;` after the last put): its statement.
+    const at = this.atStatement;
+    if (at !== undefined) return { call: at.text, line: this.atLine, column: at.column };
+    if (this.atLine > 0) return { call: 'this statement', line: this.atLine, column: 1 };
+    const fn = this.frames[0]?.fn;
+    return { call: fn ? `${fn.name}()` : 'the function', line: fn?.startLine ?? 1, column: 1 };
   }
 
   constructor(protected readonly ctx: FileContext, readonly oracle: Oracle) {

@@ -64,6 +64,7 @@ export class PathRun extends PathCalls {
       const i: Instr | undefined = code[pc];
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
       this.atLine = i.line;
+      this.atStatement = 'at' in i ? i.at : undefined;
       switch (i.op) {
         case 'eval':
           if (i.e.k === 'call' && i.e.callee === 'return_ptr') return this.leave(f, this.noFreePtr(i.e), i.line);
