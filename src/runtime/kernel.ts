@@ -307,6 +307,7 @@ export class Kernel {
         }
       }
     }
+    distinguishNamesakes(leaks);
     const violations = [...this.found];
     return { violations, leaks, clean: violations.length === 0 && leaks.length === 0, text: formatFindings([...violations, ...leaks]) };
   }
@@ -443,6 +444,19 @@ export class Kernel {
       code: v.code, bugClass: VIOLATIONS[v.code].bugClass, step: at.step, call: at.call,
       object: obj.describe(), createdAt: { step: createdAt.step, call: createdAt.call }, ...(v.ids ? { ids: v.ids } : {}),
     };
+  }
+}
+
+/**
+ * Two leaked objects may print the same name: a device whose add failed with -EEXIST keeps the
+ * name `dev_set_name` gave it, the name of the device already on the bus (§1.3, B16). The
+ * report then says which is which by the step that made each.
+ */
+function distinguishNamesakes(leaks: Finding[]): void {
+  const count = new Map<string, number>();
+  for (const f of leaks) count.set(f.object, (count.get(f.object) ?? 0) + 1);
+  for (const f of leaks) {
+    if (count.get(f.object)! > 1) f.object = `${f.object} (the one made at step ${f.createdAt.step})`;
   }
 }
 

@@ -27,6 +27,26 @@ describe('Kernel: ids, logs and reports', () => {
     expect(r.leaks.map((f) => f.code)).toEqual(['leak-initialized']);
   });
 
+  it('§1.3, B16: two leaked devices of the same name (the second add failed with -EEXIST, keeping the name) are told apart by the step that made each', () => {
+    const k = new Kernel();
+    const pdev = k.parentDevice('pci0');
+    const made: number[] = [];
+    for (const expected of [0, -17]) {
+      const adev = k.kzallocDevice('foo')!;
+      made.push(adev.createdAt.step);
+      adev.name = 'foo';
+      adev.parent = pdev;
+      adev.release = (d) => k.kfree(d);
+      expect(adev.init()).toBe(0);
+      expect(adev.add('mymod')).toBe(expected);
+    }
+    expect(made).toEqual([1, 7]);
+    expect(k.report().leaks.map((f) => [f.code, f.object])).toEqual([
+      ['leak-initialized', 'auxiliary device mymod.foo.0 (the one made at step 1)'],
+      ['leak-initialized', 'auxiliary device mymod.foo.0 (the one made at step 7)'],
+    ]);
+  });
+
   it('model.md §4.4: with two IDAs handing out the same id, setting adev->id claims neither, so correct teardown is clean', () => {
     const k = new Kernel();
     const a = k.idaInit('aux_ida');
