@@ -476,7 +476,7 @@ export const VIOLATION_CODES: readonly ViolationCode[] = Object.freeze([...CODES
  * ```
  */
 export function isViolationCode(s: string): s is ViolationCode {
-  return Object.hasOwn(VIOLATIONS, s);
+  return typeof s === 'string' && Object.hasOwn(VIOLATIONS, s);
 }
 
 /**

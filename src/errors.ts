@@ -1,4 +1,4 @@
-import { AuxbusError } from '../machines/index.js';
+import { asText, AuxbusError, describeValue } from '../machines/index.js';
 
 /**
  * Typed errors of the tools around the model (diagrams, path export, command line). Each says
@@ -16,7 +16,7 @@ export class UsageError extends AuxbusError {
     /** Where the user can read the right usage, e.g. `auxbus paths --help`. */
     readonly helpHint?: string,
   ) {
-    super('usage', message);
+    super('usage', asText(message));
   }
 }
 
@@ -27,7 +27,7 @@ export class UsageError extends AuxbusError {
  */
 export class PathInputError extends AuxbusError {
   constructor(what: string, expected: string) {
-    super('invalid-path', `${what}; expected ${expected}`);
+    super('invalid-path', `${asText(what)}; expected ${asText(expected)}`);
   }
 }
 
@@ -42,7 +42,7 @@ export class ModelTooLargeError extends AuxbusError {
     readonly limit: number,
     advice: string,
   ) {
-    super('model-too-large', `${what}: the model has ${states} states, more than the ${limit} this strategy accepts; ${advice}`);
+    super('model-too-large', `${asText(what)}: the model has ${asText(states)} states, more than the ${asText(limit)} this strategy accepts; ${asText(advice)}`);
   }
 }
 
@@ -56,7 +56,7 @@ export class FileError extends AuxbusError {
     operation: 'read' | 'write',
     reason: string,
   ) {
-    super('file', `cannot ${operation} ${path}: ${reason}`);
+    super('file', `cannot ${asText(operation)} ${asText(path)}: ${asText(reason)}`);
   }
 }
 
@@ -69,6 +69,16 @@ export class UnknownCodeError extends AuxbusError {
     readonly received: string,
     readonly known: readonly string[],
   ) {
-    super('unknown-code', `unknown violation code "${received}"; known codes: ${known.join(', ')}`);
+    super('unknown-code', `unknown violation code ${describeValue(received)}; known codes: ${listText(known)}`);
   }
+}
+
+/** A list of names as text; anything else described (never throws). */
+function listText(known: unknown): string {
+  try {
+    if (Array.isArray(known)) return known.map(asText).join(', ');
+  } catch {
+    // a revoked proxy: described below
+  }
+  return asText(known);
 }

@@ -1,4 +1,4 @@
-import { AuxbusError, ParameterError, requireInt } from '../common/errors.js';
+import { asText, AuxbusError, ParameterError, requireInt } from '../common/errors.js';
 import { KERNEL_IDA_CAPACITY, NO_HOLDER } from './ida.types.js';
 
 /**
@@ -60,7 +60,7 @@ export class IdSetStateError extends AuxbusError {
     readonly id: number,
     expected: string,
   ) {
-    super('ida-set-state', `${change}(${id}): expected ${expected}; the IDA machine and its id set disagree`);
+    super('ida-set-state', `${asText(change)}(${asText(id)}): expected ${asText(expected)}; the IDA machine and its id set disagree`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuxbusError, ParameterError } from '../../machines/index.js';
+import { asText, AuxbusError, ParameterError } from '../../machines/index.js';
 import { checkSource, type CheckSourceOptions, type FileCheck } from './check.js';
 import type { CheckResult } from './report.js';
 import { readSource } from './source.js';
@@ -14,7 +14,7 @@ import { readSource } from './source.js';
 /** A path given to check does not exist or cannot be read as a file or directory. */
 export class CheckPathError extends AuxbusError {
   constructor(readonly path: string, reason: string) {
-    super('check-path', `${path}: ${reason}; expected a C file or a directory`);
+    super('check-path', `${asText(path)}: ${asText(reason)}; expected a C file or a directory`);
   }
 }
 

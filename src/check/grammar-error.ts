@@ -1,4 +1,4 @@
-import { AuxbusError } from '../../machines/common/errors.js';
+import { asText, AuxbusError } from '../../machines/common/errors.js';
 
 /*
  * Its own file so that the public declarations can name it without web-tree-sitter's types
@@ -17,6 +17,16 @@ export class GrammarLoadError extends AuxbusError {
     /** The error the loader threw. */
     override readonly cause: unknown,
   ) {
-    super('grammar-load', `cannot load ${what}: ${cause instanceof Error ? cause.message : String(cause)}; expected web-tree-sitter installed and the grammar in dist/grammar (npm run build) or the tree-sitter-c package (npm ci)`);
+    super('grammar-load', `cannot load ${asText(what)}: ${causeText(cause)}; expected web-tree-sitter installed and the grammar in dist/grammar (npm run build) or the tree-sitter-c package (npm ci)`);
   }
+}
+
+/** An error's message, or the value described; never throws (a revoked proxy as the cause). */
+function causeText(cause: unknown): string {
+  try {
+    if (cause instanceof Error) return asText(cause.message);
+  } catch {
+    // a revoked proxy: described below
+  }
+  return asText(cause);
 }

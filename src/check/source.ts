@@ -92,7 +92,7 @@ const UTF8_REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
  * sourceFromBytes(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]))  // reason 'binary' (an ELF header)
  */
 export function sourceFromBytes(input: Uint8Array | string, options: SourceOptions = {}): SourceText | NotAnalysed {
-  if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new ParameterError('sourceFromBytes(input)', input, 'a string or a Uint8Array (a Buffer)');
+  if (typeof input !== 'string' && !isBytes(input)) throw new ParameterError('sourceFromBytes(input)', input, 'a string or a Uint8Array (a Buffer)');
   requireObject('sourceFromBytes(options)', options, 'an object { maxBytes?, path? }');
   const maxBytes = requirePositiveLimit('maxBytes', options.maxBytes ?? DEFAULT_MAX_SOURCE_BYTES);
   if (options.path !== undefined && typeof options.path !== 'string') throw new ParameterError('sourceFromBytes(options.path)', options.path, 'a string, or no path');
@@ -155,4 +155,13 @@ function countGenuineReplacements(bytes: Buffer): number {
   let n = 0;
   for (let i = bytes.indexOf(UTF8_REPLACEMENT); i >= 0; i = bytes.indexOf(UTF8_REPLACEMENT, i + 3)) n++;
   return n;
+}
+
+/** A Uint8Array (a Buffer); false, not a TypeError, for a revoked proxy. */
+function isBytes(x: unknown): x is Uint8Array {
+  try {
+    return x instanceof Uint8Array;
+  } catch {
+    return false;
+  }
 }

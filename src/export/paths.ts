@@ -1,6 +1,6 @@
 import type { AnyActorLogic, AnyStateMachine, EventObject } from 'xstate';
 import { createTestModel, getAdjacencyMap, getShortestPaths, getSimplePaths, serializeSnapshot } from 'xstate/graph';
-import { idaModel, type IdaCall, type IdaModelSnapshot, type ViolationCode } from '../../machines/index.js';
+import { idaModel, requireObject, type IdaCall, type IdaModelSnapshot, type ViolationCode } from '../../machines/index.js';
 import { machineEntry, type MachineName } from '../catalog.js';
 import { replay } from '../diagrams/trace.js';
 import { ModelTooLargeError } from '../errors.js';
@@ -176,6 +176,7 @@ function generate(machine: AnyStateMachine, strategy: Strategy, source: PathSour
  * @example exportPaths({ machine: 'driver', strategy: 'transitions' }).summary.transitions.missed // []
  */
 export function exportPaths(options: PathExportOptions): PathExport {
+  requireObject('exportPaths(options)', options, 'an object { machine, strategy?, ... }');
   const strategy = options.strategy ?? 'transitions';
   const { machine, calls } = machineEntry(options.machine);
   const source = sourceFor(options, machine);

@@ -1,5 +1,5 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition, StateValue } from 'xstate';
-import { AuxbusError, ParameterError } from '../../machines/common/errors.js';
+import { asText, AuxbusError, ParameterError } from '../../machines/common/errors.js';
 
 /**
  * A machine definition read as data and compiled, once, into a transition table: for each leaf
@@ -69,7 +69,7 @@ export class UnsupportedMachineError extends AuxbusError {
     what: string,
     expected = 'a machine with named guards, assign/effect actions and no entry/exit, invoke, after, always or parallel states',
   ) {
-    super('unsupported-machine', `machine '${machine}': ${what}; expected ${expected}`);
+    super('unsupported-machine', `machine '${asText(machine)}': ${asText(what)}; expected ${asText(expected)}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { NEG, ParameterError } from '../../machines/index.js';
-import type { AuxDevice } from './device.js';
+import { AuxDevice } from './device.js';
 import type { AuxDriver } from './driver.js';
 import type { Kernel } from './kernel.js';
 
@@ -31,21 +31,25 @@ export class AuxiliaryBus {
 
   /** The device of that name on the bus. */
   find(name: string): AuxDevice | undefined {
+    requireName(name, 'find(name)');
     return this.devices.get(name);
   }
 
   /** Whether a device of that name is on the bus. */
   hasDevice(name: string): boolean {
+    requireName(name, 'hasDevice(name)');
     return this.devices.has(name);
   }
 
   /** Whether a driver of that name is registered. */
   hasDriver(name: string): boolean {
+    requireName(name, 'hasDriver(name)');
     return this.drivers.some((d) => d.driverName === name);
   }
 
   /** The driver bound to a device. */
   driverOf(adev: AuxDevice): AuxDriver | undefined {
+    this.kernel.requireOwn(adev, AuxDevice, 'driverOf(adev)', 'an AuxDevice');
     return this.bound.get(adev);
   }
 
@@ -54,12 +58,14 @@ export class AuxiliaryBus {
    * @example bus.matchName('mymod.foo.3') // 'mymod.foo'
    */
   matchName(devName: string): string {
+    requireName(devName, 'matchName(devName)');
     const dot = devName.lastIndexOf('.');
     return dot < 0 ? devName : devName.slice(0, dot);
   }
 
   /** `MODALIAS=auxiliary:<match name>` of a named device (§1.7). */
   uevent(adev: AuxDevice): { MODALIAS: string } | undefined {
+    this.kernel.requireOwn(adev, AuxDevice, 'uevent(adev)', 'an AuxDevice');
     return adev.modalias === null ? undefined : { MODALIAS: adev.modalias };
   }
 
@@ -139,4 +145,9 @@ export class AuxiliaryBus {
       this.probing = undefined;
     }
   }
+}
+
+/** A name looked up on the bus: any string (a name the bus does not hold is simply not found). */
+function requireName(name: unknown, parameter: string): void {
+  if (typeof name !== 'string') throw new ParameterError(parameter, name, 'a name (a string)');
 }

@@ -53,7 +53,6 @@ export function auxiliaryDeviceCreate(
 
 /** `auxiliary_device_destroy(adev)`: delete then uninit (§1.4). */
 export function auxiliaryDeviceDestroy(k: Kernel, adev: AuxDevice): void {
-  if (!(adev instanceof AuxDevice)) throw new ParameterError('auxiliary_device_destroy(adev)', adev, 'an AuxDevice');
   k.requireOwn(adev, AuxDevice, 'auxiliary_device_destroy(adev)', 'an AuxDevice');
   k.call('auxiliary_device_destroy', adev, undefined, () => {
     adev.delete();

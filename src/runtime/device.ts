@@ -2,6 +2,7 @@ import { ParameterError, type DeviceContext, type DeviceEvent } from '../../mach
 import type { Effect } from '../model/compile.js';
 import type { AuxDriver } from './driver.js';
 import type { Kernel } from './kernel.js';
+import { requireLabel } from './labels.js';
 import { KernelObject } from './object.js';
 import { ParentDevice } from './parent.js';
 import { tables } from './tables.js';
@@ -144,11 +145,13 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
 
   /** A field of the container around the device (driver-private data). */
   field(name: string): unknown {
+    requireLabel(name, 'field(name)');
     this.access('READ', name);
     return this._data?.get(name);
   }
   /** Writes a field of the container. */
   setField(name: string, value: unknown): void {
+    requireLabel(name, 'setField(name)');
     this.access('WRITE', name);
     (this._data ??= new Map()).set(name, value);
   }
@@ -171,9 +174,7 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
    * -EINVAL / -ENOMEM / -EEXIST (§1.3). `null` is a NULL modname.
    */
   add(modname: string | null): number {
-    if (modname !== null && (typeof modname !== 'string' || modname.length === 0)) {
-      throw new ParameterError('add(modname)', modname, 'a non-empty module name, or null for a NULL modname');
-    }
+    if (modname !== null) requireLabel(modname, 'add(modname)', 'a non-empty module name (or null for a NULL modname)');
     const k = this.kernel;
     k.enter('add', this, modname);
     try {

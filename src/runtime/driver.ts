@@ -2,6 +2,7 @@ import { dataField, ParameterError, requireObject, type DriverContext, type Driv
 import type { Effect } from '../model/compile.js';
 import type { AuxDevice } from './device.js';
 import type { Kernel } from './kernel.js';
+import { requireLabel } from './labels.js';
 import { KernelObject } from './object.js';
 import { tables } from './tables.js';
 
@@ -88,7 +89,7 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
    * id_table, with a WARN), -ENOMEM or -EBUSY (§1.9). Probes every matching device on success.
    */
   register(modname: string): number {
-    if (typeof modname !== 'string' || modname.length === 0) throw new ParameterError('register(modname)', modname, 'a non-empty module name');
+    requireLabel(modname, 'register(modname)', 'a non-empty module name');
     return this.kernel.call('auxiliary_driver_register', this, modname, () => {
       const fullName = this.name === undefined ? modname : `${modname}.${this.name}`;
       const base = { type: 'REGISTER', probe: this.probe !== null, idTable: this.idTable !== null, nameTaken: false, fault: 'none' } as const;
@@ -115,6 +116,7 @@ export class AuxDriver extends KernelObject<DriverContext, DriverEvent> {
 
   /** The id-table entry matching a device's match name, if any (§1.7). */
   match(matchName: string): AuxDeviceId | undefined {
+    if (typeof matchName !== 'string') throw new ParameterError('match(matchName)', matchName, 'a match name "<modname>.<device name>"');
     return this._idTable?.find((e) => e.name === matchName);
   }
 

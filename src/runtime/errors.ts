@@ -1,4 +1,4 @@
-import { AuxbusError, VIOLATIONS, type BugClass, type ViolationCode } from '../../machines/index.js';
+import { asText, AuxbusError, isViolationCode, ParameterError, requireObject, VIOLATIONS, type BugClass, type ViolationCode } from '../../machines/index.js';
 import type { Finding } from './report.js';
 
 /**
@@ -16,8 +16,10 @@ export class ViolationError extends AuxbusError {
   /** How to fix the driver. */
   readonly fix: string;
   constructor(readonly finding: Finding) {
+    requireObject('ViolationError(finding)', finding, 'a Finding of a Kernel');
+    if (!isViolationCode(finding.code)) throw new ParameterError('ViolationError(finding).code', finding.code, 'a violation code');
     const info = VIOLATIONS[finding.code];
-    super('violation', `${finding.code} (${info.bugClass}) at step ${finding.step} ${finding.call}: ${info.when}\n  kernel: ${info.kernelSymptom}\n  fix: ${info.fix}`);
+    super('violation', `${finding.code} (${info.bugClass}) at step ${asText(finding.step)} ${asText(finding.call)}: ${info.when}\n  kernel: ${info.kernelSymptom}\n  fix: ${info.fix}`);
     this.violation = finding.code;
     this.bugClass = info.bugClass;
     this.kernelSymptom = info.kernelSymptom;
@@ -31,7 +33,7 @@ export class ViolationError extends AuxbusError {
  */
 export class ForeignObjectError extends AuxbusError {
   constructor(what: string, expected: string) {
-    super('foreign-object', `${what}: expected ${expected} made by this Kernel`);
+    super('foreign-object', `${asText(what)}: expected ${asText(expected)} made by this Kernel`);
   }
 }
 
@@ -42,6 +44,6 @@ export class ForeignObjectError extends AuxbusError {
  */
 export class CallBudgetError extends AuxbusError {
   constructor(readonly maxCalls: number, op: string) {
-    super('call-budget', `${op}: this kernel has taken ${maxCalls} calls, its maxCalls; expected the code under test to finish within it (a loop that never ends?)`);
+    super('call-budget', `${asText(op)}: this kernel has taken ${asText(maxCalls)} calls, its maxCalls; expected the code under test to finish within it (a loop that never ends?)`);
   }
 }

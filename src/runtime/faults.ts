@@ -1,4 +1,4 @@
-import { ParameterError, requireBool, requireInt } from '../../machines/index.js';
+import { ParameterError, requireBool, requireInt, requireObject } from '../../machines/index.js';
 
 /**
  * Places where the model can make a call fail, as the kernel's fault injection would:
@@ -71,6 +71,7 @@ export class FaultInjector {
    * k.faults.failNths([2, 5]); // the 2nd and the 5th fallible calls from now fail, the others succeed
    */
   failNths(ns: readonly number[]): void {
+    requireObject('failNths(ns)', ns, 'an array of distinct integers n >= 1');
     if (!Array.isArray(ns)) throw new ParameterError('failNths(ns)', ns, 'an array of distinct integers n >= 1');
     if (ns.length > MAX_ARMED_FAULTS) throw new ParameterError('failNths(ns)', ns, `at most ${MAX_ARMED_FAULTS} calls`);
     ns.forEach((n, i) => requireInt(`failNths(ns)[${i}]`, n, 1, 2 ** 31 - 1));

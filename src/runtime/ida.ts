@@ -1,5 +1,5 @@
 import {
-  CODE_OWNER, idaIsEmpty, KERNEL_IDA_CAPACITY, ParameterError, requireInt,
+  CODE_OWNER, idaIsEmpty, KERNEL_IDA_CAPACITY, ParameterError, requireInt, requireObject,
   type IdaCall, type IdaContext, type IdaEvent,
 } from '../../machines/index.js';
 import { AuxDevice } from './device.js';
@@ -59,7 +59,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
    * `ida_alloc_max` with one bound. Returns the id, -ENOSPC or -ENOMEM.
    */
   alloc(range: { min?: number; max?: number } = {}): number {
-    if (typeof range !== 'object' || range === null) throw new ParameterError('alloc(range)', range, 'an object { min?, max? }');
+    requireObject('alloc(range)', range, 'an object { min?, max? }');
     const min = requireInt('alloc.min', range.min ?? 0, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
     const max = requireInt('alloc.max', range.max ?? KERNEL_IDA_CAPACITY - 1, 0, U32_MAX, 'ida_alloc_range takes unsigned bounds');
     return this.kernel.call('ida_alloc', this, [min, max], () => {

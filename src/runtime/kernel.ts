@@ -1,5 +1,5 @@
 import {
-  AuxbusError, CODE_OWNER, NO_HOLDER, ParameterError, requireBool, requireInt, VIOLATIONS, type KernelLogParams, type ViolationCode, type ViolationParams,
+  AuxbusError, CODE_OWNER, NO_HOLDER, ParameterError, requireBool, requireInt, requireObject, VIOLATIONS, type KernelLogParams, type ViolationCode, type ViolationParams,
 } from '../../machines/index.js';
 import { AuxiliaryBus } from './bus.js';
 import { AuxDevice, type ReleaseCallback } from './device.js';
@@ -10,6 +10,7 @@ import { FaultInjector } from './faults.js';
 import { Ida } from './ida.js';
 import { Allocation } from './memory.js';
 import type { KernelObject } from './object.js';
+import { requireLabel } from './labels.js';
 import { ParentDevice } from './parent.js';
 import { CallSite, formatFindings, type Finding, type LogLine, type Report, type StepRef } from './report.js';
 
@@ -109,7 +110,7 @@ export class Kernel {
   private releaseRandom: number;
 
   constructor(options: KernelOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new ParameterError('Kernel(options)', options, 'an object { mode?, trace?, maxCalls?, release?, releaseSeed? }');
+    requireObject('Kernel(options)', options, 'an object { mode?, trace?, maxCalls?, release?, releaseSeed? }');
     const mode = options.mode ?? 'audit';
     if (mode !== 'strict' && mode !== 'audit') throw new ParameterError('mode', mode, "'strict' or 'audit'");
     const timing = options.release ?? 'immediate';
@@ -176,7 +177,7 @@ export class Kernel {
   /** `kfree(ptr)`: `kfree(NULL)` does nothing. */
   kfree(ptr: Allocation | AuxDevice | null): void {
     if (ptr === null) return;
-    if (!(ptr instanceof Allocation) && !(ptr instanceof AuxDevice)) {
+    if (!isInstance(ptr, Allocation) && !isInstance(ptr, AuxDevice)) {
       throw new ParameterError('kfree(ptr)', ptr, 'an Allocation or AuxDevice from kzalloc, or null');
     }
     if (ptr.kernel !== this) throw new ForeignObjectError('kfree(ptr)', 'an allocation');
@@ -434,8 +435,8 @@ export class Kernel {
   requireOwn<T extends { kernel: Kernel }>(
     obj: unknown, kind: abstract new (...args: never[]) => T, parameter: string, expected: string,
   ): asserts obj is T {
-    if (!(obj instanceof kind)) throw new ParameterError(parameter, obj, `${expected} made by a Kernel`);
-    if (obj.kernel !== this) throw new ForeignObjectError(parameter, expected);
+    if (!isInstance(obj, kind)) throw new ParameterError(parameter, obj, `${expected} made by a Kernel`);
+    if ((obj as T).kernel !== this) throw new ForeignObjectError(parameter, expected);
   }
 
   private finding(v: ViolationParams, obj: { describe(): string }, createdAt: StepRef, where?: string): Finding {
@@ -460,8 +461,13 @@ function distinguishNamesakes(leaks: Finding[]): void {
   }
 }
 
-function requireLabel(label: unknown, parameter = 'label'): void {
-  if (typeof label !== 'string' || label.length === 0) throw new ParameterError(parameter, label, 'a non-empty string');
+/** `instanceof` that is false, not a TypeError, for a revoked proxy. */
+function isInstance<T>(obj: unknown, kind: abstract new (...args: never[]) => T): obj is T {
+  try {
+    return obj instanceof kind;
+  } catch {
+    return false;
+  }
 }
 
 export { AuxbusError };

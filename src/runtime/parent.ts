@@ -1,5 +1,6 @@
 import { NEG, ParameterError } from '../../machines/index.js';
 import type { Kernel } from './kernel.js';
+import { requireLabel } from './labels.js';
 
 /**
  * A parent device (e.g. a PCI function) whose driver creates auxiliary devices. It carries the
@@ -19,6 +20,7 @@ export class ParentDevice {
    * `devm_add_action_or_reset(dev, action, data)`: 0, or -ENOMEM after running the action at once.
    */
   devmAddActionOrReset(label: string, action: () => void): number {
+    requireLabel(label, 'devmAddActionOrReset(label)');
     if (typeof action !== 'function') throw new ParameterError('devmAddActionOrReset(action)', action, 'a function');
     return this.kernel.call('devm_add_action_or_reset', this, label, () => {
       if (this.kernel.faults.shouldFail('devres')) {

@@ -1,4 +1,4 @@
-import { VIOLATIONS, type BugClass, type ViolationCode } from '../../machines/index.js';
+import { isViolationCode, ParameterError, requireObject, VIOLATIONS, type BugClass, type ViolationCode } from '../../machines/index.js';
 
 /** A call as the report names it: its step number and what was called on what. */
 export interface StepRef {
@@ -74,6 +74,12 @@ export interface Report {
  * @example formatFindings([]) // 'clean: no violations, no leaks'
  */
 export function formatFindings(findings: readonly Finding[]): string {
+  requireObject('formatFindings(findings)', findings, 'an array of findings (Report.violations, Report.leaks)');
+  if (!Array.isArray(findings as unknown)) throw new ParameterError('formatFindings(findings)', findings, 'an array of findings (Report.violations, Report.leaks)');
+  findings.forEach((f, i) => {
+    requireObject(`formatFindings(findings)[${i}]`, f, 'a finding { code, step, call, object, ... }');
+    if (!isViolationCode(f.code)) throw new ParameterError(`formatFindings(findings)[${i}].code`, f.code, 'a violation code');
+  });
   if (findings.length === 0) return 'clean: no violations, no leaks';
   return findings
     .map((f) => {

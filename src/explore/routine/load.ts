@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AuxbusError } from '../../../machines/index.js';
+import { asText, AuxbusError } from '../../../machines/index.js';
 import { FileError } from '../../errors.js';
 import { checkScenario, type AnyScenario } from './scenario.js';
 
@@ -15,7 +15,7 @@ export class ScenarioModuleError extends AuxbusError {
     readonly file: string,
     reason: string,
   ) {
-    super('scenario-module', `${file}: ${reason}`);
+    super('scenario-module', `${asText(file)}: ${asText(reason)}`);
   }
 }
 
