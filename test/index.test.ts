@@ -45,7 +45,8 @@ const FUNCTIONS: Record<string, Entry> = Object.fromEntries(Object.entries({
   allStateNodes: {}, allTransitions: {}, allocNeedsMemory: {}, allocReturn: {}, applyIdaEffect: {},
   asText: anything('any value as message text', isString),
   auxApiMentions: {}, checkDiagrams: anything('takes no argument (it compares diagrams/ with the machines)', () => true),
-  checkPaths: {}, checkScenario: {}, checkSource: {}, compileMachine: {}, createSucceeded: {}, createWorld: {}, dataField: {},
+  checkPaths: {}, checkScenario: {}, checkSource: {}, compileMachine: {},
+  createSucceeded: anything('a predicate on what create returned: a non-NULL pointer or a non-negative int', isBool), createWorld: {}, dataField: {},
   dedupeProblems: {}, defineScenario: {},
   describeValue: anything('any value in words', isString),
   describeWorld: {}, describeWorldEvent: {}, deviceEventsOf: {}, deviceOwner: {}, deviceTraversal: {}, discoverFunctions: {},
@@ -168,16 +169,13 @@ async function outcome(run: () => unknown, accepts?: Entry['accepts']): Promise<
 
 const UNTYPED = new Set<string>([
   'allStateNodes', 'allTransitions', 'allocNeedsMemory', 'allocReturn', 'applyIdaEffect', 'auxApiMentions',
-  'checkPaths', 'checkScenario', 'checkSource', 'compileMachine', 'createSucceeded', 'createWorld', 'dedupeProblems',
-  'defineScenario', 'describeWorld', 'describeWorldEvent', 'deviceEventsOf', 'deviceOwner', 'deviceTraversal',
-  'discoverFunctions', 'explore', 'exploreWorld', 'faultLabel', 'formatExploration', 'formatGcc',
-  'formatWorldExploration', 'functionsOfTree', 'generateRunner', 'idField', 'idaAllocEvent', 'idaClaimEvent',
-  'idaFreeEvent', 'idaIsEmpty', 'idaMachinePath', 'idaTestModel', 'idaTraversal', 'initialWorldState', 'leakReport',
+  'compileMachine', 'dedupeProblems', 'describeWorld', 'deviceOwner', 'deviceTraversal', 'discoverFunctions',
+  'faultLabel', 'formatExploration', 'functionsOfTree', 'generateRunner', 'idField', 'idaAllocEvent',
+  'idaClaimEvent', 'idaFreeEvent', 'idaIsEmpty', 'idaTestModel', 'idaTraversal', 'initialWorldState', 'leakReport',
   'loadScenarios', 'maskAnnotations', 'mentionsAuxApi', 'operationOf', 'pathsToMarkdown', 'refcount', 'renderSvg',
-  'resolveRoutineOptions', 'resolveWorldParams', 'routineCode', 'runScenario', 'serializeIdaModel', 'serializeWorld',
-  'sharedEvents', 'slotEvents', 'statesVisited', 'stepIda', 'stepWorld', 'toCheckJson', 'toDot', 'toMermaid',
-  'toSarif', 'transitionId', 'transitionsTaken', 'valueText', 'valueToJson', 'violationsAlong', 'worldEventAlphabet',
-  'worldEvents', 'worldTestPaths', 'xstateIda',
+  'serializeIdaModel', 'serializeWorld', 'sharedEvents', 'slotEvents', 'statesVisited', 'stepIda', 'stepWorld',
+  'toDot', 'toMermaid', 'transitionId', 'transitionsTaken', 'valueText', 'valueToJson', 'violationsAlong',
+  'worldEventAlphabet', 'worldEvents', 'xstateIda',
 ]);
 
 const exported = Object.entries(api as unknown as Record<string, unknown>);

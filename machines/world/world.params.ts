@@ -1,4 +1,4 @@
-import { ParameterError, requireBool, requireInt } from '../common/errors.js';
+import { ParameterError, requireBool, requireInt, requireObject } from '../common/errors.js';
 import type { ReleaseCall, WorldDriver, WorldParams, WorldParamsInput } from './world.types.js';
 
 /** Bounds past which exhaustive exploration of a world is not worth starting. */
@@ -33,6 +33,7 @@ const RELEASE_CALLS: readonly ReleaseCall[] = [
  * @example resolveWorldParams({ devices: 2, idaRange: { min: 0, max: 1 } }).refBound // 1
  */
 export function resolveWorldParams(input: WorldParamsInput = {}): WorldParams {
+  requireObject('world params', input, 'an object such as { devices: 2, idaRange: { min: 0, max: 1 } }');
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ParameterError('world params', input, 'an object such as { devices: 2, idaRange: { min: 0, max: 1 } }');
   }

@@ -1,5 +1,5 @@
 import type { Tree } from 'web-tree-sitter';
-import { ParameterError, requireInt } from '../../machines/index.js';
+import { ParameterError, requireInt, requireObject } from '../../machines/index.js';
 import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
@@ -65,7 +65,8 @@ export const DEFAULT_MAX_STEPS = 200_000;
  */
 export async function checkSource(input: string | SourceText | NotAnalysed, file = '<input>', options: CheckSourceOptions = {}): Promise<FileCheck> {
   if (typeof file !== 'string' || file.length === 0) throw new ParameterError('file', file, 'a non-empty file name');
-  if (typeof options !== 'object' || options === null) throw new ParameterError('options', options, 'an object { maxPaths?, maxSteps?, parseTimeoutMs? }');
+  requireObject('options', options, 'an object { maxPaths?, maxSteps?, parseTimeoutMs? }');
+  if (typeof input === 'object' && input !== null) requireObject('input', input, 'C source text, or what readSource() returned');
   const maxPaths = requireInt('maxPaths', options.maxPaths ?? DEFAULT_MAX_PATHS, 1, 1_000_000);
   const maxSteps = requireInt('maxSteps', options.maxSteps ?? DEFAULT_MAX_STEPS, 1, 2 ** 31 - 1);
   if (typeof input !== 'string' && (typeof input !== 'object' || input === null || (input.kind !== 'source' && input.kind !== 'not-analysed'))) {

@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { asText, AuxbusError, ParameterError } from '../../machines/index.js';
+import { asText, AuxbusError, ParameterError, requireObject } from '../../machines/index.js';
 import { checkSource, type CheckSourceOptions, type FileCheck } from './check.js';
 import type { CheckResult } from './report.js';
 import { readSource } from './source.js';
@@ -42,6 +42,8 @@ export interface CheckRun extends CheckResult {
  * console.log(formatGcc(r));
  */
 export async function checkPaths(paths: readonly string[], options: CheckPathsOptions = {}): Promise<CheckRun> {
+  requireObject('paths', paths, 'a non-empty array of file or directory paths');
+  requireObject('options', options, 'an object { maxPaths?, onFile?, ... }');
   if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== 'string' || p.length === 0)) {
     throw new ParameterError('paths', paths, 'a non-empty array of file or directory paths');
   }

@@ -1,4 +1,4 @@
-import { ParameterError, VIOLATIONS, VIOLATION_CODES, type ViolationCode } from '../../machines/index.js';
+import { ParameterError, requireObject, VIOLATIONS, VIOLATION_CODES, type ViolationCode } from '../../machines/index.js';
 import { CHECK_RULES } from './rules.js';
 
 /**
@@ -85,6 +85,7 @@ export interface CheckResult {
  * @example requireResult({ files: 0, functions: 0, findings: [], notAnalysed: [] })
  */
 export function requireResult(result: unknown): asserts result is CheckResult {
+  requireObject('result', result, 'a check result { files, functions, findings: [...], notAnalysed: [...] }');
   const r = result as Partial<CheckResult> | null;
   if (typeof r !== 'object' || r === null || !Array.isArray(r.findings) || !Array.isArray(r.notAnalysed)) {
     throw new ParameterError('result', result, 'a check result { files, functions, findings: [...], notAnalysed: [...] }');

@@ -2,7 +2,7 @@ import type { SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
 import {
   deviceEventAlphabet, deviceMachine, driverEventAlphabet, driverMachine, idaCallAlphabet, idaEvent, idaMachine, idaModel, memoryEventAlphabet, memoryMachine,
-  ParameterError, requireBool, requireInt, serializeIdaModel, serializeWorld, worldEventAlphabet,
+  ParameterError, requireBool, requireInt, requireObject, serializeIdaModel, serializeWorld, worldEventAlphabet,
   type DeviceEvent, type IdaCall, type IdaEvent, type IdaModelInput, type IdaModelSnapshot, type IdaSnapshot, type WorldEvent, type WorldLogic,
   type WorldSnapshot,
 } from '../../machines/index.js';
@@ -82,6 +82,7 @@ export function idaTestModel(options: IdaTraversalOptions = {}) {
  * @example transitionsTaken(idaMachine, paths.map(idaMachinePath))
  */
 export function idaMachinePath(path: GeneratedPath<IdaModelSnapshot, IdaCall>): GeneratedPath<IdaSnapshot, IdaEvent | { type: 'xstate.init' }> {
+  requireObject('path', path, 'a path of idaModel ({ steps: [{ state, event }], state })');
   if (typeof path !== 'object' || path === null || !Array.isArray(path.steps)) {
     throw new ParameterError('path', path, 'a path of idaModel ({ steps: [{ state, event }], state })');
   }

@@ -1,4 +1,4 @@
-import { ParameterError, requireInt } from '../../../machines/index.js';
+import { ParameterError, requireInt, requireObject } from '../../../machines/index.js';
 import type { KernelMode, ReleaseTiming } from '../../runtime/kernel.js';
 import { DEFAULT_MAX_MEMORY, requireMaxMemory } from '../memory.js';
 
@@ -89,6 +89,7 @@ const KNOWN = ['maxFaults', 'maxRuns', 'mode', 'maxCalls', 'release', 'maxMemory
  */
 export function resolveRoutineOptions(options: unknown): ResolvedRoutineOptions & Pick<RoutineExploreOptions, 'onRun'> {
   if (options === undefined) return { maxFaults: 1, maxRuns: ROUTINE_MAX_RUNS_DEFAULT, mode: 'audit', maxCalls: ROUTINE_MAX_CALLS_DEFAULT, release: 'immediate', maxMemory: DEFAULT_MAX_MEMORY };
+  requireObject('options', options, 'an object { maxFaults?, maxRuns?, mode?, maxCalls?, release?, maxMemory?, onRun? }');
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ParameterError('options', options, 'an object { maxFaults?, maxRuns?, mode?, maxCalls?, release?, maxMemory?, onRun? }');
   }

@@ -1,4 +1,4 @@
-import { ParameterError } from '../../../machines/index.js';
+import { ParameterError, requireObject } from '../../../machines/index.js';
 import type { Kernel } from '../../runtime/kernel.js';
 
 /**
@@ -70,7 +70,12 @@ export type AnyScenario = Scenario<any, any>;
  */
 export function createSucceeded(value: unknown): boolean {
   if (typeof value === 'number') return value >= 0;
-  return !(value === null || value === undefined || value === false || value instanceof Error);
+  if (value === null || value === undefined || value === false) return false;
+  try {
+    return !(value instanceof Error);
+  } catch {
+    return true; // a revoked proxy is a non-NULL pointer: create succeeded
+  }
 }
 
 /**
@@ -95,6 +100,7 @@ const KNOWN = new Set<string>(['name', 'description', ...FUNCTIONS]);
  * @example checkScenario({ name: 'x' }) // throws "scenario.create: got undefined, expected a function (k, ctx) => result"
  */
 export function checkScenario(value: unknown, parameter = 'scenario'): asserts value is AnyScenario {
+  requireObject(parameter, value, 'a scenario object { name, setup?, create, ok?, teardown? }');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ParameterError(parameter, value, 'a scenario object { name, setup?, create, ok?, teardown? }');
   }

@@ -73,7 +73,7 @@ const bitsFor = (values: number) => (values <= 1 ? 0 : 32 - Math.clz32(values - 
  * @example exploreWorld({ devices: 2, idaRange: { min: 0, max: 1 }, faults: true }, {}, routineCode('none')).violations // []
  */
 export function routineCode(misuse: RoutineMisuse = 'none'): WorldCode {
-  if (misuse !== 'none' && !Object.hasOwn(ROUTINE_MISUSES, misuse)) {
+  if (misuse !== 'none' && (typeof misuse !== 'string' || !Object.hasOwn(ROUTINE_MISUSES, misuse))) {
     throw new ParameterError('misuse', misuse, `'none' or one of ${Object.keys(ROUTINE_MISUSES).join(', ')}`);
   }
   const context: RoutineContext = { misuse };

@@ -1,4 +1,4 @@
-import { ParameterError, VIOLATIONS, type WorldEvent, type WorldParams } from '../../../machines/index.js';
+import { ParameterError, requireObject, VIOLATIONS, type WorldEvent, type WorldParams } from '../../../machines/index.js';
 import type { WorldExploration } from './explore.js';
 import { requireExploration } from './paths.js';
 
@@ -20,7 +20,7 @@ const REGISTER_FAULT_TEXT: Record<string, string> = {
  * @example describeWorldEvent({ type: 'ADD', dev: 1, fault: 'name-nomem' }) // 'dev1: auxiliary_device_add() with dev_set_name() failing (-ENOMEM)'
  */
 export function describeWorldEvent(e: WorldEvent): string {
-  if (typeof e !== 'object' || e === null) throw new ParameterError('event', e, 'a world event such as { type: "ADD", dev: 0, fault: "none" }');
+  requireObject('event', e, 'a world event such as { type: "ADD", dev: 0, fault: "none" }');
   switch (e.type) {
     case 'KZALLOC': return `dev${e.dev}: kzalloc()${e.fail ? ' failing (NULL)' : ''}`;
     case 'IDA_ALLOC': return `dev${e.dev}: ida_alloc_range()${e.fail ? ' failing (-ENOMEM)' : ''}`;

@@ -1,4 +1,4 @@
-import { deviceMachine, driverMachine, idaMachine, ParameterError, type WorldEvent } from '../../../machines/index.js';
+import { deviceMachine, driverMachine, idaMachine, ParameterError, requireObject, type WorldEvent } from '../../../machines/index.js';
 import type { AnyStateMachine, AnyTransitionDefinition } from 'xstate';
 import { allTransitions, transitionId } from '../../paths/coverage.js';
 import { concretePath, enabled, mapEvent, EVENTS_PER_STATE, type WorldExploration } from './explore.js';
@@ -65,6 +65,7 @@ export function worldTestPaths(x: WorldExploration): WorldTestPaths {
  * @example requireExploration(exploreWorld({}))
  */
 export function requireExploration(x: unknown): asserts x is WorldExploration {
+  requireObject('exploration', x, 'the result of exploreWorld()');
   if (typeof x !== 'object' || x === null || !('internals' in x) || typeof (x as { internals?: unknown }).internals !== 'object') {
     throw new ParameterError('exploration', x, 'the result of exploreWorld() (a parsed JSON copy has lost the tables it needs)');
   }

@@ -1,5 +1,5 @@
 import {
-  resolveWorldParams, stepWorld, initialWorldState, requireInt, ParameterError, XSTATE_COMPONENTS,
+  resolveWorldParams, stepWorld, initialWorldState, requireInt, requireObject, ParameterError, XSTATE_COMPONENTS,
   type DeviceEvent, type DeviceSnapshot, type WorldComponents, type WorldEvent, type WorldParamsInput,
 } from '../../../machines/index.js';
 
@@ -12,6 +12,7 @@ import {
  */
 export function deviceEventsOf(input: WorldParamsInput, path: readonly WorldEvent[], dev: number): DeviceEvent[] {
   const params = resolveWorldParams(input);
+  requireObject('path', path, 'an array of world events');
   if (!Array.isArray(path)) throw new ParameterError('path', path, 'an array of world events');
   requireInt('dev', dev, 0, params.devices - 1, 'a device slot of the world');
   const recorded: DeviceEvent[] = [];
