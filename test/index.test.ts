@@ -168,14 +168,12 @@ async function outcome(run: () => unknown, accepts?: Entry['accepts']): Promise<
 }
 
 const UNTYPED = new Set<string>([
-  'allStateNodes', 'allTransitions', 'allocNeedsMemory', 'allocReturn', 'applyIdaEffect', 'auxApiMentions',
-  'compileMachine', 'dedupeProblems', 'describeWorld', 'deviceOwner', 'deviceTraversal', 'discoverFunctions',
-  'faultLabel', 'formatExploration', 'functionsOfTree', 'generateRunner', 'idField', 'idaAllocEvent',
-  'idaClaimEvent', 'idaFreeEvent', 'idaIsEmpty', 'idaTestModel', 'idaTraversal', 'initialWorldState', 'leakReport',
-  'loadScenarios', 'maskAnnotations', 'mentionsAuxApi', 'operationOf', 'pathsToMarkdown', 'refcount', 'renderSvg',
-  'serializeIdaModel', 'serializeWorld', 'sharedEvents', 'slotEvents', 'statesVisited', 'stepIda', 'stepWorld',
-  'toDot', 'toMermaid', 'transitionId', 'transitionsTaken', 'valueText', 'valueToJson', 'violationsAlong',
-  'worldEventAlphabet', 'worldEvents', 'xstateIda',
+  'allStateNodes', 'allTransitions', 'allocNeedsMemory', 'allocReturn', 'applyIdaEffect', 'compileMachine',
+  'dedupeProblems', 'deviceOwner', 'deviceTraversal', 'functionsOfTree', 'generateRunner', 'idField',
+  'idaAllocEvent', 'idaClaimEvent', 'idaFreeEvent', 'idaIsEmpty', 'idaTestModel', 'idaTraversal',
+  'initialWorldState', 'leakReport', 'operationOf', 'refcount', 'serializeIdaModel', 'serializeWorld',
+  'sharedEvents', 'slotEvents', 'statesVisited', 'stepIda', 'stepWorld', 'transitionId', 'transitionsTaken',
+  'valueText', 'valueToJson', 'violationsAlong', 'worldEventAlphabet', 'worldEvents', 'xstateIda',
 ]);
 
 const exported = Object.entries(api as unknown as Record<string, unknown>);

@@ -1,3 +1,4 @@
+import { ParameterError, requireObject } from '../../machines/index.js';
 import type { Node, Tree } from 'web-tree-sitter';
 import { parseC, type ParseCOptions } from './grammar.js';
 import { isAuxApiFunction, type AuxApiFunction } from './prefilter.js';
@@ -140,6 +141,10 @@ export const MAX_REPORTED_SYNTAX_PROBLEMS = 50;
  * if (r.kind === 'functions') r.functions[0] // { kind: 'function', name: 'f', calls: [{ callee: 'g', arguments: ['1', '2'], ... }], ... }
  */
 export async function discoverFunctions(input: string | SourceText, options: ParseCOptions = {}): Promise<FileFunctions | NotAnalysed> {
+  if (typeof input !== 'string') {
+    requireObject('discoverFunctions(input)', input, 'C source text, or a SourceText from readSource()');
+    if (typeof input.text !== 'string') throw new ParameterError('discoverFunctions(input)', input, 'C source text, or a SourceText from readSource()');
+  }
   const parsed = await parseC(typeof input === 'string' ? input : input.text, options);
   if (parsed.kind !== 'parsed') return parsed;
   try {

@@ -1,3 +1,4 @@
+import { ParameterError } from '../../machines/index.js';
 /**
  * Kernel annotation macros expand to attributes (or to nothing) under the kernel's own headers,
  * which the checker does not have; tree-sitter, reading them as identifiers, turns every function
@@ -51,6 +52,7 @@ const isIdent = (c: number) => isIdentStart(c) || (c >= 48 && c <= 57);
  * maskAnnotations('static int __init f(void)').text // 'static int        f(void)'
  */
 export function maskAnnotations(text: string): MaskedSource {
+  if (typeof text !== 'string') throw new ParameterError('maskAnnotations(text)', text, 'C source text (a string)');
   const out = text.split('');
   const cleanups = new Map<number, string>();
   const iterators = new Set<number>();

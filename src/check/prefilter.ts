@@ -1,3 +1,4 @@
+import { ParameterError } from '../../machines/index.js';
 /**
  * The cheap pre-filter: does a source mention the auxiliary-bus API at all? Most C files do not,
  * and they are skipped before parsing. This is a presence test for whole identifiers over the
@@ -56,6 +57,7 @@ function isIdentifierCode(c: number): boolean {
  * @example auxApiMentions('my_auxiliary_device_add(x);') // []
  */
 export function auxApiMentions(input: string | Uint8Array): AuxApiFunction[] {
+  if (typeof input !== 'string' && !isBytes(input)) throw new ParameterError('input', input, 'C source text or its bytes (a string or a Uint8Array)');
   const found: AuxApiFunction[] = [];
   if (typeof input === 'string') {
     const at = (i: number): number => input.charCodeAt(i);
@@ -94,4 +96,13 @@ function collect(
  */
 export function mentionsAuxApi(input: string | Uint8Array): boolean {
   return auxApiMentions(input).length > 0;
+}
+
+/** A Uint8Array; false, not a TypeError, for a revoked proxy. */
+function isBytes(x: unknown): x is Uint8Array {
+  try {
+    return x instanceof Uint8Array;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,5 @@
 import { initialTransition, type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition } from 'xstate';
-import { errnoName, isViolationCode, VIOLATIONS, type ViolationCode } from '../../machines/index.js';
+import { errnoName, isViolationCode, ParameterError, requireObject, VIOLATIONS, type ViolationCode } from '../../machines/index.js';
 import { machineEntry, type MachineName } from '../catalog.js';
 import { transitionId } from '../paths/index.js';
 
@@ -208,4 +208,15 @@ export function guardAndEffects(t: Pick<ChartTransition, 'guard' | 'actions' | '
 /** `double-delete (B7)`; `violation (code not static)` for a code the chart could not read. */
 export function violationTitle(code: ViolationCode | 'unknown'): string {
   return code === 'unknown' ? 'violation (code computed at run time)' : `${code} (${VIOLATIONS[code].bugClass})`;
+}
+
+/**
+ * Checks that `chart` is what {@link readChart} returns; throws ParameterError.
+ * @example requireChart(readChart('device'), 'toDot(chart)') // passes
+ */
+export function requireChart(chart: unknown, parameter: string): asserts chart is Chart {
+  const expected = 'a chart made by readChart(machine)';
+  requireObject(parameter, chart, expected);
+  const c = chart as Partial<Chart>;
+  if (!Array.isArray(c.transitions) || typeof c.root !== 'object' || c.root === null) throw new ParameterError(parameter, chart, expected);
 }

@@ -1,4 +1,5 @@
-import { relativeName, stateById, violationTitle, type Chart, type ChartState, type TransitionKind } from './chart.js';
+import { requireObject } from '../../machines/index.js';
+import { requireChart, relativeName, stateById, violationTitle, type Chart, type ChartState, type TransitionKind } from './chart.js';
 import { layoutChart, lineEvents, type DrawnEdge, type Junction, type LabelLine, type ViolationNode } from './edges.js';
 import type { Trace, TraceStep } from './trace.js';
 import { wrap } from '../text.js';
@@ -209,6 +210,8 @@ function ordering(chart: Chart, placed: Array<{ id: string; placeIn: string }>):
  * @example toDot(readChart('driver')).startsWith('// Generated') // true
  */
 export function toDot(chart: Chart, options: DotOptions = {}): string {
+  requireChart(chart, 'toDot(chart)');
+  requireObject('toDot(options)', options, 'an object { trace?, descriptions?, ... }');
   const { trace } = options;
   const descriptions = options.descriptions ?? true;
   const dim = trace !== undefined;

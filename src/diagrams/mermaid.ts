@@ -1,4 +1,5 @@
-import { stateById, violationTitle, type Chart, type ChartState } from './chart.js';
+import { requireObject } from '../../machines/index.js';
+import { requireChart, stateById, violationTitle, type Chart, type ChartState } from './chart.js';
 import { layoutChart, lineEvents, type DrawnEdge, type LabelLine } from './edges.js';
 
 /**
@@ -68,6 +69,8 @@ function flattened(chart: Chart): Set<string> {
  * @example toMermaid(readChart('driver')).split('\n')[0] // '---'
  */
 export function toMermaid(chart: Chart, options: MermaidOptions = {}): string {
+  requireChart(chart, 'toMermaid(chart)');
+  requireObject('toMermaid(options)', options, 'an object { actions?, ... }');
   const actions = options.actions ?? false;
   const layout = layoutChart(chart);
   const internal = layout.internal;

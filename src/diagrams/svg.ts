@@ -1,5 +1,5 @@
 import type { Viz } from '@viz-js/viz';
-import { AuxbusError } from '../../machines/index.js';
+import { AuxbusError, ParameterError } from '../../machines/index.js';
 
 /**
  * DOT → SVG with Graphviz compiled to WebAssembly (`@viz-js/viz`): no system binary, and the
@@ -25,6 +25,7 @@ function viz(): Promise<Viz> {
  * @example await renderSvg('digraph { a -> b }')
  */
 export async function renderSvg(dot: string): Promise<string> {
+  if (typeof dot !== 'string' || dot.length === 0) throw new ParameterError('renderSvg(dot)', dot, 'DOT text (a non-empty string), e.g. from toDot');
   const v = await viz();
   const result = v.render(dot, { format: 'svg', engine: 'dot' });
   if (result.status !== 'success') {

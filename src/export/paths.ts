@@ -1,6 +1,6 @@
 import type { AnyActorLogic, AnyStateMachine, EventObject } from 'xstate';
 import { createTestModel, getAdjacencyMap, getShortestPaths, getSimplePaths, serializeSnapshot } from 'xstate/graph';
-import { idaModel, requireObject, type IdaCall, type IdaModelSnapshot, type ViolationCode } from '../../machines/index.js';
+import { idaModel, ParameterError, requireObject, type IdaCall, type IdaModelSnapshot, type ViolationCode } from '../../machines/index.js';
 import { machineEntry, type MachineName } from '../catalog.js';
 import { replay } from '../diagrams/trace.js';
 import { ModelTooLargeError } from '../errors.js';
@@ -254,6 +254,10 @@ function eventText(e: EventObject): string {
  * @example pathsToMarkdown(exportPaths({ machine: 'driver' })).startsWith('# ') // true
  */
 export function pathsToMarkdown(x: PathExport): string {
+  requireObject('pathsToMarkdown(export)', x, 'the result of exportPaths()');
+  if (typeof x.options !== 'object' || x.options === null || typeof x.summary !== 'object' || x.summary === null || !Array.isArray(x.paths)) {
+    throw new ParameterError('pathsToMarkdown(export)', x, 'the result of exportPaths() { options, summary, paths, ... }');
+  }
   const opts = Object.entries(x.options).map(([k, v]) => `${k} ${v}`).join(', ');
   const t = x.summary.transitions;
   const out = [

@@ -1,3 +1,4 @@
+import { ParameterError, requireObject } from '../../../machines/index.js';
 import { wrap as wrapLines } from '../../text.js';
 import type { RoutineExploration, RoutinePath, RoutineProblem } from './types.js';
 
@@ -16,6 +17,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * @example faultLabel(explore(s).paths[3]!) // 'fail-nth 3 (dev_set_name)'
  */
 export function faultLabel(path: Pick<RoutinePath, 'faults'>): string {
+  requireObject('faultLabel(path)', path, 'a routine path { faults: [...] }');
+  if (!Array.isArray(path.faults)) throw new ParameterError('faultLabel(path).faults', path.faults, 'an array of { nth, site }');
   if (path.faults.length === 0) return 'no fault';
   return `fail-nth ${path.faults.map((f) => f.nth).join('+')} (${path.faults.map((f) => f.site).join(', ')})`;
 }
@@ -93,6 +96,10 @@ function pathLine(r: RoutineExploration, path: RoutinePath, labelWidth: number, 
  * @example console.log(formatExploration(explore(scenario)))
  */
 export function formatExploration(r: RoutineExploration): string {
+  requireObject('formatExploration(exploration)', r, 'the result of explore()');
+  if (typeof r.summary !== 'object' || r.summary === null || typeof r.options !== 'object' || r.options === null) {
+    throw new ParameterError('formatExploration(exploration)', r, 'the result of explore() { summary, options, paths, ... }');
+  }
   const s = r.summary;
   const how = r.options.maxFaults === 1
     ? `the fault-free run and each of its ${plural(s.fallibleCalls, 'fallible call')} failing in turn`

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { asText, AuxbusError } from '../../../machines/index.js';
+import { asText, AuxbusError, ParameterError } from '../../../machines/index.js';
 import { FileError } from '../../errors.js';
 import { checkScenario, type AnyScenario } from './scenario.js';
 
@@ -28,6 +28,7 @@ export class ScenarioModuleError extends AuxbusError {
  * @example const [s] = await loadScenarios('build/my-driver.js'); explore(s);
  */
 export async function loadScenarios(file: string): Promise<AnyScenario[]> {
+  if (typeof file !== 'string' || file.length === 0) throw new ParameterError('loadScenarios(file)', file, 'the path of a JavaScript module (a non-empty string)');
   const path = resolve(file);
   try {
     const st = await stat(path);

@@ -54,6 +54,8 @@ export function describeWorldEvent(e: WorldEvent): string {
 
 /** The world's parameters in one line. */
 export function describeWorld(p: WorldParams): string {
+  requireObject('describeWorld(params)', p, 'resolved world params (resolveWorldParams)');
+  if (!Array.isArray(p.drivers) || typeof p.release !== 'object' || p.release === null) throw new ParameterError('describeWorld(params)', p, 'resolved world params (resolveWorldParams)');
   const drivers = p.drivers.length ? `, drivers [${p.drivers.map((d) => d.probe).join(', ')}]` : '';
   const r = p.release;
   const release = r.present ? `release frees ${[r.freesContainer && 'container', r.freesId && 'id'].filter(Boolean).join(' + ') || 'nothing'}` : 'no release callback';
