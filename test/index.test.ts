@@ -7,8 +7,10 @@ import * as api from '../src/index.js';
  * The list of exports is read from the module, so a new export without an entry here fails
  * this test; the tables say how each is called.
  *
- * `UNTYPED` lists the exports (and methods) that still throw a plain TypeError from inside on
- * some hostile value (issue 16 item 7, not finished). It is a ratchet: each entry is asserted to
+ * `UNTYPED` lists the exports that still throw a plain TypeError from inside on some hostile
+ * value (issue 16 item 7, not finished): the model's step and event helpers the explorers call
+ * millions of times (a check per call costs throughput there, to be measured before it is added)
+ * and the coverage helpers over machines and paths. It is a ratchet: each entry is asserted to
  * still fail, so fixing one fails this test until the entry is removed, and nothing new may
  * join it.
  */
@@ -77,7 +79,9 @@ const FUNCTIONS: Record<string, Entry> = Object.fromEntries(Object.entries({
   ret: anything('an effect builder: its params are data for the machine', () => true),
   routineCode: {}, runScenario: {}, serializeIdaModel: {}, serializeWorld: {}, sharedEvents: {}, slotEvents: {}, sourceFromBytes: {},
   statesVisited: {}, stepIda: {}, stepWorld: {}, toCheckJson: {}, toDot: {}, toMermaid: {}, toSarif: {}, transitionId: {},
-  transitionsTaken: {}, valueText: {}, valueToJson: {}, violationInfo: {}, violationsAlong: {}, worldEventAlphabet: {}, worldEvents: {},
+  transitionsTaken: {},
+  valueText: anything('any value a routine returned, shown as text', isString),
+  valueToJson: anything('any value a routine returned, as JSON', () => true), violationInfo: {}, violationsAlong: {}, worldEventAlphabet: {}, worldEvents: {},
   worldTestPaths: {},
   worldTraversal: anything('options are optional', () => true),
   writeDiagrams: {}, xstateIda: {},
@@ -168,12 +172,11 @@ async function outcome(run: () => unknown, accepts?: Entry['accepts']): Promise<
 }
 
 const UNTYPED = new Set<string>([
-  'allStateNodes', 'allTransitions', 'allocNeedsMemory', 'allocReturn', 'applyIdaEffect', 'compileMachine',
-  'dedupeProblems', 'deviceOwner', 'deviceTraversal', 'functionsOfTree', 'generateRunner', 'idField',
-  'idaAllocEvent', 'idaClaimEvent', 'idaFreeEvent', 'idaIsEmpty', 'idaTestModel', 'idaTraversal',
-  'initialWorldState', 'leakReport', 'operationOf', 'refcount', 'serializeIdaModel', 'serializeWorld',
-  'sharedEvents', 'slotEvents', 'statesVisited', 'stepIda', 'stepWorld', 'transitionId', 'transitionsTaken',
-  'valueText', 'valueToJson', 'violationsAlong', 'worldEventAlphabet', 'worldEvents', 'xstateIda',
+  'allStateNodes', 'allTransitions', 'allocNeedsMemory', 'allocReturn', 'applyIdaEffect', 'deviceOwner',
+  'functionsOfTree', 'idField', 'idaAllocEvent', 'idaClaimEvent', 'idaFreeEvent', 'idaIsEmpty', 'initialWorldState',
+  'leakReport', 'refcount', 'serializeIdaModel', 'serializeWorld', 'sharedEvents', 'slotEvents', 'statesVisited',
+  'stepIda', 'stepWorld', 'transitionId', 'transitionsTaken', 'violationsAlong', 'worldEventAlphabet', 'worldEvents',
+  'xstateIda',
 ]);
 
 const exported = Object.entries(api as unknown as Record<string, unknown>);

@@ -1,5 +1,5 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition, StateValue } from 'xstate';
-import { asText, AuxbusError, ParameterError } from '../../machines/common/errors.js';
+import { asText, AuxbusError, ParameterError, requireObject } from '../../machines/common/errors.js';
 
 /**
  * A machine definition read as data and compiled, once, into a transition table: for each leaf
@@ -95,6 +95,10 @@ export class CompiledMachine<C extends object, E extends { type: string }> {
   private readonly scratch = { context: undefined as unknown as C, event: undefined as unknown as E };
 
   constructor(readonly machine: AnyStateMachine) {
+    requireObject('compileMachine(machine)', machine, 'an XState machine (createMachine / setup().createMachine)');
+    if (typeof machine.root !== 'object' || machine.root === null || typeof machine.id !== 'string') {
+      throw new ParameterError('compileMachine(machine)', machine, 'an XState machine (createMachine / setup().createMachine)');
+    }
     const root = machine.root;
     this.collectLeaves(root);
     this.initialLeaf = this.enter(root);

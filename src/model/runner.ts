@@ -1,4 +1,4 @@
-import { ParameterError } from '../../machines/common/errors.js';
+import { ParameterError, requireObject } from '../../machines/common/errors.js';
 import { CompiledMachine, UnsupportedMachineError, type CompiledTransition } from './compile.js';
 
 /**
@@ -73,6 +73,7 @@ export function generateRunner<C extends object, E extends { type: string }, H e
   table: CompiledMachine<C, E>,
   options: RunnerOptions<H, E>,
 ): Runner<C, E, H> {
+  requireObject('table', table, 'a compiled machine (compileMachine(machine))');
   if (!(table instanceof CompiledMachine)) throw new ParameterError('table', table, 'a compiled machine (compileMachine(machine))');
   const machine = table.machine.id;
   if (typeof options !== 'object' || options === null) throw new ParameterError('options', options, 'an object { handlers, first? }');

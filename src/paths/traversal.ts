@@ -30,6 +30,7 @@ export interface IdaTraversalOptions {
  * @example getShortestPaths(deviceMachine, deviceTraversal({ refBound: 2 }))
  */
 export function deviceTraversal(options: DeviceTraversalOptions = {}) {
+  requireObject('deviceTraversal(options)', options, 'an object { refBound?, hasRelease? }');
   const refBound = requireInt('refBound', options.refBound ?? 2, 1, 4);
   const hasRelease = requireBool('hasRelease', options.hasRelease ?? true);
   return {
@@ -47,6 +48,7 @@ export function deviceTraversal(options: DeviceTraversalOptions = {}) {
  * @example getShortestPaths(idaModel, idaTraversal({ capacity: 2, owners: 2 }))
  */
 export function idaTraversal(options: IdaTraversalOptions = {}) {
+  requireObject('idaTraversal(options)', options, 'an object { capacity?, owners? }');
   const capacity = requireInt('capacity', options.capacity ?? 2, 1, 4, 'the IDA state space grows as (owners+1)^capacity');
   const owners = requireInt('owners', options.owners ?? 2, 1, 3);
   const calls = idaCallAlphabet(capacity, owners);

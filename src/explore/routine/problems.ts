@@ -1,4 +1,4 @@
-import { VIOLATIONS } from '../../../machines/index.js';
+import { ParameterError, requireObject, VIOLATIONS } from '../../../machines/index.js';
 import type { Finding } from '../../runtime/report.js';
 import type { RoutinePath, RoutinePhase, RoutineProblem } from './types.js';
 
@@ -17,6 +17,8 @@ import type { RoutinePath, RoutinePhase, RoutineProblem } from './types.js';
  * @example operationOf({ object: 'IDA my_ida', call: 'IDA my_ida: ida_free(0)', ... }) // 'ida_free(0)'
  */
 export function operationOf(f: Finding): string {
+  requireObject('operationOf(finding)', f, 'a Finding { object, call, ... }');
+  if (typeof f.object !== 'string' || typeof f.call !== 'string') throw new ParameterError('operationOf(finding)', f, 'a Finding { object, call, ... }');
   const prefix = `${f.object}: `;
   return f.call.startsWith(prefix) ? f.call.slice(prefix.length) : f.call;
 }
@@ -80,6 +82,8 @@ function shorter(a: RoutinePath, b: RoutinePath): boolean {
  * @example dedupeProblems(paths).map((p) => [p.code, p.paths]) // [['double-free', [3, 4]]]
  */
 export function dedupeProblems(paths: RoutinePath[]): RoutineProblem[] {
+  requireObject('dedupeProblems(paths)', paths, 'the paths of an exploration (explore().paths)');
+  if (!Array.isArray(paths)) throw new ParameterError('dedupeProblems(paths)', paths, 'the paths of an exploration (explore().paths)');
   const byKey = new Map<string, { paths: RoutinePath[]; seen: Map<number, Seen> }>();
   for (const path of paths) {
     for (const s of findingsOf(path)) {

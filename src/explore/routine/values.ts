@@ -1,4 +1,4 @@
-import { errnoName } from '../../../machines/index.js';
+import { describeValue, errnoName } from '../../../machines/index.js';
 import type { ReturnedJson } from './types.js';
 
 /**
@@ -22,6 +22,7 @@ function isKernelObject(v: object): v is { describe(): string; kernel: unknown }
  */
 export function valueToJson(value: unknown, depth = 0): ReturnedJson {
   if (value === null || value === undefined) return null;
+  if (describeValue(value) === 'a revoked proxy') return { object: 'a revoked proxy' };
   switch (typeof value) {
     case 'number':
       return Number.isFinite(value) ? value : String(value);
