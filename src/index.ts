@@ -12,7 +12,7 @@ export {
 } from './model/compile.js';
 export { generateRunner, type Runner, type RunnerHost, type RunnerOptions, type EffectHandler } from './model/runner.js';
 export {
-  readChart, toDot, toMermaid, renderSvg, replay as replayPath, readPathInput, generateDiagrams, writeDiagrams, checkDiagrams, mermaidFor, mermaidMarkdown,
+  readChart, toDot, toMermaid, renderSvg, replay as replayPath, readPathInput, MAX_TRACE_STEPS, generateDiagrams, writeDiagrams, checkDiagrams, mermaidFor, mermaidMarkdown,
   type Chart, type Trace as PathTrace, type TraceStep as PathTraceStep, type DiagramCheck,
 } from './diagrams/index.js';
 export { exportPaths, pathsToMarkdown, STRATEGIES, SIMPLE_PATHS_STATE_LIMIT, type PathExport, type ExportedPath, type ExportedStep, type Strategy } from './export/paths.js';

@@ -4,5 +4,5 @@ export { layoutChart, type ChartLayout, type DrawnEdge, type Junction, type Labe
 export { toDot, traceStepText, type DotOptions } from './dot.js';
 export { toMermaid, type MermaidOptions } from './mermaid.js';
 export { renderSvg } from './svg.js';
-export { replay, readPathInput, stateName, type Trace, type TraceStep, type PathInput } from './trace.js';
+export { replay, readPathInput, stateName, MAX_TRACE_STEPS, type Trace, type TraceStep, type PathInput } from './trace.js';
 export { generateDiagrams, writeDiagrams, checkDiagrams, mermaidFor, mermaidMarkdown, type DiagramCheck, type GeneratedFile } from './generate.js';
