@@ -38,7 +38,7 @@ export class ParameterError extends AuxbusError {
 }
 
 /** The longest text of a received string a message quotes: input may be huge or hostile. */
-const QUOTE_LIMIT = 80;
+const QUOTE_LIMIT = 200;
 
 /**
  * A received value in words, safely: never runs the value's code (no getters, no toString),
