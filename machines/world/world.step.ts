@@ -280,15 +280,18 @@ export function stepWorld<D, I, R>(
 
   const dev = (i: number, e: DeviceEvent) => send({ to: 'dev', i, event: e }, true);
   const claim = (i: number) => send({ to: 'ida', slot: i, event: { type: 'CLAIM', id: c.ids[i]!, owner: deviceOwner(i) } });
+  /** A new container in slot i; adev->id = id for an id allocated first: the id becomes the device's (model.md §4.4). */
+  const allocate = (i: number, devm: boolean) => {
+    c.devices[i] = k.device.initial(params.release.present, devm);
+    if (c.ids[i]! >= 0) claim(i);
+  };
+  /** §2.4: another device on the bus has slot i's name (`modname.name.id`). */
+  const nameTaken = (i: number) => c.onBus.some((on, j) => on && j !== i && idField(c.ids, j) === idField(c.ids, i));
   switch (event.type) {
     case 'KZALLOC':
       if (c.devices[event.dev] !== null) break;
       if (event.fail) returned = 0; // kzalloc returns NULL
-      else {
-        c.devices[event.dev] = k.device.initial(params.release.present);
-        // adev->id = id for an id allocated first: the id becomes the device's (model.md §4.4).
-        if (c.ids[event.dev]! >= 0) claim(event.dev);
-      }
+      else allocate(event.dev, false);
       break;
     case 'IDA_ALLOC': {
       const { min, max } = params.idaRange;
@@ -311,12 +314,9 @@ export function stepWorld<D, I, R>(
     case 'INIT':
       dev(event.dev, { type: 'INIT', parent: event.ok, name: true });
       break;
-    case 'ADD': {
-      const mine = idField(c.ids, event.dev);
-      const nameTaken = c.onBus.some((on, j) => on && j !== event.dev && idField(c.ids, j) === mine);
-      dev(event.dev, { type: 'ADD', modname: true, nameTaken, fault: event.fault === 'bind-nomem' ? 'none' : event.fault });
+    case 'ADD':
+      dev(event.dev, { type: 'ADD', modname: true, nameTaken: nameTaken(event.dev), fault: event.fault === 'bind-nomem' ? 'none' : event.fault });
       break;
-    }
     case 'READ_ID':
       dev(event.dev, { type: 'READ', field: 'id' });
       break;
@@ -337,9 +337,7 @@ export function stepWorld<D, I, R>(
       send({ to: 'drv', i: event.drv, event: { type: 'UNREGISTER' } }, true);
       break;
     case 'KZALLOC_DEVM':
-      if (c.devices[event.dev] !== null) break;
-      c.devices[event.dev] = k.device.initial(params.release.present, true);
-      if (c.ids[event.dev]! >= 0) claim(event.dev);
+      if (c.devices[event.dev] === null) allocate(event.dev, true);
       break;
     case 'DEVRES_FREE':
       dev(event.dev, { type: 'DEVRES_FREE' });
@@ -347,12 +345,9 @@ export function stepWorld<D, I, R>(
     case 'INIT_NULL_NAME':
       dev(event.dev, { type: 'INIT', parent: true, name: false });
       break;
-    case 'ADD_NULL_MODNAME': {
-      const mine = idField(c.ids, event.dev);
-      const nameTaken = c.onBus.some((on, j) => on && j !== event.dev && idField(c.ids, j) === mine);
-      dev(event.dev, { type: 'ADD', modname: false, nameTaken, fault: 'none' });
+    case 'ADD_NULL_MODNAME':
+      dev(event.dev, { type: 'ADD', modname: false, nameTaken: nameTaken(event.dev), fault: 'none' });
       break;
-    }
     case 'WRITE_ID':
       dev(event.dev, { type: 'WRITE', field: 'id' });
       break;
