@@ -29,7 +29,7 @@ export const explore: Command = {
     'Scenarios come from the bundled examples (--example, --all; --list shows them) or from your\n' +
     'compiled ES modules: a MODULE.js whose default export is a scenario (or an array of them),\n' +
     'or that exports `scenario` or `scenarios`. A scenario is { name, description?, setup?(k),\n' +
-    'create(k, ctx), ok?(result, ctx), teardown?(k, ctx, result) } (see the README).\n\n' +
+    'create(k, ctx), ok?(result, ctx), teardown?(k, ctx, result) } (see docs/runtime.md).\n\n' +
     'With --world it explores a composed world instead: K devices sharing one IDA of M ids, aux\n' +
     'drivers, every fault if asked, in every interleaving, breadth first (symmetric device slots\n' +
     'are reduced). --code says whose calls: any call (misuse included), the documented routine,\n' +

@@ -93,7 +93,7 @@ export async function start(io: Io): Promise<number> {
       '',
       'next:',
       `${'  npx auxbus explore --example missing-uninit'.padEnd(55)}a problem's shortest path, step by step, and the fix`,
-      `${'  npx auxbus explore build/my-driver.js'.padEnd(55)}your own routines (a compiled scenario module, see the README)`,
+      `${'  npx auxbus explore build/my-driver.js'.padEnd(55)}your own routines (a compiled scenario module, see docs/runtime.md)`,
       `  npx auxbus explain ${SHOWCASE}                     what it means, what the kernel shows, the fix`,
       '  npx auxbus paths --machine device --format md       the generated test paths, step by step',
       `  npx auxbus diagram --trace ${join(dir, `${SHOWCASE}.path.json`)} --out .`,

@@ -1,4 +1,4 @@
-// The README's runtime example, kept as real code so the README shows what runs (the README
+// docs/runtime.md's runtime example, kept as real code so the page shows what runs (the
 // section is generated from this file, and test/docs/ runs it).
 import { Kernel, type AuxDevice } from '../index.js';
 

@@ -1,4 +1,4 @@
-// The README's explorer example, kept as real code so the README shows what runs (the README
+// The explorer example of the README and docs/runtime.md, kept as real code so they show what runs (the
 // section is generated from this file, and test/docs/ runs it).
 import { explore, formatExploration, NEG, type AuxDevice, type ParentDevice, type Scenario } from '../index.js';
 

@@ -3,7 +3,7 @@ import {
 } from '../../machines/index.js';
 
 /**
- * The README's model tables, generated from the machines' own tables (event → kernel call, the
+ * The model tables of docs/machines.md, generated from the machines' own tables (event → kernel call, the
  * violation table), so the documentation cannot drift from the model.
  */
 

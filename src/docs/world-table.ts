@@ -1,11 +1,11 @@
 import { ROUTINE_MISUSES, VIOLATIONS, type RoutineMisuse, type WorldParamsInput } from '../../machines/index.js';
 import { describeWorldEvent, exploreWorld, routineCode } from '../explore/world/index.js';
 
-/** The world the README's misuse table is explored on. */
+/** The world docs/runtime.md's misuse table is explored on. */
 export const MISUSE_TABLE_WORLD: WorldParamsInput = { devices: 2, idaRange: { min: 0, max: 1 }, faults: true, drivers: [{ probe: 'ok' }] };
 
 /**
- * The README table of routine misuses, each explored on a two-device world with every fault:
+ * docs/runtime.md's table of routine misuses, each explored on a two-device world with every fault:
  * the violation it reaches and its shortest path, as the explorer finds them now.
  * @example misuseTable().split('\n')[0] // '| routine | ...'
  */

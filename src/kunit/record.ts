@@ -4,7 +4,7 @@ import type { SuiteCoverage } from './coverage.js';
 import type { KunitSuite } from './types.js';
 
 /**
- * A run of the suite on a kernel, kept as data (`auxbus kunit --run --record FILE`) so the README's
+ * A run of the suite on a kernel, kept as data (`auxbus kunit --run --record FILE`) so docs/kunit.md's
  * table is generated from what a kernel really printed, not copied by hand.
  */
 export interface KernelRecord {
@@ -49,7 +49,7 @@ export function kernelRecord(suite: KunitSuite, a: Agreement, coverage: readonly
 }
 
 /**
- * The README's account of a recorded run: the counts, the transitions taken, and what the kernel
+ * docs/kunit.md's account of a recorded run: the counts, the transitions taken, and what the kernel
  * printed for each violation code.
  * @example recordMarkdown(JSON.parse(readFileSync('docs/kernel-agreement.json', 'utf8')))
  */

@@ -172,7 +172,7 @@ export abstract class PathCalls extends PathMemory {
     if (fn) throw new NotFollowed(`${name} at line ${site.line} is recursive or nests deeper than ${MAX_CALL_DEPTH} calls`);
     // The kernel's naming convention for container_of wrappers (to_foo(), adev_to_foo(), usually
     // static inline in a header the checker does not read): one pointer into an object in, the
-    // object's start out. Documented in the README as an assumption the checker makes.
+    // object's start out. Documented in docs/check.md as an assumption the checker makes.
     const only = args.length === 1 ? resolve(args[0]!) : null;
     if (only?.t === 'ptr' && CONTAINER_HELPER.test(name)) return this.ptr(only.o);
     // A function of another file: it may keep any pointer it is given; its result is unknown.
