@@ -1,11 +1,12 @@
 import type { Tree } from 'web-tree-sitter';
-import { ParameterError, requireInt, requireObject } from '../../machines/index.js';
+import { ParameterError, requireBool, requireInt, requireObject } from '../../machines/index.js';
 import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
-import { COMPUTED_RELEASE, isTracked, NotFollowed, PathRun, PathTooLong, ReleaseUnknown, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
+import { COMPUTED_RELEASE, isTracked, NotFollowed, PathRun, PathTooLong, ReleaseUnknown, SummaryImprecise, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
 import { displayColumn } from './columns.js';
 import { maskAnnotations } from './mask.js';
+import { pureFunctions } from './path/pure.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';
 import type { CheckAssumption, CheckFinding, NotAnalysedEntry } from './report.js';
@@ -29,6 +30,12 @@ export interface CheckSourceOptions {
   maxSteps?: number;
   /** Parse time bound in milliseconds (default: the parser's). */
   parseTimeoutMs?: number;
+  /**
+   * Whether helpers that cannot change what the model or their caller sees are run as summaries
+   * of their return values (default true; false runs every helper inline on every path, which
+   * gives the same findings on fewer functions within the bounds).
+   */
+  summaries?: boolean;
 }
 
 /** What checking one file gave. */
@@ -65,10 +72,11 @@ export const DEFAULT_MAX_STEPS = 200_000;
  */
 export async function checkSource(input: string | SourceText | NotAnalysed, file = '<input>', options: CheckSourceOptions = {}): Promise<FileCheck> {
   if (typeof file !== 'string' || file.length === 0) throw new ParameterError('file', file, 'a non-empty file name');
-  requireObject('options', options, 'an object { maxPaths?, maxSteps?, parseTimeoutMs? }');
+  requireObject('options', options, 'an object { maxPaths?, maxSteps?, parseTimeoutMs?, summaries? }');
   if (typeof input === 'object' && input !== null) requireObject('input', input, 'C source text, or what readSource() returned');
   const maxPaths = requireInt('maxPaths', options.maxPaths ?? DEFAULT_MAX_PATHS, 1, 1_000_000);
   const maxSteps = requireInt('maxSteps', options.maxSteps ?? DEFAULT_MAX_STEPS, 1, 2 ** 31 - 1);
+  const summaries = requireBool('summaries', options.summaries ?? true);
   if (typeof input !== 'string' && (typeof input !== 'object' || input === null || (input.kind !== 'source' && input.kind !== 'not-analysed'))) {
     throw new ParameterError('input', input, 'C text, or what readSource / sourceFromBytes returned');
   }
@@ -80,7 +88,7 @@ export async function checkSource(input: string | SourceText | NotAnalysed, file
   const parsed = await parseC(masked.text, options.parseTimeoutMs === undefined ? {} : { timeoutMs: options.parseTimeoutMs });
   if (parsed.kind !== 'parsed') return { ...empty, relevant: true, notAnalysed: [{ file, reason: `${parsed.reason}: ${parsed.detail}` }] };
   try {
-    return checkTree(parsed.tree, source.text, file, masked.cleanups, masked.iterators, { maxPaths, maxSteps });
+    return checkTree(parsed.tree, source.text, file, masked.cleanups, masked.iterators, { maxPaths, maxSteps, summaries });
   } finally {
     parsed.tree.delete();
   }
@@ -155,6 +163,7 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     deviceMembers: members,
     soleRelease: candidates.length === 1 ? candidates[0]! : null,
     releaseCount: candidates.length,
+    ...(bounds.summaries ? { pure: pureFunctions(lowered), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
   };
 
   const roots = rootFunctions(analysed, releases).filter((name) => lowered.has(name));
@@ -164,7 +173,7 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
   for (const name of roots) {
     const fn = lowered.get(name)!;
     // One budget for every run of the function (each assumption, each release callback).
-    const budget: Budget = { maxPaths: bounds.maxPaths, maxSteps: bounds.maxSteps, steps: 0 };
+    const budget: Budget = { ...bounds, steps: 0 };
     let run = runUnseen(ctx, fn, budget);
     if (run.releaseUnknown && candidates.length > 1) run = runPerRelease(ctx, fn, budget, candidates);
     paths += run.paths;
@@ -272,6 +281,7 @@ function runPerRelease(ctx: FileContext, fn: LoweredFunction, budget: Budget, re
 interface Bounds {
   maxPaths: number;
   maxSteps: number;
+  summaries: boolean;
 }
 interface Budget extends Bounds {
   steps: number;
@@ -297,6 +307,17 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, budget: Budget): Fun
     try {
       run.runRoot(fn);
     } catch (err) {
+      if (err instanceof SummaryImprecise && ctx.precise && !ctx.precise.has(err.helper)) {
+        // A summary merged runs the path then told apart: explore again, that helper told apart
+        // by what its runs learnt (each helper switches once; what was found stays found, on
+        // paths that never read what the merge left unknown).
+        ctx.precise.add(err.helper);
+        budget.steps += run.stepsTaken;
+        queue.length = 0;
+        queue.push([]);
+        head = 0;
+        continue;
+      }
       if (err instanceof NotFollowed) return { paths, findings: [], refused: err.reason, bounded: null, releaseUnknown: err instanceof ReleaseUnknown, assumed: [] };
       if (err instanceof PathTooLong) bounded ??= `a path was cut: ${err.reason}`;
       else return { paths, findings: [], refused: `internal error while following a path: ${err instanceof Error ? err.message : String(err)}`, bounded: null, assumed: [] };

@@ -164,7 +164,7 @@ export abstract class PathBase {
     return { call: fn ? `${fn.name}()` : 'the function', line: fn?.startLine ?? 1, column: 1 };
   }
 
-  constructor(protected readonly ctx: FileContext, readonly oracle: Oracle) {
+  constructor(protected readonly ctx: FileContext, protected oracle: Oracle) {
     this.parent = this.k.parentDevice('parent');
     this.k.faults.trace = false;
   }
@@ -173,6 +173,8 @@ export abstract class PathBase {
   protected abstract eval(e: Expr): Val;
   /** Runs a same-file function with the given arguments (run.ts). */
   protected abstract callFunction(fn: LoweredFunction, args: Val[]): { value: Val; line: number };
+  /** Calls a function of the file from the code (run.ts: inline, or as a summary when it cannot change anything). */
+  protected abstract callSameFile(fn: LoweredFunction, args: Val[]): Val;
   /** Runs a callback the kernel calls, e.g. a release (run.ts). */
   protected abstract runCallback(name: string, args: Val[], what: string): void;
 }

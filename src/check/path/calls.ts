@@ -167,7 +167,7 @@ export abstract class PathCalls extends PathMemory {
     const args: Val[] = [];
     for (let i = 0; i < argExprs.length; i++) args.push(arg(i));
     if (fn && this.frames.length < MAX_CALL_DEPTH && !this.frames.some((f) => f.fn === fn)) {
-      return this.callFunction(fn, args).value;
+      return this.callSameFile(fn, args);
     }
     if (fn) throw new NotFollowed(`${name} at line ${site.line} is recursive or nests deeper than ${MAX_CALL_DEPTH} calls`);
     // The kernel's naming convention for container_of wrappers (to_foo(), adev_to_foo(), usually

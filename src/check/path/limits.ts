@@ -23,3 +23,9 @@ export const UNKNOWN_LOOP_BOUND = 2;
  * @example KNOWN_LOOP_BOUND // 64
  */
 export const KNOWN_LOOP_BOUND = 64;
+/**
+ * Runs a summary of a helper that cannot change anything (path/pure.ts) may take, where it is
+ * called, before the helper is run inline instead, as any other.
+ * @example MAX_SUMMARY_RUNS // 256
+ */
+export const MAX_SUMMARY_RUNS = 256;

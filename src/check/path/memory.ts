@@ -64,12 +64,17 @@ export abstract class PathMemory extends PathBase {
     if (v.t === 'unk' || v.t === 'nonnull') {
       const loc = this.loc(e);
       if (loc.t === 'none') return null;
-      const o = this.newObj('opaque', `what ${exprText(e)} points to`, 0);
+      const o = this.pointeeOf(loc, `what ${exprText(e)} points to`);
       if (v.t === 'unk' && v.call !== undefined) o.fromCall = v.call;
       this.poke(loc, this.ptr(o));
       return { o, p: '' };
     }
     return null;
+  }
+
+  /** The object an unknown pointer stored at `loc` is first found to point to (run.ts reuses one within a summary). */
+  protected pointeeOf(_loc: Loc, what: string): Obj {
+    return this.newObj('opaque', what, 0);
   }
 
   protected global(name: string): Obj {

@@ -4,8 +4,9 @@ import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type V
 import { PathCalls } from './calls.js';
 import { isTracked } from './known-calls.js';
 import { arith, equal, exprText, isPlace, isZero, story } from './ops.js';
+import { Oracle } from '../oracle.js';
 import {
-  KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, NotFollowed, PathTooLong, UNKNOWN_LOOP_BOUND, type Frame, type Site,
+  KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, MAX_SUMMARY_RUNS, NotFollowed, PathTooLong, SummaryImprecise, UNKNOWN_LOOP_BOUND, type Frame, type Loc, type Site,
 } from './types.js';
 
 /**
@@ -20,12 +21,180 @@ export class PathRun extends PathCalls {
   protected readonly leaked = new Set<Obj>();
   protected readonly leakedIds = new Set<string>();
   protected steps = 0;
+  /** Steps of summary runs beyond the one each summary counts on the path (work the budget still pays for). */
+  protected summaryWork = 0;
+  /** While a summary runs: its log of what changed outside the helper (see callSameFile). */
+  private summary: Summary | null = null;
+  /** Places a summary left unknown because its runs learnt different things there: place → helper. */
+  private readonly poisoned = new Map<string, string>();
 
-  /** Steps this path took (instructions across every frame): what the per-function budget counts. */
+  /** Steps this path took (instructions across every frame, summaries' runs included): what the per-function budget counts. */
   get stepsTaken(): number {
-    return this.steps;
+    return this.steps + this.summaryWork;
   }
 
+  /**
+   * A same-file helper called from the code. One that calls nothing the model follows
+   * (path/pure.ts) is run as a summary: every path of it, here, on an oracle of its own, each
+   * from the same state. A run's outcome is what its caller can see: the value it returned, what
+   * it stored into memory that existed before the call, and the pointers it handed to code of
+   * another file. The caller's path then branches over the distinct outcomes, not over every
+   * path inside the helper, and the chosen one's stores are made again. What a run's branches
+   * learnt about the caller's values (`learn`) is undone with its stores, so each run starts
+   * where the call did, and is part of the outcome the caller's path then keeps. A helper that turns out to touch what the model sees (memory with a
+   * device in it, a member the file uses as a device) or whose paths are too many is run inline
+   * from then on, as every other is.
+   */
+  protected callSameFile(fn: LoweredFunction, args: Val[]): Val {
+    const pure = this.ctx.pure?.has(fn.name) === true && this.ctx.unsummarised?.has(fn.name) !== true;
+    if (!pure || this.summary !== null) return this.callFunction(fn, args).value;
+    const outer = this.oracle;
+    const start = this.steps;
+    const branches = this.branches.length;
+    const kept = this.kept.length;
+    const bits = new Map(this.bitTests);
+    const outcomes = new Map<string, Outcome>();
+    const queue: number[][] = [[]];
+    const pointees = new Map<string, Obj>();
+    let longest = 0;
+    let work = 0;
+    let inline = false;
+    try {
+      for (let runs = 0; queue.length > 0 && !inline; runs++) {
+        if (runs === MAX_SUMMARY_RUNS) {
+          inline = true;
+          break;
+        }
+        const sub = new Oracle(queue.shift()!);
+        this.oracle = sub;
+        const summary: Summary = { depth: this.frames.length, log: [], pointees };
+        this.summary = summary;
+        try {
+          const value = this.callFunction(fn, args).value;
+          // The last store to each place is what the caller sees; what the run learnt about a
+          // place it did not store to is a fact of its outcome.
+          const writes = new Map<string, { loc: Extract<Loc, { t: 'mem' }>; v: Val }>();
+          const facts = new Map<string, { loc: Extract<Loc, { t: 'mem' }>; v: Val }>();
+          for (const w of summary.log) {
+            const at = `${w.loc.o.n}:${w.loc.p}`;
+            if (w.write) {
+              writes.set(at, { loc: w.loc, v: this.peek(w.loc) });
+              facts.delete(at);
+            } else if (!writes.has(at)) facts.set(at, { loc: w.loc, v: this.peek(w.loc) });
+          }
+          const bitFacts = new Map([...this.bitTests].filter(([k, v]) => bits.get(k) !== v));
+          const handed = this.kept.slice(kept);
+          // What a run learnt about the caller's memory (a branch on `info->caps`) is kept with
+          // the outcome where every run that gave it learnt the same; where they differ the
+          // place is left unknown and poisoned: a path that reads it again (`if (foo_has(x))
+          // create ...; if (foo_has(x)) teardown`) needs the runs told apart by what they
+          // learnt, and the function is explored again with the helper summarised that way.
+          const precise = this.ctx.precise?.has(fn.name) === true;
+          const key = [
+            valueKey(value),
+            ...[...writes].map(([at, w]) => `${at}=${valueKey(w.v)}`),
+            ...(precise ? [...facts].map(([at, f]) => `${at}~${valueKey(f.v)}`) : []),
+            ...[...bitFacts].map(([k, b]) => `${k}~${b.outcome}`),
+            ...handed.map(valueKey),
+          ].join('|');
+          const seen = outcomes.get(key);
+          if (!seen) outcomes.set(key, { value, writes: [...writes.values()], handed, facts, bitFacts, unsure: new Map() });
+          else {
+            for (const [at, f] of seen.facts) {
+              if (valueKey(facts.get(at)?.v ?? UNSEEN) !== valueKey(f.v)) {
+                seen.facts.delete(at);
+                seen.unsure.set(at, f.loc);
+              }
+            }
+            for (const [at, f] of facts) if (!seen.facts.has(at)) seen.unsure.set(at, f.loc);
+          }
+        } catch (err) {
+          // A path too long inside the helper is cut only where a path takes it: run inline.
+          if (!(err instanceof SummaryAbort) && !(err instanceof PathTooLong)) throw err;
+          inline = true;
+        } finally {
+          for (let j = summary.log.length - 1; j >= 0; j--) this.poke(summary.log[j]!.loc, summary.log[j]!.old);
+          this.summary = null;
+          this.kept.length = kept;
+          this.branches.length = branches;
+          this.bitTests.clear();
+          for (const [k, v] of bits) this.bitTests.set(k, v);
+          longest = Math.max(longest, this.steps - start);
+          work += this.steps - start;
+          this.steps = start;
+        }
+        queue.push(...sub.children());
+      }
+    } finally {
+      this.oracle = outer;
+    }
+    if (inline) {
+      this.ctx.unsummarised?.add(fn.name);
+      this.summaryWork += work;
+      return this.callFunction(fn, args).value;
+    }
+    // The path pays for its longest run; the others count for the function's budget.
+    this.summaryWork += work - longest;
+    this.steps = start + longest;
+    const list = [...outcomes.values()];
+    const chosen = list.length === 1 ? list[0]! : list[this.oracle.pick(list.length)]!;
+    for (const w of chosen.writes) this.poke(w.loc, w.v);
+    for (const f of chosen.facts.values()) this.poke(f.loc, f.v);
+    for (const [at, loc] of chosen.unsure) {
+      this.poke(loc, { t: 'unk' });
+      this.poisoned.set(at, fn.name);
+    }
+    for (const [k, b] of chosen.bitFacts) this.bitTests.set(k, b);
+    this.kept.push(...chosen.handed);
+    return chosen.value;
+  }
+
+  /** What a branch learnt about a place (`p` is not NULL after `if (!p)` failed): undone after a summary's run. */
+  protected learn(loc: Loc, v: Val): void {
+    this.logged(loc, false);
+    this.poke(loc, v);
+  }
+
+  /** A store by the code: inside a summary, kept in its log (undone after the run, part of its outcome). */
+  protected override write(loc: Loc, v: Val): void {
+    if (this.summary !== null && loc.t === 'mem' && (loc.o.rt !== null || loc.o.kind !== 'opaque' || this.namesDevice(loc.p))) throw new SummaryAbort();
+    if (loc.t === 'mem' && this.poisoned.size > 0) this.poisoned.delete(`${loc.o.n}:${loc.p}`);
+    this.logged(loc, true);
+    super.write(loc, v);
+  }
+
+  protected override read(loc: Loc): Val {
+    if (loc.t === 'mem') {
+      if (this.summary !== null && loc.o.rt !== null) throw new SummaryAbort();
+      const by = this.poisoned.size > 0 ? this.poisoned.get(`${loc.o.n}:${loc.p}`) : undefined;
+      if (by !== undefined) throw new SummaryImprecise(by);
+    }
+    return super.read(loc);
+  }
+
+  protected override pointeeOf(loc: Loc, what: string): Obj {
+    const s = this.summary;
+    if (s === null || loc.t !== 'mem') return super.pointeeOf(loc, what);
+    const at = `${loc.o.n}:${loc.p}`;
+    let o = s.pointees.get(at);
+    if (!o) {
+      o = super.pointeeOf(loc, what);
+      s.pointees.set(at, o);
+    }
+    return o;
+  }
+
+  /** Whether a member path starts with a member the file uses as a device. */
+  private namesDevice(p: string): boolean {
+    return this.ctx.deviceMembers.has(p.split(/[.[]/)[0]!);
+  }
+
+  private logged(loc: Loc, write: boolean): void {
+    const s = this.summary;
+    // The helper's own locals are the run's; everything else outlives it.
+    if (s === null || loc.t !== 'mem' || this.frames.slice(s.depth).some((f) => [...f.locals.values()].includes(loc.o))) return;
+    s.log.push({ loc, old: this.peek(loc), write });
+  }
 
   /** Runs `fn` from its entry with unknown arguments, then the end check on what it leaves behind. */
   runRoot(fn: LoweredFunction): void {
@@ -219,7 +388,7 @@ export class PathRun extends PathCalls {
       const v = this.eval(e.args[0]!);
       if (v.t !== 'unk') return v.t === 'err';
       const err = this.oracle.pick(2) === 0;
-      this.poke(this.loc(e.args[0]!), err ? { t: 'err', v: -ERRNO.EINVAL! } : NONNULL);
+      this.learn(this.loc(e.args[0]!), err ? { t: 'err', v: -ERRNO.EINVAL! } : NONNULL);
       return err;
     }
     const b = truth(this.eval(e));
@@ -232,7 +401,7 @@ export class PathRun extends PathCalls {
       if (seen !== undefined && seen.value === this.eval(bit.place)) return seen.outcome;
     }
     const pick = this.oracle.pick(2) === 0;
-    if (isPlace(e)) this.poke(this.loc(e), pick ? NONNULL : ZERO);
+    if (isPlace(e)) this.learn(this.loc(e), pick ? NONNULL : ZERO);
     else if (bit !== undefined) {
       // A value of its own, so a later store to the place (a new value) forgets the outcome; kept
       // when an earlier test of another flag already gave it one.
@@ -240,7 +409,7 @@ export class PathRun extends PathCalls {
       if (!this.testedValues.has(value)) {
         value = { t: 'unk' };
         this.testedValues.add(value);
-        this.poke(this.loc(bit.place), value);
+        this.learn(this.loc(bit.place), value);
       }
       this.bitTests.set(bit.key, { value, outcome: pick });
     }
@@ -385,6 +554,43 @@ export class PathRun extends PathCalls {
         }
       }
     }
+  }
+}
+
+/** A summary's run under way: the frames below it, and every change to memory outside the helper's locals, in order. */
+interface Summary {
+  depth: number;
+  /** What an unknown pointer in the caller's memory was found to point to: one object for every run, so runs that differ only in that agree. */
+  pointees: Map<string, Obj>;
+  log: Array<{ loc: Extract<Loc, { t: 'mem' }>; old: Val; write: boolean }>;
+}
+
+/** One distinct outcome of a summarised helper, as its caller sees it: what it returned, stored, learnt and handed on. */
+interface Outcome {
+  value: Val;
+  writes: Array<{ loc: Extract<Loc, { t: 'mem' }>; v: Val }>;
+  handed: Val[];
+  /** What every run of the outcome learnt, by place. */
+  facts: Map<string, { loc: Extract<Loc, { t: 'mem' }>; v: Val }>;
+  bitFacts: Map<string, { value: Val; outcome: boolean }>;
+  /** Places some runs of the outcome learnt something different about (poisoned after it). */
+  unsure: Map<string, Extract<Loc, { t: 'mem' }>>;
+}
+
+/** A value no run learnt: never equal to one a run did. */
+const UNSEEN: Val = { t: 'fn', name: ' unseen' };
+
+/** A summary's run touched what the model sees: the helper is run inline instead. */
+class SummaryAbort extends Error {}
+
+/** Values a summary tells apart: the same number, the same object and member, the same error. */
+function valueKey(v: Val): string {
+  switch (v.t) {
+    case 'int': return `int ${v.v}`;
+    case 'err': return `err ${v.v}`;
+    case 'ptr': return `ptr ${v.o.n} ${v.p}`;
+    case 'fn': return `fn ${v.name}`;
+    default: return v.t;
   }
 }
 

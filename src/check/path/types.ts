@@ -21,6 +21,25 @@ export interface FileContext {
    * what both find, so no finding depends on what that callback frees (default `frees-nothing`).
    */
   unknownRelease?: UnknownReleaseShape;
+  /**
+   * Helpers that cannot change what the model or their caller sees (path/pure.ts): a path runs
+   * each where it is called as a summary of its distinct return values.
+   */
+  pure?: ReadonlySet<string>;
+  /** Helpers of `pure` whose summary took too many runs: run inline from then on (filled as paths run). */
+  unsummarised?: Set<string>;
+  /** Helpers of `pure` whose outcomes are told apart by what their runs learnt too (filled as paths run). */
+  precise?: Set<string>;
+}
+
+/**
+ * A path read a place a summary left unknown because the helper's runs learnt different things
+ * about it: the function's paths are explored again with `helper` summarised precisely.
+ */
+export class SummaryImprecise extends Error {
+  constructor(readonly helper: string) {
+    super(`${helper}: a summary's runs learnt different things about a place the path reads again`);
+  }
 }
 
 /** How a release callback the file assigns through a pointer it cannot follow is named (no C name has spaces). */
@@ -72,7 +91,7 @@ export class PathTooLong extends Error {
   }
 }
 
-export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './limits.js';
+export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND, MAX_SUMMARY_RUNS } from './limits.js';
 
 export interface Frame {
   fn: LoweredFunction;
