@@ -119,13 +119,13 @@ const METHODS: Record<string, { of: (w: KernelWorld) => object; methods: string[
       auxiliaryDriver: { values: ['a wrong-typed object'], why: '§1.9, B13: a spec without probe or id_table is a driver the kernel refuses at register (reported there)' },
     },
     methods: ['kzalloc', 'kzallocDevice', 'devmKzallocDevice', 'kfree', 'parentDevice', 'idaInit', 'auxiliaryDriver', 'auxiliaryDeviceCreate', 'auxiliaryDeviceDestroy', 'devmAuxiliaryDeviceCreate', 'runPendingReleases'],
-    internal: ['shutdown', 'report', 'runDelayed', 'enter', 'exit', 'call', 'here', 'adopt', 'settle', 'raise', 'printk', 'scheduleRelease', 'runRelease', 'claimId', 'freerOf', 'requireOwn', 'finding'],
+    internal: ['shutdown', 'report', 'runDelayed', 'enter', 'exit', 'call', 'here', 'adopt', 'settle', 'raise', 'printk', 'scheduleRelease', 'runRelease', 'claimId', 'freerOf', 'requireOwn', 'finding', 'modelKey'],
   },
   AuxDevice: {
     of: (w) => w.adev,
     methods: ['field', 'setField', 'add'],
     accepts: { add: { values: ['null'], why: '§1.3: a NULL modname, add returns -EINVAL' } },
-    internal: ['describe', 'init', 'delete', 'uninit', 'get', 'put', 'fill', 'free', 'devresFree', 'logFields', 'onEffect', 'access', 'simple'],
+    internal: ['describe', 'init', 'delete', 'uninit', 'get', 'put', 'fill', 'free', 'devresFree', 'logFields', 'onEffect', 'access', 'simple', 'modelKey'],
   },
   Ida: {
     of: (w) => w.ida, methods: ['alloc', 'free'],
@@ -133,13 +133,13 @@ const METHODS: Record<string, { of: (w: KernelWorld) => object; methods: string[
       free: { values: ['-1'], why: '§4: ida_free of an id negative as an int returns silently (lib/idr.c fc82bbf4dede)' },
       alloc: { values: ['a wrong-typed object'], why: 'a range without min or max takes the defaults (ida_alloc)' },
     },
-    internal: ['describe', 'destroy', 'isEmpty', 'logFields', 'send', 'stepped', 'ownerOf', 'claim', 'endCheck', 'eventFor'] },
+    internal: ['describe', 'destroy', 'isEmpty', 'logFields', 'send', 'stepped', 'ownerOf', 'claim', 'endCheck', 'eventFor', 'modelKey'] },
   AuxDriver: {
     of: (w) => w.drv, methods: ['register', 'match'],
     accepts: { match: { values: ['a 1 MiB string'], why: 'any string is a name to look up; it matches nothing' } }, internal: ['describe', 'fill', 'unregister', 'logFields', 'onEffect'] },
   ParentDevice: {
     of: (w) => w.pdev, methods: ['devmAddActionOrReset'],
-    calls: { devmAddActionOrReset: (p: api.ParentDevice, bad) => p.devmAddActionOrReset(bad as string, () => {}) }, internal: ['manage', 'unbind', 'describe'] },
+    calls: { devmAddActionOrReset: (p: api.ParentDevice, bad) => p.devmAddActionOrReset(bad as string, () => {}) }, internal: ['manage', 'unbind', 'describe', 'modelKey'] },
   AuxiliaryBus: {
     of: (w) => w.k.bus,
     methods: ['find', 'hasDevice', 'hasDriver', 'driverOf', 'matchName', 'uevent'],

@@ -3,7 +3,7 @@ import { ParameterError, requireBool, requireInt, requireObject } from '../../ma
 import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
-import { COMPUTED_RELEASE, isTracked, NotFollowed, PathRun, PathTooLong, ReleaseUnknown, SummaryImprecise, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
+import { COMPUTED_RELEASE, isTracked, NotFollowed, PathMerged, PathRun, PathTooLong, ReleaseUnknown, SummaryImprecise, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
 import { displayColumn } from './columns.js';
 import { maskAnnotations } from './mask.js';
 import { pureFunctions } from './path/pure.js';
@@ -36,6 +36,13 @@ export interface CheckSourceOptions {
    * gives the same findings on fewer functions within the bounds).
    */
   summaries?: boolean;
+  /**
+   * Whether a path that reaches a state an earlier path of the function was in, at a point where
+   * control flow joins or after a call of a same-file helper, ends there (its future is the
+   * earlier path's). Default true; false runs every path to its end, which gives the same
+   * findings on fewer functions within the bounds.
+   */
+  mergeStates?: boolean;
 }
 
 /** What checking one file gave. */
@@ -72,11 +79,12 @@ export const DEFAULT_MAX_STEPS = 200_000;
  */
 export async function checkSource(input: string | SourceText | NotAnalysed, file = '<input>', options: CheckSourceOptions = {}): Promise<FileCheck> {
   if (typeof file !== 'string' || file.length === 0) throw new ParameterError('file', file, 'a non-empty file name');
-  requireObject('options', options, 'an object { maxPaths?, maxSteps?, parseTimeoutMs?, summaries? }');
+  requireObject('options', options, 'an object { maxPaths?, maxSteps?, parseTimeoutMs?, summaries?, mergeStates? }');
   if (typeof input === 'object' && input !== null) requireObject('input', input, 'C source text, or what readSource() returned');
   const maxPaths = requireInt('maxPaths', options.maxPaths ?? DEFAULT_MAX_PATHS, 1, 1_000_000);
   const maxSteps = requireInt('maxSteps', options.maxSteps ?? DEFAULT_MAX_STEPS, 1, 2 ** 31 - 1);
   const summaries = requireBool('summaries', options.summaries ?? true);
+  const mergeStates = requireBool('mergeStates', options.mergeStates ?? true);
   if (typeof input !== 'string' && (typeof input !== 'object' || input === null || (input.kind !== 'source' && input.kind !== 'not-analysed'))) {
     throw new ParameterError('input', input, 'C text, or what readSource / sourceFromBytes returned');
   }
@@ -88,7 +96,7 @@ export async function checkSource(input: string | SourceText | NotAnalysed, file
   const parsed = await parseC(masked.text, options.parseTimeoutMs === undefined ? {} : { timeoutMs: options.parseTimeoutMs });
   if (parsed.kind !== 'parsed') return { ...empty, relevant: true, notAnalysed: [{ file, reason: `${parsed.reason}: ${parsed.detail}` }] };
   try {
-    return checkTree(parsed.tree, source.text, file, masked.cleanups, masked.iterators, { maxPaths, maxSteps, summaries });
+    return checkTree(parsed.tree, source.text, file, masked.cleanups, masked.iterators, { maxPaths, maxSteps, summaries, mergeStates });
   } finally {
     parsed.tree.delete();
   }
@@ -282,13 +290,16 @@ interface Bounds {
   maxPaths: number;
   maxSteps: number;
   summaries: boolean;
+  mergeStates: boolean;
 }
 interface Budget extends Bounds {
   steps: number;
 }
 
-function runFunction(ctx: FileContext, fn: LoweredFunction, budget: Budget): FunctionRun {
+function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget): FunctionRun {
   const { maxPaths, maxSteps } = budget;
+  // The states this run's paths were in, at its merge points (each run of a function its own).
+  const ctx: FileContext = budget.mergeStates ? { ...fileCtx, visited: new Set<string>() } : fileCtx;
   const findings: PathFinding[] = [];
   const seen = new Set<string>();
   let bounded: string | null = null;
@@ -313,13 +324,16 @@ function runFunction(ctx: FileContext, fn: LoweredFunction, budget: Budget): Fun
         // paths that never read what the merge left unknown).
         ctx.precise.add(err.helper);
         budget.steps += run.stepsTaken;
+        // States seen so far led to futures this restart drops: none may end a path now.
+        ctx.visited?.clear();
         queue.length = 0;
         queue.push([]);
         head = 0;
         continue;
       }
-      if (err instanceof NotFollowed) return { paths, findings: [], refused: err.reason, bounded: null, releaseUnknown: err instanceof ReleaseUnknown, assumed: [] };
-      if (err instanceof PathTooLong) bounded ??= `a path was cut: ${err.reason}`;
+      // A merged path's future is an earlier path's: only its own choices before the merge branch.
+      if (err instanceof PathMerged) { /* a path like any other, ended early */ } else if (err instanceof NotFollowed) return { paths, findings: [], refused: err.reason, bounded: null, releaseUnknown: err instanceof ReleaseUnknown, assumed: [] };
+      else if (err instanceof PathTooLong) bounded ??= `a path was cut: ${err.reason}`;
       else return { paths, findings: [], refused: `internal error while following a path: ${err instanceof Error ? err.message : String(err)}`, bounded: null, assumed: [] };
     }
     budget.steps += run.stepsTaken;

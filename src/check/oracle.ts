@@ -24,6 +24,14 @@ export class Oracle {
     return choice;
   }
 
+  /**
+   * Whether the path is still replaying its prefix (the choices an earlier path made up to where
+   * this one deviates): until then it is that path, state for state.
+   */
+  get replaying(): boolean {
+    return this.taken.length < this.prefix.length;
+  }
+
   /** How many choices this path made. */
   get depth(): number {
     return this.taken.length;

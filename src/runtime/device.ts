@@ -263,6 +263,20 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     if (fields.parent !== undefined) this._parent = fields.parent;
   }
 
+  /**
+   * @internal Everything of this device a later call can depend on, as text: the machine's state
+   * and context and the fields the kernel reads. `canon` names what the text cannot hold itself
+   * (the release callback, platform data). Two devices with the same key behave the same from
+   * here on (the checker merges paths on it).
+   */
+  modelKey(canon: (x: unknown) => string): string {
+    const data = this._data ? [...this._data].map(([k, v]) => `${k}=${canon(v)}`).join(',') : '';
+    return [
+      this.state.leaf, JSON.stringify(this.state.context), this._name, this._id, this._parent?.name ?? null, canon(this._release),
+      canon(this._platformData), data, this._devName, this._releaseCalls, canon(this._scheduled), this.kernel.bus.driverOf(this)?.handle ?? null,
+    ].join('|');
+  }
+
   /** @internal kfree of the container (`Kernel.kfree`). */
   free(): void {
     this.send(KFREE);

@@ -346,6 +346,18 @@ export class Kernel {
     }
   }
 
+  /**
+   * @internal What of the kernel itself (beyond its objects) a later call can depend on: releases
+   * pending and running, devices a finding excused, the last finding a helper grouped, the bus.
+   */
+  modelKey(): string {
+    const h = this.lastHelperFinding;
+    return [
+      this.pending.map((d) => d.handle).join(','), this.releasing.map((d) => d.handle).join(','), [...this.flaggedDevices].sort((a, b) => a - b).join(','),
+      h ? `${h.helper}:${h.code}:${h.object}` : '', this.bus.list().map((n) => `${n}=${this.bus.find(n)?.handle ?? '?'}`).join(','), this.bus.driverNames().join(','),
+    ].join('|');
+  }
+
   /** @internal The call in progress, for `createdAt`. */
   here(): StepRef {
     const d = this.depth - 1;

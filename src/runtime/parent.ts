@@ -52,4 +52,9 @@ export class ParentDevice {
   describe(): string {
     return `parent device ${this.name}`;
   }
+
+  /** @internal What a later unbind depends on: the managed actions pending, by label, in order. */
+  modelKey(): string {
+    return `${this.name}[${this.devres.map((d) => d.label).join(',')}]`;
+  }
 }

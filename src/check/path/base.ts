@@ -48,6 +48,8 @@ export abstract class PathBase {
   /** The statement being run, when it is one a finding can be placed at (see `StatementAt`). */
   protected atStatement: StatementAt | undefined;
   protected current: Obj | null = null;
+  /** What each callback handed to the runtime stands for (a release of this file on an object, ...), for merge keys. */
+  protected readonly callbackKeys = new WeakMap<object, string>();
 
   protected newObj(kind: ObjKind, madeBy: string, line: number, rt: AuxDevice | null = null): Obj {
     const o: Obj = { n: this.objs.length + 1, kind, rt, dev: null, fields: new Map(), madeBy, line, history: [], steps: [] };

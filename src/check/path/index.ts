@@ -2,7 +2,7 @@
 export { PathRun } from './run.js';
 export { isTracked } from './known-calls.js';
 export {
-  SummaryImprecise,
+  SummaryImprecise, PathMerged,
   NotFollowed, ReleaseUnknown, PathTooLong, COMPUTED_RELEASE, MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND,
   type FileContext, type PathFinding, type ReleaseAssumption, type UnknownReleaseShape,
 } from './types.js';

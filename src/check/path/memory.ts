@@ -249,12 +249,16 @@ export abstract class PathMemory extends PathBase {
     if (truth(v) === false) return null;
     if (v.t === 'fn' && this.ctx.functions.has(v.name)) {
       const fn = v.name;
-      return () => this.runCallback(fn, [this.ptr(o, join(path, 'dev'))], `release callback ${fn}`);
+      const release = () => this.runCallback(fn, [this.ptr(o, join(path, 'dev'))], `release callback ${fn}`);
+      this.callbackKeys.set(release, `release ${fn} of ${o.n}.${path}`);
+      return release;
     }
     const name = v.t === 'fn' ? v.name : COMPUTED_RELEASE;
     o.foreignRelease = name;
     const line = this.atLine;
-    return () => this.unseenRelease(o, name, line);
+    const unseen = () => this.unseenRelease(o, name, line);
+    this.callbackKeys.set(unseen, `unseen release ${name} of ${o.n}`);
+    return unseen;
   }
 
   /**
@@ -331,11 +335,15 @@ export abstract class PathMemory extends PathBase {
       rt.name = path === null ? `dev${o.n}` : `dev${o.n}.${path}`;
       rt.parent = this.parent;
       if (release !== null && this.ctx.functions.has(release)) {
-        rt.release = () => this.runCallback(release, [this.ptr(o, join(at(), 'dev'))], `release callback ${release}`);
+        const run = () => this.runCallback(release, [this.ptr(o, join(at(), 'dev'))], `release callback ${release}`);
+        this.callbackKeys.set(run, `release ${release} of ${o.n}.${path ?? '(its device)'}`);
+        rt.release = run;
       } else if (release !== null) {
         // The file's one release callback is defined elsewhere or computed: unknown, not absent.
         o.foreignRelease = release;
-        rt.release = () => this.unseenRelease(o, release, 0);
+        const unseen = () => this.unseenRelease(o, release, 0);
+        this.callbackKeys.set(unseen, `unseen release ${release} of ${o.n}`);
+        rt.release = unseen;
       } else if (this.ctx.releaseCount === 0) {
         // The file never sets a release callback: its devices have none (B12 shows at the last put).
       } else {

@@ -6,7 +6,7 @@ import { isTracked } from './known-calls.js';
 import { arith, equal, exprText, isPlace, isZero, story } from './ops.js';
 import { Oracle } from '../oracle.js';
 import {
-  KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, MAX_SUMMARY_RUNS, NotFollowed, PathTooLong, SummaryImprecise, UNKNOWN_LOOP_BOUND, type Frame, type Loc, type Site,
+  KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, MAX_SUMMARY_RUNS, NotFollowed, PathMerged, PathTooLong, SummaryImprecise, UNKNOWN_LOOP_BOUND, type Frame, type Loc, type Site,
 } from './types.js';
 
 /**
@@ -227,9 +227,18 @@ export class PathRun extends PathCalls {
 
   protected exec(f: Frame): { value: Val; line: number } {
     const code = f.fn.code;
+    const merges = this.ctx.visited && this.frames.length === 1 ? mergePoints(f.fn) : null;
     let pc = 0;
     for (;;) {
       if (++this.steps > MAX_PATH_STEPS) throw new PathTooLong(`a path took more than ${MAX_PATH_STEPS} steps`);
+      if (merges?.has(pc) && this.summary === null && !this.oracle.replaying) {
+        // A state an earlier path of this function was in here: its future is that path's, already
+        // explored (or queued) from there; this path ends (its earlier choices still branch).
+        // While it replays its prefix it is the earlier path itself, so it never ends there.
+        const key = this.mergeKey(f, pc);
+        if (this.ctx.visited!.has(key)) throw new PathMerged();
+        this.ctx.visited!.add(key);
+      }
       const i: Instr | undefined = code[pc];
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
       this.atLine = i.line;
@@ -274,6 +283,88 @@ export class PathRun extends PathCalls {
           break;
       }
     }
+  }
+
+  /**
+   * Everything the rest of a path run from `pc` of the root frame `f` depends on, as text: the
+   * frame's variables, every object the path knows of with what it holds and its device's whole
+   * model state (runtime/device.ts `modelKey`), the IDAs, devres, the parent, the kernel's pending
+   * releases and bus, and what the path has reported and learnt. Unknown values are numbered in the
+   * order they are met, so two paths whose unknowns are shared the same way get the same text.
+   * What only words a finding (the failing call, the story of steps) is left out.
+   */
+  protected mergeKey(f: Frame, pc: number): string {
+    const unks = new Map<object, number>();
+    // Objects are numbered in the order the key meets them, so a path that looked behind one more
+    // unknown pointer on the way (an object made and never written) still matches: such a
+    // pristine object is only an identity, written where a pointer to it is met.
+    const pristine = (o: Obj) => o.kind === 'opaque' && !o.rt && o.fields.size === 0 && o.dev === null && !o.within && !o.others;
+    const numbers = new Map<Obj, string>();
+    let counted = 0;
+    const num = (o: Obj): string => {
+      let n = numbers.get(o);
+      if (n === undefined) {
+        n = pristine(o) ? `q${numbers.size}${o.fromCall === undefined ? '' : `:${o.fromCall}`}` : `o${counted++}`;
+        numbers.set(o, n);
+      }
+      return n;
+    };
+    const val = (v: Val): string => {
+      switch (v.t) {
+        case 'int': return `i${v.v}`;
+        case 'err': return `e${v.v}`;
+        case 'ptr': return `p${num(v.o)}.${v.p}`;
+        case 'fn': return `f${v.name}`;
+        case 'unk': {
+          let n = unks.get(v);
+          if (n === undefined) {
+            n = unks.size;
+            unks.set(v, n);
+          }
+          return `u${n}${this.testedValues.has(v) ? 't' : ''}${v.call === undefined ? '' : `:${v.call}`}`;
+        }
+        default: return v.t;
+      }
+    };
+    const canon = (x: unknown): string => {
+      if (x === null || x === undefined || typeof x !== 'object' && typeof x !== 'function') return String(x);
+      if (typeof x === 'function') return this.callbackKeys.get(x) ?? `callback ${identity(x)}`;
+      if ('t' in x && typeof (x as { t: unknown }).t === 'string') return val(x as Val);
+      if ('name' in x && typeof (x as { name: unknown }).name === 'string') return `named ${(x as { name: string }).name}`;
+      return `object ${identity(x)}`;
+    };
+    const sorted = <T>(m: Map<string, T>, show: (v: T) => string) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${show(v)}`).join(',');
+    // Objects that carry state, in the order they were made (their numbers first, so a pointer
+    // met while printing one names the same object in every path).
+    const stateful = this.objs.filter((o) => !pristine(o));
+    for (const o of stateful) num(o);
+    const parts: string[] = [
+      `${f.fn.name}@${pc}`,
+      sorted(f.vars, val),
+      sorted(f.locals, num),
+      f.cleanups.map((c) => `${c.name}:${c.fn}`).join(','),
+      [...f.loops].sort((a, b) => a[0] - b[0]).map(([at, n]) => `${at}:${n}`).join(','),
+    ];
+    for (const o of stateful) {
+      parts.push([
+        num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', sorted(o.fields, val), o.foreignRelease ?? '', o.fromCall ?? '',
+        o.others ? sorted(o.others, (d) => `${d.handle}:${d.modelKey(canon)}`) : '', o.rt ? `${o.rt.handle}:${o.rt.modelKey(canon)}` : '',
+      ].join('/'));
+    }
+    const ns = (set: Set<Obj>) => [...set].map(num).sort().join(',');
+    parts.push(
+      ns(this.flagged), ns(this.leaked), [...this.leakedIds].sort().join(','),
+      // What was handed to other code is a set: only whether an object is reachable from it counts.
+      [...new Set(this.kept.map(val))].sort().join(','),
+      this.devres.map((d) => `${num(d.o)}:${d.owner.modelKey()}`).join(','),
+      sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey()}`),
+      this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
+      sorted(this.globals, num),
+      sorted(this.bitTests, (b) => `${val(b.value)}:${b.outcome}`),
+      sorted(this.poisoned, (h) => h),
+      this.parent.modelKey(), this.k.modelKey(),
+    );
+    return parts.join('\n');
   }
 
   /** Scope-based cleanup (`__free(fn)`) runs as the function returns, last declared first. */
@@ -582,6 +673,60 @@ const UNSEEN: Val = { t: 'fn', name: ' unseen' };
 
 /** A summary's run touched what the model sees: the helper is run inline instead. */
 class SummaryAbort extends Error {}
+
+/** A number for an object or callback that cannot be named (never equal across paths: no merge on it). */
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+function identity(x: object): number {
+  let n = identities.get(x);
+  if (n === undefined) {
+    n = ++nextIdentity;
+    identities.set(x, n);
+  }
+  return n;
+}
+
+/**
+ * Where paths of a root function may merge: where control flow joins (an instruction with two or
+ * more predecessors), and after a statement that calls a function of the file (the helper's paths
+ * meet again there).
+ */
+const mergePointsOf = new WeakMap<LoweredFunction, Set<number>>();
+function mergePoints(fn: LoweredFunction): Set<number> {
+  let points = mergePointsOf.get(fn);
+  if (points) return points;
+  const preds = new Map<number, number>();
+  const edge = (to: number) => preds.set(to, (preds.get(to) ?? 0) + 1);
+  points = new Set<number>();
+  fn.code.forEach((i, pc) => {
+    switch (i.op) {
+      case 'br': edge(i.t); edge(i.f); break;
+      case 'jmp': edge(i.to); break;
+      case 'switch': for (const c of i.cases) edge(c.to); edge(i.otherwise); break;
+      case 'ret': break;
+      default: edge(pc + 1);
+    }
+    if ((i.op === 'eval' || i.op === 'decl') && callsAny(i.op === 'eval' ? i.e : i.init)) points!.add(pc + 1);
+  });
+  for (const [pc, n] of preds) if (n >= 2) points.add(pc);
+  mergePointsOf.set(fn, points);
+  return points;
+}
+
+/** Whether an expression makes a named call (a helper's paths fan out inside it). */
+function callsAny(e: Expr | null): boolean {
+  if (e === null) return false;
+  switch (e.k) {
+    case 'call': return e.callee !== null || e.args.some(callsAny);
+    case 'field': return callsAny(e.base);
+    case 'index': return callsAny(e.base) || callsAny(e.index);
+    case 'addr': case 'deref': case 'unary': case 'update': return callsAny(e.e);
+    case 'binary': case 'assign': return callsAny(e.l) || callsAny(e.r);
+    case 'cond': return callsAny(e.c) || callsAny(e.t) || callsAny(e.f);
+    case 'comma': return e.list.some(callsAny);
+    default: return false;
+  }
+}
 
 /** Values a summary tells apart: the same number, the same object and member, the same error. */
 function valueKey(v: Val): string {

@@ -30,6 +30,18 @@ export interface FileContext {
   unsummarised?: Set<string>;
   /** Helpers of `pure` whose outcomes are told apart by what their runs learnt too (filled as paths run). */
   precise?: Set<string>;
+  /**
+   * States the function's paths were in at its merge points (run.ts `mergeKey`): a path that
+   * reaches one again ends there. Absent: no merging.
+   */
+  visited?: Set<string>;
+}
+
+/** The path reached a state an earlier path of the function was in: its future is that path's. */
+export class PathMerged extends Error {
+  constructor() {
+    super('merged with an earlier path');
+  }
 }
 
 /**

@@ -2,13 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../../../src/check/index.js';
-import type { Expr, Instr, LoweredFunction } from '../../../src/check/ir.js';
-import { pureFunctions } from '../../../src/check/path/pure.js';
 
 /**
- * Helpers that call nothing the model follows run as summaries of their distinct outcomes
- * (src/check/path/pure.ts, run.ts `callSameFile`; issue 14 "path explosion"): the findings must
- * be exactly those of running every helper inline, on far fewer paths.
+ * Against path explosion (issue 14), src/check/path/run.ts: helpers that call nothing the model
+ * follows run as summaries of their distinct outcomes (`callSameFile`), and a path that reaches a
+ * state an earlier path was in ends there (`mergeKey`). The findings must be exactly those of
+ * running every path whole with every helper inline, on far fewer paths.
  */
 
 const HEAD = `
@@ -23,7 +22,7 @@ static void foo_release(struct device *dev)
 const lineOf = (body: string, marker: string) => HEAD.split('\n').length - 1 + body.split('\n').findIndex((l) => l.includes(marker)) + 1;
 const both = async (body: string, maxPaths?: number) => {
   const run = async (summaries: boolean) => {
-    const r = await checkSource(HEAD + body, 't.c', { summaries, ...(maxPaths ? { maxPaths } : {}) });
+    const r = await checkSource(HEAD + body, 't.c', { summaries, mergeStates: false, ...(maxPaths ? { maxPaths } : {}) });
     return { findings: r.findings.map((f) => `${f.at.line} ${f.code}`), notAnalysed: r.notAnalysed.map((n) => `${n.function}: ${n.reason}`), paths: r.paths };
   };
   return { on: await run(true), off: await run(false) };
@@ -230,52 +229,56 @@ int foo_add(struct device *parent, struct info *info)
     expect(r.on.paths).toBe(r.off.paths);
   });
 
-  it('every file of the fixture corpus gives the same findings with summaries as with every helper inline', async () => {
+  it('§5 B3: paths that branched on what they do not keep meet again in one state and go on as one (state merging)', async () => {
+    const reads = [1, 2, 3, 4, 5, 6].map((r) => `\tif (foo_read_reg(info, ${r}))\n\t\tdev_warn(info->dev, "register ${r} set\\n");`).join('\n');
+    const body = `int foo_probe(struct device *parent, struct info *info)
+{
+	struct foo *f;
+	int ret;
+${reads}
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->adev.name = "foo";
+	f->adev.dev.parent = parent;
+	f->adev.dev.release = foo_release;
+	ret = auxiliary_device_init(&f->adev);
+	if (ret) {
+		kfree(f);
+		return ret;
+	}
+	ret = auxiliary_device_add(&f->adev);
+	if (ret)
+		return ret; /* leak */
+	info->adev = &f->adev;
+	return 0;
+}`;
+    const merged = await checkSource(HEAD + body, 't.c', { mergeStates: true });
+    const whole = await checkSource(HEAD + body, 't.c', { mergeStates: false });
+    const line = lineOf(body, '/* leak */');
+    expect(merged.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual([`${line} leak-initialized`]);
+    expect(whole.findings.map((f) => `${f.at.line} ${f.code}`)).toEqual([`${line} leak-initialized`]);
+    // Whole: 2^6 ways through the register reads, each with the 4 outcomes of the calls after.
+    expect(whole.paths).toBeGreaterThanOrEqual(64 * 4);
+    expect(merged.paths).toBeLessThan(40);
+  });
+
+  it('every file of the fixture corpus gives the same findings with summaries and merging as with every path run whole, every helper inline', async () => {
     const dir = join(import.meta.dirname, '../../fixtures/check/corpus');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.c'))) {
       const text = readFileSync(join(dir, file), 'utf8');
-      const on = await checkSource(text, file, { summaries: true });
-      const off = await checkSource(text, file, { summaries: false });
-      expect(on.findings.map((f) => `${f.at.line} ${f.code}`), file).toEqual(off.findings.map((f) => `${f.at.line} ${f.code}`));
-      expect(on.notAnalysed, file).toEqual(off.notAnalysed);
+      const plain = await checkSource(text, file, { summaries: false, mergeStates: false });
+      for (const options of [{ summaries: true, mergeStates: false }, { summaries: false, mergeStates: true }, {}]) {
+        const r = await checkSource(text, file, options);
+        expect(r.findings.map((f) => `${f.at.line} ${f.code}`), `${file} ${JSON.stringify(options)}`).toEqual(plain.findings.map((f) => `${f.at.line} ${f.code}`));
+        expect(r.notAnalysed, file).toEqual(plain.notAnalysed);
+        expect(r.paths, file).toBeLessThanOrEqual(plain.paths);
+      }
     }
   });
 
-  it('summaries: anything but a boolean is a typed error', async () => {
+  it('summaries, mergeStates: anything but a boolean is a typed error', async () => {
     await expect(checkSource(HEAD, 't.c', { summaries: 'yes' as never })).rejects.toThrow(/summaries/);
-  });
-});
-
-describe('pureFunctions: which helpers may run as summaries', () => {
-  const call = (callee: string, args: Expr[] = []): Expr => ({ k: 'call', callee, args, line: 1, column: 1, text: `${callee}()` });
-  const fn = (name: string, code: Instr[], refused: string | null = null): [string, LoweredFunction] =>
-    [name, { name, params: ['p'], paramTypes: ['struct x *'], code, startLine: 1, endLine: 2, refused }];
-  const ev = (e: Expr): Instr => ({ op: 'eval', e, line: 1 });
-  const store: Expr = { k: 'assign', op: '=', l: { k: 'field', base: { k: 'id', name: 'p' }, field: 'skip', arrow: true }, r: { k: 'num', value: 1 } };
-
-  it('one that reads, branches, stores and calls other files is; one that calls what the model follows is not', () => {
-    const pure = pureFunctions(new Map([
-      fn('reads', [{ op: 'br', c: { k: 'field', base: { k: 'id', name: 'p' }, field: 'a', arrow: true }, t: 1, f: 2, loop: false, line: 1 }, ev(store), ev(call('usb_control_msg'))]),
-      fn('frees', [ev(call('kfree', [{ k: 'id', name: 'p' }]))]),
-      fn('inits', [ev(call('auxiliary_device_init', [{ k: 'id', name: 'p' }]))]),
-      fn('ids', [ev(call('ida_alloc'))]),
-      fn('finds', [ev(call('container_of'))]),
-      fn('hands', [ev(call('no_free_ptr', [{ k: 'id', name: 'p' }]))]),
-    ]));
-    expect([...pure].sort()).toEqual(['reads']);
-  });
-
-  it('one that calls (or names) a helper that is not, is not; recursion and a refused function are not; __free is not', () => {
-    const pure = pureFunctions(new Map([
-      fn('leaf', [ev(call('kfree'))]),
-      fn('caller', [ev(call('leaf'))]),
-      fn('names', [ev(call('for_each_child', [{ k: 'id', name: 'leaf' }]))]),
-      fn('self', [ev(call('self'))]),
-      fn('refused', [], 'a goto to a missing label'),
-      fn('cleanup', [{ op: 'decl', name: 'buf', init: null, cleanup: 'kfree', line: 1 }]),
-      fn('fine', [ev(call('fine2'))]),
-      fn('fine2', [ev(store)]),
-    ]));
-    expect([...pure].sort()).toEqual(['fine', 'fine2']);
+    await expect(checkSource(HEAD, 't.c', { mergeStates: 1 as never })).rejects.toThrow(/mergeStates/);
   });
 });
