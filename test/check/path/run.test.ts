@@ -28,6 +28,38 @@ const both = async (body: string, maxPaths?: number) => {
   return { on: await run(true), off: await run(false) };
 };
 
+/** The start of a create function: allocate, fill and init the device, unwinding a failed init right. */
+const ALLOC_AND_INIT = `	struct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->adev.name = "foo";
+	f->adev.dev.parent = parent;
+	f->adev.dev.release = foo_release;
+	if (auxiliary_device_init(&f->adev)) {
+		kfree(f);
+		return -EINVAL;
+	}
+`;
+
+/** The rest of a create function whose add failure returns without uninit (B3, at the line marked leak). */
+const CREATE_LEAKING_ON_ADD_FAILURE = `	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->adev.name = "foo";
+	f->adev.dev.parent = parent;
+	f->adev.dev.release = foo_release;
+	ret = auxiliary_device_init(&f->adev);
+	if (ret) {
+		kfree(f);
+		return ret;
+	}
+	ret = auxiliary_device_add(&f->adev);
+	if (ret)
+		return ret; /* leak */
+	info->adev = &f->adev;
+	return 0;
+}`;
+
 /** A helper with many paths inside and two distinct results: whether a port is usable. */
 const PROBE_HELPER = `static int foo_port_ok(struct info *info, int port)
 {
@@ -55,23 +87,7 @@ int foo_probe(struct device *parent, struct info *info)
 	ret = foo_port_ok(info, 0);
 	if (ret)
 		return ret;
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
-		return -ENOMEM;
-	f->adev.name = "foo";
-	f->adev.dev.parent = parent;
-	f->adev.dev.release = foo_release;
-	ret = auxiliary_device_init(&f->adev);
-	if (ret) {
-		kfree(f);
-		return ret;
-	}
-	ret = auxiliary_device_add(&f->adev);
-	if (ret)
-		return ret; /* leak */
-	info->adev = &f->adev;
-	return 0;
-}`;
+${CREATE_LEAKING_ON_ADD_FAILURE}`;
     const r = await both(body);
     expect(r.on.findings).toEqual([`${lineOf(body, '/* leak */')} leak-initialized`]);
     expect(r.off.findings).toEqual(r.on.findings);
@@ -96,17 +112,7 @@ int foo_probe(struct device *parent, struct info *info)
 }
 int foo_add(struct device *parent, struct info *info)
 {
-	struct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
-		return -ENOMEM;
-	f->adev.name = "foo";
-	f->adev.dev.parent = parent;
-	f->adev.dev.release = foo_release;
-	if (auxiliary_device_init(&f->adev)) {
-		kfree(f);
-		return -EINVAL;
-	}
-	if (foo_check(info)) {
+${ALLOC_AND_INIT}	if (foo_check(info)) {
 		auxiliary_device_uninit(&f->adev);
 		kfree(f); /* twice */
 		return -EIO;
@@ -129,17 +135,7 @@ int foo_add(struct device *parent, struct info *info)
 }
 int foo_add(struct device *parent, struct info *info)
 {
-	struct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
-		return -ENOMEM;
-	f->adev.name = "foo";
-	f->adev.dev.parent = parent;
-	f->adev.dev.release = foo_release;
-	if (auxiliary_device_init(&f->adev)) {
-		kfree(f);
-		return -EINVAL;
-	}
-	info->skip = 0;
+${ALLOC_AND_INIT}	info->skip = 0;
 	foo_mark(info);
 	if (info->skip)
 		return 0; /* leak */
@@ -236,23 +232,7 @@ int foo_add(struct device *parent, struct info *info)
 	struct foo *f;
 	int ret;
 ${reads}
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
-		return -ENOMEM;
-	f->adev.name = "foo";
-	f->adev.dev.parent = parent;
-	f->adev.dev.release = foo_release;
-	ret = auxiliary_device_init(&f->adev);
-	if (ret) {
-		kfree(f);
-		return ret;
-	}
-	ret = auxiliary_device_add(&f->adev);
-	if (ret)
-		return ret; /* leak */
-	info->adev = &f->adev;
-	return 0;
-}`;
+${CREATE_LEAKING_ON_ADD_FAILURE}`;
     const merged = await checkSource(HEAD + body, 't.c', { mergeStates: true });
     const whole = await checkSource(HEAD + body, 't.c', { mergeStates: false });
     const line = lineOf(body, '/* leak */');
