@@ -407,6 +407,12 @@ function transpiledChecker(): { dir: string; entry: string } {
       const dep = posix.join(posix.dirname(rel), `${m[1]}.ts`);
       if (existsSync(join(root, dep))) todo.push(dep);
     }
+    // The data files it loads (the kernel macro data, src/check/data/), as they are.
+    for (const m of js.matchAll(/\brequire\(\s*['"](\.{1,2}\/[^'"]+\.json)['"]\s*\)/g)) {
+      const data = posix.join(posix.dirname(rel), m[1]!);
+      mkdirSync(join(dir, dirname(data)), { recursive: true });
+      writeFileSync(join(dir, data), readFileSync(join(root, data)));
+    }
   }
   return { dir, entry: join(dir, 'src/check/index.js') };
 }
