@@ -450,15 +450,15 @@ class Lowering {
    * macro's own loop, as the kernel's `for` does.
    */
   private scopeMacro(n: Node, scope: ScopeMacro, macro: string): void {
-    const cond = this.lowerQuietly(() => this.sub(n, 'condition'));
-    const args = commaList(cond);
-    const cls = args[0]?.k === 'id' ? args[0].name : null;
+    const args = commaList(this.lowerQuietly(() => this.sub(n, 'condition')));
+    const written = typeof scope.class === 'string' ? scope.class : args[scope.class];
+    const cls = typeof written === 'string' ? written : written?.k === 'id' ? written.name : null;
     const l: Breakable = { brk: [], cont: [], depth: this.scopes.length };
     this.loops.push(l);
     this.breakables.push(l);
     if (scope.kind === 'cond-guard') {
       const br = this.branch({ k: 'unknown', text: `whether ${macro} takes ${cls ?? 'its lock'}` }, false, n, true);
-      // The branch taken is the lock failing: the mask put `fail` where the if's consequence is.
+      // The branch taken is the lock failing: the mask put `fail` where the if's consequence is (as `if(0) fail; else`).
       this.stmt(n.childForFieldName('consequence'));
       const skip = this.emit({ op: 'jmp', to: -1, line: line(n) });
       this.patch(br, this.code.length);
@@ -467,7 +467,7 @@ class Lowering {
       this.patch(skip, this.code.length);
     } else {
       // The lock's (or class's) arguments are evaluated as the macro takes them.
-      const rest = args.slice(1).filter((a, i) => !(scope.var !== undefined && i + 1 === scope.var) && a.k !== 'unknown');
+      const rest = args.filter((a, i) => i !== scope.class && i !== scope.var && a.k !== 'unknown');
       if (rest.length > 0) this.emit({ op: 'eval', e: rest.length === 1 ? rest[0]! : { k: 'comma', list: rest }, line: line(n) });
       const conditional = scope.kind === 'guard' && cls !== null && this.macros.guardConditional(cls) === true;
       const br = conditional ? this.branch({ k: 'unknown', text: `whether ${macro} takes ${cls}` }, false, n, true) : -1;

@@ -124,11 +124,13 @@ export function maskAnnotations(text: string, macros: MacroContext = kernelMacro
       const scope = macros.scope(word);
       if (scope !== undefined) {
         const close = iteratorCall(text, j, true);
-        if (close > 0 && (scope.kind !== 'cond-guard' || condGuard(text, j, close, out))) {
+        if (close > 0 && (scope.kind === 'cond-guard' ? condGuard(text, i, j, close, scope.fail ?? 1, out) : true)) {
           // `scoped_guard(mutex, &m) { ... }` runs its body once: read it as `if (mutex, &m) { ... }`
           // (the lowering knows it is no branch); scoped_cond_guard was rewritten by condGuard.
-          out[i] = 'i'; out[i + 1] = 'f';
-          for (let q = i + 2; q < j; q++) out[q] = ' ';
+          if (scope.kind !== 'cond-guard') {
+            out[i] = 'i'; out[i + 1] = 'f';
+            for (let q = i + 2; q < j; q++) out[q] = ' ';
+          }
           statements.set(i, word);
           masked++;
           i = j;
@@ -165,22 +167,29 @@ export function maskAnnotations(text: string, macros: MacroContext = kernelMacro
 }
 
 /**
- * `scoped_cond_guard(class, fail, args) {` becomes `if (class) fail; else {` in the same columns:
- * the comma after the class closes the condition, the one after `fail` ends its statement, and
- * `else` takes the place of the lock's arguments (their last characters, on one line). False,
- * with nothing written, when the shape does not allow it.
+ * `scoped_cond_guard(class, fail, args) {` (or any macro the headers expand to it, with its `fail`
+ * argument at `failAt`) becomes `if(0) fail; else {` in the same columns: `if(0)` over the name,
+ * blanks up to the `fail` statement, which stays where it is, `;` right after it and `else` over
+ * the last characters of the argument list (on one line). The lowering knows what the `if` is.
+ * False, with nothing written, when the shape does not allow it.
  */
-function condGuard(text: string, afterName: number, close: number, out: string[]): boolean {
+function condGuard(text: string, start: number, afterName: number, close: number, failAt: number, out: string[]): boolean {
   const open = text.indexOf('(', afterName);
   const commas = topLevelCommas(text, open, close);
-  if (commas.length < 2) return false;
-  const [c1, c2] = commas as [number, number];
+  const bounds = [open, ...commas, close];
+  if (failAt + 1 >= bounds.length) return false;
+  const from = bounds[failAt]! + 1;
+  const to = bounds[failAt + 1]!;
   const tail = close - 3;
-  if (tail <= c2 || /[\r\n]/.test(text.slice(tail, close + 1))) return false;
-  out[c1] = ')';
-  out[c2] = ';';
-  for (let q = c2 + 1; q <= close; q++) if (out[q] !== '\n' && out[q] !== '\r') out[q] = ' ';
-  out[tail] = 'e'; out[tail + 1] = 'l'; out[tail + 2] = 's'; out[tail + 3] = 'e';
+  if (afterName - start < 4 || /[\r\n]/.test(text.slice(start, start + 5)) || tail <= to || /[\r\n]/.test(text.slice(tail, close + 1))) return false;
+  const blank = (a: number, b: number) => {
+    for (let q = a; q < b; q++) if (out[q] !== '\n' && out[q] !== '\r') out[q] = ' ';
+  };
+  blank(start, from);
+  blank(to, close + 1);
+  'if(0)'.split('').forEach((ch, k) => (out[start + k] = ch));
+  out[to] = ';';
+  'else'.split('').forEach((ch, k) => (out[tail + k] = ch));
   return true;
 }
 

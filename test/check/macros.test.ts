@@ -109,6 +109,21 @@ DEFINE_FREE(odd, struct odd *, odd_release(_T->inner))
     expect(d.takes).toEqual({ no_free_ptr: { param: 0, returns: false }, retain_and_null_ptr: { param: 0, returns: false }, return_ptr: { param: 0, returns: true } });
   });
 
+  it('a for with a class instance is a scope only when it runs once (a goto, or an older tree\'s done flag); a wrapper may name the class itself', () => {
+    const d = derive(`
+#define scoped_guard(_name, args...) for (CLASS(_name, scope)(args), *done = NULL; __guard_ptr(_name)(&scope) && !done; done = (void *)1)
+#define claim_scoped(fail, dev) scoped_cond_guard(claim_try, fail, dev)
+#define __scoped_cond_guard(_name, _fail, _label, args...) for (CLASS(_name, scope)(args); true; ({ goto _label; })) if (!__guard_ptr(_name)(&scope)) { _fail; _label: break; } else
+#define scoped_cond_guard(_name, _fail, args...) __scoped_cond_guard(_name, _fail, __UNIQUE_ID(label), args)
+#define for_each_hw(_chip, _i) for (CLASS(_each_data, _data)(&_i); *_data.i < _chip->n; (*_data.i)++)
+`);
+    expect(d.scopes).toEqual({
+      __scoped_cond_guard: { kind: 'cond-guard', class: 0, fail: 1 }, claim_scoped: { kind: 'cond-guard', class: 'claim_try', fail: 0 },
+      scoped_cond_guard: { kind: 'cond-guard', class: 0, fail: 1 }, scoped_guard: { kind: 'guard', class: 0 },
+    });
+    expect(Object.keys(d.loops)).toEqual(['for_each_hw']);
+  });
+
   it('aliases: a macro that is one call of an expression macro calling the function it is given (kzalloc_obj → kzalloc)', () => {
     const d = derive(`
 #define __alloc_objs(KMALLOC, GFP, TYPE, COUNT) ({ const size_t __obj_size = size_mul(sizeof(TYPE), COUNT); (TYPE *)KMALLOC(__obj_size, GFP); })

@@ -26,12 +26,16 @@ describe('maskAnnotations', () => {
     expect([...m.iterators]).toEqual([0]);
   });
 
-  it('issue 14: scope macros from the kernel headers become statements in the same columns: scoped_guard an if, scoped_cond_guard an if with its fail statement and an else', () => {
-    const text = '\tscoped_guard(mutex, &h->lock) {\n\t}\n\tscoped_cond_guard(mutex_intr, return -EINTR, &h->lock) {\n\t}\n\tx = scoped_guard_count(a);';
+  it('issue 14: scope macros from the kernel headers become statements in the same columns: scoped_guard an if, scoped_cond_guard (and a wrapper such as iio_device_claim_direct_scoped) an if with its fail statement in place and an else', () => {
+    const text = '\tscoped_guard(mutex, &h->lock) {\n\t}\n\tscoped_cond_guard(mutex_intr, return -EINTR, &h->lock) {\n\t}\n\tx = scoped_guard_count(a);\n' +
+      '\tiio_device_claim_direct_scoped(return -EBUSY, indio_dev) {\n\t}';
     const m = maskAnnotations(text);
-    expect(m.text).toBe('\tif          (mutex, &h->lock) {\n\t}\n\tif               (mutex_intr) return -EINTR;      else {\n\t}\n\tx = scoped_guard_count(a);');
+    expect(m.text).toBe('\tif          (mutex, &h->lock) {\n\t}\n\tif(0)                         return -EINTR;      else {\n\t}\n\tx = scoped_guard_count(a);\n' +
+      '\tif(0)                          return -EBUSY;       else {\n\t}');
     expect(m.text.length).toBe(text.length);
-    expect([...m.statements]).toEqual([[1, 'scoped_guard'], [text.indexOf('scoped_cond_guard'), 'scoped_cond_guard']]);
+    expect([...m.statements]).toEqual([
+      [1, 'scoped_guard'], [text.indexOf('scoped_cond_guard'), 'scoped_cond_guard'], [text.indexOf('iio_device'), 'iio_device_claim_direct_scoped'],
+    ]);
     expect([...m.iterators]).toEqual([]);
   });
 

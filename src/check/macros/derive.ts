@@ -31,9 +31,10 @@ export interface KernelMacroData {
   /**
    * Macros that expand to a `for` that runs its body once, holding an instance of a class (a lock
    * guard): `guard` runs the body unless a conditional lock fails, `cond-guard` runs its `fail`
-   * argument then, `class` always runs it. `class` is the argument naming the class.
+   * argument then, `class` always runs it. `class` is the argument naming the class, or the class
+   * itself when the macro names it (`iio_device_claim_direct_scoped` → `iio_claim_direct_try`).
    */
-  scopes: Record<string, { kind: 'guard' | 'cond-guard' | 'class'; class: number; fail?: number; var?: number }>;
+  scopes: Record<string, { kind: 'guard' | 'cond-guard' | 'class'; class: number | string; fail?: number; var?: number }>;
   /** Macros that declare an instance of a class (`guard(mutex)(&m)`, `CLASS(fd, f)(fd)`). */
   declarators: Record<string, { class: number; var?: number }>;
   /** Guard classes (`mutex`, `mutex_try`, `spinlock_irqsave`, ...): whether taking the lock may fail. */
@@ -262,6 +263,27 @@ function bodyFollows(t: readonly Token[], from: number): boolean {
   return isId(t[from], 'if') && isId(t[t.length - 1], 'else');
 }
 
+/**
+ * Whether a `for (CLASS(...); cond; update)` runs its body once (a scope, not a loop): its update
+ * leaves the loop by a `goto` (cleanup.h since 6.12: `({ goto _label; })`), or sets a flag its
+ * condition tests (`done = (void *)1` with `!done`, older trees).
+ */
+function runsOnce(t: readonly Token[], cond: readonly [number, number], update: readonly [number, number]): boolean {
+  const u = t.slice(update[0], update[1]);
+  if (u.some((x) => isId(x, 'goto'))) return true;
+  const flag = u[0];
+  if (!isId(flag) || !isP(u[1], '=')) return false;
+  const c = t.slice(cond[0], cond[1]);
+  return c.some((x, i) => isP(x, '!') && isId(c[i + 1], flag!.v));
+}
+
+/** The class a scope's argument names: a parameter (its index) or a class written out (its name), else null. */
+function classArgument(d: Define, t: readonly Token[], from: number, to: number): number | string | null {
+  const p = wholeParam(d, t, from, to);
+  if (p >= 0) return p;
+  return to - from === 1 && t[from]!.t === 'id' ? t[from]!.v : null;
+}
+
 /** A parameter standing alone as a statement in `d`'s body after `from` (`_fail;`), or -1. */
 function statementParam(d: Define, from: number): number {
   const t = d.body;
@@ -282,13 +304,13 @@ function loopOf(d: Define, loops: ReadonlyMap<string, LoopInfo>): LoopInfo | nul
     if (close < 0) return null;
     const parts = argumentRangesBy(t, 1, close, ';');
     if (parts.length !== 3) return null;
-    const [init, cond] = parts as [[number, number], [number, number], [number, number]];
-    if (isId(t[init[0]], 'CLASS') && isP(t[init[0] + 1], '(')) {
+    const [init, cond, update] = parts as [[number, number], [number, number], [number, number]];
+    if (isId(t[init[0]], 'CLASS') && isP(t[init[0] + 1], '(') && runsOnce(t, cond, update)) {
       // for (CLASS(_name, var)(args); ...): a scope holding an instance of the class.
       const cc = closing(t, init[0] + 1);
       const args = cc < 0 ? [] : argumentRanges(t, init[0] + 1, cc);
-      const cls = args[0] ? wholeParam(d, t, args[0][0], args[0][1]) : -1;
-      if (cls < 0) return null;
+      const cls = args[0] ? classArgument(d, t, args[0][0], args[0][1]) : null;
+      if (cls === null) return null;
       const v = args[1] ? wholeParam(d, t, args[1][0], args[1][1]) : -1;
       const fail = statementParam(d, close + 1);
       const guarded = t.slice(cond[0], cond[1]).some((x) => isId(x, '__guard_ptr'));
@@ -308,8 +330,9 @@ function loopOf(d: Define, loops: ReadonlyMap<string, LoopInfo>): LoopInfo | nul
     const map = (i: number): number => (args[i] ? wholeParam(d, t, args[i]![0], args[i]![1]) : -1);
     const cursors = inner.cursors.map(map).filter((p) => p >= 0);
     if (!inner.scope) return { cursors, scope: null };
-    const cls = map(inner.scope.class);
-    if (cls < 0) return null;
+    const innerClass = inner.scope.class;
+    const cls = typeof innerClass === 'string' ? innerClass : args[innerClass] ? classArgument(d, t, args[innerClass]![0], args[innerClass]![1]) : null;
+    if (cls === null) return null;
     const scope: Scope = { kind: inner.scope.kind, class: cls };
     if (inner.scope.fail !== undefined) {
       const f = map(inner.scope.fail);
