@@ -67,9 +67,16 @@ function defaultTree(env: NodeJS.ProcessEnv): string | undefined {
   return trees.sort().pop();
 }
 
-/** The JSON text of the data, as committed. */
+/** The JSON text of the data, as committed: one macro (or class) a line, so a regeneration's diff reads as what changed. */
 export function dataText(data: KernelMacroData): string {
-  return `${JSON.stringify(data, null, 1)}\n`;
+  const section = (value: unknown): string => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return JSON.stringify(value);
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return '{}';
+    return `{\n${entries.map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n  }`;
+  };
+  const body = Object.entries(data).map(([k, v]) => `  ${JSON.stringify(k)}: ${k === 'source' ? JSON.stringify(v) : section(v)}`);
+  return `{\n${body.join(',\n')}\n}\n`;
 }
 
 function main(argv: string[]): number {
