@@ -5,7 +5,8 @@ import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
 import { COMPUTED_RELEASE, isTracked, NotFollowed, PathMerged, PathRun, PathTooLong, ReleaseUnknown, SummaryImprecise, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
 import { displayColumn } from './columns.js';
-import { maskAnnotations } from './mask.js';
+import { kernelMacros, type MacroContext } from './macros/data.js';
+import { maskAnnotations, type MaskedSource } from './mask.js';
 import { pureFunctions } from './path/pure.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';
@@ -92,17 +93,19 @@ export async function checkSource(input: string | SourceText | NotAnalysed, file
   const empty: FileCheck = { relevant: false, functions: 0, paths: 0, findings: [], notAnalysed: [], assumptions: [] };
   if (source.kind !== 'source') return { ...empty, notAnalysed: [{ file, reason: `${source.reason}: ${source.detail}` }] };
   if (!mentionsAuxApi(source.text)) return empty;
-  const masked = maskAnnotations(source.text);
+  // The kernel's macros, and those the file defines itself (a driver's own for_each or DEFINE_FREE).
+  const macros = kernelMacros().forFile(source.text);
+  const masked = maskAnnotations(source.text, macros);
   const parsed = await parseC(masked.text, options.parseTimeoutMs === undefined ? {} : { timeoutMs: options.parseTimeoutMs });
   if (parsed.kind !== 'parsed') return { ...empty, relevant: true, notAnalysed: [{ file, reason: `${parsed.reason}: ${parsed.detail}` }] };
   try {
-    return checkTree(parsed.tree, source.text, file, masked.cleanups, masked.iterators, { maxPaths, maxSteps, summaries, mergeStates });
+    return checkTree(parsed.tree, source.text, file, masked, macros, { maxPaths, maxSteps, summaries, mergeStates });
   } finally {
     parsed.tree.delete();
   }
 }
 
-function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number, string>, iterators: Set<number>, bounds: Bounds): FileCheck {
+function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource, macros: MacroContext, bounds: Bounds): FileCheck {
   const found = functionsOfTree(tree);
   const notAnalysed: NotAnalysedEntry[] = [];
   const lines = text.split('\n');
@@ -140,7 +143,7 @@ function checkTree(tree: Tree, text: string, file: string, cleanups: Map<number,
     const f = byStart.get(`${node.startPosition.row + 1}:${node.startPosition.column + 1}`);
     if (!f || lowered.has(f.name)) continue;
     try {
-      lowered.set(f.name, lowerFunction(node, f.name, cleanups, iterators));
+      lowered.set(f.name, lowerFunction(node, f.name, masked, macros));
     } catch (err) {
       // Only a stack overflow on absurdly deep nesting gets here: the function is not followed.
       notAnalysed.push({ file, function: f.name, line: f.start.line, reason: `cannot be lowered: ${err instanceof RangeError ? 'nesting too deep' : String(err)}` });
@@ -299,7 +302,7 @@ interface Budget extends Bounds {
 function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget): FunctionRun {
   const { maxPaths, maxSteps } = budget;
   // The states this run's paths were in, at its merge points (each run of a function its own).
-  const ctx: FileContext = budget.mergeStates ? { ...fileCtx, visited: new Set<string>() } : fileCtx;
+  const ctx: FileContext = budget.mergeStates ? { ...fileCtx, visited: new Map<string, object>() } : fileCtx;
   const findings: PathFinding[] = [];
   const seen = new Set<string>();
   let bounded: string | null = null;

@@ -1,10 +1,17 @@
 import { ParameterError } from '../../machines/index.js';
+import { kernelMacros, type MacroContext } from './macros/data.js';
 /**
  * Kernel annotation macros expand to attributes (or to nothing) under the kernel's own headers,
  * which the checker does not have; tree-sitter, reading them as identifiers, turns every function
  * using them into an error node. Like a preprocessor given those definitions, this pass blanks
  * each such token (and its parenthesised argument) with spaces, so every line and column stays
  * where it was. `__free(fn)` is remembered: it is scope-based cleanup the interpreter runs.
+ *
+ * Statement macros become the statement they expand to, in the same columns: a loop macro
+ * (`list_for_each_entry(pos, head, member) { }`, known from the kernel's headers, see
+ * macros/data.ts, or named `*for_each*`) a `while`, a scope macro (`scoped_guard(mutex, &m) { }`)
+ * an `if`, and `scoped_cond_guard(class, fail, args) { }` an `if (class) fail; else { }`. Each is
+ * remembered by where it starts, with the macro's name, for the lowering (ir.ts).
  */
 
 /** Annotations that expand to nothing the lifecycle can see. */
@@ -37,10 +44,17 @@ export interface MaskedSource {
   text: string;
   /** Start offset of each `__free(fn)` → `fn`; the declaration it stands in says which variable it cleans up. */
   cleanups: Map<number, string>;
+  /** The entries of `cleanups` that are a raw `__cleanup(fn)` attribute (`fn` gets the variable's address). */
+  attributeCleanups: Set<number>;
   /** How many annotation tokens were blanked. */
   masked: number;
   /** Start offsets of iterator macros read as `while` loops (their condition is unknown). */
   iterators: Set<number>;
+  /**
+   * Start offset of every statement macro rewritten (the loops of `iterators`, and the scope
+   * macros read as `if`) → the macro's name.
+   */
+  statements: Map<number, string>;
 }
 
 const isIdentStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -51,11 +65,13 @@ const isIdent = (c: number) => isIdentStart(c) || (c >= 48 && c <= 57);
  * @example
  * maskAnnotations('static int __init f(void)').text // 'static int        f(void)'
  */
-export function maskAnnotations(text: string): MaskedSource {
+export function maskAnnotations(text: string, macros: MacroContext = kernelMacros()): MaskedSource {
   if (typeof text !== 'string') throw new ParameterError('maskAnnotations(text)', text, 'C source text (a string)');
   const out = text.split('');
   const cleanups = new Map<number, string>();
+  const attributeCleanups = new Set<number>();
   const iterators = new Set<number>();
+  const statements = new Map<number, string>();
   let masked = 0;
   const n = text.length;
   let i = 0;
@@ -90,14 +106,32 @@ export function maskAnnotations(text: string): MaskedSource {
         i = j;
         continue;
       }
-      if (word.includes('for_each') && word.length >= 5) {
-        const close = iteratorCall(text, j);
+      const known = macros.loop(word) !== undefined;
+      if ((known || word.includes('for_each')) && word.length >= 5) {
+        const close = iteratorCall(text, j, known);
         if (close > 0) {
           // `list_for_each_entry(pos, head, member) { ... }` is a loop: read it as
           // `while (pos, head, member) { ... }`, a loop on a condition nobody knows.
           out[i] = 'w'; out[i + 1] = 'h'; out[i + 2] = 'i'; out[i + 3] = 'l'; out[i + 4] = 'e';
           for (let q = i + 5; q < j; q++) out[q] = ' ';
           iterators.add(i);
+          statements.set(i, word);
+          masked++;
+          i = j;
+          continue;
+        }
+      }
+      const scope = macros.scope(word);
+      if (scope !== undefined) {
+        const close = iteratorCall(text, j, true);
+        if (close > 0 && (scope.kind === 'cond-guard' ? condGuard(text, i, j, close, scope.fail ?? 1, out) : true)) {
+          // `scoped_guard(mutex, &m) { ... }` runs its body once: read it as `if (mutex, &m) { ... }`
+          // (the lowering knows it is no branch); scoped_cond_guard was rewritten by condGuard.
+          if (scope.kind !== 'cond-guard') {
+            out[i] = 'i'; out[i + 1] = 'f';
+            for (let q = i + 2; q < j; q++) out[q] = ' ';
+          }
+          statements.set(i, word);
           masked++;
           i = j;
           continue;
@@ -116,6 +150,7 @@ export function maskAnnotations(text: string): MaskedSource {
           const close = matchingParen(text, k);
           if (close > 0) {
             if (word === '__free' || word === '__cleanup') cleanups.set(i, text.slice(k + 1, close).trim());
+            if (word === '__cleanup') attributeCleanups.add(i);
             blank(i, close + 1);
             masked++;
             i = close + 1;
@@ -128,7 +163,54 @@ export function maskAnnotations(text: string): MaskedSource {
     }
     i++;
   }
-  return { text: masked === 0 ? text : out.join(''), cleanups, masked, iterators };
+  return { text: masked === 0 ? text : out.join(''), cleanups, attributeCleanups, masked, iterators, statements };
+}
+
+/**
+ * `scoped_cond_guard(class, fail, args) {` (or any macro the headers expand to it, with its `fail`
+ * argument at `failAt`) becomes `if(0) fail; else {` in the same columns: `if(0)` over the name,
+ * blanks up to the `fail` statement, which stays where it is, `;` right after it and `else` over
+ * the last characters of the argument list (on one line). The lowering knows what the `if` is.
+ * False, with nothing written, when the shape does not allow it.
+ */
+function condGuard(text: string, start: number, afterName: number, close: number, failAt: number, out: string[]): boolean {
+  const open = text.indexOf('(', afterName);
+  const commas = topLevelCommas(text, open, close);
+  const bounds = [open, ...commas, close];
+  if (failAt + 1 >= bounds.length) return false;
+  const from = bounds[failAt]! + 1;
+  const to = bounds[failAt + 1]!;
+  const tail = close - 3;
+  if (afterName - start < 4 || /[\r\n]/.test(text.slice(start, start + 5)) || tail <= to || /[\r\n]/.test(text.slice(tail, close + 1))) return false;
+  const blank = (a: number, b: number) => {
+    for (let q = a; q < b; q++) if (out[q] !== '\n' && out[q] !== '\r') out[q] = ' ';
+  };
+  blank(start, from);
+  blank(to, close + 1);
+  'if(0)'.split('').forEach((ch, k) => (out[start + k] = ch));
+  out[to] = ';';
+  'else'.split('').forEach((ch, k) => (out[tail + k] = ch));
+  return true;
+}
+
+/** The offsets of the commas at depth 1 between the parentheses at `open` and `close`, strings and comments skipped. */
+function topLevelCommas(text: string, open: number, close: number): number[] {
+  const out: number[] = [];
+  let depth = 0;
+  for (let q = open; q <= close; q++) {
+    const ch = text[q];
+    if (ch === '"' || ch === '\'') {
+      let r = q + 1;
+      while (r < close && text[r] !== ch) r += text[r] === '\\' ? 2 : 1;
+      q = r;
+    } else if (ch === '/' && text[q + 1] === '*') {
+      const end = text.indexOf('*/', q + 2);
+      q = end < 0 ? close : end + 1;
+    } else if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 1) out.push(q);
+  }
+  return out;
 }
 
 /**
@@ -176,9 +258,11 @@ function matchingParen(text: string, open: number): number {
 
 /**
  * Where an iterator macro's argument list closes, when the macro stands where a loop would: its
- * `(...)` is followed by a statement (`{` or an identifier), not by `;` or an operator.
+ * `(...)` is followed by a statement (`{` or an identifier), not by `;` or an operator. A macro the
+ * headers define as a loop (`known`) may also have an empty body (`;`) or one that starts with
+ * `(` or `*`.
  */
-function iteratorCall(text: string, afterName: number): number {
+function iteratorCall(text: string, afterName: number, known = false): number {
   let k = afterName;
   while (k < text.length && (text[k] === ' ' || text[k] === '\t')) k++;
   if (text[k] !== '(') return -1;
@@ -195,5 +279,5 @@ function iteratorCall(text: string, afterName: number): number {
   if (close < 0) return -1;
   let q = close + 1;
   while (q < text.length && /\s/.test(text[q]!)) q++;
-  return text[q] === '{' || /[A-Za-z_]/.test(text[q] ?? '') ? close : -1;
+  return text[q] === '{' || /[A-Za-z_]/.test(text[q] ?? '') || (known && /[;(*]/.test(text[q] ?? '')) ? close : -1;
 }

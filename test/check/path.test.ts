@@ -648,3 +648,109 @@ ${unwind}
     expect(r.assumptions.map((a) => a.text.split(':')[0])).toEqual(['release callback loo_release is in this file but could not be read']);
   });
 });
+
+describe('issue 14, modern kernel C: scopes, statement expressions and guards as C runs them', () => {
+  const add = (body: string) => codes(`int foo_add(struct device *parent, struct foo **out)
+{
+	struct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+${body}
+	f->adev.name = "foo";
+	f->adev.dev.parent = parent;
+	f->adev.dev.release = foo_release;
+	if (auxiliary_device_init(&f->adev)) {
+		kfree(f);
+		return -EINVAL;
+	}
+	*out = f;
+	return 0;
+}`);
+
+  it('a __free variable is cleaned up where its block is left: at the goto that leaves it, and at its closing brace', async () => {
+    const r = await add(`	{
+		void *buf __free(kfree) = kzalloc(8, GFP_KERNEL);
+		kfree(buf);
+		if (foo_busy(parent))
+			goto out;
+	}
+out:`);
+    expect(r.notAnalysed).toEqual([]);
+    // Line 10 is the goto, line 11 the block's closing brace: each leaves the block after the explicit kfree.
+    expect(r.findings).toEqual(['10 double-free', '11 double-free']);
+  });
+
+  it('the cleanup runs at the end of the block, not at the return: a copy freed after the block is a double free there', async () => {
+    const r = await add(`	void *saved;
+	{
+		void *buf __free(kfree) = kzalloc(8, GFP_KERNEL);
+		saved = buf;
+	}
+	kfree(saved);`);
+    expect(r.findings).toEqual(['11 double-free']);
+  });
+
+  it('break inside scoped_guard() leaves the guard, not the loop around it (the macro is a for of its own)', async () => {
+    const r = await add(`	for (;;) {
+		scoped_guard(mutex, &parent->mutex) {
+			if (foo_busy(parent))
+				break;
+		}
+		kfree(f);
+		return -EIO;
+	}
+	return -EINVAL;`);
+    expect(r.notAnalysed).toEqual([]);
+    expect(r.findings).toEqual([]);
+  });
+
+  it('guard(mutex)(&f->lock) takes a lock the model does not follow: it keeps no pointer, so a leak after it is still one', async () => {
+    const r = await add(`	guard(mutex)(&f->lock);
+	if (foo_busy(parent))
+		return -EBUSY;`);
+    expect(r.findings).toEqual(['8 memory-leak']);
+  });
+
+  it('a statement expression where C may skip it (after &&) is not moved out: followed when it touches nothing the model follows, refused when it does', async () => {
+    const quiet = await add(`	if (foo_busy(parent) && ({ int t = 1; t; }))
+		f->port = 0;`);
+    expect(quiet.notAnalysed).toEqual([]);
+    expect(quiet.findings).toEqual([]);
+    const freeing = await add(`	if (foo_busy(parent) && ({ kfree(f); 1; }))
+		return -EIO;`);
+    expect(freeing.findings).toEqual([]);
+    expect(freeing.notAnalysed).toHaveLength(1);
+    expect(freeing.notAnalysed[0]).toMatch(/^cannot follow "\{ kfree\(f\); 1; \}" at line \d+$/);
+  });
+
+  it("__free(name) calls what DEFINE_FREE(name, ...) says, the file's own included; a class nobody defines keeps the pointer and frees nothing", async () => {
+    const own = await codes(`DEFINE_FREE(foo_free, struct foo *, if (_T) kfree(_T))
+int foo_add(struct device *parent, struct foo **out)
+{
+	struct foo *f __free(foo_free) = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->adev.name = "foo";
+	f->adev.dev.parent = parent;
+	f->adev.dev.release = foo_release;
+	if (auxiliary_device_init(&f->adev))
+		return -EINVAL;
+	*out = f;
+	return 0;
+}`);
+    // The success path returns with the scope's kfree of the initialized device.
+    expect(own.findings).toEqual(['13 free-after-init']);
+    const unknown = await codes(`int foo_add(struct device *parent, struct foo **out)
+{
+	struct foo *f __free(foo_drop) = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	return -EINVAL;
+}
+int foo_probe(struct device *parent, struct foo **out)
+{
+	return foo_add(parent, out) ?: auxiliary_device_init(&(*out)->adev);
+}`);
+    expect(unknown.findings).toEqual([]);
+  });
+});

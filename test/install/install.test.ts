@@ -79,6 +79,7 @@ describe('the packed package, installed into an empty project', () => {
     expect(files).toContain('dist/grammar/tree-sitter-c.wasm');
     expect(files).toContain('dist/grammar/tree-sitter-c.LICENSE');
     expect(files).toContain('dist/src/cli/main.js');
+    expect(files).toContain('dist/src/check/data/kernel-macros.json');
     expect(files).toContain('dist/src/index.d.ts');
     expect(files).toContain('cjs/index.cjs');
     expect(files).toContain('README.md');

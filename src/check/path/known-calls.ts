@@ -1,14 +1,25 @@
+import { kernelMacros } from '../macros/data.js';
 /**
  * The C functions the path interpreter knows by name: allocations and frees, calls that neither
  * change the lifecycle nor keep a pointer, and calls that keep a pointer they are given (what they
  * were handed is reachable from elsewhere afterwards, so it is not a leak).
  */
 
+/**
+ * The functions named, and the kernel's macros that allocate through one of them (`kzalloc_obj`,
+ * `kmalloc_objs`, `kvzalloc_flex`, ... from the macro data, see ../macros/data.ts).
+ */
+function withAliases(names: string[]): Set<string> {
+  const set = new Set(names);
+  for (const [macro, fn] of kernelMacros().allAliases()) if (set.has(fn)) set.add(macro);
+  return set;
+}
+
 /** The kernel's u32 bound: auxdev->id and the IDA ranges. */
 export const U32_MAX = 2 ** 32 - 1;
 
-export const ALLOC = new Set(['kzalloc', 'kmalloc', 'kcalloc', 'kvzalloc', 'kvmalloc', 'kvcalloc', 'kmalloc_array', 'kzalloc_node', 'kmalloc_node', 'kmemdup', 'kzalloc_obj', 'kzalloc_flex']);
-export const DEVM_ALLOC = new Set(['devm_kzalloc', 'devm_kmalloc', 'devm_kcalloc', 'devm_kmemdup', 'devm_kmalloc_array']);
+export const ALLOC = withAliases(['kzalloc', 'kmalloc', 'kcalloc', 'kvzalloc', 'kvmalloc', 'kvcalloc', 'kmalloc_array', 'kzalloc_node', 'kmalloc_node', 'kmemdup']);
+export const DEVM_ALLOC = withAliases(['devm_kzalloc', 'devm_kmalloc', 'devm_kcalloc', 'devm_kmemdup', 'devm_kmalloc_array']);
 export const FREE = new Set(['kfree', 'kvfree', 'kfree_sensitive', 'kvfree_sensitive', 'kfree_const']);
 /** Calls that neither change the lifecycle nor keep a pointer they are given. */
 export const INERT = new Set([

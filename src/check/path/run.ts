@@ -236,8 +236,12 @@ export class PathRun extends PathCalls {
         // explored (or queued) from there; this path ends (its earlier choices still branch).
         // While it replays its prefix it is the earlier path itself, so it never ends there.
         const key = this.mergeKey(f, pc);
-        if (this.ctx.visited!.has(key)) throw new PathMerged();
-        this.ctx.visited!.add(key);
+        const earlier = this.ctx.visited!.get(key);
+        // Back in a state this very path was in: it loops there for ever (nothing it does changes
+        // anything), so it is cut, and said to be, as a path past its length is.
+        if (earlier === this) throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
+        if (earlier !== undefined) throw new PathMerged();
+        this.ctx.visited!.set(key, this);
       }
       const i: Instr | undefined = code[pc];
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);

@@ -31,10 +31,10 @@ export interface FileContext {
   /** Helpers of `pure` whose outcomes are told apart by what their runs learnt too (filled as paths run). */
   precise?: Set<string>;
   /**
-   * States the function's paths were in at its merge points (run.ts `mergeKey`): a path that
-   * reaches one again ends there. Absent: no merging.
+   * States the function's paths were in at its merge points (run.ts `mergeKey`), with the path
+   * that was first there: another path that reaches one ends there. Absent: no merging.
    */
-  visited?: Set<string>;
+  visited?: Map<string, object>;
 }
 
 /** The path reached a state an earlier path of the function was in: its future is that path's. */
