@@ -28,10 +28,11 @@ export interface SarifOptions {
 
 /**
  * A relative path as a URI reference: each segment percent-encoded, so `#`, `?` and `%` in a
- * file name stay part of the path.
+ * file name stay part of the path. Throws ParameterError for anything but a non-empty string.
  * @example relativeUri('drivers/a#b.c') // 'drivers/a%23b.c'
  */
 export function relativeUri(path: string): string {
+  if (typeof path !== 'string' || path === '') throw new ParameterError('relativeUri(path)', path, 'a relative file path, e.g. "drivers/foo.c"');
   return path.split(/[\\/]/).map((s) => encodeURIComponent(s)).join('/');
 }
 
