@@ -10,8 +10,8 @@
  * imports it).
  */
 export {
-  allocNeedsMemory, allocReturn, applyIdaEffect, idaAllocEvent, idaClaimEvent, idaFreeEvent, idaIsEmpty, leakReport, serializeIdaModel,
-  stepIda, xstateIda,
+  allocNeedsMemory, allocReturn, applyIdaEffect, idaAllocEvent, idaClaimEvent, idaEvent, idaFreeEvent, idaIsEmpty, leakedIds, leakReport,
+  lowestFree, serializeIdaModel, stepIda, xstateIda,
 } from './ida/ida.checked.js';
 export {
   deviceOwner, idField, initialWorldState, serializeWorld, sharedEvents, slotEvents, stepWorld, worldEventAlphabet, worldEvents,

@@ -223,6 +223,9 @@ const devicePath = () => {
 };
 const LATER_ARGUMENTS: Record<string, () => unknown[]> = {
   allocNeedsMemory: () => [api.SortedIdSet.empty(4), 0],
+  lowestFree: () => [api.SortedIdSet.of(4, [[0, 0]]), 0, 3],
+  leakedIds: () => [api.SortedIdSet.of(4, [[0, 0], [1, 5]]), [5]],
+  idaEvent: () => [api.SortedIdSet.empty(4), alloc(), api.idaEventBuffers()],
   applyIdaEffect: () => [api.SortedIdSet.empty(4), 'markAllocated', { ...alloc(), lowest: 0 }],
   idField: () => [[-1, 1], 1],
   idaAllocEvent: () => [api.SortedIdSet.empty(4), alloc(), api.idaEventBuffers().ALLOC],

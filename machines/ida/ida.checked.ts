@@ -2,8 +2,9 @@ import { ParameterError, requireBool, requireInt, requireObject } from '../commo
 import { requireArray, requireBuffer, requireFunction, requireInteger, requireMethods, requireOneOf } from '../common/checks.js';
 import {
   allocNeedsMemory as allocNeedsMemoryUnchecked, applyIdaEffect as applyIdaEffectUnchecked, idaAllocEvent as idaAllocEventUnchecked,
-  idaClaimEvent as idaClaimEventUnchecked, idaFreeEvent as idaFreeEventUnchecked, idaIsEmpty as idaIsEmptyUnchecked, stepIda as stepIdaUnchecked,
-  type IdaComponent, type IdaInterpreter, type IdaStep,
+  idaClaimEvent as idaClaimEventUnchecked, idaEvent as idaEventUnchecked, idaFreeEvent as idaFreeEventUnchecked, idaIsEmpty as idaIsEmptyUnchecked,
+  leakedIds as leakedIdsUnchecked, lowestFree as lowestFreeUnchecked, stepIda as stepIdaUnchecked,
+  type IdaComponent, type IdaEventBuffers, type IdaInterpreter, type IdaStep,
 } from './ida.facts.js';
 import { allocReturn as allocReturnUnchecked, leakReport as leakReportUnchecked, type IdaArgs } from './ida.logic.js';
 import { idaMachine } from './ida.machine.js';
@@ -183,6 +184,51 @@ export function idaIsEmpty(set: IdSetView): boolean {
   return idaIsEmptyUnchecked(requireIdSetView('idaIsEmpty(set)', set));
 }
 
+/**
+ * The id `ida_alloc_range` would return: the lowest free id in the inclusive range, or -1 when
+ * there is none (§4: `(int)min < 0`, `min > max` and a full range all give -ENOSPC; a `max`
+ * beyond the id space, or negative as an int, is clamped to the top of the space). Throws
+ * {@link ParameterError} unless `set` is an id set and `min`, `max` integers.
+ * @example lowestFree(SortedIdSet.of(4, [[0, 0], [2, 0]]), 0, 3) // 1
+ */
+export function lowestFree(set: IdSetView, min: number, max: number): number {
+  const s = requireIdSetView('lowestFree(set)', set);
+  requireInteger('lowestFree(min)', min);
+  requireInteger('lowestFree(max)', max);
+  return lowestFreeUnchecked(s, min, max);
+}
+
+/**
+ * Ids still allocated at the end whose owner is not excused (model.md §4.3), ascending. Throws
+ * {@link ParameterError} unless `set` is an id set and `excused` an array of owner tokens.
+ * @example leakedIds(SortedIdSet.of(4, [[0, 0], [1, 5]]), [5]) // [0]
+ */
+export function leakedIds(set: IdSetView, excused: readonly number[]): number[] {
+  const s = requireIdSetView('leakedIds(set)', set);
+  requireArray('leakedIds(excused)', excused, 'an array of owner tokens').forEach((o, i) => requireOwner(`leakedIds(excused)[${i}]`, o));
+  return leakedIdsUnchecked(s, excused);
+}
+
+/** The fields `idaEvent` writes into the buffer of each type. */
+const BUFFER_FIELDS = { ALLOC: ['lowest', 'min', 'max', 'owner', 'fault'], FREE: ['holder', 'id', 'owner', 'last'], CLAIM: ['holder', 'id', 'owner'] } as const;
+
+/**
+ * The IDA machine's event for a call: the call with the facts the kernel reads at that call, read
+ * from `set`. With `buffers` (from `idaEventBuffers()`), an ALLOC, FREE or CLAIM event is written
+ * into the buffer of its type and returned; otherwise it is a new object. Throws
+ * {@link ParameterError} for a set, call or buffer that is not one, before writing anything.
+ * @example idaEvent(SortedIdSet.of(4, [[0, 0]]), { type: 'FREE', id: 0, owner: 0 }) // { type: 'FREE', id: 0, owner: 0, holder: 0, last: true }
+ */
+export function idaEvent(set: IdSetView, call: IdaCall, buffers?: IdaEventBuffers): IdaEvent {
+  const s = requireIdSetView('idaEvent(set)', set);
+  const c = requireIdaCall('idaEvent(call)', call);
+  if (buffers !== undefined) {
+    const b = requireObject('idaEvent(buffers)', buffers, 'undefined or event buffers { ALLOC, FREE, CLAIM } (idaEventBuffers())') as Record<string, unknown>;
+    if (c.type === 'ALLOC' || c.type === 'FREE' || c.type === 'CLAIM') requireBuffer(`idaEvent(buffers).${c.type}`, b[c.type], c.type, BUFFER_FIELDS[c.type]);
+  }
+  return idaEventUnchecked(s, c, buffers);
+}
+
 type AllocCall = Extract<IdaCall, { type: 'ALLOC' }>;
 type AllocEvent = Extract<IdaEvent, { type: 'ALLOC' }>;
 type FreeEvent = Extract<IdaEvent, { type: 'FREE' }>;
@@ -197,7 +243,7 @@ type ClaimEvent = Extract<IdaEvent, { type: 'CLAIM' }>;
 export function idaAllocEvent(set: IdSetView, call: AllocCall, into?: AllocEvent): AllocEvent {
   const s = requireIdSetView('idaAllocEvent(set)', set);
   requireIdaCall('idaAllocEvent(call)', call, 'ALLOC');
-  if (into !== undefined) requireBuffer('idaAllocEvent(into)', into, 'ALLOC', ['lowest', 'min', 'max', 'owner', 'fault']);
+  if (into !== undefined) requireBuffer('idaAllocEvent(into)', into, 'ALLOC', BUFFER_FIELDS.ALLOC);
   return idaAllocEventUnchecked(s, call, into);
 }
 
@@ -210,7 +256,7 @@ export function idaAllocEvent(set: IdSetView, call: AllocCall, into?: AllocEvent
 export function idaFreeEvent(set: IdSetView, call: Extract<IdaCall, { type: 'FREE' }>, into?: FreeEvent): FreeEvent {
   const s = requireIdSetView('idaFreeEvent(set)', set);
   requireIdaCall('idaFreeEvent(call)', call, 'FREE');
-  if (into !== undefined) requireBuffer('idaFreeEvent(into)', into, 'FREE', ['holder', 'id', 'owner', 'last']);
+  if (into !== undefined) requireBuffer('idaFreeEvent(into)', into, 'FREE', BUFFER_FIELDS.FREE);
   return idaFreeEventUnchecked(s, call, into);
 }
 
@@ -222,7 +268,7 @@ export function idaFreeEvent(set: IdSetView, call: Extract<IdaCall, { type: 'FRE
 export function idaClaimEvent(set: IdSetView, call: Extract<IdaCall, { type: 'CLAIM' }>, into?: ClaimEvent): ClaimEvent {
   const s = requireIdSetView('idaClaimEvent(set)', set);
   requireIdaCall('idaClaimEvent(call)', call, 'CLAIM');
-  if (into !== undefined) requireBuffer('idaClaimEvent(into)', into, 'CLAIM', ['holder', 'id', 'owner']);
+  if (into !== undefined) requireBuffer('idaClaimEvent(into)', into, 'CLAIM', BUFFER_FIELDS.CLAIM);
   return idaClaimEventUnchecked(s, call, into);
 }
 

@@ -116,7 +116,7 @@ describe('the checked world helpers give what the unchecked ones give', () => {
 });
 
 describe('the checked IDA helpers give what the unchecked ones give', () => {
-  it('stepIda under xstateIda (checked or not), the per-type events with and without buffers, the set effects, allocNeedsMemory, idaIsEmpty, serializeIdaModel, allocReturn, leakReport', () => {
+  it('stepIda under xstateIda (checked or not), idaEvent and the per-type events with and without buffers, lowestFree, leakedIds, the set effects, allocNeedsMemory, idaIsEmpty, serializeIdaModel, allocReturn, leakReport', () => {
     const r = rng(11);
     const calls = model.idaCallAlphabet(4, 3);
     const buffers = api.idaEventBuffers();
@@ -136,6 +136,10 @@ describe('the checked IDA helpers give what the unchecked ones give', () => {
           expect(api.idaClaimEvent(set, call, buffers.CLAIM)).toEqual(model.idaClaimEvent(set, call));
         }
         const event = model.idaEvent(set, call);
+        expect(api.idaEvent(set, call)).toEqual(event);
+        expect(api.idaEvent(set, call, buffers)).toEqual(event);
+        if (call.type === 'ALLOC') expect(api.lowestFree(set, call.min, call.max)).toBe(model.lowestFree(set, call.min, call.max));
+        if (call.type === 'END') expect(api.leakedIds(set, call.excused)).toEqual(model.leakedIds(set, call.excused));
         expect(api.allocReturn({ context: {}, event })).toEqual(model.allocReturn({ context: {}, event }));
         expect(api.leakReport({ context: {}, event })).toEqual(model.leakReport({ context: {}, event }));
         const a = api.stepIda(api.xstateIda, c, call);
@@ -231,6 +235,8 @@ function validArgs(): Record<string, unknown[]> {
     idaAllocEvent: [ida.set, { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false }, api.idaEventBuffers().ALLOC],
     idaFreeEvent: [ida.set, { type: 'FREE', id: 0, owner: 0 }, api.idaEventBuffers().FREE],
     idaClaimEvent: [ida.set, { type: 'CLAIM', id: 0, owner: 0 }, api.idaEventBuffers().CLAIM],
+    idaEvent: [ida.set, { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false }, api.idaEventBuffers()],
+    leakedIds: [ida.set, [1, 2]],
     applyIdaEffect: [ida.set, 'markAllocated', { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false, lowest: 0 }],
     xstateIda: [ida.machine, { type: 'FREE', id: 0, owner: 0, holder: -1, last: false }],
     allocReturn: [{ context: {}, event: { type: 'ALLOC', min: 0, max: 3, owner: 0, fault: false, lowest: 2 } }],
