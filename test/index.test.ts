@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import * as api from '../src/index.js';
 import * as checked from '../machines/checked.js';
+import { EXAMPLES } from '../examples/index.js';
 
 /**
  * Every export of the package, called with hostile values: each must end in a typed
@@ -208,8 +210,9 @@ async function outcome(run: () => unknown, accepts?: Entry['accepts']): Promise<
 }
 
 /**
- * Valid arguments of the exports that take more than one, for the test that puts each hostile
- * value in each later argument (the first is FUNCTIONS' test). Made afresh for every call.
+ * Valid arguments of every export that takes more than one, for the test that puts each hostile
+ * value in each later argument (the first is FUNCTIONS' test). Made afresh for every call; the
+ * first test below fails when an export of two or more parameters has no entry.
  */
 const world = () => api.resolveWorldParams({ devices: 2, idaRange: { min: 0, max: 1 }, drivers: [{ probe: 'ok' }] });
 const finding = () => ({ code: 'double-free' as const, function: 'f', at: { file: 'a.c', line: 9, column: 2 }, message: 'kfree(p) at line 9', functionLines: { start: 5, end: 12 } });
@@ -223,9 +226,6 @@ const devicePath = () => {
 };
 const LATER_ARGUMENTS: Record<string, () => unknown[]> = {
   allocNeedsMemory: () => [api.SortedIdSet.empty(4), 0],
-  lowestFree: () => [api.SortedIdSet.of(4, [[0, 0]]), 0, 3],
-  leakedIds: () => [api.SortedIdSet.of(4, [[0, 0], [1, 5]]), [5]],
-  idaEvent: () => [api.SortedIdSet.empty(4), alloc(), api.idaEventBuffers()],
   applyIdaEffect: () => [api.SortedIdSet.empty(4), 'markAllocated', { ...alloc(), lowest: 0 }],
   idField: () => [[-1, 1], 1],
   idaAllocEvent: () => [api.SortedIdSet.empty(4), alloc(), api.idaEventBuffers().ALLOC],
@@ -256,7 +256,68 @@ const LATER_ARGUMENTS: Record<string, () => unknown[]> = {
   displayColumn: () => ['\treturn y + x;', 11],
   applyBaseline: () => [[finding()], api.toBaseline([finding()])],
   touches: () => [finding(), new Set([7])],
+  lowestFree: () => [api.SortedIdSet.of(4, [[0, 0]]), 0, 3],
+  leakedIds: () => [api.SortedIdSet.of(4, [[0, 0], [1, 5]]), [5]],
+  idaEvent: () => [api.SortedIdSet.empty(4), alloc(), api.idaEventBuffers()],
+  generateRunner: () => [api.compileMachine(api.idaMachine), { handlers: Object.fromEntries(['markAllocated', 'clearId', 'setOwner', 'clearAll', 'returns', 'violation', 'kernelLog'].map((t) => [t, () => {}])) }],
+  toDot: () => [api.readChart('device'), {}],
+  toMermaid: () => [api.readChart('device'), {}],
+  replayPath: () => ['device', [{ type: 'INIT', parent: true, name: true }], { hasRelease: true }],
+  readPathInput: () => [[{ type: 'INIT', parent: true, name: true }], 1],
+  sourceFromBytes: () => ['int x;', {}],
+  readSource: () => ['package.json', {}],
+  requirePositiveLimit: () => ['maxBytes', 3],
+  toCheckJson: () => [checkResult(), '0.1.0'],
+  formatGcc: () => [checkResult(), {}],
+  toSarif: () => [checkResult(), '0.1.0', {}],
+  writeBaseline: () => [join(scratch(), 'baseline.json'), [finding()]],
+  checkSource: () => ['int x;', 'a.c', {}],
+  checkPaths: () => [['test/fixtures/check/corpus/add-uninitialized-ok-1.c'], {}],
+  idaCallAlphabet: () => [2, 2],
+  requireFreeRange: () => [0, 1, 4],
+  dataField: () => [{ a: 1 }, 'a', 'spec.a'],
+  requireInt: () => ['devices', 1, 0, 3, 'why'],
+  requireObject: () => ['options', {}, 'an object'],
+  requireId: () => ['id', 1, 4],
+  requireOwner: () => ['owner', 1],
+  requireBool: () => ['faults', true],
+  requireMaxMemory: () => ['maxMemory', undefined],
+  explore: () => [EXAMPLES[0], {}],
+  runScenario: () => [EXAMPLES[0], [], 'audit', 100, 'immediate'],
+  checkScenario: () => [EXAMPLES[0], 'scenario'],
+  exploreWorld: () => [{ devices: 1 }, {}, api.ANY_CALL],
+  deviceEventsOf: () => [{ devices: 1 }, [{ type: 'KZALLOC', dev: 0, fail: false }], 0],
+  log: () => ['warn', 'text'],
+  valueToJson: () => [{ a: 1 }, 0],
 };
+const checkResult = () => ({ files: 1, functions: 1, findings: [finding()], notAnalysed: [] });
+let scratchDir: string | undefined;
+const scratch = () => (scratchDir ??= mkdtempSync(join(tmpdir(), 'auxbus-index-')));
+
+/**
+ * How many parameters a function declares, defaults included (`Function.length` stops at the
+ * first default): its source's parameter list, split at top-level commas.
+ */
+function arity(fn: Function): number {
+  const src = Function.prototype.toString.call(fn);
+  let depth = 0;
+  let count = 0;
+  let any = false;
+  let quote = '';
+  for (let i = src.indexOf('('); i < src.length; i++) {
+    const c = src[i]!;
+    if (quote) {
+      if (c === quote && src[i - 1] !== '\\') quote = '';
+      continue;
+    }
+    if (c === "'" || c === '"' || c === '`') quote = c;
+    else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c) && --depth === 0) break;
+    else if (c === ',' && depth === 1) count++;
+    else if (depth === 1 && !/\s/.test(c)) any = true;
+  }
+  return any ? count + 1 : 0;
+}
 
 /** An argument as data, to tell whether a call changed it (functions and unreadable values as a mark). */
 function dataOf(value: unknown): string {
@@ -276,6 +337,9 @@ describe('every export of src/index.ts, called with hostile values (issue 16 ite
     const classes = exported.filter(([, v]) => isClass(v)).map(([k]) => k);
     expect(functions.filter((f) => !(f in FUNCTIONS))).toEqual([]);
     expect(Object.keys(FUNCTIONS).filter((f) => !functions.includes(f))).toEqual([]);
+    const api_ = api as unknown as Record<string, Function>;
+    expect(functions.filter((f) => arity(api_[f]!) >= 2 && !(f in LATER_ARGUMENTS))).toEqual([]);
+    expect(Object.keys(LATER_ARGUMENTS).filter((f) => !functions.includes(f) || arity(api_[f]!) < 2)).toEqual([]);
     expect(classes.filter((c) => !ERRORS.includes(c) && !(c in METHODS) && !(c in STANDALONE) && !OTHER_CLASSES.includes(c) && c !== 'Kernel')).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ParameterError, VIOLATIONS, VIOLATION_CODES } from '../../machines/index.js';
+import { ParameterError, requireObject, VIOLATIONS, VIOLATION_CODES } from '../../machines/index.js';
 import { fingerprint } from './baseline.js';
 import { requireResult, type CheckFinding, type CheckLocation, type CheckResult } from './report.js';
 import { CHECK_RULES, diagnosticId } from './rules.js';
@@ -52,7 +52,8 @@ function artifact(file: string, root: string) {
 export function toSarif(result: CheckResult, version: string, options: SarifOptions = {}) {
   requireResult(result);
   if (typeof version !== 'string' || version === '') throw new ParameterError('version', version, 'the tool version, e.g. "0.1.0"');
-  if (typeof options !== 'object' || options === null || (options.root !== undefined && (typeof options.root !== 'string' || options.root === ''))) {
+  requireObject('options', options, 'an object { root?: a folder path }');
+  if (options.root !== undefined && (typeof options.root !== 'string' || options.root === '')) {
     throw new ParameterError('options', options, 'an object { root?: a folder path }');
   }
   const root = resolve(options.root ?? '.');
