@@ -4,6 +4,13 @@
  * explorers and checker.
  */
 export * from '../machines/index.js';
+// The checked versions of the model's hot helpers: named exports take the place of the unchecked
+// ones `export *` above gives, which the runtime and the explorers keep calling (machines/checked.ts).
+export {
+  allocNeedsMemory, allocReturn, applyIdaEffect, idaAllocEvent, idaClaimEvent, idaEvent, idaFreeEvent, idaIsEmpty, leakedIds, leakReport,
+  lowestFree, serializeIdaModel, stepIda, xstateIda, deviceOwner, idField, initialWorldState, serializeWorld, sharedEvents, slotEvents,
+  stepWorld, worldEventAlphabet, worldEvents, refcount,
+} from '../machines/checked.js';
 export * from './paths/index.js';
 export * from './runtime/index.js';
 export {

@@ -110,11 +110,16 @@ export function asText(value: unknown): string {
  * @example requireInt('devices', 3, 1, 6) // 3
  */
 export function requireInt(parameter: string, value: unknown, min: number, max: number, why = ''): number {
+  // The bounds before any comparison: a Symbol would make `<` throw a TypeError, NaN would let any integer through.
+  if (!isBound(min)) throw new ParameterError('requireInt(min)', min, 'a number');
+  if (!isBound(max)) throw new ParameterError('requireInt(max)', max, 'a number');
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ParameterError(parameter, value, `an integer from ${min} to ${max}${why ? ` (${why})` : ''}`);
+    throw new ParameterError(parameter, value, `an integer from ${min} to ${max}${why ? ` (${asText(why)})` : ''}`);
   }
   return value;
 }
+
+const isBound = (b: unknown): b is number => typeof b === 'number' && !Number.isNaN(b);
 
 /**
  * Checks that `value` is a boolean and returns it; throws {@link ParameterError}.

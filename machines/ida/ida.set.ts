@@ -77,6 +77,7 @@ export function requireIdaCapacity(capacity: unknown): number {
  * @example requireId('clearId(id)', 3, 8) // 3
  */
 export function requireId(parameter: string, id: unknown, capacity: number): number {
+  if (typeof capacity !== 'number' || Number.isNaN(capacity)) throw new ParameterError('requireId(capacity)', capacity, 'the number of ids of the IDA');
   return requireInt(parameter, id, 0, capacity - 1, 'an id of the IDA');
 }
 

@@ -1,4 +1,5 @@
 import { ParameterError, requireBool, requireInt, requireObject } from '../common/errors.js';
+import { isArray } from '../common/checks.js';
 import type { ReleaseCall, WorldDriver, WorldParams, WorldParamsInput } from './world.types.js';
 
 /** Bounds past which exhaustive exploration of a world is not worth starting. */
@@ -47,15 +48,15 @@ export function resolveWorldParams(input: WorldParamsInput = {}): WorldParams {
   const faults = requireBool('faults', input.faults ?? DEFAULT_WORLD.faults);
   const deferredRelease = requireBool('deferredRelease', input.deferredRelease ?? DEFAULT_WORLD.deferredRelease);
   const driversIn: unknown = input.drivers ?? [];
-  if (!Array.isArray(driversIn)) throw new ParameterError('drivers', driversIn, "an array of { probe: 'ok' | 'fails' }");
+  // isArray and requireObject: a revoked proxy nested in the params is refused, not a TypeError.
+  if (!isArray(driversIn)) throw new ParameterError('drivers', driversIn, "an array of { probe: 'ok' | 'fails' }");
   requireInt('drivers.length', driversIn.length, lim.drivers.min, lim.drivers.max);
   const drivers: WorldDriver[] = driversIn.map((d: unknown, i) => {
-    const probe = typeof d === 'object' && d !== null ? (d as { probe?: unknown }).probe : undefined;
+    const probe = typeof d === 'object' && d !== null ? (requireObject(`drivers[${i}]`, d, "{ probe: 'ok' | 'fails' }") as { probe?: unknown }).probe : undefined;
     if (probe !== 'ok' && probe !== 'fails') throw new ParameterError(`drivers[${i}].probe`, probe, "'ok' or 'fails'");
     return { probe };
   });
-  const releaseIn: unknown = input.release ?? {};
-  if (typeof releaseIn !== 'object' || releaseIn === null) throw new ParameterError('release', releaseIn, 'an object { present, freesContainer, freesId }');
+  const releaseIn = requireObject('release', input.release ?? {}, 'an object { present, freesContainer, freesId }');
   for (const key of Object.keys(releaseIn)) {
     if (!knownRelease.has(key)) throw new ParameterError(`release.${key}`, (releaseIn as Record<string, unknown>)[key], `no such field; known: ${[...knownRelease].join(', ')}`);
   }
@@ -77,7 +78,8 @@ const INT_MAX = 2 ** 31 - 1;
 
 function resolveRange(input: unknown): WorldParams['idaRange'] {
   const r = input ?? DEFAULT_WORLD.idaRange;
-  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new ParameterError('idaRange', r, 'an object { min, max }');
+  requireObject('idaRange', r, 'an object { min, max }');
+  if (isArray(r)) throw new ParameterError('idaRange', r, 'an object { min, max }');
   for (const key of Object.keys(r)) {
     if (key !== 'min' && key !== 'max') throw new ParameterError(`idaRange.${key}`, (r as Record<string, unknown>)[key], 'no such field; known: min, max');
   }

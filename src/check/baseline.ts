@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ParameterError, VIOLATION_CODES } from '../../machines/index.js';
+import { ParameterError, requireObject, VIOLATION_CODES } from '../../machines/index.js';
 import { FileError } from '../errors.js';
 import { writeFileWhole } from '../write-file.js';
-import type { CheckFinding } from './report.js';
+import { isArray } from '../../machines/common/checks.js';
+import { requireFinding, type CheckFinding } from './report.js';
 
 /**
  * Baselines: the findings a tree already has, written once (`--write-baseline FILE`), then left
@@ -23,24 +24,31 @@ export interface Baseline {
 }
 
 /**
- * A finding's identity across edits that only move it.
+ * A finding's identity across edits that only move it. Throws ParameterError for anything but a
+ * check finding.
  * @example fingerprint({ code: 'double-free', function: 'f', at: { file: 'a.c', line: 9, column: 2 }, message: 'kfree(p) at line 9' }) // 16 hex digits
  */
 export function fingerprint(f: CheckFinding): string {
+  requireFinding('fingerprint(finding)', f);
+  return fingerprintOf(f);
+}
+
+/** {@link fingerprint} of a finding already checked. */
+function fingerprintOf(f: CheckFinding): string {
   const message = f.message.replace(/\b(lines?|at) \d+/g, '$1 N');
   return createHash('sha256').update([f.code, f.at.file.replace(/\\/g, '/'), f.function, message].join('\0')).digest('hex').slice(0, 16);
 }
 
 /**
- * The baseline of some findings.
+ * The baseline of some findings. Throws ParameterError, naming the first, unless each is a check finding.
  * @example toBaseline([]).findings // []
  */
 export function toBaseline(findings: readonly CheckFinding[]): Baseline {
-  if (!Array.isArray(findings)) throw new ParameterError('findings', findings, 'an array of check findings');
+  requireFindings('findings', findings);
   return {
     tool: 'auxbus-model',
     version: 1,
-    findings: findings.map((f) => ({ code: f.code, file: f.at.file, function: f.function, fingerprint: fingerprint(f) })),
+    findings: findings.map((f) => ({ code: f.code, file: f.at.file, function: f.function, fingerprint: fingerprintOf(f) })),
   };
 }
 
@@ -73,18 +81,34 @@ export function readBaseline(path: string): Baseline {
 }
 
 /**
- * The findings a baseline does not hold, and how many it held.
+ * The findings a baseline does not hold, and how many it held. Throws ParameterError unless
+ * `findings` are check findings and `baseline` a baseline (as `toBaseline` or `readBaseline` give).
  * @example applyBaseline(result.findings, readBaseline('auxbus-baseline.json')).findings
  */
 export function applyBaseline(findings: readonly CheckFinding[], baseline: Baseline): { findings: CheckFinding[]; suppressed: number } {
+  requireFindings('applyBaseline(findings)', findings);
+  const b = requireObject('applyBaseline(baseline)', baseline, BASELINE) as Record<string, unknown>;
+  if (!isArray(b.findings)) throw new ParameterError('applyBaseline(baseline).findings', b.findings, 'an array of { code, file, function, fingerprint }');
+  b.findings.forEach((f, i) => {
+    const e = requireObject(`applyBaseline(baseline).findings[${i}]`, f, '{ code, file, function, fingerprint }') as Record<string, unknown>;
+    if (typeof e.fingerprint !== 'string') throw new ParameterError(`applyBaseline(baseline).findings[${i}].fingerprint`, e.fingerprint, 'a fingerprint (a string)');
+  });
   const known = new Map<string, number>();
   for (const f of baseline.findings) known.set(f.fingerprint, (known.get(f.fingerprint) ?? 0) + 1);
   const kept: CheckFinding[] = [];
   for (const f of findings) {
-    const key = fingerprint(f);
+    const key = fingerprintOf(f);
     const n = known.get(key) ?? 0;
     if (n > 0) known.set(key, n - 1);
     else kept.push(f);
   }
   return { findings: kept, suppressed: findings.length - kept.length };
+}
+
+const BASELINE = 'a baseline { tool: "auxbus-model", version: 1, findings: [...] } (toBaseline, readBaseline)';
+
+/** Checks an array of findings, each of them, before a baseline is made or applied. */
+function requireFindings(parameter: string, findings: unknown): asserts findings is CheckFinding[] {
+  if (!isArray(findings)) throw new ParameterError(parameter, findings, 'an array of check findings');
+  findings.forEach((f, i) => requireFinding(`${parameter}[${i}]`, f));
 }

@@ -1,5 +1,5 @@
-import { ParameterError } from '../../machines/index.js';
-import type { CheckFinding } from './report.js';
+import { ParameterError, requireObject } from '../../machines/index.js';
+import { requireFinding, type CheckFinding } from './report.js';
 
 /**
  * Patches for `auxbus check --diff`: which lines of which files a unified diff changes, and
@@ -50,12 +50,24 @@ export function changedLines(diff: string): ChangedLines {
 }
 
 /**
- * Whether a change touches a finding: its function's lines or a line on its path.
+ * Whether a change touches a finding: its function's lines or a line on its path. Throws
+ * ParameterError unless `f` is a check finding and `lines` a set of line numbers.
  * @example touches(finding, new Set([42]))
  */
 export function touches(f: CheckFinding, lines: ReadonlySet<number>): boolean {
+  requireFinding('touches(finding)', f);
+  const set = requireObject('touches(lines)', lines, 'a set of line numbers (changedLines(diff).get(file))') as Record<string | symbol, unknown>;
+  if (typeof set.has !== 'function' || !Number.isSafeInteger(set.size) || typeof set[Symbol.iterator] !== 'function') {
+    throw new ParameterError('touches(lines)', lines, 'a set of line numbers (changedLines(diff).get(file))');
+  }
   if (f.functionLines) {
-    for (let l = f.functionLines.start; l <= f.functionLines.end; l++) if (lines.has(l)) return true;
+    const { start, end } = f.functionLines;
+    // The smaller side is walked: a function of many lines against a few changed ones, or the reverse.
+    if (end - start < lines.size) {
+      for (let l = start; l <= end; l++) if (lines.has(l)) return true;
+    } else {
+      for (const l of lines) if (l >= start && l <= end) return true;
+    }
   }
   const path = [f.at, ...(f.failing ? [f.failing] : []), ...(f.steps ?? [])];
   return path.some((p) => lines.has(p.line));

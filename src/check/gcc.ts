@@ -1,4 +1,4 @@
-import { ParameterError, VIOLATIONS } from '../../machines/index.js';
+import { ParameterError, requireObject, VIOLATIONS } from '../../machines/index.js';
 import { requireResult, type CheckFinding, type CheckLocation, type CheckResult } from './report.js';
 import { CHECK_RULES, diagnosticId } from './rules.js';
 
@@ -35,7 +35,8 @@ function eventText(f: CheckFinding): string {
  */
 export function formatGcc(result: CheckResult, options: GccOptions = {}): string {
   requireResult(result);
-  if (typeof options !== 'object' || options === null || (options.color !== undefined && typeof options.color !== 'boolean')) {
+  requireObject('options', options, 'an object { color?: boolean }');
+  if (options.color !== undefined && typeof options.color !== 'boolean') {
     throw new ParameterError('options', options, 'an object { color?: boolean }');
   }
   const on = options.color === true;

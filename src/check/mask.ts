@@ -1,5 +1,5 @@
 import { ParameterError } from '../../machines/index.js';
-import { kernelMacros, type MacroContext } from './macros/data.js';
+import { kernelMacros, MacroContext } from './macros/data.js';
 /**
  * Kernel annotation macros expand to attributes (or to nothing) under the kernel's own headers,
  * which the checker does not have; tree-sitter, reading them as identifiers, turns every function
@@ -60,6 +60,15 @@ export interface MaskedSource {
 const isIdentStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isIdent = (c: number) => isIdentStart(c) || (c >= 48 && c <= 57);
 
+/** Whether `x` is macro data (a revoked proxy, whose prototype cannot be read, is not). */
+function isMacroContext(x: unknown): boolean {
+  try {
+    return x instanceof MacroContext;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Blanks kernel annotation macros outside comments, strings and character literals.
  * @example
@@ -67,6 +76,7 @@ const isIdent = (c: number) => isIdentStart(c) || (c >= 48 && c <= 57);
  */
 export function maskAnnotations(text: string, macros: MacroContext = kernelMacros()): MaskedSource {
   if (typeof text !== 'string') throw new ParameterError('maskAnnotations(text)', text, 'C source text (a string)');
+  if (!isMacroContext(macros)) throw new ParameterError('maskAnnotations(macros)', macros, 'the kernel macro data (omit it for the bundled 6.12 data)');
   const out = text.split('');
   const cleanups = new Map<number, string>();
   const attributeCleanups = new Set<number>();

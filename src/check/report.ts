@@ -1,4 +1,5 @@
-import { ParameterError, requireObject, VIOLATIONS, VIOLATION_CODES, type ViolationCode } from '../../machines/index.js';
+import { ParameterError, requireInt, requireObject, VIOLATIONS, VIOLATION_CODES, type ViolationCode } from '../../machines/index.js';
+import { isArray } from '../../machines/common/checks.js';
 import { CHECK_RULES } from './rules.js';
 
 /**
@@ -96,6 +97,44 @@ export function requireResult(result: unknown): asserts result is CheckResult {
   if (r.assumptions !== undefined && !Array.isArray(r.assumptions)) {
     throw new ParameterError('result.assumptions', r.assumptions, 'an array of { file, function, line, release, text } or nothing');
   }
+}
+
+const FINDING = 'a check finding { code, function, at: { file, line, column }, message, ... } (checkSource(...).findings)';
+
+/**
+ * Throws ParameterError unless `finding` is a check finding: a known code, the function and
+ * message as strings, its places (`at`, `failing`, `steps`) with a file and integer line and
+ * column, `functionLines` as integers. Read before anything is computed from it.
+ * @example requireFinding('fingerprint(finding)', result.findings[0])
+ */
+export function requireFinding(parameter: string, finding: unknown): asserts finding is CheckFinding {
+  const f = requireObject(parameter, finding, FINDING) as Record<string, unknown>;
+  if (typeof f.code !== 'string' || !Object.hasOwn(VIOLATIONS, f.code)) throw new ParameterError(`${parameter}.code`, f.code, `a violation code (${VIOLATION_CODES.join(', ')})`);
+  if (typeof f.function !== 'string') throw new ParameterError(`${parameter}.function`, f.function, 'the name of the function (a string)');
+  if (typeof f.message !== 'string') throw new ParameterError(`${parameter}.message`, f.message, 'a string');
+  requireLocation(`${parameter}.at`, f.at);
+  if (f.failing !== undefined) {
+    requireLocation(`${parameter}.failing`, f.failing);
+    const call = (f.failing as Record<string, unknown>).call;
+    if (typeof call !== 'string') throw new ParameterError(`${parameter}.failing.call`, call, 'the failing call (a string)');
+  }
+  if (f.steps !== undefined) {
+    if (!isArray(f.steps)) throw new ParameterError(`${parameter}.steps`, f.steps, 'an array of steps { file, line, column, text }');
+    f.steps.forEach((step, i) => requireLocation(`${parameter}.steps[${i}]`, step));
+  }
+  if (f.functionLines !== undefined) {
+    const lines = requireObject(`${parameter}.functionLines`, f.functionLines, '{ start, end }: the first and last line of the function') as Record<string, unknown>;
+    requireInt(`${parameter}.functionLines.start`, lines.start, 0, Number.MAX_SAFE_INTEGER, 'a line number');
+    requireInt(`${parameter}.functionLines.end`, lines.end, 0, Number.MAX_SAFE_INTEGER, 'a line number');
+  }
+}
+
+/** A place in a file: the file as a string, line and column integers (0 for a place known only by its function). */
+function requireLocation(parameter: string, location: unknown): void {
+  const l = requireObject(parameter, location, '{ file, line, column }') as Record<string, unknown>;
+  if (typeof l.file !== 'string') throw new ParameterError(`${parameter}.file`, l.file, 'a file path (a string)');
+  requireInt(`${parameter}.line`, l.line, 0, Number.MAX_SAFE_INTEGER, 'a line number');
+  requireInt(`${parameter}.column`, l.column, 0, Number.MAX_SAFE_INTEGER, 'a column number');
 }
 
 /**

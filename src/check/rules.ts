@@ -1,4 +1,4 @@
-import type { ViolationCode } from '../../machines/index.js';
+import { ParameterError, VIOLATIONS, VIOLATION_CODES, type ViolationCode } from '../../machines/index.js';
 
 /**
  * What a diagnostic of `auxbus check` says in a few words, and which CWE weakness each code is:
@@ -47,9 +47,11 @@ export const CHECK_RULES: Readonly<Record<ViolationCode, CheckRule>> = Object.fr
 });
 
 /**
- * The rule id a diagnostic shows, `auxbus-CODE` (gcc's `[-Wanalyzer-...]` place).
+ * The rule id a diagnostic shows, `auxbus-CODE` (gcc's `[-Wanalyzer-...]` place). Throws
+ * ParameterError for anything but a violation code.
  * @example diagnosticId('double-free') // 'auxbus-double-free'
  */
 export function diagnosticId(code: ViolationCode): string {
+  if (typeof code !== 'string' || !Object.hasOwn(VIOLATIONS, code)) throw new ParameterError('diagnosticId(code)', code, `a violation code (${VIOLATION_CODES.join(', ')})`);
   return `auxbus-${code}`;
 }

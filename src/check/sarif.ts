@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ParameterError, VIOLATIONS, VIOLATION_CODES } from '../../machines/index.js';
+import { ParameterError, requireObject, VIOLATIONS, VIOLATION_CODES } from '../../machines/index.js';
 import { fingerprint } from './baseline.js';
 import { requireResult, type CheckFinding, type CheckLocation, type CheckResult } from './report.js';
 import { CHECK_RULES, diagnosticId } from './rules.js';
@@ -28,10 +28,11 @@ export interface SarifOptions {
 
 /**
  * A relative path as a URI reference: each segment percent-encoded, so `#`, `?` and `%` in a
- * file name stay part of the path.
+ * file name stay part of the path. Throws ParameterError for anything but a non-empty string.
  * @example relativeUri('drivers/a#b.c') // 'drivers/a%23b.c'
  */
 export function relativeUri(path: string): string {
+  if (typeof path !== 'string' || path === '') throw new ParameterError('relativeUri(path)', path, 'a relative file path, e.g. "drivers/foo.c"');
   return path.split(/[\\/]/).map((s) => encodeURIComponent(s)).join('/');
 }
 
@@ -51,7 +52,8 @@ function artifact(file: string, root: string) {
 export function toSarif(result: CheckResult, version: string, options: SarifOptions = {}) {
   requireResult(result);
   if (typeof version !== 'string' || version === '') throw new ParameterError('version', version, 'the tool version, e.g. "0.1.0"');
-  if (typeof options !== 'object' || options === null || (options.root !== undefined && (typeof options.root !== 'string' || options.root === ''))) {
+  requireObject('options', options, 'an object { root?: a folder path }');
+  if (options.root !== undefined && (typeof options.root !== 'string' || options.root === '')) {
     throw new ParameterError('options', options, 'an object { root?: a folder path }');
   }
   const root = resolve(options.root ?? '.');

@@ -4,6 +4,7 @@ import { isMachineName, MACHINE_NAMES, machineEntry, type MachineName } from '..
 import { PathInputError } from '../errors.js';
 import { deviceEventsOf } from '../explore/world/project.js';
 import { AuxbusError, dataField, describeValue, ParameterError, requireObject, type WorldEvent, type WorldParamsInput } from '../../machines/index.js';
+import { isArray } from '../../machines/common/checks.js';
 import { transitionId } from '../paths/index.js';
 import { violationNodeId } from './edges.js';
 
@@ -124,7 +125,11 @@ export function replay(name: MachineName, events: readonly unknown[], input?: un
   if (events.length > MAX_TRACE_STEPS) {
     throw new PathInputError(`the path has ${events.length} steps, more than the ${MAX_TRACE_STEPS} a trace may draw`, `a path of at most ${MAX_TRACE_STEPS} steps (cut it, or explore it with auxbus explore)`);
   }
-  if (input !== undefined && !isRecord(input)) throw new ParameterError('replay(input)', input, 'an object (the machine\'s input), or nothing');
+  if (input !== undefined) {
+    // requireObject first: a revoked proxy would pass isRecord and fail inside XState.
+    requireObject('replay(input)', input, 'an object (the machine\'s input), or nothing');
+    if (!isRecord(input)) throw new ParameterError('replay(input)', input, 'an object (the machine\'s input), or nothing');
+  }
   const { machine } = machineEntry(name);
   let [snap] = initialTransition(machine, input as never) as unknown as [Snap];
   const start = atomicOf(snap);
@@ -170,7 +175,8 @@ export function replay(name: MachineName, events: readonly unknown[], input?: un
   return { machine: name, start, steps };
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+// isArray: false for a revoked proxy (Array.isArray throws on one), which dataField then refuses.
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !isArray(x);
 
 /**
  * Reads a path from parsed JSON. Accepts: an array of events; an array of steps `{ event }`;

@@ -27,6 +27,13 @@ export function requireMaxMemory(parameter: string, value: unknown): number {
   return requireInt(parameter, value ?? DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY, Number.MAX_SAFE_INTEGER, 'bytes');
 }
 
+const BYTES = 'a number of bytes, from 0 to 2^53 - 1';
+
+/** A reading the gauge can compare: finite, not negative, and exact as a double. */
+function isBytes(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER;
+}
+
 /**
  * What an exploration holds in memory: the resident set above its level at the start, and the
  * highest resident set seen.
@@ -40,18 +47,27 @@ export class MemoryGauge {
   /** The highest resident set sampled, in bytes. */
   peak: number;
 
-  /** `read`: the resident set in bytes (default: the process's). */
+  /**
+   * `read`: the resident set in bytes (default: the process's). Throws {@link ParameterError}
+   * when `read` is not a function or its first reading is not a number of bytes.
+   * @example new MemoryGauge(() => process.memoryUsage.rss())
+   */
   constructor(private readonly read: () => number = () => process.memoryUsage.rss()) {
     if (typeof read !== 'function') throw new ParameterError('read', read, 'a function returning the resident set in bytes');
     this.baseline = read();
-    if (!Number.isFinite(this.baseline) || this.baseline < 0) throw new ParameterError('read()', this.baseline, 'a number of bytes');
+    if (!isBytes(this.baseline)) throw new ParameterError('read()', this.baseline, BYTES);
     this.peak = this.baseline;
   }
 
-  /** Bytes the process holds above the baseline now (0 when it holds less). */
+  /**
+   * Bytes the process holds above the baseline now (0 when it holds less). Throws
+   * {@link ParameterError}, leaving `peak` as it was, when `read` returns no number of bytes.
+   * @example if (gauge.sample() > maxMemory / 2) compact();
+   */
   sample(): number {
     const rss = this.read();
-    if (!Number.isFinite(rss) || rss < 0) throw new ParameterError('read()', rss, 'a number of bytes');
+    // Checked before peak moves: a refused reading leaves the gauge as it was.
+    if (!isBytes(rss)) throw new ParameterError('read()', rss, BYTES);
     if (rss > this.peak) this.peak = rss;
     return Math.max(0, rss - this.baseline);
   }

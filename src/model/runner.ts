@@ -1,4 +1,5 @@
 import { ParameterError, requireObject } from '../../machines/common/errors.js';
+import { isArray } from '../../machines/common/checks.js';
 import { CompiledMachine, UnsupportedMachineError, type CompiledTransition } from './compile.js';
 
 /**
@@ -76,10 +77,11 @@ export function generateRunner<C extends object, E extends { type: string }, H e
   requireObject('table', table, 'a compiled machine (compileMachine(machine))');
   if (!(table instanceof CompiledMachine)) throw new ParameterError('table', table, 'a compiled machine (compileMachine(machine))');
   const machine = table.machine.id;
-  if (typeof options !== 'object' || options === null) throw new ParameterError('options', options, 'an object { handlers, first? }');
+  // requireObject and isArray: a revoked proxy anywhere in the options is refused, not a TypeError.
+  requireObject('options', options, 'an object { handlers, first? }');
   const { handlers, first = [] } = options;
-  if (typeof handlers !== 'object' || handlers === null) throw new ParameterError('handlers', handlers, 'an object: effect type → function (host, params, event)');
-  if (!Array.isArray(first) || first.some((t) => typeof t !== 'string')) throw new ParameterError('first', first, 'an array of effect types');
+  requireObject('handlers', handlers, 'an object: effect type → function (host, params, event)');
+  if (!isArray(first) || first.some((t) => typeof t !== 'string')) throw new ParameterError('first', first, 'an array of effect types');
 
   const leaves = table.leaves.map((_, leaf) => table.transitionsOf(leaf));
   const named = new Set<string>();

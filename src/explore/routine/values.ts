@@ -1,4 +1,4 @@
-import { describeValue, errnoName } from '../../../machines/index.js';
+import { describeValue, errnoName, requireInt } from '../../../machines/index.js';
 import type { ReturnedJson } from './types.js';
 
 /**
@@ -16,11 +16,13 @@ function isKernelObject(v: object): v is { describe(): string; kernel: unknown }
 /**
  * A value as JSON: numbers, strings, booleans and null as they are, `undefined` as null, a kernel
  * object (device, allocation, IDA, driver, parent) as `{ object: <its report name> }`, arrays and
- * plain objects item by item (3 levels, 16 items), anything else by its kind.
+ * plain objects item by item (3 levels, 16 items), anything else by its kind. `depth` is the
+ * levels already walked (0 from outside, the default); anything but 0 to 3 is a ParameterError.
  * @example valueToJson(-12) // -12
  * @example valueToJson(adev) // { object: 'auxiliary device my_mod.foo.0' }
  */
 export function valueToJson(value: unknown, depth = 0): ReturnedJson {
+  requireInt('valueToJson(depth)', depth, 0, MAX_DEPTH, 'the levels already walked: 0 from outside');
   if (value === null || value === undefined) return null;
   if (describeValue(value) === 'a revoked proxy') return { object: 'a revoked proxy' };
   switch (typeof value) {

@@ -1,5 +1,5 @@
 import {
-  resolveWorldParams, stepWorld, initialWorldState, slotEvents, sharedEvents, requireBool, requireInt, ParameterError,
+  resolveWorldParams, stepWorld, initialWorldState, slotEvents, sharedEvents, requireBool, requireInt, requireObject, ParameterError,
   type DeviceEvent, type ViolationCode, type WorldAction, type WorldComponents, type WorldEvent, type WorldFinding, type WorldParams, type WorldParamsInput,
 } from '../../../machines/index.js';
 import { ANY_CALL, type CodeState, type WorldCode } from './code.js';
@@ -138,13 +138,14 @@ const REGISTER_KEY = { none: 0, 'register-nomem': 1, 'bind-nomem': 2, 'name-nome
 export function exploreWorld(input: WorldParamsInput = {}, options: WorldExploreOptions = {}, code: WorldCode = ANY_CALL): WorldExploration {
   const started = performance.now();
   const params = resolveWorldParams(input);
-  if (typeof options !== 'object' || options === null) throw new ParameterError('options', options, 'an object { symmetry?, maxStates?, onProgress?, progressEvery? }');
+  requireObject('options', options, 'an object { symmetry?, maxStates?, onProgress?, progressEvery? }');
   const symmetry = requireBool('symmetry', options.symmetry ?? true);
   const maxStates = requireInt('maxStates', options.maxStates ?? 100_000_000, 1, 2 ** 31 - 1);
   const every = requireInt('progressEvery', options.progressEvery ?? 1_000_000, 1, 2 ** 31 - 1);
   const onProgress = options.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new ParameterError('onProgress', onProgress, 'a function');
-  if (typeof code !== 'object' || code === null || typeof code.slotCalls !== 'function' || typeof code.sharedCalls !== 'function' || typeof code.after !== 'function') throw new ParameterError('code', code, 'a WorldCode such as ANY_CALL or routineCode()');
+  requireObject('code', code, 'a WorldCode such as ANY_CALL or routineCode()');
+  if (typeof code.slotCalls !== 'function' || typeof code.sharedCalls !== 'function' || typeof code.after !== 'function') throw new ParameterError('code', code, 'a WorldCode such as ANY_CALL or routineCode()');
   const maxMemory = requireMaxMemory('maxMemory', options.maxMemory);
   const storeMode = options.store ?? 'exact';
   if (storeMode !== 'exact' && storeMode !== 'compact') throw new ParameterError('store', storeMode, "'exact' or 'compact'");
