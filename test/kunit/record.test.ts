@@ -19,6 +19,7 @@ const suite: KunitSuite = {
     { name: 'v_double_free', code: 'double-free', world: 0, covers: [], steps: predictSteps(world, [KZ, FREE, FREE], 3, true)! },
     { name: 'v_double_free_2', code: 'double-free', world: 0, covers: [], steps: predictSteps(world, [KZ, FREE, FREE], 3, true)! },
   ],
+  examples: { cases: [], violations: [], omitted: [] },
   coverage: [],
 };
 
