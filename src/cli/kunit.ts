@@ -56,7 +56,9 @@ export const kunit: Command = {
     'IDA and driver machines that a correct path reaches, the shortest such path, then the shortest\n' +
     'correct teardown. After every call a case expects what the model predicts the kernel shows:\n' +
     'the return value, the probe / remove / release callbacks in order, each live device\'s kref and\n' +
-    'registration, how many times release ran, the IDA\'s lowest free id and emptiness.\n\n' +
+    'registration, how many times release ran, the IDA\'s lowest free id and emptiness. The paths\n' +
+    'the routine explorer runs the bundled examples on (one per fail-nth) are cases too, their\n' +
+    'failing call made to fail with fail-nth.\n\n' +
     `With --run the suite is written into a copy of a kernel tree (${SUITE_FILE}, with a Kconfig\n` +
     'entry that selects AUXILIARY_BUS), built for ARCH=um with kunit.py and booted; the table says\n' +
     'how many cases agree, and for each that does not, the first observation that differs and the\n' +
