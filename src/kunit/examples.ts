@@ -111,6 +111,7 @@ function exampleParams(x: RoutineExploration): WorldParams | string {
   let range: { min: number; max: number } | undefined;
   let present = false;
   let shape: { freesId: boolean; freesContainer: boolean } | undefined;
+  let odd: string | undefined;
   const drivers: string[] = [];
   const removed = new Set<string>();
   const probed = new Set<string>();
@@ -125,10 +126,15 @@ function exampleParams(x: RoutineExploration): WorldParams | string {
       if (c.op === 'auxiliary_driver_register' && !drivers.includes(c.target)) drivers.push(c.target);
       if (c.op === 'probe') probed.add(c.args);
       if (c.op === 'remove') removed.add(c.args);
-      if (c.op === 'release' && shape === undefined) {
-        const inner = [];
+      if (c.op === 'release') {
+        const inner: string[] = [];
         for (let j = i + 1; j < p.steps.length && p.steps[j]!.depth > s.depth; j++) inner.push(parseCall(p.steps[j]!.call).op);
-        shape = { freesId: inner.includes('ida_free'), freesContainer: inner.includes('kfree') };
+        // A world's release reads adev->id and frees it, and frees the container: nothing else.
+        const other = inner.find((op) => !['read', 'ida_free', 'kfree'].includes(op));
+        if (other !== undefined) odd ??= `its release callback calls ${other}() (a world's release frees the id and the container, nothing else)`;
+        const now = { freesId: inner.includes('ida_free'), freesContainer: inner.includes('kfree') };
+        if (shape !== undefined && JSON.stringify(shape) !== JSON.stringify(now)) odd ??= 'its release callback does different things on different paths';
+        shape ??= now;
       }
     });
   }
@@ -137,6 +143,7 @@ function exampleParams(x: RoutineExploration): WorldParams | string {
     const name = [...probed, ...removed].find((n) => t.endsWith(`.${JSON.parse(n) as string}`));
     return name === undefined || removed.has(name) || !probed.has(name) ? 'ok' as const : 'fails' as const;
   });
+  if (odd !== undefined) return odd;
   if (drivers.length > 3) return `it registers ${drivers.length} auxiliary drivers (a world has at most 3)`;
   try {
     return resolveWorldParams({
