@@ -89,6 +89,26 @@ function resolveRange(input: unknown): WorldParams['idaRange'] {
   if (min > max) throw new ParameterError('idaRange', `{ min: ${min}, max: ${max} }`, 'min <= max (an empty range can never hand out an id)');
   const ids = max - min + 1;
   const lim = WORLD_LIMITS.idaIds;
-  if (ids > lim.max) throw new ParameterError('idaRange', `{ min: ${min}, max: ${max} } (${ids} ids)`, `at most ${lim.max} ids (max - min + 1): larger ranges are too large to explore exhaustively`);
+  // A range up to INT_MAX is what ida_alloc() and ida_alloc_min() ask for: a world of at most
+  // WORLD_LIMITS.devices slots, each allocating once, never runs out of it, so it is replayed as is
+  // (a driver's own routine translated into a world); the explorers refuse it (requireExplorable).
+  if (ids > lim.max && max !== INT_MAX) {
+    throw new ParameterError('idaRange', `{ min: ${min}, max: ${max} } (${ids} ids)`, `at most ${lim.max} ids (max - min + 1): larger ranges are too large to explore exhaustively; or a range up to INT_MAX (${INT_MAX}), as ida_alloc() asks for`);
+  }
   return { min, max };
+}
+
+/**
+ * Checks that resolved world params can be explored exhaustively: an IDA range of at most
+ * WORLD_LIMITS.idaIds ids (a range up to INT_MAX is for replaying paths only). Throws
+ * {@link ParameterError}.
+ * @example requireExplorable(resolveWorldParams({ idaRange: { min: 0, max: 2 ** 31 - 1 } })) // throws
+ */
+export function requireExplorable(params: WorldParams): WorldParams {
+  const { min, max } = params.idaRange;
+  const ids = max - min + 1;
+  if (ids > WORLD_LIMITS.idaIds.max) {
+    throw new ParameterError('idaRange', `{ min: ${min}, max: ${max} } (${ids} ids)`, `at most ${WORLD_LIMITS.idaIds.max} ids to explore (a range up to INT_MAX replays paths, it is not explored)`);
+  }
+  return params;
 }

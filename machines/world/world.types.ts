@@ -40,7 +40,10 @@ export interface WorldDriver {
 export interface WorldParams {
   /** K: device slots, 1..6. */
   devices: number;
-  /** The range the parent allocates ids from (`ida_alloc_range(ida, min, max)`), inclusive: M = max - min + 1 ids, 1..16. */
+  /**
+   * The range the parent allocates ids from (`ida_alloc_range(ida, min, max)`), inclusive: M = max - min + 1 ids, 1..16;
+   * or up to INT_MAX (`ida_alloc()`, `ida_alloc_min()`), for worlds that replay paths (the explorers refuse it).
+   */
   idaRange: { min: number; max: number };
   /** The auxiliary drivers, 0..3. */
   drivers: WorldDriver[];

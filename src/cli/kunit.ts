@@ -32,7 +32,7 @@ export const MAIN_CONFIGS: readonly KernelConfig[] = ['kasan', 'plain'];
 
 /** Boots each violation case alone and keeps the console lines from its suite's start. */
 function violationBoots(tree: WorkTree, suite: KunitSuite, main: KernelConfig): ViolationBoot[] {
-  return suite.violations.map((v) => {
+  return [...suite.violations, ...suite.examples.violations].map((v) => {
     const config: KernelConfig = suite.worlds[v.world]!.deferredRelease ? 'kobject-release' : main;
     const boot = execSuite(tree, config, `${suite.name}_violations.${v.name}`);
     const lines = boot.output.split('\n');
@@ -56,7 +56,9 @@ export const kunit: Command = {
     'IDA and driver machines that a correct path reaches, the shortest such path, then the shortest\n' +
     'correct teardown. After every call a case expects what the model predicts the kernel shows:\n' +
     'the return value, the probe / remove / release callbacks in order, each live device\'s kref and\n' +
-    'registration, how many times release ran, the IDA\'s lowest free id and emptiness.\n\n' +
+    'registration, how many times release ran, the IDA\'s lowest free id and emptiness. The paths\n' +
+    'the routine explorer runs the bundled examples on (one per fail-nth) are cases too, their\n' +
+    'failing call made to fail with fail-nth.\n\n' +
     `With --run the suite is written into a copy of a kernel tree (${SUITE_FILE}, with a Kconfig\n` +
     'entry that selects AUXILIARY_BUS), built for ARCH=um with kunit.py and booted; the table says\n' +
     'how many cases agree, and for each that does not, the first observation that differs and the\n' +
@@ -106,7 +108,7 @@ export const kunit: Command = {
       } catch (e) {
         throw new FileError(out, 'write', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
       }
-      print(io, `wrote ${out}: ${suite.cases.length} cases, ${suite.sweeps.length} fail-nth sweeps and ${suite.violations.length} violation cases`);
+      print(io, `wrote ${out}: ${suite.cases.length} cases, ${suite.sweeps.length} fail-nth sweeps, ${suite.violations.length} violation cases and ${suite.examples.cases.length + suite.examples.violations.length} of the bundled examples' paths (${suite.examples.violations.length} of them violation cases)`);
       return EXIT.ok;
     }
     const config = args.flags.config as KernelConfig;
@@ -115,10 +117,10 @@ export const kunit: Command = {
     const source = findKernelTree(args.flags.kernel as string | undefined, io.env, say);
     ensureBuildTools(io.env, say);
     const tree = workTree(source, undefined, say);
-    say(`Linux ${tree.version}: building and booting ${suite.cases.length} cases and ${suite.sweeps.length} fail-nth sweeps (${config}); a first build takes 5-10 minutes`);
+    say(`Linux ${tree.version}: building and booting ${suite.cases.length} cases, ${suite.examples.cases.length} of the bundled examples' paths and ${suite.sweeps.length} fail-nth sweeps (${config}); a first build takes 5-10 minutes`);
     const boot = bootSuite(tree, c, { config, jobs, filter: `${suite.name}.*` });
     const run = parseKtap(boot.output);
-    const deferred = suite.cases.some((k) => suite.worlds[k.world]!.deferredRelease) || suite.violations.some((v) => suite.worlds[v.world]!.deferredRelease);
+    const deferred = [...suite.cases, ...suite.examples.cases, ...suite.violations, ...suite.examples.violations].some((k) => suite.worlds[k.world]!.deferredRelease);
     if (deferred) {
       say('the cases of deferred release, with CONFIG_DEBUG_KOBJECT_RELEASE (a build of its own)');
       const late = parseKtap(bootSuite(tree, c, { config: 'kobject-release', jobs, filter: `${suite.name}_deferred.*` }).output);
@@ -127,7 +129,7 @@ export const kunit: Command = {
     if (run.suites.length === 0) {
       throw new KernelTreeError(`the kernel did not run the suite (kunit.py exit ${boot.status}):\n${buildFailure(boot.output)}`);
     }
-    say(`${suite.violations.length} violations, each in a boot of its own`);
+    say(`${suite.violations.length + suite.examples.violations.length} violations (${suite.examples.violations.length} of the bundled examples' paths), each in a boot of its own`);
     const a = agreement(suite, run, tree.version, deferred ? `${config}; deferred release: kobject-release` : config, violationBoots(tree, suite, config));
     const warnings = warningsW1(tree, config, jobs);
     const coverage = suiteCoverage(suite);

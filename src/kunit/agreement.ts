@@ -60,7 +60,13 @@ export function agreement(suite: KunitSuite, run: KtapRun, kernel: string, confi
   const ours = new Set([suite.name, `${suite.name}_deferred`]);
   const results = new Map(run.suites.filter((s) => ours.has(s.name)).flatMap((s) => s.cases.map((c) => [c.name, c] as const)));
   const paths = [
-    ...suite.cases.map((k) => ({ name: k.name, path: k.steps.map((s, i) => `${i + 1}. ${s.teardown ? '(teardown) ' : ''}${s.text}`) })),
+    ...[...suite.cases, ...suite.examples.cases].map((k) => ({
+      name: k.name,
+      path: [
+        ...(k.example ? [`example ${k.example.scenario}, explored path ${k.example.path}`] : []),
+        ...k.steps.map((s, i) => `${i + 1}. ${s.teardown ? '(teardown) ' : ''}${s.text}${s.inject ? ` (${s.inject}() fails)` : ''}`),
+      ],
+    })),
     ...suite.sweeps.map((sw) => ({
       name: sw.name,
       path: [`fail-nth sweep of ${sw.title}`, ...sw.prefix.map((s, i) => `${i + 1}. ${s.text}`), ...sw.outcomes.map((o, k) => `outcome ${k}: ${o.variants.join(', ')}`)],
@@ -73,8 +79,11 @@ export function agreement(suite: KunitSuite, run: KtapRun, kernel: string, confi
     if (r.result === 'ok') return { name: k.name, outcome: 'agrees', path };
     return { name: k.name, outcome: 'disagrees', first: firstFailure(r) || (r.result === 'skip' ? 'skipped by the kernel' : 'failed'), path };
   });
-  for (const v of suite.violations) {
-    const path = [`violation ${v.code} (${VIOLATIONS[v.code].bugClass})`, ...v.steps.map((s, i) => `${i + 1}. ${s.text}`)];
+  for (const v of [...suite.violations, ...suite.examples.violations]) {
+    const path = [
+      `violation ${v.code} (${VIOLATIONS[v.code].bugClass})${v.example ? `: example ${v.example.scenario}, explored path ${v.example.path}` : ''}`,
+      ...v.steps.map((s, i) => `${i + 1}. ${s.text}${s.inject ? ` (${s.inject}() fails)` : ''}`),
+    ];
     const boot = violations.find((b) => b.name === v.name);
     if (boot === undefined) continue;
     const late = v.steps[v.steps.length - 1]!.event.type === 'RELEASE';
@@ -107,7 +116,7 @@ export function formatAgreement(a: Agreement): string {
     '|----------:|---------:|------------:|-------------:|',
     `| ${a.cases - a.missing} | ${a.agreeing} (${pct.toFixed(pct === 100 ? 0 : 1)}%) | ${a.disagreeing} | ${a.missing} |`,
   ];
-  const violations = a.verdicts.filter((v) => v.name.startsWith('v_') && v.outcome !== 'missing');
+  const violations = a.verdicts.filter((v) => v.path[0]?.startsWith('violation ') === true && v.outcome !== 'missing');
   if (violations.length > 0) {
     out.push('', '| violation | the misusing call | agrees | what the kernel printed at it |', '|---|---|---|---|');
     for (const v of violations) {

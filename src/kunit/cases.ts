@@ -7,6 +7,9 @@ import { cleanTeardown, predictSteps, replayWorld } from './predict.js';
 import { DEFAULT_SWEEPS, kunitSweeps, type SweepSpec } from './sweep.js';
 import { kunitViolations, VIOLATION_WORLDS } from './violations.js';
 import { extraPaths, givenPath } from './extra.js';
+import { kunitExamples } from './examples.js';
+import { EXAMPLES } from '../../examples/index.js';
+import type { AnyScenario } from '../explore/routine/scenario.js';
 
 /**
  * The worlds the default suite runs: two devices sharing a two-id IDA, a driver that binds and one
@@ -120,6 +123,7 @@ export function kunitSuite(
   sweepSpecs: readonly SweepSpec[] = DEFAULT_SWEEPS,
   violationWorlds: readonly WorldParamsInput[] = VIOLATION_WORLDS,
   extra: ExtraSearch = DEFAULT_EXTRA_SEARCH,
+  examples: readonly AnyScenario[] = EXAMPLES,
 ): KunitSuite {
   const resolved: WorldParams[] = worlds.map((w) => resolveWorldParams(w));
   const cases: KunitCase[] = [];
@@ -155,7 +159,8 @@ export function kunitSuite(
   const broken = kunitViolations(violationWorlds);
   const violations = broken.cases.map((v) => ({ ...v, world: indexOf(broken.worlds[v.world]!) }));
   // What the worlds' own calls leave untaken, reached with the calls no explorer offers.
-  const targets = new Set(suiteCoverage({ name, worlds: all, cases, sweeps, violations, coverage: [] }).flatMap((c) => c.missing));
+  const none = { cases: [], violations: [], omitted: [] };
+  const targets = new Set(suiteCoverage({ name, worlds: all, cases, sweeps, violations, examples: none, coverage: [] }).flatMap((c) => c.missing));
   const searches: Array<readonly [WorldParamsInput, boolean, (t: string) => boolean]> = [
     ...extra.worlds.map((w) => [w, false, () => true] as const),
     ...extra.afterMisuse.map((w) => [w, true, () => true] as const),
@@ -173,6 +178,14 @@ export function kunitSuite(
       violations.push({ name: n === 0 ? base : `${base}_${n + 1}`, world: w, ...v });
     }
   }
-  const suite = { name, worlds: all, cases, sweeps, violations };
+  // The bundled examples' explored paths, last: they take nothing away from the search above.
+  const ex = kunitExamples(examples);
+  const exampleWorld = (w: number) => indexOf(ex.worlds[w]!);
+  const fromExamples = {
+    cases: ex.cases.map((k) => ({ ...k, world: exampleWorld(k.world) })),
+    violations: ex.violations.map((v) => ({ ...v, world: exampleWorld(v.world) })),
+    omitted: ex.omitted,
+  };
+  const suite = { name, worlds: all, cases, sweeps, violations, examples: fromExamples };
   return { ...suite, coverage: suiteCoverage({ ...suite, coverage: [] }) };
 }

@@ -56,8 +56,8 @@ function replay(comps: WorldComponents<DeviceSnapshot, IdaModelState, DriverSnap
 export function suiteCoverage(suite: KunitSuite): SuiteCoverage[] {
   const taken = new Set<string>();
   const comps = recording(taken);
-  for (const k of suite.cases) replay(comps, suite.worlds[k.world]!, k.steps.map((s) => s.event));
-  for (const v of suite.violations) replay(comps, suite.worlds[v.world]!, v.steps.map((s) => s.event));
+  for (const k of [...suite.cases, ...suite.examples.cases]) replay(comps, suite.worlds[k.world]!, k.steps.map((s) => s.event));
+  for (const v of [...suite.violations, ...suite.examples.violations]) replay(comps, suite.worlds[v.world]!, v.steps.map((s) => s.event));
   for (const sw of suite.sweeps) {
     for (const o of sw.outcomes) {
       for (const variant of o.events) replay(comps, suite.worlds[sw.world]!, [...sw.prefix.map((s) => s.event), variant, ...o.teardown.map((s) => s.event)]);

@@ -6,6 +6,7 @@ import { predictSteps, REFCOUNT_SATURATED } from './predict.js';
 import type { KunitCase, KunitStep, KunitSuite } from './types.js';
 import type { KunitSweep, SweepObservation } from './sweep.js';
 import type { ViolationCase } from './violations.js';
+import type { ExampleOrigin, InjectedSite } from './examples.js';
 import { VIOLATIONS } from '../../machines/index.js';
 
 /** The kernel's log text of a callback, as the harness records it (amt_call). */
@@ -31,7 +32,7 @@ function callC(e: WorldEvent, p: WorldParams, s: KunitStep, assertAlloc = true):
       return lines;
     }
     case 'IDA_ALLOC': {
-      const lines = [`ret = ida_alloc_range(&c->ida, ${p.idaRange.min}, ${p.idaRange.max}, GFP_KERNEL);`];
+      const lines = [`ret = ${idaAllocC(p)};`];
       if (s.returns !== undefined && s.returns >= 0) {
         lines.push(`c->id[${e.dev}] = ret;`);
         if (s.devices.some((d) => d.slot === e.dev)) lines.push(`c->box[${e.dev}]->adev.id = ret;`);
@@ -83,6 +84,19 @@ function callC(e: WorldEvent, p: WorldParams, s: KunitStep, assertAlloc = true):
   }
 }
 
+/** INT_MAX: the top of the id space, what ida_alloc() and ida_alloc_min() ask for (§4). */
+const INT_MAX = 2 ** 31 - 1;
+
+/** The world's id allocation as a driver writes it: ida_alloc() for the whole id space, else the range. */
+function idaAllocC(p: WorldParams): string {
+  const { min, max } = p.idaRange;
+  if (max !== INT_MAX) return `ida_alloc_range(&c->ida, ${min}, ${max}, GFP_KERNEL)`;
+  return min === 0 ? 'ida_alloc(&c->ida, GFP_KERNEL)' : `ida_alloc_min(&c->ida, ${min}, GFP_KERNEL)`;
+}
+
+/** A bound of the world's id range as C. */
+const idC = (id: number) => (id === INT_MAX ? 'INT_MAX' : String(id));
+
 /** The harness's name of each call a release may make on its own device. */
 const RELEASE_CALL_C: Readonly<Record<ReleaseCall, string>> = {
   get_device: 'AMT_CALL_GET', put_device: 'AMT_CALL_PUT', auxiliary_device_uninit: 'AMT_CALL_UNINIT', auxiliary_device_delete: 'AMT_CALL_DELETE',
@@ -117,32 +131,49 @@ const waitsC = (s: KunitStep) => s.calls.flatMap((c) => (c.call === 'release' ? 
 /** Kernel-style comment lines. */
 const comment = (lines: string[]) => ['/*', ...lines.flatMap(commentLines), ' */'];
 
+/** The comment lines that say where an example's case comes from: the example, its path, the routine's calls. */
+function exampleComment(o: ExampleOrigin): string[] {
+  const fault = o.faults[0];
+  return [
+    `Example ${o.scenario} (examples/${o.scenario}.ts), explored path ${o.path}: ${fault ? `fail-nth ${fault.nth} of its routine fails ${fault.site}() in ${fault.call}` : 'no call fails'}; create returns ${o.created}.`,
+    'The routine\'s calls:',
+    ...o.calls.map((c) => `  ${c}`),
+    'As the world\'s calls (the harness names the device and its module its own way):',
+  ];
+}
+
 function caseC(k: KunitCase, p: WorldParams, world: number): string[] {
   const out: string[] = [];
   out.push(...comment([
-    `Path ${k.name}: first to take ${k.covers.join(', ')}.`,
-    ...k.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.teardown ? '(teardown) ' : ''}${s.text}`),
+    ...(k.example ? exampleComment(k.example) : [`Path ${k.name}: first to take ${k.covers.join(', ')}.`]),
+    ...k.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.teardown ? '(teardown) ' : ''}${s.text}${s.inject ? `   <- fail-nth fails ${SITE_TEXT[s.inject]}` : ''}`),
   ]));
   out.push(`static void ${k.name}(struct kunit *test)`, '{');
   // kzalloc's result is the container (or NULL), never ret: only the other calls assign ret.
   const needsRet = k.steps.some((s) => s.returns !== undefined && s.event.type !== 'KZALLOC');
-  out.push(`\tstruct amt_ctx *c = amt_setup_w${world}(test);`);
-  if (needsRet) out.push('\tint ret;');
-  out.push('');
-  k.steps.forEach((s, i) => out.push(...stepC(s, i, p)));
+  if (k.steps.some((s) => s.inject)) {
+    out.push(...injectingBodyC(k.steps, p, world, false, needsRet));
+  } else {
+    out.push(`\tstruct amt_ctx *c = amt_setup_w${world}(test);`);
+    if (needsRet) out.push('\tint ret;');
+    out.push('');
+    k.steps.forEach((s, i) => out.push(...stepC(s, i, p)));
+  }
   out.push('', '\tamt_teardown(c);', '}', '');
   return out;
 }
 
-/**
- * One step of a case: the call, the releases it waits for, and everything the model predicts the
- * kernel shows after it (only of devices whose memory the model says is still valid).
- */
-function stepC(s: KunitStep, i: number, p: WorldParams): string[] {
+/** A step's comment and amt_step(); END looks at the IDA before its ida_destroy(). */
+function stepHeadC(s: KunitStep, i: number): string[] {
   const out = [`\t/* ${i + 1}. ${s.text} */`, `\tamt_step(c, ${i + 1});`];
   // END: the IDA is looked at before ida_destroy() empties it, as a driver's teardown would.
   if (s.event.type === 'END') out.push(`\tKUNIT_EXPECT_TRUE_MSG(test, ${s.ida.empty ? '' : '!'}ida_is_empty(&c->ida), "step ${i + 1}: IDA empty at the end");`);
-  for (const line of [...callC(s.event, p, s), ...waitsC(s)]) out.push(`\t${line}`);
+  return out;
+}
+
+/** What the model predicts the kernel shows after a step (its return, callbacks, devices, IDA), after the releases it waits for. */
+function stepChecksC(s: KunitStep, i: number): string[] {
+  const out = waitsC(s).map((l) => `\t${l}`);
   if (s.returns !== undefined && s.event.type !== 'KZALLOC') {
     out.push(`\tKUNIT_EXPECT_EQ_MSG(test, ret, ${s.returns}, "step ${i + 1}: return value");`);
   }
@@ -153,6 +184,72 @@ function stepC(s: KunitStep, i: number, p: WorldParams): string[] {
   }
   // END's call is the case's ida_destroy(): the IDA was looked at before it.
   if (s.event.type !== 'END') out.push(`\tamt_expect_ida(c, ${s.ida.lowest}, ${s.ida.empty ? 'true' : 'false'});`);
+  return out;
+}
+
+/**
+ * One step of a case: the call, the releases it waits for, and everything the model predicts the
+ * kernel shows after it (only of devices whose memory the model says is still valid).
+ */
+function stepC(s: KunitStep, i: number, p: WorldParams): string[] {
+  return [...stepHeadC(s, i), ...callC(s.event, p, s).map((l) => `\t${l}`), ...stepChecksC(s, i)];
+}
+
+/** How the harness tells, after the call, that the failure fail-nth injected is the one the routine explorer injected. */
+const FAILED_IN: Readonly<Record<InjectedSite, (dev: number) => string>> = {
+  kzalloc: (dev) => `!c->box[${dev}]`,
+  ida_alloc: () => 'ret == -ENOMEM',
+  dev_set_name: (dev) => `amt_failed_in(c, ${dev}, AMT_FAILED_IN_NAME, ret)`,
+  device_add: (dev) => `amt_failed_in(c, ${dev}, AMT_FAILED_IN_DEVICE_ADD, ret)`,
+  probe: (dev) => `amt_failed_in(c, ${dev}, AMT_FAILED_IN_BIND, ret)`,
+};
+
+/** Where the failure lands, as a comment or message says it. */
+const SITE_TEXT: Readonly<Record<InjectedSite, string>> = {
+  kzalloc: 'kzalloc()', ida_alloc: 'ida_alloc()', dev_set_name: 'dev_set_name()', device_add: 'device_add()', probe: 'the bind, before the driver\'s probe()',
+};
+
+/** The call of a step fail-nth makes fail: the call as made, without asserting what the fault changes. */
+function injectedCallC(s: KunitStep, p: WorldParams): string[] {
+  const e = s.event;
+  if (e.type === 'KZALLOC') return [`c->box[${e.dev}] = amt_alloc(c, ${e.dev});`];
+  return callC(asMade(e), p, s, false);
+}
+
+/**
+ * The body of a case whose step is made to fail with fail-nth, as on the routine explorer's path:
+ * which of the call's allocations fails it where the explorer failed it is not assumed but found,
+ * trying n = 1, 2, ... each from a fresh world with the steps before it (checked every time: they
+ * inject nothing); the world where it did goes on with the step's checks and the steps after it.
+ */
+function injectingBodyC(steps: readonly KunitStep[], p: WorldParams, world: number, broken: boolean, needsRet: boolean): string[] {
+  const f = steps.findIndex((s) => s.inject);
+  const s = steps[f]!;
+  const site = s.inject!;
+  if (steps.some((x, j) => j !== f && x.inject)) throw new ParameterError(`steps[${steps.findIndex((x, j) => j !== f && x.inject)}].inject`, site, 'one step a case makes fail (the search runs once)');
+  const dev = 'dev' in s.event ? s.event.dev : 0;
+  const ret = needsRet || site !== 'kzalloc';
+  const out = ['\tstruct amt_ctx *c;', '\tunsigned int nth;', '\tbool reached;'];
+  if (ret) out.push('\tint ret;');
+  out.push('', '\tamt_faults_ready(test);');
+  out.push(...comment([
+    `Step ${f + 1} fails in ${SITE_TEXT[site]}, made to fail with fail-nth: which of the call's`,
+    'allocations that is, is found by trying n = 1, 2, ... from a fresh world (the',
+    'steps before it inject nothing, and are checked each time).',
+  ]).map((l) => `\t${l}`));
+  out.push('\tfor (nth = 1; ; nth++) {', `\t\tc = amt_setup_w${world}(test);`);
+  if (broken) out.push('\t\tc->broken = true;');
+  const indent = (l: string) => (l === '' ? l : `\t${l}`);
+  steps.slice(0, f).forEach((x, i) => out.push(...stepC(x, i, p).map(indent)));
+  out.push(...stepHeadC(s, f).map(indent));
+  out.push('\t\tamt_arm(nth, false);', ...injectedCallC(s, p).map((l) => `\t\t${l}`), '\t\treached = amt_disarm();');
+  out.push(`\t\tif (reached && ${FAILED_IN[site](dev)})`, '\t\t\tbreak;');
+  out.push('\t\tamt_salvage(c);', '\t\tida_destroy(&c->ida);', '\t\tamt_teardown(c);');
+  out.push(`\t\tKUNIT_ASSERT_TRUE_MSG(test, reached && nth < ${MAX_NTH}, "step ${f + 1}: no allocation of the call fails it in ${SITE_TEXT[site]}");`);
+  out.push('\t}');
+  out.push(`\tkunit_info(test, "step ${f + 1}: fail-nth %u fails it in ${SITE_TEXT[site]}\\n", nth);`);
+  out.push(...stepChecksC(s, f));
+  steps.slice(f + 1).forEach((x, i) => out.push(...stepC(x, f + 1 + i, p)));
   return out;
 }
 
@@ -214,20 +311,27 @@ function sweepC(sw: KunitSweep, p: WorldParams): string[] {
 function violationC(v: ViolationCase, p: WorldParams): string[] {
   const info = VIOLATIONS[v.code];
   const out = comment([
+    ...(v.example ? exampleComment(v.example) : []),
     `Violation ${v.code} (${info.bugClass}): ${info.when}`,
     `The model says the kernel shows: ${info.detection.join(', then ')}.`,
-    ...v.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.text}${i === v.steps.length - 1 ? '   <- the misuse' : ''}`),
+    ...v.steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.text}${s.inject ? `   <- fail-nth fails ${SITE_TEXT[s.inject]}` : ''}${i === v.steps.length - 1 ? '   <- the misuse' : ''}`),
   ]);
-  out.push(`static void ${v.name}(struct kunit *test)`, '{', `\tstruct amt_ctx *c = amt_setup_w${v.world}(test);`);
+  out.push(`static void ${v.name}(struct kunit *test)`, '{');
   // A call on dead memory returns nothing the model knows, yet its C still assigns ret.
   const checks = v.steps.some((s) => s.returns !== undefined && s.event.type !== 'KZALLOC');
   const assigns = v.steps.some((s) => callC(s.event, p, s).some((l) => l.startsWith('ret =')));
-  if (checks || assigns) out.push('\tint ret;');
-  out.push('', '\tc->broken = true;');
-  // The calls before the misuse, and the misuse itself, are checked as in any case; the kernel's
-  // log of the misuse is judged outside (its WARN, KASAN report, or silence).
-  v.steps.forEach((s, i) => out.push(...stepC(s, i, p)));
-  if (assigns && !checks) out.push('\t(void)ret;');
+  if (v.steps.some((s) => s.inject)) {
+    // The calls before the misuse, and the misuse itself, are checked as in any case.
+    out.push(...injectingBodyC(v.steps, p, v.world, true, checks || assigns));
+  } else {
+    out.push(`\tstruct amt_ctx *c = amt_setup_w${v.world}(test);`);
+    if (checks || assigns) out.push('\tint ret;');
+    out.push('', '\tc->broken = true;');
+    // The calls before the misuse, and the misuse itself, are checked as in any case; the kernel's
+    // log of the misuse is judged outside (its WARN, KASAN report, or silence).
+    v.steps.forEach((s, i) => out.push(...stepC(s, i, p)));
+    if (assigns && !checks) out.push('\t(void)ret;');
+  }
   out.push(`\tkunit_info(test, "${v.code} committed\\n");`, '}', '');
   return out;
 }
@@ -239,12 +343,12 @@ function worldSetupC(p: WorldParams, w: number): string[] {
   ].filter(Boolean);
   const probes = p.drivers.map((d) => (d.probe === 'ok' ? '0' : '-ENOMEM'));
   return [
-    ...comment([`World ${w}: ${p.devices} device slot(s), ids [${p.idaRange.min}, ${p.idaRange.max}], ${p.drivers.length} driver(s), release ${flags.join(' | ') || 'absent'}.`]),
+    ...comment([`World ${w}: ${p.devices} device slot(s), ids [${p.idaRange.min}, ${idC(p.idaRange.max)}], ${p.drivers.length} driver(s), release ${flags.join(' | ') || 'absent'}.`]),
     `static const int amt_w${w}_probe[] = { ${probes.length ? probes.join(', ') : '0'} };`,
     '',
     `static struct amt_ctx *amt_setup_w${w}(struct kunit *test)`,
     '{',
-    `\treturn amt_setup(test, ${flags.join(' | ') || '0'}, ${p.idaRange.min}, ${p.idaRange.max}, ${p.drivers.length}, amt_w${w}_probe);`,
+    `\treturn amt_setup(test, ${flags.join(' | ') || '0'}, ${p.idaRange.min}, ${idC(p.idaRange.max)}, ${p.drivers.length}, amt_w${w}_probe);`,
     '}',
     '',
   ];
@@ -268,12 +372,13 @@ function asMade(e: WorldEvent): WorldEvent {
  * injected ida_alloc failure that allocates nothing, model.md §4.7). Such a case would call the
  * kernel normally and disagree with any kernel.
  */
-function notMade(k: KunitCase, p: WorldParams): number | undefined {
-  const made = k.steps.map((s) => asMade(s.event));
+function notMade(k: Pick<KunitCase, 'steps'>, p: WorldParams, violation = false): number | undefined {
+  // A step the case makes fail with fail-nth (an example's path) is made as the model says.
+  const made = k.steps.map((s) => (s.inject ? s.event : asMade(s.event)));
   const first = made.findIndex((e, j) => e !== k.steps[j]!.event);
   if (first < 0) return undefined;
   const teardownFrom = k.steps.findIndex((s) => s.teardown);
-  const plain = predictSteps(createWorld(p), made, teardownFrom < 0 ? made.length : teardownFrom);
+  const plain = predictSteps(createWorld(p), made, teardownFrom < 0 ? made.length : teardownFrom, violation ? 'any' : false);
   const seen = (steps: readonly KunitStep[]) => JSON.stringify(steps.map(({ returns, calls, devices, ids, ida }) => [returns, calls, devices, ids, ida]));
   return plain !== null && seen(plain) === seen(k.steps) ? undefined : first;
 }
@@ -294,12 +399,24 @@ export function emitKunitC(suite: KunitSuite): string {
     if (p.devices > HARNESS_LIMITS.slots) throw new ParameterError(`worlds[${w}].devices`, p.devices, `at most ${HARNESS_LIMITS.slots} slots`);
     if (p.drivers.length > HARNESS_LIMITS.drivers) throw new ParameterError(`worlds[${w}].drivers`, p.drivers.length, `at most ${HARNESS_LIMITS.drivers} drivers`);
   });
-  for (const k of [...suite.cases, ...suite.sweeps, ...suite.violations]) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
+  // The bundled examples' paths run with the cases and the violation cases.
+  const cases = [...suite.cases, ...suite.examples.cases];
+  const violations = [...suite.violations, ...suite.examples.violations];
+  for (const k of [...cases, ...suite.sweeps, ...violations]) if (!IDENT.test(k.name)) throw new ParameterError('case.name', k.name, 'a C identifier');
+  const refuse = (where: string, k: KunitCase | ViolationCase, j: number) => {
+    throw new ParameterError(`${where}.steps[${j}].event`, `${k.name} step ${j + 1}: ${k.steps[j]!.text}`, 'a call a case makes as the model says (only a fail-nth sweep, or a step marked inject, injects a failure into ida_alloc_range, add or driver register; use a world without faults)');
+  };
   suite.cases.forEach((k, i) => {
     const j = notMade(k, suite.worlds[k.world]!);
-    if (j !== undefined) {
-      throw new ParameterError(`cases[${i}].steps[${j}].event`, `${k.name} step ${j + 1}: ${k.steps[j]!.text}`, 'a call a case makes as the model says (only a fail-nth sweep injects a failure into ida_alloc_range, add or driver register; use a world without faults)');
-    }
+    if (j !== undefined) refuse(`cases[${i}]`, k, j);
+  });
+  suite.examples.cases.forEach((k, i) => {
+    const j = notMade(k, suite.worlds[k.world]!);
+    if (j !== undefined) refuse(`examples.cases[${i}]`, k, j);
+  });
+  suite.examples.violations.forEach((v, i) => {
+    const j = notMade(v, suite.worlds[v.world]!, true);
+    if (j !== undefined) refuse(`examples.violations[${i}]`, v, j);
   });
   const out: string[] = [
     '// SPDX-License-Identifier: GPL-2.0',
@@ -317,13 +434,13 @@ export function emitKunitC(suite: KunitSuite): string {
   ];
   // Only the worlds some case runs in: an unused static setup would warn.
   suite.worlds.forEach((p, w) => {
-    if ([...suite.cases, ...suite.sweeps, ...suite.violations].some((k) => k.world === w)) out.push(...worldSetupC(p, w));
+    if ([...cases, ...suite.sweeps, ...violations].some((k) => k.world === w)) out.push(...worldSetupC(p, w));
   });
-  for (const k of suite.cases) out.push(...caseC(k, suite.worlds[k.world]!, k.world));
-  const deferred = suite.cases.filter((k) => suite.worlds[k.world]!.deferredRelease);
-  const immediate = suite.cases.filter((k) => !suite.worlds[k.world]!.deferredRelease);
+  for (const k of cases) out.push(...caseC(k, suite.worlds[k.world]!, k.world));
+  const deferred = cases.filter((k) => suite.worlds[k.world]!.deferredRelease);
+  const immediate = cases.filter((k) => !suite.worlds[k.world]!.deferredRelease);
   for (const sw of suite.sweeps) out.push(...sweepC(sw, suite.worlds[sw.world]!));
-  for (const v of suite.violations) out.push(...violationC(v, suite.worlds[v.world]!));
+  for (const v of violations) out.push(...violationC(v, suite.worlds[v.world]!));
   out.push(`static struct kunit_case ${suite.name}_cases[] = {`);
   for (const k of immediate) out.push(`\tKUNIT_CASE(${k.name}),`);
   for (const sw of suite.sweeps) out.push(`\tKUNIT_CASE(${sw.name}),`);
@@ -338,10 +455,10 @@ export function emitKunitC(suite: KunitSuite): string {
     out.push(`static struct kunit_suite ${suite.name}_deferred_suite = {`, `\t.name = "${suite.name}_deferred",`, `\t.test_cases = ${suite.name}_deferred_cases,`, '};', '');
     suites.push(`&${suite.name}_deferred_suite`);
   }
-  if (suite.violations.length > 0) {
+  if (violations.length > 0) {
     suites.push(`&${suite.name}_violations_suite`);
     out.push(`static struct kunit_case ${suite.name}_violations_cases[] = {`);
-    for (const v of suite.violations) out.push(`\tKUNIT_CASE(${v.name}),`);
+    for (const v of violations) out.push(`\tKUNIT_CASE(${v.name}),`);
     out.push('\t{ }', '};', '');
     out.push(`static struct kunit_suite ${suite.name}_violations_suite = {`, `\t.name = "${suite.name}_violations",`, `\t.test_cases = ${suite.name}_violations_cases,`, '};', '');
   }

@@ -401,6 +401,29 @@ static int amt_match(struct amt_ctx *c, const struct amt_obs *o, const struct am
 	return -1;
 }
 
+/*
+ * Where a failure fail-nth injected into an add made it fail, as the device shows it after the call
+ * (a case that makes a call fail where the routine explorer did looks for the n that does this).
+ */
+#define AMT_FAILED_IN_NAME		0	/* dev_set_name(): an error, and no name */
+#define AMT_FAILED_IN_DEVICE_ADD	1	/* device_add(): an error, with the name set */
+#define AMT_FAILED_IN_BIND		2	/* the core's bind, before any probe: added, no driver */
+
+static bool amt_failed_in(struct amt_ctx *c, int slot, int where, int ret)
+{
+	struct device *dev = &c->box[slot]->adev.dev;
+
+	switch (where) {
+	case AMT_FAILED_IN_NAME:
+		return ret < 0 && !dev_name(dev);
+	case AMT_FAILED_IN_DEVICE_ADD:
+		return ret < 0 && dev_name(dev);
+	case AMT_FAILED_IN_BIND:
+		return !ret && device_is_registered(dev) && !dev->driver && !strstr(c->calls, "probe(");
+	}
+	return false;
+}
+
 #if IS_ENABLED(CONFIG_FAILSLAB) && IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
 /* A failslab attribute, through its debugfs file (debugfs need not be mounted). */
 static void *amt_failslab_attr(const char *name)

@@ -1,4 +1,5 @@
 import type { WorldCall, WorldEvent, WorldParams } from '../../machines/index.js';
+import type { ExampleOmission, ExampleOrigin, InjectedSite } from './examples.js';
 import type { KunitSweep } from './sweep.js';
 import type { ViolationCase } from './violations.js';
 
@@ -35,6 +36,11 @@ export interface KunitStep {
   ids: number[];
   /** The IDA after the call: its lowest free id in the world's range (-ENOSPC when none) and whether it is empty (§4). */
   ida: { lowest: number; empty: boolean };
+  /**
+   * The call is made to fail on the kernel with fail-nth, where the routine explorer made it fail
+   * (an example's path): the case finds which of the call's allocations fails it there.
+   */
+  inject?: InjectedSite;
 }
 
 /** One generated KUnit case: a path of the model's world, with every outcome it predicts. */
@@ -46,6 +52,8 @@ export interface KunitCase {
   /** The model transitions this path is the first to take (`transitionId`s). */
   covers: string[];
   steps: KunitStep[];
+  /** For a bundled example's path: the example, the path and the routine's calls. */
+  example?: ExampleOrigin;
 }
 
 /** A generated suite, before it is written as C. */
@@ -59,6 +67,11 @@ export interface KunitSuite {
   sweeps: KunitSweep[];
   /** One case per violation code, each for a kernel boot of its own (suite `<name>_violations`). */
   violations: ViolationCase[];
+  /**
+   * The bundled examples' explored paths (src/kunit/examples.ts): clean ones run with the cases,
+   * violating ones each in a boot of its own with the violation cases; the paths left out, with why.
+   */
+  examples: { cases: KunitCase[]; violations: ViolationCase[]; omitted: ExampleOmission[] };
   /** Transition coverage of each component machine by everything the suite runs (see `suiteCoverage`). */
   coverage: Array<{ machine: 'device' | 'ida' | 'driver'; taken: number; total: number; missing: string[] }>;
 }

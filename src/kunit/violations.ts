@@ -5,6 +5,7 @@ import {
 import { exploreWorld } from '../explore/world/explore.js';
 import { worldTestPaths } from '../explore/world/paths.js';
 import { predictSteps, replayWorld } from './predict.js';
+import type { ExampleOrigin } from './examples.js';
 import type { KunitStep } from './types.js';
 
 /**
@@ -23,6 +24,8 @@ export interface ViolationCase {
   steps: KunitStep[];
   /** The violating transitions its last call is the first path to take. */
   covers: string[];
+  /** For a bundled example's path: the example, the path and the routine's calls. */
+  example?: ExampleOrigin;
 }
 
 /**

@@ -38,7 +38,7 @@ describe('auxbus kunit', () => {
     expect(out.stdout).toContain('amt_expect_dev(c, 0, 3, true);');
   });
 
-  it('-o FILE writes the same C to FILE and says how many cases, fail-nth sweeps and violation cases it holds (together, its KUNIT_CASE lines)', () => {
+  it('-o FILE writes the same C to FILE and says how many cases, fail-nth sweeps, violation cases and bundled examples\' paths it holds (together, its KUNIT_CASE lines)', () => {
     const file = join(TMP, 'auxbus-model-test.c');
     const r = auxbus(['kunit', '-o', file]);
     expect(r.code).toBe(0);
@@ -46,14 +46,16 @@ describe('auxbus kunit', () => {
     expect(written).toBe(out.stdout);
     const said = r.stdout.trim();
     expect(said.startsWith(`wrote ${file}: `)).toBe(true);
-    const m = /: (\d+) cases, (\d+) fail-nth sweeps and (\d+) violation cases$/.exec(said);
+    const m = /: (\d+) cases, (\d+) fail-nth sweeps, (\d+) violation cases and (\d+) of the bundled examples' paths \((\d+) of them violation cases\)$/.exec(said);
     expect(m, said).not.toBeNull();
-    const [cases, sweeps, violations] = [Number(m![1]), Number(m![2]), Number(m![3])];
+    const [cases, sweeps, violations, examples, exampleViolations] = [1, 2, 3, 4, 5].map((i) => Number(m![i]));
     expect(cases).toBeGreaterThan(0);
-    expect(written.split('\tKUNIT_CASE(').length - 1).toBe(cases + sweeps + violations);
-    // A sweep's function is named sweep_<call>, a violation case's v_<code>.
+    expect(examples).toBeGreaterThan(exampleViolations!);
+    expect(written.split('\tKUNIT_CASE(').length - 1).toBe(cases! + sweeps! + violations! + examples!);
+    // A sweep's function is named sweep_<call>, a violation case's v_<code>, an example's path example_<name>_<path>.
     expect(written.split('\tKUNIT_CASE(sweep_').length - 1).toBe(sweeps);
     expect(written.split('\tKUNIT_CASE(v_').length - 1).toBe(violations);
+    expect(written.split('\tKUNIT_CASE(example_').length - 1).toBe(examples);
   });
 
   it('-o into a directory that does not exist: exit 2, one line naming the file, no stack trace', () => {

@@ -33,6 +33,7 @@ const SUITE: KunitSuite = {
   ],
   sweeps: [],
   violations: [],
+  examples: { cases: [], violations: [], omitted: [] },
   coverage: [],
 };
 

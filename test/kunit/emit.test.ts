@@ -9,6 +9,9 @@ import {
 } from '../../src/kunit/index.js';
 import { harnessC } from '../../src/kunit/harness.js';
 
+/** A suite rebuilt by hand here carries none of the bundled examples' paths (their worlds are the default suite's). */
+const NONE: KunitSuite['examples'] = { cases: [], violations: [], omitted: [] };
+
 /** The body of `static void name(struct kunit *test)`, between its braces at column 0. */
 function body(c: string, name: string): string {
   const start = c.indexOf(`static void ${name}(struct kunit *test)\n{\n`);
@@ -60,8 +63,10 @@ describe('emitKunitC', () => {
     expect(c.split('\n')[0]).toBe('// SPDX-License-Identifier: GPL-2.0');
   });
 
-  it('one KUNIT_CASE(name) and one static void name(struct kunit *test) per case, fail-nth sweep and violation case, in the suite\'s order', () => {
-    const all = [...suite.cases, ...suite.sweeps, ...suite.violations];
+  it('one KUNIT_CASE(name) and one static void name(struct kunit *test) per case, fail-nth sweep, violation case and bundled example\'s path, in the suite\'s order', () => {
+    const all = [...suite.cases, ...suite.examples.cases, ...suite.sweeps, ...suite.violations, ...suite.examples.violations];
+    expect(suite.examples.cases.length).toBeGreaterThan(0);
+    expect(suite.examples.violations.length).toBeGreaterThan(0);
     expect(suite.sweeps.length).toBeGreaterThan(0);
     expect(suite.violations.length).toBeGreaterThan(0);
     expect(count(c, 'KUNIT_CASE(')).toBe(all.length);
@@ -74,13 +79,14 @@ describe('emitKunitC', () => {
     }
     const immediate = suite.cases.filter((k) => !suite.worlds[k.world]!.deferredRelease);
     const deferred = suite.cases.filter((k) => suite.worlds[k.world]!.deferredRelease);
-    inOrder(c, [...immediate, ...suite.sweeps, ...deferred, ...suite.violations].map((k) => `KUNIT_CASE(${k.name})`));
+    // The examples' clean paths run with the cases (before the sweeps), their violations with the violation cases.
+    inOrder(c, [...immediate, ...suite.examples.cases, ...suite.sweeps, ...deferred, ...suite.violations, ...suite.examples.violations].map((k) => `KUNIT_CASE(${k.name})`));
     // The deferred cases and the violation cases are suites of their own, registered with the cases' suite.
     expect(c).toContain(`kunit_test_suites(&${suite.name}_suite, &${suite.name}_deferred_suite, &${suite.name}_violations_suite);`);
     expect(c).toContain(`.name = "${suite.name}",`);
     expect(c).toContain(`.name = "${suite.name}_violations",`);
     const violations = c.slice(c.indexOf(`static struct kunit_case ${suite.name}_violations_cases[] = {`));
-    expect(count(violations, 'KUNIT_CASE(')).toBe(suite.violations.length);
+    expect(count(violations, 'KUNIT_CASE(')).toBe(suite.violations.length + suite.examples.violations.length);
   });
 
   it('§3.4, §3.5, §3.6: the case kzalloc/init/add/delete/uninit calls them in that order, expects kref 3 and registered after the add, 1 after delete, one release inside uninit, and destroys the IDA at END', () => {
@@ -170,13 +176,13 @@ describe('emitKunitC', () => {
 
   it('a world setup is emitted only for a world some case or sweep runs in (an unused static function warns)', () => {
     const w0 = suite.cases.filter((k) => k.world === 0);
-    const only0 = emitKunitC({ ...suite, cases: w0, sweeps: [], violations: [] });
+    const only0 = emitKunitC({ ...suite, cases: w0, sweeps: [], violations: [], examples: NONE });
     expect(only0).toContain('static struct amt_ctx *amt_setup_w0(struct kunit *test)');
     expect(only0).not.toContain('amt_setup_w1');
     expect(only0).not.toContain('amt_w1_probe');
     // Move one case to world 1: its setup appears, and the case calls it.
     const moved = { ...w0[0]!, world: 1 };
-    const both = emitKunitC({ ...suite, cases: [moved, ...w0.slice(1)], sweeps: [], violations: [] });
+    const both = emitKunitC({ ...suite, cases: [moved, ...w0.slice(1)], sweeps: [], violations: [], examples: NONE });
     expect(both).toContain('static struct amt_ctx *amt_setup_w1(struct kunit *test)');
     expect(body(both, moved.name)).toContain('amt_setup_w1(test);');
     // World 1's release does not free the id: its flags say so.
@@ -267,7 +273,7 @@ describe('emitKunitC', () => {
     expect(steps[3]!.returns).toBe(0);
     expect(steps[3]!.calls).toEqual([]);
     const k: KunitCase = { name: 'w0_bind_fails', world: 0, covers: [], steps };
-    refused(() => emitKunitC({ ...suite, worlds: [w.params], cases: [k], sweeps: [], violations: [] }), 'cases[0].steps[3].event');
+    refused(() => emitKunitC({ ...suite, worlds: [w.params], cases: [k], sweeps: [], violations: [], examples: NONE }), 'cases[0].steps[3].event');
   });
 
   it('model.md §4.7: an injected ida_alloc failure that allocates nothing (id 0, kept in the IDA\'s value entry) succeeds, and such a case is written', () => {
@@ -275,7 +281,7 @@ describe('emitKunitC', () => {
     const steps = predictSteps(w, [{ type: 'IDA_ALLOC', dev: 0, fail: true }, { type: 'IDA_FREE', dev: 0, via: 'saved' }, { type: 'END' }], 1)!;
     expect(steps[0]!.returns).toBe(0);
     const k: KunitCase = { name: 'w0_ida_alloc_no_memory', world: 0, covers: [], steps };
-    const b = body(emitKunitC({ ...suite, worlds: [w.params], cases: [k], sweeps: [], violations: [] }), k.name);
+    const b = body(emitKunitC({ ...suite, worlds: [w.params], cases: [k], sweeps: [], violations: [], examples: NONE }), k.name);
     inOrder(b, ['ret = ida_alloc_range(&c->ida, 0, 0, GFP_KERNEL);', 'KUNIT_EXPECT_EQ_MSG(test, ret, 0, "step 1: return value");']);
   });
 
@@ -289,7 +295,7 @@ describe('emitKunitC', () => {
     ], 11)!;
     expect(steps).not.toBeNull();
     const k: KunitCase = { name: 'w0_extra', world: 0, covers: [], steps };
-    const b = body(emitKunitC({ ...suite, worlds: [w.params], cases: [k], sweeps: [], violations: [] }), k.name);
+    const b = body(emitKunitC({ ...suite, worlds: [w.params], cases: [k], sweeps: [], violations: [], examples: NONE }), k.name);
     inOrder(b, [
       'c->box[0]->adev.dev.parent = NULL;', 'ret = auxiliary_device_init(&c->box[0]->adev);', 'c->box[0]->adev.dev.parent = c->parent;',
       `KUNIT_EXPECT_EQ_MSG(test, ret, ${NEG.EINVAL}, "step 2: return value");`,
@@ -304,7 +310,7 @@ describe('emitKunitC', () => {
       'ida_destroy(&c->ida);',
     ]);
     const v = predictSteps(w, [{ type: 'DRV_REGISTER_INCOMPLETE', drv: 0, missing: 'id_table' }], 1, true)!;
-    const vb = body(emitKunitC({ ...suite, worlds: [w.params], cases: [], sweeps: [], violations: [{ name: 'v_x', code: 'driver-incomplete', world: 0, steps: v, covers: [] }] }), 'v_x');
+    const vb = body(emitKunitC({ ...suite, worlds: [w.params], cases: [], sweeps: [], violations: [{ name: 'v_x', code: 'driver-incomplete', world: 0, steps: v, covers: [] }], examples: NONE }), 'v_x');
     inOrder(vb, ['ret = amt_driver_register_without(c, 0, AMT_NO_ID_TABLE);', `KUNIT_EXPECT_EQ_MSG(test, ret, ${NEG.EINVAL}, "step 1: return value");`]);
   });
 

@@ -19,6 +19,7 @@ const suite: KunitSuite = {
     { name: 'v_double_free', code: 'double-free', world: 0, covers: [], steps: predictSteps(world, [KZ, FREE, FREE], 3, true)! },
     { name: 'v_double_free_2', code: 'double-free', world: 0, covers: [], steps: predictSteps(world, [KZ, FREE, FREE], 3, true)! },
   ],
+  examples: { cases: [], violations: [], omitted: [] },
   coverage: [],
 };
 
@@ -40,5 +41,38 @@ describe('kernelRecord', () => {
     expect(md[0]).toContain('ida 18/18');
     expect(md[0]).toContain('no `W=1` warnings');
     expect(md[md.length - 1]).toBe('| `double-free` (B4) | 2 | 1 | BUG: KASAN: double-free in v_double_free |');
+  });
+
+  it('the bundled examples\' paths: per example, the paths run and agreeing, what the kernel printed at each misuse, and the paths left out with why', () => {
+    const origin = (path: number) => ({ scenario: 'double-free-add-failure', path, faults: [], calls: [], created: '-12 (-ENOMEM)' });
+    const withExamples: KunitSuite = {
+      ...suite,
+      cases: [],
+      violations: [],
+      examples: {
+        cases: [{ name: 'example_double_free_add_failure_nth1', world: 0, covers: [], steps: predictSteps(world, [KZ, FREE, { type: 'END' }], 2)!, example: origin(1) }],
+        violations: [{ name: 'example_double_free_add_failure_nth3', code: 'double-free', world: 0, covers: [], steps: predictSteps(world, [KZ, FREE, FREE], 3, true)!, example: origin(3) }],
+        omitted: [{ scenario: 'double-free-add-failure', path: 2, name: 'example_double_free_add_failure_nth2', reason: 'its ida_alloc() fails where the kernel allocates nothing' }],
+      },
+    };
+    const run = { suites: [{ name: 'auxbus_model', planned: 1, cases: [{ name: 'example_double_free_add_failure_nth1', result: 'ok' as const, diagnostics: [], log: [] }] }], incomplete: false };
+    const boots = [{ name: 'example_double_free_add_failure_nth3', log: ['BUG: KASAN: double-free in example_double_free_add_failure_nth3.cold+0x1d0/0x308'], reported: true, kasan: true }];
+    const a = agreement(withExamples, run, '6.12.118', 'kasan', boots);
+    expect([a.cases, a.agreeing]).toEqual([2, 2]);
+    const r = kernelRecord(withExamples, a, [], 0);
+    // The examples are counted apart: the transition and violation counts are the model's own cases.
+    expect(r.made).toEqual({ transitions: 0, deferred: 0, sweeps: 0, violations: 0 });
+    expect(r.misuses).toEqual([]);
+    expect(r.examples).toEqual([{
+      scenario: 'double-free-add-failure', cases: 2, agreeing: 2,
+      misuses: [{ path: 'nth3', code: 'double-free', agrees: true, saw: 'BUG: KASAN: double-free in example_double_free_add_failure_nth3.cold' }],
+      omitted: [{ path: 'nth2', reason: 'its ida_alloc() fails where the kernel allocates nothing' }],
+    }]);
+    const md = recordMarkdown(r);
+    expect(md).toContain('2 paths of the bundled examples');
+    expect(md).toContain('**2 of 2 agree**');
+    expect(md).toContain('| `double-free-add-failure` | 2 | 2 | nth3 `double-free`: BUG: KASAN: double-free in example_double_free_add_failure_nth3.cold | nth2: its ida_alloc() fails where the kernel allocates nothing |');
+    // A record made before the examples ran has no examples table.
+    expect(recordMarkdown({ ...r, examples: undefined })).not.toContain('bundled examples');
   });
 });

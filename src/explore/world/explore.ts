@@ -2,6 +2,7 @@ import {
   resolveWorldParams, stepWorld, initialWorldState, slotEvents, sharedEvents, requireBool, requireInt, requireObject, ParameterError,
   type DeviceEvent, type ViolationCode, type WorldAction, type WorldComponents, type WorldEvent, type WorldFinding, type WorldParams, type WorldParamsInput,
 } from '../../../machines/index.js';
+import { requireExplorable } from '../../../machines/world/world.params.js';
 import { ANY_CALL, type CodeState, type WorldCode } from './code.js';
 import { InternedComponents } from './components.js';
 import { EncodingOverflowError, WorldCodec, type ExploredState, type RawState } from './encode.js';
@@ -137,7 +138,7 @@ const REGISTER_KEY = { none: 0, 'register-nomem': 1, 'bind-nomem': 2, 'name-nome
  */
 export function exploreWorld(input: WorldParamsInput = {}, options: WorldExploreOptions = {}, code: WorldCode = ANY_CALL): WorldExploration {
   const started = performance.now();
-  const params = resolveWorldParams(input);
+  const params = requireExplorable(resolveWorldParams(input));
   requireObject('options', options, 'an object { symmetry?, maxStates?, onProgress?, progressEvery? }');
   const symmetry = requireBool('symmetry', options.symmetry ?? true);
   const maxStates = requireInt('maxStates', options.maxStates ?? 100_000_000, 1, 2 ** 31 - 1);
