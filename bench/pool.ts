@@ -1,7 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { relative, sep } from 'node:path';
-import { checkPaths, listCheckFiles, type CheckRun } from '../src/check/index.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listCheckFiles } from '../src/check/index.js';
 import { findKernelTree, workTree } from '../src/kunit/tree.js';
 import { SUITE_FILE } from '../src/kunit/run.js';
 import { writeGeneratedDir } from './check.js';
@@ -18,11 +20,12 @@ import { writeGeneratedDir } from './check.js';
  * - 2,000 generated files that all use the bus (bench/check.ts's), where checking, not reading,
  *   is the work: how the pool scales when there is work to share (a reference, no target).
  *
- * Each side runs `repeats` times, alternately, and the fastest of each is kept: on a machine
- * shared with other work that comes and goes, the fastest run is the one the others disturbed
- * least, and alternating gives both sides the same chances. The CPU time of every thread of the
- * process is printed beside the wall time: each worker thread starts cold (it loads the checker
- * and its JIT warms up again), which the pool pays once per thread.
+ * Each side runs in a process of its own (pool-run.ts), as `auxbus check` does: cold, its wall
+ * time from spawn to exit. Each runs `repeats` times, alternately, and the fastest of each is
+ * kept: on a machine shared with other work that comes and goes, the fastest run is the one the
+ * others disturbed least, and alternating gives both sides the same chances. The CPU time of
+ * every thread of the process is printed beside the wall time: each worker thread starts cold (it
+ * loads the checker and its JIT warms up again), which the pool pays once per thread.
  */
 
 /** One measured comparison. */
@@ -34,7 +37,7 @@ export interface PoolBenchRow {
   threads: number;
   singleSeconds: number;
   poolSeconds: number;
-  /** CPU seconds of the process (every thread) during the fastest run of each side. */
+  /** CPU seconds of the process (every thread, from its start) in the fastest run of each side. */
   singleCpu: number;
   poolCpu: number;
   /** singleSeconds / poolSeconds. */
@@ -55,7 +58,29 @@ function treeRoot(log: (line: string) => void): string | null {
   }
 }
 
-async function compare(name: string, files: string[], repeats: number, target: number | null, log: (line: string) => void): Promise<PoolBenchRow> {
+interface SideRun {
+  seconds: number;
+  cpu: number;
+  hash: string;
+  files: number;
+  relevantFiles: number;
+  functions: number;
+  paths: number;
+  findings: number;
+  notAnalysed: number;
+}
+
+/** One side in a fresh process (pool-run.ts): wall time from spawn to exit, as a user sees it. */
+function side(listFile: string, jobs: number): SideRun {
+  const t = performance.now();
+  const out = execFileSync(process.execPath, [POOL_RUN, listFile, String(jobs)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const seconds = (performance.now() - t) / 1000;
+  return { seconds, ...(JSON.parse(out) as Omit<SideRun, 'seconds'>) };
+}
+
+const POOL_RUN = fileURLToPath(new URL('./pool-run.js', import.meta.url));
+
+function compare(name: string, files: string[], repeats: number, target: number | null, log: (line: string) => void): PoolBenchRow {
   // Both sides read the files from the page cache: read them all once first.
   for (const f of files) {
     try {
@@ -64,35 +89,35 @@ async function compare(name: string, files: string[], repeats: number, target: n
       // The check reports it.
     }
   }
+  const dir = mkdtempSync(join(tmpdir(), 'auxbus-bench-pool-'));
+  const listFile = join(dir, 'files.txt');
+  writeFileSync(listFile, `${files.join('\n')}\n`);
   const threads = availableParallelism();
-  const time = async (jobs: number): Promise<{ run: CheckRun; seconds: number; cpu: number }> => {
-    const t = performance.now();
-    const c = process.cpuUsage();
-    const run = await checkPaths(files, { jobs });
-    const used = process.cpuUsage(c);
-    return { run, seconds: (performance.now() - t) / 1000, cpu: (used.user + used.system) / 1e6 };
-  };
-  let single: Awaited<ReturnType<typeof time>> | null = null;
-  let pool: Awaited<ReturnType<typeof time>> | null = null;
+  let single: SideRun | null = null;
+  let pool: SideRun | null = null;
   let identical = true;
   log(`${name}:`);
-  for (let r = 0; r < repeats; r++) {
-    const s = await time(1);
-    const p = await time(threads);
-    identical &&= JSON.stringify(p.run) === JSON.stringify(s.run);
-    log(`  run ${r + 1}: one thread ${s.seconds.toFixed(1)} s (CPU ${s.cpu.toFixed(1)} s), ${threads} worker threads ${p.seconds.toFixed(1)} s (CPU ${p.cpu.toFixed(1)} s)`);
-    if (single === null || s.seconds < single.seconds) single = s;
-    if (pool === null || p.seconds < pool.seconds) pool = p;
+  try {
+    for (let r = 0; r < repeats; r++) {
+      const s = side(listFile, 1);
+      const p = side(listFile, threads);
+      identical &&= p.hash === s.hash && (single === null || s.hash === single.hash);
+      log(`  run ${r + 1}: one thread ${s.seconds.toFixed(1)} s (CPU ${s.cpu.toFixed(1)} s), ${threads} worker threads ${p.seconds.toFixed(1)} s (CPU ${p.cpu.toFixed(1)} s)`);
+      if (single === null || s.seconds < single.seconds) single = s;
+      if (pool === null || p.seconds < pool.seconds) pool = p;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   if (single === null || pool === null) throw new Error('benchPool: repeats must be at least 1');
   const speedUp = single.seconds / pool.seconds;
   const met = identical && (target === null || pool.seconds < target);
-  log(`  ${single.run.files} files, ${single.run.relevantFiles} past the pre-filter, ${single.run.functions} functions, ${single.run.paths} paths, ${single.run.findings.length} findings, ${single.run.notAnalysed.length} not analysed`);
+  log(`  ${single.files} files, ${single.relevantFiles} past the pre-filter, ${single.functions} functions, ${single.paths} paths, ${single.findings} findings, ${single.notAnalysed} not analysed`);
   log(`  fastest: one thread ${single.seconds.toFixed(1)} s, ${threads} worker threads ${pool.seconds.toFixed(1)} s: ratio ${speedUp.toFixed(2)}× ` +
     `(one thread's time over the pool's); results ${identical ? 'identical' : 'DIFFERENT'}` +
     (target === null ? ' (reference)' : `; target under ${target} s: ${pool.seconds < target ? 'met' : 'NOT met'}`));
   return {
-    name, files: single.run.files, usingFiles: single.run.relevantFiles, functions: single.run.functions, threads,
+    name, files: single.files, usingFiles: single.relevantFiles, functions: single.functions, threads,
     singleSeconds: single.seconds, poolSeconds: pool.seconds, singleCpu: single.cpu, poolCpu: pool.cpu, speedUp, identical, target, met,
   };
 }
@@ -103,11 +128,11 @@ export async function benchPool(log: (line: string) => void, repeats = 3): Promi
   const root = treeRoot(log);
   if (root !== null) {
     const files = listCheckFiles([root]).filter((f) => relative(root, f).split(sep).join('/') !== SUITE_FILE);
-    rows.push(await compare('a whole kernel tree, every .c and .h file', files, repeats, 60, log));
+    rows.push(compare('a whole kernel tree, every .c and .h file', files, repeats, 60, log));
   }
   const { dir } = writeGeneratedDir(2000, 1);
   try {
-    rows.push(await compare('2,000 generated files, every one using the bus', listCheckFiles([dir]), repeats, null, log));
+    rows.push(compare('2,000 generated files, every one using the bus', listCheckFiles([dir]), repeats, null, log));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
