@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseCommandArgs } from '../cli/args.js';
+import { optionsHelp, parseCommandArgs, type OptionSpec } from '../cli/args.js';
 import { MAX_CHECK_JOBS } from '../check/files.js';
 import { AuxbusError } from '../../machines/index.js';
 import { findKernelTree, kernelVersion, workTree } from '../kunit/tree.js';
@@ -20,13 +20,22 @@ import { ANALYSED_TARGET, buildTable, judge, readTriage, realKernelJson, realKer
 const COMMAND = 'npm run kernel:check --';
 const log = (s: string) => process.stderr.write(`kernel:check: ${s}\n`);
 
+const OPTIONS: OptionSpec[] = [
+  { name: 'kernel', type: 'string', valueName: 'DIR|TARBALL', description: 'the tree (default: KERNEL_SRC, else Debian\'s linux-source-6.12 as auxbus kunit --run finds it)' },
+  { name: 'jobs', type: 'string', valueName: 'N', integer: { min: 1, max: MAX_CHECK_JOBS }, description: 'worker threads (default: the available parallelism)' },
+  { name: 'triage', type: 'string', valueName: 'FILE', description: `the hand-written triage (default ${REAL_KERNEL_FILES.triage})` },
+  { name: 'out', type: 'string', valueName: 'DIR', description: 'where real-kernel.json and real-kernel.md go (default docs)' },
+];
+
 async function main(): Promise<number> {
-  const args = parseCommandArgs(process.argv.slice(2), [
-    { name: 'kernel', type: 'string', valueName: 'DIR|TARBALL', description: 'the tree (default: KERNEL_SRC, else Debian\'s linux-source-6.12)' },
-    { name: 'jobs', type: 'string', valueName: 'N', integer: { min: 1, max: MAX_CHECK_JOBS }, description: 'worker threads (default: the available parallelism)' },
-    { name: 'triage', type: 'string', valueName: 'FILE', description: `the hand-written triage (default ${REAL_KERNEL_FILES.triage})` },
-    { name: 'out', type: 'string', valueName: 'DIR', description: 'where real-kernel.json and real-kernel.md go (default docs)' },
-  ], COMMAND);
+  const args = parseCommandArgs(process.argv.slice(2), OPTIONS, COMMAND);
+  if (args.flags.help) {
+    console.log(`usage: ${COMMAND} [--kernel DIR|TARBALL] [--jobs N] [--triage FILE] [--out DIR]\n\n` +
+      'Checks every .c and .h file of a kernel tree, writes the real-kernel table (real-kernel.json and\n' +
+      'real-kernel.md), prints the share of aux-bus functions analysed; exits 1 when a finding has no\n' +
+      `triage or is triaged a false positive, 2 on bad input.\n\noptions:\n${optionsHelp(OPTIONS)}`);
+    return 0;
+  }
   const source = findKernelTree(args.flags.kernel as string | undefined, process.env, log);
   // A directory is only read, never written: it is checked where it is. A tarball is unpacked
   // once into the cache, as the kunit runner does (and shares its copy).
