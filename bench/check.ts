@@ -9,7 +9,7 @@ import { checkPaths, type CheckRun } from '../src/check/index.js';
  * directories: each file is read from disk, passed through the pre-filter, and — when it mentions
  * the auxiliary-bus API — masked, parsed, its functions found and lowered, and every path of the
  * functions that create or tear down devices run on the model (checkPaths → checkSource per file,
- * default path bound). The issue's targets: at least 1,000 files/s where most files do not use the
+ * default path bound, in one thread). The issue's targets: at least 1,000 files/s where most files do not use the
  * bus, at least 50 files/s over files that all use it.
  *
  * The bus-using files are the fixture corpus's driver shapes (kzalloc, ida_alloc, init, add, goto
@@ -122,27 +122,37 @@ function mismatches(run: CheckRun, expected: Map<string, string[]>): number {
 }
 
 /**
+ * Writes `files` generated files into a new temporary directory, one in `share` using the bus;
+ * returns the directory (the caller removes it) and the findings each bus-using file is annotated with.
+ */
+export function writeGeneratedDir(files: number, share: number): { dir: string; expected: Map<string, string[]> } {
+  const shapes = corpusShapes();
+  const dir = mkdtempSync(join(tmpdir(), 'auxbus-bench-check-'));
+  const expected = new Map<string, string[]>();
+  for (let i = 0; i < files; i++) {
+    const usesBus = i % share === 0;
+    const g = generated(i, usesBus ? shapes[(i / share) % shapes.length]! : null);
+    const file = join(dir, `f${i}.c`);
+    writeFileSync(file, g.text);
+    if (usesBus) expected.set(file, g.expected);
+  }
+  return { dir, expected };
+}
+
+/**
  * Two generated directories of `files` files of about 20 functions each: one where 1 file in 20
  * uses the auxiliary bus, one where every file does. Each is checked once as a warm-up (the
  * grammar loads, the JIT settles), then measured.
  */
 export async function benchCheck(files: number, log: (line: string) => void): Promise<CheckBenchRow[]> {
-  const shapes = corpusShapes();
   const rows: CheckBenchRow[] = [];
   for (const [name, share, target] of [['mostly not using the bus (1 in 20 does)', 20, 1000], ['every file using the bus', 1, 50]] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'auxbus-bench-check-'));
+    const { dir, expected } = writeGeneratedDir(files, share);
     try {
-      const expected = new Map<string, string[]>();
-      for (let i = 0; i < files; i++) {
-        const usesBus = i % share === 0;
-        const g = generated(i, usesBus ? shapes[(i / share) % shapes.length]! : null);
-        const file = join(dir, `f${i}.c`);
-        writeFileSync(file, g.text);
-        if (usesBus) expected.set(file, g.expected);
-      }
-      await checkPaths([dir]); // warm-up
+      // One thread: the cost of a file, as before the pool; the pool's own bench is pool.ts.
+      await checkPaths([dir], { jobs: 1 }); // warm-up
       const t = performance.now();
-      const run = await checkPaths([dir]);
+      const run = await checkPaths([dir], { jobs: 1 });
       const seconds = (performance.now() - t) / 1000;
       const filesPerSecond = run.files / seconds;
       const row: CheckBenchRow = {

@@ -3,16 +3,17 @@ import { benchCheck } from './check.js';
 import { benchAgainstXstate, benchLargest } from './explore.js';
 import { formatResult, type BenchResult } from './measure.js';
 import { benchIda } from './ida.js';
+import { benchPool } from './pool.js';
 import { benchRuntime } from './runtime.js';
 import { benchStartup } from './startup.js';
 
 /**
- * `npm run bench [runtime|ida|explore|check|startup]`: every benchmark, each with its ratio against a baseline
+ * `npm run bench [runtime|ida|explore|check|pool|startup]`: every benchmark, each with its ratio against a baseline
  * measured in this run, and whether it meets its target. Exits 1 when a target is not met.
  */
 const only = process.argv[2];
-if (only !== undefined && only !== 'runtime' && only !== 'explore' && only !== 'ida' && only !== 'check' && only !== 'startup') {
-  console.error(`npm run bench: unknown benchmark '${only}'; expected runtime, ida, explore, check or startup`);
+if (only !== undefined && only !== 'runtime' && only !== 'explore' && only !== 'ida' && only !== 'check' && only !== 'pool' && only !== 'startup') {
+  console.error(`npm run bench: unknown benchmark '${only}'; expected runtime, ida, explore, check, pool or startup`);
   process.exit(2);
 }
 const log = (line: string) => console.log(line);
@@ -60,6 +61,11 @@ if (!only || only === 'explore') {
 if (!only || only === 'check') {
   console.log('\nC checker, the whole check (read, pre-filter, parse, lower, run every path on the model) over generated C:');
   for (const r of await benchCheck(2000, log)) if (!r.met) missed.push(`check: ${r.name}: ${r.target} files/s`);
+}
+
+if (!only || only === 'pool') {
+  console.log('\nauxbus check in one thread against the pool of worker threads, same files, same run:');
+  for (const r of await benchPool(log)) if (!r.met) missed.push(`pool: ${r.name}: ${r.target === null ? '' : `under ${r.target} s, `}identical to one thread`);
 }
 
 if (!only || only === 'startup') {

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
 /**
@@ -53,6 +53,58 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<R
     return refused('unreadable', codeOf(e));
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * {@link readRegularFile} without the event loop: the same checks (a regular file only, opened
+ * without blocking, checked again once open, never more than `maxBytes` read) in blocking calls.
+ * For a thread that reads many small files and does nothing else meanwhile (`auxbus check` on a
+ * tree: its workers, or the CLI's one thread): each asynchronous call is a trip through libuv's
+ * thread pool, and over 60,000 kernel files the five of them per file took about ten times as
+ * long as the reading itself. Never throws.
+ * @example
+ * const r = readRegularFileSync('drivers/foo/foo.c', 2 << 20);
+ * if (r.kind === 'bytes') console.log(r.bytes.byteLength);
+ */
+export function readRegularFileSync(path: string, maxBytes: number): RegularFileRead {
+  const refused = (reason: 'unreadable' | 'too-large', detail: string): RegularFileRead => ({ kind: 'refused', reason, detail });
+  let info;
+  try {
+    info = statSync(path);
+  } catch (e) {
+    return refused('unreadable', codeOf(e));
+  }
+  if (!info.isFile()) return refused('unreadable', `it is ${fileType(info)}, not a regular file`);
+  if (info.size > maxBytes) return refused('too-large', `it has ${info.size} bytes, more than the limit of ${maxBytes}`);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    return refused('unreadable', codeOf(e));
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return refused('unreadable', `it is ${fileType(opened)}, not a regular file`);
+    // As readRegularFile: one byte past the limit, and up to 64 KiB for a size of 0. Unsafe
+    // allocation: only the part read is handed out.
+    const buffer = Buffer.allocUnsafe(Math.min(maxBytes + 1, opened.size === 0 ? 65_536 : opened.size + 1));
+    let filled = 0;
+    while (filled < buffer.byteLength) {
+      const n = readSync(fd, buffer, filled, buffer.byteLength - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    if (filled > maxBytes) return refused('too-large', `it has more than ${maxBytes} bytes, the limit`);
+    return { kind: 'bytes', bytes: buffer.subarray(0, filled) };
+  } catch (e) {
+    return refused('unreadable', codeOf(e));
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {
+      // Closing a file only read cannot lose data.
+    }
   }
 }
 

@@ -52,6 +52,11 @@ export interface FileCheck {
   relevant: boolean;
   /** Functions whose paths were run. */
   functions: number;
+  /**
+   * Those functions by name, in the file's order (absent when there were none). Each is either
+   * analysed to the end or has its entry in `notAnalysed` (a bound, a refusal).
+   */
+  functionNames?: string[];
   /** Paths run, over all functions. */
   paths: number;
   findings: CheckFinding[];
@@ -219,7 +224,7 @@ function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource,
     }
   }
   const findings = [...merged.values()].sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column || a.code.localeCompare(b.code));
-  return { relevant: true, functions: roots.length, paths, findings, notAnalysed, assumptions };
+  return { relevant: true, functions: roots.length, ...(roots.length > 0 ? { functionNames: roots } : {}), paths, findings, notAnalysed, assumptions };
 }
 
 /** What running every path of one function gave. */

@@ -1,14 +1,19 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { asText, AuxbusError, ParameterError, requireObject } from '../../machines/index.js';
-import { checkSource, type CheckSourceOptions, type FileCheck } from './check.js';
+import { asText, AuxbusError, ParameterError, requireInt, requireObject } from '../../machines/index.js';
+import { type CheckSourceOptions, type FileCheck } from './check.js';
+import { checkFile } from './file-check.js';
+import { checkInPool, workerScript } from './pool.js';
 import type { CheckResult } from './report.js';
-import { readSource } from './source.js';
+import { requirePositiveLimit } from './source.js';
 
 /**
  * Checking files and directories: directories are walked for `.c` and `.h` files (symbolic links
  * are not followed, so a link loop cannot trap the walk), files named on the command line are
- * checked whatever their name, and every file ends with findings or a "not analysed" reason.
+ * checked whatever their name. A file whose bytes do not name the auxiliary-bus API is skipped
+ * by the pre-filter (file-check.ts); every other ends with findings or a "not analysed" reason.
+ * The files are checked in worker threads (`jobs`) or in this one; the result is the same.
  */
 
 /** A path given to check does not exist or cannot be read as a file or directory. */
@@ -18,10 +23,32 @@ export class CheckPathError extends AuxbusError {
   }
 }
 
+/** The most worker threads {@link checkPaths} takes (`jobs`). */
+export const MAX_CHECK_JOBS = 256;
+
+/**
+ * Fewer files than this are checked in the calling thread whatever `jobs` says: a worker thread
+ * takes about half a second to start (it loads the checker and the grammar), as long as checking
+ * one or two driver files.
+ */
+export const MIN_POOL_FILES = 8;
+
 /** Options of {@link checkPaths}. */
 export interface CheckPathsOptions extends CheckSourceOptions {
-  /** Called after each file, e.g. for a progress line. */
+  /** Called after each file, in the order of the files, e.g. for a progress line. */
   onFile?: (file: string, done: number) => void;
+  /**
+   * Called with each file's own check, in the order of the files whatever `jobs` is (e.g. for a
+   * table per file); before `onFile` for the same file.
+   */
+  onFileCheck?: (file: string, check: FileCheck) => void;
+  /**
+   * Threads that check files (default: `os.availableParallelism()`, at most
+   * {@link MAX_CHECK_JOBS}): 1 checks in this thread; more hands the files out in chunks to as
+   * many worker threads (never more than there are files; none for fewer than
+   * {@link MIN_POOL_FILES} files). The result is the same either way.
+   */
+  jobs?: number;
 }
 
 /** What checking some paths gave: the result and how much was done. */
@@ -38,48 +65,82 @@ export interface CheckRun extends CheckResult {
  * Checks files and directories (recursively, `.c` and `.h`). Throws {@link CheckPathError} when a
  * given path does not exist, before checking anything.
  * @example
- * const r = await checkPaths(['drivers/foo/']);
+ * const r = await checkPaths(['drivers/foo/'], { jobs: 4 });
  * console.log(formatGcc(r));
  */
 export async function checkPaths(paths: readonly string[], options: CheckPathsOptions = {}): Promise<CheckRun> {
   requireObject('paths', paths, 'a non-empty array of file or directory paths');
-  requireObject('options', options, 'an object { maxPaths?, onFile?, ... }');
+  requireObject('options', options, 'an object { maxPaths?, maxSteps?, jobs?, onFile?, onFileCheck?, ... }');
   if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== 'string' || p.length === 0)) {
     throw new ParameterError('paths', paths, 'a non-empty array of file or directory paths');
   }
   if (options.onFile !== undefined && typeof options.onFile !== 'function') throw new ParameterError('onFile', options.onFile, 'a function (file, done) => void');
-  const files: string[] = [];
-  for (const p of paths) {
-    const st = await lstat(p).catch((e: NodeJS.ErrnoException) => {
-      throw new CheckPathError(p, e.code === 'ENOENT' ? 'no such file or directory' : e.message);
-    });
-    if (st.isDirectory()) await walk(p, files);
-    else files.push(p);
-  }
+  if (options.onFileCheck !== undefined && typeof options.onFileCheck !== 'function') throw new ParameterError('onFileCheck', options.onFileCheck, 'a function (file, check) => void');
+  const jobs = requireInt('jobs', options.jobs ?? Math.min(availableParallelism(), MAX_CHECK_JOBS), 1, MAX_CHECK_JOBS);
+  // Checked here, before any thread starts, as checkSource would check them on each file.
+  const checkOptions: CheckSourceOptions = {};
+  if (options.maxPaths !== undefined) checkOptions.maxPaths = requireInt('maxPaths', options.maxPaths, 1, 1_000_000);
+  if (options.maxSteps !== undefined) checkOptions.maxSteps = requireInt('maxSteps', options.maxSteps, 1, 2 ** 31 - 1);
+  if (options.parseTimeoutMs !== undefined) checkOptions.parseTimeoutMs = requirePositiveLimit('parseTimeoutMs', options.parseTimeoutMs);
+  const files = listFiles(paths);
   const result: CheckRun = { files: 0, functions: 0, findings: [], notAnalysed: [], assumptions: [], relevantFiles: 0, paths: 0 };
-  for (const file of files) {
-    const source = await readSource(file);
-    const r = await checkSource(source, file, options).catch((e: unknown) => {
-      if (e instanceof ParameterError) throw e;
-      return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [{ file, reason: `internal error: ${e instanceof Error ? e.message : String(e)}` }], assumptions: [] };
-    });
+  const take = (file: string, r: FileCheck): void => {
     addFileCheck(result, r);
+    options.onFileCheck?.(file, r);
     options.onFile?.(file, result.files);
+  };
+  const threads = files.length < MIN_POOL_FILES ? 1 : Math.min(jobs, files.length);
+  const script = threads > 1 ? workerScript() : null;
+  if (script === null) {
+    for (const file of files) take(file, await checkFile(file, checkOptions));
+  } else {
+    await checkInPool(script, files, checkOptions, threads, (i, r) => take(files[i]!, r));
   }
   return result;
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
+/**
+ * The files {@link checkPaths} checks for `paths`: each file as given, each directory's `.c` and
+ * `.h` files below it in name order (symbolic links not followed). Throws {@link CheckPathError}
+ * for a path that does not exist.
+ * @example listCheckFiles(['drivers/base/']) // ['drivers/base/auxiliary.c', ...]
+ */
+export function listCheckFiles(paths: readonly string[]): string[] {
+  if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || p.length === 0)) {
+    throw new ParameterError('paths', paths, 'an array of file or directory paths');
+  }
+  return listFiles(paths);
+}
+
+function listFiles(paths: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new CheckPathError(p, code === 'ENOENT' ? 'no such file or directory' : (e as Error).message);
+    }
+    if (st.isDirectory()) walk(p, files);
+    else files.push(p);
+  }
+  return files;
+}
+
+// Blocking reads of the directories: over the kernel's 5,000 folders, a trip through the event
+// loop per folder is most of the walk's time.
+function walk(dir: string, out: string[]): void {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out);
+    if (e.isDirectory()) walk(p, out);
     else if (e.isFile() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) out.push(p);
   }
 }

@@ -25,6 +25,7 @@ export { displayColumn, TAB_STOP } from './columns.js';
 export { fingerprint, toBaseline, writeBaseline, readBaseline, applyBaseline, type Baseline } from './baseline.js';
 export { changedLines, touches, type ChangedLines } from './diff.js';
 export { checkSource, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, type CheckSourceOptions, type FileCheck } from './check.js';
-export { addFileCheck, checkPaths, CheckPathError, type CheckPathsOptions, type CheckRun } from './files.js';
+export { addFileCheck, checkPaths, listCheckFiles, CheckPathError, MAX_CHECK_JOBS, MIN_POOL_FILES, type CheckPathsOptions, type CheckRun } from './files.js';
+export { checkBytes, checkFile, MAX_PREFILTER_BYTES } from './file-check.js';
 export { maskAnnotations, type MaskedSource } from './mask.js';
 export { MAX_PATH_STEPS, MAX_CALL_DEPTH, UNKNOWN_LOOP_BOUND, KNOWN_LOOP_BOUND } from './path/index.js';

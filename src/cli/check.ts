@@ -1,10 +1,12 @@
 import { relative, resolve } from 'node:path';
 import { VIOLATION_CODES, type ViolationCode } from '../../machines/index.js';
 import {
-  addFileCheck, applyBaseline, checkPaths, CheckPathError, checkSource, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, formatGcc, readBaseline, toCheckJson, toSarif, touches, writeBaseline,
+  addFileCheck, applyBaseline, checkPaths, CheckPathError, DEFAULT_MAX_PATHS, DEFAULT_MAX_STEPS, formatGcc, readBaseline, toCheckJson, toSarif, touches, writeBaseline,
   type CheckRun,
 } from '../check/index.js';
-import { FileError, UsageError } from '../errors.js';
+import { checkBytes } from '../check/file-check.js';
+import { MAX_CHECK_JOBS } from '../check/files.js';
+import { UsageError } from '../errors.js';
 import { writeFileWhole } from '../write-file.js';
 import { packageInfo } from '../package-info.js';
 import { gitTopLevel, readDiff, readStdin } from './check-input.js';
@@ -26,15 +28,17 @@ const HINT = 'auxbus check --help';
 export const check: Command = {
   name: 'check',
   summary: 'check the error-unwind paths of kernel C that creates or tears down auxiliary devices',
-  usage: 'auxbus check FILE|DIR|- ... [--format gcc|json|sarif] [-o FILE] [--diff PATCH|-|RANGE] [--kbuild COMPILER-FLAGS] [--max-paths N] [--max-steps N]',
+  usage: 'auxbus check FILE|DIR|- ... [--format gcc|json|sarif] [-o FILE] [--diff PATCH|-|RANGE] [--kbuild COMPILER-FLAGS] [--max-paths N] [--max-steps N] [--jobs N] [--allow-partial]',
   description:
     'Parses C files (directories are searched for .c and .h files; - reads C from standard input)\n' +
     'and finds the functions that call the auxiliary-bus API, directly or through helpers of the\n' +
-    'same file. Each is run on the model path by path: every fallible call (kzalloc, ida_alloc,\n' +
-    'auxiliary_device_init/add, ...) both succeeds and fails, every branch the code cannot know\n' +
-    'both ways, loops a few times. What the machines call a violation, and what a function leaves\n' +
-    'unreleased and unreachable when it returns, is a warning in gcc -fanalyzer\'s shape: a short\n' +
-    'message, [CWE-n] [auxbus-CODE], then numbered notes for the steps of the path.\n\n' +
+    'same file; a file whose bytes never name the API is skipped unparsed, whatever it is (empty,\n' +
+    'binary, huge). Each function is run on the model path by path: every fallible call (kzalloc,\n' +
+    'ida_alloc, auxiliary_device_init/add, ...) both succeeds and fails, every branch the code\n' +
+    'cannot know both ways, loops a few times. What the machines call a violation, and what a\n' +
+    'function leaves unreleased and unreachable when it returns, is a warning in gcc -fanalyzer\'s\n' +
+    'shape: a short message, [CWE-n] [auxbus-CODE], then numbered notes for the steps of the path.\n' +
+    'Files are checked in worker threads (--jobs); the output does not depend on how many.\n\n' +
     'Code it cannot follow (a macro hiding control flow, a syntax error) is reported as not\n' +
     'analysed, with the reason. A release callback it cannot see (another file\'s, a function\n' +
     'pointer) is assumed unknown: the function is analysed, what depends on what that callback\n' +
@@ -47,7 +51,9 @@ export const check: Command = {
     'kbuild: make C=1 CHECK="auxbus check --kbuild" runs it on every compiled file (C=2: every\n' +
     'file). Compiler flags are accepted: -D/-U/-I are read, the rest skipped (the checker reads C\n' +
     'without a preprocessor). There a finding does not fail the build (exit 0), as sparse does.\n\n' +
-    'Exit status: 0 no finding, 1 findings, 2 an error (a path that does not exist, a bad option).',
+    'Exit status: 0 no finding and everything analysed, 1 findings, 2 an error (a path that does\n' +
+    'not exist, a bad option), 4 no finding but some function (or file) not analysed or only partly:\n' +
+    'what was not analysed is not known to be clean (--allow-partial: 0 then). --kbuild: always 0.',
   options: [
     { name: 'format', type: 'string', values: ['gcc', 'json', 'sarif'], valueName: 'gcc|json|sarif', description: 'output format (default gcc): gcc\'s text, JSON { version, clean, files, functions, findings, notAnalysed, assumptions }, or SARIF 2.1.0' },
     { name: 'json', type: 'boolean', description: 'the same as --format json' },
@@ -61,6 +67,8 @@ export const check: Command = {
     { name: 'kbuild', type: 'boolean', description: 'called by kbuild (CHECK=): accept compiler flags, findings exit 0' },
     { name: 'max-paths', type: 'string', valueName: 'N', integer: { min: 1, max: 1_000_000 }, description: `most paths run per function (default ${DEFAULT_MAX_PATHS}); the report says when it was reached` },
     { name: 'max-steps', type: 'string', valueName: 'N', integer: { min: 1, max: 2 ** 31 - 1 }, description: `step budget per function, over all its paths (default ${DEFAULT_MAX_STEPS}); past it the function is "not analysed: budget"` },
+    { name: 'jobs', short: 'j', type: 'string', valueName: 'N', integer: { min: 1, max: MAX_CHECK_JOBS }, description: 'threads that check files (default: the available parallelism); 1 checks in one thread; the output is the same' },
+    { name: 'allow-partial', type: 'boolean', description: 'exit 0, not 4, when there is no finding but something was not analysed or only partly' },
   ],
   positionals: Number.POSITIVE_INFINITY,
   notes:
@@ -101,10 +109,10 @@ export const check: Command = {
     let result: CheckRun = { files: 0, functions: 0, findings: [], notAnalysed: [], assumptions: [], relevantFiles: 0, paths: 0 };
     try {
       const files = targets.filter((t) => t !== '-');
-      if (files.length > 0) result = await checkPaths(files, { ...options, onFile: (file, done) => line.update(`checked ${done} files: ${file}`) });
-      if (targets.includes('-')) {
-        addFileCheck(result, await checkSource(await readStdin(stdinInput), '<stdin>', options));
-      }
+      const jobs = args.flags.jobs === undefined ? {} : { jobs: Number(args.flags.jobs) };
+      if (files.length > 0) result = await checkPaths(files, { ...options, ...jobs, onFile: (file, done) => line.update(`checked ${done} files: ${file}`) });
+      // Standard input goes through the same pre-filter as a file.
+      if (targets.includes('-')) addFileCheck(result, await checkBytes(await readStdin(stdinInput), '<stdin>', options));
     } catch (e) {
       line.done();
       if (e instanceof CheckPathError) {
@@ -139,20 +147,29 @@ export const check: Command = {
     if (format === 'gcc') text = formatGcc(shown, { color: out === undefined && wantColor(args.flags.color as string | undefined, sink, io.env) });
     if (out !== undefined) writeFileWhole(out, text.endsWith('\n') ? text : `${text}\n`);
     else if (text) sink.write(text.endsWith('\n') ? text : `${text}\n`);
+    // Anything not analysed, or only partly, may hide a finding: a run with none is not clean.
+    const incomplete = findings.length === 0 && result.notAnalysed.length > 0;
+    const allowPartial = args.flags['allow-partial'] === true;
+    const partly = result.notAnalysed.filter((n) => n.reason.startsWith('partly analysed')).length;
     if (!kbuild || findings.length > 0) {
       const left = all - findings.length - suppressed;
       io.stderr.write(
         `auxbus check: ${result.files} file${result.files === 1 ? '' : 's'} (${result.relevantFiles} using the auxiliary bus), ` +
         `${result.functions} function${result.functions === 1 ? '' : 's'}, ${result.paths} path${result.paths === 1 ? '' : 's'}: ` +
-        `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${result.notAnalysed.length} not analysed` +
+        `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${result.notAnalysed.length} not analysed${partly > 0 ? ` (${partly} of them partly)` : ''}` +
         (result.assumptions.length > 0 ? `, ${result.assumptions.length} assumption${result.assumptions.length === 1 ? '' : 's'} (release callbacks it cannot see)` : '') +
         (left > 0 ? `, ${left} left out (${[ignore.size > 0 ? '--ignore' : '', changed !== null ? '--diff' : ''].filter(Boolean).join(', ')})` : '') +
         (suppressed > 0 ? `, ${suppressed} in the baseline` : '') +
-        (out !== undefined ? `; report written to ${out}` : '') + '\n',
+        (out !== undefined ? `; report written to ${out}` : '') +
+        (incomplete && !kbuild
+          ? (allowPartial ? '; incomplete, accepted (--allow-partial)' : '; incomplete: what was not analysed is not known to be clean (exit 4; --allow-partial accepts it)')
+          : '') + '\n',
       );
     }
     // kbuild stops the build on a checker's non-zero exit; sparse's warnings do not, nor do these.
-    return findings.length > 0 && !kbuild ? EXIT.findings : EXIT.ok;
+    if (kbuild) return EXIT.ok;
+    if (findings.length > 0) return EXIT.findings;
+    return incomplete && !allowPartial ? EXIT.bound : EXIT.ok;
   },
 };
 

@@ -4,7 +4,8 @@ import type { Io } from './output.js';
 /**
  * What a command of `auxbus` is. Each command lives in its own file; main.ts only dispatches.
  * Exit codes for every command: 0 clean, 1 findings, 2 usage or input error, 3 internal error,
- * 4 (the explorers) a bound stopped the exploration before it was complete and it found nothing.
+ * 4 incomplete and nothing found: a bound stopped the explorers before they were complete, or
+ * `auxbus check` could not analyse some function (or file), or only partly.
  */
 
 /** Exit codes, in one place. */

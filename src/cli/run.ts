@@ -30,7 +30,8 @@ function topHelp(): string {
     '  -h, --help       show this help',
     '  -V, --version    print the version',
     '',
-    'exit codes: 0 clean, 1 findings, 2 usage or input error (3: an internal error, a bug in auxbus)',
+    'exit codes: 0 clean, 1 findings, 2 usage or input error (3: an internal error, a bug in auxbus;',
+    '4: nothing found but incomplete: a bound reached, or code check could not analyse)',
     'environment: NO_COLOR=1 turns colour off; FORCE_COLOR=1 turns it on without a terminal',
     '',
   ].join('\n');

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { auxbus } from './run.js';
+import { auxbus, STACK_LINE } from './run.js';
 
 /**
  * `auxbus check` through the real binary: gcc-style text, --json, --sarif, directories, and the
- * exit codes the issue fixes (0 clean, 1 findings, 2 errors).
+ * exit codes (0 clean, 1 findings, 2 errors, 4 nothing found but something not analysed), and
+ * its worker threads (--jobs).
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'auxbus-check-'));
@@ -67,22 +68,29 @@ describe('auxbus check', () => {
     expect(sarif.runs[0]!.results.map((x) => [x.ruleId, x.locations[0]!.physicalLocation.region.startLine])).toEqual([['auxbus-put-uninitialized', 67]]);
   });
 
-  it('files it cannot read are reported as not analysed, never a crash: binary and empty files', () => {
+  it('a file that names the API but cannot be read as C (binary) is not analysed, never a crash: exit 4; an empty or binary file that never names it is skipped by the pre-filter', () => {
     const bin = join(dir, 'blob.c');
-    writeFileSync(bin, Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0, 7, 8, 9].concat(Array(200).fill(0))));
+    writeFileSync(bin, Buffer.concat([Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0, 7, 8, 9].concat(Array(200).fill(0))), Buffer.from(' auxiliary_device_add(adev); ')]));
+    const noise = join(dir, 'noise.c');
+    writeFileSync(noise, Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0, 7, 8, 9].concat(Array(200).fill(0))));
     const empty = join(dir, 'empty.c');
     writeFileSync(empty, '');
-    const r = auxbus(['check', bin, empty, '--json']);
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { notAnalysed: Array<{ file: string; reason: string }> };
-    expect(out.notAnalysed.map((n) => [n.file, n.reason.split(':')[0]])).toEqual([[bin, 'binary'], [empty, 'empty']]);
+    const r = auxbus(['check', bin, noise, empty, '--json']);
+    expect(r.code).toBe(4);
+    const out = JSON.parse(r.stdout) as { files: number; notAnalysed: Array<{ file: string; reason: string }> };
+    expect(out.files).toBe(3);
+    expect(out.notAnalysed.map((n) => [n.file, n.reason.split(':')[0]])).toEqual([[bin, 'binary']]);
+    expect(r.stderr).toMatch(/3 files \(1 using the auxiliary bus\), 0 functions, 0 paths: 0 findings, 1 not analysed; incomplete: /);
+    const skipped = auxbus(['check', noise, empty]);
+    expect([skipped.code, skipped.stdout]).toEqual([0, '']);
   });
 
   it('a FIFO named on the command line is not opened (it would wait for a writer): not analysed, with its type, at once', () => {
     const fifo = join(dir, 'p.c');
     execFileSync('mkfifo', [fifo]);
     const r = auxbus(['check', fifo], {}, 30_000);
-    expect(r.code).toBe(0);
+    // What it holds is not known: not a clean result.
+    expect(r.code).toBe(4);
     expect(r.stdout).toContain(`not analysed: unreadable: cannot read ${fifo}: it is a FIFO (named pipe), not a regular file`);
   });
 
@@ -135,12 +143,60 @@ describe('auxbus check', () => {
     expect(out.notAnalysed.some((n) => /partly analysed: stopped after 2 paths/.test(n.reason))).toBe(true);
   });
 
+  it('issue 14 item 3: a function only partly analysed and no finding: the summary says the run is incomplete, exit 4; --allow-partial exits 0 and says so; a finding still exits 1', () => {
+    const file = join(CORPUS, 'double-free-ok-1.c');
+    const partial = auxbus(['check', file, '--max-paths', '1']);
+    expect(partial.code).toBe(4);
+    expect(partial.stdout).toMatch(/: note: not analysed \(function \w+\): partly analysed: stopped after 1 paths/);
+    expect(partial.stderr).toMatch(/: 0 findings, 1 not analysed \(1 of them partly\); incomplete: what was not analysed is not known to be clean \(exit 4; --allow-partial accepts it\)\n$/);
+    const allowed = auxbus(['check', file, '--max-paths', '1', '--allow-partial']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stderr).toMatch(/1 not analysed \(1 of them partly\); incomplete, accepted \(--allow-partial\)\n$/);
+    // Findings decide first: exit 1, with or without the flag.
+    const both = auxbus(['check', join(CORPUS, 'double-free-bad-1.c'), join(CORPUS, 'double-free-bad-2.c'), '--max-paths', '4']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/: 1 finding, 1 not analysed \(1 of them partly\)\n$/);
+    // Under kbuild nothing fails the build.
+    expect(auxbus(['check', '--kbuild', '-D__KERNEL__', file, '--max-paths', '1']).code).toBe(0);
+    // --json and --sarif exit the same way.
+    expect(auxbus(['check', file, '--max-paths', '1', '--json']).code).toBe(4);
+    expect(auxbus(['check', file, '--max-paths', '1', '--sarif']).code).toBe(4);
+  });
+
+  it('issue 14 item 4: --jobs N checks in N worker threads and prints exactly what one thread prints (text, JSON, SARIF, the summary)', () => {
+    const tree = join(dir, 'jobs');
+    mkdirSync(join(tree, 'a'), { recursive: true });
+    mkdirSync(join(tree, 'b'), { recursive: true });
+    const names = readdirSync(CORPUS).filter((f) => f.endsWith('.c')).sort();
+    names.forEach((f, i) => writeFileSync(join(tree, i % 2 === 0 ? 'a' : 'b', f), readCorpus(f)));
+    for (let i = 0; i < 40; i++) writeFileSync(join(tree, 'a', `plain${i}.c`), `int f${i}(void) { return ${i}; }\n`);
+    for (const format of [[], ['--json'], ['--sarif']]) {
+      const one = auxbus(['check', tree, '--jobs', '1', '--max-paths', '3', ...format]);
+      const three = auxbus(['check', tree, '-j', '3', '--max-paths', '3', ...format]);
+      expect(one.code).toBe(1);
+      expect(three.code).toBe(one.code);
+      expect(three.stdout).toBe(one.stdout);
+      expect(three.stderr).toBe(one.stderr);
+    }
+  });
+
+  it('--jobs takes an integer from 1 to 256: anything else is a usage error, exit 2', () => {
+    const file = join(CORPUS, 'double-free-ok-1.c');
+    for (const bad of ['0', '-1', 'x', '1.5', '257', '']) {
+      const r = auxbus(['check', file, '--jobs', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/--jobs: got ".*", expected an integer from 1 to 256|--jobs needs a value/);
+      expect(r.stderr).not.toMatch(STACK_LINE);
+    }
+    expect(auxbus(['check', file, '--jobs']).code).toBe(2);
+  });
+
   it('--max-steps is the per-function step budget: past it the function is "not analysed: budget" and none of its findings stand', () => {
     const file = join(CORPUS, 'double-free-bad-2.c');
     const full = auxbus(['check', file, '--json']);
     expect(full.code).toBe(1);
     const r = auxbus(['check', file, '--max-steps', '5']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/: note: not analysed \(function \w+\): budget: stopped after \d+ steps over \d+ paths of this run \(the per-function step budget is 5\)/);
     expect(r.stdout).not.toMatch(/warning:/);
     expect(auxbus(['check', file, '--max-steps', '0']).code).toBe(2);

@@ -80,6 +80,7 @@ describe('the packed package, installed into an empty project', () => {
     expect(files).toContain('dist/grammar/tree-sitter-c.LICENSE');
     expect(files).toContain('dist/src/cli/main.js');
     expect(files).toContain('dist/src/check/data/kernel-macros.json');
+    expect(files).toContain('dist/src/check/worker.js'); // checkPaths' worker threads
     expect(files).toContain('dist/src/index.d.ts');
     expect(files).toContain('cjs/index.cjs');
     expect(files).toContain('README.md');
@@ -101,6 +102,18 @@ describe('the packed package, installed into an empty project', () => {
     expect(r.stderr).not.toMatch(/error/);
     expect(r.stdout).toMatch(/^foo\.c:\d+:\d+: warning: .*\[auxbus-double-free\]$/m);
     expect(r.code).toBe(1);
+  });
+
+  it('its auxbus checks a directory in worker threads (the worker ships in the package) with the output of one thread', () => {
+    const d = join(consumer, 'drivers');
+    const corpus = join(ROOT, 'test', 'fixtures', 'check', 'corpus');
+    mkdirSync(d, { recursive: true });
+    for (const f of readdirSync(corpus).filter((n) => n.endsWith('.c')).slice(0, 12)) cpSync(join(corpus, f), join(d, f));
+    const one = run(bin, ['check', 'drivers', '--jobs', '1'], consumer);
+    const two = run(bin, ['check', 'drivers', '--jobs', '2'], consumer);
+    expect(two.stderr).not.toMatch(/error/);
+    expect([two.code, two.stdout, two.stderr]).toEqual([one.code, one.stdout, one.stderr]);
+    expect(one.stderr).toMatch(/^auxbus check: 12 files \(12 using the auxiliary bus\)/);
   });
 
   it('its types compile in a consumer with skipLibCheck off and strict on', () => {
