@@ -21,13 +21,13 @@ export const promela: Command = {
     'stores exactly the states `auxbus explore --world --no-symmetry` counts), every violation an\n' +
     'assert(!violation_<code>). Run it with: spin -o2 -a world.pml && gcc -O2 -DSAFETY -DNOREDUCE\n' +
     '-o pan pan.c && ./pan -c0 (docs/promela.md). Worlds it cannot generate exactly yet (drivers,\n' +
-    'the routine, a deferred release) are refused with the reason (exit 2).',
+    'a deferred release) are refused with the reason (exit 2).',
   options: [
     { name: 'devices', type: 'string', valueName: 'K', integer: WORLD_LIMITS.devices, default: '1', description: 'device slots' },
     { name: 'ids', type: 'string', valueName: 'M', integer: WORLD_LIMITS.idaIds, description: 'ids in the IDA range (default: one per device)' },
     { name: 'drivers', type: 'string', valueName: 'LIST', description: "comma-separated probe results of the aux drivers, e.g. 'ok,fails' (not generated yet: refused)" },
     { name: 'faults', type: 'boolean', description: 'inject every fault (kzalloc, ida_alloc, init, add)' },
-    { name: 'code', type: 'string', values: ['any', 'routine'], valueName: 'CODE', default: 'any', description: 'who makes the calls: any (any call, misuse included) or routine (not generated yet: refused)' },
+    { name: 'code', type: 'string', values: ['any', 'routine'], valueName: 'CODE', default: 'any', description: 'who makes the calls: any (any call, misuse included) or routine (the documented create/teardown routine in each slot)' },
     { name: 'out', type: 'string', short: 'o', valueName: 'FILE', description: 'write the model to FILE (whole or not at all) instead of standard output' },
   ],
   notes: 'examples:\n  auxbus promela --devices 2 --ids 2 --faults -o world.pml\n  spin -o2 -a world.pml && gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c && ./pan -c0',

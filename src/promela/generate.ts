@@ -146,7 +146,9 @@ class Generator {
     if (spec.type === 'FREE' || spec.type === 'CLAIM') {
       if (kind !== spec.type[0]) return undefined;
       const [id, owner] = key.slice(1).split(',').map(Number);
-      return `(${spec.id}) == ${id} && (${spec.owner}) == ${owner}`;
+      // An owner known when generating (a slot's token) is decided here, not in Promela.
+      if (/^\d+$/.test(spec.owner)) return Number(spec.owner) === owner ? `${spec.id} == ${id}` : undefined;
+      return `${spec.id} == ${id} && ${spec.owner} == ${owner}`;
     }
     if (kind !== 'E') return undefined;
     const excused = new Set(key.slice(1) === '' ? [] : key.slice(1).split(',').map(Number));
@@ -224,6 +226,86 @@ class Generator {
   }
 }
 
+/** The code each slot runs, as Promela: its states as numbers, the calls it offers, its next state by what a call returned. */
+interface SlotCodePromela {
+  declare: string[];
+  /** When the code makes `event` (a Promela condition), or 'false' if it never does. */
+  guard(event: WorldEvent): string;
+  /** The code's move after `event` (reading `ret` / `hasRet`). */
+  update(event: WorldEvent): string;
+}
+
+/**
+ * The code's per-slot states, enumerated through the {@link WorldCode} interface from its initial
+ * state: every slot call it offers and every value a call can return (the tables' \`returns\`
+ * effects, and kzalloc's NULL). Only what the code says is used: no code is written by hand here.
+ */
+function slotCode(code: WorldCode, t: WorldTables, K: number): SlotCodePromela {
+  const returns = new Set<number>([0]);
+  for (const table of [t.device, t.ida]) {
+    for (const entries of table.values()) for (const e of entries) for (const a of e.effects) if (a.type === 'returns') returns.add((a.params as { value: number }).value);
+  }
+  const rets: Array<number | undefined> = [undefined, ...[...returns].sort((a, b) => a - b)];
+  // Slot 0's calls stand for every slot's: the code's calls on a slot depend on that slot alone.
+  const calls: WorldEvent[] = [];
+  for (const fail of [false, true]) calls.push({ type: 'KZALLOC', dev: 0, fail }, { type: 'IDA_ALLOC', dev: 0, fail }, { type: 'INIT', dev: 0, ok: !fail });
+  calls.push({ type: 'IDA_FREE', dev: 0, via: 'saved' }, { type: 'IDA_FREE', dev: 0, via: 'field' });
+  for (const fault of ['none', 'name-nomem', 'device-add-nomem'] as const) calls.push({ type: 'ADD', dev: 0, fault });
+  for (const type of ['DELETE', 'UNINIT', 'GET', 'PUT', 'KFREE', 'READ_ID'] as const) calls.push({ type, dev: 0 });
+  const key = (e: WorldEvent) => JSON.stringify({ ...e, dev: 0 });
+  const states = [code.initialSlot()];
+  const offers = new Map<number, Set<string>>();
+  const next = new Map<string, number>();
+  const at = (c: number) => ({ slots: Array.from({ length: K }, (_, j) => (j === 0 ? c : code.initialSlot())), drivers: [] });
+  for (let n = 0; n < states.length; n++) {
+    const c = states[n]!;
+    const offered = new Set<string>();
+    for (const e of calls) {
+      if (code.slotCalls(c, [e]).length === 0) continue;
+      offered.add(key(e));
+      for (const r of rets) {
+        const to = code.after(at(c), e, r).slots[0]!;
+        next.set(`${c}|${key(e)}|${r}`, to);
+        if (!states.includes(to)) states.push(to);
+      }
+    }
+    offers.set(c, offered);
+  }
+  // END: offered for the slot-state combinations the code says; the code stays as it is.
+  const combos: number[][] = [[]];
+  for (let j = 0; j < K; j++) combos.splice(0, combos.length, ...combos.flatMap((p) => states.map((c) => [...p, c])));
+  const endCombos = combos.filter((slots) => code.sharedCalls({ slots, drivers: [] }, [{ type: 'END' }]).length > 0);
+  for (const slots of endCombos) {
+    const after = code.after({ slots, drivers: [] }, { type: 'END' }, undefined);
+    if (after.slots.some((c, j) => c !== slots[j])) throw new UnsupportedPromelaError(`code '${code.name}'`, 'its state moves at END');
+  }
+  const trivial = states.length === 1 && [...offers.get(states[0]!)!].length === calls.length && endCombos.length === combos.length;
+  if (trivial) return { declare: [], guard: () => 'true', update: () => 'skip' };
+  const v = (i: number) => `code[${i}]`;
+  return {
+    declare: [`byte code[${K}] = ${code.initialSlot()};`],
+    guard(e) {
+      if (e.type === 'END') return endCombos.length === 0 ? 'false' : `(${endCombos.map((slots) => slots.map((c, j) => `${v(j)} == ${c}`).join(' && ')).join(' || ')})`;
+      const i = (e as { dev: number }).dev;
+      return oneOf(v(i), states.filter((c) => offers.get(c)!.has(key(e))));
+    },
+    update(e) {
+      if (e.type === 'END') return 'skip';
+      const i = (e as { dev: number }).dev;
+      const alts: string[] = [];
+      for (const c of states) {
+        if (!offers.get(c)!.has(key(e))) continue;
+        for (const r of rets) {
+          const to = next.get(`${c}|${key(e)}|${r}`)!;
+          if (to === c) continue;
+          alts.push(`${v(i)} == ${c} && ${r === undefined ? '!hasRet' : `hasRet && ret == ${r}`} -> ${v(i)} = ${to}`);
+        }
+      }
+      return alts.length === 0 ? 'skip' : block([...alts, 'else -> skip']);
+    },
+  };
+}
+
 /**
  * Writes the world for `input` (and the calls `code` makes) as Promela. Throws
  * {@link UnsupportedPromelaError} for what it cannot generate exactly (drivers, deferred release,
@@ -232,7 +314,6 @@ class Generator {
  */
 export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY_CALL): WorldPromela {
   const params = requireExplorable(resolveWorldParams(input));
-  if (code !== ANY_CALL) throw new UnsupportedPromelaError(`code '${code.name}'`, 'only any call is generated yet');
   if (params.drivers.length > 0) throw new UnsupportedPromelaError('drivers', 'worlds with auxiliary drivers are not generated yet');
   if (params.deferredRelease) throw new UnsupportedPromelaError('deferredRelease', 'a deferred release is not generated yet');
   if (params.release.calls !== undefined) throw new UnsupportedPromelaError('release.calls', 'a release that makes calls is not generated yet');
@@ -244,10 +325,13 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
   const K = params.devices;
   const events: WorldEvent[] = [];
   const options: string[] = [];
+  const codeOf = slotCode(code, t, K);
   const option = (event: WorldEvent, guard: string, body: string) => {
     const n = events.length;
     events.push(event);
-    options.push(`:: d_step { !ended && ${guard} -> hasRet = 0; printf("EVENT ${n}\\n");\n${body} }`);
+    const offered = codeOf.guard(event);
+    if (offered === 'false') return;
+    options.push(`:: d_step { !ended && ${guard} && ${offered} -> hasRet = 0; printf("EVENT ${n}\\n");\n${seq([body, codeOf.update(event)])} }`);
   };
   const initDev = g.t.comps.world.device.initial(params.release.present, false) + 1;
   const beforeInit = g.tagged('live').filter((s) => !g.tagged('refcounted').includes(s));
@@ -257,7 +341,7 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     const d = g.dev(i);
     const allocate = `${d} = ${initDev};\nif\n:: ids[${i}] >= 0 -> ${g.claim(i, 0)}\n:: else -> skip\nfi`;
     option({ type: 'KZALLOC', dev: i, fail: false }, `${d} == 0`, allocate);
-    if (params.faults) option({ type: 'KZALLOC', dev: i, fail: true }, `${d} == 0`, 'skip');
+    if (params.faults) option({ type: 'KZALLOC', dev: i, fail: true }, `${d} == 0`, 'ret = 0; hasRet = 1');
     for (const fail of params.faults ? [false, true] : [false]) {
       option({ type: 'IDA_ALLOC', dev: i, fail }, `ids[${i}] == -1 && (${d} == 0 || ${oneOf(d, beforeInit)})`, seq([
         g.sendIda(i, { type: 'ALLOC', fail }, true, 0),
@@ -297,6 +381,7 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     `${devType} dev[${K}];`,
     `short ids[${K}] = -1;`,
     `bool onBus[${K}];`,
+    ...codeOf.declare,
     `${idaType} ida = ${g.t.comps.world.ida.initial(params.idaRange.max + 1)};`,
     'bool ended;',
     '/* Scratch of one step (hidden: not part of the state). */',

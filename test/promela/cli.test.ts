@@ -31,13 +31,19 @@ describe('auxbus promela', () => {
   });
 
   it('refuses what it cannot generate exactly, naming it (exit 2)', () => {
-    for (const args of [['--drivers', 'ok'], ['--code', 'routine']]) {
+    for (const args of [['--drivers', 'ok']]) {
       const r = auxbus(['promela', ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('cannot generate Promela');
     }
     expect(() => worldPromela({ drivers: [{ probe: 'ok' }] })).toThrow(UnsupportedPromelaError);
     expect(() => worldPromela({ deferredRelease: true })).toThrow(/deferredRelease/);
-    expect(() => worldPromela({}, routineCode('none'))).toThrow(UnsupportedPromelaError);
+  });
+
+  it('--code routine writes the routine as each slot\'s code (its states in code[])', () => {
+    const r = auxbus(['promela', '--devices', '2', '--code', 'routine']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('byte code[2]');
+    expect(worldPromela({ devices: 2, idaRange: { min: 0, max: 1 } }, routineCode('none')).text).toBe(`${r.stdout.trimEnd()}\n`);
   });
 });
