@@ -15,3 +15,14 @@ export class UnsupportedPromelaError extends AuxbusError {
     super('unsupported-promela', `cannot generate Promela for ${asText(what)}: ${asText(reason)}`);
   }
 }
+
+/**
+ * Spin did not search exhaustively: the verifier's depth bound, or a limit of Spin itself (a
+ * d_step longer than it takes); no count is reported then.
+ * @example new SpinIncompleteError('max search depth too small (-m100000)')
+ */
+export class SpinIncompleteError extends AuxbusError {
+  constructor(reason: string) {
+    super('spin-incomplete', `Spin's search was not exhaustive: ${asText(reason)}`);
+  }
+}

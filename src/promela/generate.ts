@@ -151,9 +151,15 @@ class Generator {
       return `${spec.id} == ${id} && ${spec.owner} == ${owner}`;
     }
     if (kind !== 'E') return undefined;
-    const excused = new Set(key.slice(1) === '' ? [] : key.slice(1).split(',').map(Number));
+    // `exc` holds the flagged slots as a bit mask, computed once before the call (see `excusedMask`).
+    const excused = key.slice(1) === '' ? [] : key.slice(1).split(',').map(Number);
+    return `exc == ${excused.reduce((m, owner) => m | (1 << (owner - 1)), 0)}`;
+  }
+
+  /** Sets `exc` to the mask of slots whose device has a finding (the IDA's END excuses their ids). */
+  excusedMask(): string {
     const flagged = this.flaggedStates();
-    return Array.from({ length: this.K }, (_, j) => (excused.has(j + 1) ? '' : '!') + oneOf(this.dev(j), flagged)).join(' && ');
+    return `exc = ${Array.from({ length: this.K }, (_, j) => `(${oneOf(this.dev(j), flagged)} -> ${1 << j} : 0)`).join(' + ')}`;
   }
 
   private flagged: number[] | undefined;
@@ -368,7 +374,7 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
   const end: string[] = [];
   for (let i = 0; i < K; i++) end.push(`if\n:: ${oneOf(g.dev(i), pending)} -> ${g.sendDev(i, 'RUN_RELEASE', false, 0)}\n:: else -> skip\nfi`);
   for (let i = 0; i < K; i++) end.push(g.sendDev(i, 'END', false, 0));
-  end.push(g.sendIda(undefined, { type: 'END' }, false, 0), 'ended = 1');
+  end.push(g.excusedMask(), g.sendIda(undefined, { type: 'END' }, false, 0), 'ended = 1');
   option({ type: 'END' }, 'true', seq(end));
 
   const devType = t.comps.device.states.length + 1 < 256 ? 'byte' : 'short';
@@ -387,6 +393,7 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     '/* Scratch of one step (hidden: not part of the state). */',
     'hidden short ret;',
     'hidden byte hasRet;',
+    'hidden byte exc;',
     ...Array.from({ length: g.maxDepth + 1 }, (_, n) => `hidden byte fx${n};`),
     '/* Each violation code: asserting its negation fails naming it. */',
     ...[...g.codes.keys()].map((name) => `hidden byte ${name} = 1;`),

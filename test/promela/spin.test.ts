@@ -35,7 +35,7 @@ describe('Spin on the generated world', () => {
       expect(tools, 'apt-get install -y spin').toEqual([]);
       const input = { devices: w.devices, idaRange: { min: 0, max: w.ids - 1 }, faults: w.faults };
       const model = worldPromela(input, w.code);
-      const spin = runSpin(model);
+      const spin = runSpin(model, { optimize: '-O0', hashBits: 20, depth: 100_000 });
       const ours = exploreWorld(input, { symmetry: false }, w.code);
       expect(spin.states).toBe(ours.states);
       expect(model.exploredStates).toBe(ours.states);
