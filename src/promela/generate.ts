@@ -108,6 +108,55 @@ class Generator {
     return seq(out);
   }
 
+  /** C tables the model declares (`c_decl`): lookups too large for Promela `if` rows. */
+  readonly cDecls: string[] = [];
+
+  /**
+   * The IDA's END call as a C table lookup by (IDA state, flagged-slot mask): one row per pair
+   * would pass the 2,048 jump points Spin allows in one d_step on larger worlds. A pair with no
+   * entry is an untabled step, as elsewhere.
+   */
+  sendIdaEnd(depth: number): string {
+    const fx = this.fx(depth);
+    const masks = 1 << this.K;
+    const size = this.t.comps.ida.states.length * masks;
+    const next = new Array<number>(size).fill(-1);
+    const fxs = new Array<number>(size).fill(0);
+    const lists = new Map<string, { n: number; effects: readonly WorldAction[] }>();
+    for (const [key, entries] of this.t.ida) {
+      if (key[0] !== 'E') continue;
+      const mask = (key.slice(1) === '' ? [] : key.slice(1).split(',').map(Number)).reduce((m, owner) => m | (1 << (owner - 1)), 0);
+      for (const e of entries) {
+        let n = 0;
+        if (e.effects.length > 0) {
+          const k = JSON.stringify(e.effects);
+          let l = lists.get(k);
+          if (l === undefined) lists.set(k, (l = { n: lists.size + 1, effects: e.effects }));
+          n = l.n;
+        }
+        next[e.from * masks + mask] = e.next;
+        fxs[e.from * masks + mask] = n;
+      }
+    }
+    if (lists.size > 255) throw new UnsupportedPromelaError('the IDA END table', `${lists.size} effect lists (at most 255)`);
+    // Spin takes a c_decl of a few kilobytes at most: the tables go in chunks, read by a function.
+    const CHUNK = 1000;
+    const chunks = Math.ceil(size / CHUNK);
+    for (let c = 0; c < chunks; c++) {
+      const part = (a: number[]) => a.slice(c * CHUNK, (c + 1) * CHUNK).join(',');
+      this.cDecls.push(`int IDA_END_NEXT_${c}[] = {${part(next)}};`, `unsigned char IDA_END_FX_${c}[] = {${part(fxs)}};`);
+    }
+    const pick = (name: string) => `static int ${name.toLowerCase()}(int i) {\n${Array.from({ length: chunks }, (_, c) => `    if (i < ${(c + 1) * CHUNK}) return ${name}_${c}[i - ${c * CHUNK}];`).join('\n')}\n    return -1;\n  }`;
+    this.cDecls.push(pick('IDA_END_NEXT'), pick('IDA_END_FX'));
+    const at = `now.ida * ${masks} + exc`;
+    // A function call in a c_expr is a side effect to Spin: the lookup sets `untab` instead.
+    const lookup = `c_code { if (ida_end_next(${at}) < 0) untab = 1; else { untab = 0; ${fx} = ida_end_fx(${at}); now.ida = ida_end_next(${at}); } }`;
+    const out = [`${lookup};\nif\n:: untab -> ${this.violation('untabled-step')}\n:: else -> skip\nfi`];
+    const effectAlts = [...lists.values()].map((l) => `${fx} == ${l.n} -> ${this.effects({ to: 'ida', i: undefined }, l.effects, false, depth + 1)}`);
+    if (effectAlts.length > 0) out.push(block([...effectAlts, 'else -> skip']));
+    return seq(out);
+  }
+
   /** A device event on slot i, by its table key; nothing when the slot has no container. */
   sendDev(i: number, key: string, primary: boolean, depth: number): string {
     const rows = (this.t.device.get(key) ?? []).map((e) => ({
@@ -374,7 +423,7 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
   const end: string[] = [];
   for (let i = 0; i < K; i++) end.push(`if\n:: ${oneOf(g.dev(i), pending)} -> ${g.sendDev(i, 'RUN_RELEASE', false, 0)}\n:: else -> skip\nfi`);
   for (let i = 0; i < K; i++) end.push(g.sendDev(i, 'END', false, 0));
-  end.push(g.excusedMask(), g.sendIda(undefined, { type: 'END' }, false, 0), 'ended = 1');
+  end.push(g.excusedMask(), g.sendIdaEnd(0), 'ended = 1');
   option({ type: 'END' }, 'true', seq(end));
 
   const devType = t.comps.device.states.length + 1 < 256 ? 'byte' : 'short';
@@ -394,7 +443,9 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     'hidden short ret;',
     'hidden byte hasRet;',
     'hidden byte exc;',
+    'hidden byte untab;',
     ...Array.from({ length: g.maxDepth + 1 }, (_, n) => `hidden byte fx${n};`),
+    ...g.cDecls.map((d) => `c_decl {\n  ${d}\n}`),
     '/* Each violation code: asserting its negation fails naming it. */',
     ...[...g.codes.keys()].map((name) => `hidden byte ${name} = 1;`),
     '',
