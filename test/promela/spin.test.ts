@@ -23,6 +23,8 @@ const worlds: Array<{ devices: number; ids: number; faults: boolean; code: World
   { devices: 1, ids: 1, faults: true, code: routineCode('none') },
   { devices: 2, ids: 2, faults: true, code: routineCode('none') },
   { devices: 2, ids: 2, faults: true, code: routineCode('kfree-after-uninit') },
+  { devices: 3, ids: 3, faults: true, code: routineCode('none') },
+  { devices: 3, ids: 3, faults: true, code: routineCode('ida-free-after-uninit') },
 ];
 
 describe('Spin on the generated world', () => {
