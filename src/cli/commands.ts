@@ -29,4 +29,5 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
   { name: 'explore', summary: 'run a driver\'s create and teardown routines on every failure path (fail-nth) and report each problem with its path', load: async () => (await import('./explore.js')).explore },
   { name: 'check', summary: 'check the error-unwind paths of kernel C that creates or tears down auxiliary devices', load: async () => (await import('./check.js')).check },
   { name: 'kunit', summary: 'generate a KUnit suite from the model; with --run, build and boot it on a kernel tree', load: async () => (await import('./kunit.js')).kunit },
+  { name: 'promela', summary: 'write a composed world as Promela for the Spin model checker, every violation an assertion', load: async () => (await import('./promela.js')).promela },
 ]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS as LAZY } from '../../src/cli/commands.js';
 import { ANSI, STACK_LINE, auxbus } from './run.js';
 
-const COMMANDS = ['diagram', 'paths', 'export', 'explain', 'explore', 'check', 'kunit'];
+const COMMANDS = ['diagram', 'paths', 'export', 'explain', 'explore', 'check', 'kunit', 'promela'];
 
 describe('auxbus conventions', () => {
   it('--help at the top level lists every command, none of them announced as coming, and exits 0', () => {

@@ -49,6 +49,16 @@ class Interned<S, E> {
     return i;
   }
 
+  /**
+   * Every remembered step: (state, event key, next state, effects), in the order first taken (read
+   * by the Promela generator, which writes the component tables the world reached).
+   */
+  *steps(): Generator<readonly [number, string, number, readonly WorldAction[]]> {
+    for (let i = 0; i < this.memo.length; i++) {
+      for (const [key, [next, effects]] of this.memo[i]!) yield [i, key, next, effects];
+    }
+  }
+
   step(i: number, event: E, eventKey: string): Step {
     const memo = this.memo[i]!;
     let r = memo.get(eventKey);

@@ -1,0 +1,85 @@
+import type { WorldEvent } from '../../machines/index.js';
+import type { WorldCode } from '../explore/world/index.js';
+import { UnsupportedPromelaError } from './errors.js';
+import type { WorldTables } from './tables.js';
+import { block, oneOf } from './text.js';
+
+/** The code each slot runs, as Promela: its states as numbers, the calls it offers, its next state by what a call returned. */
+export interface SlotCodePromela {
+  declare: string[];
+  /** When the code makes `event` (a Promela condition), or 'false' if it never does. */
+  guard(event: WorldEvent): string;
+  /** The code's move after `event` (reading `ret` / `hasRet`). */
+  update(event: WorldEvent): string;
+}
+
+/**
+ * The code's per-slot states, enumerated through the {@link WorldCode} interface from its initial
+ * state: every slot call it offers and every value a call can return (the tables' \`returns\`
+ * effects, and kzalloc's NULL). Only what the code says is used: no code is written by hand here.
+ */
+export function slotCode(code: WorldCode, t: WorldTables, K: number): SlotCodePromela {
+  const returns = new Set<number>([0]);
+  for (const table of [t.device, t.ida]) {
+    for (const entries of table.values()) for (const e of entries) for (const a of e.effects) if (a.type === 'returns') returns.add((a.params as { value: number }).value);
+  }
+  const rets: Array<number | undefined> = [undefined, ...[...returns].sort((a, b) => a - b)];
+  // Slot 0's calls stand for every slot's: the code's calls on a slot depend on that slot alone.
+  const calls: WorldEvent[] = [];
+  for (const fail of [false, true]) calls.push({ type: 'KZALLOC', dev: 0, fail }, { type: 'IDA_ALLOC', dev: 0, fail }, { type: 'INIT', dev: 0, ok: !fail });
+  calls.push({ type: 'IDA_FREE', dev: 0, via: 'saved' }, { type: 'IDA_FREE', dev: 0, via: 'field' });
+  for (const fault of ['none', 'name-nomem', 'device-add-nomem'] as const) calls.push({ type: 'ADD', dev: 0, fault });
+  for (const type of ['DELETE', 'UNINIT', 'GET', 'PUT', 'KFREE', 'READ_ID'] as const) calls.push({ type, dev: 0 });
+  const key = (e: WorldEvent) => JSON.stringify({ ...e, dev: 0 });
+  const states = [code.initialSlot()];
+  const offers = new Map<number, Set<string>>();
+  const next = new Map<string, number>();
+  const at = (c: number) => ({ slots: Array.from({ length: K }, (_, j) => (j === 0 ? c : code.initialSlot())), drivers: [] });
+  for (let n = 0; n < states.length; n++) {
+    const c = states[n]!;
+    const offered = new Set<string>();
+    for (const e of calls) {
+      if (code.slotCalls(c, [e]).length === 0) continue;
+      offered.add(key(e));
+      for (const r of rets) {
+        const to = code.after(at(c), e, r).slots[0]!;
+        next.set(`${c}|${key(e)}|${r}`, to);
+        if (!states.includes(to)) states.push(to);
+      }
+    }
+    offers.set(c, offered);
+  }
+  // END: offered for the slot-state combinations the code says; the code stays as it is.
+  const combos: number[][] = [[]];
+  for (let j = 0; j < K; j++) combos.splice(0, combos.length, ...combos.flatMap((p) => states.map((c) => [...p, c])));
+  const endCombos = combos.filter((slots) => code.sharedCalls({ slots, drivers: [] }, [{ type: 'END' }]).length > 0);
+  for (const slots of endCombos) {
+    const after = code.after({ slots, drivers: [] }, { type: 'END' }, undefined);
+    if (after.slots.some((c, j) => c !== slots[j])) throw new UnsupportedPromelaError(`code '${code.name}'`, 'its state moves at END');
+  }
+  const trivial = states.length === 1 && [...offers.get(states[0]!)!].length === calls.length && endCombos.length === combos.length;
+  if (trivial) return { declare: [], guard: () => 'true', update: () => 'skip' };
+  const v = (i: number) => `code[${i}]`;
+  return {
+    declare: [`byte code[${K}] = ${code.initialSlot()};`],
+    guard(e) {
+      if (e.type === 'END') return endCombos.length === 0 ? 'false' : `(${endCombos.map((slots) => slots.map((c, j) => `${v(j)} == ${c}`).join(' && ')).join(' || ')})`;
+      const i = (e as { dev: number }).dev;
+      return oneOf(v(i), states.filter((c) => offers.get(c)!.has(key(e))));
+    },
+    update(e) {
+      if (e.type === 'END') return 'skip';
+      const i = (e as { dev: number }).dev;
+      const alts: string[] = [];
+      for (const c of states) {
+        if (!offers.get(c)!.has(key(e))) continue;
+        for (const r of rets) {
+          const to = next.get(`${c}|${key(e)}|${r}`)!;
+          if (to === c) continue;
+          alts.push(`${v(i)} == ${c} && ${r === undefined ? '!hasRet' : `hasRet && ret == ${r}`} -> ${v(i)} = ${to}`);
+        }
+      }
+      return alts.length === 0 ? 'skip' : block([...alts, 'else -> skip']);
+    },
+  };
+}

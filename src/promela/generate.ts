@@ -1,0 +1,376 @@
+import {
+  allocNeedsMemory, lowestFree, resolveWorldParams,
+  type WorldAction, type WorldEvent, type WorldParams, type WorldParamsInput,
+} from '../../machines/index.js';
+import type { ViolationParams } from '../../machines/common/effects.js';
+import { requireExplorable } from '../../machines/world/world.params.js';
+import { tables as compiled } from '../runtime/tables.js';
+import { ANY_CALL, type WorldCode } from '../explore/world/index.js';
+import { UnsupportedPromelaError } from './errors.js';
+import { worldTables, type ComponentTable, type WorldTables } from './tables.js';
+import { slotCode } from './code.js';
+import { block, oneOf, seq } from './text.js';
+
+/**
+ * The composed world as Promela, for Spin. Component states are numbers (the compiled machines'
+ * states, interned); each component's transition table is written from the compiled machine's own
+ * steps, so every guard and context update is the machine's (evaluated by the compiled table, never
+ * re-written by hand); the wiring between components is `stepWorld`'s, written once here for every
+ * machine. Each world call is one `d_step`, so Spin stores exactly the world states our explorer
+ * does; every violation is an `assert(!violation_<code>)`.
+ */
+
+/** The Promela of a world, with what reading Spin's answers needs. */
+export interface WorldPromela {
+  /** The model's text. */
+  text: string;
+  params: WorldParams;
+  /** The world call of each `EVENT n` a replayed trail prints, by n. */
+  events: WorldEvent[];
+  /** Every violation code the model asserts, by its Promela name (`violation_free_after_init`). */
+  codes: Map<string, string>;
+  /** Reachable states as our explorer counts them (no symmetry), for comparison. */
+  exploredStates: number;
+}
+
+/** Effect chains (a step's effect sending another step) deeper than this are refused: a cycle. */
+const MAX_DEPTH = 12;
+
+const promelaName = (code: string) => `violation_${code.replace(/[^A-Za-z0-9]/g, '_')}`;
+
+
+/** What an IDA call's key must match, as Promela over the world. */
+type IdaSpec =
+  | { type: 'ALLOC'; fail: boolean }
+  | { type: 'FREE' | 'CLAIM'; id: string; owner: string }
+  | { type: 'END' };
+
+interface Job { to: 'dev' | 'ida'; i: number | undefined }
+
+class Generator {
+  readonly codes = new Map<string, string>();
+  maxDepth = 0;
+  readonly K: number;
+  private readonly devStates: number;
+
+  constructor(readonly params: WorldParams, readonly t: WorldTables) {
+    this.K = params.devices;
+    this.devStates = t.comps.device.states.length;
+  }
+
+  /** Device slot i's state: 0 for no container, interned state + 1. */
+  dev(i: number) { return `dev[${i}]`; }
+
+  /** Device states (as stored: interned + 1) with a tag. */
+  tagged(tag: string): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < this.devStates; s++) if (compiled.device.hasTag(this.t.comps.device.states[s]!, tag)) out.push(s + 1);
+    return out;
+  }
+
+  violation(code: string): string {
+    const name = promelaName(code);
+    this.codes.set(name, code);
+    return `assert(!${name})`;
+  }
+
+  fx(depth: number): string {
+    if (depth > MAX_DEPTH) throw new UnsupportedPromelaError('an effect chain', `deeper than ${MAX_DEPTH} steps (a step whose effects send it again?)`);
+    this.maxDepth = Math.max(this.maxDepth, depth);
+    return `fx${depth}`;
+  }
+
+  /** Runs the table rows `rows` (condition, next-state assignment, effects) then their effects. */
+  private dispatch(rows: Array<{ cond: string; assign: string; effects: readonly WorldAction[] }>, nullAlt: string | undefined, job: Job, primary: boolean, depth: number): string {
+    const fx = this.fx(depth);
+    const lists = new Map<string, { n: number; effects: readonly WorldAction[] }>();
+    const alts: string[] = [];
+    if (nullAlt !== undefined) alts.push(`${nullAlt} -> ${fx} = 0`);
+    for (const r of rows) {
+      let n = 0;
+      if (r.effects.length > 0) {
+        const key = JSON.stringify(r.effects);
+        let l = lists.get(key);
+        if (l === undefined) lists.set(key, (l = { n: lists.size + 1, effects: r.effects }));
+        n = l.n;
+      }
+      alts.push(`${r.cond} -> ${r.assign}${fx} = ${n}`);
+    }
+    alts.push(`else -> ${this.violation('untabled-step')}`);
+    const out = [block(alts)];
+    const effectAlts = [...lists.values()].map((l) => `${fx} == ${l.n} -> ${this.effects(job, l.effects, primary, depth + 1)}`);
+    if (effectAlts.length > 0) out.push(block([...effectAlts, 'else -> skip']));
+    return seq(out);
+  }
+
+  /** C tables the model declares (`c_decl`): lookups too large for Promela `if` rows. */
+  readonly cDecls: string[] = [];
+
+  /**
+   * The IDA's END call as a C table lookup by (IDA state, flagged-slot mask): one row per pair
+   * would pass the 2,048 jump points Spin allows in one d_step on larger worlds. A pair with no
+   * entry is an untabled step, as elsewhere.
+   */
+  sendIdaEnd(depth: number): string {
+    const fx = this.fx(depth);
+    const masks = 1 << this.K;
+    const size = this.t.comps.ida.states.length * masks;
+    const next = new Array<number>(size).fill(-1);
+    const fxs = new Array<number>(size).fill(0);
+    const lists = new Map<string, { n: number; effects: readonly WorldAction[] }>();
+    for (const [key, entries] of this.t.ida) {
+      if (key[0] !== 'E') continue;
+      const mask = (key.slice(1) === '' ? [] : key.slice(1).split(',').map(Number)).reduce((m, owner) => m | (1 << (owner - 1)), 0);
+      for (const e of entries) {
+        let n = 0;
+        if (e.effects.length > 0) {
+          const k = JSON.stringify(e.effects);
+          let l = lists.get(k);
+          if (l === undefined) lists.set(k, (l = { n: lists.size + 1, effects: e.effects }));
+          n = l.n;
+        }
+        next[e.from * masks + mask] = e.next;
+        fxs[e.from * masks + mask] = n;
+      }
+    }
+    if (lists.size > 255) throw new UnsupportedPromelaError('the IDA END table', `${lists.size} effect lists (at most 255)`);
+    // Spin takes a c_decl of a few kilobytes at most: the tables go in chunks, read by a function.
+    const CHUNK = 1000;
+    const chunks = Math.ceil(size / CHUNK);
+    for (let c = 0; c < chunks; c++) {
+      const part = (a: number[]) => a.slice(c * CHUNK, (c + 1) * CHUNK).join(',');
+      this.cDecls.push(`int IDA_END_NEXT_${c}[] = {${part(next)}};`, `unsigned char IDA_END_FX_${c}[] = {${part(fxs)}};`);
+    }
+    const pick = (name: string) => `static int ${name.toLowerCase()}(int i) {\n${Array.from({ length: chunks }, (_, c) => `    if (i < ${(c + 1) * CHUNK}) return ${name}_${c}[i - ${c * CHUNK}];`).join('\n')}\n    return -1;\n  }`;
+    this.cDecls.push(pick('IDA_END_NEXT'), pick('IDA_END_FX'));
+    const at = `now.ida * ${masks} + exc`;
+    // A function call in a c_expr is a side effect to Spin: the lookup sets `untab` instead.
+    const lookup = `c_code { if (ida_end_next(${at}) < 0) untab = 1; else { untab = 0; ${fx} = ida_end_fx(${at}); now.ida = ida_end_next(${at}); } }`;
+    const out = [`${lookup};\nif\n:: untab -> ${this.violation('untabled-step')}\n:: else -> skip\nfi`];
+    const effectAlts = [...lists.values()].map((l) => `${fx} == ${l.n} -> ${this.effects({ to: 'ida', i: undefined }, l.effects, false, depth + 1)}`);
+    if (effectAlts.length > 0) out.push(block([...effectAlts, 'else -> skip']));
+    return seq(out);
+  }
+
+  /** A device event on slot i, by its table key; nothing when the slot has no container. */
+  sendDev(i: number, key: string, primary: boolean, depth: number): string {
+    const rows = (this.t.device.get(key) ?? []).map((e) => ({
+      cond: `${this.dev(i)} == ${e.from + 1}`,
+      assign: e.next === e.from ? '' : `${this.dev(i)} = ${e.next + 1}; `,
+      effects: e.effects,
+    }));
+    return this.dispatch(rows, `${this.dev(i)} == 0`, { to: 'dev', i }, primary, depth);
+  }
+
+  /** An IDA call whose parameters are Promela expressions over the world. */
+  sendIda(slot: number | undefined, spec: IdaSpec, primary: boolean, depth: number): string {
+    const rows: Array<{ cond: string; assign: string; effects: readonly WorldAction[] }> = [];
+    const { min, max } = this.params.idaRange;
+    for (const [key, entries] of this.t.ida) {
+      for (const e of entries) {
+        const cond = this.idaKeyCondition(key, e.from, spec, min, max);
+        if (cond === undefined) continue;
+        rows.push({ cond: `ida == ${e.from} && ${cond}`, assign: e.next === e.from ? '' : `ida = ${e.next}; `, effects: e.effects });
+      }
+    }
+    return this.dispatch(rows, undefined, { to: 'ida', i: slot }, primary, depth);
+  }
+
+  /** When IDA table key `key` (from state `from`) is the call `spec` makes, as a Promela condition. */
+  private idaKeyCondition(key: string, from: number, spec: IdaSpec, min: number, max: number): string | undefined {
+    const kind = key[0];
+    if (spec.type === 'ALLOC') {
+      if (kind !== 'A') return undefined;
+      const [kmin, kmax, owner, fault] = key.slice(1).split(',').map(Number);
+      if (kmin !== min || kmax !== max || owner !== 0) return undefined;
+      const set = this.t.comps.ida.states[from]!.set;
+      const want = spec.fail && allocNeedsMemory(set, lowestFree(set, min, max));
+      return fault === +want ? 'true' : undefined;
+    }
+    if (spec.type === 'FREE' || spec.type === 'CLAIM') {
+      if (kind !== spec.type[0]) return undefined;
+      const [id, owner] = key.slice(1).split(',').map(Number);
+      // An owner known when generating (a slot's token) is decided here, not in Promela.
+      if (/^\d+$/.test(spec.owner)) return Number(spec.owner) === owner ? `${spec.id} == ${id}` : undefined;
+      return `${spec.id} == ${id} && ${spec.owner} == ${owner}`;
+    }
+    if (kind !== 'E') return undefined;
+    // `exc` holds the flagged slots as a bit mask, computed once before the call (see `excusedMask`).
+    const excused = key.slice(1) === '' ? [] : key.slice(1).split(',').map(Number);
+    return `exc == ${excused.reduce((m, owner) => m | (1 << (owner - 1)), 0)}`;
+  }
+
+  /** Sets `exc` to the mask of slots whose device has a finding (the IDA's END excuses their ids). */
+  excusedMask(): string {
+    const flagged = this.flaggedStates();
+    return `exc = ${Array.from({ length: this.K }, (_, j) => `(${oneOf(this.dev(j), flagged)} -> ${1 << j} : 0)`).join(' + ')}`;
+  }
+
+  private flagged: number[] | undefined;
+  flaggedStates(): number[] {
+    if (this.flagged === undefined) {
+      this.flagged = [];
+      for (let s = 0; s < this.devStates; s++) if (this.t.comps.device.states[s]!.context.flagged) this.flagged.push(s + 1);
+    }
+    return this.flagged;
+  }
+
+  /** The wiring of `stepWorld`'s effects, for one effect list of a step of `job`. */
+  effects(job: Job, actions: readonly WorldAction[], primary: boolean, depth: number): string {
+    const out: string[] = [];
+    const p = this.params;
+    for (const a of actions) {
+      switch (a.type) {
+        case 'returns':
+          if (primary) out.push(`if\n:: !hasRet -> ret = ${(a.params as { value: number }).value}; hasRet = 1\n:: else -> skip\nfi`);
+          break;
+        case 'violation':
+          out.push(this.violation((a.params as ViolationParams).code));
+          break;
+        case 'scheduleRelease':
+          if (job.to === 'dev') out.push(this.sendDev(job.i!, 'RUN_RELEASE', false, depth));
+          break;
+        case 'runRelease': {
+          if (job.to !== 'dev') break;
+          const i = job.i!;
+          if (p.release.freesId) {
+            out.push(`if\n:: ids[${i}] >= 0 -> ${seq([this.sendDev(i, 'Rid', false, depth), this.sendIda(i, { type: 'FREE', id: `ids[${i}]`, owner: String(i + 1) }, false, depth)])}\n:: else -> skip\nfi`);
+          }
+          if (p.release.freesContainer) out.push(this.sendDev(i, 'KFREE', false, depth));
+          out.push(this.sendDev(i, 'RELEASED', false, depth));
+          break;
+        }
+        case 'writeField':
+          if (job.to === 'dev') out.push(`if\n:: ids[${job.i}] >= 0 -> ${this.claim(job.i!, depth)}\n:: else -> skip\nfi`);
+          break;
+        case 'busAdd':
+          if (job.to === 'dev') out.push(`onBus[${job.i}] = 1`);
+          break;
+        case 'busRemove':
+          if (job.to === 'dev') out.push(`onBus[${job.i}] = 0`);
+          break;
+        case 'probeDrivers':
+        case 'driverRemove':
+          // No drivers (refused otherwise): no driver to probe, none bound.
+          break;
+        case 'attachDevices':
+        case 'detachDevices':
+          throw new UnsupportedPromelaError(`effect '${a.type}'`, 'driver effects are not generated yet');
+        default:
+          break; // kernelLog, saturateKref and anything informational: no state
+      }
+    }
+    return seq(out);
+  }
+
+  claim(i: number, depth: number): string {
+    return this.sendIda(i, { type: 'CLAIM', id: `ids[${i}]`, owner: String(i + 1) }, false, depth);
+  }
+
+  /** Another device on the bus has slot i's name (`nameTaken` of `stepWorld`). */
+  nameTaken(i: number): string {
+    const f = (j: number) => `(ids[${j}] > 0 -> ids[${j}] : 0)`;
+    const parts: string[] = [];
+    for (let j = 0; j < this.K; j++) if (j !== i) parts.push(`(onBus[${j}] && ${f(j)} == ${f(i)})`);
+    return parts.length === 0 ? 'false' : parts.join(' || ');
+  }
+}
+
+/**
+ * Writes the world for `input` (and the calls `code` makes) as Promela. Throws
+ * {@link UnsupportedPromelaError} for what it cannot generate exactly (drivers, deferred release,
+ * a release that makes calls, code other than any call), {@link ParameterError} on bad params.
+ * @example worldPromela({ devices: 2, idaRange: { min: 0, max: 1 } }).text
+ */
+export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY_CALL): WorldPromela {
+  const params = requireExplorable(resolveWorldParams(input));
+  if (params.drivers.length > 0) throw new UnsupportedPromelaError('drivers', 'worlds with auxiliary drivers are not generated yet');
+  if (params.deferredRelease) throw new UnsupportedPromelaError('deferredRelease', 'a deferred release is not generated yet');
+  if (params.release.calls !== undefined) throw new UnsupportedPromelaError('release.calls', 'a release that makes calls is not generated yet');
+  const t = worldTables(params, code);
+  for (const [key] of t.device) {
+    if (!/^(I[01][01]|A1[01](none|name-nomem|device-add-nomem)|Rid|[A-Z_]+)$/.test(key)) throw new UnsupportedPromelaError(`device event '${key}'`, 'no world call of this generator sends it');
+  }
+  const g = new Generator(params, t);
+  const K = params.devices;
+  const events: WorldEvent[] = [];
+  const options: string[] = [];
+  const codeOf = slotCode(code, t, K);
+  const option = (event: WorldEvent, guard: string, body: string) => {
+    const n = events.length;
+    events.push(event);
+    const offered = codeOf.guard(event);
+    if (offered === 'false') return;
+    options.push(`:: d_step { !ended && ${guard} && ${offered} -> hasRet = 0; printf("EVENT ${n}\\n");\n${seq([body, codeOf.update(event)])} }`);
+  };
+  const initDev = g.t.comps.world.device.initial(params.release.present, false) + 1;
+  const beforeInit = g.tagged('live').filter((s) => !g.tagged('refcounted').includes(s));
+  const refsBelow: number[] = [];
+  for (let s = 0; s < t.comps.device.states.length; s++) if (t.comps.device.states[s]!.context.refs < params.refBound) refsBelow.push(s + 1);
+  for (let i = 0; i < K; i++) {
+    const d = g.dev(i);
+    const allocate = `${d} = ${initDev};\nif\n:: ids[${i}] >= 0 -> ${g.claim(i, 0)}\n:: else -> skip\nfi`;
+    option({ type: 'KZALLOC', dev: i, fail: false }, `${d} == 0`, allocate);
+    if (params.faults) option({ type: 'KZALLOC', dev: i, fail: true }, `${d} == 0`, 'ret = 0; hasRet = 1');
+    for (const fail of params.faults ? [false, true] : [false]) {
+      option({ type: 'IDA_ALLOC', dev: i, fail }, `ids[${i}] == -1 && (${d} == 0 || ${oneOf(d, beforeInit)})`, seq([
+        g.sendIda(i, { type: 'ALLOC', fail }, true, 0),
+        `if\n:: hasRet && ret >= 0 -> ids[${i}] = ret;\n  if\n  :: ${d} != 0 -> ${g.claim(i, 0)}\n  :: else -> skip\n  fi\n:: else -> skip\nfi`,
+      ]));
+    }
+    const free = g.sendIda(i, { type: 'FREE', id: `ids[${i}]`, owner: `(${d} != 0 -> ${i + 1} : 0)` }, true, 0);
+    option({ type: 'IDA_FREE', dev: i, via: 'saved' }, `ids[${i}] >= 0`, free);
+    option({ type: 'IDA_FREE', dev: i, via: 'field' }, `ids[${i}] >= 0 && ${d} != 0`, seq([g.sendDev(i, 'Rid', true, 0), free]));
+    const live = `${d} != 0`;
+    option({ type: 'INIT', dev: i, ok: true }, live, g.sendDev(i, 'I11', true, 0));
+    if (params.faults) option({ type: 'INIT', dev: i, ok: false }, live, g.sendDev(i, 'I01', true, 0));
+    for (const fault of params.faults ? (['none', 'name-nomem', 'device-add-nomem'] as const) : (['none'] as const)) {
+      option({ type: 'ADD', dev: i, fault }, live, `if\n:: ${g.nameTaken(i)} -> ${g.sendDev(i, `A11${fault}`, true, 0)}\n:: else -> ${g.sendDev(i, `A10${fault}`, true, 0)}\nfi`);
+    }
+    option({ type: 'DELETE', dev: i }, live, g.sendDev(i, 'DELETE', true, 0));
+    option({ type: 'UNINIT', dev: i }, live, g.sendDev(i, 'UNINIT', true, 0));
+    option({ type: 'GET', dev: i }, `${live} && ${oneOf(d, refsBelow)}`, g.sendDev(i, 'GET', true, 0));
+    option({ type: 'PUT', dev: i }, live, g.sendDev(i, 'PUT', true, 0));
+    option({ type: 'KFREE', dev: i }, live, g.sendDev(i, 'KFREE', true, 0));
+    option({ type: 'READ_ID', dev: i }, live, g.sendDev(i, 'Rid', true, 0));
+  }
+  const pending = g.tagged('releasePending');
+  const end: string[] = [];
+  for (let i = 0; i < K; i++) end.push(`if\n:: ${oneOf(g.dev(i), pending)} -> ${g.sendDev(i, 'RUN_RELEASE', false, 0)}\n:: else -> skip\nfi`);
+  for (let i = 0; i < K; i++) end.push(g.sendDev(i, 'END', false, 0));
+  end.push(g.excusedMask(), g.sendIdaEnd(0), 'ended = 1');
+  option({ type: 'END' }, 'true', seq(end));
+
+  const devType = t.comps.device.states.length + 1 < 256 ? 'byte' : 'short';
+  const idaType = t.comps.ida.states.length < 256 ? 'byte' : 'short';
+  const header = [
+    `/* auxbus world: ${K} device(s), ids ${params.idaRange.min}..${params.idaRange.max}, faults ${params.faults ? 'on' : 'off'}, code: ${code.name}.`,
+    `   Generated by auxbus-model (src/promela) from the compiled machines' tables: do not edit.`,
+    `   Device states: ${t.comps.device.states.length} (0 = no container, n = interned state n-1); IDA states: ${t.comps.ida.states.length}. */`,
+    '',
+    `${devType} dev[${K}];`,
+    `short ids[${K}] = -1;`,
+    `bool onBus[${K}];`,
+    ...codeOf.declare,
+    `${idaType} ida = ${g.t.comps.world.ida.initial(params.idaRange.max + 1)};`,
+    'bool ended;',
+    '/* Scratch of one step (hidden: not part of the state). */',
+    'hidden short ret;',
+    'hidden byte hasRet;',
+    'hidden byte exc;',
+    'hidden byte untab;',
+    ...Array.from({ length: g.maxDepth + 1 }, (_, n) => `hidden byte fx${n};`),
+    ...g.cDecls.map((d) => `c_decl {\n  ${d}\n}`),
+    '/* Each violation code: asserting its negation fails naming it. */',
+    ...[...g.codes.keys()].map((name) => `hidden byte ${name} = 1;`),
+    '',
+    'active proctype world() {',
+    'end_world:',
+    '  do',
+    ...options,
+    '  od',
+    '}',
+    '',
+  ];
+  return { text: header.join('\n'), params, events, codes: g.codes, exploredStates: t.states };
+}

@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UnsupportedPromelaError, worldPromela } from '../../src/promela/index.js';
+import { routineCode } from '../../src/explore/world/index.js';
+import { auxbus } from '../cli/run.js';
+
+describe('auxbus promela', () => {
+  it('--help names the options and how to run Spin', () => {
+    const r = auxbus(['promela', '--help']);
+    expect(r.code).toBe(0);
+    for (const o of ['--devices', '--ids', '--drivers', '--faults', '--code', '-o']) expect(r.stdout).toContain(o);
+    expect(r.stdout).toContain('-DNOREDUCE');
+  });
+
+  it('writes the same model to stdout and to -o FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auxbus-promela-'));
+    try {
+      const file = join(dir, 'world.pml');
+      const a = auxbus(['promela', '--devices', '2', '--ids', '1', '--faults']);
+      const b = auxbus(['promela', '--devices', '2', '--ids', '1', '--faults', '-o', file]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      expect(b.stdout).toBe('');
+      expect(readFileSync(file, 'utf8')).toBe(`${a.stdout.trimEnd()}\n`);
+      expect(a.stdout).toContain('active proctype world()');
+      expect(a.stdout).toContain('assert(!violation_double_free)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses what it cannot generate exactly, naming it (exit 2)', () => {
+    for (const args of [['--drivers', 'ok']]) {
+      const r = auxbus(['promela', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('cannot generate Promela');
+    }
+    expect(() => worldPromela({ drivers: [{ probe: 'ok' }] })).toThrow(UnsupportedPromelaError);
+    expect(() => worldPromela({ deferredRelease: true })).toThrow(/deferredRelease/);
+  });
+
+  it('--code routine writes the routine as each slot\'s code (its states in code[])', () => {
+    const r = auxbus(['promela', '--devices', '2', '--code', 'routine']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('byte code[2]');
+    expect(worldPromela({ devices: 2, idaRange: { min: 0, max: 1 } }, routineCode('none')).text).toBe(`${r.stdout.trimEnd()}\n`);
+  });
+});
