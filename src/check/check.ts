@@ -326,11 +326,14 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
     try {
       run.runRoot(fn);
     } catch (err) {
-      if (err instanceof SummaryImprecise && ctx.precise && !ctx.precise.has(err.helper)) {
-        // A summary merged runs the path then told apart: explore again, that helper told apart
-        // by what its runs learnt (each helper switches once; what was found stays found, on
-        // paths that never read what the merge left unknown).
-        ctx.precise.add(err.helper);
+      const switched = err instanceof SummaryImprecise ? (err.mode === 'precise' ? ctx.precise : ctx.unsummarised) : undefined;
+      if (err instanceof SummaryImprecise && switched && !switched.has(err.helper)) {
+        // A summary merged runs the path then told apart (precise), or a helper cannot be
+        // summarised (inline): explore again with that helper run the new way. Each helper
+        // switches at most once each way; what was found stays found (paths that never read what
+        // a merge left unknown, or that ran before the helper's summary was given up, are paths
+        // of the function).
+        switched.add(err.helper);
         budget.steps += run.stepsTaken;
         // States seen so far led to futures this restart drops: none may end a path now.
         ctx.visited?.clear();

@@ -129,9 +129,10 @@ export class PathRun extends PathCalls {
       this.oracle = outer;
     }
     if (inline) {
-      this.ctx.unsummarised?.add(fn.name);
+      // The helper runs inline from now on, which changes the choices a path makes at its calls:
+      // the function is explored again from the start, so every queued path means what it meant.
       this.summaryWork += work;
-      return this.callFunction(fn, args).value;
+      throw new SummaryImprecise(fn.name, 'inline');
     }
     // The path pays for its longest run; the others count for the function's budget.
     this.summaryWork += work - longest;

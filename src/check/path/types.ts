@@ -49,8 +49,14 @@ export class PathMerged extends Error {
  * about it: the function's paths are explored again with `helper` summarised precisely.
  */
 export class SummaryImprecise extends Error {
-  constructor(readonly helper: string) {
-    super(`${helper}: a summary's runs learnt different things about a place the path reads again`);
+  constructor(
+    readonly helper: string,
+    /** How the helper runs from now on: summarised with what its runs learnt, or inline. */
+    readonly mode: 'precise' | 'inline' = 'precise',
+  ) {
+    super(mode === 'precise'
+      ? `${helper}: a summary's runs learnt different things about a place the path reads again`
+      : `${helper}: a summary touched what the model sees (or had too many runs): it runs inline`);
   }
 }
 

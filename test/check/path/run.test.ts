@@ -222,7 +222,11 @@ int foo_add(struct device *parent, struct info *info)
     const r = await both(body);
     expect(r.on.findings).toEqual([`${lineOf(body, '/* read */')} use-after-release`]);
     expect(r.off.findings).toEqual(r.on.findings);
-    expect(r.on.paths).toBe(r.off.paths);
+    // The helper's summary gives up at the path whose add fails (it reads the freed container);
+    // the function is explored again from the start with the helper inline: the paths before the
+    // switch count too, and at most once more than inline alone.
+    expect(r.on.paths).toBeGreaterThan(r.off.paths);
+    expect(r.on.paths).toBeLessThanOrEqual(2 * r.off.paths);
   });
 
   it('§5 B3: paths that branched on what they do not keep meet again in one state and go on as one (state merging)', async () => {
