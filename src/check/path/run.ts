@@ -215,7 +215,7 @@ export class PathRun extends PathCalls {
   protected callFunction(fn: LoweredFunction, args: Val[]): { value: Val; line: number } {
     if (fn.refused) throw new NotFollowed(`${fn.name}: ${fn.refused}`);
     const frame: Frame = {
-      fn, args, firstObj: this.objs.length, firstId: this.idAllocs.length, vars: new Map(), locals: new Map(), cleanups: [], loops: new Map(),
+      fn, args, firstObj: this.objs.length, firstId: this.idAllocs.length, vars: new Map(), locals: new Map(), loops: new Map(),
     };
     fn.params.forEach((p, i) => frame.vars.set(p, args[i] ?? UNK));
     this.frames.push(frame);
@@ -250,13 +250,11 @@ export class PathRun extends PathCalls {
       this.atStatement = 'at' in i ? i.at : undefined;
       switch (i.op) {
         case 'eval':
-          if (i.e.k === 'call' && i.e.callee === 'return_ptr') return this.leave(f, this.noFreePtr(i.e), i.line);
           this.eval(i.e);
           pc++;
           break;
         case 'decl':
           f.vars.set(i.name, i.init ? this.eval(i.init) : UNK);
-          if (i.cleanup !== null) f.cleanups.push({ name: i.name, fn: i.cleanup });
           pc++;
           break;
         case 'br': {
@@ -347,7 +345,6 @@ export class PathRun extends PathCalls {
       `${f.fn.name}@${pc}`,
       sorted(f.vars, val),
       sorted(f.locals, num),
-      f.cleanups.map((c) => `${c.name}:${c.fn}`).join(','),
       [...f.loops].sort((a, b) => a[0] - b[0]).map(([at, n]) => `${at}:${n}`).join(','),
     ];
     for (const o of stateful) {
@@ -372,19 +369,11 @@ export class PathRun extends PathCalls {
     return parts.join('\n');
   }
 
-  /** Scope-based cleanup (`__free(fn)`) runs as the function returns, last declared first. */
+  /**
+   * A function returns: what it leaves behind is checked. Scope-based cleanups (`__free`) and
+   * `return_ptr()` are calls the lowering (ir.ts) already placed where their scope is left.
+   */
   protected leave(f: Frame, value: Val, line: number): { value: Val; line: number } {
-    for (let j = f.cleanups.length - 1; j >= 0; j--) {
-      const c = f.cleanups[j]!;
-      const v = f.vars.get(c.name) ?? UNK;
-      const site: Site = { call: `__free(${c.fn}) of ${c.name}`, line, column: 1 };
-      this.sites.push(site);
-      try {
-        this.callNamed(c.fn, [v], site);
-      } finally {
-        this.sites.pop();
-      }
-    }
     this.leakCheck(f, value, line);
     return { value, line };
   }

@@ -119,7 +119,6 @@ export interface Frame {
   firstId: number;
   vars: Map<string, Val>;
   locals: Map<string, Obj>;
-  cleanups: Array<{ name: string; fn: string }>;
   loops: Map<number, number>;
 }
 
