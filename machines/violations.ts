@@ -183,12 +183,16 @@ export const VIOLATIONS: Readonly<Record<ViolationCode, ViolationInfo>> = Object
   'double-free': entry('double-free', {
     bugClass: 'B4',
     machine: 'device',
-    when: 'An allocation is freed twice (e.g. the release callback frees it and the error path frees it again after auxiliary_device_uninit()).',
-    kernelSymptom: `${KASAN_DOUBLE_FREE} (older kernels: "double-free or invalid-free").`,
+    when:
+      'An allocation is freed twice (e.g. the release callback frees it and the error path frees it again after auxiliary_device_uninit()), ' +
+      'or devm_kzalloc()ed memory is kfree()d (devres frees it again when the parent driver unbinds).',
+    kernelSymptom:
+      `${KASAN_DOUBLE_FREE} (older kernels: "double-free or invalid-free"). A kfree() of devm memory: "BUG: KASAN: invalid-free in ..." ` +
+      'at the kfree (the pointer is inside devres\'s node), which then frees nothing; without KASAN the slab freelist is corrupt.',
     detection: ['kasan'],
     fix:
       'After auxiliary_device_uninit() the release callback owns the container: do not kfree() it (or anything else ' +
-      'release frees) in the error path as well.',
+      'release frees) in the error path as well. Give devm_kzalloc()ed memory back with devm_kfree(), never kfree().',
     section: '§3.8, §5 B4',
   }),
   'ida-double-free': entry('ida-double-free', {

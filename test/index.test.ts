@@ -142,8 +142,12 @@ const METHODS: Record<string, { of: (w: KernelWorld) => object; methods: string[
     of: (w) => w.drv, methods: ['register', 'match'],
     accepts: { match: { values: ['a 1 MiB string'], why: 'any string is a name to look up; it matches nothing' } }, internal: ['describe', 'fill', 'unregister', 'logFields', 'onEffect'] },
   ParentDevice: {
-    of: (w) => w.pdev, methods: ['devmAddActionOrReset'],
-    calls: { devmAddActionOrReset: (p: api.ParentDevice, bad) => p.devmAddActionOrReset(bad as string, () => {}) }, internal: ['manage', 'unbind', 'describe', 'modelKey'] },
+    of: (w) => w.pdev, methods: ['devmAddActionOrReset', 'devmKfree'],
+    calls: {
+      devmAddActionOrReset: (p: api.ParentDevice, bad) => p.devmAddActionOrReset(bad as string, () => {}),
+      devmKfree: (p: api.ParentDevice, bad) => p.devmKfree(bad as api.AuxDevice),
+    },
+    internal: ['manage', 'unbind', 'describe', 'modelKey'] },
   AuxiliaryBus: {
     of: (w) => w.k.bus,
     methods: ['find', 'hasDevice', 'hasDriver', 'driverOf', 'matchName', 'uevent'],

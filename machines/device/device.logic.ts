@@ -53,6 +53,8 @@ export const deviceGuards = {
    * holds the device): from here a free anywhere but in the release callback is B18, not B1.
    */
   callerPutLast: ({ context }: DeviceArgs) => context.refs === 0 && context.put,
+  /** The container is devm_kzalloc()ed: devres owns its memory, a kfree() of it is invalid. */
+  devm: ({ context }: DeviceArgs) => context.devm,
   /** `dev.release` is set (read when the container is freed after the count reached 0). */
   hasRelease: ({ context }: DeviceArgs) => context.hasRelease,
   /** model.md §4.3: the end check skips a device with a violation already reported against it. */

@@ -94,8 +94,18 @@ const putWhileAdded = [
   { actions: ['dropBusRef', ...violate('uninit-without-delete')], description: '§5 B6, §3.9: a put of a reference the caller no longer holds drops one of the bus\'s' },
 ] as const;
 
-/** A kfree and devres's free of a devm container mean the same in states where either may come. */
-const eitherFree = <const T>(transition: T) => ({ KFREE: transition, DEVRES_FREE: transition });
+/**
+ * kfree() of a devm_kzalloc()ed container: the pointer is inside devres's node, not the start of a
+ * slab object. KASAN reports the kfree as an "invalid-free" and does not free it (mm/kasan/common.c
+ * check_slab_allocation); devres still frees the node at unbind. Without KASAN SLUB takes the
+ * pointer onto its freelist and the heap is corrupt. The model follows the KASAN kernel: reported,
+ * nothing freed (model.md §4.2). Tried first wherever a kfree may come.
+ */
+const kfreeOfDevm = {
+  guard: 'devm',
+  actions: refuse('double-free'),
+  description: '§5 B4: kfree() of devm memory devres frees again; KASAN "invalid-free", not freed (mm/kasan/common.c)',
+} as const;
 
 /** A free of the container after the caller's last put and outside the release callback (model.md §4.6, §5 B18). */
 const freeOutsideRelease = { target: '#device.dead.freed', actions: violate('free-outside-release'), description: 'model.md §4.6, §5 B18' } as const;
@@ -244,7 +254,7 @@ export const deviceMachine = setup({
               ],
               description: '§3.2, §5 B2; §3.9: refcount_t adds on 0 and saturates',
             },
-            KFREE: { target: '#device.dead.freed', description: '§1.2 before init the caller frees directly' },
+            KFREE: [kfreeOfDevm, { target: '#device.dead.freed', description: '§1.2 before init the caller frees directly' }],
             DEVRES_FREE: { target: '#device.dead.freed', description: '§1.2 before init devres may free a devm container at unbind' },
             END: { guard: 'leakCheck', actions: violate('memory-leak'), description: 'model.md §4.3' },
           },
@@ -252,8 +262,10 @@ export const deviceMachine = setup({
         releasing: {
           description: 'the count reached 0 and dev.release() is running: it may still read the device and free the container.',
           on: {
-            KFREE: { target: '#device.dead.freed', description: '§2.3: the release callback frees the container' },
-            DEVRES_FREE: freeOutsideRelease,
+            KFREE: [kfreeOfDevm, { target: '#device.dead.freed', description: '§2.3: the release callback frees the container' }],
+            // The world and the runtime run a release callback to its end before anything else
+            // happens, so a devres free while it runs is one the callback made (devm_kfree()).
+            DEVRES_FREE: { target: '#device.dead.freed', description: 'model.md §4.6: the release callback devm_kfree()s its devm container' },
             RELEASED: { target: '#device.dead.released', description: '§3.6: the release callback returned' },
             INIT: useAfterRelease,
             ADD: useAfterRelease,
@@ -286,6 +298,7 @@ export const deviceMachine = setup({
             PUT: putOffBus,
             GET: { actions: 'getRef', description: '§3.2 get_device' },
             KFREE: [
+              kfreeOfDevm,
               { guard: 'callerPutLast', ...freeOutsideRelease },
               { target: '#device.dead.freed', actions: violate('free-after-init'), description: '§3.7, §5 B1' },
             ],
@@ -414,7 +427,7 @@ export const deviceMachine = setup({
           tags: ['releasePending'],
           on: {
             RUN_RELEASE: { target: '#device.live.releasing', actions: 'runRelease', description: '§3.2 kobject_cleanup → device_release → dev.release()' },
-            KFREE: { target: 'orphaned', description: 'model.md §4.6: freed before its release ran; the release decides the finding' },
+            KFREE: [kfreeOfDevm, { target: 'orphaned', description: 'model.md §4.6: freed before its release ran; the release decides the finding' }],
             DEVRES_FREE: { target: 'orphaned', description: 'model.md §4.6: devres freed it before its release ran' },
           },
         },
@@ -423,14 +436,29 @@ export const deviceMachine = setup({
           tags: ['releasePending', 'freed'],
           on: {
             RUN_RELEASE: { target: 'lateRelease', actions: 'runRelease', description: '§5 B18: the delayed cleanup reads the freed kobject' },
-            ...eitherFree({ actions: refuse('double-free'), description: '§5 B4' }),
+            // No DEVRES_FREE from here on: devres frees an entry once, and a devm container is
+            // freed by devres or not at all (kfreeOfDevm).
+            KFREE: { actions: refuse('double-free'), description: '§5 B4' },
           },
         },
         lateRelease: {
           description: 'dev.release() runs on a container freed before it ran.',
           tags: ['freed'],
           on: {
-            ...eitherFree({ target: 'freed', actions: violate('double-free'), description: '§5 B4: the container is freed again' }),
+            KFREE: [
+              {
+                guard: 'devm',
+                target: 'freed',
+                actions: [...violate('double-free'), report('free-outside-release')],
+                description: '§5 B4, B18: the release kfree()s devm memory devres freed before the release ran: both root causes',
+              },
+              { target: 'freed', actions: violate('double-free'), description: '§5 B4: the container is freed again' },
+            ],
+            DEVRES_FREE: {
+              target: 'freed',
+              actions: violate('free-outside-release'),
+              description: 'model.md §4.6, §5 B18: devres freed the container before its release ran (whose devm_kfree() now only WARNs, drivers/base/devres.c)',
+            },
             RELEASED: { target: 'freed', actions: violate('free-outside-release'), description: 'model.md §4.6, §5 B18: freed outside the release callback' },
             INIT: insideLateRelease,
             ADD: insideLateRelease,
@@ -446,10 +474,15 @@ export const deviceMachine = setup({
         released: {
           description: 'the count reached 0 and the release ran; the container survives if release did not free it.',
           on: {
-            ...eitherFree([
+            KFREE: [
+              kfreeOfDevm,
               { guard: 'hasRelease', ...freeOutsideRelease },
               { target: 'freed', description: 'model.md §4.3: with no release callback (B12, reported) the caller can only free it itself' },
-            ]),
+            ],
+            DEVRES_FREE: [
+              { guard: 'hasRelease', ...freeOutsideRelease },
+              { target: 'freed', description: 'model.md §4.3: with no release callback (B12, reported) devres frees what nothing else would' },
+            ],
             END: { guard: 'leakCheck', actions: violate('memory-leak'), description: 'model.md §4.3' },
           },
         },
@@ -457,7 +490,7 @@ export const deviceMachine = setup({
           description: 'the container\'s memory is gone.',
           tags: ['freed'],
           on: {
-            ...eitherFree({ actions: refuse('double-free'), description: '§5 B4' }),
+            KFREE: { actions: refuse('double-free'), description: '§5 B4' },
           },
         },
       },

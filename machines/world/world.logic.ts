@@ -24,6 +24,7 @@ export const XSTATE_COMPONENTS: WorldComponents<DeviceSnapshot, IdaModelState, D
     hasTag: (s, tag) => s.hasTag(tag),
     flagged: (s) => s.context.flagged,
     refs: (s) => s.context.refs,
+    devm: (s) => s.context.devm,
   },
   ida: {
     initial: (capacity) => initialIdaComponent(capacity),

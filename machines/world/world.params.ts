@@ -25,7 +25,7 @@ export const DEFAULT_WORLD: Readonly<WorldParams> = Object.freeze({
 const known = new Set(['devices', 'idaRange', 'drivers', 'refBound', 'release', 'faults', 'deferredRelease']);
 const knownRelease = new Set(['present', 'freesContainer', 'freesId', 'calls']);
 const RELEASE_CALLS: readonly ReleaseCall[] = [
-  'get_device', 'put_device', 'auxiliary_device_uninit', 'auxiliary_device_delete', 'auxiliary_device_init', 'auxiliary_device_add', 'write_id', 'set_release',
+  'get_device', 'put_device', 'auxiliary_device_uninit', 'auxiliary_device_delete', 'auxiliary_device_init', 'auxiliary_device_add', 'write_id', 'set_release', 'devm_kfree',
 ];
 
 /**

@@ -28,6 +28,8 @@ export interface WorldComponents<D, I, R> {
     flagged(state: D): boolean;
     /** `context.refs`: the caller's own references (bounds the explored gets). */
     refs(state: D): number;
+    /** `context.devm`: the container is on the parent's devres list until devres frees it. */
+    devm(state: D): boolean;
   };
   /**
    * The IDA component: the machine's state with the id set it decides about, as one opaque state.
@@ -99,6 +101,7 @@ const RELEASE_CALL_EVENTS: Readonly<Record<ReleaseCall, DeviceEvent>> = Object.f
   auxiliary_device_add: { type: 'ADD', modname: true, nameTaken: false, fault: 'none' },
   write_id: { type: 'WRITE', field: 'id' },
   set_release: { type: 'SET_RELEASE', present: true },
+  devm_kfree: { type: 'DEVRES_FREE' },
 });
 
 type Job =
@@ -208,7 +211,11 @@ export function stepWorld<D, I, R>(
           send({ to: 'dev', i: job.i, event: READ_ID });
           send({ to: 'ida', slot: job.i, event: { type: 'FREE', id: c.ids[job.i]!, owner: deviceOwner(job.i) } });
         }
-        if (params.release.calls !== undefined) send({ to: 'dev', i: job.i, event: RELEASE_CALL_EVENTS[params.release.calls] });
+        // devm_kfree() frees only what devres holds: of a kzalloc()ed container it WARNs and frees
+        // nothing (drivers/base/devres.c), which the world's release never does.
+        if (params.release.calls !== undefined && (params.release.calls !== 'devm_kfree' || k.device.devm(c.devices[job.i]!))) {
+          send({ to: 'dev', i: job.i, event: RELEASE_CALL_EVENTS[params.release.calls] });
+        }
         if (params.release.freesContainer) send({ to: 'dev', i: job.i, event: { type: 'KFREE' } });
         send({ to: 'dev', i: job.i, event: { type: 'RELEASED' } });
         return;

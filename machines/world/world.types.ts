@@ -16,16 +16,20 @@ export interface ReleaseBehaviour {
   freesId: boolean;
   /**
    * A call the release makes on its own device before freeing anything (a bug: the count is 0 and
-   * the device is being torn down): only in worlds made to reach what a device does while its
-   * release runs; absent, the release makes none.
+   * the device is being torn down; except `devm_kfree`, a devm container given back to devres,
+   * which frees nothing of a kzalloc()ed one): only in worlds made to reach what a device does
+   * while its release runs; absent, the release makes none.
    */
   calls?: ReleaseCall;
 }
 
-/** A call a release callback may make on the device it releases (model.md §4.1: use-after-release). */
+/**
+ * A call a release callback may make on the device it releases (model.md §4.1: use-after-release;
+ * §4.6: `devm_kfree` of its devm container is how such a release frees it).
+ */
 export type ReleaseCall =
   | 'get_device' | 'put_device' | 'auxiliary_device_uninit' | 'auxiliary_device_delete' | 'auxiliary_device_init' | 'auxiliary_device_add'
-  | 'write_id' | 'set_release';
+  | 'write_id' | 'set_release' | 'devm_kfree';
 
 /** One auxiliary driver of the world: every driver's id table matches the world's devices. */
 export interface WorldDriver {

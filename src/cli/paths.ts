@@ -15,7 +15,7 @@ import { print, progress, type Io } from './output.js';
 export const paths: Command = {
   name: 'paths',
   summary: 'export generated test paths of a machine (JSON or Markdown) for tests outside this package',
-  usage: 'auxbus paths --machine device|ida|driver|memory [--strategy shortest|simple|transitions] [--format json|md] [--json] [--ref-bound N] [--ida-capacity N]',
+  usage: 'auxbus paths --machine device|ida|driver|memory [--strategy shortest|simple|transitions] [--format json|md] [--json] [--ref-bound N] [--devm] [--ida-capacity N]',
   description:
     'Generates paths through a machine with xstate/graph (model-based test generation), replays\n' +
     'each on the machine and prints every step: the event, the kernel call it stands for, the\n' +
@@ -29,6 +29,7 @@ export const paths: Command = {
     { name: 'format', type: 'string', values: ['json', 'md'], default: 'json', description: 'output format' },
     { name: 'json', type: 'boolean', description: 'same as --format json' },
     { name: 'ref-bound', type: 'string', valueName: 'N', integer: { min: 1, max: 4 }, description: 'device only: most references the caller holds at once (default 2)' },
+    { name: 'devm', type: 'boolean', description: 'device only: a devm_kzalloc()ed container (the paths of what only devm memory does)' },
     { name: 'ida-capacity', type: 'string', valueName: 'N', integer: { min: 1, max: 4 }, description: 'ida only: size of the id space (default 2)' },
   ],
   notes:
@@ -45,6 +46,7 @@ export const paths: Command = {
     const machine = args.flags.machine as MachineName | undefined;
     if (!machine) throw new UsageError(`--machine is required (one of ${MACHINE_NAMES.join(', ')})`, hint);
     if (args.flags['ref-bound'] !== undefined && machine !== 'device') throw new UsageError('--ref-bound applies to --machine device only', hint);
+    if (args.flags.devm && machine !== 'device') throw new UsageError('--devm applies to --machine device only', hint);
     if (args.flags['ida-capacity'] !== undefined && machine !== 'ida') throw new UsageError('--ida-capacity applies to --machine ida only', hint);
     const formatGiven = argv.some((a) => a === '--format' || a.startsWith('--format='));
     if (args.flags.json && formatGiven && args.flags.format === 'md') throw new UsageError('--json and --format md contradict each other', hint);
@@ -54,6 +56,7 @@ export const paths: Command = {
     p.update(`generating ${strategy} paths of the ${machine} machine...`);
     const options: Parameters<typeof exportPaths>[0] = { machine, strategy };
     if (args.flags['ref-bound'] !== undefined) options.refBound = args.flags['ref-bound'] as number;
+    if (args.flags.devm) options.devm = true;
     if (args.flags['ida-capacity'] !== undefined) options.idaCapacity = args.flags['ida-capacity'] as number;
     try {
       const result = exportPaths(options);

@@ -38,6 +38,11 @@ export interface PathExportOptions {
   strategy?: Strategy;
   /** Device only: the most references the caller holds at once, 1..4 (default 2). */
   refBound?: number;
+  /**
+   * Device only: the container is devm_kzalloc()ed on the parent (default false). Its paths take
+   * the transitions only devm memory has (a kfree() of it is B4); the others are a kzalloc()ed one's.
+   */
+  devm?: boolean;
   /** IDA only: size of the id space, 1..4 (default 2). */
   idaCapacity?: number;
 }
@@ -78,7 +83,7 @@ export interface PathExport {
   generator: string;
   machine: MachineName;
   strategy: Strategy;
-  options: { refBound?: number; idaCapacity?: number };
+  options: { refBound?: number; devm?: boolean; idaCapacity?: number };
   /** The machine's input for the initial state: replay a path from `initialTransition(machine, input)`. */
   input: unknown;
   initialState: string;
@@ -132,7 +137,7 @@ function sourceFor(options: PathExportOptions, machine: AnyStateMachine): PathSo
     };
   }
   const traversal: Traversal = options.machine === 'device'
-    ? deviceTraversal({ refBound: options.refBound ?? 2 })
+    ? deviceTraversal({ refBound: options.refBound ?? 2, devm: options.devm ?? false })
     : options.machine === 'memory' ? memoryTraversal() : driverTraversal();
   return {
     logic: machine,
@@ -179,6 +184,7 @@ export function exportPaths(options: PathExportOptions): PathExport {
   requireObject('exportPaths(options)', options, 'an object { machine, strategy?, ... }');
   const strategy = options.strategy ?? 'transitions';
   const { machine, calls } = machineEntry(options.machine);
+  if (options.devm !== undefined && options.machine !== 'device') throw new ParameterError('devm', options.devm, 'no devm option: it applies to machine device only');
   const source = sourceFor(options, machine);
   const generated = generate(machine, strategy, source);
   const all = allTransitions(machine).map(transitionId);
@@ -216,7 +222,10 @@ export function exportPaths(options: PathExportOptions): PathExport {
     return { path: i + 1, finalState: steps.at(-1)?.state ?? initialState, violations: pathViolations, steps };
   });
   const exportOptions: PathExport['options'] = {};
-  if (options.machine === 'device') exportOptions.refBound = options.refBound ?? 2;
+  if (options.machine === 'device') {
+    exportOptions.refBound = options.refBound ?? 2;
+    exportOptions.devm = options.devm ?? false;
+  }
   if (options.machine === 'ida') exportOptions.idaCapacity = options.idaCapacity ?? 2;
   const { name, version } = packageInfo();
   return {

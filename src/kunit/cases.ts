@@ -36,6 +36,8 @@ export const EXTRA_WORLDS: readonly WorldParamsInput[] = Object.freeze([
   // A devm container (devres frees it), with release at the last put and deferred.
   { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release: { freesContainer: false } },
   { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release: { freesContainer: false }, deferredRelease: true },
+  // A deferred release that kfree()s a devm container devres freed before it ran (B4 and B18).
+  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, deferredRelease: true },
 ]);
 
 /**
@@ -67,6 +69,7 @@ export const GIVEN_PATHS: ReadonlyArray<{ world: WorldParamsInput; events: World
 const RELEASE_CALL_EVENT: Readonly<Record<ReleaseCall, string>> = {
   get_device: 'GET', put_device: 'PUT', auxiliary_device_uninit: 'UNINIT', auxiliary_device_delete: 'DELETE',
   auxiliary_device_init: 'INIT', auxiliary_device_add: 'ADD', write_id: 'WRITE', set_release: 'SET_RELEASE',
+  devm_kfree: 'DEVRES_FREE',
 };
 
 /**
@@ -74,10 +77,15 @@ const RELEASE_CALL_EVENT: Readonly<Record<ReleaseCall, string>> = {
  * release runs: at the last put, and deferred after its container was freed (the release then
  * runs on freed memory). Each is searched only for the transitions of its call.
  */
-export const RELEASE_CALL_WORLDS: readonly WorldParamsInput[] = Object.freeze((Object.keys(RELEASE_CALL_EVENT) as ReleaseCall[]).flatMap((calls) => [
-  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release: { calls } },
-  { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release: { calls }, deferredRelease: true },
-]));
+export const RELEASE_CALL_WORLDS: readonly WorldParamsInput[] = Object.freeze((Object.keys(RELEASE_CALL_EVENT) as ReleaseCall[]).flatMap((calls) => {
+  // A release that devm_kfree()s its container frees it that way only: a kfree() after would be a
+  // second, invalid free.
+  const release = calls === 'devm_kfree' ? { calls, freesContainer: false } : { calls };
+  return [
+    { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release },
+    { devices: 1, idaRange: { min: 0, max: 0 }, refBound: 1, release, deferredRelease: true },
+  ];
+}));
 
 /** The transitions a release-call world is searched for: its call while the release runs. */
 function releaseCallTargets(w: WorldParamsInput): (t: string) => boolean {

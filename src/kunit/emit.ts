@@ -101,6 +101,7 @@ const idC = (id: number) => (id === INT_MAX ? 'INT_MAX' : String(id));
 const RELEASE_CALL_C: Readonly<Record<ReleaseCall, string>> = {
   get_device: 'AMT_CALL_GET', put_device: 'AMT_CALL_PUT', auxiliary_device_uninit: 'AMT_CALL_UNINIT', auxiliary_device_delete: 'AMT_CALL_DELETE',
   auxiliary_device_init: 'AMT_CALL_INIT', auxiliary_device_add: 'AMT_CALL_ADD', write_id: 'AMT_CALL_WRITE_ID', set_release: 'AMT_CALL_SET_RELEASE',
+  devm_kfree: 'AMT_CALL_DEVM_KFREE',
 };
 
 /** A C string literal (the calls text has no quote or backslash, but stay safe). */

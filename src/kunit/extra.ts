@@ -23,14 +23,12 @@ export function extraCalls(params: WorldParams, s: WorldSnapshot): WorldEvent[] 
   if (c.ended) return [];
   const out: WorldEvent[] = [];
   c.devices.forEach((d, dev) => {
-    // A devm container only where the release leaves the container to devres: a release that
-    // kfree()s devm memory is a double free at the parent's unbind, which the model does not track.
     if (d === null) {
-      if (!params.release.freesContainer) out.push({ type: 'KZALLOC_DEVM', dev });
+      out.push({ type: 'KZALLOC_DEVM', dev });
       return;
     }
     // devres releases an entry once: a devm container already freed was freed by devres (a kfree
-    // of devm memory is never made, see kfreesDevm), and devm_kfree() of it again only WARNs.
+    // of devm memory frees nothing), and devm_kfree() of it again only WARNs.
     if (d.context.devm && !d.hasTag('freed')) out.push({ type: 'DEVRES_FREE', dev });
     // A NULL parent is the world's own failing init, offered there only with faults.
     if (!params.faults) out.push({ type: 'INIT', dev, ok: false });
@@ -70,9 +68,6 @@ export function givenPath(params: WorldParams, events: readonly WorldEvent[], ta
   return out;
 }
 
-/** A kfree() of a devm container: not a call the search makes (see extraCalls). */
-const kfreesDevm = (s: WorldSnapshot, e: WorldEvent) => e.type === 'KFREE' && s.context.devices[e.dev]?.context.devm === true;
-
 /** What the search found for one world. */
 export interface ExtraPaths {
   /** Clean paths (with their teardown) whose last call before the teardown takes a target first. */
@@ -100,7 +95,7 @@ export function extraPaths(params: WorldParams, targets: Set<string>, afterMisus
   for (let depth = 0; depth < EXTRA_SEARCH.depth && frontier.length > 0 && left(); depth++) {
     const next: typeof frontier = [];
     for (const { s, events, misused: before } of frontier) {
-      for (const e of [...worldEventAlphabet(params, s).filter((x) => !kfreesDevm(s, x)), ...extraCalls(params, s)]) {
+      for (const e of [...worldEventAlphabet(params, s), ...extraCalls(params, s)]) {
         const taken = new Set<string>();
         const r = stepWorld(recording(taken), params, s.context, e);
         const fresh = [...taken].filter((t) => targets.has(t) && wanted(t));

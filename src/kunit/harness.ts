@@ -41,6 +41,7 @@ enum {
 	AMT_CALL_ADD,
 	AMT_CALL_WRITE_ID,
 	AMT_CALL_SET_RELEASE,
+	AMT_CALL_DEVM_KFREE,
 };
 
 struct amt_ctx;
@@ -50,6 +51,7 @@ struct amt_box {
 	struct auxiliary_device adev;
 	struct amt_ctx *ctx;
 	int slot;
+	bool devm;
 };
 
 struct amt_driver {
@@ -148,6 +150,11 @@ static void amt_release(struct device *dev)
 		break;
 	case AMT_CALL_SET_RELEASE:
 		dev->release = amt_release;
+		break;
+	case AMT_CALL_DEVM_KFREE:
+		/* Only what devres holds: of kzalloc() memory devm_kfree() WARNs and frees nothing. */
+		if (box->devm)
+			devm_kfree(c->parent, box);
 		break;
 	}
 	if (c->release & AMT_RELEASE_FREES_BOX)
@@ -317,7 +324,11 @@ static struct amt_box *amt_alloc(struct amt_ctx *c, int slot)
 /* devm_kzalloc() on the parent: devres frees it at the parent's unregister, or at devm_kfree(). */
 static struct amt_box *amt_alloc_devm(struct amt_ctx *c, int slot)
 {
-	return amt_fill(c, devm_kzalloc(c->parent, sizeof(struct amt_box), GFP_KERNEL), slot);
+	struct amt_box *box = amt_fill(c, devm_kzalloc(c->parent, sizeof(struct amt_box), GFP_KERNEL), slot);
+
+	if (box)
+		box->devm = true;
+	return box;
 }
 
 /* A new step: the callbacks it makes are recorded from here. */

@@ -14,6 +14,8 @@ export interface DeviceTraversalOptions {
   refBound?: number;
   /** Whether `dev.release` is filled in before init. Default true. */
   hasRelease?: boolean;
+  /** Whether the container is devm_kzalloc()ed on the parent (devres owns it). Default false. */
+  devm?: boolean;
 }
 
 /** Options for generating paths over the IDA machine alone. */
@@ -30,11 +32,12 @@ export interface IdaTraversalOptions {
  * @example getShortestPaths(deviceMachine, deviceTraversal({ refBound: 2 }))
  */
 export function deviceTraversal(options: DeviceTraversalOptions = {}) {
-  requireObject('deviceTraversal(options)', options, 'an object { refBound?, hasRelease? }');
+  requireObject('deviceTraversal(options)', options, 'an object { refBound?, hasRelease?, devm? }');
   const refBound = requireInt('refBound', options.refBound ?? 2, 1, 4);
   const hasRelease = requireBool('hasRelease', options.hasRelease ?? true);
+  const devm = requireBool('devm', options.devm ?? false);
   return {
-    input: { hasRelease },
+    input: { hasRelease, devm },
     events: () => deviceEventAlphabet as DeviceEvent[],
     filterEvents: (s: SnapshotFrom<typeof deviceMachine>, e: DeviceEvent) => e.type !== 'GET' || s.context.refs < refBound,
   };

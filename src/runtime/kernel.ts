@@ -159,7 +159,7 @@ export class Kernel {
     try {
       if (this.faults.shouldFail('kzalloc')) return null;
       const adev = new AuxDevice(this, label, true);
-      parent.manage(`devm_kzalloc ${label}`, () => this.call('devres free', adev, undefined, () => adev.devresFree()));
+      parent.manage(`devm_kzalloc ${label}`, () => this.call('devres free', adev, undefined, () => adev.devresFree()), adev);
       return adev;
     } finally {
       this.exit();

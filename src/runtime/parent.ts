@@ -1,4 +1,5 @@
 import { NEG, ParameterError } from '../../machines/index.js';
+import { AuxDevice } from './device.js';
 import type { Kernel } from './kernel.js';
 import { requireLabel } from './labels.js';
 
@@ -11,7 +12,7 @@ import { requireLabel } from './labels.js';
  * pdev.unbind(); // destroys the device
  */
 export class ParentDevice {
-  private readonly devres: Array<{ label: string; action: () => void }> = [];
+  private readonly devres: Array<{ label: string; action: () => void; memory?: AuxDevice }> = [];
 
   /** @internal use `Kernel.parentDevice` */
   constructor(readonly kernel: Kernel, readonly name: string) {}
@@ -32,9 +33,33 @@ export class ParentDevice {
     });
   }
 
-  /** @internal A managed resource that cannot fail to register (devm_kzalloc's own devres entry). */
-  manage(label: string, action: () => void): void {
-    this.devres.push({ label, action });
+  /**
+   * @internal A managed resource that cannot fail to register (devm_kzalloc's own devres entry);
+   * `memory`: the devm_kzalloc()ed container it frees, for devm_kfree().
+   */
+  manage(label: string, action: () => void, memory?: AuxDevice): void {
+    this.devres.push({ label, action, ...(memory ? { memory } : {}) });
+  }
+
+  /**
+   * `devm_kfree(dev, p)`: devres frees a container devm_kzalloc()ed on this parent now, and not
+   * again at unbind. Of memory this parent's devres does not hold (never devm, or already freed
+   * by devres) the kernel WARNs and frees nothing (drivers/base/devres.c devm_kfree): false.
+   * @example
+   * const adev = k.devmKzallocDevice(pdev, 'foo')!;
+   * pdev.devmKfree(adev); // true: freed, and pdev.unbind() will not free it again
+   */
+  devmKfree(adev: AuxDevice): boolean {
+    this.kernel.requireOwn(adev, AuxDevice, 'devmKfree(adev)', 'an AuxDevice (k.devmKzallocDevice(parent))');
+    return this.kernel.call('devm_kfree', this, adev.label, () => {
+      const at = this.devres.findIndex((d) => d.memory === adev);
+      if (at < 0) {
+        this.kernel.printk({ level: 'warn', text: 'WARNING: at drivers/base/devres.c devm_kfree: <p> is not on the devres list of <dev>' }, { p: adev.label, dev: this.name });
+        return false;
+      }
+      this.devres.splice(at, 1)[0]!.action();
+      return true;
+    });
   }
 
   /** Managed actions still pending, oldest first. */

@@ -355,11 +355,14 @@ int goo_none(struct device *parent, struct goo **out)
     expect(at(init)).toEqual(['10 add-uninitialized']);
   });
 
-  it('B4 and B18: a devm_kzalloc()ed container whose release also kfree()s it: devres frees it again where the release ran, and under the device where it did not', async () => {
+  it('B4 and B18: a devm_kzalloc()ed container whose release kfree()s it: a double free where the release runs (KASAN: invalid-free), and devres frees it outside the release at unbind', async () => {
     const r = await found(file('\tgoo_free(container_of(dev, struct goo, adev.dev));', DEVM, '\t\tauxiliary_device_uninit(&g->adev);\n', ''));
-    // add fails: the uninit ran the release (B4 at unbind); add succeeds: the device still holds it (B18).
-    expect(at(r)).toEqual(['14 double-free', '14 free-outside-release']);
-    expect(r.findings.find((f) => f.code === 'double-free')!.failing?.call).toBe('auxiliary_device_add(&g->adev)');
+    // add fails: the uninit at line 27 runs the release, whose kfree() (line 6) frees devm memory;
+    // either way devres frees the container at unbind, after the caller's last put or under the device (B18).
+    expect(at(r)).toEqual(['14 free-outside-release', '27 double-free']);
+    const b4 = r.findings.find((f) => f.code === 'double-free')!;
+    expect(b4.failing?.call).toBe('auxiliary_device_add(&g->adev)');
+    expect(b4.message).toContain('kfree() at line 6 (in the release callback)');
   });
 });
 

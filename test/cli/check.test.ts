@@ -32,7 +32,7 @@ describe('auxbus check', () => {
       'F:51:17: note: (6) auxiliary_device_uninit() at line 51',
       'F:23:9: note: (7) kfree() at line 23 (in the release callback)',
       'F:52:17: note: (8) kfree() at line 52',
-      'F:52:17: note: (9) kfree(ladev): an allocation is freed twice (e.g. the release callback frees it and the error path frees it again after auxiliary_device_uninit()).',
+      'F:52:17: note: (9) kfree(ladev): an allocation is freed twice (e.g. the release callback frees it and the error path frees it again after auxiliary_device_uninit()), or devm_kzalloc()ed memory is kfree()d (devres frees it again when the parent driver unbinds).',
       expect.stringMatching(/^F:52:17: note: fix: After auxiliary_device_uninit\(\) the release callback owns the container/),
       expect.stringMatching(/^F:52:17: note: a real kernel shows: "BUG: KASAN: double-free.*\(docs\/kernel-auxbus\.md §3\.8, §5 B4\)$/),
     ]);

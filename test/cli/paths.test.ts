@@ -25,11 +25,19 @@ describe('auxbus paths', () => {
     x = JSON.parse(run.stdout) as PathExport;
   });
 
-  it('transition strategy on the device covers every transition id of the machine, self-loops included', () => {
+  it('transition strategy on the device covers every transition id of the machine, self-loops included: a kzalloc()ed container\'s and, with --devm, a devm_kzalloc()ed one\'s', () => {
     expect(run.code).toBe(0);
-    const taken = new Set(x.paths.flatMap((p) => p.steps.flatMap((s) => s.transitions)));
+    const devmRun = auxbus(['paths', '--machine', 'device', '--devm', '--format', 'json']);
+    expect(devmRun.code).toBe(0);
+    const devm = JSON.parse(devmRun.stdout) as PathExport;
+    expect(devm.input).toEqual({ hasRelease: true, devm: true });
+    expect(devm.options.devm).toBe(true);
+    const taken = new Set([...x.paths, ...devm.paths].flatMap((p) => p.steps.flatMap((s) => s.transitions)));
     const all = allTransitions(deviceMachine).map(transitionId);
     expect(all.filter((t) => !taken.has(t))).toEqual([]);
+    // §5 B4: what only devm memory does, a kfree() of it, is on the --devm paths alone.
+    expect(x.summary.transitions.missed.every((t) => t.endsWith(':KFREE#0'))).toBe(true);
+    expect(x.summary.transitions.missed.filter((t) => !devm.summary.transitions.missed.includes(t))).toEqual(x.summary.transitions.missed);
     // Targetless transitions (GET, violations) are the ones a state-keyed traversal would miss.
     expect(allTransitions(deviceMachine).filter((t) => !t.target).length).toBeGreaterThan(20);
   });
@@ -80,6 +88,9 @@ describe('auxbus paths', () => {
     expect(auxbus(['paths', '--machine', 'ida', '--ref-bound', '2']).code).toBe(2);
     expect(auxbus(['paths', '--machine', 'device', '--ref-bound', '5']).code).toBe(2);
     expect(auxbus(['paths', '--machine', 'driver', '--ida-capacity', '1']).code).toBe(2);
+    const devmOnIda = auxbus(['paths', '--machine', 'ida', '--devm']);
+    expect(devmOnIda.code).toBe(2);
+    expect(devmOnIda.stderr).toContain('--devm applies to --machine device only');
     expect(auxbus(['paths']).code).toBe(2);
     const small = JSON.parse(auxbus(['paths', '--machine', 'ida', '--ida-capacity', '1', '--strategy', 'shortest']).stdout) as PathExport;
     expect(small.options).toEqual({ idaCapacity: 1 });

@@ -57,7 +57,7 @@ describe('extraPaths', () => {
 
   it('§3.6 B12: after a WARN (missing-release) the search goes on, and the case is judged by that WARN, not the silent misuse before it', () => {
     const params = resolveWorldParams(AFTER_MISUSE_WORLDS[1]!);
-    const found = extraPaths(params, new Set(['device.dead.released:KFREE#1']), true);
+    const found = extraPaths(params, new Set(['device.dead.released:KFREE#2']), true);
     expect(found.violations).toHaveLength(1);
     expect(found.violations[0]!.code).toBe('missing-release');
     expect(found.violations[0]!.steps[found.violations[0]!.steps.length - 1]!.event.type).toBe('KFREE');

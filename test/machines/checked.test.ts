@@ -91,7 +91,7 @@ describe('the checked world helpers give what the unchecked ones give', () => {
       return [{ box: next }, actions] as const;
     };
     const k: WorldComponents<Box<model.DeviceSnapshot>, Box<model.IdaModelState>, Box<model.DriverSnapshot>> = {
-      device: { initial: (r, devm) => ({ box: x.device.initial(r, devm) }), step: boxed(x.device.step), hasTag: (s, t) => x.device.hasTag(s.box, t), flagged: (s) => x.device.flagged(s.box), refs: (s) => x.device.refs(s.box) },
+      device: { initial: (r, devm) => ({ box: x.device.initial(r, devm) }), step: boxed(x.device.step), hasTag: (s, t) => x.device.hasTag(s.box, t), flagged: (s) => x.device.flagged(s.box), refs: (s) => x.device.refs(s.box), devm: (s) => x.device.devm(s.box) },
       ida: { initial: (c) => ({ box: x.ida.initial(c) }), step: boxed(x.ida.step), set: (s) => x.ida.set(s.box) },
       driver: { initial: () => ({ box: x.driver.initial() }), step: boxed(x.driver.step), registered: (s) => x.driver.registered(s.box) },
     };

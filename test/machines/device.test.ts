@@ -170,8 +170,34 @@ describe('device machine: kernel facts', () => {
     expect(run([INIT, ADD, DEVRES_FREE]).last.violations).toEqual(['free-outside-release']);
     // Torn down correctly, empty release: devres frees it after the release.
     expect(run([INIT, ADD, DELETE, UNINIT, RUN, RELEASED, DEVRES_FREE]).last.violations).toEqual(['free-outside-release']);
-    // The release kfree()s a devm container: devres frees it again.
-    expect(run([INIT, UNINIT, RUN, KFREE, RELEASED, DEVRES_FREE]).last.violations).toEqual(['double-free']);
+  });
+
+  it('§5 B4: a kfree() of a devm container is a double free wherever it comes (KASAN "invalid-free" at the kfree), and frees nothing: devres still frees it', () => {
+    const devm = (events: DeviceEvent[], hasRelease = true) => drive(deviceMachine, events, { hasRelease, devm: true });
+    const cases: DeviceEvent[][] = [
+      [KFREE], [INIT, KFREE], [INIT, ADD, KFREE], [INIT, UNINIT, KFREE], [INIT, UNINIT, RUN, KFREE], [INIT, UNINIT, RUN, RELEASED, KFREE],
+    ];
+    for (const events of cases) {
+      const r = devm(events);
+      const before = r.steps[r.steps.length - 2]?.state.value ?? 'no step';
+      expect(r.last.violations, events.map((e) => e.type).join(',')).toEqual(['double-free']);
+      // Nothing changed: the same state, not flagged (model.md §4.2, §4.3).
+      if (r.steps.length >= 2) expect(r.final.value).toEqual(before);
+      expect(r.final.hasTag('freed')).toBe(false);
+    }
+    // devres frees it after: before init that is fine; a device torn down with a release is B18's.
+    expect(devm([KFREE, DEVRES_FREE, END]).allViolations).toEqual(['double-free']);
+    expect(devm([INIT, UNINIT, RUN, RELEASED, KFREE, DEVRES_FREE]).allViolations).toEqual(['double-free', 'free-outside-release']);
+  });
+
+  it('model.md §4.6: a release callback that devm_kfree()s its devm container frees it the right way; devres freeing it before the release ran is B18 when the release runs', () => {
+    const devm = (events: DeviceEvent[]) => drive(deviceMachine, events, { hasRelease: true, devm: true });
+    const clean = devm([INIT, UNINIT, RUN, DEVRES_FREE, RELEASED, END]);
+    expect(clean.allViolations).toEqual([]);
+    expect(clean.final.hasTag('freed')).toBe(true);
+    // devres freed it at unbind while the release was pending; the release's own devm_kfree then finds nothing.
+    const late = devm([INIT, UNINIT, DEVRES_FREE, RUN, DEVRES_FREE]);
+    expect(late.steps.map((s) => s.violations)).toEqual([[], [], [], [], ['free-outside-release']]);
   });
 
   it('model.md §4.6: a devm container is held by devres: never a memory-leak at the end, freed at unbind', () => {
@@ -328,8 +354,14 @@ describe('device machine: xstate/graph coverage', () => {
   });
   const paths = model.getShortestPaths();
 
-  it('transition-keyed paths from createTestModel take every transition', () => {
-    const taken = transitionsTaken(deviceMachine, paths);
+  // A devm container (devres owns its memory) is an input no event changes: its own paths.
+  const devmPaths = createTestModel(deviceMachine, {
+    ...deviceTraversal({ refBound: 2, devm: true }),
+    serializeTransition: (_s, event, prev) => (event ? ` via ${JSON.stringify(event)} from ${JSON.stringify([prev?.value, prev?.context])}` : ''),
+  }).getShortestPaths();
+
+  it('transition-keyed paths from createTestModel take every transition, of a kzalloc()ed and a devm_kzalloc()ed container', () => {
+    const taken = new Set([...transitionsTaken(deviceMachine, paths), ...transitionsTaken(deviceMachine, devmPaths)]);
     const missing = allTransitions(deviceMachine).filter((t) => !taken.has(t)).map(transitionId);
     expect(missing).toEqual([]);
     expect(allTransitions(deviceMachine).length).toBeGreaterThan(60);

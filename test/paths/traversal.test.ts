@@ -31,6 +31,7 @@ const badDevice: Array<[string, Record<string, unknown>, string]> = [
   ['a string refBound', { refBound: '2' }, 'refBound'],
   ['hasRelease not a boolean', { hasRelease: 'yes' }, 'hasRelease'],
   ['hasRelease as 0', { hasRelease: 0 }, 'hasRelease'],
+  ['devm not a boolean', { devm: 'yes' }, 'devm'],
 ];
 
 const badIda: Array<[string, Record<string, unknown>, string]> = [

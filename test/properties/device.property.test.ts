@@ -24,8 +24,8 @@ interface Run {
   steps: Step[];
 }
 
-function play(hasRelease: boolean, events: readonly DeviceEvent[]): Run {
-  const [start] = initialTransition(deviceMachine, { hasRelease });
+function play(hasRelease: boolean, events: readonly DeviceEvent[], devm = false): Run {
+  const [start] = initialTransition(deviceMachine, { hasRelease, devm });
   let state = start;
   const steps: Step[] = [];
   for (const event of events) {
@@ -71,10 +71,13 @@ const releaseReadsPrefix: DeviceEvent[] = [...protocolPrefix.slice(0, -1), ev.RE
 const anyEvent = fc.constantFrom(...deviceEventAlphabet);
 const sequences = fc.record({
   hasRelease: fc.boolean(),
+  // A devm_kzalloc()ed container (devres owns it); devres frees nothing else, so a kzalloc()ed
+  // container's sequences have no DEVRES_FREE.
+  devm: fc.boolean(),
   events: fc
     .tuple(fc.constantFrom(protocolPrefix, earlyFreePrefix, releaseReadsPrefix), fc.nat({ max: protocolPrefix.length + 1 }), fc.array(anyEvent, { maxLength: 30 }))
     .map(([prefix, n, tail]) => [...prefix.slice(0, n), ...tail]),
-});
+}).map(({ hasRelease, devm, events }) => ({ hasRelease, devm, events: devm ? events : events.filter((e) => e.type !== 'DEVRES_FREE') }));
 
 const RUNS = fcRuns(800);
 
@@ -96,8 +99,8 @@ describe('device machine properties (fast-check, pure transition)', () => {
   it('§3.2: refs, busRefs and the refcount never go below 0; an unviolated put/uninit drops the count by exactly 1, an unviolated get raises it by 1', () => {
     const cov = reached();
     fc.assert(
-      fc.property(sequences, ({ hasRelease, events }) => {
-        const run = play(hasRelease, events);
+      fc.property(sequences, ({ hasRelease, devm, events }) => {
+        const run = play(hasRelease, events, devm);
         cov.note(run);
         for (const s of run.steps) {
           const c = s.after.context;
@@ -123,8 +126,8 @@ describe('device machine properties (fast-check, pure transition)', () => {
   it('§3.2, §3.6, model.md §4.6: the release is scheduled at most once, at the step that drops the refcount to 0, and runs at most once, when the cleanup runs it', () => {
     let releases = 0;
     fc.assert(
-      fc.property(sequences, ({ hasRelease, events }) => {
-        const run = play(hasRelease, events);
+      fc.property(sequences, ({ hasRelease, devm, events }) => {
+        const run = play(hasRelease, events, devm);
         const scheduled = run.steps.filter((s) => s.effects.includes('scheduleRelease'));
         expect(scheduled.length).toBeLessThanOrEqual(1);
         for (const s of scheduled) {
@@ -155,8 +158,8 @@ describe('device machine properties (fast-check, pure transition)', () => {
     const gone = (x: Snap) => x.hasTag('dead') || x.matches({ live: 'releasing' });
     const seen = new Set<string>();
     fc.assert(
-      fc.property(sequences, ({ hasRelease, events }) => {
-        const run = play(hasRelease, events);
+      fc.property(sequences, ({ hasRelease, devm, events }) => {
+        const run = play(hasRelease, events, devm);
         const first = run.steps.findIndex((s) => gone(s.after));
         if (first < 0) return;
         for (const s of run.steps.slice(first + 1)) {
@@ -171,10 +174,18 @@ describe('device machine properties (fast-check, pure transition)', () => {
             // of that earlier free, reported once (model.md §4.3).
             const allowed = late || (b.matches({ live: 'releasing' }) && releaseReads.has(t));
             expect(s.violations).toEqual(allowed ? [] : ['use-after-release']);
+          } else if (t === 'KFREE' && devm && !b.hasTag('freed')) {
+            // §5 B4: a kfree() of devm memory frees nothing (KASAN: invalid-free).
+            expect(s.violations).toEqual(['double-free']);
+            expect(s.after.value).toEqual(b.value);
+          } else if (t === 'DEVRES_FREE' && b.hasTag('freed')) {
+            // devres frees an entry once: from a freed state only a release's devm_kfree() comes,
+            // which is the earlier free's B18 where that release runs late, and nothing elsewhere.
+            expect(s.violations).toEqual(late ? ['free-outside-release'] : []);
           } else if (t === 'KFREE' || t === 'DEVRES_FREE') {
             if (b.matches({ live: 'releasing' })) {
-              // Inside the release callback the release's own kfree frees the container (model.md §4.6).
-              expect(s.violations).toEqual(t === 'KFREE' ? [] : ['free-outside-release']);
+              // Inside the release callback the release's own kfree or devm_kfree frees the container (model.md §4.6).
+              expect(s.violations).toEqual([]);
             } else if (b.matches({ dead: 'pending' })) {
               expect(s.violations).toEqual([]); // judged when the release runs
               expect(s.after.matches({ dead: 'orphaned' })).toBe(true);
@@ -182,7 +193,8 @@ describe('device machine properties (fast-check, pure transition)', () => {
               expect(s.violations).toEqual(b.context.hasRelease ? ['free-outside-release'] : []);
               expect(s.after.hasTag('freed')).toBe(true);
             } else {
-              expect(s.violations).toEqual(['double-free']);
+              // A devm container devres freed before its release ran, kfree()d by that release: both root causes.
+              expect(s.violations).toEqual(devm && late ? ['double-free', 'free-outside-release'] : ['double-free']);
             }
           } else if (t === 'RELEASED') {
             expect(s.violations).toEqual(late ? ['free-outside-release'] : []);
@@ -202,10 +214,11 @@ describe('device machine properties (fast-check, pure transition)', () => {
         ...RUNS,
         // Each place the check below asks about, reached by a run of its own whatever the seed.
         examples: [
-          [{ hasRelease: true, events: [...protocolPrefix.slice(0, 7), ev.KFREE] }],
-          [{ hasRelease: true, events: [...protocolPrefix, ev.KFREE, ev.KFREE] }],
-          [{ hasRelease: true, events: [...earlyFreePrefix, ev.RELEASED] }],
-          [{ hasRelease: true, events: releaseReadsPrefix }],
+          [{ hasRelease: true, devm: false, events: [...protocolPrefix.slice(0, 7), ev.KFREE] }],
+          [{ hasRelease: true, devm: false, events: [...protocolPrefix, ev.KFREE, ev.KFREE] }],
+          [{ hasRelease: true, devm: false, events: [...earlyFreePrefix, ev.RELEASED] }],
+          [{ hasRelease: true, devm: false, events: releaseReadsPrefix }],
+          [{ hasRelease: true, devm: true, events: [...protocolPrefix.slice(0, 7), ev.KFREE] }],
         ],
       },
     );
@@ -218,8 +231,8 @@ describe('device machine properties (fast-check, pure transition)', () => {
     const cov = reached();
     let refused = 0;
     fc.assert(
-      fc.property(sequences, ({ hasRelease, events }) => {
-        const run = play(hasRelease, events);
+      fc.property(sequences, ({ hasRelease, devm, events }) => {
+        const run = play(hasRelease, events, devm);
         cov.note(run);
         for (const s of run.steps) {
           if (s.violations.length === 0) continue;

@@ -48,15 +48,15 @@ class Replay {
   private releasedCodes: string[] = [];
   private hook = (_d: AuxDevice) => this.duringRelease();
 
-  constructor(hasRelease: boolean) {
+  constructor(hasRelease: boolean, devm = false) {
     this.parent = this.k.parentDevice('pci0');
     // A device already on the bus as taken.foo.0: an ADD with nameTaken uses modname 'taken'.
     const blocker = this.k.auxiliaryDeviceCreate(this.parent, 'taken', 'foo', undefined, 0);
     if (!blocker) throw new Error('setup');
-    this.adev = this.k.kzallocDevice('replayed')!;
+    this.adev = (devm ? this.k.devmKzallocDevice(this.parent, 'replayed') : this.k.kzallocDevice('replayed'))!;
     this.adev.fill({ name: 'foo', parent: this.parent });
     if (hasRelease) this.adev.release = this.hook;
-    [this.model] = initialTransition(deviceMachine, { hasRelease });
+    [this.model] = initialTransition(deviceMachine, { hasRelease, devm });
   }
 
   run(events: DeviceEvent[]): number {
@@ -164,26 +164,32 @@ class Replay {
 
 describe('runtime conforms to the device machine (model-based, createTestModel paths)', () => {
   for (const hasRelease of [true, false]) {
-    it(`every transition-keyed path replays with identical observations (release callback ${hasRelease ? 'set' : 'missing'})`, () => {
-      const traversal = deviceTraversal({ refBound: 2, hasRelease });
-      const paths = createTestModel(deviceMachine, {
-        ...traversal,
-        serializeTransition: (_s, event, prev) => (event ? ` via ${JSON.stringify(event)} from ${JSON.stringify([prev?.value, prev?.context])}` : ''),
-      }).getShortestPaths();
+    const what = `release callback ${hasRelease ? 'set' : 'missing'}`;
+    it(`every transition-keyed path replays with identical observations (${what}; kzalloc()ed and devm_kzalloc()ed containers)`, () => {
       let steps = 0;
       const taken = new Set<string>();
-      for (const path of paths) {
-        const events = path.steps.slice(1).map((s) => s.event);
-        steps += new Replay(hasRelease).run(events);
-        let snap = initialTransition(deviceMachine, { hasRelease })[0];
-        for (const e of events) {
-          for (const t of deviceMachine.getTransitionData(snap, e)) taken.add(transitionId(t));
-          snap = transition(deviceMachine, snap, e)[0];
+      const all: Array<Parameters<typeof assertFullCoverage>[2][number]> = [];
+      // A devm container (devres owns its memory) is an input no event changes: its own paths.
+      for (const devm of [false, true]) {
+        const traversal = deviceTraversal({ refBound: 2, hasRelease, devm });
+        const paths = createTestModel(deviceMachine, {
+          ...traversal,
+          serializeTransition: (_s, event, prev) => (event ? ` via ${JSON.stringify(event)} from ${JSON.stringify([prev?.value, prev?.context])}` : ''),
+        }).getShortestPaths();
+        for (const path of paths) {
+          const events = path.steps.slice(1).map((s) => s.event);
+          steps += new Replay(hasRelease, devm).run(events);
+          let snap = initialTransition(deviceMachine, { hasRelease, devm })[0];
+          for (const e of events) {
+            for (const t of deviceMachine.getTransitionData(snap, e)) taken.add(transitionId(t));
+            snap = transition(deviceMachine, snap, e)[0];
+          }
         }
+        all.push(...paths);
       }
       expect(steps).toBeGreaterThan(1000);
       // Coverage of what was replayed: every state and every transition of the machine (100%).
-      assertFullCoverage(`device (release ${hasRelease ? 'set' : 'missing'})`, deviceMachine, paths, taken);
+      assertFullCoverage(`device (${what})`, deviceMachine, all, taken);
     });
   }
 });

@@ -23,10 +23,10 @@ const RELEASES = {
  * reported, end check included. Events the kernel makes itself (the cleanup running the release,
  * the release returning) are left to the kernel; a bus probe or unbind is delivered as the bus would.
  */
-function verdict(events: readonly DeviceEvent[], timing: ReleaseTiming, release: keyof typeof RELEASES, runEarly = false): string[] {
+function verdict(events: readonly DeviceEvent[], timing: ReleaseTiming, release: keyof typeof RELEASES, runEarly = false, devm = false): string[] {
   const k = new Kernel({ release: timing });
   const parent = k.parentDevice('pci0');
-  const adev = k.kzallocDevice('replayed')!;
+  const adev = (devm ? k.devmKzallocDevice(parent, 'replayed') : k.kzallocDevice('replayed'))!;
   adev.fill({ name: 'foo', parent });
   const cb = RELEASES[release](k);
   if (cb) adev.release = cb;
@@ -49,7 +49,7 @@ function verdict(events: readonly DeviceEvent[], timing: ReleaseTiming, release:
       case 'GET': adev.get(); break;
       case 'PUT': adev.put(); break;
       case 'KFREE': k.kfree(adev); break;
-      case 'DEVRES_FREE': adev.devresFree(); break;
+      case 'DEVRES_FREE': parent.devmKfree(adev); break;
       case 'READ': void adev.id; break;
       case 'WRITE': adev.setField('priv', 1); break;
       case 'SET_RELEASE': adev.release = e.present ? RELEASES['frees the container'](k) : null; break;
@@ -63,22 +63,25 @@ function verdict(events: readonly DeviceEvent[], timing: ReleaseTiming, release:
 }
 
 describe('release timing: the same verdict in both modes (model.md §4.6)', () => {
-  // Every transition-keyed path of the device machine: each reaches some transition, many a violation.
-  const paths = createTestModel(deviceMachine, {
-    ...deviceTraversal({ refBound: 2 }),
-    serializeTransition: (_s, event, prev) => (event ? ` via ${JSON.stringify(event)} from ${JSON.stringify([prev?.value, prev?.context])}` : ''),
-  }).getShortestPaths();
-  const callerPaths = [...new Set(paths.map((p) => JSON.stringify(
-    p.steps.slice(1).map((s) => s.event).filter((e) => !['RUN_RELEASE', 'RELEASED', 'END'].includes(e.type)),
-  )))].map((j) => JSON.parse(j) as DeviceEvent[]);
+  // Every transition-keyed path of the device machine, of a kzalloc()ed and of a devm_kzalloc()ed
+  // container: each reaches some transition, many a violation. devres frees only devm memory.
+  const callerPaths = [false, true].flatMap((devm) => {
+    const paths = createTestModel(deviceMachine, {
+      ...deviceTraversal({ refBound: 2, devm }),
+      serializeTransition: (_s, event, prev) => (event ? ` via ${JSON.stringify(event)} from ${JSON.stringify([prev?.value, prev?.context])}` : ''),
+    }).getShortestPaths();
+    return [...new Set(paths.map((p) => JSON.stringify(
+      p.steps.slice(1).map((s) => s.event).filter((e) => !['RUN_RELEASE', 'RELEASED', 'END'].includes(e.type)),
+    )))].map((j) => ({ devm, events: JSON.parse(j) as DeviceEvent[] })).filter((p) => devm || !p.events.some((e) => e.type === 'DEVRES_FREE'));
+  });
 
   it.each(Object.keys(RELEASES) as Array<keyof typeof RELEASES>)('every generated path, release callback that %s: immediate, deferred to the end, and run after each call agree', (release) => {
     let withFindings = 0;
     const codes = new Set<string>();
-    for (const events of callerPaths) {
-      const now = verdict(events, 'immediate', release);
-      expect(verdict(events, 'deferred', release), JSON.stringify(events)).toEqual(now);
-      expect(verdict(events, 'deferred', release, true), JSON.stringify(events)).toEqual(now);
+    for (const { events, devm } of callerPaths) {
+      const now = verdict(events, 'immediate', release, false, devm);
+      expect(verdict(events, 'deferred', release, false, devm), JSON.stringify(events)).toEqual(now);
+      expect(verdict(events, 'deferred', release, true, devm), JSON.stringify(events)).toEqual(now);
       if (now.length > 0) withFindings++;
       for (const c of now) codes.add(c);
     }
@@ -236,15 +239,44 @@ describe('devm_kzalloc containers (model.md §4.6, B18)', () => {
     expect(k.report().violations.map((f) => f.code)).toEqual(['free-outside-release']);
   });
 
-  it('B4: a release that kfree()s a devm container: devres frees it again', () => {
-    const k = new Kernel();
+  it('B4: a release that kfree()s a devm container is a double free at that kfree (KASAN: invalid-free), which frees nothing: devres frees it at unbind, after the release (B18)', () => {
+    const k = new Kernel({ trace: true });
     const pdev = k.parentDevice('pci0');
     const adev = k.devmKzallocDevice(pdev)!;
     filled(k, adev, (d) => k.kfree(d));
     adev.init();
     adev.uninit();
+    expect(adev.hasTag('freed')).toBe(false);
     pdev.unbind();
-    expect(k.report().violations.map((f) => f.code)).toEqual(['double-free']);
+    const r = k.report();
+    expect(r.violations.map((f) => [f.code, f.call.replace(/^.*: /, '')])).toEqual([['double-free', 'kfree()'], ['free-outside-release', 'devres free()']]);
+  });
+
+  it('model.md §4.6: a release that devm_kfree()s its devm container frees it the right way, and unbind does not free it again', () => {
+    const k = new Kernel();
+    const pdev = k.parentDevice('pci0');
+    const adev = k.devmKzallocDevice(pdev)!;
+    filled(k, adev, (d) => { expect(pdev.devmKfree(d)).toBe(true); });
+    adev.init();
+    adev.uninit();
+    expect(adev.hasTag('freed')).toBe(true);
+    expect(pdev.pendingDevres).toEqual([]);
+    pdev.unbind();
+    expect(k.report().clean).toBe(true);
+  });
+
+  it('devm_kfree() of memory the parent\'s devres does not hold (kzalloc()ed, or freed by devres already) WARNs and frees nothing', () => {
+    const k = new Kernel();
+    const pdev = k.parentDevice('pci0');
+    const heap = k.kzallocDevice()!;
+    expect(pdev.devmKfree(heap)).toBe(false);
+    expect(heap.hasTag('freed')).toBe(false);
+    const devm = k.devmKzallocDevice(pdev)!;
+    pdev.unbind();
+    expect(pdev.devmKfree(devm)).toBe(false);
+    expect(k.log.filter((l) => /devm_kfree/.test(l.text))).toHaveLength(2);
+    k.kfree(heap);
+    expect(k.report().clean).toBe(true);
   });
 
   it('§1.2: a devm container whose init failed (or never ran) is the caller\'s memory: devres freeing it is correct', () => {

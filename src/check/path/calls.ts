@@ -253,7 +253,9 @@ export abstract class PathCalls extends PathMemory {
     if (this.ctx.unknownRelease !== 'frees-container' || !c.rt) return;
     this.sites.push('release');
     try {
-      this.freeAll(c);
+      // Freed as its memory asks: devm memory with devm_kfree(), the rest with kfree().
+      if (this.devres.some((d) => d.o === c)) this.devresFree(c);
+      else this.freeAll(c);
     } finally {
       this.sites.pop();
     }
@@ -269,22 +271,34 @@ export abstract class PathCalls extends PathMemory {
     }
     if (r.t !== 'ptr') return;
     const o = r.o;
-    // A kfree() of devm memory is passed on too: devres frees it again at unbind (B4).
+    // A kfree() of devm memory is passed on too: the model judges it (B4, KASAN's invalid-free).
     if (!o.rt) return;
     this.told(o, `kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
     this.freeAll(o);
   }
 
   /**
-   * `devm_kfree(dev, p)`: frees devm memory now and takes it off the devres list, so the unbind
-   * after the path does not free it again. For the model it is a free like kfree().
+   * `devm_kfree(dev, p)`: devres frees devm memory now and takes it off its list, so the unbind
+   * after the path does not free it again. Of anything devres does not hold the kernel only
+   * WARNs; the checker judges that as the kfree() it was meant to be.
    */
   protected devmFree(v: Val, site: Site): void {
     const r = resolve(v);
     if (r.t !== 'ptr') return;
     const at = this.devres.findIndex((d) => d.o === r.o);
-    if (at >= 0) this.devres.splice(at, 1);
-    this.free(v, site);
+    if (at < 0 || !r.o.rt) {
+      this.free(v, site);
+      return;
+    }
+    this.told(r.o, `devm_kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
+    this.devresFree(r.o);
+  }
+
+  /** devres frees `o` (on its list) now: off the list, every device in it freed. */
+  protected devresFree(o: Obj): void {
+    const { owner } = this.devres.splice(this.devres.findIndex((d) => d.o === o), 1)[0]!;
+    this.track(o, () => owner.devmKfree(o.rt!));
+    for (const rt of o.others?.values() ?? []) this.track(o, () => owner.devmKfree(rt));
   }
 
   /** kfree() of an allocation: every device embedded in it sees its memory go. */

@@ -119,7 +119,7 @@ function driverEventKey(e: DriverEvent): string {
 export class InternedComponents {
   readonly device = new Interned<CompiledState<DeviceContext>, DeviceEvent>((s) => {
     const c = s.context;
-    return `${s.leaf},${c.refs},${c.busRefs},${+c.put},${+c.hasRelease},${+c.flagged}`;
+    return `${s.leaf},${c.refs},${c.busRefs},${+c.put},${+c.hasRelease},${+c.flagged},${+c.devm}`;
   }, compiledStep(tables.device));
   /** IDA components: the machine's leaf and the id set (its JSON fields) make the key. */
   readonly ida = new Interned<IdaState, IdaCall>(
@@ -141,6 +141,7 @@ export class InternedComponents {
       hasTag: (s, tag) => tables.device.hasTag(this.device.states[s]!, tag),
       flagged: (s) => this.device.states[s]!.context.flagged,
       refs: (s) => this.device.states[s]!.context.refs,
+      devm: (s) => this.device.states[s]!.context.devm,
     },
     ida: {
       initial: (capacity) => this.ida.intern({ machine: tables.ida.initial(), set: SortedIdSet.empty(capacity) }),
