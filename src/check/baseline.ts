@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ParameterError, requireObject, VIOLATION_CODES } from '../../machines/index.js';
+import { ParameterError, requireObject, VIOLATION_CODES, VIOLATIONS, type ViolationCode } from '../../machines/index.js';
+import { lowerFirst } from './path/ops.js';
 import { FileError } from '../errors.js';
 import { writeFileWhole } from '../write-file.js';
 import { isArray } from '../../machines/common/checks.js';
@@ -33,9 +34,14 @@ export function fingerprint(f: CheckFinding): string {
   return fingerprintOf(f);
 }
 
-/** {@link fingerprint} of a finding already checked. */
+/**
+ * {@link fingerprint} of a finding already checked. The violation's own description, which the
+ * message quotes, is left out: rewording it in a new version must not unmatch every baseline.
+ */
 function fingerprintOf(f: CheckFinding): string {
-  const message = f.message.replace(/\b(lines?|at) \d+/g, '$1 N');
+  const when = VIOLATIONS[f.code as ViolationCode]?.when;
+  const own = when === undefined ? f.message : f.message.replace(lowerFirst(when), '');
+  const message = own.replace(/\b(lines?|at) \d+/g, '$1 N');
   return createHash('sha256').update([f.code, f.at.file.replace(/\\/g, '/'), f.function, message].join('\0')).digest('hex').slice(0, 16);
 }
 

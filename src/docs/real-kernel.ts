@@ -285,7 +285,7 @@ export function realKernelMarkdown(table: RealKernelTable, triage: Triage): stri
     '',
     '## Findings',
     '',
-    'Each judged by hand (real-kernel-triage.json, keyed by the finding\'s fingerprint: code, file, function and message without line numbers).',
+    'Each judged by hand (real-kernel-triage.json, keyed by the finding\'s fingerprint: code, file, function and message without line numbers or the violation\'s own description).',
     '',
     '| file | line | function | code | verdict |',
     '|---|---|---|---|---|',

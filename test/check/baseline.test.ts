@@ -21,6 +21,16 @@ describe('baselines', () => {
     expect(fingerprint(f(40, 'foo_probe', 'memory-leak'))).not.toBe(fingerprint(f(40)));
   });
 
+  it('the violation\'s own description the message quotes is not part of the fingerprint: a new version that rewords it keeps every baseline; the call and the story are', async () => {
+    const { VIOLATIONS } = await import('../../machines/index.js');
+    const when = VIOLATIONS['double-free'].when;
+    const lower = when.charAt(0).toLowerCase() + when.slice(1);
+    const said = (text: string, call = 'kfree(p)'): CheckFinding => ({ ...f(40), message: `${call}: ${text} (on this path: kfree() at line 39)` });
+    expect(fingerprint(said(lower))).toBe(fingerprint(said('')));
+    expect(fingerprint(said(lower))).not.toBe(fingerprint(said('some other text')));
+    expect(fingerprint(said(lower))).not.toBe(fingerprint(said(lower, 'kfree(q)')));
+  });
+
   it('written, read back and applied: known findings are left out one for one, new ones stay', () => {
     const path = join(dir, 'b.json');
     writeBaseline(path, [f(40)]);
