@@ -6,7 +6,7 @@ import { exploreExample } from './explore-example.js';
 import { kernelCallTable, violationTable } from './tables.js';
 import { misuseTable } from './world-table.js';
 import { mermaidMarkdown } from '../diagrams/generate.js';
-import { recordMarkdown, type KernelRecord } from '../kunit/record.js';
+import { recordMarkdown, recordSummary, type KernelRecord } from '../kunit/record.js';
 import { checkSource } from '../check/check.js';
 import { formatGcc } from '../check/gcc.js';
 
@@ -24,8 +24,10 @@ function exampleSource(file = 'example.ts'): string {
 }
 
 /** The last recorded run on a kernel (docs/kernel-agreement.json, `npm run kernel:record`). */
+const kernelRecord = () => JSON.parse(readFileSync(join(packageRoot(), 'docs', 'kernel-agreement.json'), 'utf8')) as KernelRecord;
+
 function kernelAgreement(): string {
-  return recordMarkdown(JSON.parse(readFileSync(join(packageRoot(), 'docs', 'kernel-agreement.json'), 'utf8')) as KernelRecord);
+  return recordMarkdown(kernelRecord());
 }
 
 /** The corpus file whose finding the README shows whole. */
@@ -49,7 +51,11 @@ async function checkExample(): Promise<string> {
  */
 export async function generatedSections(): Promise<Record<string, Record<string, string>>> {
   return {
-    'README.md': { 'check-example': await checkExample(), 'explore-source': `\`\`\`ts\n${exampleSource('explore-example.ts')}\n\`\`\`` },
+    'README.md': {
+      'check-example': await checkExample(),
+      'kernel-summary': recordSummary(kernelRecord()),
+      'explore-source': `\`\`\`ts\n${exampleSource('explore-example.ts')}\n\`\`\``,
+    },
     'docs/machines.md': {
       'device-mermaid': mermaidMarkdown('device').trimEnd(),
       'kernel-calls': kernelCallTable(),

@@ -9,4 +9,4 @@ export { agreement, formatAgreement, type Agreement, type CaseVerdict } from './
 export { findKernelTree, ensureBuildTools, workTree, cacheRoot, kernelVersion, isKernelTree, KernelTreeError, DEBIAN_PACKAGE, type TreeSource, type WorkTree } from './tree.js';
 export { bootSuite, warningsW1, patchTree, buildDir, KERNEL_CONFIGS, SUITE_FILE, SUITE_SYMBOL, type KernelConfig, type KunitBoot, type BootOptions } from './run.js';
 export { suiteCoverage, type SuiteCoverage } from './coverage.js';
-export { kernelRecord, recordMarkdown, type KernelRecord } from './record.js';
+export { kernelRecord, recordMarkdown, recordSummary, type KernelRecord } from './record.js';

@@ -82,6 +82,20 @@ export function kernelRecord(suite: KunitSuite, a: Agreement, coverage: readonly
 }
 
 /**
+ * The README's table of a recorded run: the kernel, the cases and how many agree, the
+ * transitions the suite takes.
+ * @example recordSummary(JSON.parse(readFileSync('docs/kernel-agreement.json', 'utf8'))).split('\n').length // 3
+ */
+export function recordSummary(r: KernelRecord): string {
+  const cov = r.coverage.map((c) => `${c.machine} ${c.taken}/${c.total}`).join(', ');
+  return [
+    '| kernel (last recorded run) | cases | agree | transitions taken |',
+    '|---|--:|--:|---|',
+    `| Linux ${r.kernel}, ARCH=um, ${r.config} | ${r.cases} | ${r.agreeing} (${r.cases === 0 ? 0 : Math.floor((100 * r.agreeing) / r.cases)}%) | ${cov} |`,
+  ].join('\n');
+}
+
+/**
  * docs/kunit.md's account of a recorded run: the counts, the transitions taken, and what the kernel
  * printed for each violation code.
  * @example recordMarkdown(JSON.parse(readFileSync('docs/kernel-agreement.json', 'utf8')))

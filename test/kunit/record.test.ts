@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createWorld, DEFAULT_WORLD } from '../../machines/index.js';
-import { agreement, kernelRecord, predictSteps, recordMarkdown, type KunitSuite } from '../../src/kunit/index.js';
+import { agreement, kernelRecord, predictSteps, recordMarkdown, recordSummary, type KunitSuite } from '../../src/kunit/index.js';
 
 const PARAMS = { ...DEFAULT_WORLD, devices: 1, idaRange: { min: 0, max: 0 } };
 const world = createWorld(PARAMS);
@@ -41,6 +41,8 @@ describe('kernelRecord', () => {
     expect(md[0]).toContain('ida 18/18');
     expect(md[0]).toContain('no `W=1` warnings');
     expect(md[md.length - 1]).toBe('| `double-free` (B4) | 2 | 1 | BUG: KASAN: double-free in v_double_free |');
+    // The README's table: the kernel, cases, how many agree (rounded down), transitions taken.
+    expect(recordSummary(r).split('\n')[2]).toBe('| Linux 6.12.118, ARCH=um, kasan | 3 | 2 (66%) | ida 18/18 |');
   });
 
   it('the bundled examples\' paths: per example, the paths run and agreeing, what the kernel printed at each misuse, and the paths left out with why', () => {
