@@ -110,5 +110,10 @@ export function requireExplorable(params: WorldParams): WorldParams {
   if (ids > WORLD_LIMITS.idaIds.max) {
     throw new ParameterError('idaRange', `{ min: ${min}, max: ${max} } (${ids} ids)`, `at most ${WORLD_LIMITS.idaIds.max} ids to explore (a range up to INT_MAX replays paths, it is not explored)`);
   }
+  // The explorers decide a slot's calls from that slot alone, and an add reads the whole bus: a
+  // release that adds its own device at whichever call runs it is explored with one device only.
+  if (params.release.calls === 'auxiliary_device_add' && params.devices > 1) {
+    throw new ParameterError('release.calls', 'auxiliary_device_add', `another call with ${params.devices} devices: a release that adds its device is explored with one device slot`);
+  }
   return params;
 }

@@ -29,7 +29,8 @@ export function slotCode(code: WorldCode, t: WorldTables, K: number): SlotCodePr
   for (const fail of [false, true]) calls.push({ type: 'KZALLOC', dev: 0, fail }, { type: 'IDA_ALLOC', dev: 0, fail }, { type: 'INIT', dev: 0, ok: !fail });
   calls.push({ type: 'IDA_FREE', dev: 0, via: 'saved' }, { type: 'IDA_FREE', dev: 0, via: 'field' });
   for (const fault of ['none', 'name-nomem', 'device-add-nomem'] as const) calls.push({ type: 'ADD', dev: 0, fault });
-  for (const type of ['DELETE', 'UNINIT', 'GET', 'PUT', 'KFREE', 'READ_ID'] as const) calls.push({ type, dev: 0 });
+  // RELEASE is the kernel's delayed cleanup, not the code's call: the code says it allows it anywhere.
+  for (const type of ['DELETE', 'UNINIT', 'GET', 'PUT', 'KFREE', 'READ_ID', 'RELEASE'] as const) calls.push({ type, dev: 0 });
   const key = (e: WorldEvent) => JSON.stringify({ ...e, dev: 0 });
   const states = [code.initialSlot()];
   const offers = new Map<number, Set<string>>();

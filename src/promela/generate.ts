@@ -1,6 +1,6 @@
 import {
   allocNeedsMemory, lowestFree, resolveWorldParams,
-  type WorldAction, type WorldEvent, type WorldParams, type WorldParamsInput,
+  type ReleaseCall, type WorldAction, type WorldEvent, type WorldParams, type WorldParamsInput,
 } from '../../machines/index.js';
 import type { ViolationParams } from '../../machines/common/effects.js';
 import { requireExplorable } from '../../machines/world/world.params.js';
@@ -32,6 +32,15 @@ export interface WorldPromela {
   /** Reachable states as our explorer counts them (no symmetry), for comparison. */
   exploredStates: number;
 }
+
+/**
+ * The device table key of each call a release may make on its own device (as `stepWorld`'s
+ * RELEASE_CALL_EVENTS sends it); devm_kfree has none here: the world never allocates devm memory.
+ */
+const RELEASE_CALL_KEYS: Readonly<Record<ReleaseCall, string | undefined>> = {
+  get_device: 'GET', put_device: 'PUT', auxiliary_device_uninit: 'UNINIT', auxiliary_device_delete: 'DELETE',
+  auxiliary_device_init: 'I11', auxiliary_device_add: 'A10none', write_id: 'Wid', set_release: 'S1', devm_kfree: undefined,
+};
 
 /** Effect chains (a step's effect sending another step) deeper than this are refused: a cycle. */
 const MAX_DEPTH = 12;
@@ -152,9 +161,20 @@ class Generator {
     return seq(out);
   }
 
-  /** A device event on slot i, by its table key; nothing when the slot has no container. */
-  sendDev(i: number, key: string, primary: boolean, depth: number): string {
-    const rows = (this.t.device.get(key) ?? []).map((e) => ({
+  /**
+   * The device states a release callback runs in: where RUN_RELEASE leads, and where its read of
+   * the id leads from there. A call the release makes is tabled from these only: the rows of other
+   * states would inline effects (a put that runs the release again) no release can reach.
+   */
+  releaseStates(): ReadonlySet<number> {
+    const at = new Set((this.t.device.get('RUN_RELEASE') ?? []).map((e) => e.next));
+    for (const e of this.t.device.get('Rid') ?? []) if (at.has(e.from)) at.add(e.next);
+    return at;
+  }
+
+  /** A device event on slot i, by its table key; nothing when the slot has no container. `only`: the rows of these states alone. */
+  sendDev(i: number, key: string, primary: boolean, depth: number, only?: ReadonlySet<number>): string {
+    const rows = (this.t.device.get(key) ?? []).filter((e) => only === undefined || only.has(e.from)).map((e) => ({
       cond: `${this.dev(i)} == ${e.from + 1}`,
       assign: e.next === e.from ? '' : `${this.dev(i)} = ${e.next + 1}; `,
       effects: e.effects,
@@ -228,7 +248,8 @@ class Generator {
           out.push(this.violation((a.params as ViolationParams).code));
           break;
         case 'scheduleRelease':
-          if (job.to === 'dev') out.push(this.sendDev(job.i!, 'RUN_RELEASE', false, depth));
+          // Deferred: the device waits in a releasePending state for the RELEASE call (or END).
+          if (job.to === 'dev' && !p.deferredRelease) out.push(this.sendDev(job.i!, 'RUN_RELEASE', false, depth));
           break;
         case 'runRelease': {
           if (job.to !== 'dev') break;
@@ -236,6 +257,10 @@ class Generator {
           if (p.release.freesId) {
             out.push(`if\n:: ids[${i}] >= 0 -> ${seq([this.sendDev(i, 'Rid', false, depth), this.sendIda(i, { type: 'FREE', id: `ids[${i}]`, owner: String(i + 1) }, false, depth)])}\n:: else -> skip\nfi`);
           }
+          // A call the release makes on its own device (a devm_kfree() frees only devm memory,
+          // which this world never allocates: nothing).
+          const call = p.release.calls === undefined ? undefined : RELEASE_CALL_KEYS[p.release.calls];
+          if (call !== undefined) out.push(this.sendDev(i, call, false, depth, this.releaseStates()));
           if (p.release.freesContainer) out.push(this.sendDev(i, 'KFREE', false, depth));
           out.push(this.sendDev(i, 'RELEASED', false, depth));
           break;
@@ -278,18 +303,16 @@ class Generator {
 
 /**
  * Writes the world for `input` (and the calls `code` makes) as Promela. Throws
- * {@link UnsupportedPromelaError} for what it cannot generate exactly (drivers, deferred release,
- * a release that makes calls, code other than any call), {@link ParameterError} on bad params.
+ * {@link UnsupportedPromelaError} for what it cannot generate exactly (drivers), {@link ParameterError}
+ * on bad params.
  * @example worldPromela({ devices: 2, idaRange: { min: 0, max: 1 } }).text
  */
 export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY_CALL): WorldPromela {
   const params = requireExplorable(resolveWorldParams(input));
   if (params.drivers.length > 0) throw new UnsupportedPromelaError('drivers', 'worlds with auxiliary drivers are not generated yet');
-  if (params.deferredRelease) throw new UnsupportedPromelaError('deferredRelease', 'a deferred release is not generated yet');
-  if (params.release.calls !== undefined) throw new UnsupportedPromelaError('release.calls', 'a release that makes calls is not generated yet');
   const t = worldTables(params, code);
   for (const [key] of t.device) {
-    if (!/^(I[01][01]|A1[01](none|name-nomem|device-add-nomem)|Rid|[A-Z_]+)$/.test(key)) throw new UnsupportedPromelaError(`device event '${key}'`, 'no world call of this generator sends it');
+    if (!/^(I[01][01]|A1[01](none|name-nomem|device-add-nomem)|Rid|Wid|S1|[A-Z_]+)$/.test(key)) throw new UnsupportedPromelaError(`device event '${key}'`, 'no world call of this generator sends it');
   }
   const g = new Generator(params, t);
   const K = params.devices;
@@ -322,6 +345,8 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     option({ type: 'IDA_FREE', dev: i, via: 'saved' }, `ids[${i}] >= 0`, free);
     option({ type: 'IDA_FREE', dev: i, via: 'field' }, `ids[${i}] >= 0 && ${d} != 0`, seq([g.sendDev(i, 'Rid', true, 0), free]));
     const live = `${d} != 0`;
+    // The kernel's delayed cleanup (model.md §4.6) of a device whose release is pending.
+    if (params.deferredRelease) option({ type: 'RELEASE', dev: i }, oneOf(d, g.tagged('releasePending')), g.sendDev(i, 'RUN_RELEASE', true, 0));
     option({ type: 'INIT', dev: i, ok: true }, live, g.sendDev(i, 'I11', true, 0));
     if (params.faults) option({ type: 'INIT', dev: i, ok: false }, live, g.sendDev(i, 'I01', true, 0));
     for (const fault of params.faults ? (['none', 'name-nomem', 'device-add-nomem'] as const) : (['none'] as const)) {

@@ -37,7 +37,16 @@ describe('auxbus promela', () => {
       expect(r.stderr).toContain('cannot generate Promela');
     }
     expect(() => worldPromela({ drivers: [{ probe: 'ok' }] })).toThrow(UnsupportedPromelaError);
-    expect(() => worldPromela({ deferredRelease: true })).toThrow(/deferredRelease/);
+    expect(() => worldPromela({ devices: 2, idaRange: { min: 0, max: 1 }, release: { calls: 'auxiliary_device_add' } })).toThrow(/release\.calls/);
+  });
+
+  it('--deferred-release: the kernel\'s delayed cleanup is a call of its own (RELEASE), and no put runs the release itself', () => {
+    const r = auxbus(['promela', '--devices', '1', '--deferred-release']);
+    expect(r.code).toBe(0);
+    const model = worldPromela({ devices: 1, idaRange: { min: 0, max: 0 }, deferredRelease: true });
+    expect(r.stdout.trimEnd()).toBe(model.text.trimEnd());
+    expect(model.events.filter((e) => e.type === 'RELEASE')).toEqual([{ type: 'RELEASE', dev: 0 }]);
+    expect(worldPromela({ devices: 1, idaRange: { min: 0, max: 0 } }).events.some((e) => e.type === 'RELEASE')).toBe(false);
   });
 
   it('--code routine writes the routine as each slot\'s code (its states in code[])', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialWorldState, stepWorld, XSTATE_COMPONENTS, type WorldFinding } from '../../machines/index.js';
+import { initialWorldState, stepWorld, XSTATE_COMPONENTS, type ReleaseCall, type WorldFinding } from '../../machines/index.js';
 import { ANY_CALL, exploreWorld, routineCode, type WorldCode } from '../../src/explore/world/index.js';
 import { onPath, runSpin, worldPromela } from '../../src/promela/index.js';
 
@@ -11,7 +11,7 @@ import { onPath, runSpin, worldPromela } from '../../src/promela/index.js';
 
 const tools = ['spin', 'gcc'].filter((t) => !onPath(t));
 
-const worlds: Array<{ devices: number; ids: number; faults: boolean; code: WorldCode }> = [
+const worlds: Array<{ devices: number; ids: number; faults: boolean; code: WorldCode; deferredRelease?: boolean; calls?: ReleaseCall }> = [
   { devices: 1, ids: 1, faults: false, code: ANY_CALL },
   { devices: 1, ids: 2, faults: false, code: ANY_CALL },
   { devices: 1, ids: 1, faults: true, code: ANY_CALL },
@@ -25,6 +25,15 @@ const worlds: Array<{ devices: number; ids: number; faults: boolean; code: World
   { devices: 2, ids: 2, faults: true, code: routineCode('kfree-after-uninit') },
   { devices: 3, ids: 3, faults: true, code: routineCode('none') },
   { devices: 3, ids: 3, faults: true, code: routineCode('ida-free-after-uninit') },
+  // model.md §4.6: the release runs at a later RELEASE call (the kernel's delayed cleanup) or at END.
+  { devices: 1, ids: 1, faults: true, code: ANY_CALL, deferredRelease: true },
+  { devices: 2, ids: 2, faults: false, code: ANY_CALL, deferredRelease: true },
+  { devices: 2, ids: 2, faults: true, code: routineCode('none'), deferredRelease: true },
+  { devices: 2, ids: 2, faults: true, code: routineCode('kfree-after-uninit'), deferredRelease: true },
+  // A release that makes a call on its own device (model.md §4.1), at the last put and deferred.
+  ...(['get_device', 'put_device', 'auxiliary_device_uninit', 'auxiliary_device_delete', 'auxiliary_device_init', 'auxiliary_device_add', 'write_id', 'set_release'] as const)
+    .flatMap((calls) => [false, true].map((deferredRelease) => ({ devices: 1, ids: 1, faults: false, code: ANY_CALL, deferredRelease, calls }))),
+  { devices: 2, ids: 2, faults: true, code: ANY_CALL, deferredRelease: true, calls: 'auxiliary_device_uninit' },
 ];
 
 describe('Spin on the generated world', () => {
@@ -33,9 +42,9 @@ describe('Spin on the generated world', () => {
   });
 
   for (const w of worlds) {
-    it(`K=${w.devices} M=${w.ids} faults ${w.faults ? 'on' : 'off'}, ${w.code.name}: same states and violations as exploreWorld`, () => {
+    it(`K=${w.devices} M=${w.ids} faults ${w.faults ? 'on' : 'off'}, ${w.code.name}${w.deferredRelease ? ', release deferred' : ''}${w.calls ? `, release calls ${w.calls}` : ''}: same states and violations as exploreWorld`, () => {
       expect(tools, 'apt-get install -y spin').toEqual([]);
-      const input = { devices: w.devices, idaRange: { min: 0, max: w.ids - 1 }, faults: w.faults };
+      const input = { devices: w.devices, idaRange: { min: 0, max: w.ids - 1 }, faults: w.faults, deferredRelease: w.deferredRelease ?? false, ...(w.calls ? { release: { calls: w.calls } } : {}) };
       const model = worldPromela(input, w.code);
       const spin = runSpin(model, { optimize: '-O0', hashBits: 20, depth: 100_000 });
       const ours = exploreWorld(input, { symmetry: false }, w.code);

@@ -579,8 +579,10 @@ class SlotSteps {
       this.isAdd = grown(this.isAdd, this.results, 0);
       this.callCount[p] = calls.length;
       this.resultBase[p] = rb;
+      // A release that calls auxiliary_device_add() adds a device at whatever call runs it.
+      const releaseAdds = this.x.params.release.calls === 'auxiliary_device_add';
       for (let c = 0; c < calls.length; c++) {
-        if (calls[c]!.type === 'ADD') {
+        if (calls[c]!.type === 'ADD' || releaseAdds) {
           this.isAdd[rb + 2 * c] = 1;
           this.hasAdd[p] = 1;
         }

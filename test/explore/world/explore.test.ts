@@ -73,6 +73,9 @@ const MODELS: Array<[string, WorldParamsInput]> = [
   // model.md §4.6: a release that waits runs at any later step (RELEASE) or before the end check.
   ['one device, one id, deferred release', { devices: 1, idaRange: { min: 0, max: 0 }, deferredRelease: true }],
   ['two devices sharing two ids, deferred release that frees only the id', { devices: 2, idaRange: { min: 0, max: 1 }, deferredRelease: true, release: { freesContainer: false } }],
+  // model.md §4.1: a release that calls on its own device; an add there is made by whichever call runs the release.
+  ['one device, deferred release that calls auxiliary_device_add()', { devices: 1, idaRange: { min: 0, max: 0 }, deferredRelease: true, release: { calls: 'auxiliary_device_add' } }],
+  ['two devices, release that calls auxiliary_device_uninit()', { devices: 2, idaRange: { min: 0, max: 1 }, release: { calls: 'auxiliary_device_uninit' } }],
 ];
 
 describe.each(MODELS)('world explorer vs xstate/graph: %s', (_name, params) => {
@@ -173,6 +176,8 @@ describe('exploration options and bad input', () => {
     expect(() => exploreWorld({}, { maxMemory: '4G' as never })).toThrow(/maxMemory/);
     expect(() => exploreWorld({}, { store: 'bitstate' as never })).toThrow(/store/);
     expect(() => exploreWorld({}, { readMemory: 5 as never })).toThrow(/readMemory/);
+    // A slot's calls are decided from that slot alone, and an add reads the whole bus.
+    expect(() => exploreWorld({ devices: 2, release: { calls: 'auxiliary_device_add' } })).toThrow(/release\.calls.*one device slot/);
   });
 });
 
