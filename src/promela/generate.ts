@@ -42,6 +42,9 @@ const RELEASE_CALL_KEYS: Readonly<Record<ReleaseCall, string | undefined>> = {
   auxiliary_device_init: 'I11', auxiliary_device_add: 'A10none', write_id: 'Wid', set_release: 'S1', devm_kfree: undefined,
 };
 
+/** A table step with more rows than this is a C lookup (Spin allows 2,048 jump points per d_step). */
+const C_TABLE_ROWS = 300;
+
 /** Effect chains (a step's effect sending another step) deeper than this are refused: a cycle. */
 const MAX_DEPTH = 12;
 
@@ -115,50 +118,85 @@ class Generator {
   /** C tables the model declares (`c_decl`): lookups too large for Promela `if` rows. */
   readonly cDecls: string[] = [];
 
+  /** C tables declared so far, by name: a name is declared once and looked up anywhere. */
+  private readonly cTables = new Map<string, number>();
+
   /**
-   * The IDA's END call as a C table lookup by (IDA state, flagged-slot mask): one row per pair
-   * would pass the 2,048 jump points Spin allows in one d_step on larger worlds. A pair with no
-   * entry is an untabled step, as elsewhere.
+   * A step as a C table lookup (`c_decl` arrays, one `c_code` reading them): `cells` maps an index
+   * to the next state of `target` and the effects the step names. Promela `if` rows of a large table
+   * pass the 2,048 jump points Spin allows in one d_step. An index outside the table, or one with
+   * no cell, is an untabled step, as elsewhere. `index` is a C expression (state variables as
+   * `now.x`, hidden ones by name).
    */
-  sendIdaEnd(depth: number): string {
+  private cLookup(name: string, size: number, cells: ReadonlyMap<number, { next: number; effects: readonly WorldAction[] }>, index: string, target: string, job: Job, primary: boolean, depth: number): string {
     const fx = this.fx(depth);
-    const masks = 1 << this.K;
-    const size = this.t.comps.ida.states.length * masks;
+    const lists = new Map<string, { n: number; effects: readonly WorldAction[] }>();
     const next = new Array<number>(size).fill(-1);
     const fxs = new Array<number>(size).fill(0);
-    const lists = new Map<string, { n: number; effects: readonly WorldAction[] }>();
+    for (const [at, cell] of cells) {
+      let n = 0;
+      if (cell.effects.length > 0) {
+        const k = JSON.stringify(cell.effects);
+        let l = lists.get(k);
+        if (l === undefined) lists.set(k, (l = { n: lists.size + 1, effects: cell.effects }));
+        n = l.n;
+      }
+      next[at] = cell.next;
+      fxs[at] = n;
+    }
+    if (lists.size > 255) throw new UnsupportedPromelaError(`the ${name} table`, `${lists.size} effect lists (at most 255)`);
+    const id = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    if (!this.cTables.has(id)) {
+      this.cTables.set(id, size);
+      // Spin takes a c_decl of a few kilobytes at most: the tables go in chunks, read by a function.
+      const CHUNK = 1000;
+      const chunks = Math.max(1, Math.ceil(size / CHUNK));
+      for (let c = 0; c < chunks; c++) {
+        const part = (a: number[]) => a.slice(c * CHUNK, (c + 1) * CHUNK).join(',');
+        this.cDecls.push(`int ${id}_NEXT_${c}[] = {${part(next)}};`, `unsigned char ${id}_FX_${c}[] = {${part(fxs)}};`);
+      }
+      const pick = (arr: string) => `static int ${arr.toLowerCase()}(int i) {\n    if (i < 0) return -1;\n${Array.from({ length: chunks }, (_, c) => `    if (i < ${(c + 1) * CHUNK}) return ${arr}_${c}[i - ${c * CHUNK}];`).join('\n')}\n    return -1;\n  }`;
+      this.cDecls.push(pick(`${id}_NEXT`), pick(`${id}_FX`));
+    }
+    const nextOf = `${id.toLowerCase()}_next`;
+    const fxOf = `${id.toLowerCase()}_fx`;
+    // A function call in a c_expr is a side effect to Spin: the lookup sets `untab` instead.
+    const lookup = `c_code { at = ${index}; if (at >= ${size} || ${nextOf}(at) < 0) untab = 1; else { untab = 0; ${fx} = ${fxOf}(at); now.${target} = ${nextOf}(at); } }`;
+    const out = [`${lookup};\nif\n:: untab -> ${this.violation('untabled-step')}\n:: else -> skip\nfi`];
+    const effectAlts = [...lists.values()].map((l) => `${fx} == ${l.n} -> ${this.effects(job, l.effects, primary, depth + 1)}`);
+    if (effectAlts.length > 0) out.push(block([...effectAlts, 'else -> skip']));
+    return seq(out);
+  }
+
+  /** The IDA's END call, by (IDA state, flagged-slot mask): always a C table (2^K masks per state). */
+  sendIdaEnd(depth: number): string {
+    const masks = 1 << this.K;
+    const cells = new Map<number, { next: number; effects: readonly WorldAction[] }>();
     for (const [key, entries] of this.t.ida) {
       if (key[0] !== 'E') continue;
       const mask = (key.slice(1) === '' ? [] : key.slice(1).split(',').map(Number)).reduce((m, owner) => m | (1 << (owner - 1)), 0);
-      for (const e of entries) {
-        let n = 0;
-        if (e.effects.length > 0) {
-          const k = JSON.stringify(e.effects);
-          let l = lists.get(k);
-          if (l === undefined) lists.set(k, (l = { n: lists.size + 1, effects: e.effects }));
-          n = l.n;
-        }
-        next[e.from * masks + mask] = e.next;
-        fxs[e.from * masks + mask] = n;
-      }
+      for (const e of entries) cells.set(e.from * masks + mask, { next: e.next, effects: e.effects });
     }
-    if (lists.size > 255) throw new UnsupportedPromelaError('the IDA END table', `${lists.size} effect lists (at most 255)`);
-    // Spin takes a c_decl of a few kilobytes at most: the tables go in chunks, read by a function.
-    const CHUNK = 1000;
-    const chunks = Math.ceil(size / CHUNK);
-    for (let c = 0; c < chunks; c++) {
-      const part = (a: number[]) => a.slice(c * CHUNK, (c + 1) * CHUNK).join(',');
-      this.cDecls.push(`int IDA_END_NEXT_${c}[] = {${part(next)}};`, `unsigned char IDA_END_FX_${c}[] = {${part(fxs)}};`);
+    return this.cLookup('ida_end', this.t.comps.ida.states.length * masks, cells, `now.ida * ${masks} + exc`, 'ida', { to: 'ida', i: undefined }, false, depth);
+  }
+
+  /**
+   * An IDA FREE or CLAIM of a large world as a C table by (IDA state, id, owner): the id and the
+   * owner are world values, set into `idv` and `own` first.
+   */
+  private sendIdaByIdOwner(slot: number | undefined, spec: IdaSpec & { type: 'FREE' | 'CLAIM' }, primary: boolean, depth: number): string {
+    const { min, max } = this.params.idaRange;
+    const ids = max - min + 1;
+    const owners = this.K + 1;
+    const cells = new Map<number, { next: number; effects: readonly WorldAction[] }>();
+    for (const [key, entries] of this.t.ida) {
+      if (key[0] !== spec.type[0]) continue;
+      const [id, owner] = key.slice(1).split(',').map(Number) as [number, number];
+      if (id < min || id > max || owner < 0 || owner >= owners) continue;
+      for (const e of entries) cells.set((e.from * ids + (id - min)) * owners + owner, { next: e.next, effects: e.effects });
     }
-    const pick = (name: string) => `static int ${name.toLowerCase()}(int i) {\n${Array.from({ length: chunks }, (_, c) => `    if (i < ${(c + 1) * CHUNK}) return ${name}_${c}[i - ${c * CHUNK}];`).join('\n')}\n    return -1;\n  }`;
-    this.cDecls.push(pick('IDA_END_NEXT'), pick('IDA_END_FX'));
-    const at = `now.ida * ${masks} + exc`;
-    // A function call in a c_expr is a side effect to Spin: the lookup sets `untab` instead.
-    const lookup = `c_code { if (ida_end_next(${at}) < 0) untab = 1; else { untab = 0; ${fx} = ida_end_fx(${at}); now.ida = ida_end_next(${at}); } }`;
-    const out = [`${lookup};\nif\n:: untab -> ${this.violation('untabled-step')}\n:: else -> skip\nfi`];
-    const effectAlts = [...lists.values()].map((l) => `${fx} == ${l.n} -> ${this.effects({ to: 'ida', i: undefined }, l.effects, false, depth + 1)}`);
-    if (effectAlts.length > 0) out.push(block([...effectAlts, 'else -> skip']));
-    return seq(out);
+    const index = `(idv < ${min} || idv > ${max}) ? ${this.t.comps.ida.states.length * ids * owners} : (now.ida * ${ids} + (idv - ${min})) * ${owners} + own`;
+    return seq([`idv = ${spec.id}; own = ${spec.owner}`, this.cLookup(`ida_${spec.type.toLowerCase()}`, this.t.comps.ida.states.length * ids * owners, cells, index, 'ida', { to: 'ida', i: slot }, primary, depth)]);
   }
 
   /**
@@ -193,6 +231,8 @@ class Generator {
         rows.push({ cond: `ida == ${e.from} && ${cond}`, assign: e.next === e.from ? '' : `ida = ${e.next}; `, effects: e.effects });
       }
     }
+    // Spin allows 2,048 jump points in one d_step: a large FREE or CLAIM table is looked up in C.
+    if (rows.length > C_TABLE_ROWS && (spec.type === 'FREE' || spec.type === 'CLAIM')) return this.sendIdaByIdOwner(slot, spec, primary, depth);
     return this.dispatch(rows, undefined, { to: 'ida', i: slot }, primary, depth);
   }
 
@@ -384,6 +424,10 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     'hidden byte hasRet;',
     'hidden byte exc;',
     'hidden byte untab;',
+    '/* A C table lookup\'s index, and the id and owner an IDA call is looked up by. */',
+    'hidden int at;',
+    'hidden short idv;',
+    'hidden byte own;',
     ...Array.from({ length: g.maxDepth + 1 }, (_, n) => `hidden byte fx${n};`),
     ...g.cDecls.map((d) => `c_decl {\n  ${d}\n}`),
     '/* Each violation code: asserting its negation fails naming it. */',

@@ -34,6 +34,8 @@ const worlds: Array<{ devices: number; ids: number; faults: boolean; code: World
   ...(['get_device', 'put_device', 'auxiliary_device_uninit', 'auxiliary_device_delete', 'auxiliary_device_init', 'auxiliary_device_add', 'write_id', 'set_release'] as const)
     .flatMap((calls) => [false, true].map((deferredRelease) => ({ devices: 1, ids: 1, faults: false, code: ANY_CALL, deferredRelease, calls }))),
   { devices: 2, ids: 2, faults: true, code: ANY_CALL, deferredRelease: true, calls: 'auxiliary_device_uninit' },
+  // Large enough that the IDA's FREE and CLAIM steps are C table lookups (Spin's d_step limit).
+  { devices: 4, ids: 4, faults: true, code: routineCode('ida-free-after-uninit') },
 ];
 
 describe('Spin on the generated world', () => {
@@ -46,6 +48,7 @@ describe('Spin on the generated world', () => {
       expect(tools, 'apt-get install -y spin').toEqual([]);
       const input = { devices: w.devices, idaRange: { min: 0, max: w.ids - 1 }, faults: w.faults, deferredRelease: w.deferredRelease ?? false, ...(w.calls ? { release: { calls: w.calls } } : {}) };
       const model = worldPromela(input, w.code);
+      if (w.devices === 4) expect(model.text).toMatch(/IDA_FREE_NEXT_0/);
       const spin = runSpin(model, { optimize: '-O0', hashBits: 20, depth: 100_000 });
       const ours = exploreWorld(input, { symmetry: false }, w.code);
       expect(spin.states).toBe(ours.states);
