@@ -29,6 +29,7 @@ export * from './explore/routine/index.js';
 export { DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY, MemoryGauge, requireMaxMemory } from './explore/memory.js';
 export * from './explore/world/index.js';
 export { UsageError, PathInputError, ModelTooLargeError, FileError, UnknownCodeError } from './errors.js';
+export { worldPromela, runSpin, UnsupportedPromelaError, SpinIncompleteError, type WorldPromela, type WorldPromelaOptions, type SpinOptions, type SpinResult } from './promela/index.js';
 // The checker's API, without what takes or returns web-tree-sitter's types (parseC, loadCLanguage,
 // function discovery): those declarations need @types/emscripten, which a consumer compiling with
 // skipLibCheck off does not have. They stay in src/check/index.ts for the checker's own tests.

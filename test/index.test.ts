@@ -89,13 +89,15 @@ const FUNCTIONS: Record<string, Entry> = Object.fromEntries(Object.entries({
   // Added by issue 15's install work (auxbus export, baselines, diagnostics).
   machineConfig: {}, requireResult: {}, relativeUri: {}, diagnosticId: {}, displayColumn: {}, fingerprint: {},
   toBaseline: {}, writeBaseline: {}, readBaseline: {}, applyBaseline: {}, changedLines: {}, touches: {},
+  // Issue 17: the world as Promela, and Spin run on it.
+  worldPromela: {}, runSpin: {},
 } as Record<string, Partial<Entry>>).map(([name, e]) => [name, { ...first(name), ...e }]));
 
 /** The error classes: made with hostile values they still make an AuxbusError (never throw). */
 const ERRORS = [
   'AuxbusError', 'CallBudgetError', 'CheckPathError', 'FileError', 'ForeignObjectError', 'GrammarLoadError', 'IdSetStateError',
   'ModelTooLargeError', 'ParameterError', 'PathInputError', 'ScenarioModuleError', 'UnknownCodeError', 'UnsupportedMachineError',
-  'UsageError', 'ViolationError',
+  'UsageError', 'ViolationError', 'UnsupportedPromelaError', 'SpinIncompleteError',
 ];
 
 /** The runtime's objects: a valid instance, and the methods a driver calls (the rest is @internal). */
@@ -291,6 +293,8 @@ const LATER_ARGUMENTS: Record<string, () => unknown[]> = {
   runScenario: () => [EXAMPLES[0], [], 'audit', 100, 'immediate'],
   checkScenario: () => [EXAMPLES[0], 'scenario'],
   exploreWorld: () => [{ devices: 1 }, {}, api.ANY_CALL],
+  worldPromela: () => [{ devices: 1 }, api.ANY_CALL, {}],
+  runSpin: () => [api.worldPromela({ devices: 1 }), { optimize: '-O0' }],
   deviceEventsOf: () => [{ devices: 1 }, [{ type: 'KZALLOC', dev: 0, fail: false }], 0],
   log: () => ['warn', 'text'],
   valueToJson: () => [{ a: 1 }, 0],

@@ -13,7 +13,7 @@ import { print } from './output.js';
 export const promela: Command = {
   name: 'promela',
   summary: 'write a composed world as Promela for the Spin model checker, every violation an assertion',
-  usage: 'auxbus promela [--devices K] [--ids M] [--drivers LIST] [--faults] [--deferred-release] [--code any|routine] [-o FILE]',
+  usage: 'auxbus promela [--devices K] [--ids M] [--drivers LIST] [--faults] [--deferred-release] [--code any|routine] [--multicore] [-o FILE]',
   description:
     'Writes the world of K device slots sharing one IDA of M ids as Promela, generated from the\n' +
     'compiled machines\' tables: component states as numbers, each step of a component the\n' +
@@ -29,6 +29,7 @@ export const promela: Command = {
     { name: 'faults', type: 'boolean', description: 'inject every fault (kzalloc, ida_alloc, init, add)' },
     { name: 'deferred-release', type: 'boolean', description: 'the last put only schedules the release; it runs at a later RELEASE call or at the end (model.md §4.6)' },
     { name: 'code', type: 'string', values: ['any', 'routine'], valueName: 'CODE', default: 'any', description: 'who makes the calls: any (any call, misuse included) or routine (the documented create/teardown routine in each slot)' },
+    { name: 'multicore', type: 'boolean', description: 'for Spin\'s multicore verifier (gcc -DNCORE=N), which refuses hidden variables: the same states, a few bytes more each' },
     { name: 'out', type: 'string', short: 'o', valueName: 'FILE', description: 'write the model to FILE (whole or not at all) instead of standard output' },
   ],
   notes: 'examples:\n  auxbus promela --devices 2 --ids 2 --faults -o world.pml\n  spin -o2 -a world.pml && gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c && ./pan -c0',
@@ -45,7 +46,7 @@ export const promela: Command = {
       drivers: list.map((probe) => ({ probe: probe as 'ok' | 'fails' })),
       faults: args.flags.faults === true,
       deferredRelease: args.flags['deferred-release'] === true,
-    }, code);
+    }, code, { multicore: args.flags.multicore === true });
     const out = args.flags.out as string | undefined;
     if (out !== undefined) writeFileWhole(out, model.text);
     else print(io, model.text.trimEnd());

@@ -1,5 +1,5 @@
 import {
-  allocNeedsMemory, lowestFree, resolveWorldParams,
+  allocNeedsMemory, lowestFree, requireBool, requireObject, resolveWorldParams,
   type ReleaseCall, type WorldAction, type WorldEvent, type WorldParams, type WorldParamsInput,
 } from '../../machines/index.js';
 import type { ViolationParams } from '../../machines/common/effects.js';
@@ -19,6 +19,15 @@ import { block, oneOf, seq } from './text.js';
  * machine. Each world call is one `d_step`, so Spin stores exactly the world states our explorer
  * does; every violation is an `assert(!violation_<code>)`.
  */
+
+/** Options of {@link worldPromela}. */
+export interface WorldPromelaOptions {
+  /**
+   * For Spin's multicore verifier (`gcc -DNCORE=N`), which refuses hidden variables: the scratch
+   * of a step is plain state, 0 between steps (the same states; a few bytes more per state).
+   */
+  multicore?: boolean;
+}
 
 /** The Promela of a world, with what reading Spin's answers needs. */
 export interface WorldPromela {
@@ -65,9 +74,17 @@ class Generator {
   readonly K: number;
   private readonly devStates: number;
 
-  constructor(readonly params: WorldParams, readonly t: WorldTables) {
+  constructor(readonly params: WorldParams, readonly t: WorldTables, readonly multicore = false) {
     this.K = params.devices;
     this.devStates = t.comps.device.states.length;
+  }
+
+  /**
+   * A scratch variable as C code reads it: hidden globals by name; for a multicore verifier, which
+   * refuses hidden variables, plain globals (`now.x`), reset at the end of every step.
+   */
+  cv(name: string): string {
+    return this.multicore ? `now.${name}` : name;
   }
 
   /** Device slot i's state: 0 for no container, interned state + 1. */
@@ -161,7 +178,8 @@ class Generator {
     const nextOf = `${id.toLowerCase()}_next`;
     const fxOf = `${id.toLowerCase()}_fx`;
     // A function call in a c_expr is a side effect to Spin: the lookup sets `untab` instead.
-    const lookup = `c_code { at = ${index}; if (at >= ${size} || ${nextOf}(at) < 0) untab = 1; else { untab = 0; ${fx} = ${fxOf}(at); now.${target} = ${nextOf}(at); } }`;
+    const [at, untab] = [this.cv('at'), this.cv('untab')];
+    const lookup = `c_code { ${at} = ${index}; if (${at} >= ${size} || ${nextOf}(${at}) < 0) ${untab} = 1; else { ${untab} = 0; ${this.cv(fx)} = ${fxOf}(${at}); now.${target} = ${nextOf}(${at}); } }`;
     const out = [`${lookup};\nif\n:: untab -> ${this.violation('untabled-step')}\n:: else -> skip\nfi`];
     const effectAlts = [...lists.values()].map((l) => `${fx} == ${l.n} -> ${this.effects(job, l.effects, primary, depth + 1)}`);
     if (effectAlts.length > 0) out.push(block([...effectAlts, 'else -> skip']));
@@ -177,7 +195,17 @@ class Generator {
       const mask = (key.slice(1) === '' ? [] : key.slice(1).split(',').map(Number)).reduce((m, owner) => m | (1 << (owner - 1)), 0);
       for (const e of entries) cells.set(e.from * masks + mask, { next: e.next, effects: e.effects });
     }
-    return this.cLookup('ida_end', this.t.comps.ida.states.length * masks, cells, `now.ida * ${masks} + exc`, 'ida', { to: 'ida', i: undefined }, false, depth);
+    return this.cLookup('ida_end', this.t.comps.ida.states.length * masks, cells, `now.ida * ${masks} + ${this.cv('exc')}`, 'ida', { to: 'ida', i: undefined }, false, depth);
+  }
+
+  /** An IDA ALLOC of a large world (the world's range, faulted or not) as a C table by IDA state. */
+  private sendIdaAlloc(slot: number | undefined, spec: IdaSpec & { type: 'ALLOC' }, primary: boolean, depth: number): string {
+    const { min, max } = this.params.idaRange;
+    const cells = new Map<number, { next: number; effects: readonly WorldAction[] }>();
+    for (const [key, entries] of this.t.ida) {
+      for (const e of entries) if (this.idaKeyCondition(key, e.from, spec, min, max) === 'true') cells.set(e.from, { next: e.next, effects: e.effects });
+    }
+    return this.cLookup(`ida_alloc_${+spec.fail}`, this.t.comps.ida.states.length, cells, 'now.ida', 'ida', { to: 'ida', i: slot }, primary, depth);
   }
 
   /**
@@ -195,7 +223,8 @@ class Generator {
       if (id < min || id > max || owner < 0 || owner >= owners) continue;
       for (const e of entries) cells.set((e.from * ids + (id - min)) * owners + owner, { next: e.next, effects: e.effects });
     }
-    const index = `(idv < ${min} || idv > ${max}) ? ${this.t.comps.ida.states.length * ids * owners} : (now.ida * ${ids} + (idv - ${min})) * ${owners} + own`;
+    const [idv, own] = [this.cv('idv'), this.cv('own')];
+    const index = `(${idv} < ${min} || ${idv} > ${max}) ? ${this.t.comps.ida.states.length * ids * owners} : (now.ida * ${ids} + (${idv} - ${min})) * ${owners} + ${own}`;
     return seq([`idv = ${spec.id}; own = ${spec.owner}`, this.cLookup(`ida_${spec.type.toLowerCase()}`, this.t.comps.ida.states.length * ids * owners, cells, index, 'ida', { to: 'ida', i: slot }, primary, depth)]);
   }
 
@@ -231,8 +260,9 @@ class Generator {
         rows.push({ cond: `ida == ${e.from} && ${cond}`, assign: e.next === e.from ? '' : `ida = ${e.next}; `, effects: e.effects });
       }
     }
-    // Spin allows 2,048 jump points in one d_step: a large FREE or CLAIM table is looked up in C.
+    // Spin allows 2,048 jump points in one d_step: a large table is looked up in C.
     if (rows.length > C_TABLE_ROWS && (spec.type === 'FREE' || spec.type === 'CLAIM')) return this.sendIdaByIdOwner(slot, spec, primary, depth);
+    if (rows.length > C_TABLE_ROWS && spec.type === 'ALLOC') return this.sendIdaAlloc(slot, spec, primary, depth);
     return this.dispatch(rows, undefined, { to: 'ida', i: slot }, primary, depth);
   }
 
@@ -347,15 +377,19 @@ class Generator {
  * on bad params.
  * @example worldPromela({ devices: 2, idaRange: { min: 0, max: 1 } }).text
  */
-export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY_CALL): WorldPromela {
+export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY_CALL, generation: WorldPromelaOptions = {}): WorldPromela {
+  requireObject('worldPromela(options)', generation, 'an object { multicore? }');
+  const multicore = requireBool('multicore', generation.multicore ?? false);
   const params = requireExplorable(resolveWorldParams(input));
   if (params.drivers.length > 0) throw new UnsupportedPromelaError('drivers', 'worlds with auxiliary drivers are not generated yet');
   const t = worldTables(params, code);
   for (const [key] of t.device) {
     if (!/^(I[01][01]|A1[01](none|name-nomem|device-add-nomem)|Rid|Wid|S1|[A-Z_]+)$/.test(key)) throw new UnsupportedPromelaError(`device event '${key}'`, 'no world call of this generator sends it');
   }
-  const g = new Generator(params, t);
+  const g = new Generator(params, t, multicore);
   const K = params.devices;
+  // Filled in once the deepest effect chain is known.
+  const RESET = '/* reset */';
   const events: WorldEvent[] = [];
   const options: string[] = [];
   const codeOf = slotCode(code, t, K);
@@ -364,7 +398,7 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     events.push(event);
     const offered = codeOf.guard(event);
     if (offered === 'false') return;
-    options.push(`:: d_step { !ended && ${guard} && ${offered} -> hasRet = 0; printf("EVENT ${n}\\n");\n${seq([body, codeOf.update(event)])} }`);
+    options.push(`:: d_step { !ended && ${guard} && ${offered} -> hasRet = 0; printf("EVENT ${n}\\n");\n${seq([body, codeOf.update(event), ...(multicore ? [RESET] : [])])} }`);
   };
   const initDev = g.t.comps.world.device.initial(params.release.present, false) + 1;
   const beforeInit = g.tagged('live').filter((s) => !g.tagged('refcounted').includes(s));
@@ -406,6 +440,15 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
   end.push(g.excusedMask(), g.sendIdaEnd(0), 'ended = 1');
   option({ type: 'END' }, 'true', seq(end));
 
+  // ret, hasRet, exc and untab: a call's return and the END mask; at, idv, own: a C table
+  // lookup's index and the id and owner an IDA call is looked up by; fxN: a step's effect list.
+  const scratch: Array<[string, string]> = [
+    ['short', 'ret'], ['byte', 'hasRet'], ['byte', 'exc'], ['byte', 'untab'], ['int', 'at'], ['short', 'idv'], ['byte', 'own'],
+    ...Array.from({ length: g.maxDepth + 1 }, (_, n): [string, string] => ['byte', `fx${n}`]),
+  ];
+  const hidden = multicore ? '' : 'hidden ';
+  const reset = scratch.map(([, name]) => `${name} = 0`).join('; ');
+  for (let o = 0; o < options.length; o++) options[o] = options[o]!.replace(RESET, reset);
   const devType = t.comps.device.states.length + 1 < 256 ? 'byte' : 'short';
   const idaType = t.comps.ida.states.length < 256 ? 'byte' : 'short';
   const header = [
@@ -419,19 +462,13 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     ...codeOf.declare,
     `${idaType} ida = ${g.t.comps.world.ida.initial(params.idaRange.max + 1)};`,
     'bool ended;',
-    '/* Scratch of one step (hidden: not part of the state). */',
-    'hidden short ret;',
-    'hidden byte hasRet;',
-    'hidden byte exc;',
-    'hidden byte untab;',
-    '/* A C table lookup\'s index, and the id and owner an IDA call is looked up by. */',
-    'hidden int at;',
-    'hidden short idv;',
-    'hidden byte own;',
-    ...Array.from({ length: g.maxDepth + 1 }, (_, n) => `hidden byte fx${n};`),
+    multicore
+      ? '/* Scratch of one step: 0 between steps (a multicore verifier refuses hidden variables). */'
+      : '/* Scratch of one step (hidden: not part of the state). */',
+    ...scratch.map(([type, name]) => `${hidden}${type} ${name};`),
     ...g.cDecls.map((d) => `c_decl {\n  ${d}\n}`),
     '/* Each violation code: asserting its negation fails naming it. */',
-    ...[...g.codes.keys()].map((name) => `hidden byte ${name} = 1;`),
+    ...[...g.codes.keys()].map((name) => `${hidden}byte ${name} = 1;`),
     '',
     'active proctype world() {',
     'end_world:',

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WorldEvent } from '../../machines/index.js';
+import { ParameterError, requireBool, requireInt, requireObject, type WorldEvent } from '../../machines/index.js';
 import type { WorldPromela } from './generate.js';
 import { SpinIncompleteError } from './errors.js';
 
@@ -36,6 +36,11 @@ export interface SpinOptions {
    * per-error output (millions of lines on a large world), so the time is the search's; no codes.
    */
   assertions?: boolean;
+  /**
+   * Cores for Spin's multicore search (`gcc -DNCORE=n`, default 1), which needs a model made with
+   * `worldPromela(..., { multicore: true })` (no hidden variables).
+   */
+  cores?: number;
 }
 
 /** Whether `cmd` is on PATH. */
@@ -51,9 +56,19 @@ export function onPath(cmd: string): boolean {
  * @example runSpin(worldPromela({ devices: 1 })).states
  */
 export function runSpin(model: WorldPromela, options: SpinOptions = {}): SpinResult {
+  requireObject('runSpin(model)', model, 'a model from worldPromela()');
+  if (typeof model.text !== 'string' || !Array.isArray(model.events) || !(model.codes instanceof Map)) {
+    throw new ParameterError('runSpin(model)', model, 'a model from worldPromela() ({ text, events, codes, ... })');
+  }
+  requireObject('runSpin(options)', options, 'an object { optimize?, hashBits?, depth?, assertions? }');
+  // These end up in a command line: only the values they can take.
   const opt = options.optimize ?? '-O2';
-  const hash = `-w${options.hashBits ?? 24}`;
-  const depth = `-m${options.depth ?? 1_000_000}`;
+  if (!['-O0', '-O1', '-O2', '-O3'].includes(opt)) throw new ParameterError('optimize', opt, 'one of -O0, -O1, -O2, -O3');
+  const hash = `-w${requireInt('hashBits', options.hashBits ?? 24, 10, 40)}`;
+  const depth = `-m${requireInt('depth', options.depth ?? 1_000_000, 1, 1_000_000_000)}`;
+  if (options.assertions !== undefined) requireBool('assertions', options.assertions);
+  const cores = requireInt('cores', options.cores ?? 1, 1, 64);
+  if (cores > 1 && /^hidden /m.test(model.text)) throw new ParameterError('cores', cores, 'a model made with worldPromela(..., { multicore: true }) for a multicore search');
   const dir = mkdtempSync(join(tmpdir(), 'auxbus-spin-'));
   try {
     writeFileSync(join(dir, 'world.pml'), model.text);
@@ -68,7 +83,7 @@ export function runSpin(model: WorldPromela, options: SpinOptions = {}): SpinRes
     };
     const started = performance.now();
     run('spin', ['-o2', '-a', 'world.pml']);
-    run('gcc', [opt, '-DSAFETY', '-DNOREDUCE', '-DVECTORSZ=4096', '-o', 'pan', 'pan.c']);
+    run('gcc', [opt, '-DSAFETY', '-DNOREDUCE', '-DVECTORSZ=4096', ...(cores > 1 ? [`-DNCORE=${cores}`] : []), '-o', 'pan', 'pan.c']);
     // One line per error (millions on a large world): only the distinct facts are kept, in the pipe.
     const all = run('sh', ['-c', `./pan ${options.assertions === false ? '-A' : '-c0'} ${depth} ${hash} | grep -oE '!\\((violation_[A-Za-z0-9_]+)\\)|[0-9]+ states, stored|[0-9]+ transitions \\(= stored\\+matched\\)|max search depth too small|elapsed time [0-9.e+-]+|[0-9.]+\\s+total actual memory usage' | sort -u`]);
     if (/max search depth too small/.test(all)) throw new SpinIncompleteError(`max search depth too small (${depth}); raise SpinOptions.depth`);
@@ -79,6 +94,8 @@ export function runSpin(model: WorldPromela, options: SpinOptions = {}): SpinRes
     for (const m of all.matchAll(/!\((violation_\w+)\)/g)) codes.add(model.codes.get(m[1]!) ?? m[1]!);
     let trail: SpinResult['trail'];
     if (codes.size > 0) {
+      // The trail of a single-core search: a multicore one leaves one per core, as Spin documents.
+      if (cores > 1) run('gcc', [opt, '-DSAFETY', '-DNOREDUCE', '-DVECTORSZ=4096', '-o', 'pan', 'pan.c']);
       const first = run('./pan', [depth, hash]);
       const name = /assertion violated\s+!\((violation_\w+)\)/.exec(first)?.[1];
       if (name !== undefined && existsSync(join(dir, 'world.pml.trail'))) {

@@ -40,6 +40,16 @@ describe('auxbus promela', () => {
     expect(() => worldPromela({ devices: 2, idaRange: { min: 0, max: 1 }, release: { calls: 'auxiliary_device_add' } })).toThrow(/release\.calls/);
   });
 
+  it('--multicore: the model for Spin\'s multicore verifier, with no hidden variable', () => {
+    const r = auxbus(['promela', '--devices', '2', '--faults', '--multicore']);
+    expect(r.code).toBe(0);
+    const model = worldPromela({ devices: 2, idaRange: { min: 0, max: 1 }, faults: true }, undefined, { multicore: true });
+    expect(r.stdout.trimEnd()).toBe(model.text.trimEnd());
+    expect(model.text).not.toMatch(/^hidden /m);
+    expect(worldPromela({ devices: 2, idaRange: { min: 0, max: 1 }, faults: true }).text).toMatch(/^hidden /m);
+    expect(() => worldPromela({}, undefined, { multicore: 'yes' as never })).toThrow(/multicore/);
+  });
+
   it('--deferred-release: the kernel\'s delayed cleanup is a call of its own (RELEASE), and no put runs the release itself', () => {
     const r = auxbus(['promela', '--devices', '1', '--deferred-release']);
     expect(r.code).toBe(0);

@@ -38,6 +38,21 @@ const worlds: Array<{ devices: number; ids: number; faults: boolean; code: World
   { devices: 4, ids: 4, faults: true, code: routineCode('ida-free-after-uninit') },
 ];
 
+describe('Spin\'s multicore search on the generated world (issue 17 item 2)', () => {
+  it('a model made for it (no hidden variables, its scratch 0 between steps) has the same states and violations on two cores', () => {
+    expect(tools, 'apt-get install -y spin').toEqual([]);
+    const input = { devices: 2, idaRange: { min: 0, max: 1 }, faults: true };
+    const model = worldPromela(input, ANY_CALL, { multicore: true });
+    expect(model.text).not.toMatch(/^hidden /m);
+    expect(() => runSpin(worldPromela(input), { cores: 2 })).toThrow(/multicore: true/);
+    const spin = runSpin(model, { optimize: '-O0', hashBits: 20, depth: 100_000, cores: 2 });
+    const ours = exploreWorld(input, { symmetry: false });
+    expect(spin.states).toBe(ours.states);
+    expect(spin.codes).toEqual([...new Set(ours.violations.map((v) => v.code))].sort());
+    expect(spin.trail?.events.length).toBeGreaterThan(0);
+  }, 120_000);
+});
+
 describe('Spin on the generated world', () => {
   it('has spin and gcc on PATH', () => {
     expect(tools, `not on PATH: ${tools.join(', ')}; install them with \`apt-get install -y spin gcc\``).toEqual([]);
