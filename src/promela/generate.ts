@@ -68,6 +68,18 @@ type IdaSpec =
 
 interface Job { to: 'dev' | 'ida'; i: number | undefined }
 
+/**
+ * The number a step's effect list goes by in `fxN` (0: none), numbering each distinct list of one
+ * table once, so its effects are written once however many rows name them.
+ */
+function listNumber(lists: Map<string, { n: number; effects: readonly WorldAction[] }>, effects: readonly WorldAction[]): number {
+  if (effects.length === 0) return 0;
+  const key = JSON.stringify(effects);
+  let l = lists.get(key);
+  if (l === undefined) lists.set(key, (l = { n: lists.size + 1, effects }));
+  return l.n;
+}
+
 class Generator {
   readonly codes = new Map<string, string>();
   maxDepth = 0;
@@ -115,16 +127,7 @@ class Generator {
     const lists = new Map<string, { n: number; effects: readonly WorldAction[] }>();
     const alts: string[] = [];
     if (nullAlt !== undefined) alts.push(`${nullAlt} -> ${fx} = 0`);
-    for (const r of rows) {
-      let n = 0;
-      if (r.effects.length > 0) {
-        const key = JSON.stringify(r.effects);
-        let l = lists.get(key);
-        if (l === undefined) lists.set(key, (l = { n: lists.size + 1, effects: r.effects }));
-        n = l.n;
-      }
-      alts.push(`${r.cond} -> ${r.assign}${fx} = ${n}`);
-    }
+    for (const r of rows) alts.push(`${r.cond} -> ${r.assign}${fx} = ${listNumber(lists, r.effects)}`);
     alts.push(`else -> ${this.violation('untabled-step')}`);
     const out = [block(alts)];
     const effectAlts = [...lists.values()].map((l) => `${fx} == ${l.n} -> ${this.effects(job, l.effects, primary, depth + 1)}`);
@@ -151,15 +154,8 @@ class Generator {
     const next = new Array<number>(size).fill(-1);
     const fxs = new Array<number>(size).fill(0);
     for (const [at, cell] of cells) {
-      let n = 0;
-      if (cell.effects.length > 0) {
-        const k = JSON.stringify(cell.effects);
-        let l = lists.get(k);
-        if (l === undefined) lists.set(k, (l = { n: lists.size + 1, effects: cell.effects }));
-        n = l.n;
-      }
       next[at] = cell.next;
-      fxs[at] = n;
+      fxs[at] = listNumber(lists, cell.effects);
     }
     if (lists.size > 255) throw new UnsupportedPromelaError(`the ${name} table`, `${lists.size} effect lists (at most 255)`);
     const id = name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
