@@ -47,7 +47,7 @@ export class PathRun extends PathCalls {
    */
   protected callSameFile(fn: LoweredFunction, args: Val[]): Val {
     const pure = this.ctx.pure?.has(fn.name) === true && this.ctx.unsummarised?.has(fn.name) !== true;
-    if (!pure || this.summary !== null) return this.callFunction(fn, args).value;
+    if (!pure || this.summary !== null) return this.callFunction(fn, args, true).value;
     const outer = this.oracle;
     const start = this.steps;
     const branches = this.branches.length;
@@ -212,10 +212,18 @@ export class PathRun extends PathCalls {
     this.unbindParents();
   }
 
-  protected callFunction(fn: LoweredFunction, args: Val[]): { value: Val; line: number } {
+  /**
+   * Runs `fn` in a new frame. `inline`: called from the code of the frame below at its current
+   * instruction (not a summary's run, not a callback the kernel runs): such a frame may merge
+   * paths too when that instruction is a plain call of `fn`.
+   */
+  protected callFunction(fn: LoweredFunction, args: Val[], inline = false): { value: Val; line: number } {
     if (fn.refused) throw new NotFollowed(`${fn.name}: ${fn.refused}`);
+    const caller = this.frames[this.frames.length - 1];
+    const mergeable = caller === undefined || (inline && caller.mergeable && this.summary === null && !this.sites.includes('release')
+      && plainCall(caller.fn.code[caller.pc], fn.name));
     const frame: Frame = {
-      fn, args, firstObj: this.objs.length, firstId: this.idAllocs.length, vars: new Map(), locals: new Map(), loops: new Map(),
+      fn, args, firstObj: this.objs.length, firstId: this.idAllocs.length, vars: new Map(), locals: new Map(), loops: new Map(), pc: 0, mergeable,
     };
     fn.params.forEach((p, i) => frame.vars.set(p, args[i] ?? UNK));
     this.frames.push(frame);
@@ -228,9 +236,10 @@ export class PathRun extends PathCalls {
 
   protected exec(f: Frame): { value: Val; line: number } {
     const code = f.fn.code;
-    const merges = this.ctx.visited && this.frames.length === 1 ? mergePoints(f.fn) : null;
+    const merges = this.ctx.visited && f.mergeable && (this.frames.length === 1 || this.ctx.nestedMerges !== false) ? mergePoints(f.fn) : null;
     let pc = 0;
     for (;;) {
+      f.pc = pc;
       if (++this.steps > MAX_PATH_STEPS) throw new PathTooLong(`a path took more than ${MAX_PATH_STEPS} steps`);
       if (merges?.has(pc) && this.summary === null && !this.oracle.replaying) {
         // A state an earlier path of this function was in here: its future is that path's, already
@@ -341,12 +350,20 @@ export class PathRun extends PathCalls {
     // met while printing one names the same object in every path).
     const stateful = this.objs.filter((o) => !pristine(o));
     for (const o of stateful) num(o);
-    const parts: string[] = [
-      `${f.fn.name}@${pc}`,
-      sorted(f.vars, val),
-      sorted(f.locals, num),
-      [...f.loops].sort((a, b) => a[0] - b[0]).map(([at, n]) => `${at}:${n}`).join(','),
-    ];
+    const parts: string[] = [];
+    // Every frame's place, variables and loop turns (the root's alone when f is the root); for a
+    // helper's frame also its arguments (its leak check reads them) and where the objects and ids
+    // it made start (what its return checks).
+    const nested = this.frames.length > 1;
+    for (const fr of nested ? this.frames : [f]) {
+      parts.push(
+        `${fr.fn.name}@${fr === f ? pc : fr.pc}`,
+        sorted(fr.vars, val),
+        sorted(fr.locals, num),
+        [...fr.loops].sort((a, b) => a[0] - b[0]).map(([at, n]) => `${at}:${n}`).join(','),
+      );
+      if (nested) parts.push(fr.args.map(val).join(','), `${stateful.findIndex((o) => o.n > fr.firstObj)}/${fr.firstId}`);
+    }
     for (const o of stateful) {
       parts.push([
         num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', sorted(o.fields, val), o.foreignRelease ?? '', o.fromCall ?? '',
@@ -705,6 +722,24 @@ function mergePoints(fn: LoweredFunction): Set<number> {
   for (const [pc, n] of preds) if (n >= 2) points.add(pc);
   mergePointsOf.set(fn, points);
   return points;
+}
+
+/**
+ * Whether `i` calls `name` with nothing of the statement half-computed while the call runs: the
+ * call alone, `var = call`, `type var = call`, `return call`, `if (call)` or `if (!call)`, with no
+ * call in its arguments. What the caller does after the return then depends only on its frame's
+ * variables and the state, so a helper's frame may merge paths (run.ts `exec`).
+ */
+function plainCall(i: Instr | undefined, name: string): boolean {
+  const direct = (e: Expr | null): boolean => e !== null && e.k === 'call' && e.callee === name && !e.args.some(callsAny);
+  if (i === undefined) return false;
+  switch (i.op) {
+    case 'eval': return direct(i.e) || (i.e.k === 'assign' && i.e.op === '=' && i.e.l.k === 'id' && direct(i.e.r));
+    case 'decl': return direct(i.init);
+    case 'ret': return direct(i.e);
+    case 'br': return !i.loop && (direct(i.c) || (i.c.k === 'unary' && i.c.op === '!' && direct(i.c.e)));
+    default: return false;
+  }
 }
 
 /** Whether an expression makes a named call (a helper's paths fan out inside it). */

@@ -35,6 +35,8 @@ export interface FileContext {
    * that was first there: another path that reaches one ends there. Absent: no merging.
    */
   visited?: Map<string, object>;
+  /** Whether paths merge inside same-file helpers run inline too (default true; see run.ts `plainCall`). */
+  nestedMerges?: boolean;
 }
 
 /** The path reached a state an earlier path of the function was in: its future is that path's. */
@@ -120,6 +122,15 @@ export interface Frame {
   vars: Map<string, Val>;
   locals: Map<string, Obj>;
   loops: Map<number, number>;
+  /** The instruction this frame is running (in a caller: the call under way). */
+  pc: number;
+  /**
+   * Whether paths may merge at this frame's merge points: the root frame, and a same-file helper
+   * called inline from a mergeable frame at a statement that holds nothing half-computed across
+   * the call (run.ts `plainCall`), so the frames' variables and program counters are all the
+   * future depends on.
+   */
+  mergeable: boolean;
 }
 
 export interface Site {
