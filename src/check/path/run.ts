@@ -311,13 +311,32 @@ export class PathRun extends PathCalls {
     // unknown pointer on the way (an object made and never written) still matches: such a
     // pristine object is only an identity, written where a pointer to it is met.
     const pristine = (o: Obj) => o.kind === 'opaque' && !o.rt && o.fields.size === 0 && o.dev === null && !o.within && !o.others;
+    // An opaque object nothing live points to (a returned helper's local struct), holding no
+    // pointer to memory the model judges, cannot change the future: written only where met.
+    const plain = (o: Obj) => o.kind === 'opaque' && !o.rt && o.dev === null && !o.within && !o.others;
+    const prunable = new Set(this.objs.filter((o) => !pristine(o) && plain(o)));
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const o of prunable) {
+        for (const v of o.fields.values()) {
+          const r = resolve(v);
+          if (r.t === 'ptr' && !pristine(r.o) && !prunable.has(r.o)) {
+            prunable.delete(o);
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
     const numbers = new Map<Obj, string>();
+    const met: Obj[] = [];
     let counted = 0;
     const num = (o: Obj): string => {
       let n = numbers.get(o);
       if (n === undefined) {
         n = pristine(o) ? `q${numbers.size}${o.fromCall === undefined ? '' : `:${o.fromCall}`}` : `o${counted++}`;
         numbers.set(o, n);
+        if (prunable.has(o)) met.push(o);
       }
       return n;
     };
@@ -340,15 +359,21 @@ export class PathRun extends PathCalls {
     };
     const canon = (x: unknown): string => {
       if (x === null || x === undefined || typeof x !== 'object' && typeof x !== 'function') return String(x);
-      if (typeof x === 'function') return this.callbackKeys.get(x) ?? `callback ${identity(x)}`;
+      if (typeof x === 'function') return this.callbackKeys.get(x)?.(num) ?? `callback ${identity(x)}`;
       if ('t' in x && typeof (x as { t: unknown }).t === 'string') return val(x as Val);
       if ('name' in x && typeof (x as { name: unknown }).name === 'string') return `named ${(x as { name: string }).name}`;
       return `object ${identity(x)}`;
     };
+    // A device's bus name is `devN` after the object it is in (memory.ts `busName`): named as the
+    // key names that object, so paths that made a different number of objects before still match.
+    const names = (text: string) => text.replace(/\bdev(\d+)\b/g, (m, n: string) => {
+      const o = this.objs[Number(n) - 1];
+      return o ? `dev<${num(o)}>` : m;
+    });
     const sorted = <T>(m: Map<string, T>, show: (v: T) => string) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${show(v)}`).join(',');
     // Objects that carry state, in the order they were made (their numbers first, so a pointer
     // met while printing one names the same object in every path).
-    const stateful = this.objs.filter((o) => !pristine(o));
+    const stateful = this.objs.filter((o) => !pristine(o) && !prunable.has(o));
     for (const o of stateful) num(o);
     const parts: string[] = [];
     // Every frame's place, variables and loop turns (the root's alone when f is the root); for a
@@ -362,27 +387,28 @@ export class PathRun extends PathCalls {
         sorted(fr.locals, num),
         [...fr.loops].sort((a, b) => a[0] - b[0]).map(([at, n]) => `${at}:${n}`).join(','),
       );
-      if (nested) parts.push(fr.args.map(val).join(','), `${stateful.findIndex((o) => o.n > fr.firstObj)}/${fr.firstId}`);
+      if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt).map(num).join(',')}/${fr.firstId}`);
     }
-    for (const o of stateful) {
-      parts.push([
-        num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', sorted(o.fields, val), o.foreignRelease ?? '', o.fromCall ?? '',
-        o.others ? sorted(o.others, (d) => `${d.handle}:${d.modelKey(canon)}`) : '', o.rt ? `${o.rt.handle}:${o.rt.modelKey(canon)}` : '',
-      ].join('/'));
-    }
+    const line = (o: Obj) => [
+      num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', sorted(o.fields, val), o.foreignRelease ?? '', o.fromCall ?? '',
+      o.others ? sorted(o.others, (d) => `${d.handle}:${names(d.modelKey(canon))}`) : '', o.rt ? `${o.rt.handle}:${names(o.rt.modelKey(canon))}` : '',
+    ].join('/');
+    for (const o of stateful) parts.push(line(o));
     const ns = (set: Set<Obj>) => [...set].map(num).sort().join(',');
     parts.push(
       ns(this.flagged), ns(this.leaked), [...this.leakedIds].sort().join(','),
       // What was handed to other code is a set: only whether an object is reachable from it counts.
       [...new Set(this.kept.map(val))].sort().join(','),
-      this.devres.map((d) => `${num(d.o)}:${d.owner.modelKey()}`).join(','),
+      this.devres.map((d) => `${num(d.o)}:${names(d.owner.modelKey())}`).join(','),
       sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey()}`),
       this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
       sorted(this.globals, num),
       sorted(this.bitTests, (b) => `${val(b.value)}:${b.outcome}`),
       sorted(this.poisoned, (h) => h),
-      this.parent.modelKey(), this.k.modelKey(),
+      names(this.parent.modelKey()), names(this.k.modelKey()),
     );
+    // The prunable objects something printed points to, in the order met (each may meet more).
+    for (let i = 0; i < met.length; i++) parts.push(line(met[i]!));
     return parts.join('\n');
   }
 
