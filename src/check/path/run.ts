@@ -25,6 +25,8 @@ export class PathRun extends PathCalls {
   protected summaryWork = 0;
   /** While a summary runs: its log of what changed outside the helper (see callSameFile). */
   private summary: Summary | null = null;
+  /** Summaries evaluated on this path so far (with the choices made, what names one in the cache). */
+  private summaryCalls = 0;
   /** Places a summary left unknown because its runs learnt different things there: place → helper. */
   private readonly poisoned = new Map<string, string>();
 
@@ -48,13 +50,64 @@ export class PathRun extends PathCalls {
   protected callSameFile(fn: LoweredFunction, args: Val[]): Val {
     const pure = this.ctx.pure?.has(fn.name) === true && this.ctx.unsummarised?.has(fn.name) !== true;
     if (!pure || this.summary !== null) return this.callFunction(fn, args, true).value;
+    // A path replays the choices of the path it was queued from, and replays are deterministic:
+    // the same choices so far and the same count of summaries give the same state here, so the
+    // distinct outcomes are known, and only the runs of the one this path takes are run again.
+    const cache = this.ctx.summaryCache;
+    const key = cache ? `${fn.name}|${this.summaryCalls}|${this.oracle.choices.join(',')}` : '';
+    this.summaryCalls++;
+    const known = cache?.get(key);
+    const start = this.steps;
+    let chosen: Outcome;
+    if (known !== undefined) {
+      const pick = known.runs.length === 1 ? 0 : this.oracle.pick(known.runs.length);
+      const again = this.summarise(fn, args, known.runs[pick]!);
+      const outcome = again.outcomes.length === 1 ? again.outcomes[0] : undefined;
+      if (again.inline || outcome === undefined) throw new Error(`${fn.name}: a summary's runs replayed differently`);
+      chosen = outcome;
+      this.summaryWork += again.work - known.longest;
+      this.steps = start + known.longest;
+    } else {
+      const all = this.summarise(fn, args, null);
+      if (all.inline) {
+        // The helper runs inline from now on, which changes the choices a path makes at its calls:
+        // the function is explored again from the start, so every queued path means what it meant.
+        this.summaryWork += all.work;
+        throw new SummaryImprecise(fn.name, 'inline');
+      }
+      cache?.set(key, { runs: all.outcomes.map((o) => o.runs), longest: all.longest });
+      // The path pays for its longest run; the others count for the function's budget.
+      this.summaryWork += all.work - all.longest;
+      this.steps = start + all.longest;
+      const list = all.outcomes;
+      chosen = list.length === 1 ? list[0]! : list[this.oracle.pick(list.length)]!;
+    }
+    for (const w of chosen.writes) this.poke(w.loc, w.v);
+    for (const f of chosen.facts.values()) this.poke(f.loc, f.v);
+    for (const [at, loc] of chosen.unsure) {
+      this.poke(loc, { t: 'unk' });
+      this.poisoned.set(at, fn.name);
+    }
+    for (const [k, b] of chosen.bitFacts) this.bitTests.set(k, b);
+    this.kept.push(...chosen.handed);
+    return chosen.value;
+  }
+
+  /**
+   * Runs a summarised helper's paths from the state of the call, each from that same state (see
+   * callSameFile): every path of it (`only` null: breadth first over its oracle's choices), or
+   * only the runs given by their choices. Its distinct outcomes come back in the order first met,
+   * each with the choices of the runs that gave it; `inline` when a run touched what the model
+   * sees or there were too many runs. Steps are given back as `work` (all runs) and `longest`.
+   */
+  private summarise(fn: LoweredFunction, args: Val[], only: number[][] | null): { outcomes: Outcome[]; inline: boolean; longest: number; work: number } {
     const outer = this.oracle;
     const start = this.steps;
     const branches = this.branches.length;
     const kept = this.kept.length;
     const bits = new Map(this.bitTests);
     const outcomes = new Map<string, Outcome>();
-    const queue: number[][] = [[]];
+    const queue: number[][] = only === null ? [[]] : [...only];
     const pointees = new Map<string, Obj>();
     let longest = 0;
     let work = 0;
@@ -65,7 +118,8 @@ export class PathRun extends PathCalls {
           inline = true;
           break;
         }
-        const sub = new Oracle(queue.shift()!);
+        const choices = queue.shift()!;
+        const sub = new Oracle(choices);
         this.oracle = sub;
         const summary: Summary = { depth: this.frames.length, log: [], pointees };
         this.summary = summary;
@@ -98,8 +152,9 @@ export class PathRun extends PathCalls {
             ...handed.map(valueKey),
           ].join('|');
           const seen = outcomes.get(key);
-          if (!seen) outcomes.set(key, { value, writes: [...writes.values()], handed, facts, bitFacts, unsure: new Map() });
+          if (!seen) outcomes.set(key, { value, writes: [...writes.values()], handed, facts, bitFacts, unsure: new Map(), runs: [sub.choices.slice()] });
           else {
+            seen.runs.push(sub.choices.slice());
             for (const [at, f] of seen.facts) {
               if (valueKey(facts.get(at)?.v ?? UNSEEN) !== valueKey(f.v)) {
                 seen.facts.delete(at);
@@ -123,31 +178,12 @@ export class PathRun extends PathCalls {
           work += this.steps - start;
           this.steps = start;
         }
-        queue.push(...sub.children());
+        if (only === null) queue.push(...sub.children());
       }
     } finally {
       this.oracle = outer;
     }
-    if (inline) {
-      // The helper runs inline from now on, which changes the choices a path makes at its calls:
-      // the function is explored again from the start, so every queued path means what it meant.
-      this.summaryWork += work;
-      throw new SummaryImprecise(fn.name, 'inline');
-    }
-    // The path pays for its longest run; the others count for the function's budget.
-    this.summaryWork += work - longest;
-    this.steps = start + longest;
-    const list = [...outcomes.values()];
-    const chosen = list.length === 1 ? list[0]! : list[this.oracle.pick(list.length)]!;
-    for (const w of chosen.writes) this.poke(w.loc, w.v);
-    for (const f of chosen.facts.values()) this.poke(f.loc, f.v);
-    for (const [at, loc] of chosen.unsure) {
-      this.poke(loc, { t: 'unk' });
-      this.poisoned.set(at, fn.name);
-    }
-    for (const [k, b] of chosen.bitFacts) this.bitTests.set(k, b);
-    this.kept.push(...chosen.handed);
-    return chosen.value;
+    return { outcomes: [...outcomes.values()], inline, longest, work };
   }
 
   /** What a branch learnt about a place (`p` is not NULL after `if (!p)` failed): undone after a summary's run. */
@@ -703,6 +739,8 @@ interface Outcome {
   bitFacts: Map<string, { value: Val; outcome: boolean }>;
   /** Places some runs of the outcome learnt something different about (poisoned after it). */
   unsure: Map<string, Extract<Loc, { t: 'mem' }>>;
+  /** The choices of the helper's runs that gave this outcome. */
+  runs: number[][];
 }
 
 /** A value no run learnt: never equal to one a run did. */

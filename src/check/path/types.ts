@@ -35,6 +35,12 @@ export interface FileContext {
    * that was first there: another path that reaches one ends there. Absent: no merging.
    */
   visited?: Map<string, object>;
+  /**
+   * Summaries already run by a path of this run, by the choices made before the call (see run.ts
+   * `callSameFile`): the choices of each distinct outcome's runs, and the longest run's steps.
+   * Absent: every summary runs all its paths on every path.
+   */
+  summaryCache?: Map<string, { runs: number[][][]; longest: number }>;
   /** Whether paths merge inside same-file helpers run inline too (default true; see run.ts `plainCall`). */
   nestedMerges?: boolean;
 }
