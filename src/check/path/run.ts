@@ -282,12 +282,20 @@ export class PathRun extends PathCalls {
         // explored (or queued) from there; this path ends (its earlier choices still branch).
         // While it replays its prefix it is the earlier path itself, so it never ends there.
         const key = this.mergeKey(f, pc);
-        const earlier = this.ctx.visited!.get(key);
-        // Back in a state this very path was in: it loops there for ever (nothing it does changes
-        // anything), so it is cut, and said to be, as a path past its length is.
-        if (earlier === this) throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
-        if (earlier !== undefined) throw new PathMerged();
-        this.ctx.visited!.set(key, this);
+        const turns = this.frames.map((fr) => new Map(fr.loops));
+        const earlier = this.ctx.visited!.get(key) as Visit | undefined;
+        // Loop turns are not in the key: a state met again on a later turn has no more turns
+        // left than the earlier one had (a loop of unknown count stops after its last allowed
+        // turn, a known one is cut), so its future is among the earlier's.
+        if (earlier !== undefined && atMost(earlier.turns, turns)) {
+          // Back in a state this very path was in on the same turns: a goto loop that changes
+          // nothing; it is cut, and said to be, as a path past its length is.
+          if (earlier.run === this && atMost(turns, earlier.turns)) {
+            throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
+          }
+          throw new PathMerged();
+        }
+        if (earlier === undefined || atMost(turns, earlier.turns)) this.ctx.visited!.set(key, { run: this, turns } satisfies Visit);
       }
       const i: Instr | undefined = code[pc];
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
@@ -421,7 +429,6 @@ export class PathRun extends PathCalls {
         `${fr.fn.name}@${fr === f ? pc : fr.pc}`,
         sorted(fr.vars, val),
         sorted(fr.locals, num),
-        [...fr.loops].sort((a, b) => a[0] - b[0]).map(([at, n]) => `${at}:${n}`).join(','),
       );
       if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt).map(num).join(',')}/${fr.firstId}`);
     }
@@ -819,6 +826,17 @@ function callsAny(e: Expr | null): boolean {
     case 'comma': return e.list.some(callsAny);
     default: return false;
   }
+}
+
+/** What a merge point remembers of the first path there: the path, and the turns of each frame's loops it had taken. */
+interface Visit {
+  run: object;
+  turns: Array<Map<number, number>>;
+}
+
+/** Whether every loop of every frame had taken no more turns in `a` than in `b` (a path has at least as many turns left in `a`). */
+function atMost(a: Array<Map<number, number>>, b: Array<Map<number, number>>): boolean {
+  return a.every((m, i) => [...m].every(([pc, n]) => n <= (b[i]?.get(pc) ?? 0)));
 }
 
 /** Values a summary tells apart: the same number, the same object and member, the same error. */
