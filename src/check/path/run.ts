@@ -523,6 +523,15 @@ export class PathRun extends PathCalls {
         // A name stored into a release member names a function, even one of another file.
         const named = e.r.k === 'addr' ? e.r.e : e.r;
         if (v.t !== 'fn' && e.l.k === 'field' && e.l.field === 'release' && named.k === 'id' && named.name !== 'NULL') v = { t: 'fn', name: named.name };
+        const flag = v.t === 'unk' ? flagStore(e) : undefined;
+        if (flag !== undefined && isPlace(e.l)) {
+          // `flags |= FLAG`, `flags &= ~FLAG`, `flags = FLAG` (a flag the path cannot know the value
+          // of): a new unknown value whose FLAG bit is known, so `if (flags & FLAG)` later on the
+          // path (through any expression that reaches the same value) goes the one way it can.
+          v = { t: 'unk' };
+          this.testedValues.add(v);
+          this.bitTests.set(`${exprText(e.l)} & ${exprText(flag.mask)}`, { value: v, outcome: flag.set });
+        }
         this.write(loc, v);
         return v;
       }
@@ -569,7 +578,10 @@ export class PathRun extends PathCalls {
       // The same flag of the same unknown value, tested again (`if (pg->mask & BIT(X))` on create
       // and again on its unwind): the outcome the path took the first time.
       const seen = this.bitTests.get(bit.key);
-      if (seen !== undefined && seen.value === this.eval(bit.place)) return seen.outcome;
+      const value = this.eval(bit.place);
+      if (seen !== undefined && seen.value === value) return seen.outcome;
+      // The same value reached through another expression (`priv->flags` for `dev->priv.flags`).
+      for (const [k, b] of this.bitTests) if (b.value === value && k.endsWith(` & ${bit.mask}`)) return b.outcome;
     }
     const pick = this.oracle.pick(2) === 0;
     if (isPlace(e)) this.learn(this.loc(e), pick ? NONNULL : ZERO);
@@ -593,11 +605,11 @@ export class PathRun extends PathCalls {
   private readonly testedValues = new WeakSet<Val>();
 
   /** `place & CONSTANT` (either side) whose place is an unknown value: what `decide` remembers. */
-  private bitTest(e: Expr): { key: string; place: Expr } | undefined {
+  private bitTest(e: Expr): { key: string; place: Expr; mask: string } | undefined {
     if (e.k !== 'binary' || e.op !== '&') return undefined;
     for (const [place, mask] of [[e.l, e.r], [e.r, e.l]] as const) {
       if (!isPlace(place) || !constantMask(mask) || this.eval(place).t !== 'unk') continue;
-      return { key: `${exprText(place)} & ${exprText(mask)}`, place };
+      return { key: `${exprText(place)} & ${exprText(mask)}`, place, mask: exprText(mask) };
     }
     return undefined;
   }
@@ -848,6 +860,16 @@ function valueKey(v: Val): string {
     case 'fn': return `fn ${v.name}`;
     default: return v.t;
   }
+}
+
+/**
+ * A store that sets or clears one flag whose value the path cannot know: `x |= FLAG` and
+ * `x = FLAG` set it, `x &= ~FLAG` clears it (FLAG a {@link constantMask}; a flag is taken not to be 0).
+ */
+function flagStore(e: Extract<Expr, { k: 'assign' }>): { mask: Expr; set: boolean } | undefined {
+  if ((e.op === '|=' || e.op === '=') && e.r.k !== 'num' && constantMask(e.r)) return { mask: e.r, set: true };
+  if (e.op === '&=' && e.r.k === 'unary' && e.r.op === '~' && e.r.e.k !== 'num' && constantMask(e.r.e)) return { mask: e.r.e, set: false };
+  return undefined;
 }
 
 /**
