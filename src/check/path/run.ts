@@ -577,11 +577,8 @@ export class PathRun extends PathCalls {
     if (bit !== undefined) {
       // The same flag of the same unknown value, tested again (`if (pg->mask & BIT(X))` on create
       // and again on its unwind): the outcome the path took the first time.
-      const seen = this.bitTests.get(bit.key);
-      const value = this.eval(bit.place);
-      if (seen !== undefined && seen.value === value) return seen.outcome;
-      // The same value reached through another expression (`priv->flags` for `dev->priv.flags`).
-      for (const [k, b] of this.bitTests) if (b.value === value && k.endsWith(` & ${bit.mask}`)) return b.outcome;
+      const known = this.knownBit(bit);
+      if (known !== undefined) return known;
     }
     const pick = this.oracle.pick(2) === 0;
     if (isPlace(e)) this.learn(this.loc(e), pick ? NONNULL : ZERO);
@@ -603,6 +600,16 @@ export class PathRun extends PathCalls {
   private readonly bitTests = new Map<string, { value: Val; outcome: boolean }>();
   /** The unknown values `decide` made for tested places. */
   private readonly testedValues = new WeakSet<Val>();
+
+  /** What the path knows of a `place & CONSTANT` test: the outcome of an earlier test of the same flag of the same value, or of a store that set or cleared it. */
+  private knownBit(bit: { key: string; place: Expr; mask: string }): boolean | undefined {
+    const seen = this.bitTests.get(bit.key);
+    const value = this.eval(bit.place);
+    if (seen !== undefined && seen.value === value) return seen.outcome;
+    // The same value reached through another expression (`priv->flags` for `dev->priv.flags`).
+    for (const [k, b] of this.bitTests) if (b.value === value && k.endsWith(` & ${bit.mask}`)) return b.outcome;
+    return undefined;
+  }
 
   /** `place & CONSTANT` (either side) whose place is an unknown value: what `decide` remembers. */
   private bitTest(e: Expr): { key: string; place: Expr; mask: string } | undefined {
@@ -639,6 +646,12 @@ export class PathRun extends PathCalls {
       if (e.op === '||' && a) return int(1);
       const b = truth(this.eval(e.r));
       return b === undefined ? UNK : int(b ? 1 : 0);
+    }
+    if (e.op === '&' && this.bitTests.size > 0) {
+      // A flag the path knows is set (a value not 0, unknown) or clear.
+      const bit = this.bitTest(e);
+      const known = bit === undefined ? undefined : this.knownBit(bit);
+      if (known !== undefined) return known ? NONNULL : ZERO;
     }
     const l = this.eval(e.l);
     const r = this.eval(e.r);
