@@ -272,7 +272,7 @@ export class PathRun extends PathCalls {
 
   protected exec(f: Frame): { value: Val; line: number } {
     const code = f.fn.code;
-    const merges = this.ctx.visited && f.mergeable && (this.frames.length === 1 || this.ctx.nestedMerges !== false) ? mergePoints(f.fn) : null;
+    const merges = this.ctx.visited && f.mergeable ? mergePoints(f.fn) : null;
     let pc = 0;
     for (;;) {
       f.pc = pc;

@@ -41,8 +41,6 @@ export interface FileContext {
    * Absent: every summary runs all its paths on every path.
    */
   summaryCache?: Map<string, { runs: number[][][]; longest: number }>;
-  /** Whether paths merge inside same-file helpers run inline too (default true; see run.ts `plainCall`). */
-  nestedMerges?: boolean;
 }
 
 /** The path reached a state an earlier path of the function was in: its future is that path's. */
