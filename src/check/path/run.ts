@@ -446,12 +446,15 @@ export class PathRun extends PathCalls {
       sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey()}`),
       this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
       sorted(this.globals, num),
-      sorted(this.bitTests, (b) => `${val(b.value)}:${b.outcome}`),
       sorted(this.poisoned, (h) => h),
       names(this.parent.modelKey()), names(this.k.modelKey()),
     );
     // The prunable objects something printed points to, in the order met (each may meet more).
     for (let i = 0; i < met.length; i++) parts.push(line(met[i]!));
+    // What the path knows of flags of values still held somewhere (a value no variable or object
+    // holds any more can never be tested again).
+    parts.push([...this.bitTests].filter(([, b]) => unks.has(b.value)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, b]) => `${k}=${val(b.value)}:${b.outcome}`).join(','));
     return parts.join('\n');
   }
 
