@@ -342,8 +342,10 @@ export class PathRun extends PathCalls {
   }
 
   /**
-   * Everything the rest of a path run from `pc` of the root frame `f` depends on, as text: the
-   * frame's variables, every object the path knows of with what it holds and its device's whole
+   * Everything the rest of a path run from `pc` of frame `f` (the root, or the innermost of plain
+   * calls, see `plainCall`) depends on, as text: every frame's place and variables (a helper's
+   * also its arguments and the devices it made), every object the path knows of (but those
+   * nothing live reaches) with what it holds and its device's whole
    * model state (runtime/device.ts `modelKey`), the IDAs, devres, the parent, the kernel's pending
    * releases and bus, and what the path has reported and learnt. Unknown values are numbered in the
    * order they are met, so two paths whose unknowns are shared the same way get the same text.
