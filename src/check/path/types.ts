@@ -32,7 +32,8 @@ export interface FileContext {
   precise?: Set<string>;
   /**
    * States the function's paths were in at its merge points (run.ts `mergeKey`), with the path
-   * that was first there: another path that reaches one ends there. Absent: no merging.
+   * that was first there and the loop turns it had taken: another path that reaches one, with no
+   * more turns left, ends there. Absent: no merging.
    */
   visited?: Map<string, object>;
   /**
