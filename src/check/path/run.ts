@@ -288,11 +288,10 @@ export class PathRun extends PathCalls {
         // left than the earlier one had (a loop of unknown count stops after its last allowed
         // turn, a known one is cut), so its future is among the earlier's.
         if (earlier !== undefined && atMost(earlier.turns, turns)) {
-          // Back in a state this very path was in on the same turns: a goto loop that changes
-          // nothing; it is cut, and said to be, as a path past its length is.
-          if (earlier.run === this && atMost(turns, earlier.turns)) {
-            throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
-          }
+          // Back in a state this very path was in: what it could have done otherwise since is
+          // explored by its own branches, and going on it loops there for ever: it is cut, and
+          // said to be, as a path past its length is.
+          if (earlier.run === this) throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
           throw new PathMerged();
         }
         if (earlier === undefined || atMost(turns, earlier.turns)) this.ctx.visited!.set(key, { run: this, turns } satisfies Visit);
