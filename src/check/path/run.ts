@@ -288,13 +288,17 @@ export class PathRun extends PathCalls {
         // left than the earlier one had (a loop of unknown count stops after its last allowed
         // turn, a known one is cut), so its future is among the earlier's.
         if (earlier !== undefined && atMost(earlier.turns, turns)) {
-          // Back in a state this very path was in: what it could have done otherwise since is
-          // explored by its own branches, and going on it loops there for ever: it is cut, and
-          // said to be, as a path past its length is.
-          if (earlier.run === this) throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
+          // Back in a state this very path was in on the same turns (a goto loop that changes
+          // nothing), or on later turns without a choice since (a loop with no way out, `while
+          // (1) {}`): it loops there for ever, and is cut, and said to be, as a path past its
+          // length is. After a choice, what it could have done otherwise is explored by its own
+          // branches, and its future from here is among that from its earlier visit.
+          if (earlier.run === this && (atMost(turns, earlier.turns) || this.oracle.depth === earlier.depth)) {
+            throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
+          }
           throw new PathMerged();
         }
-        if (earlier === undefined || atMost(turns, earlier.turns)) this.ctx.visited!.set(key, { run: this, turns } satisfies Visit);
+        if (earlier === undefined || atMost(turns, earlier.turns)) this.ctx.visited!.set(key, { run: this, turns, depth: this.oracle.depth } satisfies Visit);
       }
       const i: Instr | undefined = code[pc];
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
@@ -861,6 +865,8 @@ function callsAny(e: Expr | null): boolean {
 interface Visit {
   run: object;
   turns: Array<Map<number, number>>;
+  /** How many choices the path had made there. */
+  depth: number;
 }
 
 /** Whether every loop of every frame had taken no more turns in `a` than in `b` (a path has at least as many turns left in `a`). */
