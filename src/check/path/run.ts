@@ -437,8 +437,21 @@ export class PathRun extends PathCalls {
       );
       if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt).map(num).join(',')}/${fr.firstId}`);
     }
+    // A member no code of the file reads (only stores to), outside every device, holding no
+    // pointer but to memory the leak check never judges: nothing the path does later depends on it.
+    const reads = readMembers(this.ctx.functions);
+    const kept = (p: string, v: Val) => {
+      const r = resolve(v);
+      if ((r.t === 'ptr' && !plain(r.o)) || v.t === 'fn') return true;
+      // What a device's model is told when the object turns out to be one (or to hold one).
+      const first = p.split(/[.[]/)[0]!;
+      if (this.ctx.deviceMembers.has(first) || DEVICE_FIELDS.has(first)) return true;
+      const last = p.split('.').pop()!.replace(/\[.*$/, '');
+      return last === '' || reads.has(last);
+    };
+    const fields = (o: Obj) => sorted(o.rt || o.dev !== null || o.others || o.within ? o.fields : new Map([...o.fields].filter(([p, v]) => kept(p, v))), val);
     const line = (o: Obj) => [
-      num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', sorted(o.fields, val), o.foreignRelease ?? '', o.fromCall ?? '',
+      num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', fields(o), o.foreignRelease ?? '', o.fromCall ?? '',
       o.others ? sorted(o.others, (d) => `${d.handle}:${names(d.modelKey(canon))}`) : '', o.rt ? `${o.rt.handle}:${names(o.rt.modelKey(canon))}` : '',
     ].join('/');
     for (const o of stateful) parts.push(line(o));
@@ -844,6 +857,65 @@ function plainCall(i: Instr | undefined, name: string): boolean {
     case 'br': return !i.loop && (direct(i.c) || (i.c.k === 'unary' && i.c.op === '!' && direct(i.c.e)));
     default: return false;
   }
+}
+
+/** The members of a `struct auxiliary_device`: stored before the model knows the object is one, they are told to it then. */
+const DEVICE_FIELDS = new Set(['name', 'id', 'dev', 'sysfs']);
+
+/**
+ * The member names the file's code reads anywhere: every member named in an expression but the
+ * one a plain store (`x->m = v`, `x.a.m = v`) writes (the members on the way to it through `.`
+ * are addresses, not loads; a pointer followed by `->` is read; a member whose address is taken
+ * counts as read).
+ */
+const readMembersOf = new WeakMap<ReadonlyMap<string, LoweredFunction>, Set<string>>();
+function readMembers(functions: ReadonlyMap<string, LoweredFunction>): Set<string> {
+  let out = readMembersOf.get(functions);
+  if (out) return out;
+  const found = new Set<string>();
+  const read = (e: Expr | null): void => {
+    if (e === null) return;
+    switch (e.k) {
+      case 'field': found.add(e.field); read(e.base); return;
+      case 'index': read(e.base); read(e.index); return;
+      case 'addr': case 'deref': case 'unary': case 'update': read(e.e); return;
+      case 'binary': read(e.l); read(e.r); return;
+      case 'assign':
+        if (e.op === '=') stored(e.l);
+        else read(e.l);
+        read(e.r);
+        return;
+      case 'call': for (const a of e.args) read(a); return;
+      case 'cond': read(e.c); read(e.t); read(e.f); return;
+      case 'comma': for (const x of e.list) read(x); return;
+      default:
+    }
+  };
+  const stored = (e: Expr): void => {
+    if (e.k === 'field') {
+      if (e.arrow) read(e.base);
+      else stored(e.base);
+    } else if (e.k === 'index') {
+      read(e.base);
+      read(e.index);
+    } else if (e.k === 'deref') read(e.e);
+    else read(e);
+  };
+  for (const fn of functions.values()) {
+    for (const i of fn.code) {
+      if (i.op === 'eval') read(i.e);
+      else if (i.op === 'decl') read(i.init);
+      else if (i.op === 'br') read(i.c);
+      else if (i.op === 'switch') {
+        read(i.e);
+        for (const c of i.cases) read(c.value);
+      } else if (i.op === 'ret') read(i.e);
+      else if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) found.add(w);
+    }
+  }
+  out = found;
+  readMembersOf.set(functions, out);
+  return out;
 }
 
 /** Whether an expression makes a named call (a helper's paths fan out inside it). */
