@@ -430,9 +430,13 @@ export class PathRun extends PathCalls {
     // it made start (what its return checks).
     const nested = this.frames.length > 1;
     for (const fr of nested ? this.frames : [f]) {
+      const at = fr === f ? pc : fr.pc;
+      // A variable no path from here reads before storing to it is only named (it exists).
+      const live = liveVariables(fr.fn)[at];
       parts.push(
-        `${fr.fn.name}@${fr === f ? pc : fr.pc}`,
-        sorted(fr.vars, val),
+        `${fr.fn.name}@${at}`,
+        [...fr.vars].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, v]) => (live === undefined || live.has(k) ? `${k}=${val(v)}` : `${k}=-`)).join(','),
         sorted(fr.locals, num),
       );
       if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt).map(num).join(',')}/${fr.firstId}`);
@@ -857,6 +861,73 @@ function plainCall(i: Instr | undefined, name: string): boolean {
     case 'br': return !i.loop && (direct(i.c) || (i.c.k === 'unary' && i.c.op === '!' && direct(i.c.e)));
     default: return false;
   }
+}
+
+/**
+ * For each instruction of `fn`, the names a path from there may read before it stores to them
+ * (a backward fixed point over the instructions): what a variable holds matters to the future
+ * only if its name is in the set. Every identifier of an expression counts as read but the one a
+ * statement `x = ...` or a declaration stores to; an unreadable statement reads every name in it.
+ */
+const liveOf = new WeakMap<LoweredFunction, Array<Set<string>>>();
+function liveVariables(fn: LoweredFunction): Array<Set<string>> {
+  let live = liveOf.get(fn);
+  if (live) return live;
+  const code = fn.code;
+  const uses: Array<Set<string>> = [];
+  const defs: Array<string | null> = [];
+  const succ: number[][] = [];
+  const ids = (e: Expr | null, out: Set<string>): void => {
+    if (e === null) return;
+    switch (e.k) {
+      case 'id': out.add(e.name); return;
+      case 'field': ids(e.base, out); return;
+      case 'index': ids(e.base, out); ids(e.index, out); return;
+      case 'addr': case 'deref': case 'unary': case 'update': ids(e.e, out); return;
+      case 'binary': case 'assign': ids(e.l, out); ids(e.r, out); return;
+      case 'call': for (const a of e.args) ids(a, out); return;
+      case 'cond': ids(e.c, out); ids(e.t, out); ids(e.f, out); return;
+      case 'comma': for (const x of e.list) ids(x, out); return;
+      default:
+    }
+  };
+  code.forEach((i, pc) => {
+    const u = new Set<string>();
+    let d: string | null = null;
+    switch (i.op) {
+      case 'eval':
+        if (i.e.k === 'assign' && i.e.op === '=' && i.e.l.k === 'id') {
+          d = i.e.l.name;
+          ids(i.e.r, u);
+        } else ids(i.e, u);
+        succ.push([pc + 1]);
+        break;
+      case 'decl': d = i.name; ids(i.init, u); succ.push([pc + 1]); break;
+      case 'br': ids(i.c, u); succ.push([i.t, i.f]); break;
+      case 'jmp': succ.push([i.to]); break;
+      case 'switch': ids(i.e, u); for (const c of i.cases) ids(c.value, u); succ.push([...i.cases.map((c) => c.to), i.otherwise]); break;
+      case 'ret': ids(i.e, u); succ.push([]); break;
+      case 'opaque': for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) u.add(w); succ.push([pc + 1]); break;
+    }
+    uses.push(u);
+    defs.push(d);
+  });
+  live = code.map(() => new Set<string>());
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let pc = code.length - 1; pc >= 0; pc--) {
+      const next = new Set<string>();
+      for (const t of succ[pc]!) for (const n of live[t] ?? []) next.add(n);
+      if (defs[pc] !== null) next.delete(defs[pc]!);
+      for (const n of uses[pc]!) next.add(n);
+      if (next.size !== live[pc]!.size) {
+        live[pc] = next;
+        changed = true;
+      }
+    }
+  }
+  liveOf.set(fn, live);
+  return live;
 }
 
 /** The members of a `struct auxiliary_device`: stored before the model knows the object is one, they are told to it then. */
