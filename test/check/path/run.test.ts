@@ -342,6 +342,27 @@ ${CREATE_NUMBERED}	info->adev = &f->adev;
     expect(whole.notAnalysed.map((n) => n.reason).join()).toContain('ran more than 64 times');
   });
 
+  it('§5 B3: a variable no path reads again (a mode logged once) does not keep paths apart: they meet right after its last read', async () => {
+    const modes = [1, 2, 3, 4, 5, 6].map((r) => `\tif (foo_read_reg(info, ${r}))\n\t\tmode = ${r};\n\telse\n\t\tmode = 0;\n\tdev_dbg(parent, "mode %d\\n", mode);`).join('\n');
+    const body = `int foo_create(struct device *parent, struct info *info)
+{
+	struct foo *f;
+	int ret, mode, i = 0;
+${modes}
+${CREATE_NUMBERED}	info->adev = &f->adev;
+	return 0;
+}`;
+    const leak = [`${lineOf(body, '/* leak */')} leak-initialized`];
+    const whole = await checkSource(HEAD + body, 't.c', { mergeStates: false });
+    expect(codes(whole)).toEqual(leak);
+    // Each mode, once logged, is dead: the two ways of each read meet at the next join (kept
+    // apart by the dead value, the paths are 18; run whole, 2^6 * 4).
+    const merged = await checkSource(HEAD + body, 't.c', { maxPaths: 12 });
+    expect(codes(merged)).toEqual(leak);
+    expect(merged.notAnalysed).toEqual([]);
+    expect(whole.paths).toBe(256);
+  });
+
   it('a flag the code just set (x |= FLAG) is set when tested through the same value: no finding on the branch it cannot take; cleared (x &= ~FLAG), the branch is taken and its finding kept', async () => {
     const create = (store: string) => `int foo_create(struct device *parent, struct info *info)
 {
