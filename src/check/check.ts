@@ -307,7 +307,11 @@ interface Budget extends Bounds {
 function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget): FunctionRun {
   const { maxPaths, maxSteps } = budget;
   // The states this run's paths were in, at its merge points (each run of a function its own).
-  const ctx: FileContext = budget.mergeStates ? { ...fileCtx, visited: new Map<string, object>() } : fileCtx;
+  const ctx: FileContext = {
+    ...fileCtx,
+    ...(budget.mergeStates ? { visited: new Map<string, object>() } : {}),
+    ...(budget.summaries ? { summaryCache: new Map() } : {}),
+  };
   const findings: PathFinding[] = [];
   const seen = new Set<string>();
   let bounded: string | null = null;
@@ -337,6 +341,7 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
         budget.steps += run.stepsTaken;
         // States seen so far led to futures this restart drops: none may end a path now.
         ctx.visited?.clear();
+        ctx.summaryCache?.clear();
         queue.length = 0;
         queue.push([]);
         head = 0;

@@ -32,6 +32,11 @@ export class Oracle {
     return this.taken.length < this.prefix.length;
   }
 
+  /** The choices this path made so far. */
+  get choices(): readonly number[] {
+    return this.taken;
+  }
+
   /** How many choices this path made. */
   get depth(): number {
     return this.taken.length;

@@ -48,8 +48,11 @@ export abstract class PathBase {
   /** The statement being run, when it is one a finding can be placed at (see `StatementAt`). */
   protected atStatement: StatementAt | undefined;
   protected current: Obj | null = null;
-  /** What each callback handed to the runtime stands for (a release of this file on an object, ...), for merge keys. */
-  protected readonly callbackKeys = new WeakMap<object, string>();
+  /**
+   * What each callback handed to the runtime stands for (a release of this file on an object, ...),
+   * for merge keys: its text given how the key names objects.
+   */
+  protected readonly callbackKeys = new WeakMap<object, (name: (o: Obj) => string) => string>();
 
   protected newObj(kind: ObjKind, madeBy: string, line: number, rt: AuxDevice | null = null): Obj {
     const o: Obj = { n: this.objs.length + 1, kind, rt, dev: null, fields: new Map(), madeBy, line, history: [], steps: [] };

@@ -250,14 +250,14 @@ export abstract class PathMemory extends PathBase {
     if (v.t === 'fn' && this.ctx.functions.has(v.name)) {
       const fn = v.name;
       const release = () => this.runCallback(fn, [this.ptr(o, join(path, 'dev'))], `release callback ${fn}`);
-      this.callbackKeys.set(release, `release ${fn} of ${o.n}.${path}`);
+      this.callbackKeys.set(release, (name) => `release ${fn} of ${name(o)}.${path}`);
       return release;
     }
     const name = v.t === 'fn' ? v.name : COMPUTED_RELEASE;
     o.foreignRelease = name;
     const line = this.atLine;
     const unseen = () => this.unseenRelease(o, name, line);
-    this.callbackKeys.set(unseen, `unseen release ${name} of ${o.n}`);
+    this.callbackKeys.set(unseen, (num) => `unseen release ${name} of ${num(o)}`);
     return unseen;
   }
 
@@ -336,13 +336,13 @@ export abstract class PathMemory extends PathBase {
       rt.parent = this.parent;
       if (release !== null && this.ctx.functions.has(release)) {
         const run = () => this.runCallback(release, [this.ptr(o, join(at(), 'dev'))], `release callback ${release}`);
-        this.callbackKeys.set(run, `release ${release} of ${o.n}.${path ?? '(its device)'}`);
+        this.callbackKeys.set(run, (name) => `release ${release} of ${name(o)}.${path ?? '(its device)'}`);
         rt.release = run;
       } else if (release !== null) {
         // The file's one release callback is defined elsewhere or computed: unknown, not absent.
         o.foreignRelease = release;
         const unseen = () => this.unseenRelease(o, release, 0);
-        this.callbackKeys.set(unseen, `unseen release ${release} of ${o.n}`);
+        this.callbackKeys.set(unseen, (name) => `unseen release ${release} of ${name(o)}`);
         rt.release = unseen;
       } else if (this.ctx.releaseCount === 0) {
         // The file never sets a release callback: its devices have none (B12 shows at the last put).

@@ -25,6 +25,8 @@ export class PathRun extends PathCalls {
   protected summaryWork = 0;
   /** While a summary runs: its log of what changed outside the helper (see callSameFile). */
   private summary: Summary | null = null;
+  /** Summaries evaluated on this path so far (with the choices made, what names one in the cache). */
+  private summaryCalls = 0;
   /** Places a summary left unknown because its runs learnt different things there: place → helper. */
   private readonly poisoned = new Map<string, string>();
 
@@ -47,14 +49,65 @@ export class PathRun extends PathCalls {
    */
   protected callSameFile(fn: LoweredFunction, args: Val[]): Val {
     const pure = this.ctx.pure?.has(fn.name) === true && this.ctx.unsummarised?.has(fn.name) !== true;
-    if (!pure || this.summary !== null) return this.callFunction(fn, args).value;
+    if (!pure || this.summary !== null) return this.callFunction(fn, args, true).value;
+    // A path replays the choices of the path it was queued from, and replays are deterministic:
+    // the same choices so far and the same count of summaries give the same state here, so the
+    // distinct outcomes are known, and only the runs of the one this path takes are run again.
+    const cache = this.ctx.summaryCache;
+    const key = cache ? `${fn.name}|${this.summaryCalls}|${this.oracle.choices.join(',')}` : '';
+    this.summaryCalls++;
+    const known = cache?.get(key);
+    const start = this.steps;
+    let chosen: Outcome;
+    if (known !== undefined) {
+      const pick = known.runs.length === 1 ? 0 : this.oracle.pick(known.runs.length);
+      const again = this.summarise(fn, args, known.runs[pick]!);
+      const outcome = again.outcomes.length === 1 ? again.outcomes[0] : undefined;
+      if (again.inline || outcome === undefined) throw new Error(`${fn.name}: a summary's runs replayed differently`);
+      chosen = outcome;
+      this.summaryWork += again.work - known.longest;
+      this.steps = start + known.longest;
+    } else {
+      const all = this.summarise(fn, args, null);
+      if (all.inline) {
+        // The helper runs inline from now on, which changes the choices a path makes at its calls:
+        // the function is explored again from the start, so every queued path means what it meant.
+        this.summaryWork += all.work;
+        throw new SummaryImprecise(fn.name, 'inline');
+      }
+      cache?.set(key, { runs: all.outcomes.map((o) => o.runs), longest: all.longest });
+      // The path pays for its longest run; the others count for the function's budget.
+      this.summaryWork += all.work - all.longest;
+      this.steps = start + all.longest;
+      const list = all.outcomes;
+      chosen = list.length === 1 ? list[0]! : list[this.oracle.pick(list.length)]!;
+    }
+    for (const w of chosen.writes) this.poke(w.loc, w.v);
+    for (const f of chosen.facts.values()) this.poke(f.loc, f.v);
+    for (const [at, loc] of chosen.unsure) {
+      this.poke(loc, { t: 'unk' });
+      this.poisoned.set(at, fn.name);
+    }
+    for (const [k, b] of chosen.bitFacts) this.bitTests.set(k, b);
+    this.kept.push(...chosen.handed);
+    return chosen.value;
+  }
+
+  /**
+   * Runs a summarised helper's paths from the state of the call, each from that same state (see
+   * callSameFile): every path of it (`only` null: breadth first over its oracle's choices), or
+   * only the runs given by their choices. Its distinct outcomes come back in the order first met,
+   * each with the choices of the runs that gave it; `inline` when a run touched what the model
+   * sees or there were too many runs. Steps are given back as `work` (all runs) and `longest`.
+   */
+  private summarise(fn: LoweredFunction, args: Val[], only: number[][] | null): { outcomes: Outcome[]; inline: boolean; longest: number; work: number } {
     const outer = this.oracle;
     const start = this.steps;
     const branches = this.branches.length;
     const kept = this.kept.length;
     const bits = new Map(this.bitTests);
     const outcomes = new Map<string, Outcome>();
-    const queue: number[][] = [[]];
+    const queue: number[][] = only === null ? [[]] : [...only];
     const pointees = new Map<string, Obj>();
     let longest = 0;
     let work = 0;
@@ -65,7 +118,8 @@ export class PathRun extends PathCalls {
           inline = true;
           break;
         }
-        const sub = new Oracle(queue.shift()!);
+        const choices = queue.shift()!;
+        const sub = new Oracle(choices);
         this.oracle = sub;
         const summary: Summary = { depth: this.frames.length, log: [], pointees };
         this.summary = summary;
@@ -98,8 +152,9 @@ export class PathRun extends PathCalls {
             ...handed.map(valueKey),
           ].join('|');
           const seen = outcomes.get(key);
-          if (!seen) outcomes.set(key, { value, writes: [...writes.values()], handed, facts, bitFacts, unsure: new Map() });
+          if (!seen) outcomes.set(key, { value, writes: [...writes.values()], handed, facts, bitFacts, unsure: new Map(), runs: [sub.choices.slice()] });
           else {
+            seen.runs.push(sub.choices.slice());
             for (const [at, f] of seen.facts) {
               if (valueKey(facts.get(at)?.v ?? UNSEEN) !== valueKey(f.v)) {
                 seen.facts.delete(at);
@@ -123,31 +178,12 @@ export class PathRun extends PathCalls {
           work += this.steps - start;
           this.steps = start;
         }
-        queue.push(...sub.children());
+        if (only === null) queue.push(...sub.children());
       }
     } finally {
       this.oracle = outer;
     }
-    if (inline) {
-      // The helper runs inline from now on, which changes the choices a path makes at its calls:
-      // the function is explored again from the start, so every queued path means what it meant.
-      this.summaryWork += work;
-      throw new SummaryImprecise(fn.name, 'inline');
-    }
-    // The path pays for its longest run; the others count for the function's budget.
-    this.summaryWork += work - longest;
-    this.steps = start + longest;
-    const list = [...outcomes.values()];
-    const chosen = list.length === 1 ? list[0]! : list[this.oracle.pick(list.length)]!;
-    for (const w of chosen.writes) this.poke(w.loc, w.v);
-    for (const f of chosen.facts.values()) this.poke(f.loc, f.v);
-    for (const [at, loc] of chosen.unsure) {
-      this.poke(loc, { t: 'unk' });
-      this.poisoned.set(at, fn.name);
-    }
-    for (const [k, b] of chosen.bitFacts) this.bitTests.set(k, b);
-    this.kept.push(...chosen.handed);
-    return chosen.value;
+    return { outcomes: [...outcomes.values()], inline, longest, work };
   }
 
   /** What a branch learnt about a place (`p` is not NULL after `if (!p)` failed): undone after a summary's run. */
@@ -212,10 +248,18 @@ export class PathRun extends PathCalls {
     this.unbindParents();
   }
 
-  protected callFunction(fn: LoweredFunction, args: Val[]): { value: Val; line: number } {
+  /**
+   * Runs `fn` in a new frame. `inline`: called from the code of the frame below at its current
+   * instruction (not a summary's run, not a callback the kernel runs): such a frame may merge
+   * paths too when that instruction is a plain call of `fn`.
+   */
+  protected callFunction(fn: LoweredFunction, args: Val[], inline = false): { value: Val; line: number } {
     if (fn.refused) throw new NotFollowed(`${fn.name}: ${fn.refused}`);
+    const caller = this.frames[this.frames.length - 1];
+    const mergeable = caller === undefined || (inline && caller.mergeable && this.summary === null && !this.sites.includes('release')
+      && plainCall(caller.fn.code[caller.pc], fn.name));
     const frame: Frame = {
-      fn, args, firstObj: this.objs.length, firstId: this.idAllocs.length, vars: new Map(), locals: new Map(), loops: new Map(),
+      fn, args, firstObj: this.objs.length, firstId: this.idAllocs.length, vars: new Map(), locals: new Map(), loops: new Map(), pc: 0, mergeable,
     };
     fn.params.forEach((p, i) => frame.vars.set(p, args[i] ?? UNK));
     this.frames.push(frame);
@@ -228,21 +272,33 @@ export class PathRun extends PathCalls {
 
   protected exec(f: Frame): { value: Val; line: number } {
     const code = f.fn.code;
-    const merges = this.ctx.visited && this.frames.length === 1 ? mergePoints(f.fn) : null;
+    const merges = this.ctx.visited && f.mergeable ? mergePoints(f.fn) : null;
     let pc = 0;
     for (;;) {
+      f.pc = pc;
       if (++this.steps > MAX_PATH_STEPS) throw new PathTooLong(`a path took more than ${MAX_PATH_STEPS} steps`);
       if (merges?.has(pc) && this.summary === null && !this.oracle.replaying) {
         // A state an earlier path of this function was in here: its future is that path's, already
         // explored (or queued) from there; this path ends (its earlier choices still branch).
         // While it replays its prefix it is the earlier path itself, so it never ends there.
         const key = this.mergeKey(f, pc);
-        const earlier = this.ctx.visited!.get(key);
-        // Back in a state this very path was in: it loops there for ever (nothing it does changes
-        // anything), so it is cut, and said to be, as a path past its length is.
-        if (earlier === this) throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
-        if (earlier !== undefined) throw new PathMerged();
-        this.ctx.visited!.set(key, this);
+        const turns = this.frames.map((fr) => new Map(fr.loops));
+        const earlier = this.ctx.visited!.get(key) as Visit | undefined;
+        // Loop turns are not in the key: a state met again on a later turn has no more turns
+        // left than the earlier one had (a loop of unknown count stops after its last allowed
+        // turn, a known one is cut), so its future is among the earlier's.
+        if (earlier !== undefined && atMost(earlier.turns, turns)) {
+          // Back in a state this very path was in on the same turns (a goto loop that changes
+          // nothing), or on later turns without a choice since (a loop with no way out, `while
+          // (1) {}`): it loops there for ever, and is cut, and said to be, as a path past its
+          // length is. After a choice, what it could have done otherwise is explored by its own
+          // branches, and its future from here is among that from its earlier visit.
+          if (earlier.run === this && (atMost(turns, earlier.turns) || this.oracle.depth === earlier.depth)) {
+            throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
+          }
+          throw new PathMerged();
+        }
+        if (earlier === undefined || atMost(turns, earlier.turns)) this.ctx.visited!.set(key, { run: this, turns, depth: this.oracle.depth } satisfies Visit);
       }
       const i: Instr | undefined = code[pc];
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
@@ -289,8 +345,10 @@ export class PathRun extends PathCalls {
   }
 
   /**
-   * Everything the rest of a path run from `pc` of the root frame `f` depends on, as text: the
-   * frame's variables, every object the path knows of with what it holds and its device's whole
+   * Everything the rest of a path run from `pc` of frame `f` (the root, or the innermost of plain
+   * calls, see `plainCall`) depends on, as text: every frame's place and variables (a helper's
+   * also its arguments and the devices it made), every object the path knows of (but those
+   * nothing live reaches) with what it holds and its device's whole
    * model state (runtime/device.ts `modelKey`), the IDAs, devres, the parent, the kernel's pending
    * releases and bus, and what the path has reported and learnt. Unknown values are numbered in the
    * order they are met, so two paths whose unknowns are shared the same way get the same text.
@@ -302,13 +360,32 @@ export class PathRun extends PathCalls {
     // unknown pointer on the way (an object made and never written) still matches: such a
     // pristine object is only an identity, written where a pointer to it is met.
     const pristine = (o: Obj) => o.kind === 'opaque' && !o.rt && o.fields.size === 0 && o.dev === null && !o.within && !o.others;
+    // An opaque object nothing live points to (a returned helper's local struct), holding no
+    // pointer to memory the model judges, cannot change the future: written only where met.
+    const plain = (o: Obj) => o.kind === 'opaque' && !o.rt && o.dev === null && !o.within && !o.others;
+    const prunable = new Set(this.objs.filter((o) => !pristine(o) && plain(o)));
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const o of prunable) {
+        for (const v of o.fields.values()) {
+          const r = resolve(v);
+          if (r.t === 'ptr' && !pristine(r.o) && !prunable.has(r.o)) {
+            prunable.delete(o);
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
     const numbers = new Map<Obj, string>();
+    const met: Obj[] = [];
     let counted = 0;
     const num = (o: Obj): string => {
       let n = numbers.get(o);
       if (n === undefined) {
         n = pristine(o) ? `q${numbers.size}${o.fromCall === undefined ? '' : `:${o.fromCall}`}` : `o${counted++}`;
         numbers.set(o, n);
+        if (prunable.has(o)) met.push(o);
       }
       return n;
     };
@@ -331,41 +408,75 @@ export class PathRun extends PathCalls {
     };
     const canon = (x: unknown): string => {
       if (x === null || x === undefined || typeof x !== 'object' && typeof x !== 'function') return String(x);
-      if (typeof x === 'function') return this.callbackKeys.get(x) ?? `callback ${identity(x)}`;
+      if (typeof x === 'function') return this.callbackKeys.get(x)?.(num) ?? `callback ${identity(x)}`;
       if ('t' in x && typeof (x as { t: unknown }).t === 'string') return val(x as Val);
       if ('name' in x && typeof (x as { name: unknown }).name === 'string') return `named ${(x as { name: string }).name}`;
       return `object ${identity(x)}`;
     };
+    // A device's bus name is `devN` after the object it is in (memory.ts `busName`): named as the
+    // key names that object, so paths that made a different number of objects before still match.
+    const names = (text: string) => text.replace(/\bdev(\d+)\b/g, (m, n: string) => {
+      const o = this.objs[Number(n) - 1];
+      return o ? `dev<${num(o)}>` : m;
+    });
     const sorted = <T>(m: Map<string, T>, show: (v: T) => string) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${show(v)}`).join(',');
     // Objects that carry state, in the order they were made (their numbers first, so a pointer
     // met while printing one names the same object in every path).
-    const stateful = this.objs.filter((o) => !pristine(o));
+    const stateful = this.objs.filter((o) => !pristine(o) && !prunable.has(o));
     for (const o of stateful) num(o);
-    const parts: string[] = [
-      `${f.fn.name}@${pc}`,
-      sorted(f.vars, val),
-      sorted(f.locals, num),
-      [...f.loops].sort((a, b) => a[0] - b[0]).map(([at, n]) => `${at}:${n}`).join(','),
-    ];
-    for (const o of stateful) {
-      parts.push([
-        num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', sorted(o.fields, val), o.foreignRelease ?? '', o.fromCall ?? '',
-        o.others ? sorted(o.others, (d) => `${d.handle}:${d.modelKey(canon)}`) : '', o.rt ? `${o.rt.handle}:${o.rt.modelKey(canon)}` : '',
-      ].join('/'));
+    const parts: string[] = [];
+    // Every frame's place, variables and loop turns (the root's alone when f is the root); for a
+    // helper's frame also its arguments (its leak check reads them) and where the objects and ids
+    // it made start (what its return checks).
+    const nested = this.frames.length > 1;
+    for (const fr of nested ? this.frames : [f]) {
+      const at = fr === f ? pc : fr.pc;
+      // A variable no path from here reads before storing to it is only named (it exists).
+      const live = liveVariables(fr.fn)[at];
+      parts.push(
+        `${fr.fn.name}@${at}`,
+        [...fr.vars].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, v]) => (live === undefined || live.has(k) ? `${k}=${val(v)}` : `${k}=-`)).join(','),
+        sorted(fr.locals, num),
+      );
+      if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt).map(num).join(',')}/${fr.firstId}`);
     }
+    // A member no code of the file reads (only stores to), outside every device, holding no
+    // pointer but to memory the leak check never judges: nothing the path does later depends on it.
+    const reads = readMembers(this.ctx.functions);
+    const kept = (p: string, v: Val) => {
+      const r = resolve(v);
+      if ((r.t === 'ptr' && !plain(r.o)) || v.t === 'fn') return true;
+      // What a device's model is told when the object turns out to be one (or to hold one).
+      const first = p.split(/[.[]/)[0]!;
+      if (this.ctx.deviceMembers.has(first) || DEVICE_FIELDS.has(first)) return true;
+      const last = p.split('.').pop()!.replace(/\[.*$/, '');
+      return last === '' || reads.has(last);
+    };
+    const fields = (o: Obj) => sorted(o.rt || o.dev !== null || o.others || o.within ? o.fields : new Map([...o.fields].filter(([p, v]) => kept(p, v))), val);
+    const line = (o: Obj) => [
+      num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', fields(o), o.foreignRelease ?? '', o.fromCall ?? '',
+      o.others ? sorted(o.others, (d) => `${d.handle}:${names(d.modelKey(canon))}`) : '', o.rt ? `${o.rt.handle}:${names(o.rt.modelKey(canon))}` : '',
+    ].join('/');
+    for (const o of stateful) parts.push(line(o));
     const ns = (set: Set<Obj>) => [...set].map(num).sort().join(',');
     parts.push(
       ns(this.flagged), ns(this.leaked), [...this.leakedIds].sort().join(','),
       // What was handed to other code is a set: only whether an object is reachable from it counts.
       [...new Set(this.kept.map(val))].sort().join(','),
-      this.devres.map((d) => `${num(d.o)}:${d.owner.modelKey()}`).join(','),
+      this.devres.map((d) => `${num(d.o)}:${names(d.owner.modelKey())}`).join(','),
       sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey()}`),
       this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
       sorted(this.globals, num),
-      sorted(this.bitTests, (b) => `${val(b.value)}:${b.outcome}`),
       sorted(this.poisoned, (h) => h),
-      this.parent.modelKey(), this.k.modelKey(),
+      names(this.parent.modelKey()), names(this.k.modelKey()),
     );
+    // The prunable objects something printed points to, in the order met (each may meet more).
+    for (let i = 0; i < met.length; i++) parts.push(line(met[i]!));
+    // What the path knows of flags of values still held somewhere (a value no variable or object
+    // holds any more can never be tested again).
+    parts.push([...this.bitTests].filter(([, b]) => unks.has(b.value)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, b]) => `${k}=${val(b.value)}:${b.outcome}`).join(','));
     return parts.join('\n');
   }
 
@@ -437,6 +548,15 @@ export class PathRun extends PathCalls {
         // A name stored into a release member names a function, even one of another file.
         const named = e.r.k === 'addr' ? e.r.e : e.r;
         if (v.t !== 'fn' && e.l.k === 'field' && e.l.field === 'release' && named.k === 'id' && named.name !== 'NULL') v = { t: 'fn', name: named.name };
+        const flag = v.t === 'unk' ? flagStore(e) : undefined;
+        if (flag !== undefined && isPlace(e.l)) {
+          // `flags |= FLAG`, `flags &= ~FLAG`, `flags = FLAG` (a flag the path cannot know the value
+          // of): a new unknown value whose FLAG bit is known, so `if (flags & FLAG)` later on the
+          // path (through any expression that reaches the same value) goes the one way it can.
+          v = { t: 'unk' };
+          this.testedValues.add(v);
+          this.bitTests.set(`${exprText(e.l)} & ${exprText(flag.mask)}`, { value: v, outcome: flag.set });
+        }
         this.write(loc, v);
         return v;
       }
@@ -482,8 +602,8 @@ export class PathRun extends PathCalls {
     if (bit !== undefined) {
       // The same flag of the same unknown value, tested again (`if (pg->mask & BIT(X))` on create
       // and again on its unwind): the outcome the path took the first time.
-      const seen = this.bitTests.get(bit.key);
-      if (seen !== undefined && seen.value === this.eval(bit.place)) return seen.outcome;
+      const known = this.knownBit(bit);
+      if (known !== undefined) return known;
     }
     const pick = this.oracle.pick(2) === 0;
     if (isPlace(e)) this.learn(this.loc(e), pick ? NONNULL : ZERO);
@@ -506,12 +626,22 @@ export class PathRun extends PathCalls {
   /** The unknown values `decide` made for tested places. */
   private readonly testedValues = new WeakSet<Val>();
 
+  /** What the path knows of a `place & CONSTANT` test: the outcome of an earlier test of the same flag of the same value, or of a store that set or cleared it. */
+  private knownBit(bit: { key: string; place: Expr; mask: string }): boolean | undefined {
+    const seen = this.bitTests.get(bit.key);
+    const value = this.eval(bit.place);
+    if (seen !== undefined && seen.value === value) return seen.outcome;
+    // The same value reached through another expression (`priv->flags` for `dev->priv.flags`).
+    for (const [k, b] of this.bitTests) if (b.value === value && k.endsWith(` & ${bit.mask}`)) return b.outcome;
+    return undefined;
+  }
+
   /** `place & CONSTANT` (either side) whose place is an unknown value: what `decide` remembers. */
-  private bitTest(e: Expr): { key: string; place: Expr } | undefined {
+  private bitTest(e: Expr): { key: string; place: Expr; mask: string } | undefined {
     if (e.k !== 'binary' || e.op !== '&') return undefined;
     for (const [place, mask] of [[e.l, e.r], [e.r, e.l]] as const) {
       if (!isPlace(place) || !constantMask(mask) || this.eval(place).t !== 'unk') continue;
-      return { key: `${exprText(place)} & ${exprText(mask)}`, place };
+      return { key: `${exprText(place)} & ${exprText(mask)}`, place, mask: exprText(mask) };
     }
     return undefined;
   }
@@ -541,6 +671,12 @@ export class PathRun extends PathCalls {
       if (e.op === '||' && a) return int(1);
       const b = truth(this.eval(e.r));
       return b === undefined ? UNK : int(b ? 1 : 0);
+    }
+    if (e.op === '&' && this.bitTests.size > 0) {
+      // A flag the path knows is set (a value not 0, unknown) or clear.
+      const bit = this.bitTest(e);
+      const known = bit === undefined ? undefined : this.knownBit(bit);
+      if (known !== undefined) return known ? NONNULL : ZERO;
     }
     const l = this.eval(e.l);
     const r = this.eval(e.r);
@@ -660,6 +796,8 @@ interface Outcome {
   bitFacts: Map<string, { value: Val; outcome: boolean }>;
   /** Places some runs of the outcome learnt something different about (poisoned after it). */
   unsure: Map<string, Extract<Loc, { t: 'mem' }>>;
+  /** The choices of the helper's runs that gave this outcome. */
+  runs: number[][];
 }
 
 /** A value no run learnt: never equal to one a run did. */
@@ -707,6 +845,150 @@ function mergePoints(fn: LoweredFunction): Set<number> {
   return points;
 }
 
+/**
+ * Whether `i` calls `name` with nothing of the statement half-computed while the call runs: the
+ * call alone, `var = call`, `type var = call`, `return call`, `if (call)` or `if (!call)`, with no
+ * call in its arguments. What the caller does after the return then depends only on its frame's
+ * variables and the state, so a helper's frame may merge paths (run.ts `exec`).
+ */
+function plainCall(i: Instr | undefined, name: string): boolean {
+  const direct = (e: Expr | null): boolean => e !== null && e.k === 'call' && e.callee === name && !e.args.some(callsAny);
+  if (i === undefined) return false;
+  switch (i.op) {
+    case 'eval': return direct(i.e) || (i.e.k === 'assign' && i.e.op === '=' && i.e.l.k === 'id' && direct(i.e.r));
+    case 'decl': return direct(i.init);
+    case 'ret': return direct(i.e);
+    case 'br': return !i.loop && (direct(i.c) || (i.c.k === 'unary' && i.c.op === '!' && direct(i.c.e)));
+    default: return false;
+  }
+}
+
+/**
+ * For each instruction of `fn`, the names a path from there may read before it stores to them
+ * (a backward fixed point over the instructions): what a variable holds matters to the future
+ * only if its name is in the set. Every identifier of an expression counts as read but the one a
+ * statement `x = ...` or a declaration stores to; an unreadable statement reads every name in it.
+ */
+const liveOf = new WeakMap<LoweredFunction, Array<Set<string>>>();
+function liveVariables(fn: LoweredFunction): Array<Set<string>> {
+  let live = liveOf.get(fn);
+  if (live) return live;
+  const code = fn.code;
+  const uses: Array<Set<string>> = [];
+  const defs: Array<string | null> = [];
+  const succ: number[][] = [];
+  const ids = (e: Expr | null, out: Set<string>): void => {
+    if (e === null) return;
+    switch (e.k) {
+      case 'id': out.add(e.name); return;
+      case 'field': ids(e.base, out); return;
+      case 'index': ids(e.base, out); ids(e.index, out); return;
+      case 'addr': case 'deref': case 'unary': case 'update': ids(e.e, out); return;
+      case 'binary': case 'assign': ids(e.l, out); ids(e.r, out); return;
+      case 'call': for (const a of e.args) ids(a, out); return;
+      case 'cond': ids(e.c, out); ids(e.t, out); ids(e.f, out); return;
+      case 'comma': for (const x of e.list) ids(x, out); return;
+      default:
+    }
+  };
+  code.forEach((i, pc) => {
+    const u = new Set<string>();
+    let d: string | null = null;
+    switch (i.op) {
+      case 'eval':
+        if (i.e.k === 'assign' && i.e.op === '=' && i.e.l.k === 'id') {
+          d = i.e.l.name;
+          ids(i.e.r, u);
+        } else ids(i.e, u);
+        succ.push([pc + 1]);
+        break;
+      case 'decl': d = i.name; ids(i.init, u); succ.push([pc + 1]); break;
+      case 'br': ids(i.c, u); succ.push([i.t, i.f]); break;
+      case 'jmp': succ.push([i.to]); break;
+      case 'switch': ids(i.e, u); for (const c of i.cases) ids(c.value, u); succ.push([...i.cases.map((c) => c.to), i.otherwise]); break;
+      case 'ret': ids(i.e, u); succ.push([]); break;
+      case 'opaque': for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) u.add(w); succ.push([pc + 1]); break;
+    }
+    uses.push(u);
+    defs.push(d);
+  });
+  live = code.map(() => new Set<string>());
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let pc = code.length - 1; pc >= 0; pc--) {
+      const next = new Set<string>();
+      for (const t of succ[pc]!) for (const n of live[t] ?? []) next.add(n);
+      if (defs[pc] !== null) next.delete(defs[pc]!);
+      for (const n of uses[pc]!) next.add(n);
+      if (next.size !== live[pc]!.size) {
+        live[pc] = next;
+        changed = true;
+      }
+    }
+  }
+  liveOf.set(fn, live);
+  return live;
+}
+
+/** The members of a `struct auxiliary_device`: stored before the model knows the object is one, they are told to it then. */
+const DEVICE_FIELDS = new Set(['name', 'id', 'dev', 'sysfs']);
+
+/**
+ * The member names the file's code reads anywhere: every member named in an expression but the
+ * one a plain store (`x->m = v`, `x.a.m = v`) writes (the members on the way to it through `.`
+ * are addresses, not loads; a pointer followed by `->` is read; a member whose address is taken
+ * counts as read).
+ */
+const readMembersOf = new WeakMap<ReadonlyMap<string, LoweredFunction>, Set<string>>();
+function readMembers(functions: ReadonlyMap<string, LoweredFunction>): Set<string> {
+  let out = readMembersOf.get(functions);
+  if (out) return out;
+  const found = new Set<string>();
+  const read = (e: Expr | null): void => {
+    if (e === null) return;
+    switch (e.k) {
+      case 'field': found.add(e.field); read(e.base); return;
+      case 'index': read(e.base); read(e.index); return;
+      case 'addr': case 'deref': case 'unary': case 'update': read(e.e); return;
+      case 'binary': read(e.l); read(e.r); return;
+      case 'assign':
+        if (e.op === '=') stored(e.l);
+        else read(e.l);
+        read(e.r);
+        return;
+      case 'call': for (const a of e.args) read(a); return;
+      case 'cond': read(e.c); read(e.t); read(e.f); return;
+      case 'comma': for (const x of e.list) read(x); return;
+      default:
+    }
+  };
+  const stored = (e: Expr): void => {
+    if (e.k === 'field') {
+      if (e.arrow) read(e.base);
+      else stored(e.base);
+    } else if (e.k === 'index') {
+      read(e.base);
+      read(e.index);
+    } else if (e.k === 'deref') read(e.e);
+    else read(e);
+  };
+  for (const fn of functions.values()) {
+    for (const i of fn.code) {
+      if (i.op === 'eval') read(i.e);
+      else if (i.op === 'decl') read(i.init);
+      else if (i.op === 'br') read(i.c);
+      else if (i.op === 'switch') {
+        read(i.e);
+        for (const c of i.cases) read(c.value);
+      } else if (i.op === 'ret') read(i.e);
+      else if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) found.add(w);
+    }
+  }
+  out = found;
+  readMembersOf.set(functions, out);
+  return out;
+}
+
 /** Whether an expression makes a named call (a helper's paths fan out inside it). */
 function callsAny(e: Expr | null): boolean {
   if (e === null) return false;
@@ -722,6 +1004,19 @@ function callsAny(e: Expr | null): boolean {
   }
 }
 
+/** What a merge point remembers of the first path there: the path, and the turns of each frame's loops it had taken. */
+interface Visit {
+  run: object;
+  turns: Array<Map<number, number>>;
+  /** How many choices the path had made there. */
+  depth: number;
+}
+
+/** Whether every loop of every frame had taken no more turns in `a` than in `b` (a path has at least as many turns left in `a`). */
+function atMost(a: Array<Map<number, number>>, b: Array<Map<number, number>>): boolean {
+  return a.every((m, i) => [...m].every(([pc, n]) => n <= (b[i]?.get(pc) ?? 0)));
+}
+
 /** Values a summary tells apart: the same number, the same object and member, the same error. */
 function valueKey(v: Val): string {
   switch (v.t) {
@@ -731,6 +1026,16 @@ function valueKey(v: Val): string {
     case 'fn': return `fn ${v.name}`;
     default: return v.t;
   }
+}
+
+/**
+ * A store that sets or clears one flag whose value the path cannot know: `x |= FLAG` and
+ * `x = FLAG` set it, `x &= ~FLAG` clears it (FLAG a {@link constantMask}; a flag is taken not to be 0).
+ */
+function flagStore(e: Extract<Expr, { k: 'assign' }>): { mask: Expr; set: boolean } | undefined {
+  if ((e.op === '|=' || e.op === '=') && e.r.k !== 'num' && constantMask(e.r)) return { mask: e.r, set: true };
+  if (e.op === '&=' && e.r.k === 'unary' && e.r.op === '~' && e.r.e.k !== 'num' && constantMask(e.r.e)) return { mask: e.r.e, set: false };
+  return undefined;
 }
 
 /**

@@ -32,9 +32,16 @@ export interface FileContext {
   precise?: Set<string>;
   /**
    * States the function's paths were in at its merge points (run.ts `mergeKey`), with the path
-   * that was first there: another path that reaches one ends there. Absent: no merging.
+   * that was first there and the loop turns it had taken: another path that reaches one, with no
+   * more turns left, ends there. Absent: no merging.
    */
   visited?: Map<string, object>;
+  /**
+   * Summaries already run by a path of this run, by the choices made before the call (see run.ts
+   * `callSameFile`): the choices of each distinct outcome's runs, and the longest run's steps.
+   * Absent: every summary runs all its paths on every path.
+   */
+  summaryCache?: Map<string, { runs: number[][][]; longest: number }>;
 }
 
 /** The path reached a state an earlier path of the function was in: its future is that path's. */
@@ -120,6 +127,15 @@ export interface Frame {
   vars: Map<string, Val>;
   locals: Map<string, Obj>;
   loops: Map<number, number>;
+  /** The instruction this frame is running (in a caller: the call under way). */
+  pc: number;
+  /**
+   * Whether paths may merge at this frame's merge points: the root frame, and a same-file helper
+   * called inline from a mergeable frame at a statement that holds nothing half-computed across
+   * the call (run.ts `plainCall`), so the frames' variables and program counters are all the
+   * future depends on.
+   */
+  mergeable: boolean;
 }
 
 export interface Site {
