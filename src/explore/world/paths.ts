@@ -1,7 +1,8 @@
 import { deviceMachine, driverMachine, idaMachine, ParameterError, requireObject, type WorldEvent } from '../../../machines/index.js';
 import type { AnyStateMachine, AnyTransitionDefinition } from 'xstate';
 import { allTransitions, transitionId } from '../../paths/coverage.js';
-import { concretePath, enabled, mapEvent, EVENTS_PER_STATE, type WorldExploration } from './explore.js';
+import { enabled, EVENTS_PER_STATE, type WorldExploration } from './explore.js';
+import { concretePath, mapEvent } from './concrete.js';
 
 /** A generated test path over a world: the events, and the component transitions it is the first to take. */
 export interface WorldTestPath {
