@@ -20,12 +20,12 @@ export const promela: Command = {
     'compiled machine\'s own, the wiring of the world step around them, one d_step per call (Spin\n' +
     'stores exactly the states `auxbus explore --world --no-symmetry` counts), every violation an\n' +
     'assert(!violation_<code>). Run it with: spin -o2 -a world.pml && gcc -O2 -DSAFETY -DNOREDUCE\n' +
-    '-o pan pan.c && ./pan -c0 (docs/promela.md). Worlds it cannot generate exactly yet (drivers)\n' +
-    'are refused with the reason (exit 2).',
+    '-o pan pan.c && ./pan -c0 (docs/promela.md). What it cannot generate exactly is refused\n' +
+    'with the reason (exit 2).',
   options: [
     { name: 'devices', type: 'string', valueName: 'K', integer: WORLD_LIMITS.devices, default: '1', description: 'device slots' },
     { name: 'ids', type: 'string', valueName: 'M', integer: WORLD_LIMITS.idaIds, description: 'ids in the IDA range (default: one per device)' },
-    { name: 'drivers', type: 'string', valueName: 'LIST', description: "comma-separated probe results of the aux drivers, e.g. 'ok,fails' (not generated yet: refused)" },
+    { name: 'drivers', type: 'string', valueName: 'LIST', description: "comma-separated probe results of the aux drivers, e.g. 'ok,fails'" },
     { name: 'faults', type: 'boolean', description: 'inject every fault (kzalloc, ida_alloc, init, add)' },
     { name: 'deferred-release', type: 'boolean', description: 'the last put only schedules the release; it runs at a later RELEASE call or at the end (model.md §4.6)' },
     { name: 'code', type: 'string', values: ['any', 'routine'], valueName: 'CODE', default: 'any', description: 'who makes the calls: any (any call, misuse included) or routine (the documented create/teardown routine in each slot)' },

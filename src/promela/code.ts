@@ -18,9 +18,9 @@ export interface SlotCodePromela {
  * state: every slot call it offers and every value a call can return (the tables' \`returns\`
  * effects, and kzalloc's NULL). Only what the code says is used: no code is written by hand here.
  */
-export function slotCode(code: WorldCode, t: WorldTables, K: number): SlotCodePromela {
+export function slotCode(code: WorldCode, t: WorldTables, K: number, D = 0): SlotCodePromela {
   const returns = new Set<number>([0]);
-  for (const table of [t.device, t.ida]) {
+  for (const table of [t.device, t.ida, t.driver]) {
     for (const entries of table.values()) for (const e of entries) for (const a of e.effects) if (a.type === 'returns') returns.add((a.params as { value: number }).value);
   }
   const rets: Array<number | undefined> = [undefined, ...[...returns].sort((a, b) => a - b)];
@@ -28,7 +28,7 @@ export function slotCode(code: WorldCode, t: WorldTables, K: number): SlotCodePr
   const calls: WorldEvent[] = [];
   for (const fail of [false, true]) calls.push({ type: 'KZALLOC', dev: 0, fail }, { type: 'IDA_ALLOC', dev: 0, fail }, { type: 'INIT', dev: 0, ok: !fail });
   calls.push({ type: 'IDA_FREE', dev: 0, via: 'saved' }, { type: 'IDA_FREE', dev: 0, via: 'field' });
-  for (const fault of ['none', 'name-nomem', 'device-add-nomem'] as const) calls.push({ type: 'ADD', dev: 0, fault });
+  for (const fault of ['none', 'name-nomem', 'device-add-nomem', 'bind-nomem'] as const) calls.push({ type: 'ADD', dev: 0, fault });
   // RELEASE is the kernel's delayed cleanup, not the code's call: the code says it allows it anywhere.
   for (const type of ['DELETE', 'UNINIT', 'GET', 'PUT', 'KFREE', 'READ_ID', 'RELEASE'] as const) calls.push({ type, dev: 0 });
   const key = (e: WorldEvent) => JSON.stringify({ ...e, dev: 0 });
@@ -53,22 +53,25 @@ export function slotCode(code: WorldCode, t: WorldTables, K: number): SlotCodePr
   // END: offered for the slot-state combinations the code says; the code stays as it is.
   const combos: number[][] = [[]];
   for (let j = 0; j < K; j++) combos.splice(0, combos.length, ...combos.flatMap((p) => states.map((c) => [...p, c])));
-  const endCombos = combos.filter((slots) => code.sharedCalls({ slots, drivers: [] }, [{ type: 'END' }]).length > 0);
+  const endCombos = combos.filter((slots) => code.sharedCalls({ slots, drivers: Array.from({ length: D }, () => code.initialDriver()) }, [{ type: 'END' }]).length > 0);
   for (const slots of endCombos) {
     const after = code.after({ slots, drivers: [] }, { type: 'END' }, undefined);
     if (after.slots.some((c, j) => c !== slots[j])) throw new UnsupportedPromelaError(`code '${code.name}'`, 'its state moves at END');
   }
-  const trivial = states.length === 1 && [...offers.get(states[0]!)!].length === calls.length && endCombos.length === combos.length;
+  const modules = driverCode(code, K, D, rets);
+  const trivial = states.length === 1 && [...offers.get(states[0]!)!].length === calls.length && endCombos.length === combos.length && modules.trivial;
   if (trivial) return { declare: [], guard: () => 'true', update: () => 'skip' };
   const v = (i: number) => `code[${i}]`;
   return {
-    declare: [`byte code[${K}] = ${code.initialSlot()};`],
+    declare: [`byte code[${K}] = ${code.initialSlot()};`, ...(D > 0 ? [`byte mod[${D}] = ${code.initialDriver()};`] : [])],
     guard(e) {
+      if (e.type === 'DRV_REGISTER' || e.type === 'DRV_UNREGISTER') return modules.guard(e);
       if (e.type === 'END') return endCombos.length === 0 ? 'false' : `(${endCombos.map((slots) => slots.map((c, j) => `${v(j)} == ${c}`).join(' && ')).join(' || ')})`;
       const i = (e as { dev: number }).dev;
       return oneOf(v(i), states.filter((c) => offers.get(c)!.has(key(e))));
     },
     update(e) {
+      if (e.type === 'DRV_REGISTER' || e.type === 'DRV_UNREGISTER') return modules.update(e);
       if (e.type === 'END') return 'skip';
       const i = (e as { dev: number }).dev;
       const alts: string[] = [];
@@ -78,6 +81,65 @@ export function slotCode(code: WorldCode, t: WorldTables, K: number): SlotCodePr
           const to = next.get(`${c}|${key(e)}|${r}`)!;
           if (to === c) continue;
           alts.push(`${v(i)} == ${c} && ${r === undefined ? '!hasRet' : `hasRet && ret == ${r}`} -> ${v(i)} = ${to}`);
+        }
+      }
+      return alts.length === 0 ? 'skip' : block([...alts, 'else -> skip']);
+    },
+  };
+}
+
+type DriverCall = Extract<WorldEvent, { type: 'DRV_REGISTER' | 'DRV_UNREGISTER' }>;
+
+/**
+ * The code's per-driver (module) states, enumerated like the slots': the register / unregister
+ * calls each state offers and its next state by what the call returned. The code's driver calls
+ * depend on that driver's module state alone (driver 0 stands for every driver), and END on the
+ * slots alone: both checked over the states enumerated, refused otherwise.
+ */
+function driverCode(code: WorldCode, K: number, D: number, rets: ReadonlyArray<number | undefined>) {
+  const calls: DriverCall[] = [
+    { type: 'DRV_REGISTER', drv: 0, fault: 'none' }, { type: 'DRV_REGISTER', drv: 0, fault: 'register-nomem' },
+    { type: 'DRV_REGISTER', drv: 0, fault: 'bind-nomem' }, { type: 'DRV_UNREGISTER', drv: 0 },
+  ];
+  const key = (e: DriverCall) => JSON.stringify({ ...e, drv: 0 });
+  const slots = Array.from({ length: K }, () => code.initialSlot());
+  const at = (c: number) => ({ slots, drivers: Array.from({ length: Math.max(D, 1) }, (_, j) => (j === 0 ? c : code.initialDriver())) });
+  const states = [code.initialDriver()];
+  const offers = new Map<number, Set<string>>();
+  const next = new Map<string, number>();
+  for (let n = 0; n < states.length && D > 0; n++) {
+    const c = states[n]!;
+    const offered = new Set<string>();
+    for (const e of calls) {
+      if (code.sharedCalls(at(c), [e]).length === 0) continue;
+      offered.add(key(e));
+      for (const r of rets) {
+        const to = code.after(at(c), e, r).drivers[0]!;
+        next.set(`${c}|${key(e)}|${r}`, to);
+        if (!states.includes(to)) states.push(to);
+      }
+    }
+    offers.set(c, offered);
+    const end = (drivers: number[]) => code.sharedCalls({ slots, drivers }, [{ type: 'END' }]).length;
+    if (end(at(c).drivers) !== end(at(code.initialDriver()).drivers)) throw new UnsupportedPromelaError(`code '${code.name}'`, 'whether it ends depends on its drivers\' state');
+  }
+  const trivial = D === 0 || (states.length === 1 && offers.get(states[0]!)!.size === calls.length);
+  const m = (j: number) => `mod[${j}]`;
+  return {
+    trivial,
+    guard(e: DriverCall): string {
+      if (trivial) return 'true';
+      return oneOf(m(e.drv), states.filter((c) => offers.get(c)!.has(key(e))));
+    },
+    update(e: DriverCall): string {
+      if (trivial) return 'skip';
+      const alts: string[] = [];
+      for (const c of states) {
+        if (!offers.get(c)!.has(key(e))) continue;
+        for (const r of rets) {
+          const to = next.get(`${c}|${key(e)}|${r}`)!;
+          if (to === c) continue;
+          alts.push(`${m(e.drv)} == ${c} && ${r === undefined ? '!hasRet' : `hasRet && ret == ${r}`} -> ${m(e.drv)} = ${to}`);
         }
       }
       return alts.length === 0 ? 'skip' : block([...alts, 'else -> skip']);

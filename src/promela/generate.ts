@@ -66,7 +66,7 @@ type IdaSpec =
   | { type: 'FREE' | 'CLAIM'; id: string; owner: string }
   | { type: 'END' };
 
-interface Job { to: 'dev' | 'ida'; i: number | undefined }
+interface Job { to: 'dev' | 'ida' | 'drv'; i: number | undefined }
 
 /**
  * The number a step's effect list goes by in `fxN` (0: none), numbering each distinct list of one
@@ -245,6 +245,51 @@ class Generator {
     return this.dispatch(rows, `${this.dev(i)} == 0`, { to: 'dev', i }, primary, depth);
   }
 
+  /** A driver machine event on driver j, by its table key. */
+  sendDrv(j: number, key: string, primary: boolean, depth: number): string {
+    const rows = (this.t.driver.get(key) ?? []).map((e) => ({
+      cond: `drv[${j}] == ${e.from}`,
+      assign: e.next === e.from ? '' : `drv[${j}] = ${e.next}; `,
+      effects: e.effects,
+    }));
+    return this.dispatch(rows, undefined, { to: 'drv', i: j }, primary, depth);
+  }
+
+  /** Device states with the `bound` tag (as stored: interned + 1). */
+  private bound: number[] | undefined;
+  boundStates(): number[] {
+    return (this.bound ??= this.tagged('bound'));
+  }
+
+  /** Whether a probe loop is being written: `pdone` is one variable, so probes must not nest. */
+  private inProbe = false;
+
+  /**
+   * `stepWorld`'s probe(i, order) (§1.8): the drivers of `order` tried in turn until one binds; a
+   * pending injected bind failure (`bindf`) is taken by the first bind tried, which then stops.
+   * `order` is a list of Promela expressions naming a driver, each with the condition under which
+   * it is in the list.
+   */
+  probe(i: number, order: Array<{ when: string; drv: string }>, depth: number): string {
+    if (this.inProbe) throw new UnsupportedPromelaError('a probe', 'a probe whose effects probe again');
+    this.inProbe = true;
+    try {
+      const ENOMEM = -12;
+      const tries = order.map(({ when, drv }) => {
+        const results = this.params.drivers.map((d, j) => `${drv} == ${j} -> ${this.sendDev(i, `P${d.probe === 'ok' ? 0 : ENOMEM}`, false, depth)}`);
+        const attempt = seq([
+          block([...results, `else -> ${this.violation('untabled-step')}`]),
+          `if\n:: ${oneOf(this.dev(i), this.boundStates())} -> bnd[${i}] = ${drv}; pdone = 1\n:: else -> skip\nfi`,
+        ]);
+        const body = `if\n:: bindf -> bindf = 0; pdone = 1; ${this.sendDev(i, `P${ENOMEM}`, false, depth)}\n:: else -> ${attempt}\nfi`;
+        return `if\n:: !pdone && ${when} -> ${body}\n:: else -> skip\nfi`;
+      });
+      return seq(['pdone = 0', ...tries]);
+    } finally {
+      this.inProbe = false;
+    }
+  }
+
   /** An IDA call whose parameters are Promela expressions over the world. */
   sendIda(slot: number | undefined, spec: IdaSpec, primary: boolean, depth: number): string {
     const rows: Array<{ cond: string; assign: string; effects: readonly WorldAction[] }> = [];
@@ -341,17 +386,51 @@ class Generator {
           if (job.to === 'dev') out.push(`onBus[${job.i}] = 0`);
           break;
         case 'probeDrivers':
-        case 'driverRemove':
-          // No drivers (refused otherwise): no driver to probe, none bound.
+          // The registered drivers, in registration order (`ord[0..nord)`).
+          if (job.to === 'dev' && p.drivers.length > 0) {
+            out.push(this.probe(job.i!, p.drivers.map((_, n) => ({ when: `nord > ${n}`, drv: `ord[${n}]` })), depth));
+          }
           break;
-        case 'attachDevices':
-        case 'detachDevices':
-          throw new UnsupportedPromelaError(`effect '${a.type}'`, 'driver effects are not generated yet');
+        case 'driverRemove':
+          if (job.to === 'dev' && p.drivers.length > 0) out.push(`bnd[${job.i}] = -1`);
+          break;
+        case 'attachDevices': {
+          if (job.to !== 'drv') break;
+          const j = job.i!;
+          // driver_attach walks the bus's list: a dangling entry (B1, no container) is walked too.
+          const steps = [`ord[nord] = ${j}; nord++`];
+          for (let i = 0; i < this.K; i++) {
+            steps.push(`if\n:: onBus[${i}] && !(${oneOf(this.dev(i), this.boundStates())}) -> ${this.probe(i, [{ when: 'true', drv: String(j) }], depth)}\n:: else -> skip\nfi`);
+          }
+          out.push(seq(steps));
+          break;
+        }
+        case 'detachDevices': {
+          if (job.to !== 'drv') break;
+          const j = job.i!;
+          const steps = [this.removeFromOrder(j)];
+          for (let i = 0; i < this.K; i++) steps.push(`if\n:: bnd[${i}] == ${j} -> ${this.sendDev(i, 'UNBIND', false, depth)}\n:: else -> skip\nfi`);
+          out.push(seq(steps));
+          break;
+        }
         default:
           break; // kernelLog, saturateKref and anything informational: no state
       }
     }
     return seq(out);
+  }
+
+  /** Driver j out of the registration order, the rest closing up (the tail kept 0, so equal orders are equal states). */
+  removeFromOrder(j: number): string {
+    const D = this.params.drivers.length;
+    const alts: string[] = [];
+    for (let n = 0; n < D; n++) {
+      const shift = [];
+      for (let m = n; m < D - 1; m++) shift.push(`ord[${m}] = ord[${m + 1}]`);
+      shift.push(`ord[${D - 1}] = 0`, 'nord--');
+      alts.push(`nord > ${n} && ord[${n}] == ${j} -> ${shift.join('; ')}`);
+    }
+    return block([...alts, 'else -> skip']);
   }
 
   claim(i: number, depth: number): string {
@@ -369,26 +448,29 @@ class Generator {
 
 /**
  * Writes the world for `input` (and the calls `code` makes) as Promela. Throws
- * {@link UnsupportedPromelaError} for what it cannot generate exactly (drivers), {@link ParameterError}
- * on bad params.
+ * {@link UnsupportedPromelaError} for what it cannot generate exactly (a step no world call of the
+ * generator sends, a probe whose effects probe again), {@link ParameterError} on bad params.
  * @example worldPromela({ devices: 2, idaRange: { min: 0, max: 1 } }).text
  */
 export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY_CALL, generation: WorldPromelaOptions = {}): WorldPromela {
   requireObject('worldPromela(options)', generation, 'an object { multicore? }');
   const multicore = requireBool('multicore', generation.multicore ?? false);
   const params = requireExplorable(resolveWorldParams(input));
-  if (params.drivers.length > 0) throw new UnsupportedPromelaError('drivers', 'worlds with auxiliary drivers are not generated yet');
   const t = worldTables(params, code);
   for (const [key] of t.device) {
-    if (!/^(I[01][01]|A1[01](none|name-nomem|device-add-nomem)|Rid|Wid|S1|[A-Z_]+)$/.test(key)) throw new UnsupportedPromelaError(`device event '${key}'`, 'no world call of this generator sends it');
+    if (!/^(I[01][01]|A1[01](none|name-nomem|device-add-nomem)|P-?\d+|Rid|Wid|S1|[A-Z_]+)$/.test(key)) throw new UnsupportedPromelaError(`device event '${key}'`, 'no world call of this generator sends it');
   }
+  for (const [key] of t.driver) {
+    if (!/^(R110(none|register-nomem)|UNREGISTER)$/.test(key)) throw new UnsupportedPromelaError(`driver event '${key}'`, 'no world call of this generator sends it');
+  }
+  const D = params.drivers.length;
   const g = new Generator(params, t, multicore);
   const K = params.devices;
   // Filled in once the deepest effect chain is known.
   const RESET = '/* reset */';
   const events: WorldEvent[] = [];
   const options: string[] = [];
-  const codeOf = slotCode(code, t, K);
+  const codeOf = slotCode(code, t, K, D);
   const option = (event: WorldEvent, guard: string, body: string) => {
     const n = events.length;
     events.push(event);
@@ -419,8 +501,12 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     if (params.deferredRelease) option({ type: 'RELEASE', dev: i }, oneOf(d, g.tagged('releasePending')), g.sendDev(i, 'RUN_RELEASE', true, 0));
     option({ type: 'INIT', dev: i, ok: true }, live, g.sendDev(i, 'I11', true, 0));
     if (params.faults) option({ type: 'INIT', dev: i, ok: false }, live, g.sendDev(i, 'I01', true, 0));
-    for (const fault of params.faults ? (['none', 'name-nomem', 'device-add-nomem'] as const) : (['none'] as const)) {
-      option({ type: 'ADD', dev: i, fault }, live, `if\n:: ${g.nameTaken(i)} -> ${g.sendDev(i, `A11${fault}`, true, 0)}\n:: else -> ${g.sendDev(i, `A10${fault}`, true, 0)}\nfi`);
+    const addFaults = !params.faults ? (['none'] as const) : D > 0 ? (['none', 'name-nomem', 'device-add-nomem', 'bind-nomem'] as const) : (['none', 'name-nomem', 'device-add-nomem'] as const);
+    for (const fault of addFaults) {
+      // An injected bind failure waits for the first bind the add's probe attempts (§1.8).
+      const dk = fault === 'bind-nomem' ? 'none' : fault;
+      const add = `if\n:: ${g.nameTaken(i)} -> ${g.sendDev(i, `A11${dk}`, true, 0)}\n:: else -> ${g.sendDev(i, `A10${dk}`, true, 0)}\nfi`;
+      option({ type: 'ADD', dev: i, fault }, live, fault === 'bind-nomem' ? seq(['bindf = 1', add, 'bindf = 0']) : add);
     }
     option({ type: 'DELETE', dev: i }, live, g.sendDev(i, 'DELETE', true, 0));
     option({ type: 'UNINIT', dev: i }, live, g.sendDev(i, 'UNINIT', true, 0));
@@ -428,6 +514,18 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     option({ type: 'PUT', dev: i }, live, g.sendDev(i, 'PUT', true, 0));
     option({ type: 'KFREE', dev: i }, live, g.sendDev(i, 'KFREE', true, 0));
     option({ type: 'READ_ID', dev: i }, live, g.sendDev(i, 'Rid', true, 0));
+  }
+  // Driver register / unregister (`sharedEvents`): a registered driver may be registered again (B19).
+  const registered: number[] = [];
+  for (let r = 0; r < t.comps.driver.states.length; r++) if (t.comps.world.driver.registered(r)) registered.push(r);
+  for (let j = 0; j < D; j++) {
+    option({ type: 'DRV_REGISTER', drv: j, fault: 'none' }, 'true', g.sendDrv(j, 'R110none', true, 0));
+    if (params.faults) {
+      const unregistered = `!${oneOf(`drv[${j}]`, registered)}`;
+      option({ type: 'DRV_REGISTER', drv: j, fault: 'register-nomem' }, unregistered, g.sendDrv(j, 'R110register-nomem', true, 0));
+      option({ type: 'DRV_REGISTER', drv: j, fault: 'bind-nomem' }, unregistered, seq(['bindf = 1', g.sendDrv(j, 'R110none', true, 0), 'bindf = 0']));
+    }
+    option({ type: 'DRV_UNREGISTER', drv: j }, 'true', g.sendDrv(j, 'UNREGISTER', true, 0));
   }
   const pending = g.tagged('releasePending');
   const end: string[] = [];
@@ -440,6 +538,8 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
   // lookup's index and the id and owner an IDA call is looked up by; fxN: a step's effect list.
   const scratch: Array<[string, string]> = [
     ['short', 'ret'], ['byte', 'hasRet'], ['byte', 'exc'], ['byte', 'untab'], ['int', 'at'], ['short', 'idv'], ['byte', 'own'],
+    // bindf: an injected bind failure not yet taken; pdone: a probe loop found its driver.
+    ...(D > 0 ? [['byte', 'bindf'], ['byte', 'pdone']] as Array<[string, string]> : []),
     ...Array.from({ length: g.maxDepth + 1 }, (_, n): [string, string] => ['byte', `fx${n}`]),
   ];
   const hidden = multicore ? '' : 'hidden ';
@@ -455,6 +555,9 @@ export function worldPromela(input: WorldParamsInput = {}, code: WorldCode = ANY
     `${devType} dev[${K}];`,
     `short ids[${K}] = -1;`,
     `bool onBus[${K}];`,
+    // Drivers: each one's machine state, the registration order (ord[0..nord), the rest 0) and
+    // the driver each device is bound to (-1: none).
+    ...(D > 0 ? [`byte drv[${D}] = ${g.t.comps.world.driver.initial()};`, `byte ord[${D}];`, 'byte nord;', `short bnd[${K}] = -1;`] : []),
     ...codeOf.declare,
     `${idaType} ida = ${g.t.comps.world.ida.initial(params.idaRange.max + 1)};`,
     'bool ended;',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedPromelaError, worldPromela } from '../../src/promela/index.js';
-import { routineCode } from '../../src/explore/world/index.js';
+import { ANY_CALL, routineCode, type WorldCode } from '../../src/explore/world/index.js';
 import { auxbus } from '../cli/run.js';
 
 describe('auxbus promela', () => {
@@ -30,13 +30,24 @@ describe('auxbus promela', () => {
     }
   });
 
-  it('refuses what it cannot generate exactly, naming it (exit 2)', () => {
-    for (const args of [['--drivers', 'ok']]) {
-      const r = auxbus(['promela', ...args]);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain('cannot generate Promela');
-    }
-    expect(() => worldPromela({ drivers: [{ probe: 'ok' }] })).toThrow(UnsupportedPromelaError);
+  it('--drivers: the aux drivers\' machines, their registration order and each device\'s bound driver are state', () => {
+    const r = auxbus(['promela', '--devices', '2', '--drivers', 'ok,fails', '--faults']);
+    expect(r.code).toBe(0);
+    const model = worldPromela({ devices: 2, idaRange: { min: 0, max: 1 }, drivers: [{ probe: 'ok' }, { probe: 'fails' }], faults: true });
+    expect(r.stdout.trimEnd()).toBe(model.text.trimEnd());
+    expect(model.text).toMatch(/^byte drv\[2\]/m);
+    expect(model.text).toMatch(/^short bnd\[2\] = -1;/m);
+    // Each driver's register (with its two faults: never offered once registered) and unregister.
+    expect(model.events.filter((e) => e.type === 'DRV_REGISTER' || e.type === 'DRV_UNREGISTER')).toHaveLength(8);
+    const bad = auxbus(['promela', '--drivers', 'ok,maybe']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("'ok' or 'fails'");
+  });
+
+  it('refuses what it cannot generate exactly, naming it', () => {
+    // Code whose state moves at END: the generated END keeps the code where it is.
+    const moving: WorldCode = { ...ANY_CALL, name: 'moves at END', slotBits: 1, slotCalls: (_c, calls) => calls, after: (code, e) => (e.type === 'END' ? { slots: code.slots.map(() => 1), drivers: code.drivers } : code) };
+    expect(() => worldPromela({ devices: 1, idaRange: { min: 0, max: 0 } }, moving)).toThrow(UnsupportedPromelaError);
     expect(() => worldPromela({ devices: 2, idaRange: { min: 0, max: 1 }, release: { calls: 'auxiliary_device_add' } })).toThrow(/release\.calls/);
   });
 

@@ -11,7 +11,7 @@ import { onPath, runSpin, worldPromela } from '../../src/promela/index.js';
 
 const tools = ['spin', 'gcc'].filter((t) => !onPath(t));
 
-const worlds: Array<{ devices: number; ids: number; faults: boolean; code: WorldCode; deferredRelease?: boolean; calls?: ReleaseCall }> = [
+const worlds: Array<{ devices: number; ids: number; faults: boolean; code: WorldCode; deferredRelease?: boolean; calls?: ReleaseCall; drivers?: Array<'ok' | 'fails'> }> = [
   { devices: 1, ids: 1, faults: false, code: ANY_CALL },
   { devices: 1, ids: 2, faults: false, code: ANY_CALL },
   { devices: 1, ids: 1, faults: true, code: ANY_CALL },
@@ -36,6 +36,17 @@ const worlds: Array<{ devices: number; ids: number; faults: boolean; code: World
   { devices: 2, ids: 2, faults: true, code: ANY_CALL, deferredRelease: true, calls: 'auxiliary_device_uninit' },
   // Large enough that the IDA's FREE and CLAIM steps are C table lookups (Spin's d_step limit).
   { devices: 4, ids: 4, faults: true, code: routineCode('ida-free-after-uninit') },
+  // Aux drivers (§1.8): probe at add in registration order, attach at register, detach at
+  // unregister, an injected bind failure taken by the first bind tried.
+  { devices: 1, ids: 1, faults: true, code: ANY_CALL, drivers: ['ok'] },
+  { devices: 1, ids: 1, faults: true, code: ANY_CALL, drivers: ['fails'] },
+  { devices: 1, ids: 1, faults: true, code: ANY_CALL, drivers: ['ok', 'ok'] },
+  { devices: 2, ids: 1, faults: true, code: ANY_CALL, drivers: ['ok', 'fails'] },
+  { devices: 2, ids: 2, faults: false, code: ANY_CALL, drivers: ['ok'] },
+  { devices: 2, ids: 2, faults: true, code: ANY_CALL, deferredRelease: true, drivers: ['ok'] },
+  { devices: 1, ids: 1, faults: true, code: ANY_CALL, calls: 'auxiliary_device_delete', drivers: ['ok'] },
+  { devices: 2, ids: 2, faults: true, code: routineCode('kfree-after-uninit'), drivers: ['ok'] },
+  { devices: 3, ids: 3, faults: true, code: routineCode('none'), drivers: ['ok', 'fails'] },
 ];
 
 describe('Spin\'s multicore search on the generated world (issue 17 item 2)', () => {
@@ -59,9 +70,12 @@ describe('Spin on the generated world', () => {
   });
 
   for (const w of worlds) {
-    it(`K=${w.devices} M=${w.ids} faults ${w.faults ? 'on' : 'off'}, ${w.code.name}${w.deferredRelease ? ', release deferred' : ''}${w.calls ? `, release calls ${w.calls}` : ''}: same states and violations as exploreWorld`, () => {
+    it(`K=${w.devices} M=${w.ids} faults ${w.faults ? 'on' : 'off'}, ${w.code.name}${w.deferredRelease ? ', release deferred' : ''}${w.calls ? `, release calls ${w.calls}` : ''}${w.drivers ? `, drivers ${w.drivers.join(',')}` : ''}: same states and violations as exploreWorld`, () => {
       expect(tools, 'apt-get install -y spin').toEqual([]);
-      const input = { devices: w.devices, idaRange: { min: 0, max: w.ids - 1 }, faults: w.faults, deferredRelease: w.deferredRelease ?? false, ...(w.calls ? { release: { calls: w.calls } } : {}) };
+      const input = {
+        devices: w.devices, idaRange: { min: 0, max: w.ids - 1 }, faults: w.faults, deferredRelease: w.deferredRelease ?? false,
+        ...(w.calls ? { release: { calls: w.calls } } : {}), drivers: (w.drivers ?? []).map((probe) => ({ probe })),
+      };
       const model = worldPromela(input, w.code);
       if (w.devices === 4) expect(model.text).toMatch(/IDA_FREE_NEXT_0/);
       const spin = runSpin(model, { optimize: '-O0', hashBits: 20, depth: 100_000 });
