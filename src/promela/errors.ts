@@ -4,7 +4,7 @@ import { AuxbusError, asText } from '../../machines/common/errors.js';
  * A world the Promela generator cannot write exactly: it names what (a parameter, an effect, a
  * call) so the caller knows what to leave out. The generator refuses rather than emit Promela
  * that would explore a different world.
- * @example new UnsupportedPromelaError('drivers', 'worlds with auxiliary drivers are not generated yet')
+ * @example new UnsupportedPromelaError('a probe', 'a probe whose effects probe again')
  */
 export class UnsupportedPromelaError extends AuxbusError {
   constructor(
