@@ -11,6 +11,7 @@ import { MemoryGauge, requireMaxMemory } from '../memory.js';
 import { CodeBits, OTHER_CODES } from './arrays.js';
 import { SlotSteps } from './slot-steps.js';
 import { DriverSteps, SharedCalls } from './shared-steps.js';
+import { ComposedDriverCalls } from './driver-steps.js';
 import { EndSteps } from './end-steps.js';
 import { concretePath, mapEvent, mapFinding } from './concrete.js';
 
@@ -197,6 +198,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   const shared = new SharedCalls(x);
   const ends = new EndSteps(x, bits);
   let drivers = new DriverSteps(x, bits);
+  const composed = new ComposedDriverCalls(x, bits);
   const dropCaches = () => {
     slots = new SlotSteps(x, bits);
     drivers = new DriverSteps(x, bits);
@@ -333,7 +335,8 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
       e += n;
     }
     // Driver calls and END reach every slot. END is composed from each device's END and the
-    // IDA's (EndSteps); a driver call's result is remembered per world (DriverSteps).
+    // IDA's (EndSteps); a driver call's is composed from each slot's and the driver's
+    // (ComposedDriverCalls), or else remembered per world (DriverSteps).
     const sh = shared.of(raw);
     let state: ExploredState | undefined;
     for (let c = 0; c < sh.events.length; c++, e++) {
@@ -349,8 +352,20 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
       if (event.type !== 'END') {
         // A driver call: the world's step, remembered per world (the code's state aside, which
         // the world's step never reads); the code's next state per (code state, call, returned).
-        const n = drivers.step(raw, event, i * EVENTS_PER_STATE + e);
         transitions++;
+        // Composed per slot where it can be (ComposedDriverCalls); a composition made of a part
+        // just remembered is checked against the world's step first.
+        const m = composed.step(raw, event as Extract<WorldEvent, { type: 'DRV_REGISTER' | 'DRV_UNREGISTER' }>, next, i * EVENTS_PER_STATE + e);
+        if (m >= 0) {
+          if (composed.fresh) composed.verify(drivers, drivers.step(raw, event, i * EVENTS_PER_STATE + e), raw, next, m);
+          if ((m & ~seenMask) !== 0) report(i, event, stepWorld(k, params, (state ??= codec.toState(raw)).world, event).findings);
+          const after = shared.after(sh, c, raw, composed.returned);
+          for (let s = 0; s < devices; s++) next[s]! |= after.slots[s]!;
+          for (let j = 0; j < nextDrivers.length; j++) nextDrivers[j] = ((j === composed.driver ? composed.driverNext : raw.drivers[j]! >>> code.driverBits) << code.driverBits) | after.drivers[j]!;
+          arrive(i, e, codec.pack(next, composed.order, nextDrivers, raw.ida, 0, scratch));
+          continue;
+        }
+        const n = drivers.step(raw, event, i * EVENTS_PER_STATE + e);
         if ((drivers.resMask[n]! & ~seenMask) !== 0) report(i, event, drivers.findings[drivers.resFind[n]!]!);
         const after = shared.after(sh, c, raw, drivers.returned(n));
         drivers.successor(n, after, next, nextDrivers);

@@ -156,6 +156,16 @@ export class DriverSteps {
     return n;
   }
 
+  /** Entry n's slots after the call, without code bits, into `out`. */
+  slotsOf(n: number, out: Int32Array): void {
+    for (let i = 0; i < this.k; i++) out[i] = this.resSlots[n * this.k + i]!;
+  }
+
+  /** Driver j's machine state after the call of entry n. */
+  driverState(n: number, j: number): number {
+    return this.resDrivers[n * this.d + j]!;
+  }
+
   /** What the call of entry n returned. */
   returned(n: number): number | undefined {
     const r = this.resReturned[n]!;
