@@ -27,6 +27,8 @@ export interface SpinBenchRow {
 
 const WORLDS: Array<{ world: string; input: WorldParamsInput; code: WorldCode }> = [
   { world: 'routine, faults, K=4 M=4', input: { devices: 4, idaRange: { min: 0, max: 3 }, faults: true }, code: routineCode('none') },
+  // The routine world: one aux driver registered and unregistered by its module.
+  { world: 'routine, faults, 1 driver, K=4 M=4', input: { devices: 4, idaRange: { min: 0, max: 3 }, faults: true, drivers: [{ probe: 'ok' }] }, code: routineCode('none') },
   { world: 'any call, K=3 M=2', input: { devices: 3, idaRange: { min: 0, max: 1 } }, code: ANY_CALL },
   { world: 'any call, faults, K=3 M=2', input: { devices: 3, idaRange: { min: 0, max: 1 }, faults: true }, code: ANY_CALL },
   { world: 'any call, K=3 M=3', input: { devices: 3, idaRange: { min: 0, max: 2 } }, code: ANY_CALL },
