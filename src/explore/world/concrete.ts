@@ -30,7 +30,7 @@ export function concretePath(x: ExplorationInternals, target: number): { events:
   // Compact mode dropped the words of expanded states: their states are stepped to from the root.
   let state = x.store.first > 0 ? x.root : undefined;
   for (const s of chain) {
-    const at = state ?? x.codec.decode(x.store.data, x.store.offset(from));
+    const at = state ?? x.codec.decode(x.store.chunk(from), x.store.offset(from));
     const events = enabled(x, at);
     const event = events[x.store.event(s)]!;
     out.push(mapEvent(event, map));
@@ -39,7 +39,7 @@ export function concretePath(x: ExplorationInternals, target: number): { events:
     state = s < x.store.first ? canonicalSuccessor(x, at, event) : undefined;
     from = s;
   }
-  return { events: out, slots: map, state: state ?? (from === 0 && x.store.first > 0 ? x.root : x.codec.decode(x.store.data, x.store.offset(from))) };
+  return { events: out, slots: map, state: state ?? (from === 0 && x.store.first > 0 ? x.root : x.codec.decode(x.store.chunk(from), x.store.offset(from))) };
 }
 
 /** The canonical representative of the state `event` leads to from `state` (as the store holds it). */

@@ -212,9 +212,9 @@ export class WorldCodec {
   }
 
   /** Re-packs state n of `data`, packed with layout `old`, with the current layout into `out` (as it is: it is canonical already). */
-  convert(old: Layout, data: Uint32Array, n: number, out: Uint32Array): void {
+  convert(old: Layout, data: Uint32Array, base: number, out: Uint32Array): void {
     const r = this.convertRaw;
-    const get = (f: number) => (data[n * old.words + old.fieldWord[f]!]! >>> old.fieldShift[f]!) & old.fieldMask[f]!;
+    const get = (f: number) => (data[base + old.fieldWord[f]!]! >>> old.fieldShift[f]!) & old.fieldMask[f]!;
     let f = 0;
     for (let i = 0; i < this.k; i++) r.slots[i] = get(f++);
     r.order = get(f++);

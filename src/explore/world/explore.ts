@@ -167,7 +167,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   const x: ExplorationInternals = { comps, codec, store, code, params, root: initial };
   const scratch = new Uint32Array(codec.maxWords);
   // The fields widen as interned states grow in number: the stored states are then re-packed.
-  codec.onRelayout = (old) => store.relayout(codec.words, (data, n, out) => codec.convert(old, data, n, out));
+  codec.onRelayout = (old) => store.relayout(codec.words, (data, base, out) => codec.convert(old, data, base, out));
   store.add(scratch, -1, 0, codec.encode(initial, scratch) < 0 ? undefined : codec.perm);
   const fingerprint = fieldFingerprint(codec);
   let compactedAt: number | null = null;
@@ -228,13 +228,14 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
   // Where a slot's field and the IDA's are in a packed state: a call on one slot without symmetry
   // reduction rewrites those two fields of its source state. (Read again when the fields widen.)
   let { words, slotWord, slotShift, slotMask, idaWord, idaShift, idaMask, version } = codec;
-  let data = store.data;
+  let i = 0;
+  // The chunk holding state i's words (a re-packing replaces every chunk).
+  let data = store.chunk(0);
   const relaid = () => {
     ({ words, slotWord, slotShift, slotMask, idaWord, idaShift, idaMask, version } = codec);
-    data = store.data;
+    data = store.chunk(i);
   };
 
-  let i = 0;
   for (; i < store.size; i++) {
     if ((i & (MEMORY_EVERY - 1)) === 0 && i > 0) {
       // Every MEMORY_EVERY states: the caches' size, the process's memory, and the store's next
@@ -256,7 +257,7 @@ export function exploreWorld(input: WorldParamsInput = {}, options: WorldExplore
     const queue = store.size - i - 1;
     if (queue > largestQueue) largestQueue = queue;
     if (codec.version !== version) relaid();
-    data = store.data;
+    data = store.chunk(i);
     let base = store.offset(i);
     if (codec.isEnded(data, base)) continue;
     codec.readRaw(data, base, raw);

@@ -6,7 +6,7 @@ import type { WorldCodec } from './encode.js';
  * words, so that a state keeps its fingerprint when the codec widens a field and re-packs.
  * @example
  * const fp = fieldFingerprint(codec);
- * fp(store.data, store.offset(n), out); // out[0], out[1]: the fingerprint's two words
+ * fp(store.chunk(n), store.offset(n), out); // out[0], out[1]: the fingerprint's two words
  */
 export function fieldFingerprint(codec: WorldCodec): (words: Uint32Array, base: number, out: Uint32Array) => void {
   const raw = codec.emptyRaw();

@@ -1,7 +1,13 @@
+/** States a chunk holds (2^CHUNK_SHIFT): 16 KiB of words a chunk for a state of one word. */
+export const CHUNK_SHIFT = 12;
+export const CHUNK_STATES = 1 << CHUNK_SHIFT;
+
 /**
  * The explorer's visited set and breadth-first queue in one: states are numbered in the order
- * they are found, so the queue is the numbering itself. A state is `words` 32-bit words in one
- * flat array; an open-addressing hash table maps them to their number (each slot holds the
+ * they are found, so the queue is the numbering itself. A state is `words` 32-bit words in a
+ * chunk of {@link CHUNK_STATES} states (the store grows a chunk at a time: nothing is copied and
+ * no doubled array lives beside the old one while it grows, issue 17 item 3); an
+ * open-addressing hash table maps them to their number (each slot holds the
  * number and the state's hash, so that a probe passing other states reads none of them, and
  * growing the table hashes nothing again). Beside each state: the
  * state it was first reached from, the event's position in that state's alphabet, and the slot
@@ -15,11 +21,11 @@
  * not of its words, so it survives the codec widening a field.
  */
 export class Store {
-  /** The packed states, `words` each, in discovery order, from state `first` on. */
-  data: Uint32Array;
+  /** The packed states, `words` each, in discovery order: chunk c holds states c·CHUNK_STATES on (none before `first`'s chunk in compact mode). */
+  private chunks: Array<Uint32Array | undefined> = [];
   /** Which visited set: the states themselves, or their fingerprints (compact). */
   mode: 'exact' | 'compact' = 'exact';
-  /** The first state whose words `data` holds (0 but in compact mode, which drops expanded states). */
+  /** The first state whose words the store holds (0 but in compact mode, which drops expanded states: a chunk boundary). */
   first = 0;
   /** Compact mode: per slot the fingerprint's two words (0, 0: empty). */
   private fps = new Uint32Array(0);
@@ -31,19 +37,16 @@ export class Store {
   /** Slots - 1 (a power of two less one). */
   private mask: number;
   private count = 0;
-  private parents: Int32Array;
-  private events: Uint8Array;
-  private permIds: Uint16Array;
+  /** Per state, chunked as the words are: the state it was first reached from, the event's position, the permutation's index. */
+  private parents: Int32Array[] = [];
+  private events: Uint8Array[] = [];
+  private permIds: Uint16Array[] = [];
   private readonly perms: Array<number[] | undefined> = [undefined];
   /** Permutation (as a base-8 number) → its index in `perms`. */
   private readonly permIndex = new Map<number, number>();
 
   /** `devices`: the slots a permutation permutes (permutation keys have one base-8 digit per slot). */
   constructor(public words: number, private readonly devices = 1, initialCapacity = 1 << 12) {
-    this.data = new Uint32Array(initialCapacity * words);
-    this.parents = new Int32Array(initialCapacity);
-    this.events = new Uint8Array(initialCapacity);
-    this.permIds = new Uint16Array(initialCapacity);
     this.table = new Int32Array(initialCapacity * 4).fill(-1);
     this.mask = initialCapacity * 2 - 1;
   }
@@ -54,26 +57,38 @@ export class Store {
 
   /** Bytes held by the store's arrays (the visited set, queue and path links). */
   get bytes(): number {
-    return this.data.byteLength + this.table.byteLength + this.fps.byteLength + this.parents.byteLength + this.events.byteLength + this.permIds.byteLength;
+    let b = this.table.byteLength + this.fps.byteLength;
+    for (const c of this.chunks) if (c !== undefined) b += c.byteLength;
+    for (const c of this.parents) b += c.byteLength;
+    for (const c of this.events) b += c.byteLength;
+    for (const c of this.permIds) b += c.byteLength;
+    return b;
   }
 
   /**
-   * Bytes the store's arrays would add if they grew within the next `states` states (a growth
-   * allocates the doubled array while the old one is alive), so that a bound can act before it.
+   * Bytes the store's arrays would add if they grew within the next `states` states (new chunks;
+   * a hash table's growth allocates the doubled table while the old one is alive), so that a bound
+   * can act before it.
    */
   growthWithin(states: number): number {
     const soon = this.count + states;
-    let bytes = 0;
-    if (soon > this.parents.length) bytes += 2 * (this.parents.byteLength + this.events.byteLength + this.permIds.byteLength);
-    if ((soon - this.first) * this.words > this.data.length) bytes += 2 * this.data.byteLength;
+    const chunks = Math.ceil(soon / CHUNK_STATES) - this.parents.length;
+    let bytes = chunks > 0 ? chunks * CHUNK_STATES * (4 * this.words + 4 + 1 + 2) : 0;
     if (this.mode === 'exact' && soon * 2 > this.mask + 1) bytes += 2 * this.table.byteLength;
     if (this.mode === 'compact' && soon * 2 > this.fpMask + 1) bytes += 2 * this.fps.byteLength;
     return bytes;
   }
 
-  /** Where state n's words start in `data`. */
+  /** The chunk holding state n's words (read them from `offset(n)` on). */
+  chunk(n: number): Uint32Array {
+    const c = this.chunks[n >>> CHUNK_SHIFT];
+    if (c === undefined) throw new Error(`internal error: the store holds no words of state ${n}`);
+    return c;
+  }
+
+  /** Where state n's words start in its chunk. */
   offset(n: number): number {
-    return (n - this.first) * this.words;
+    return (n & (CHUNK_STATES - 1)) * this.words;
   }
 
   /**
@@ -97,7 +112,7 @@ export class Store {
     this.fps = new Uint32Array(2 * slots);
     this.fpMask = slots - 1;
     for (let n = 0; n < this.count; n++) {
-      fingerprint(this.data, this.offset(n), this.fp);
+      fingerprint(this.chunk(n), this.offset(n), this.fp);
       this.placeFp(this.fps, this.fpMask, this.fp[0]!, this.fp[1]!);
     }
     this.table = new Int32Array(0);
@@ -106,20 +121,15 @@ export class Store {
   }
 
   /**
-   * Compact mode: drops the words of the states before `expanded` once they are half of `data`
-   * (or now, with `now`), shrinking `data` to what the queue needs.
+   * Compact mode: drops the words of the states before `expanded`, every chunk of them whole
+   * (`now` is kept for callers: a chunk is dropped as soon as its last state is expanded).
    */
   release(expanded: number, now = false): void {
+    void now;
     if (this.mode !== 'compact') return;
-    const w = this.words;
-    const drop = (expanded - this.first) * w;
-    if (drop <= 0 || (!now && drop * 2 < this.data.length)) return;
-    const keep = (this.count - expanded) * w;
-    const cap = Math.max(2 * keep, (1 << 12) * w);
-    const data = new Uint32Array(cap);
-    data.set(this.data.subarray(drop, drop + keep));
-    this.data = data;
-    this.first = expanded;
+    const keepFrom = expanded >>> CHUNK_SHIFT;
+    for (let c = this.first >>> CHUNK_SHIFT; c < keepFrom; c++) this.chunks[c] = undefined;
+    if (keepFrom << CHUNK_SHIFT > this.first) this.first = keepFrom << CHUNK_SHIFT;
   }
 
   /** Places a fingerprint in a fingerprint table (it is not there). */
@@ -166,7 +176,7 @@ export class Store {
   /** The table slot that holds `key` (a `words`-long array), or the bitwise complement of the empty slot where it would go. */
   private slotOf(key: Uint32Array): number {
     const w = this.words;
-    const data = this.data;
+    const chunks = this.chunks;
     const table = this.table;
     const mask = this.mask;
     const h = this.hash(key, 0) | 0;
@@ -175,7 +185,8 @@ export class Store {
       const n = table[2 * slot]!;
       if (n < 0) return ~slot;
       if (table[2 * slot + 1] !== h) continue;
-      const base = n * w;
+      const data = chunks[n >>> CHUNK_SHIFT]!;
+      const base = (n & (CHUNK_STATES - 1)) * w;
       let i = 0;
       while (i < w && data[base + i] === key[i]) i++;
       if (i === w) return slot;
@@ -225,18 +236,16 @@ export class Store {
 
   private append(key: Uint32Array, parent: number, event: number, permId: number): void {
     const n = this.count;
-    if (n === this.parents.length) this.growLinks();
+    const c = n >>> CHUNK_SHIFT;
+    const i = n & (CHUNK_STATES - 1);
+    if (i === 0) this.addChunk();
     const w = this.words;
-    const at = (n - this.first) * w;
-    if (at + w > this.data.length) {
-      const data = new Uint32Array(Math.max(2 * this.data.length, at + w));
-      data.set(this.data);
-      this.data = data;
-    }
-    for (let i = 0; i < w; i++) this.data[at + i] = key[i]!;
-    this.parents[n] = parent;
-    this.events[n] = event;
-    this.permIds[n] = permId;
+    const data = this.chunks[c]!;
+    const at = i * w;
+    for (let k = 0; k < w; k++) data[at + k] = key[k]!;
+    this.parents[c]![i] = parent;
+    this.events[c]![i] = event;
+    this.permIds[c]![i] = permId;
     this.count++;
   }
 
@@ -252,15 +261,15 @@ export class Store {
   }
 
   parent(n: number): number {
-    return this.parents[n]!;
+    return this.parents[n >>> CHUNK_SHIFT]![n & (CHUNK_STATES - 1)]!;
   }
 
   event(n: number): number {
-    return this.events[n]!;
+    return this.events[n >>> CHUNK_SHIFT]![n & (CHUNK_STATES - 1)]!;
   }
 
   perm(n: number): number[] | undefined {
-    return this.perms[this.permIds[n]!];
+    return this.perms[this.permIds[n >>> CHUNK_SHIFT]![n & (CHUNK_STATES - 1)]!];
   }
 
   /** The index in `perms` of the permutation whose base-8 number is `key`. */
@@ -277,34 +286,34 @@ export class Store {
   }
 
   /**
-   * Re-packs every state `data` holds into `words` words (`convert` writes the new words of the
-   * n-th state `data` holds into `out`), keeping numbers and links: for when the codec widens a field.
+   * Re-packs every state the store holds into `words` words (`convert` writes the new words of
+   * the state at `data[base ..]` into `out`), keeping numbers and links: for when the codec widens
+   * a field. One chunk at a time: only one old chunk and its new one are alive beside the rest.
    */
-  relayout(words: number, convert: (data: Uint32Array, n: number, out: Uint32Array) => void): void {
-    const held = this.count - this.first;
-    const data = new Uint32Array(Math.max(held, (this.data.length / this.words) | 0) * words);
+  relayout(words: number, convert: (data: Uint32Array, base: number, out: Uint32Array) => void): void {
     const out = new Uint32Array(words);
-    for (let n = 0; n < held; n++) {
-      convert(this.data, n, out);
-      data.set(out, n * words);
+    const old = this.words;
+    for (let c = this.first >>> CHUNK_SHIFT; c < this.chunks.length; c++) {
+      const from = this.chunks[c]!;
+      const to = new Uint32Array(CHUNK_STATES * words);
+      const held = Math.min(CHUNK_STATES, this.count - c * CHUNK_STATES);
+      for (let i = 0; i < held; i++) {
+        convert(from, i * old, out);
+        to.set(out, i * words);
+      }
+      this.chunks[c] = to;
     }
-    this.data = data;
     this.words = words;
     // Fingerprints are of the fields, not the words: only the exact table hashes again.
     if (this.mode === 'exact') this.rehash(this.mask + 1, true);
   }
 
-  private growLinks(): void {
-    const cap = this.parents.length * 2;
-    const p = new Int32Array(cap);
-    p.set(this.parents);
-    this.parents = p;
-    const e = new Uint8Array(cap);
-    e.set(this.events);
-    this.events = e;
-    const q = new Uint16Array(cap);
-    q.set(this.permIds);
-    this.permIds = q;
+  /** One more chunk of words and links (the states from `count` on). */
+  private addChunk(): void {
+    this.chunks.push(new Uint32Array(CHUNK_STATES * this.words));
+    this.parents.push(new Int32Array(CHUNK_STATES));
+    this.events.push(new Uint8Array(CHUNK_STATES));
+    this.permIds.push(new Uint16Array(CHUNK_STATES));
   }
 
   /** Rebuilds the hash table with `slots` slots (hashing the stored states again when `fresh`, else from the table's hashes). */
@@ -322,7 +331,7 @@ export class Store {
       }
     };
     if (fresh) {
-      for (let n = 0; n < this.count; n++) place(n, this.hash(this.data, n * this.words) | 0);
+      for (let n = 0; n < this.count; n++) place(n, this.hash(this.chunk(n), this.offset(n)) | 0);
     } else {
       for (let i = 0; i < old.length; i += 2) if (old[i]! >= 0) place(old[i]!, old[i + 1]!);
       // The state just added is not in the old table yet.

@@ -39,7 +39,7 @@ describe('driver calls composed per slot equal the world step (issue 17 item 3)'
       let withFindings = 0;
       let bound = 0;
       for (let n = 0; n < r.states; n++) {
-        x.codec.readRaw(x.store.data, x.store.offset(n), raw);
+        x.codec.readRaw(x.store.chunk(n), x.store.offset(n), raw);
         if (raw.ended) continue;
         for (const call of calls) {
           const mask = composed.step(raw, call, next, 0);

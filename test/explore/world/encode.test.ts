@@ -27,8 +27,8 @@ describe('packed states whose fields widen', () => {
     const { codec, store } = x.internals;
     const out = new Uint32Array(codec.maxWords);
     for (let n = 0; n < store.size; n++) {
-      codec.encode(codec.decode(store.data, n * codec.words), out);
-      expect([...out.subarray(0, codec.words)]).toEqual([...store.data.subarray(n * codec.words, (n + 1) * codec.words)]);
+      codec.encode(codec.decode(store.chunk(n), store.offset(n)), out);
+      expect([...out.subarray(0, codec.words)]).toEqual([...store.chunk(n).subarray(store.offset(n), store.offset(n) + codec.words)]);
     }
   });
 
@@ -55,7 +55,7 @@ describe('packed states whose fields widen', () => {
     expect(codec.idaMask).toBeGreaterThanOrEqual(5000);
     expect(store.size).toBe(40);
     kept.forEach((k, n) => {
-      codec.readRaw(store.data, n * codec.words, raw);
+      codec.readRaw(store.chunk(n), store.offset(n), raw);
       expect({ slots: [...raw.slots], ida: raw.ida, ended: raw.ended }).toEqual(k);
       expect(store.parent(n)).toBe(n - 1);
       expect(store.event(n)).toBe(n % 3);
@@ -78,7 +78,7 @@ describe('END composed from remembered component steps', () => {
     const key = new Uint32Array(codec.maxWords);
     let clean = 0;
     for (let n = 0; n < store.size; n++) {
-      const s = codec.decode(store.data, n * codec.words);
+      const s = codec.decode(store.chunk(n), store.offset(n));
       if (s.world.ended) continue;
       const r = stepWorld(comps.world, params, s.world, { type: 'END' });
       if (r.findings.length === 0) clean++;
@@ -93,7 +93,7 @@ describe('END composed from remembered component steps', () => {
     const { codec, store, comps, params, code } = x.internals;
     let clean = 0;
     for (let n = 0; n < store.size; n++) {
-      const s = codec.decode(store.data, n * codec.words);
+      const s = codec.decode(store.chunk(n), store.offset(n));
       if (s.world.ended || !code.sharedCalls(s.code, [{ type: 'END' }]).length) continue;
       if (stepWorld(comps.world, params, s.world, { type: 'END' }).findings.length === 0) clean++;
     }
@@ -117,7 +117,7 @@ describe('every remembered step against the world\'s own step', () => {
     const key = new Uint32Array(codec.maxWords);
     let steps = 0;
     for (let n = 0; n < store.size; n += every) {
-      const s = codec.decode(store.data, n * codec.words);
+      const s = codec.decode(store.chunk(n), store.offset(n));
       for (const event of enabled(x.internals, s)) {
         const r = stepWorld(comps.world, params, s.world, event);
         codec.encode({ world: r.state, code: code.after(s.code, event, r.returned) }, key);
