@@ -15,6 +15,12 @@ export abstract class PathCalls extends PathMemory {
   protected readonly idas = new Map<string, { ida: Ida; o: Obj }>();
   protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj }; id: number; line: number }> = [];
   protected readonly kept: Val[] = [];
+  /**
+   * What devres holds for a devres action of the file registered on this path (the data it is
+   * given, in `kept` too while devres holds it), with where it was registered: at the parent's
+   * unbind the action runs, and the data is held no more.
+   */
+  protected readonly devresHeld: Array<{ data: Val; action: string; site: Site }> = [];
   /** The devm_kzalloc()ed objects of the path, oldest first, each on the devres list of its own parent. */
   protected readonly devres: Array<{ o: Obj; owner: ParentDevice; site: Site }> = [];
   /** Release callbacks the path ran without seeing them, by name: what its verdict assumed. */
@@ -400,11 +406,27 @@ export abstract class PathCalls extends PathMemory {
       return fail ? int(-ERRNO.ENOMEM!) : ZERO;
     }
     const action = fn.name;
-    this.kept.push(data);
-    if (fail) this.k.faults.failSite('devres');
+    // devm_add_action() that fails registers nothing and runs nothing: the caller still owns `data`.
     if (name === 'devm_add_action' && fail) return int(-ERRNO.ENOMEM!);
-    const r = this.parent.devmAddActionOrReset(`${action} at line ${site.line}`, () => this.runCallback(action, [data], `devres action ${action}`));
+    if (fail) this.k.faults.failSite('devres');
+    const at: Site = { call: `${action}(), registered by ${name}() at line ${site.line}, runs when the parent driver unbinds`, line: site.line, column: site.column };
+    const r = this.parent.devmAddActionOrReset(`${action} at line ${site.line}`, () => {
+      // Run by the parent's unbind after the function returned: its findings go to the registration.
+      const later = this.frames.length === 0;
+      if (later) this.sites.push(at);
+      try {
+        this.runCallback(action, [data], `devres action ${action}`);
+      } finally {
+        if (later) this.sites.pop();
+      }
+    });
     this.sync(null);
+    // Held by devres from now until the unbind runs the action (devm_add_action_or_reset() that
+    // fails ran it at once: devres holds nothing).
+    if (r === 0) {
+      this.kept.push(data);
+      this.devresHeld.push({ data, action, site: at });
+    }
     return int(r);
   }
 

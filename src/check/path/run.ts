@@ -243,9 +243,35 @@ export class PathRun extends PathCalls {
     });
     const site: Site = { call: fn.name, line: 0, column: 0 };
     this.sites.push(site);
-    this.callFunction(fn, args);
+    const firstObj = this.objs.length;
+    const firstId = this.idAllocs.length;
+    const { value } = this.callFunction(fn, args);
     this.sites.pop();
+    this.unbindActions(fn, args, value, firstObj, firstId);
     this.unbindParents();
+  }
+
+  /**
+   * The parent's driver unbinds after the function returned (or its probe failed): devres runs
+   * the actions the path registered, newest first, as a teardown by hand would have run. (Before
+   * the devm_kzalloc()ed memory is freed: the order devres keeps when the memory was allocated
+   * before the action that uses it was registered, the usual order; the reverse order is not told
+   * apart, so a use of such memory inside the action is not found.) What devres held is held no
+   * more: what the function made and the actions left behind, reachable by nothing else, is a leak,
+   * reported at the last registration (where the teardown through devres is written).
+   */
+  private unbindActions(fn: LoweredFunction, args: Val[], value: Val, firstObj: number, firstId: number): void {
+    if (this.devresHeld.length === 0) return;
+    const held = this.devresHeld.splice(0);
+    this.parent.unbind();
+    this.sync(null);
+    for (const h of held) {
+      const at = this.kept.indexOf(h.data);
+      if (at >= 0) this.kept.splice(at, 1);
+    }
+    const frame: Frame = { fn, args, firstObj, firstId, vars: new Map(), locals: new Map(), loops: new Map(), pc: 0, mergeable: false };
+    const last = held[held.length - 1]!;
+    this.leakCheck(frame, value, last.site.line, `after ${fn.name}() returned and the parent's unbind ran ${held.map((h) => `${h.action}()`).join(', ')} through devres`);
   }
 
   /**
@@ -464,6 +490,7 @@ export class PathRun extends PathCalls {
       ns(this.flagged), ns(this.leaked), [...this.leakedIds].sort().join(','),
       // What was handed to other code is a set: only whether an object is reachable from it counts.
       [...new Set(this.kept.map(val))].sort().join(','),
+      this.devresHeld.map((h) => `${h.action}@${h.site.line}:${val(h.data)}`).join(','),
       this.devres.map((d) => `${num(d.o)}:${names(d.owner.modelKey())}`).join(','),
       sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey()}`),
       this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
@@ -711,7 +738,7 @@ export class PathRun extends PathCalls {
    * reachable by its caller (through the return value, the arguments, globals, or anything handed
    * to code outside the file) is not a leak; for the rest the machines' end check says.
    */
-  protected leakCheck(f: Frame, ret: Val, line: number): void {
+  protected leakCheck(f: Frame, ret: Val, line: number, when?: string): void {
     const reachable = new Set<Obj>();
     const ids = new Set<number>();
     const todo: Obj[] = [];
@@ -751,7 +778,7 @@ export class PathRun extends PathCalls {
         excused.push(...devices(o).map((d) => d.handle));
         this.findings.push({
           code: v.code, line, column: 1,
-          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (on this path: ${story(o)})`,
+          message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller ${when ?? `when ${f.fn.name}() returns here`} (on this path: ${story(o)})`,
           failing: this.failed,
           steps: this.stepsOf(o),
         });
@@ -768,7 +795,7 @@ export class PathRun extends PathCalls {
           this.leakedIds.add(key);
           this.findings.push({
             code: v.code, line, column: 1,
-            message: `id ${id} from ida_alloc() at line ${made.line} is still allocated when ${f.fn.name}() returns here, and nothing its caller can reach holds it`,
+            message: `id ${id} from ida_alloc() at line ${made.line} is still allocated ${when ?? `when ${f.fn.name}() returns here`}, and nothing its caller can reach holds it`,
             failing: this.failed,
             steps: [{ line: made.line, column: 1, text: `ida_alloc() allocates id ${id}` }, ...this.stepsOf(null)],
           });
