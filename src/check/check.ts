@@ -8,6 +8,7 @@ import { displayColumn } from './columns.js';
 import { kernelMacros, type MacroContext } from './macros/data.js';
 import { maskAnnotations, type MaskedSource } from './mask.js';
 import { pureFunctions } from './path/pure.js';
+import { ownershipFindings, type FailureEnd } from './path/ownership.js';
 import { Oracle } from './oracle.js';
 import { mentionsAuxApi } from './prefilter.js';
 import type { CheckAssumption, CheckFinding, NotAnalysedEntry } from './report.js';
@@ -322,6 +323,8 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
   let paths = 0;
   let dropped = false;
   const assumed = new Map<string, ReleaseAssumption>();
+  // Each error return's caller objects freed: one path's are judged against the others' (ownership.ts).
+  const failureEnds: FailureEnd[] = [];
   while (head < queue.length) {
     const oracle: Oracle = new Oracle(queue[head]!);
     queue[head++] = [];
@@ -359,6 +362,7 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
       return { paths, findings: [], refused: `budget: stopped after ${budget.steps} steps over ${paths} paths of this run (the per-function step budget is ${maxSteps}); nothing of this function is reported`, bounded: null, assumed: [] };
     }
     for (const [name, a] of run.assumed) if (!assumed.has(name)) assumed.set(name, a);
+    if (run.failureEnd !== null) failureEnds.push(run.failureEnd);
     for (const f of run.findings) {
       const key = `${f.code}@${f.line}`;
       if (seen.has(key)) continue;
@@ -369,6 +373,12 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
     const next = oracle.children(room + 1);
     if (next.length > room) dropped = true;
     for (const p of next.slice(0, Math.max(room, 0))) queue.push(p);
+  }
+  for (const f of ownershipFindings(fn.name, failureEnds)) {
+    const key = `${f.code}@${f.line}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    findings.push(f);
   }
   if (dropped) {
     const stopped = `stopped after ${maxPaths} paths (the bound), those with the fewest failing calls first; the findings cover them`;

@@ -21,6 +21,8 @@ export abstract class PathCalls extends PathMemory {
    * unbind the action runs, and the data is held no more.
    */
   protected readonly devresHeld: Array<{ data: Val; action: string; site: Site }> = [];
+  /** Objects of the caller (and what they point to) the path freed, with the line of the first free: what ownership.ts judges. */
+  protected readonly freedOpaque = new Map<Obj, number>();
   /** The devm_kzalloc()ed objects of the path, oldest first, each on the devres list of its own parent. */
   protected readonly devres: Array<{ o: Obj; owner: ParentDevice; site: Site }> = [];
   /** Release callbacks the path ran without seeing them, by name: what its verdict assumed. */
@@ -277,6 +279,7 @@ export abstract class PathCalls extends PathMemory {
     }
     if (r.t !== 'ptr') return;
     const o = r.o;
+    if (o.kind === 'opaque' && !this.freedOpaque.has(o)) this.freedOpaque.set(o, site.line);
     // A kfree() of devm memory is passed on too: the model judges it (B4, KASAN's invalid-free).
     if (!o.rt) return;
     this.told(o, `kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`, site);

@@ -5,6 +5,7 @@ import { PathCalls } from './calls.js';
 import { isTracked } from './known-calls.js';
 import { arith, equal, exprText, isPlace, isZero, story } from './ops.js';
 import { Oracle } from '../oracle.js';
+import type { FailureEnd } from './ownership.js';
 import {
   KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, MAX_SUMMARY_RUNS, NotFollowed, PathMerged, PathTooLong, SummaryImprecise, UNKNOWN_LOOP_BOUND, type Frame, type Loc, type Site,
 } from './types.js';
@@ -245,10 +246,47 @@ export class PathRun extends PathCalls {
     this.sites.push(site);
     const firstObj = this.objs.length;
     const firstId = this.idAllocs.length;
-    const { value } = this.callFunction(fn, args);
+    const { value, line } = this.callFunction(fn, args);
     this.sites.pop();
+    this.failureEnd = this.failureEndOf(fn, args, value, line);
     this.unbindActions(fn, args, value, firstObj, firstId);
     this.unbindParents();
+  }
+
+  /** Where and with what of its caller freed the root function returned an error on this path (null: it did not). */
+  failureEnd: FailureEnd | null = null;
+
+  /**
+   * An error return (a negative int, an ERR_PTR) of the root function: the caller's objects it
+   * freed that the caller still reaches, by the name the caller reaches them with.
+   */
+  private failureEndOf(fn: LoweredFunction, args: Val[], value: Val, line: number): FailureEnd | null {
+    const r = resolve(value);
+    if (!((r.t === 'int' && r.v < 0) || r.t === 'err')) return null;
+    const names = new Map<Obj, string>();
+    const todo: Array<[Obj, string]> = [];
+    fn.params.forEach((p, i) => {
+      const a = resolve(args[i] ?? UNK);
+      if (a.t === 'ptr' && a.p === '' && !names.has(a.o)) {
+        names.set(a.o, p);
+        todo.push([a.o, p]);
+      }
+    });
+    for (let k = 0; k < todo.length; k++) {
+      const [o, name] = todo[k]!;
+      for (const [p, v] of o.fields) {
+        const x = resolve(v);
+        if (x.t !== 'ptr' || x.p !== '' || x.o.kind !== 'opaque' || names.has(x.o)) continue;
+        names.set(x.o, `${name}->${p}`);
+        todo.push([x.o, `${name}->${p}`]);
+      }
+    }
+    const freed = new Map<string, number>();
+    for (const [o, at] of this.freedOpaque) {
+      const name = names.get(o);
+      if (name !== undefined) freed.set(name, at);
+    }
+    return { line, freed, failing: this.failed, steps: this.stepsOf(null) };
   }
 
   /**
@@ -491,6 +529,7 @@ export class PathRun extends PathCalls {
       // What was handed to other code is a set: only whether an object is reachable from it counts.
       [...new Set(this.kept.map(val))].sort().join(','),
       this.devresHeld.map((h) => `${h.action}@${h.site.line}:${val(h.data)}`).join(','),
+      [...this.freedOpaque.keys()].map(num).sort().join(','),
       this.devres.map((d) => `${num(d.o)}:${names(d.owner.modelKey())}`).join(','),
       sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey()}`),
       this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
