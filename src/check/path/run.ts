@@ -3,7 +3,7 @@ import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { PathCalls } from './calls.js';
 import { isTracked } from './known-calls.js';
-import { arith, equal, exprText, isPlace, isZero, story } from './ops.js';
+import { arith, equal, evaluated, exprText, isPlace, isZero, operands, story } from './ops.js';
 import { Oracle } from '../oracle.js';
 import {
   KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, MAX_SUMMARY_RUNS, NotFollowed, PathMerged, PathTooLong, SummaryImprecise, UNKNOWN_LOOP_BOUND, type Frame, type Loc, type Site,
@@ -383,7 +383,7 @@ export class PathRun extends PathCalls {
     for (const e of this.idas.values()) e.ida.modelKey((t) => String(busy.add(t)));
     const devices = (o: Obj) => (o.rt ? [o.rt, ...(o.others?.values() ?? [])] : []);
     const dead = new Set(this.objs.filter((o) => o.rt !== null && !o.within
-      && devices(o).every((d) => d.hasTag('freed') && !d.hasTag('releasePending') && !busy.has(d.handle))));
+      && devices(o).every((d) => d.stateId.endsWith('.freed') && !busy.has(d.handle))));
     // The leak check reaches through a freed object's members too (from a pointer handed away):
     // one that still points to a judged allocation is kept.
     for (let changed = dead.size > 0; changed;) {
@@ -1075,36 +1075,18 @@ const testedMasksOf = new WeakMap<ReadonlyMap<string, LoweredFunction>, Set<stri
 function testedMasks(functions: ReadonlyMap<string, LoweredFunction>): Set<string> {
   let out = testedMasksOf.get(functions);
   if (out) return out;
-  const found = new Set<string>();
-  const walk = (e: Expr | null): void => {
-    if (e === null) return;
-    switch (e.k) {
-      case 'binary':
-        if (e.op === '&') for (const m of [e.l, e.r]) if (constantMask(m)) found.add(exprText(m));
-        walk(e.l);
-        walk(e.r);
-        return;
-      case 'field': walk(e.base); return;
-      case 'index': walk(e.base); walk(e.index); return;
-      case 'addr': case 'deref': case 'unary': case 'update': walk(e.e); return;
-      case 'assign': walk(e.l); walk(e.r); return;
-      case 'call': for (const a of e.args) walk(a); return;
-      case 'cond': walk(e.c); walk(e.t); walk(e.f); return;
-      case 'comma': for (const x of e.list) walk(x); return;
-      default:
-    }
-  };
+  out = new Set<string>();
   for (const fn of functions.values()) {
     for (const i of fn.code) {
-      if (i.op === 'eval') walk(i.e);
-      else if (i.op === 'decl') walk(i.init);
-      else if (i.op === 'br') walk(i.c);
-      else if (i.op === 'switch') walk(i.e);
-      else if (i.op === 'ret') walk(i.e);
-      else if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) found.add(w);
+      // An unreadable statement may test any name in it.
+      if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) out.add(w);
+      const todo = evaluated(i);
+      for (let e = todo.pop(); e !== undefined; e = todo.pop()) {
+        if (e.k === 'binary' && e.op === '&') for (const m of [e.l, e.r]) if (constantMask(m)) out.add(exprText(m));
+        todo.push(...operands(e));
+      }
     }
   }
-  out = found;
   testedMasksOf.set(functions, out);
   return out;
 }

@@ -274,6 +274,23 @@ ${CREATE_LEAKING_ON_ADD_FAILURE}`;
 const CREATE_NUMBERED = CREATE_LEAKING_ON_ADD_FAILURE
   .replace('\tf->adev.name = "foo";\n', '\tf->adev.name = "foo";\n\tf->adev.id = i;\n')
   .replace('\tinfo->adev = &f->adev;\n\treturn 0;\n}', '');
+/**
+ * The end of `foo_add_one` (the create above stores device `i` into the info) and a probe that
+ * calls it for every port, doing `onError` with a failed one.
+ */
+const ADD_ALL = (onError: string) => `	info->ports[i] = f;
+	return 0;
+}
+int foo_probe_all(struct device *parent, struct info *info)
+{
+	int i, ret;
+	for (i = 0; i < info->nports; i++) {
+		ret = foo_add_one(parent, info, i);
+		if (ret)
+			${onError}
+	}
+	return 0;
+}`;
 const codes = (r: { findings: Array<{ at: { line: number }; code: string }> }) => r.findings.map((f) => `${f.at.line} ${f.code}`);
 
 describe('loops over helpers that add devices (issue 14: real kernel functions within the bounds)', () => {
@@ -284,19 +301,7 @@ describe('loops over helpers that add devices (issue 14: real kernel functions w
 	struct foo *f;
 	int ret;
 ${reads}
-${CREATE_NUMBERED}	info->ports[i] = f;
-	return 0;
-}
-int foo_probe_all(struct device *parent, struct info *info)
-{
-	int i, ret;
-	for (i = 0; i < info->nports; i++) {
-		ret = foo_add_one(parent, info, i);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}`;
+${CREATE_NUMBERED}${ADD_ALL('return ret;')}`;
     const leak = [`${lineOf(body, '/* leak */')} leak-initialized`];
     const whole = await checkSource(HEAD + body, 't.c', { mergeStates: false, summaries: false });
     expect(codes(whole)).toEqual(leak);
@@ -406,19 +411,7 @@ free_a:
 	kfree(a);
 	if (ret)
 		return ret;
-${CREATE_NUMBERED}	info->ports[i] = f;
-	return 0;
-}
-int foo_probe_all(struct device *parent, struct info *info)
-{
-	int i, ret;
-	for (i = 0; i < info->nports; i++) {
-		ret = foo_add_one(parent, info, i);
-		if (ret)
-			dev_warn(parent, "port %d: %d\\n", i, ret);
-	}
-	return 0;
-}`;
+${CREATE_NUMBERED}${ADD_ALL('dev_warn(parent, "port %d: %d\\n", i, ret);')}`;
     const leak = [`${lineOf(body, '/* leak */')} leak-initialized`];
     const whole = await checkSource(HEAD + body, 't.c', { mergeStates: false, summaries: false });
     expect(codes(whole)).toEqual(leak);
