@@ -148,9 +148,12 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
     }
   }
 
-  /** @internal Everything of this IDA a later call can depend on: its machine state, the ids and their owners. */
-  modelKey(): string {
-    return `${this.state.leaf}|${this.allocated.map((id) => `${id}:${this.ownerOf(id)}`).join(',')}`;
+  /**
+   * @internal Everything of this IDA a later call can depend on: its machine state, the ids and
+   * their owners (each owner token as `owner` names it; default: the token itself).
+   */
+  modelKey(owner: (token: number) => string = String): string {
+    return `${this.state.leaf}|${this.allocated.map((id) => `${id}:${owner(this.ownerOf(id))}`).join(',')}`;
   }
 
   /** @internal the owner token of an allocated id, NO_HOLDER (-1) for a free one */

@@ -349,12 +349,16 @@ export class Kernel {
   /**
    * @internal What of the kernel itself (beyond its objects) a later call can depend on: releases
    * pending and running, devices a finding excused, the last finding a helper grouped, the bus.
+   * `device` names a device by its handle (default: the handle itself), so a caller that numbers
+   * objects its own way gets the same text for the same situation; a device it names `null` is
+   * left out of the lists.
    */
-  modelKey(): string {
+  modelKey(device: (handle: number) => string | null = String): string {
     const h = this.lastHelperFinding;
+    const list = (handles: Iterable<number>) => [...handles].map(device).filter((n) => n !== null).join(',');
     return [
-      this.pending.map((d) => d.handle).join(','), this.releasing.map((d) => d.handle).join(','), [...this.flaggedDevices].sort((a, b) => a - b).join(','),
-      h ? `${h.helper}:${h.code}:${h.object}` : '', this.bus.list().map((n) => `${n}=${this.bus.find(n)?.handle ?? '?'}`).join(','), this.bus.driverNames().join(','),
+      list(this.pending.map((d) => d.handle)), list(this.releasing.map((d) => d.handle)), list([...this.flaggedDevices].sort((a, b) => a - b)),
+      h ? `${h.helper}:${h.code}:${h.object}` : '', this.bus.list().map((n) => `${n}=${this.bus.find(n) ? device(this.bus.find(n)!.handle) : '?'}`).join(','), this.bus.driverNames().join(','),
     ].join('|');
   }
 

@@ -1,4 +1,4 @@
-import type { Expr } from '../ir.js';
+import type { Expr, Instr } from '../ir.js';
 import { resolve, truth, UNK, int, type Obj, type Val } from '../values.js';
 
 /** Pure helpers of the path interpreter: member paths, C arithmetic and comparison on what a path knows. */
@@ -94,4 +94,30 @@ export function story(o: Obj): string {
   const h = o.history;
   if (h.length <= STORY_HEAD + STORY_TAIL + 1) return h.join('; ');
   return [...h.slice(0, STORY_HEAD), `… ${h.length - STORY_HEAD - STORY_TAIL} more …`, ...h.slice(-STORY_TAIL)].join('; ');
+}
+
+/** The expressions directly inside `e`: its operands, arguments, base and index. */
+export function operands(e: Expr): Expr[] {
+  switch (e.k) {
+    case 'field': return [e.base];
+    case 'index': return [e.base, e.index];
+    case 'addr': case 'deref': case 'unary': case 'update': return [e.e];
+    case 'binary': case 'assign': return [e.l, e.r];
+    case 'call': return e.args;
+    case 'cond': return [e.c, e.t, e.f];
+    case 'comma': return e.list;
+    default: return [];
+  }
+}
+
+/** The expressions an instruction evaluates (a switch's case values too); none for an unreadable statement. */
+export function evaluated(i: Instr): Expr[] {
+  switch (i.op) {
+    case 'eval': return [i.e];
+    case 'decl': return i.init ? [i.init] : [];
+    case 'br': return [i.c];
+    case 'switch': return [i.e, ...i.cases.map((c) => c.value)];
+    case 'ret': return i.e ? [i.e] : [];
+    default: return [];
+  }
 }

@@ -3,7 +3,7 @@ import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { PathCalls } from './calls.js';
 import { isTracked } from './known-calls.js';
-import { arith, equal, exprText, isPlace, isZero, story } from './ops.js';
+import { arith, equal, evaluated, exprText, isPlace, isZero, operands, story } from './ops.js';
 import { Oracle } from '../oracle.js';
 import type { FailureEnd } from './ownership.js';
 import {
@@ -419,6 +419,55 @@ export class PathRun extends PathCalls {
    * What only words a finding (the failing call, the story of steps) is left out.
    */
   protected mergeKey(f: Frame, pc: number): string {
+    // A freed allocation the rest of the key turns out to name after all (a dangling pointer)
+    // is not dead: printed again with it (rare; each pass only shrinks the dead set).
+    let dead = this.deadObjects();
+    for (;;) {
+      const named = new Set<Obj>();
+      const key = this.keyWithout(f, pc, dead, named);
+      if (named.size === 0) return key;
+      dead = new Set([...dead].filter((o) => !named.has(o)));
+    }
+  }
+
+  /**
+   * Allocations whose future is settled: every device in them freed (no release pending), none
+   * the kernel, an IDA or the bus still names, and holding no pointer to memory the leak check
+   * judges but through other such allocations. Nothing can read one again unless a pointer to
+   * it is left (then `mergeKey` prints it after all); what it was (its members, its handle) and
+   * whether it was handed to another file (a leak root that reaches nothing judged) cannot change
+   * a finding. Left out of the key, paths that freed different things the same way meet.
+   */
+  private deadObjects(): Set<Obj> {
+    const busy = new Set<number>();
+    this.k.modelKey((h) => {
+      busy.add(h);
+      return null;
+    });
+    for (const e of this.idas.values()) e.ida.modelKey((t) => String(busy.add(t)));
+    const devices = (o: Obj) => (o.rt ? [o.rt, ...(o.others?.values() ?? [])] : []);
+    const dead = new Set(this.objs.filter((o) => o.rt !== null && !o.within
+      && devices(o).every((d) => d.stateId.endsWith('.freed') && !busy.has(d.handle))));
+    // The leak check reaches through a freed object's members too (from a pointer handed away):
+    // one that still points to a judged allocation is kept.
+    for (let changed = dead.size > 0; changed;) {
+      changed = false;
+      for (const o of dead) {
+        for (const v of o.fields.values()) {
+          const r = resolve(v);
+          if (r.t === 'ptr' && r.o.kind !== 'opaque' && r.o.kind !== 'managed' && !dead.has(r.o)) {
+            dead.delete(o);
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+    return dead;
+  }
+
+  /** The merge key (see `mergeKey`) with the `dead` objects left out; those it had to name after all are added to `named`. */
+  private keyWithout(f: Frame, pc: number, dead: ReadonlySet<Obj>, named: Set<Obj>): string {
     const unks = new Map<object, number>();
     // Objects are numbered in the order the key meets them, so a path that looked behind one more
     // unknown pointer on the way (an object made and never written) still matches: such a
@@ -445,6 +494,7 @@ export class PathRun extends PathCalls {
     const met: Obj[] = [];
     let counted = 0;
     const num = (o: Obj): string => {
+      if (dead.has(o)) named.add(o);
       let n = numbers.get(o);
       if (n === undefined) {
         n = pristine(o) ? `q${numbers.size}${o.fromCall === undefined ? '' : `:${o.fromCall}`}` : `o${counted++}`;
@@ -486,7 +536,25 @@ export class PathRun extends PathCalls {
     const sorted = <T>(m: Map<string, T>, show: (v: T) => string) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${show(v)}`).join(',');
     // Objects that carry state, in the order they were made (their numbers first, so a pointer
     // met while printing one names the same object in every path).
-    const stateful = this.objs.filter((o) => !pristine(o) && !prunable.has(o));
+    const stateful = this.objs.filter((o) => !pristine(o) && !prunable.has(o) && !dead.has(o));
+    // A device is named after the object it is in, not by its handle (a count of every object the
+    // runtime made on the path, dead ones included).
+    const holders = new Map<number, string>();
+    for (const o of stateful) {
+      if (o.rt) holders.set(o.rt.handle, '');
+      for (const [p, d] of o.others ?? []) holders.set(d.handle, p);
+    }
+    const holderOf = new Map<number, Obj>();
+    for (const o of this.objs) {
+      if (o.rt) holderOf.set(o.rt.handle, o);
+      for (const d of o.others?.values() ?? []) holderOf.set(d.handle, o);
+    }
+    const device = (h: number): string | null => {
+      const o = holderOf.get(h);
+      if (o === undefined) return `#${h}`;
+      if (dead.has(o)) return null;
+      return `h${num(o)}${holders.get(h) ? `.${holders.get(h)}` : ''}`;
+    };
     for (const o of stateful) num(o);
     const parts: string[] = [];
     // Every frame's place, variables and loop turns (the root's alone when f is the root); for a
@@ -517,31 +585,42 @@ export class PathRun extends PathCalls {
       const last = p.split('.').pop()!.replace(/\[.*$/, '');
       return last === '' || reads.has(last);
     };
-    const fields = (o: Obj) => sorted(o.rt || o.dev !== null || o.others || o.within ? o.fields : new Map([...o.fields].filter(([p, v]) => kept(p, v))), val);
+    // The same holds in an allocation with a device: the model is told of each store as it is
+    // made (the member's name is in its state), and only code reads the value.
+    const fields = (o: Obj) => sorted(new Map([...o.fields].filter(([p, v]) => kept(p, v))), val);
     const line = (o: Obj) => [
       num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', fields(o), o.foreignRelease ?? '', o.fromCall ?? '',
-      o.others ? sorted(o.others, (d) => `${d.handle}:${names(d.modelKey(canon))}`) : '', o.rt ? `${o.rt.handle}:${names(o.rt.modelKey(canon))}` : '',
+      o.others ? sorted(o.others, (d) => names(d.modelKey(canon))) : '', o.rt ? names(o.rt.modelKey(canon)) : '',
     ].join('/');
     for (const o of stateful) parts.push(line(o));
-    const ns = (set: Set<Obj>) => [...set].map(num).sort().join(',');
+    const ns = (set: Set<Obj>) => [...set].filter((o) => !dead.has(o)).map(num).sort().join(',');
+    // What was handed to other code is a set, and only a leak root: what matters is which
+    // allocations the leak check can reach from it (every opaque or managed object is a root anyway).
+    const judged = (v: Val) => {
+      const r = resolve(v);
+      return r.t === 'ptr' && (r.o.kind === 'heap' || r.o.kind === 'devm') && !dead.has(r.o);
+    };
     parts.push(
       ns(this.flagged), ns(this.leaked), [...this.leakedIds].sort().join(','),
-      // What was handed to other code is a set: only whether an object is reachable from it counts.
-      [...new Set(this.kept.map(val))].sort().join(','),
+      [...new Set(this.kept.filter(judged).map(val))].sort().join(','),
+      // A devres action's data: the action runs on it at the parent's unbind, whatever it is.
       this.devresHeld.map((h) => `${h.action}@${h.site.line}:${val(h.data)}`).join(','),
+      // The caller's objects freed: what an error return is judged by (ownership.ts).
       [...this.freedOpaque.keys()].map(num).sort().join(','),
       this.devres.map((d) => `${num(d.o)}:${names(d.owner.modelKey())}`).join(','),
-      sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey()}`),
+      sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey((t) => device(t) ?? '-')}`),
       this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
       sorted(this.globals, num),
       sorted(this.poisoned, (h) => h),
-      names(this.parent.modelKey()), names(this.k.modelKey()),
+      names(this.parent.modelKey()), names(this.k.modelKey(device)),
     );
     // The prunable objects something printed points to, in the order met (each may meet more).
     for (let i = 0; i < met.length; i++) parts.push(line(met[i]!));
     // What the path knows of flags of values still held somewhere (a value no variable or object
     // holds any more can never be tested again).
-    parts.push([...this.bitTests].filter(([, b]) => unks.has(b.value)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    // (and only of flags some code of the file tests: no other `& FLAG` asks what one holds).
+    const masks = testedMasks(this.ctx.functions);
+    parts.push([...this.bitTests].filter(([k, b]) => unks.has(b.value) && masks.has(k.slice(k.lastIndexOf(' & ') + 3))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, b]) => `${k}=${val(b.value)}:${b.outcome}`).join(','));
     return parts.join('\n');
   }
@@ -1052,6 +1131,31 @@ function readMembers(functions: ReadonlyMap<string, LoweredFunction>): Set<strin
   }
   out = found;
   readMembersOf.set(functions, out);
+  return out;
+}
+
+/**
+ * The masks the file's code tests a value against (`x & FLAG`, either side, FLAG a
+ * {@link constantMask}), as `exprText` writes them: the only flags `decide` and `binary` ever
+ * look up what a path knows of.
+ */
+const testedMasksOf = new WeakMap<ReadonlyMap<string, LoweredFunction>, Set<string>>();
+function testedMasks(functions: ReadonlyMap<string, LoweredFunction>): Set<string> {
+  let out = testedMasksOf.get(functions);
+  if (out) return out;
+  out = new Set<string>();
+  for (const fn of functions.values()) {
+    for (const i of fn.code) {
+      // An unreadable statement may test any name in it.
+      if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) out.add(w);
+      const todo = evaluated(i);
+      for (let e = todo.pop(); e !== undefined; e = todo.pop()) {
+        if (e.k === 'binary' && e.op === '&') for (const m of [e.l, e.r]) if (constantMask(m)) out.add(exprText(m));
+        todo.push(...operands(e));
+      }
+    }
+  }
+  testedMasksOf.set(functions, out);
   return out;
 }
 
