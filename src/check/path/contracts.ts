@@ -1,9 +1,9 @@
-import { VIOLATIONS, type ViolationCode } from '../../../machines/index.js';
+import type { ViolationCode } from '../../../machines/index.js';
 import type { Expr, LoweredFunction } from '../ir.js';
 import { ERRNO, NULLV, resolve, UNK, type Failed, type Val } from '../values.js';
 import { PathCalls } from './calls.js';
 import { helperReturns, knownConvention } from './conventions.js';
-import { exprText, isPlace, lowerFirst } from './ops.js';
+import { exprText, isPlace } from './ops.js';
 import type { Loc, PathFinding, Site } from './types.js';
 
 /**
@@ -162,9 +162,11 @@ export abstract class PathContracts extends PathCalls {
     if (op === 'delete' || op === 'uninit' || op === 'destroy') {
       const why = this.knownNull(v, e);
       if (why !== null) {
+        // Inside a callback the kernel runs (a devres action), at the call that ran it, as the model's findings are.
+        const at = this.inRelease() ? this.blame() : site;
         this.report({
-          code: 'null-device', line: site.line, column: site.column,
-          message: `${site.call}: ${lowerFirst(VIOLATIONS['null-device'].when.replace(/ \(.*\)\.$/, ''))}: ${why}`,
+          code: 'null-device', line: at.line, column: at.column,
+          message: `${at.call}: ${site.call}${at === site ? '' : ` (line ${site.line}, in the callback it runs)`} is given a device the path knows is NULL: ${why}`,
           failing: this.failed,
           steps: [...this.stepsOf(null), { line: site.line, column: site.column, text: `${site.call}: ${why}` }],
         });

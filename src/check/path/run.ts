@@ -1040,11 +1040,13 @@ function atMost(a: Array<Map<number, number>>, b: Array<Map<number, number>>): b
   return a.every((m, i) => [...m].every(([pc, n]) => n <= (b[i]?.get(pc) ?? 0)));
 }
 
-/** Values a summary tells apart: the same number, the same object and member, the same error. */
+/** Values a summary tells apart: the same number, the same object and member, the same error, the same failed call's NULL. */
 function valueKey(v: Val): string {
+  const failed = (v.t === 'null' || v.t === 'err') && v.failed ? ` failed@${v.failed.line}:${v.failed.column}` : '';
   switch (v.t) {
     case 'int': return `int ${v.v}`;
-    case 'err': return `err ${v.v}`;
+    case 'err': return `err ${v.v}${failed}`;
+    case 'null': return `null${failed}`;
     case 'ptr': return `ptr ${v.o.n} ${v.p}`;
     case 'fn': return `fn ${v.name}`;
     default: return v.t;
