@@ -87,6 +87,12 @@ export const UNK: Val = Object.freeze({ t: 'unk' });
 export const NONNULL: Val = Object.freeze({ t: 'nonnull' });
 export const NULLV: Val = Object.freeze({ t: 'null' });
 export const ZERO: Val = Object.freeze({ t: 'int', v: 0 });
+/**
+ * What a member of memory that is not zeroed (kmalloc) reads before any store: 0 to every test,
+ * as the checker has always taken it, but garbage in the kernel, so never a NULL the path knows
+ * (path/contracts.ts tells it apart by identity).
+ */
+export const UNSET: Val = Object.freeze({ t: 'int', v: 0 });
 export const int = (v: number): Val => ({ t: 'int', v });
 
 /** Joins member paths: `join('adev', 'dev')` is `adev.dev`; index steps are written `[3]`. */

@@ -1,6 +1,6 @@
 import type { ViolationCode } from '../../../machines/index.js';
 import type { Expr, LoweredFunction } from '../ir.js';
-import { ERRNO, NULLV, resolve, UNK, type Failed, type Val } from '../values.js';
+import { ERRNO, NULLV, resolve, UNK, UNSET, type Failed, type Val } from '../values.js';
 import { PathCalls } from './calls.js';
 import { helperReturns, knownConvention } from './conventions.js';
 import { exprText, isPlace } from './ops.js';
@@ -143,7 +143,7 @@ export abstract class PathContracts extends PathCalls {
   protected knownNull(v: Val, e: Expr | null): string | null {
     const r = resolve(v);
     if (r.t === 'null') return r.failed ? `${r.failed.call}() failed at line ${r.failed.line} and returned NULL` : `${e ? exprText(e) : 'the pointer'} is NULL`;
-    if (r.t !== 'int' || r.v !== 0 || e === null || !isPlace(e)) return null;
+    if (r.t !== 'int' || r.v !== 0 || r === UNSET || e === null || !isPlace(e)) return null;
     const loc = this.loc(e);
     if (loc.t === 'var') return `${exprText(e)} is NULL`;
     if (loc.t !== 'mem') return null;

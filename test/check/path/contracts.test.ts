@@ -54,6 +54,10 @@ describe('a NULL device given to delete/uninit/destroy (§5 B21, null-device)', 
 
   it('never guessed: kmalloc()ed memory holds garbage, not NULL; a struct handed to a function of another file may have been filled in there', async () => {
     expect(await found(file('kmalloc', '', 'auxiliary_device_destroy(l->mon);'))).toEqual([]);
+    // Copied into a variable first, the garbage is still not a NULL the path knows; the zeroed member is.
+    const copied = 'struct auxiliary_device *m = l->mon;\n\tauxiliary_device_destroy(m);';
+    expect(await found(file('kmalloc', '', copied))).toEqual([]);
+    expect(await found(file('kzalloc', '', copied))).toHaveLength(1);
     expect(await found(file('kzalloc', 'lark_fill(l);', 'auxiliary_device_destroy(l->mon);'))).toEqual([]);
   });
 
