@@ -4,7 +4,7 @@
  * Tests and diagnostics key on these codes, so they are stable; everything a human needs to
  * understand a finding (what the kernel would have shown, how to fix the driver) lives here
  * and nowhere else, so the machines and the runtime cannot drift apart on wording.
- * Section references (§) and bug classes (B1..B19) are those of kernel-auxbus.md.
+ * Section references (§) and bug classes (B1..B21) are those of kernel-auxbus.md.
  *
  * @module
  */
@@ -39,7 +39,10 @@ export type ViolationCode =
   | 'reference-leak'
   | 'get-uninitialized'
   | 'double-init'
-  | 'double-register';
+  | 'double-register'
+  | 'wrong-error-check'
+  | 'null-device'
+  | 'null-dereference';
 
 /**
  * Bug class of kernel-auxbus.md §5. Several codes share a class (e.g. B4 covers both the
@@ -50,7 +53,7 @@ export type ViolationCode =
  * const cls: BugClass = 'B17';
  * ```
  */
-export type BugClass = `B${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19}`;
+export type BugClass = `B${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21}`;
 
 /**
  * How a real kernel notices a misuse.
@@ -82,8 +85,13 @@ export interface ViolationInfo {
   code: ViolationCode;
   /** Bug class from model.md §3 (kernel-auxbus.md §5). */
   bugClass: BugClass;
-  /** The machine that raises it, so a diagnostic can point at the right lifecycle. */
-  machine: 'device' | 'ida' | 'driver' | 'world';
+  /**
+   * Who judges it: the machine that raises it, so a diagnostic can point at the right lifecycle;
+   * or `checker` for a code no machine raises, judged by `auxbus check` on a path through C (a
+   * pointer's failure value, a pointer the path knows is NULL): nothing in the model, the runtime,
+   * the explorers or the KUnit cases can produce it.
+   */
+  machine: 'device' | 'ida' | 'driver' | 'world' | 'checker';
   /** One sentence: the misuse (model.md §3). */
   when: string;
   /** What a real kernel shows, quoting kernel-auxbus.md's messages exactly where it has one. */
@@ -425,6 +433,57 @@ export const VIOLATIONS: Readonly<Record<ViolationCode, ViolationInfo>> = Object
     fix: 'Register each auxiliary_driver once (module_auxiliary_driver, or a flag set when register returned 0).',
     section: '§1.9, §3.9, §5 B19',
   }),
+  'wrong-error-check': entry('wrong-error-check', {
+    bugClass: 'B20',
+    machine: 'checker',
+    when:
+      'A pointer is tested for failure against the wrong convention: IS_ERR() (or PTR_ERR_OR_ZERO(), IS_ERR_VALUE()) on what a ' +
+      'NULL-returning call returned, or only a NULL test on what an ERR_PTR-returning call returned; its failure passes the test.',
+    kernelSymptom:
+      'Nothing at the test: IS_ERR(NULL) is false and an error pointer is not NULL (include/linux/err.h IS_ERR), so the failure ' +
+      'is taken for success and the code goes on with NULL or with an error pointer. The first dereference is an oops ' +
+      '("BUG: kernel NULL pointer dereference", or "BUG: unable to handle page fault for address" just below the top of the ' +
+      'address space for an error pointer); PTR_ERR_OR_ZERO(NULL) returns 0, so a caller is told the call succeeded.',
+    detection: ['silent', 'oops'],
+    fix:
+      'Test with what the call returns on failure: `if (!p)` for a NULL-returning call (kzalloc, auxiliary_device_create), ' +
+      '`if (IS_ERR(p))` for an ERR_PTR-returning one, IS_ERR_OR_NULL() only where both can come back.',
+    section: '§1.5, §1.6, §5 B20',
+  }),
+  'null-device': entry('null-device', {
+    bugClass: 'B21',
+    machine: 'checker',
+    when:
+      'auxiliary_device_delete(), auxiliary_device_uninit() or auxiliary_device_destroy() is given a device pointer the path knows ' +
+      'is NULL (a create or allocation that failed, a member of a zeroed struct never set).',
+    kernelSymptom:
+      'delete: device_del(&auxdev->dev) reads dev->parent first, a NULL-pointer oops (include/linux/auxiliary_bus.h ' +
+      'auxiliary_device_delete; drivers/base/core.c device_del). uninit: mutex_destroy(&auxdev->sysfs.lock) then ' +
+      'put_device(&auxdev->dev) (include/linux/auxiliary_bus.h auxiliary_device_uninit); put_device(NULL) does nothing ' +
+      '(drivers/base/core.c put_device), but with CONFIG_DEBUG_MUTEXES mutex_destroy reads the lock ' +
+      '(DEBUG_LOCKS_WARN_ON(mutex_is_locked(lock)), kernel/locking/mutex-debug.c), a NULL-pointer oops at the offset of ' +
+      'sysfs.lock; without it nothing happens. destroy (newer kernels) is delete then uninit: the delete\'s oops.',
+    detection: ['oops'],
+    fix:
+      'Unwind only what was made: a failed create or allocation goes to a label past the delete/uninit of that device, and ' +
+      'a teardown tests a member that may never have been set before handing it to the bus.',
+    section: '§1.4, §3.5, §5 B21',
+  }),
+  'null-dereference': entry('null-dereference', {
+    bugClass: 'B21',
+    machine: 'checker',
+    when:
+      'A release callback (or a devres action) dereferences a member the path knows is NULL: the device was released ' +
+      'half-built, before the code set that member (a zeroed allocation\'s member never stored).',
+    kernelSymptom:
+      '"BUG: kernel NULL pointer dereference" (an oops) inside the release callback, run by the put that dropped the last ' +
+      'reference (drivers/base/core.c device_release). kfree(NULL) is not one: kfree() ignores NULL (mm/slub.c kfree).',
+    detection: ['oops'],
+    fix:
+      'Make the release tolerate a half-built device (test the member before dereferencing it; kfree(NULL) needs no test), ' +
+      'or set the member before the step whose failure releases the device.',
+    section: '§3.6, §5 B21',
+  }),
 } satisfies { [C in ViolationCode]: ViolationInfo & { code: C } });
 
 // The literal tuple keeps each code's type, which the completeness guard below needs.
@@ -451,6 +510,9 @@ const CODES_IN_TABLE_ORDER = [
   'get-uninitialized',
   'double-init',
   'double-register',
+  'wrong-error-check',
+  'null-device',
+  'null-dereference',
 ] as const satisfies readonly ViolationCode[];
 
 // Compile-time guard: a code added to the union but not to the list fails to compile here.
@@ -467,6 +529,18 @@ void listIsComplete;
  * ```
  */
 export const VIOLATION_CODES: readonly ViolationCode[] = Object.freeze([...CODES_IN_TABLE_ORDER]);
+
+/**
+ * The codes a machine of the model raises (every code but those `auxbus check` judges on its
+ * own, `machine: 'checker'`): what the runtime, the explorers and the KUnit cases can produce.
+ *
+ * @example
+ * ```ts
+ * MODEL_VIOLATION_CODES.includes('double-free'); // true
+ * MODEL_VIOLATION_CODES.includes('wrong-error-check'); // false
+ * ```
+ */
+export const MODEL_VIOLATION_CODES: readonly ViolationCode[] = Object.freeze(VIOLATION_CODES.filter((c) => VIOLATIONS[c].machine !== 'checker'));
 
 /**
  * Tells whether a string (e.g. from a test fixture or CLI flag) is a known violation code.

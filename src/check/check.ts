@@ -111,6 +111,11 @@ export async function checkSource(input: string | SourceText | NotAnalysed, file
   }
 }
 
+/** The kernel's helpers that allocate and register a device with the bus's own release callback. */
+const CREATE_HELPERS = new Set(['auxiliary_device_create', 'devm_auxiliary_device_create', '__devm_auxiliary_device_create']);
+/** The release callback the create helpers install (drivers/base/auxiliary.c, newer kernels; kernel-auxbus.md §1.5). */
+const BUS_RELEASE = 'auxiliary_device_release';
+
 function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource, macros: MacroContext, bounds: Bounds): FileCheck {
   const found = functionsOfTree(tree);
   const notAnalysed: NotAnalysedEntry[] = [];
@@ -167,7 +172,11 @@ function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource,
     }
   }
   // A release assigned through a pointer the checker cannot follow is one more candidate, unknown.
-  const candidates = [...releases, ...(computedRelease ? [COMPUTED_RELEASE] : [])];
+  // A file that makes devices with the kernel's create helpers hands out devices whose release is
+  // the bus's own (auxiliary_device_release, kernel-auxbus.md §1.5): a device its functions
+  // receive may have that one, of another file, never none.
+  const creates = [...analysed.values()].some((f) => f.calls.some((c) => c.callee !== null && CREATE_HELPERS.has(c.callee)));
+  const candidates = [...releases, ...(computedRelease ? [COMPUTED_RELEASE] : []), ...(creates ? [BUS_RELEASE] : [])];
   let members: Set<string>;
   try {
     members = deviceMembers(lowered.values());

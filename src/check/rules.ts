@@ -44,6 +44,9 @@ export const CHECK_RULES: Readonly<Record<ViolationCode, CheckRule>> = Object.fr
   'get-uninitialized': { short: 'get_device() on a device whose auxiliary_device_init() never succeeded', cwe: 908 },
   'double-init': { short: 'auxiliary device initialized twice', cwe: 666 },
   'double-register': { short: 'auxiliary driver registered twice', cwe: 415 },
+  'wrong-error-check': { short: "failure test that does not match the call's failure value (NULL vs ERR_PTR)", cwe: 754 },
+  'null-device': { short: 'NULL auxiliary device given to delete/uninit/destroy', cwe: 476 },
+  'null-dereference': { short: 'NULL member dereferenced in a release callback of a half-built device', cwe: 476 },
 });
 
 /**

@@ -12,10 +12,24 @@ export type Val =
   /** Unknown; `call` names the function of another file (or pointer call) that returned it. */
   | { t: 'unk'; call?: string }
   | { t: 'nonnull' }
-  | { t: 'null' }
+  /** NULL; `failed` when it is the failure value of a call whose convention is known. */
+  | { t: 'null'; failed?: Failed }
   | { t: 'ptr'; o: Obj; p: string }
-  | { t: 'err'; v: number }
+  /** An error pointer, ERR_PTR(v); `failed` as for NULL. */
+  | { t: 'err'; v: number; failed?: Failed }
   | { t: 'fn'; name: string };
+
+/**
+ * A call that failed on the path and returned its failure value (path/conventions.ts): which call,
+ * where, whether it returns NULL or an error pointer on failure, and where that is written down.
+ */
+export interface Failed {
+  call: string;
+  line: number;
+  column: number;
+  fails: 'null' | 'err-ptr';
+  source: string;
+}
 
 /** Where an object came from: kzalloc and friends, devm_kzalloc, the kernel's create helpers, or outside the function. */
 export type ObjKind = 'heap' | 'devm' | 'managed' | 'opaque';
@@ -57,6 +71,8 @@ export interface Obj {
   foreignRelease?: string;
   /** It is what a function of another file returned: the path knows nothing of it. */
   fromCall?: string;
+  /** Made by an allocation that zeroes it (kzalloc, kcalloc, ...): a member never stored is NULL. */
+  zeroed?: boolean;
   /** This object is a member of another (a parameter the code later found the container of). */
   within?: { o: Obj; p: string };
   /**
@@ -71,6 +87,12 @@ export const UNK: Val = Object.freeze({ t: 'unk' });
 export const NONNULL: Val = Object.freeze({ t: 'nonnull' });
 export const NULLV: Val = Object.freeze({ t: 'null' });
 export const ZERO: Val = Object.freeze({ t: 'int', v: 0 });
+/**
+ * What a member of memory that is not zeroed (kmalloc) reads before any store: 0 to every test,
+ * as the checker has always taken it, but garbage in the kernel, so never a NULL the path knows
+ * (path/contracts.ts tells it apart by identity).
+ */
+export const UNSET: Val = Object.freeze({ t: 'int', v: 0 });
 export const int = (v: number): Val => ({ t: 'int', v });
 
 /** Joins member paths: `join('adev', 'dev')` is `adev.dev`; index steps are written `[3]`. */

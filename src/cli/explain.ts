@@ -21,7 +21,7 @@ export function explainText(info: ViolationInfo, c: Colors): string {
   const label = (s: string) => c.dim(s.padEnd(10));
   const field = (name: string, text: string) => `  ${label(name)}${wrapText(text, 68, ' '.repeat(12))}`;
   return [
-    `${c.bold(info.code)}  ${c.red(info.bugClass)}  ${c.dim(`(${info.machine} machine)`)}`,
+    `${c.bold(info.code)}  ${c.red(info.bugClass)}  ${c.dim(info.machine === 'checker' ? '(judged by auxbus check, no machine)' : `(${info.machine} machine)`)}`,
     '',
     field('When', info.when),
     field('Kernel', info.kernelSymptom),

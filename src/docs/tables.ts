@@ -69,15 +69,17 @@ export function kernelCallTable(): string {
 }
 
 /**
- * Markdown: every violation code with its bug class, when it fires, what a real kernel shows,
- * and the fix.
+ * Markdown: every violation code with its bug class, who judges it (a machine, or `auxbus check`
+ * alone), when it fires, what a real kernel shows, and the fix.
  * @example violationTable().includes('double-delete') // true
  */
 export function violationTable(): string {
-  const rows = ['| code | class | when | what the kernel shows | fix | source |', '|---|---|---|---|---|---|'];
+  const rows = ['| code | class | judged by | when | what the kernel shows | fix | source |', '|---|---|---|---|---|---|---|'];
   for (const code of VIOLATION_CODES) {
     const v = VIOLATIONS[code];
-    rows.push(`| \`${code}\` | ${v.bugClass} | ${cell(v.when)} | ${cell(v.kernelSymptom)} | ${cell(v.fix)} | ${cell(v.section)} |`);
+    // A code no machine raises is judged by the checker on the C of a path (machine 'checker').
+    const by = v.machine === 'checker' ? '`auxbus check`' : `the ${v.machine} machine`;
+    rows.push(`| \`${code}\` | ${v.bugClass} | ${by} | ${cell(v.when)} | ${cell(v.kernelSymptom)} | ${cell(v.fix)} | ${cell(v.section)} |`);
   }
   return rows.join('\n');
 }

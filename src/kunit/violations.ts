@@ -44,7 +44,8 @@ export const VIOLATION_WORLDS: readonly WorldParamsInput[] = Object.freeze([
 /**
  * A violation case for every violating transition of the device, IDA and driver machines the
  * worlds reach: the shortest world path whose last call, and only it, takes that transition (so
- * every violation code is among them), judged by the first code that call reports.
+ * every code a machine raises in these worlds is among them; the codes `auxbus check` judges
+ * alone, `machine: 'checker'`, never are), judged by the first code that call reports.
  * @example kunitViolations().cases.map((c) => c.code).includes('double-free') // true
  */
 export function kunitViolations(worlds: readonly WorldParamsInput[] = VIOLATION_WORLDS): { worlds: WorldParams[]; cases: ViolationCase[] } {

@@ -15,6 +15,14 @@ describe('auxbus explain', () => {
     expect(r.stdout).toContain(info.section);
   });
 
+  it('B20: a code no machine raises says it is judged by auxbus check, not by a machine', () => {
+    const r = auxbus(['explain', 'wrong-error-check']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(judged by auxbus check, no machine)');
+    expect(r.stdout).not.toContain('checker machine');
+    expect(auxbus(['explain', 'double-delete']).stdout).toContain('(device machine)');
+  });
+
   it('--json prints the table entry itself', () => {
     const r = auxbus(['explain', 'missing-release', '--json']);
     expect(r.code).toBe(0);

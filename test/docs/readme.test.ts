@@ -68,6 +68,10 @@ describe('README and docs/', () => {
   it('the violation table has every code, and the call table every event of every machine', () => {
     const v = violationTable();
     for (const code of VIOLATION_CODES) expect(v).toContain(`| \`${code}\` |`);
+    // Who judges each code: a machine, or auxbus check alone for the codes no machine raises.
+    expect(v).toContain('| `double-free` | B4 | the device machine |');
+    expect(v).toContain('| `wrong-error-check` | B20 | `auxbus check` |');
+    expect(v).toContain('| `null-dereference` | B21 | `auxbus check` |');
     expect(kernelCallTable()).toContain('| device | `UNINIT` | auxiliary_device_uninit(adev) | `adev.uninit()` |');
   });
 

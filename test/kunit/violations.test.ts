@@ -3,7 +3,7 @@
  * judged against the violation table's symptom (kernel-auxbus.md §5, model.md §3).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createWorld, VIOLATIONS, type ViolationCode, type WorldSnapshot } from '../../machines/index.js';
+import { createWorld, MODEL_VIOLATION_CODES, VIOLATION_CODES, VIOLATIONS, type ViolationCode, type WorldSnapshot } from '../../machines/index.js';
 import { expectedSymptom, judgeSymptom, kunitViolations, type ViolationCase } from '../../src/kunit/violations.js';
 
 let cases: ViolationCase[];
@@ -29,6 +29,15 @@ describe('kunitViolations', () => {
         else expect(codes, c.name).toContain(c.code);
       });
     }
+  });
+
+  it('cases exist only for codes a machine raises: the codes auxbus check judges alone (B20, B21) have none, and every other but driver-incomplete has one', () => {
+    const checkerOnly = VIOLATION_CODES.filter((c) => VIOLATIONS[c].machine === 'checker');
+    expect(checkerOnly).toEqual(['wrong-error-check', 'null-device', 'null-dereference']);
+    const got = new Set(cases.map((c) => c.code));
+    for (const code of checkerOnly) expect(got.has(code), code).toBe(false);
+    // driver-incomplete needs a driver without probe or id_table, which no violation world registers.
+    expect(MODEL_VIOLATION_CODES.filter((c) => !got.has(c))).toEqual(['driver-incomplete']);
   });
 
   it('B12 and B18 are reached in the worlds made for them (no release; a release that keeps the container)', () => {

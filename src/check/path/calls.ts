@@ -1,7 +1,7 @@
 import type { AuxDevice, Ida, ParentDevice } from '../../runtime/index.js';
 import type { Expr } from '../ir.js';
 import { ERRNO, int, MAX_ERRNO, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
-import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX } from './known-calls.js';
+import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX, ZEROING } from './known-calls.js';
 import { intOr, memberPath } from './ops.js';
 import { PathMemory } from './memory.js';
 import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type ReleaseAssumption, type Site } from './types.js';
@@ -27,6 +27,9 @@ export abstract class PathCalls extends PathMemory {
   protected readonly devres: Array<{ o: Obj; owner: ParentDevice; site: Site }> = [];
   /** Release callbacks the path ran without seeing them, by name: what its verdict assumed. */
   readonly assumed = new Map<string, ReleaseAssumption>();
+
+  /** The failure value of a call of `name` (path/contracts.ts: with its origin when its convention is known). */
+  protected abstract failureOf(name: string, site: Site): Val;
 
   protected call(e: Extract<Expr, { k: 'call' }>): Val {
     const site: Site = { call: e.text, line: e.line, column: e.column };
@@ -198,7 +201,7 @@ export abstract class PathCalls extends PathMemory {
   }
 
   protected allocate(name: string, site: Site, kind: 'heap' | 'devm'): Val {
-    if (this.fails(site)) return NULLV;
+    if (this.fails(site)) return this.failureOf(name, site);
     const label = `${name} at line ${site.line}`;
     // devm memory is freed by devres when the parent's driver unbinds, whatever the count of a
     // device embedded in it (model.md §4.6). Each allocation gets a parent of its own so that
@@ -206,6 +209,7 @@ export abstract class PathCalls extends PathMemory {
     const owner = kind === 'devm' ? this.k.parentDevice(`the parent device whose devres holds ${label}`) : null;
     const rt = owner ? this.k.devmKzallocDevice(owner, label)! : this.k.kzallocDevice(label)!;
     const o = this.newObj(kind, `${name}() at line ${site.line}`, site.line, rt);
+    if (ZEROING.has(name)) o.zeroed = true;
     this.told(o, `allocated by ${name}() at line ${site.line}`, site);
     if (owner) this.devres.push({ o, owner, site });
     return this.ptr(o);
@@ -395,9 +399,11 @@ export abstract class PathCalls extends PathMemory {
       ? this.k.devmAuxiliaryDeviceCreate(this.parent, 'mod', `dev${this.objs.length + 1}`)
       : this.k.auxiliaryDeviceCreate(this.parent, 'mod', `dev${this.objs.length + 1}`, undefined, id.t === 'int' && Math.abs(id.v) < 2 ** 31 ? id.v : 0);
     this.sync(null);
-    if (!made) return NULLV;
+    if (!made) return this.failureOf(name, site);
     const o = this.newObj(devm ? 'managed' : 'heap', `${name}() at line ${site.line}`, site.line, made);
     o.dev = '';
+    // auxiliary_device_create kzalloc()s the device (kernel-auxbus.md §1.5).
+    o.zeroed = true;
     this.told(o, `created by ${name}() at line ${site.line}`, site);
     return this.ptr(o);
   }

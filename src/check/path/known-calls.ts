@@ -20,6 +20,8 @@ export const U32_MAX = 2 ** 32 - 1;
 
 export const ALLOC = withAliases(['kzalloc', 'kmalloc', 'kcalloc', 'kvzalloc', 'kvmalloc', 'kvcalloc', 'kmalloc_array', 'kzalloc_node', 'kmalloc_node', 'kmemdup']);
 export const DEVM_ALLOC = withAliases(['devm_kzalloc', 'devm_kmalloc', 'devm_kcalloc', 'devm_kmemdup', 'devm_kmalloc_array']);
+/** The allocations that zero what they return (a member never stored is NULL, not garbage). */
+export const ZEROING = withAliases(['kzalloc', 'kcalloc', 'kvzalloc', 'kvcalloc', 'kzalloc_node', 'devm_kzalloc', 'devm_kcalloc']);
 export const FREE = new Set(['kfree', 'kvfree', 'kfree_sensitive', 'kvfree_sensitive', 'kfree_const']);
 /** Calls that neither change the lifecycle nor keep a pointer they are given. */
 export const INERT = new Set([

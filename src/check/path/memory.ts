@@ -1,6 +1,6 @@
 import type { AuxDevice } from '../../runtime/index.js';
 import type { Expr } from '../ir.js';
-import { ERRNO, join, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
+import { ERRNO, join, NONNULL, NULLV, resolve, truth, UNK, UNSET, ZERO, type Obj, type Val } from '../values.js';
 import { U32_MAX } from './known-calls.js';
 import { exprText, under } from './ops.js';
 import { PathBase } from './base.js';
@@ -119,7 +119,7 @@ export abstract class PathMemory extends PathBase {
   }
 
   protected zeroOf(o: Obj): Val {
-    return o.kind === 'opaque' ? UNK : ZERO;
+    return o.kind === 'opaque' ? UNK : o.zeroed === true ? ZERO : UNSET;
   }
 
   protected read(loc: Loc): Val {

@@ -1,7 +1,7 @@
 import { VIOLATIONS } from '../../../machines/index.js';
 import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
-import { PathCalls } from './calls.js';
+import { PathContracts } from './contracts.js';
 import { isTracked } from './known-calls.js';
 import { arith, equal, evaluated, exprText, isPlace, isZero, operands, story } from './ops.js';
 import { Oracle } from '../oracle.js';
@@ -17,7 +17,7 @@ import {
  * run.runRoot(ctx.functions.get('foo_create')!);
  * run.findings; // what the model found on the path
  */
-export class PathRun extends PathCalls {
+export class PathRun extends PathContracts {
   /** Objects and ids already reported as leaked (at the return of an inner function). */
   protected readonly leaked = new Set<Obj>();
   protected readonly leakedIds = new Set<string>();
@@ -30,6 +30,14 @@ export class PathRun extends PathCalls {
   private summaryCalls = 0;
   /** Places a summary left unknown because its runs learnt different things there: place → helper. */
   private readonly poisoned = new Map<string, string>();
+
+  /** The column of the condition being decided (a branch's), for a finding placed at a test. */
+  private testColumn = 1;
+
+  /** A summary's runs are undone and compared by their outcomes: a test that judges a failure value makes the helper run inline. */
+  protected judging(): void {
+    if (this.summary !== null) throw new SummaryAbort();
+  }
 
   /** Steps this path took (instructions across every frame, summaries' runs included): what the per-function budget counts. */
   get stepsTaken(): number {
@@ -251,6 +259,7 @@ export class PathRun extends PathCalls {
     this.failureEnd = this.failureEndOf(fn, args, value, line);
     this.unbindActions(fn, args, value, firstObj, firstId);
     this.unbindParents();
+    this.reportLetThrough();
   }
 
   /** Where and with what of its caller freed the root function returned an error on this path (null: it did not). */
@@ -368,6 +377,7 @@ export class PathRun extends PathCalls {
       if (i === undefined) return this.leave(f, UNK, f.fn.endLine);
       this.atLine = i.line;
       this.atStatement = 'at' in i ? i.at : undefined;
+      this.testColumn = i.op === 'br' ? i.column ?? 1 : this.atStatement?.column ?? 1;
       switch (i.op) {
         case 'eval':
           this.eval(i.e);
@@ -506,7 +516,8 @@ export class PathRun extends PathCalls {
     const val = (v: Val): string => {
       switch (v.t) {
         case 'int': return `i${v.v}`;
-        case 'err': return `e${v.v}`;
+        case 'err': return `e${v.v}${this.failureKey(v)}`;
+        case 'null': return `null${this.failureKey(v)}`;
         case 'ptr': return `p${num(v.o)}.${v.p}`;
         case 'fn': return `f${v.name}`;
         case 'unk': {
@@ -612,6 +623,8 @@ export class PathRun extends PathCalls {
       this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
       sorted(this.globals, num),
       sorted(this.poisoned, (h) => h),
+      // Failure values a wrong test let through: reported when the path ends.
+      [...this.letThrough.values()].map((x) => `${x.line}:${x.column}`).sort().join(','),
       names(this.parent.modelKey()), names(this.k.modelKey(device)),
     );
     // The prunable objects something printed points to, in the order met (each may meet more).
@@ -677,6 +690,7 @@ export class PathRun extends PathCalls {
       case 'unary': {
         const v = this.eval(e.e);
         if (e.op === '!') {
+          this.nullTest(v, this.testOf(e.e));
           const b = truth(v);
           return b === undefined ? UNK : int(b ? 0 : 1);
         }
@@ -736,12 +750,15 @@ export class PathRun extends PathCalls {
     if (e.k === 'call' && (e.callee === 'likely' || e.callee === 'unlikely') && e.args.length === 1) return this.decide(e.args[0]!);
     if (e.k === 'call' && e.callee === 'IS_ERR' && e.args.length === 1 && isPlace(e.args[0]!)) {
       const v = this.eval(e.args[0]!);
+      this.errorTest(v, { call: e.text, line: e.line, column: e.column }, 'IS_ERR');
       if (v.t !== 'unk') return v.t === 'err';
       const err = this.oracle.pick(2) === 0;
       this.learn(this.loc(e.args[0]!), err ? { t: 'err', v: -ERRNO.EINVAL! } : NONNULL);
       return err;
     }
-    const b = truth(this.eval(e));
+    const value = this.eval(e);
+    this.nullTest(value, this.testOf(e));
+    const b = truth(value);
     if (b !== undefined) return b;
     const bit = this.bitTest(e);
     if (bit !== undefined) {
@@ -764,6 +781,11 @@ export class PathRun extends PathCalls {
       this.bitTests.set(bit.key, { value, outcome: pick });
     }
     return pick;
+  }
+
+  /** Where a NULL test of `e` is, for a finding placed at it. */
+  private testOf(e: Expr): Site {
+    return { call: `the NULL test of ${exprText(e)}`, line: this.atLine, column: this.testColumn };
   }
 
   /** Outcomes of `place & CONSTANT` tests on this path, with the unknown value they were taken on. */
@@ -825,6 +847,7 @@ export class PathRun extends PathCalls {
     }
     const l = this.eval(e.l);
     const r = this.eval(e.r);
+    if ((e.op === '==' || e.op === '!=') && (isZero(e.l) || isZero(e.r))) this.nullTest(isZero(e.r) ? l : r, this.testOf(isZero(e.r) ? e.l : e.r));
     if (e.op === '==' || e.op === '!=') {
       const eq = equal(l, r);
       return eq === undefined ? UNK : int(eq === (e.op === '==') ? 1 : 0);
@@ -1187,11 +1210,13 @@ function atMost(a: Array<Map<number, number>>, b: Array<Map<number, number>>): b
   return a.every((m, i) => [...m].every(([pc, n]) => n <= (b[i]?.get(pc) ?? 0)));
 }
 
-/** Values a summary tells apart: the same number, the same object and member, the same error. */
+/** Values a summary tells apart: the same number, the same object and member, the same error, the same failed call's NULL. */
 function valueKey(v: Val): string {
+  const failed = (v.t === 'null' || v.t === 'err') && v.failed ? ` failed@${v.failed.line}:${v.failed.column}` : '';
   switch (v.t) {
     case 'int': return `int ${v.v}`;
-    case 'err': return `err ${v.v}`;
+    case 'err': return `err ${v.v}${failed}`;
+    case 'null': return `null${failed}`;
     case 'ptr': return `ptr ${v.o.n} ${v.p}`;
     case 'fn': return `fn ${v.name}`;
     default: return v.t;

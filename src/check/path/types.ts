@@ -144,4 +144,8 @@ export interface Site {
   column: number;
 }
 
-export type Loc = { t: 'var'; f: Frame; name: string } | { t: 'mem'; o: Obj; p: string } | { t: 'none' };
+/**
+ * Where a load or store goes. `none`: nowhere the path follows; `nullBase` says why, when it is
+ * through a pointer the path knows is NULL inside a callback the kernel runs (path/contracts.ts).
+ */
+export type Loc = { t: 'var'; f: Frame; name: string } | { t: 'mem'; o: Obj; p: string } | { t: 'none'; nullBase?: string };

@@ -451,3 +451,100 @@ ${CREATE_LEAKING_ON_ADD_FAILURE.slice(CREATE_LEAKING_ON_ADD_FAILURE.indexOf('\tf
     expect(codes(await checkSource(HEAD + tested, 't.c'))).toEqual(codes(await checkSource(HEAD + tested, 't.c', { mergeStates: false, summaries: false })));
   });
 });
+
+/**
+ * A same-file helper's failure value, derived from its `return` statements (path/conventions.ts),
+ * judged where its caller tests what it returned (path/contracts.ts, §5 B20): only on a path where
+ * the helper failed and the test let the failure through.
+ */
+describe('return conventions of same-file helpers (issue 14, kernel-auxbus.md §5 B20)', () => {
+  /** A helper that allocates and inits a foo, failing with `fail` (a C return expression) at both steps. */
+  const helper = (fail: string) => `static struct foo *foo_make(struct device *parent)
+{
+	struct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return ${fail};
+	f->adev.name = "foo";
+	f->adev.dev.parent = parent;
+	f->adev.dev.release = foo_release;
+	if (auxiliary_device_init(&f->adev)) {
+		kfree(f);
+		return ${fail};
+	}
+	return f;
+}
+`;
+  /** A caller that tests the helper's result with `test` and otherwise adds the device. */
+  const caller = (test: string) => `int foo_plug(struct device *parent, struct foo **out)
+{
+	struct foo *f = foo_make(parent);
+	if (${test}) /* the test */
+		return -ENOMEM;
+	if (auxiliary_device_add(&f->adev)) {
+		auxiliary_device_uninit(&f->adev);
+		return -EIO;
+	}
+	*out = f;
+	return 0;
+}
+`;
+  const check = async (body: string) => {
+    const r = await checkSource(HEAD + body, 't.c');
+    expect(r.notAnalysed).toEqual([]);
+    return r;
+  };
+
+  it('a helper whose failure returns are NULL returns NULL: IS_ERR() in its caller lets the failure through, a NULL test does not', async () => {
+    const body = helper('NULL') + caller('IS_ERR(f)');
+    const r = await check(body);
+    expect(codes(r)).toEqual([`${lineOf(body, '/* the test */')} wrong-error-check`]);
+    expect(r.findings[0]!.message).toContain('foo_make() returns NULL on failure');
+    expect(r.findings[0]!.message).toMatch(/derived from foo_make\(\): its failure returns \(lines \d+, \d+\) are NULL/);
+    expect(codes(await check(helper('NULL') + caller('!f')))).toEqual([]);
+  });
+
+  it('a helper whose failure returns are ERR_PTR() returns an error pointer: a NULL test alone lets it through, IS_ERR() does not', async () => {
+    const body = helper('ERR_PTR(-ENOMEM)') + caller('!f');
+    const r = await check(body);
+    expect(codes(r)).toEqual([`${lineOf(body, '/* the test */')} wrong-error-check`]);
+    expect(r.findings[0]!.message).toContain('foo_make() returns an error pointer (ERR_PTR) on failure');
+    expect(codes(await check(helper('ERR_PTR(-ENOMEM)') + caller('IS_ERR(f)')))).toEqual([]);
+    expect(codes(await check(helper('ERR_PTR(-ENOMEM)') + caller('IS_ERR_OR_NULL(f)')))).toEqual([]);
+  });
+
+  it('a helper that returns NULL for one failure and ERR_PTR() for another has no single convention: neither test alone is judged', async () => {
+    const mixed = helper('NULL').replace('\t\treturn NULL;\n\t}\n\treturn f;', '\t\treturn ERR_PTR(-EINVAL);\n\t}\n\treturn f;');
+    expect(mixed).toContain('ERR_PTR(-EINVAL)');
+    expect(codes(await check(mixed + caller('IS_ERR(f)')))).toEqual([]);
+    expect(codes(await check(mixed + caller('!f')))).toEqual([]);
+  });
+
+  it('a helper that returns what kzalloc() returned takes kzalloc\'s convention: IS_ERR() on it lets the failure through', async () => {
+    // `return kzalloc(...)`: a failure return of a NULL-returning call, so the helper's convention is NULL.
+    const direct = 'static struct foo *foo_make(struct device *parent)\n{\n\treturn kzalloc(sizeof(struct foo), GFP_KERNEL);\n}\n' + caller('IS_ERR(f)');
+    const r = await check(direct);
+    expect(codes(r)).toContain(`${lineOf(direct, '/* the test */')} wrong-error-check`);
+    expect(r.findings.find((f) => f.code === 'wrong-error-check')!.message).toMatch(/foo_make\(\) returns NULL on failure, not an error pointer \(derived from foo_make\(\): its failure returns \(line \d+\) are NULL\)/);
+    // `return f`: no failure return of its own; the value keeps kzalloc's origin through it.
+    const through = 'static struct foo *foo_make(struct device *parent)\n{\n\tstruct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);\n\treturn f;\n}\n' + caller('IS_ERR(f)');
+    const t = await check(through);
+    expect(codes(t)).toContain(`${lineOf(through, '/* the test */')} wrong-error-check`);
+    expect(t.findings.find((f) => f.code === 'wrong-error-check')!.message).toContain('kzalloc() returns NULL on failure, not an error pointer (mm/slub.c');
+  });
+
+  it('a function of another file is never guessed: neither IS_ERR() nor a NULL test of what it returned is judged', async () => {
+    // The device comes from the other file and this one assigns no release: missing-release is
+    // the model's (at the uninit), the test's line has nothing.
+    const body = caller('IS_ERR(f)').replace('foo_make(parent)', 'foo_lookup(parent)');
+    const judged = (r: Awaited<ReturnType<typeof check>>) => r.findings.filter((f) => f.code === 'wrong-error-check');
+    expect(judged(await check(body))).toEqual([]);
+    expect(judged(await check(body.replace('IS_ERR(f)', '!f')))).toEqual([]);
+    expect(judged(await check(helper('NULL') + caller('IS_ERR(f)')))).toHaveLength(1);
+  });
+
+  it('a later right test of the same value on the path catches what IS_ERR() let through: no finding', async () => {
+    const body = helper('NULL') + caller('IS_ERR(f)').replace('\tif (auxiliary_device_add', '\tif (!f)\n\t\treturn -ENOMEM;\n\tif (auxiliary_device_add');
+    expect(body).toContain('if (!f)');
+    expect(codes(await check(body))).toEqual([]);
+  });
+});
