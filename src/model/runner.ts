@@ -1,6 +1,7 @@
 import { ParameterError, requireObject } from '../../machines/common/errors.js';
 import { isArray } from '../../machines/common/checks.js';
 import { CompiledMachine, type CompiledTransition } from './compile.js';
+import { generateMerge } from './context-merge.js';
 
 /**
  * A machine's step written out as JavaScript, generated once from its compiled table: a function
@@ -142,6 +143,18 @@ export function generateRunner<C extends object, E extends { type: string }, H e
   // stays small, and V8 inlines the bodies that run (the rare ones, reports, stay out of line).
   const functions: string[] = [];
   const enteredName = entered === undefined ? undefined : bind('entered', entered);
+  // Context updates: each update function gets a merge of its own (`generateMerge`), for the
+  // fields of the machine's initial context, in its order; without an initial context that can be
+  // made without input, the spread itself (the same result, slower).
+  const fields = contextFields(table);
+  const merges = new Map<unknown, string>();
+  const update = (fn: unknown): string => {
+    const u = bind('u', fn);
+    if (fields === undefined) return `{ ...args.context, ...${u}(args) }`;
+    let merge = merges.get(fn);
+    if (merge === undefined) merges.set(fn, (merge = bind('merge', generateMerge(machine, fields))));
+    return `${merge}(args.context, ${u}(args))`;
+  };
   const transition = (t: CompiledTransition<C, E>, from: number): string => {
     const name = `take${functions.length}`;
     const lines: string[] = [`function ${name}(host, event) {`];
@@ -154,7 +167,7 @@ export function generateRunner<C extends object, E extends { type: string }, H e
     for (const op of t.ops) {
       if (op.kind === 'assign') {
         // A new object, as `advance` makes: a context the caller kept never changes.
-        lines.push(`  args.context = { ...args.context, ...${bind('u', op.fn)}(args) };`);
+        lines.push(`  args.context = ${update(op.fn)};`);
         updates = true;
       } else if (!op.dynamic) params.push(op.params === undefined ? 'undefined' : bind('p', op.params));
       else {
@@ -234,4 +247,19 @@ export function generateRunner<C extends object, E extends { type: string }, H e
   ].join('\n');
   const factory = new Function(...names, source) as (...v: unknown[]) => Runner<C, E, H>;
   return factory(...values);
+}
+
+/**
+ * The fields of a machine's context, in order, as its initial context (made without input) has
+ * them; undefined when it cannot be made without input or is not a plain object.
+ */
+function contextFields<C extends object, E extends { type: string }>(table: CompiledMachine<C, E>): string[] | undefined {
+  let context: unknown;
+  try {
+    context = table.initial().context;
+  } catch {
+    return undefined;
+  }
+  if (typeof context !== 'object' || context === null || Object.getPrototypeOf(context) !== Object.prototype) return undefined;
+  return Object.keys(context);
 }

@@ -7,8 +7,10 @@
  * params in the same order, and `entered` exactly when the leaf changes, after the `first` group.
  */
 import { describe, expect, it } from 'vitest';
+import { assign, setup } from 'xstate';
 import { deviceEventAlphabet, deviceMachine, ParameterError, type DeviceContext, type DeviceEvent } from '../../machines/index.js';
-import { compileMachine, type CompiledState } from '../../src/model/compile.js';
+import { compileMachine, UnsupportedMachineError, type CompiledState } from '../../src/model/compile.js';
+import { generateMerge } from '../../src/model/context-merge.js';
 import { generateRunner, type ContextHost } from '../../src/model/runner.js';
 
 const table = compileMachine<DeviceContext, DeviceEvent>(deviceMachine);
@@ -124,5 +126,34 @@ describe('generated step of a machine with context updates (the device)', () => 
     expect(() => generateRunner(table, { handlers, entered: 'settle' as never })).toThrow(ParameterError);
     const { scheduleRelease: _dropped, ...withoutSchedule } = handlers;
     expect(() => generateRunner(table, { handlers: withoutSchedule })).toThrow(/missing: scheduleRelease/);
+  });
+
+  it('refuses, with a typed error at the step, an update naming a field the initial context does not have (the spread would add it)', () => {
+    const grows = setup({
+      types: { context: {} as { a: number; b?: number }, events: {} as { type: 'GO' } | { type: 'GROW' } },
+      actions: { bump: assign(({ context }) => ({ a: context.a + 1 })), grow: assign(() => ({ b: 1 })) },
+    }).createMachine({ id: 'grows', context: { a: 0 }, on: { GO: { actions: 'bump' }, GROW: { actions: 'grow' } } });
+    const t = compileMachine<{ a: number; b?: number }, { type: 'GO' } | { type: 'GROW' }>(grows);
+    const run = generateRunner(t, { handlers: {} });
+    const host = { ...t.initial() };
+    expect(run(host, host.context, { type: 'GO' })).toBe(true);
+    expect(host.context).toEqual({ a: 1 });
+    expect(t.advance(host, { type: 'GROW' }).context).toEqual({ a: 1, b: 1 });
+    expect(() => run(host, host.context, { type: 'GROW' })).toThrow(UnsupportedMachineError);
+    expect(() => run(host, host.context, { type: 'GROW' })).toThrow(/names 'b'/);
+    expect(host.context).toEqual({ a: 1 });
+  });
+
+  it('merges an update into a context of the given fields as the spread does, and refuses a field list that is not one', () => {
+    const merge = generateMerge<{ x: number; y: string }>('m', ['x', 'y']);
+    const before = { x: 1, y: 'a' };
+    const after = merge(before, { y: 'b' });
+    expect(after).toEqual({ x: 1, y: 'b' });
+    expect(Object.keys(after)).toEqual(['x', 'y']);
+    expect(before).toEqual({ x: 1, y: 'a' });
+    expect(merge(before, {})).not.toBe(before);
+    expect(() => generateMerge('m', ['x', 'x'])).toThrow(ParameterError);
+    expect(() => generateMerge('m', 'xy' as never)).toThrow(ParameterError);
+    expect(() => generateMerge('m', [1] as never)).toThrow(ParameterError);
   });
 });
