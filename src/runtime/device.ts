@@ -30,13 +30,16 @@ const ZEROED_DEVM = Object.freeze({ hasRelease: false, devm: true });
 /** The probe event that asks how far add gets (the modname check passed, naming would fail). */
 const ADD_PROBE: DeviceEvent = { type: 'ADD', modname: true, nameTaken: false, fault: 'name-nomem' };
 
+/** A field access event. */
+type FieldEvent = Extract<DeviceEvent, { type: 'READ' | 'WRITE' }>;
+
 /** READ / WRITE events, one per field, made once (field accesses are the runtime's commonest call). */
-const fieldEvents = { READ: new Map<string, DeviceEvent>(), WRITE: new Map<string, DeviceEvent>() };
-function fieldEvent(type: 'READ' | 'WRITE', field: string): DeviceEvent {
+const fieldEvents = { READ: new Map<string, FieldEvent>(), WRITE: new Map<string, FieldEvent>() };
+function fieldEvent(type: 'READ' | 'WRITE', field: string): FieldEvent {
   const cache = fieldEvents[type];
   const cached = cache.get(field);
   if (cached !== undefined) return cached;
-  const e: DeviceEvent = Object.freeze({ type, field });
+  const e: FieldEvent = Object.freeze({ type, field });
   if (cache.size < 256) cache.set(field, e);
   return e;
 }
@@ -46,6 +49,17 @@ function fieldEvent(type: 'READ' | 'WRITE', field: string): DeviceEvent {
  * freed): a device that enters such a leaf leaves the kernel's end-check list, as `send` does.
  */
 const SETTLED = tables.device.leaves.map((_, leaf) => tables.device.isSettled({ leaf, context: tables.device.initial().context }, 'END'));
+
+/** The accesses of the struct's own fields, looked up once: the setters and getters use them. */
+const READ_NAME = fieldEvent('READ', 'name');
+const WRITE_NAME = fieldEvent('WRITE', 'name');
+const READ_ID = fieldEvent('READ', 'id');
+const WRITE_ID = fieldEvent('WRITE', 'id');
+const READ_PARENT = fieldEvent('READ', 'dev.parent');
+const WRITE_PARENT = fieldEvent('WRITE', 'dev.parent');
+const READ_RELEASE = fieldEvent('READ', 'dev.release');
+const READ_PLATFORM_DATA = fieldEvent('READ', 'dev.platform_data');
+const WRITE_PLATFORM_DATA = fieldEvent('WRITE', 'dev.platform_data');
 
 /** `%d` of a u32 (kernel-auxbus.md §1.1: ids ≥ 2^31 print negative). */
 const asInt = (id: number) => (id > 0x7fffffff ? id - 2 ** 32 : id);
@@ -130,20 +144,20 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
 
   /** `auxdev->name`: borrowed by the core, never copied (§1.1). `null` is a NULL name. */
   get name(): string | null {
-    this.access('READ', 'name');
+    this.access(READ_NAME);
     return this._name;
   }
   set name(value: string | null) {
     if (value !== null && (typeof value !== 'string' || value.length === 0)) {
       throw new ParameterError('adev.name', value, 'a non-empty string, or null for a NULL name');
     }
-    this.access('WRITE', 'name');
+    this.access(WRITE_NAME);
     this._name = value;
   }
 
   /** `auxdev->id` (u32). Setting it to an id an IDA handed out makes the id this device's (model.md §4.4). */
   get id(): number {
-    this.access('READ', 'id');
+    this.access(READ_ID);
     return this._id;
   }
   set id(value: number) {
@@ -154,55 +168,59 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     // machine's call (its writeField effect, see the handlers of `run`): a write the model calls a violation
     // moves no ownership (model.md §4.2).
     this._id = value;
-    this.access('WRITE', 'id');
+    this.access(WRITE_ID);
   }
 
   /** `auxdev->dev.parent`: a parent device of the same kernel, or null. */
   get parent(): ParentDevice | null {
-    this.access('READ', 'dev.parent');
+    this.access(READ_PARENT);
     return this._parent;
   }
   set parent(value: ParentDevice | null) {
     if (value !== null) this.kernel.requireOwn(value, ParentDevice, 'adev.parent', 'a ParentDevice (k.parentDevice(name))');
-    this.access('WRITE', 'dev.parent');
+    this.access(WRITE_PARENT);
     this._parent = value;
   }
 
   /** `auxdev->dev.release`: read by the kernel only at the final put (§3.6). */
   get release(): ReleaseCallback | null {
-    this.access('READ', 'dev.release');
+    this.access(READ_RELEASE);
     return this._release;
   }
   set release(value: ReleaseCallback | null) {
     if (value !== null && typeof value !== 'function') {
       throw new ParameterError('adev.release', value, 'a function (adev) => void, or null');
     }
-    this.kernel.call('set release', this, undefined, () => {
+    const k = this.kernel;
+    k.enter('set release', this, undefined);
+    try {
       this.send(value !== null ? RELEASE_SET : RELEASE_CLEARED);
       this._release = value;
-    });
+    } finally {
+      k.exit();
+    }
   }
 
   /** `auxdev->dev.platform_data`: borrowed, never freed by the bus. */
   get platformData(): unknown {
-    this.access('READ', 'dev.platform_data');
+    this.access(READ_PLATFORM_DATA);
     return this._platformData;
   }
   set platformData(value: unknown) {
-    this.access('WRITE', 'dev.platform_data');
+    this.access(WRITE_PLATFORM_DATA);
     this._platformData = value;
   }
 
   /** A field of the container around the device (driver-private data). */
   field(name: string): unknown {
     requireLabel(name, 'field(name)');
-    this.access('READ', name);
+    this.access(fieldEvent('READ', name));
     return this._data?.get(name);
   }
   /** Writes a field of the container. */
   setField(name: string, value: unknown): void {
     requireLabel(name, 'setField(name)');
-    this.access('WRITE', name);
+    this.access(fieldEvent('WRITE', name));
     (this._data ??= new Map()).set(name, value);
   }
 
@@ -370,11 +388,11 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
    * A field access: one numbered call, stepped on the machine (use after release is caught here).
    * Like C, the access itself happens even on released memory: the violation is the finding.
    */
-  private access(type: 'READ' | 'WRITE', field: string): void {
+  private access(event: FieldEvent): void {
     const k = this.kernel;
-    k.enter(type === 'READ' ? 'read' : 'write', this, field);
+    k.enter(event.type === 'READ' ? 'read' : 'write', this, event.field);
     try {
-      this.send(fieldEvent(type, field));
+      this.send(event);
     } finally {
       k.exit();
     }

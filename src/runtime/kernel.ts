@@ -177,7 +177,8 @@ export class Kernel {
   /** `kfree(ptr)`: `kfree(NULL)` does nothing. */
   kfree(ptr: Allocation | AuxDevice | null): void {
     if (ptr === null) return;
-    if (!isInstance(ptr, Allocation) && !isInstance(ptr, AuxDevice)) {
+    // The device first: the commoner of the two (both checks are pure).
+    if (!isInstance(ptr, AuxDevice) && !isInstance(ptr, Allocation)) {
       throw new ParameterError('kfree(ptr)', ptr, 'an Allocation or AuxDevice from kzalloc, or null');
     }
     if (ptr.kernel !== this) throw new ForeignObjectError('kfree(ptr)', 'an allocation');
