@@ -36,9 +36,12 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
     this.context = initial.context;
   }
 
-  /** @internal The machine state as the compiled table takes it (a new object each time). */
+  /**
+   * @internal The machine state as the compiled table takes it: this object itself, whose `leaf`
+   * and `context` are a `CompiledState` (the table reads a state and never keeps or changes it).
+   */
   protected get state(): CompiledState<C> {
-    return { leaf: this.leaf, context: this.context };
+    return this;
   }
 
   /** How reports name this object, e.g. `auxiliary device mod.foo.1`. */
