@@ -8,7 +8,7 @@ import { UnsupportedMachineError } from './compile.js';
  *
  * Why: V8 runs the second spread of `{ ...context, ...update }` as a generic copy of unknown keys
  * (about 250 ns a step measured here, more than the rest of a device step); an object literal
- * with the fields named is built like any other literal (about 40 ns). Each call of this makes a
+ * with the fields named is built like any other literal (about 60 ns with the for-in below). Each call of this makes a
  * function of its own, so a generated step gives each update function its own merge and every
  * merge sees one shape of update.
  */
