@@ -41,7 +41,12 @@ export interface RunnerHost {
  * run(device, device.context, { type: 'GET' }); // device.context.refs is one more
  */
 export interface ContextHost<C> extends RunnerHost {
-  /** The machine's context: replaced, never changed in place, by a step that updates it. */
+  /**
+   * The machine's context: replaced, never changed in place, by a step that updates it. Its
+   * fields are those of the machine's initial context made without input, in that order (what
+   * the machine's context factory makes for every input, and every update keeps): the generated
+   * merge writes exactly those fields, so a field outside them would be dropped by an update.
+   */
   context: C;
 }
 
