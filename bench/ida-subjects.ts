@@ -91,7 +91,7 @@ class RuntimeIdaCore implements Allocator {
 export interface SubjectRun { result: BenchResult; sum: number }
 
 /** The allocators measured, by name. */
-export type SubjectName = 'naive' | 'model' | 'bitmap' | 'runtime';
+export type SubjectName = 'naive' | 'flat' | 'model' | 'bitmap' | 'runtime';
 
 /** An allocator as the stream drives it: the lowest free id of the whole space, and a free. */
 interface Allocator {
@@ -118,6 +118,47 @@ function drive(ida: Allocator, s: Stream, held: Int32Array, ops: number): number
     }
   }
   return sum;
+}
+
+/** Ids the flat bitmap covers: 2^20, far above what the stream holds (at most 10,000). */
+const FLAT_IDS = 1 << 20;
+
+/**
+ * The flat-bitmap baseline: what a careful hand-written IDA is without a model. One `Uint32Array`
+ * of bits (set: allocated) and one of owners, the word below which every word is full remembered
+ * (lowest-free allocation starts there), the lowest free id of [min, max] by one `Math.clz32` per
+ * word, a fault making an allocation fail with -ENOMEM, and a free that is reported (thrown, as
+ * the machine's report is on this stream) when the id is not allocated or another owner holds it.
+ */
+class FlatBitmapIda implements Allocator {
+  private readonly bits = new Uint32Array(FLAT_IDS >>> 5);
+  private readonly owners = new Int32Array(FLAT_IDS).fill(NO_HOLDER);
+  private full = 0;
+  alloc(min = 0, max = FLAT_IDS - 1, owner = CODE_OWNER, fault = false): number {
+    const last = Math.min(max, FLAT_IDS - 1) >>> 5;
+    let w = min >>> 5;
+    let free = ~this.bits[w]! & (-1 << (min & 31));
+    if (w < this.full) free = ~this.bits[(w = this.full)]!;
+    while (free === 0) {
+      if (++w > last) return -28;
+      free = ~this.bits[w]!;
+    }
+    const id = (w << 5) | (31 - Math.clz32(free & -free));
+    if (id > max) return -28;
+    if (fault) return -12;
+    this.bits[w] = this.bits[w]! | (1 << (id & 31));
+    this.owners[id] = owner;
+    while (this.bits[this.full] === 0xffffffff) this.full++;
+    return id;
+  }
+  free(id: number, owner = CODE_OWNER): void {
+    const w = id >>> 5;
+    if ((this.bits[w]! & (1 << (id & 31))) === 0) throw new Error(`flat bitmap: ida_free(${id}) of a free id on the bench stream`);
+    if (this.owners[id] !== owner) throw new Error(`flat bitmap: ida_free(${id}) by another owner on the bench stream`);
+    this.bits[w] = this.bits[w]! & ~(1 << (id & 31));
+    this.owners[id] = NO_HOLDER;
+    if (w < this.full) this.full = w;
+  }
 }
 
 /** The bitmap driven directly: the lowest free id, mark it; who holds an id, clear it. */
@@ -153,6 +194,7 @@ const SUBJECTS: Record<SubjectName, { label: string; repeats: (live: number) => 
     warmUp: (live) => live <= 2000,
     make: () => new NaiveIda(),
   },
+  flat: { label: 'flat Uint32Array bitmap IDA (baseline)', repeats: () => 10, warmUp: () => true, make: () => new FlatBitmapIda() },
   model: {
     label: 'IDA machine + bitmap, as the runtime steps it (IdaCore)',
     // A run is about 0.05 s: the best of ten, so that a share of the two cores taken by other

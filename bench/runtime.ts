@@ -4,7 +4,8 @@ import { measure, type BenchResult } from './measure.js';
 
 /**
  * create + init + add + delete + uninit of N devices through the machine-driven runtime, against
- * the plain hand-written class in the same run. Target: within 10× (issue: runtime speed).
+ * the plain hand-written class in the same run. Target: within 5× (issue 17 item 4; it was 10×
+ * while the device stepped its compiled table generically).
  */
 export function benchRuntime(n: number): BenchResult[] {
   const plain = measure(`plain class: ${n} device lifecycles`, n, () => {
@@ -43,7 +44,7 @@ export function benchRuntime(n: number): BenchResult[] {
     if (!k.report().clean || k.bus.list().length !== 0) throw new Error('runtime misbehaved');
   });
   model.ratio = model.seconds / plain.seconds;
-  model.target = 'within 10× of the plain class';
-  model.met = model.ratio <= 10;
+  model.target = 'within 5× of the plain class';
+  model.met = model.ratio <= 5;
   return [plain, model];
 }

@@ -17,7 +17,7 @@ export {
   compileMachine, CompiledMachine, UnsupportedMachineError,
   type Effect, type CompiledState, type LeafInfo, type CompiledTransition, type Args as GuardArgs, type Op as CompiledOp,
 } from './model/compile.js';
-export { generateRunner, type Runner, type RunnerHost, type RunnerOptions, type EffectHandler } from './model/runner.js';
+export { generateRunner, type Runner, type RunnerHost, type ContextHost, type RunnerOptions, type EffectHandler } from './model/runner.js';
 export {
   readChart, toDot, toMermaid, renderSvg, replay as replayPath, readPathInput, MAX_TRACE_STEPS, generateDiagrams, writeDiagrams, checkDiagrams, mermaidFor, mermaidMarkdown,
   type Chart, type Trace as PathTrace, type TraceStep as PathTraceStep, type DiagramCheck,

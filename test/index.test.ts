@@ -131,7 +131,7 @@ const METHODS: Record<string, { of: (w: KernelWorld) => object; methods: string[
     of: (w) => w.adev,
     methods: ['field', 'setField', 'add'],
     accepts: { add: { values: ['null'], why: '§1.3: a NULL modname, add returns -EINVAL' } },
-    internal: ['describe', 'init', 'delete', 'uninit', 'get', 'put', 'fill', 'free', 'devresFree', 'logFields', 'onEffect', 'access', 'simple', 'modelKey'],
+    internal: ['describe', 'init', 'delete', 'uninit', 'get', 'put', 'fill', 'free', 'devresFree', 'logFields', 'send', 'access', 'simple', 'modelKey'],
   },
   Ida: {
     of: (w) => w.ida, methods: ['alloc', 'free'],

@@ -81,6 +81,7 @@ export class AuxiliaryBus {
 
   /** @internal probeDrivers effect: drivers in bus order until one binds (§1.8). */
   probeDevice(adev: AuxDevice): void {
+    if (this.drivers.length === 0) return; // no driver to try: nothing to copy
     for (const drv of [...this.drivers]) {
       const r = this.tryProbe(drv, adev);
       // A bind the driver core fails before the probe is an error, not a probe result: device_add

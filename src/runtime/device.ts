@@ -1,5 +1,7 @@
-import { ParameterError, type DeviceContext, type DeviceEvent } from '../../machines/index.js';
-import type { Effect } from '../model/compile.js';
+import {
+  ParameterError, type DeviceContext, type DeviceEvent, type KernelLogParams, type ReturnsParams, type ViolationParams,
+} from '../../machines/index.js';
+import { generateRunner } from '../model/runner.js';
 import type { AuxDriver } from './driver.js';
 import type { Kernel } from './kernel.js';
 import { requireLabel } from './labels.js';
@@ -28,16 +30,36 @@ const ZEROED_DEVM = Object.freeze({ hasRelease: false, devm: true });
 /** The probe event that asks how far add gets (the modname check passed, naming would fail). */
 const ADD_PROBE: DeviceEvent = { type: 'ADD', modname: true, nameTaken: false, fault: 'name-nomem' };
 
+/** A field access event. */
+type FieldEvent = Extract<DeviceEvent, { type: 'READ' | 'WRITE' }>;
+
 /** READ / WRITE events, one per field, made once (field accesses are the runtime's commonest call). */
-const fieldEvents = { READ: new Map<string, DeviceEvent>(), WRITE: new Map<string, DeviceEvent>() };
-function fieldEvent(type: 'READ' | 'WRITE', field: string): DeviceEvent {
+const fieldEvents = { READ: new Map<string, FieldEvent>(), WRITE: new Map<string, FieldEvent>() };
+function fieldEvent(type: 'READ' | 'WRITE', field: string): FieldEvent {
   const cache = fieldEvents[type];
   const cached = cache.get(field);
   if (cached !== undefined) return cached;
-  const e: DeviceEvent = Object.freeze({ type, field });
+  const e: FieldEvent = Object.freeze({ type, field });
   if (cache.size < 256) cache.set(field, e);
   return e;
 }
+
+/**
+ * Per leaf of the device machine, whether nothing is left there for the end check to find (e.g.
+ * freed): a device that enters such a leaf leaves the kernel's end-check list, as `send` does.
+ */
+const SETTLED = tables.device.leaves.map((_, leaf) => tables.device.isSettled({ leaf, context: tables.device.initial().context }, 'END'));
+
+/** The accesses of the struct's own fields, looked up once: the setters and getters use them. */
+const READ_NAME = fieldEvent('READ', 'name');
+const WRITE_NAME = fieldEvent('WRITE', 'name');
+const READ_ID = fieldEvent('READ', 'id');
+const WRITE_ID = fieldEvent('WRITE', 'id');
+const READ_PARENT = fieldEvent('READ', 'dev.parent');
+const WRITE_PARENT = fieldEvent('WRITE', 'dev.parent');
+const READ_RELEASE = fieldEvent('READ', 'dev.release');
+const READ_PLATFORM_DATA = fieldEvent('READ', 'dev.platform_data');
+const WRITE_PLATFORM_DATA = fieldEvent('WRITE', 'dev.platform_data');
 
 /** `%d` of a u32 (kernel-auxbus.md §1.1: ids ≥ 2^31 print negative). */
 const asInt = (id: number) => (id > 0x7fffffff ? id - 2 ** 32 : id);
@@ -66,6 +88,48 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
    * `dev.release` after that is a use after release that changes nothing (model.md §4.2).
    */
   private _scheduled: ReleaseCallback | null = null;
+  /** The value the current step's first `returns` effect named (undefined: none). */
+  private returned: number | undefined = undefined;
+
+  /**
+   * The device machine's step, generated once from its compiled table (`generateRunner`): the
+   * device is its host (its leaf and context), each effect the machine names is a handler below,
+   * in the machine's order, as `KernelObject.send` carries them out. Inside the class: the
+   * handlers change the device's private fields.
+   */
+  private static readonly run = generateRunner<DeviceContext, DeviceEvent, AuxDevice>(tables.device, {
+    // The device leaves the end check's list when it enters a settled leaf, before the effects
+    // of that step run (as `send` does): a release callback that asks for a report sees it gone.
+    entered: (d, leaf) => {
+      if (SETTLED[leaf]) d.kernel.settle(d as never);
+    },
+    handlers: {
+      returns: (d, params) => {
+        if (d.returned === undefined) d.returned = (params as ReturnsParams).value;
+      },
+      violation: (d, params) => { d.kernel.raise(params as ViolationParams, d); },
+      kernelLog: (d, params, event) => { d.kernel.printk(params as KernelLogParams, d.logFields(event)); },
+      scheduleRelease: (d) => {
+        d._scheduled = d._release;
+        d.kernel.scheduleRelease(d);
+      },
+      runRelease: (d) => {
+        d._releaseCalls++;
+        d.kernel.runRelease(d, d._scheduled!);
+      },
+      busAdd: (d) => { d.kernel.bus.insertDevice(d); },
+      busRemove: (d) => { d.kernel.bus.removeDevice(d); },
+      probeDrivers: (d) => { d.kernel.bus.probeDevice(d); },
+      driverRemove: (d) => { d.kernel.bus.unbindDevice(d); },
+      writeField: (d, _params, event) => {
+        // `adev->id = id` on live memory: an id the code holds becomes this device's (model.md §4.4).
+        if (event.type === 'WRITE' && event.field === 'id') d.kernel.claimId(d._id, d);
+      },
+      // The access itself is done by the caller; the saturated count is the machine's to know.
+      readField: () => {},
+      saturateKref: () => {},
+    },
+  });
 
   /** @internal use `Kernel.kzallocDevice` */
   constructor(kernel: Kernel, readonly label: string, devm = false) {
@@ -80,20 +144,20 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
 
   /** `auxdev->name`: borrowed by the core, never copied (§1.1). `null` is a NULL name. */
   get name(): string | null {
-    this.access('READ', 'name');
+    this.access(READ_NAME);
     return this._name;
   }
   set name(value: string | null) {
     if (value !== null && (typeof value !== 'string' || value.length === 0)) {
       throw new ParameterError('adev.name', value, 'a non-empty string, or null for a NULL name');
     }
-    this.access('WRITE', 'name');
+    this.access(WRITE_NAME);
     this._name = value;
   }
 
   /** `auxdev->id` (u32). Setting it to an id an IDA handed out makes the id this device's (model.md §4.4). */
   get id(): number {
-    this.access('READ', 'id');
+    this.access(READ_ID);
     return this._id;
   }
   set id(value: number) {
@@ -101,58 +165,62 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
       throw new ParameterError('adev.id', value, `an integer from 0 to ${U32_MAX} (auxdev->id is a u32)`);
     }
     // Like C, the store lands even in freed memory; whether the id becomes this device's is the
-    // machine's call (its writeField effect, see onEffect): a write the model calls a violation
+    // machine's call (its writeField effect, see the handlers of `run`): a write the model calls a violation
     // moves no ownership (model.md §4.2).
     this._id = value;
-    this.access('WRITE', 'id');
+    this.access(WRITE_ID);
   }
 
   /** `auxdev->dev.parent`: a parent device of the same kernel, or null. */
   get parent(): ParentDevice | null {
-    this.access('READ', 'dev.parent');
+    this.access(READ_PARENT);
     return this._parent;
   }
   set parent(value: ParentDevice | null) {
     if (value !== null) this.kernel.requireOwn(value, ParentDevice, 'adev.parent', 'a ParentDevice (k.parentDevice(name))');
-    this.access('WRITE', 'dev.parent');
+    this.access(WRITE_PARENT);
     this._parent = value;
   }
 
   /** `auxdev->dev.release`: read by the kernel only at the final put (§3.6). */
   get release(): ReleaseCallback | null {
-    this.access('READ', 'dev.release');
+    this.access(READ_RELEASE);
     return this._release;
   }
   set release(value: ReleaseCallback | null) {
     if (value !== null && typeof value !== 'function') {
       throw new ParameterError('adev.release', value, 'a function (adev) => void, or null');
     }
-    this.kernel.call('set release', this, undefined, () => {
+    const k = this.kernel;
+    k.enter('set release', this, undefined);
+    try {
       this.send(value !== null ? RELEASE_SET : RELEASE_CLEARED);
       this._release = value;
-    });
+    } finally {
+      k.exit();
+    }
   }
 
   /** `auxdev->dev.platform_data`: borrowed, never freed by the bus. */
   get platformData(): unknown {
-    this.access('READ', 'dev.platform_data');
+    this.access(READ_PLATFORM_DATA);
     return this._platformData;
   }
   set platformData(value: unknown) {
-    this.access('WRITE', 'dev.platform_data');
+    this.access(WRITE_PLATFORM_DATA);
     this._platformData = value;
   }
 
   /** A field of the container around the device (driver-private data). */
   field(name: string): unknown {
     requireLabel(name, 'field(name)');
-    this.access('READ', name);
+    this.access(fieldEvent('READ', name));
     return this._data?.get(name);
   }
   /** Writes a field of the container. */
   setField(name: string, value: unknown): void {
     requireLabel(name, 'setField(name)');
-    this.access('WRITE', name);
+    this.access(fieldEvent('WRITE', name));
     (this._data ??= new Map()).set(name, value);
   }
 
@@ -227,7 +295,7 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   }
   /** The whole reference count the kernel holds: the caller's and the bus's (§3.4). */
   get refcount(): number {
-    return this.state.context.refs + this.state.context.busRefs;
+    return this.context.refs + this.context.busRefs;
   }
   /**
    * Whether a violation that changed this device was reported (model.md §4.3): the end check then
@@ -235,7 +303,7 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
    * does not set it.
    */
   get flagged(): boolean {
-    return this.state.context.flagged;
+    return this.context.flagged;
   }
   /** How often the release callback ran (the model says: at most once). */
   get releaseCalls(): number {
@@ -272,7 +340,7 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
   modelKey(canon: (x: unknown) => string): string {
     const data = this._data ? [...this._data].map(([k, v]) => `${k}=${canon(v)}`).join(',') : '';
     return [
-      this.state.leaf, JSON.stringify(this.state.context), this._name, this._id, this._parent?.name ?? null, canon(this._release),
+      this.leaf, JSON.stringify(this.context), this._name, this._id, this._parent?.name ?? null, canon(this._release),
       canon(this._platformData), data, this._devName, this._releaseCalls, canon(this._scheduled), this.kernel.bus.driverOf(this)?.handle ?? null,
     ].join('|');
   }
@@ -298,34 +366,21 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
     };
   }
 
-  protected override onEffect(e: Effect, event: DeviceEvent): void {
-    switch (e.type) {
-      case 'scheduleRelease':
-        this._scheduled = this._release;
-        this.kernel.scheduleRelease(this);
-        return;
-      case 'runRelease':
-        this._releaseCalls++;
-        this.kernel.runRelease(this, this._scheduled!);
-        return;
-      case 'busAdd':
-        this.kernel.bus.insertDevice(this);
-        return;
-      case 'busRemove':
-        this.kernel.bus.removeDevice(this);
-        return;
-      case 'probeDrivers':
-        this.kernel.bus.probeDevice(this);
-        return;
-      case 'driverRemove':
-        this.kernel.bus.unbindDevice(this);
-        return;
-      case 'writeField':
-        // `adev->id = id` on live memory: an id the code holds becomes this device's (model.md §4.4).
-        if (event.type === 'WRITE' && event.field === 'id') this.kernel.claimId(this._id, this);
-        return;
-      default:
-        return; // readField: the access itself is done by the caller
+  /**
+   * @internal Steps the device machine with `event` through its generated step: the same
+   * transition, effects and order as `KernelObject.send`, without the generic loop. Returns the
+   * value the call returns, if the machine names one.
+   */
+  override send(event: DeviceEvent): number | undefined {
+    // An effect may step this device again (a release callback that frees it): that step's
+    // value is its own, and this one's is kept across it.
+    const outer = this.returned;
+    this.returned = undefined;
+    try {
+      AuxDevice.run(this, this.context, event);
+      return this.returned;
+    } finally {
+      this.returned = outer;
     }
   }
 
@@ -333,11 +388,11 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
    * A field access: one numbered call, stepped on the machine (use after release is caught here).
    * Like C, the access itself happens even on released memory: the violation is the finding.
    */
-  private access(type: 'READ' | 'WRITE', field: string): void {
+  private access(event: FieldEvent): void {
     const k = this.kernel;
-    k.enter(type === 'READ' ? 'read' : 'write', this, field);
+    k.enter(event.type === 'READ' ? 'read' : 'write', this, event.field);
     try {
-      this.send(fieldEvent(type, field));
+      this.send(event);
     } finally {
       k.exit();
     }

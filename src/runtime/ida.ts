@@ -136,13 +136,13 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
    * machine is where the transition took it) this object's state follows the core's leaf.
    */
   private stepped<T>(step: () => T): T {
-    const before = this.state.leaf;
+    const before = this.leaf;
     try {
       return step();
     } finally {
       const leaf = this.core.leaf;
       if (leaf !== before) {
-        this.state = { leaf, context: this.state.context };
+        this.leaf = leaf;
         if (this.table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
       }
     }
@@ -153,7 +153,7 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
    * their owners (each owner token as `owner` names it; default: the token itself).
    */
   modelKey(owner: (token: number) => string = String): string {
-    return `${this.state.leaf}|${this.allocated.map((id) => `${id}:${owner(this.ownerOf(id))}`).join(',')}`;
+    return `${this.leaf}|${this.allocated.map((id) => `${id}:${owner(this.ownerOf(id))}`).join(',')}`;
   }
 
   /** @internal the owner token of an allocated id, NO_HOLDER (-1) for a free one */

@@ -177,7 +177,8 @@ export class Kernel {
   /** `kfree(ptr)`: `kfree(NULL)` does nothing. */
   kfree(ptr: Allocation | AuxDevice | null): void {
     if (ptr === null) return;
-    if (!isInstance(ptr, Allocation) && !isInstance(ptr, AuxDevice)) {
+    // The device first: the commoner of the two (both checks are pure).
+    if (!isInstance(ptr, AuxDevice) && !isInstance(ptr, Allocation)) {
       throw new ParameterError('kfree(ptr)', ptr, 'an Allocation or AuxDevice from kzalloc, or null');
     }
     if (ptr.kernel !== this) throw new ForeignObjectError('kfree(ptr)', 'an allocation');
@@ -431,8 +432,16 @@ export class Kernel {
   claimId(id: number, adev: AuxDevice): void {
     // A plain number names no IDA: claim only when exactly one IDA holds it for the code, so two
     // IDAs handing out the same id (or a fixed id that one of them also handed out) claim nothing.
-    const holders = this.idas.filter((ida) => ida.ownerOf(id) === CODE_OWNER);
-    if (holders.length === 1) holders[0]!.claim(id, adev.handle);
+    // Counted in a loop, not filtered into a list: every write of `adev->id` comes here.
+    let holder: Ida | undefined;
+    let holders = 0;
+    for (const ida of this.idas) {
+      if (ida.ownerOf(id) === CODE_OWNER) {
+        holder = ida;
+        holders++;
+      }
+    }
+    if (holders === 1) holder!.claim(id, adev.handle);
   }
 
   /**

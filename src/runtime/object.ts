@@ -13,8 +13,14 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
   readonly handle: number;
   /** The call that created it. */
   readonly createdAt: StepRef;
-  /** @internal The machine state; only `send` changes it. */
-  protected state: CompiledState<C>;
+  /**
+   * @internal The machine's leaf (an index of the table's leaves): only a step of the machine
+   * changes it. Kept apart from the context, not as one state object, so that a generated step
+   * (`generateRunner`, the device's) can take this object as its host and allocate nothing for it.
+   */
+  leaf: number;
+  /** @internal The machine's context: replaced, never changed in place, by a step that updates it. */
+  context: C;
 
   constructor(
     /** The kernel this object belongs to. */
@@ -25,7 +31,17 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
   ) {
     this.handle = kernel.adopt(this as never);
     this.createdAt = kernel.here();
-    this.state = table.initial(input);
+    const initial = table.initial(input);
+    this.leaf = initial.leaf;
+    this.context = initial.context;
+  }
+
+  /**
+   * @internal The machine state as the compiled table takes it: this object itself, whose `leaf`
+   * and `context` are a `CompiledState` (the table reads a state and never keeps or changes it).
+   */
+  protected get state(): CompiledState<C> {
+    return this;
   }
 
   /** How reports name this object, e.g. `auxiliary device mod.foo.1`. */
@@ -33,7 +49,7 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
 
   /** The machine's current state id, e.g. `device.live.refcounted.added.bound`. */
   get stateId(): string {
-    return this.table.leaves[this.state.leaf]!.id;
+    return this.table.leaves[this.leaf]!.id;
   }
 
   /** Whether the machine's state carries `tag` (e.g. `onBus`, `dead`). */
@@ -47,13 +63,15 @@ export abstract class KernelObject<C extends object, E extends { type: string }>
    * @internal
    */
   send(event: E): number | undefined {
-    const before = this.state;
+    const before = this.leaf;
     const table = this.table;
-    this.state = table.advance(before, event);
+    const next = table.advance(this.state, event);
+    this.leaf = next.leaf;
+    this.context = next.context;
     // Taken before any effect runs: an effect may step this or another object again.
     const effects = table.effects;
     this.onStep(effects, event);
-    if (this.state.leaf !== before.leaf && table.isSettled(this.state, 'END')) this.kernel.settle(this as never);
+    if (next.leaf !== before && table.isSettled(next, 'END')) this.kernel.settle(this as never);
     let returned: number | undefined;
     for (let i = 0; i < effects.length; i++) {
       const e = effects[i]!;
