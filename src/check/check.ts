@@ -3,13 +3,15 @@ import { ParameterError, requireBool, requireInt, requireObject } from '../../ma
 import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
-import { COMPUTED_RELEASE, isTracked, NotFollowed, PathMerged, PathRun, PathTooLong, ReleaseUnknown, SummaryImprecise, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
+import { COMPUTED_RELEASE, findingKey, isTracked, NotFollowed, PathMerged, PathRun, PathTooLong, ReleaseUnknown, SummaryImprecise, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
 import { displayColumn } from './columns.js';
 import { kernelMacros, type MacroContext } from './macros/data.js';
 import { maskAnnotations, type MaskedSource } from './mask.js';
 import { pureFunctions } from './path/pure.js';
 import { Oracle } from './oracle.js';
-import { mentionsAuxApi } from './prefilter.js';
+import { calledNames } from './ir-names.js';
+import { linkFunctions, requireLink, type Link } from './linked.js';
+import { isAuxApiFunction, mentionsAuxApi } from './prefilter.js';
 import type { CheckAssumption, CheckFinding, NotAnalysedEntry } from './report.js';
 import { sourceFromBytes, type NotAnalysed, type SourceText } from './source.js';
 
@@ -83,8 +85,9 @@ export const DEFAULT_MAX_STEPS = 200_000;
  * const r = await checkSource(readFileSync('foo.c', 'utf8'), 'foo.c');
  * for (const f of r.findings) console.log(`${f.at.line}: ${f.code}`);
  */
-export async function checkSource(input: string | SourceText | NotAnalysed, file = '<input>', options: CheckSourceOptions = {}): Promise<FileCheck> {
+export async function checkSource(input: string | SourceText | NotAnalysed, file = '<input>', options: CheckSourceOptions = {}, link?: Link): Promise<FileCheck> {
   if (typeof file !== 'string' || file.length === 0) throw new ParameterError('file', file, 'a non-empty file name');
+  if (link !== undefined) requireLink(link);
   requireObject('options', options, 'an object { maxPaths?, maxSteps?, parseTimeoutMs?, summaries?, mergeStates? }');
   if (typeof input === 'object' && input !== null) requireObject('input', input, 'C source text, or what readSource() returned');
   const maxPaths = requireInt('maxPaths', options.maxPaths ?? DEFAULT_MAX_PATHS, 1, 1_000_000);
@@ -104,13 +107,13 @@ export async function checkSource(input: string | SourceText | NotAnalysed, file
   const parsed = await parseC(masked.text, options.parseTimeoutMs === undefined ? {} : { timeoutMs: options.parseTimeoutMs });
   if (parsed.kind !== 'parsed') return { ...empty, relevant: true, notAnalysed: [{ file, reason: `${parsed.reason}: ${parsed.detail}` }] };
   try {
-    return checkTree(parsed.tree, source.text, file, masked, macros, { maxPaths, maxSteps, summaries, mergeStates });
+    return await checkTree(parsed.tree, source.text, file, masked, macros, { maxPaths, maxSteps, summaries, mergeStates }, link);
   } finally {
     parsed.tree.delete();
   }
 }
 
-function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource, macros: MacroContext, bounds: Bounds): FileCheck {
+async function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource, macros: MacroContext, bounds: Bounds, link: Link | undefined): Promise<FileCheck> {
   const found = functionsOfTree(tree);
   const notAnalysed: NotAnalysedEntry[] = [];
   const lines = text.split('\n');
@@ -157,6 +160,10 @@ function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource,
     }
   }
 
+  // Helpers of the other files given with this one that its code calls (linked.ts).
+  const linked = link ? await linkFunctions(lowered, link) : { functions: lowered, lines: new Map<string, string[]>() };
+  const functions = linked.functions;
+
   const releases = new Set<string>();
   let computedRelease = false;
   for (const f of analysed.values()) {
@@ -169,20 +176,20 @@ function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource,
   const candidates = [...releases, ...(computedRelease ? [COMPUTED_RELEASE] : [])];
   let members: Set<string>;
   try {
-    members = deviceMembers(lowered.values());
+    members = deviceMembers(functions.values());
   } catch {
     return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [...notAnalysed, { file, reason: 'expressions nested too deep to follow' }], assumptions: [] };
   }
   const ctx: FileContext = {
     file,
-    functions: lowered,
+    functions,
     deviceMembers: members,
     soleRelease: candidates.length === 1 ? candidates[0]! : null,
     releaseCount: candidates.length,
-    ...(bounds.summaries ? { pure: pureFunctions(lowered), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
+    ...(bounds.summaries ? { pure: pureFunctions(functions), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
   };
 
-  const roots = rootFunctions(analysed, releases).filter((name) => lowered.has(name));
+  const roots = rootFunctions(analysed, releases, lowered, functions).filter((name) => lowered.has(name));
   const merged = new Map<string, CheckFinding>();
   const assumptions: CheckAssumption[] = [];
   let paths = 0;
@@ -207,18 +214,19 @@ function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource,
       });
     }
     for (const f of run.findings) {
-      const key = `${f.code}@${f.line}`;
+      const key = findingKey(f.code, f);
       if (merged.has(key)) continue;
-      // A place known only by its line (a statement, a return) points at its first token, as gcc does.
-      const place = (line: number, col: number) => {
-        const text = lines[line - 1] ?? '';
-        const column = col === 1 ? (text.search(/\S/) + 1 || 1) : col;
-        return { file, line, column, displayColumn: displayColumn(text, column) };
+      // A place known only by its line (a statement, a return) points at its first token, as gcc
+      // does; a line of a helper of another file is that file's.
+      const place = (at: { line: number; column: number; file?: string }) => {
+        const text = (at.file === undefined ? lines : linked.lines.get(at.file) ?? [])[at.line - 1] ?? '';
+        const column = at.column === 1 ? (text.search(/\S/) + 1 || 1) : at.column;
+        return { file: at.file ?? file, line: at.line, column, displayColumn: displayColumn(text, column) };
       };
       merged.set(key, {
-        code: f.code, function: name, at: place(f.line, f.column), message: f.message,
-        ...(f.failing ? { failing: { ...place(f.failing.line, f.failing.column), call: f.failing.call } } : {}),
-        steps: f.steps.map((s) => ({ ...place(s.line, s.column), text: s.text })),
+        code: f.code, function: name, at: place(f), message: f.message,
+        ...(f.failing ? { failing: { ...place(f.failing), call: f.failing.call } } : {}),
+        steps: f.steps.map((s) => ({ ...place(s), text: s.text })),
         functionLines: { start: analysed.get(name)!.start.line, end: analysed.get(name)!.end.line },
       });
     }
@@ -243,8 +251,8 @@ interface FunctionRun {
 
 /** The findings every run found (same code, same line), with the first run's words. */
 function common(runs: FunctionRun[]): PathFinding[] {
-  const keys = runs.map((r) => new Set(r.findings.map((f) => `${f.code}@${f.line}`)));
-  return runs[0]!.findings.filter((f) => keys.every((k) => k.has(`${f.code}@${f.line}`)));
+  const keys = runs.map((r) => new Set(r.findings.map((f) => findingKey(f.code, f))));
+  return runs[0]!.findings.filter((f) => keys.every((k) => k.has(findingKey(f.code, f))));
 }
 
 /** The release assumptions of several runs, each callback once. */
@@ -360,7 +368,7 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
     }
     for (const [name, a] of run.assumed) if (!assumed.has(name)) assumed.set(name, a);
     for (const f of run.findings) {
-      const key = `${f.code}@${f.line}`;
+      const key = findingKey(f.code, f);
       if (seen.has(key)) continue;
       seen.add(key);
       findings.push(f);
@@ -377,28 +385,45 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
   return { paths, findings, refused: null, bounded, assumed: [...assumed.values()] };
 }
 
+/** A call of the bus, or of the IDA that names its devices. */
+const busCall = (callee: string): boolean => isAuxApiFunction(callee) || (isTracked(callee) && /^(ida_|auxiliary_|__auxiliary|devm_auxiliary)/.test(callee));
+
 /**
- * The functions whose paths are run: those that reach the auxiliary-bus API directly or through
- * same-file helpers, except release callbacks (run only when the kernel would run them).
+ * The functions whose paths are run: those of the file that reach the auxiliary-bus API directly
+ * or through helpers (of the file, or of other files given with it: `all`), except release
+ * callbacks (run only when the kernel would run them).
  */
-function rootFunctions(analysed: Map<string, AnalysedFunction>, releases: Set<string>): string[] {
-  // A fixed point rather than recursion: a chain of thousands of helpers must not overflow the stack.
-  const reaches = new Set<string>();
+function rootFunctions(analysed: Map<string, AnalysedFunction>, releases: Set<string>, own: ReadonlyMap<string, LoweredFunction>, all: ReadonlyMap<string, LoweredFunction>): string[] {
+  // What each function calls: a function of the file as discovery found it, a linked one as lowered.
+  const callees = new Map<string, string[]>();
+  const direct = new Set<string>();
   for (const [name, f] of analysed) {
-    if (f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && isTracked(c.callee) && /^(ida_|auxiliary_|__auxiliary|devm_auxiliary)/.test(c.callee))) reaches.add(name);
+    const linked = own.has(name) && all !== own ? calledNamesOf(own.get(name)!).filter((c) => !own.has(c) && all.has(c)) : [];
+    callees.set(name, [...f.sameFileCallees, ...linked]);
+    if (f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && busCall(c.callee))) direct.add(name);
   }
+  for (const [name, fn] of all) {
+    if (own.has(name)) continue;
+    const names = calledNamesOf(fn);
+    callees.set(name, names.filter((c) => all.has(c)));
+    if (names.some(busCall)) direct.add(name);
+  }
+  // A fixed point rather than recursion: a chain of thousands of helpers must not overflow the stack.
+  const reaches = new Set(direct);
   for (let changed = true; changed;) {
     changed = false;
-    for (const [name, f] of analysed) {
-      if (!reaches.has(name) && f.sameFileCallees.some((c) => reaches.has(c))) {
+    for (const [name, calls] of callees) {
+      if (!reaches.has(name) && calls.some((c) => reaches.has(c))) {
         reaches.add(name);
         changed = true;
       }
     }
   }
   return [...analysed.keys()].filter((name) => !releases.has(name) && reaches.has(name)
-    && analysed.get(name)!.auxApiCalls.length + analysed.get(name)!.sameFileCallees.length > 0);
+    && analysed.get(name)!.auxApiCalls.length + callees.get(name)!.length > 0);
 }
+
+const calledNamesOf = (fn: LoweredFunction): string[] => calledNames(fn, false);
 
 const DEVICE_CALLS = new Set([
   'auxiliary_device_init', 'auxiliary_device_add', '__auxiliary_device_add', 'auxiliary_device_delete',

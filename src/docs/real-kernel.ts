@@ -16,9 +16,13 @@ import { FileError } from '../errors.js';
  * Which files "use" the API is the checker's own answer, not a list kept by hand: a file whose
  * bytes name one of the API functions (the pre-filter, {@link AUX_API_FUNCTIONS}) and in which
  * function discovery then finds a function to run (one that calls the API, directly or through
- * helpers of the same file; release callbacks run when the kernel would run them) or something it
- * cannot analyse that names the API. A file the pre-filter lets through with neither (a header
- * that declares the API, a mention in a comment) is listed apart as mentioning it only.
+ * helpers of the same file or of another `.c` file of its folder; release callbacks run when the
+ * kernel would run them) or something it cannot analyse that names the API. A file the
+ * pre-filter lets through with neither (a header that declares the API, a mention in a comment)
+ * is listed apart as mentioning it only.
+ *
+ * Every file of the tree goes to one checkPaths() call, so the files of each folder are given
+ * together and link (src/check/linked.ts): a driver's helpers in its other files are run.
  */
 
 /** A triage verdict: a real defect, or a finding the checker must stop making. */
@@ -44,11 +48,16 @@ export interface Triage {
 export interface TableFinding {
   code: string;
   line: number;
+  /** The file of `line` (relative to the tree's top) when it is not the row's: a helper of another file of the folder. */
+  in?: string;
   function: string;
   /** The baseline fingerprint, computed with the file named relative to the tree's top. */
   fingerprint: string;
   message: string;
 }
+
+/** A finding's line as the table shows it: with its file when that is another file of the folder. */
+const lineOf = (f: TableFinding): string => (f.in === undefined ? String(f.line) : `${f.line} (in \`${f.in}\`)`);
 
 /** A function or part of a file the checker did not analyse to its end. */
 export interface TableNotAnalysed {
@@ -99,7 +108,7 @@ export const ANALYSED_TARGET = 0.98;
 /** The definition of "uses", as the table states it. */
 export const USES_DEFINITION =
   `a file whose bytes name one of ${AUX_API_FUNCTIONS.join(', ')} as a whole identifier (the checker's pre-filter), ` +
-  'in which function discovery then finds a function to run (one that calls the API directly or through helpers of the same file; ' +
+  'in which function discovery then finds a function to run (one that calls the API directly or through helpers of the same file or of another .c file of its folder, linked as docs/check.md says; ' +
   'release callbacks are run when the kernel would run them, not on their own) or something it cannot analyse that names the API';
 
 /** Options of {@link buildTable}. */
@@ -151,7 +160,7 @@ export async function buildTable(root: string, options: BuildTableOptions): Prom
       analysed: done,
       notAnalysed: check.notAnalysed.map((n) => ({ ...(n.function ? { function: n.function } : {}), ...(n.line !== undefined ? { line: n.line } : {}), reason: n.reason })),
       findings: check.findings.map((f) => ({
-        code: f.code, line: f.at.line, function: f.function,
+        code: f.code, line: f.at.line, ...(f.at.file === path ? {} : { in: posix(relative(root, f.at.file)) }), function: f.function,
         fingerprint: fingerprint({ ...f, at: { ...f.at, file } }),
         message: f.message,
       })),
@@ -294,7 +303,7 @@ export function realKernelMarkdown(table: RealKernelTable, triage: Triage): stri
     for (const f of row.findings) {
       const e = triage.findings[f.fingerprint];
       const verdict = e === undefined ? '**not triaged**' : e.verdict === 'true-bug' ? `**true bug**: ${cell(e.why)}` : `**false positive** (to fix): ${cell(e.why)}`;
-      out.push(`| \`${row.file}\` | ${f.line} | \`${f.function}\` | \`${f.code}\` | ${verdict} |`);
+      out.push(`| \`${row.file}\` | ${lineOf(f)} | \`${f.function}\` | \`${f.code}\` | ${verdict} |`);
     }
   }
   if (t.findings === 0) out.push('| — | | | | no finding |');
@@ -316,7 +325,7 @@ export function realKernelMarkdown(table: RealKernelTable, triage: Triage): stri
   );
   for (const row of table.files) {
     const not = row.notAnalysed.map((n) => `${n.function ? `\`${n.function}\`` : 'the file'}${n.line !== undefined ? ` (line ${n.line})` : ''}: ${shortReason(n.reason)}`);
-    const codes = row.findings.map((f) => `\`${f.code}\` ${f.line}`);
+    const codes = row.findings.map((f) => `\`${f.code}\` ${lineOf(f)}`);
     out.push(`| \`${row.file}\` | ${row.analysed.length} | ${not.length > 0 ? not.join('; ') : '—'} | ${codes.length > 0 ? codes.join(', ') : '—'} |`);
   }
   if (table.mentionOnly.length > 0) {

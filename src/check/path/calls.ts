@@ -13,7 +13,7 @@ import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type ReleaseAssumption, type 
  */
 export abstract class PathCalls extends PathMemory {
   protected readonly idas = new Map<string, { ida: Ida; o: Obj }>();
-  protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj }; id: number; line: number }> = [];
+  protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj }; id: number; at: Site }> = [];
   protected readonly kept: Val[] = [];
   /** The devm_kzalloc()ed objects of the path, oldest first, each on the devres list of its own parent. */
   protected readonly devres: Array<{ o: Obj; owner: ParentDevice; site: Site }> = [];
@@ -21,7 +21,7 @@ export abstract class PathCalls extends PathMemory {
   readonly assumed = new Map<string, ReleaseAssumption>();
 
   protected call(e: Extract<Expr, { k: 'call' }>): Val {
-    const site: Site = { call: e.text, line: e.line, column: e.column };
+    const site: Site = { call: e.text, ...this.here(e.line), column: e.column };
     this.sites.push(site);
     try {
       if (e.callee === null) {
@@ -153,7 +153,7 @@ export abstract class PathCalls extends PathMemory {
       }
       case 'BUG':
       case 'BUG_ON':
-        throw new PathTooLong(`${name} at line ${site.line}`);
+        throw new PathTooLong(`${name} at ${this.lineOf(site)}`);
     }
     if (INERT.has(name)) {
       for (let i = 0; i < argExprs.length; i++) arg(i);
@@ -169,7 +169,9 @@ export abstract class PathCalls extends PathMemory {
     if (fn && this.frames.length < MAX_CALL_DEPTH && !this.frames.some((f) => f.fn === fn)) {
       return this.callSameFile(fn, args);
     }
-    if (fn) throw new NotFollowed(`${name} at line ${site.line} is recursive or nests deeper than ${MAX_CALL_DEPTH} calls`);
+    // A helper of another file given with this one (linked.ts) that is recursive or nests too deep
+    // is what it was without linking: a call of another file.
+    if (fn && fn.file === undefined) throw new NotFollowed(`${name} at ${this.lineOf(site)} is recursive or nests deeper than ${MAX_CALL_DEPTH} calls`);
     // The kernel's naming convention for container_of wrappers (to_foo(), adev_to_foo(), usually
     // static inline in a header the checker does not read): one pointer into an object in, the
     // object's start out. Documented in docs/check.md as an assumption the checker makes.
@@ -191,14 +193,14 @@ export abstract class PathCalls extends PathMemory {
 
   protected allocate(name: string, site: Site, kind: 'heap' | 'devm'): Val {
     if (this.fails(site)) return NULLV;
-    const label = `${name} at line ${site.line}`;
+    const label = `${name} at ${this.lineOf(site)}`;
     // devm memory is freed by devres when the parent's driver unbinds, whatever the count of a
     // device embedded in it (model.md §4.6). Each allocation gets a parent of its own so that
     // the free can be run, and blamed on its devm_kzalloc() line, one allocation at a time.
     const owner = kind === 'devm' ? this.k.parentDevice(`the parent device whose devres holds ${label}`) : null;
     const rt = owner ? this.k.devmKzallocDevice(owner, label)! : this.k.kzallocDevice(label)!;
-    const o = this.newObj(kind, `${name}() at line ${site.line}`, site.line, rt);
-    this.told(o, `allocated by ${name}() at line ${site.line}`, site);
+    const o = this.newObj(kind, `${name}() at ${this.lineOf(site)}`, site.line, rt);
+    this.told(o, `allocated by ${name}() at ${this.lineOf(site)}`, site);
     if (owner) this.devres.push({ o, owner, site });
     return this.ptr(o);
   }
@@ -226,7 +228,7 @@ export abstract class PathCalls extends PathMemory {
       const { o, owner, site } = this.devres[i]!;
       const at: Site = {
         call: `${site.call} (the fix goes here): devres frees this memory when the parent driver unbinds, whatever the count of a device in it`,
-        line: site.line, column: site.column,
+        line: site.line, column: site.column, ...(site.file === undefined ? {} : { file: site.file }),
       };
       this.told(o, 'devres frees it when the parent driver unbinds, after the function returned');
       this.sites.push(at);
@@ -267,13 +269,13 @@ export abstract class PathCalls extends PathMemory {
     // function of another file returned (a to_foo() helper from a header) could be the container.
     const from = r.t === 'unk' ? r.call : r.t === 'ptr' && r.o.kind === 'opaque' && !r.o.rt ? r.o.fromCall : undefined;
     if (from !== undefined && this.inRelease()) {
-      throw new NotFollowed(`${site.call} at line ${site.line}, in a release callback, frees what ${from} returned, and that function is not in this file`);
+      throw new NotFollowed(`${site.call} at ${this.lineOf(site)}, in a release callback, frees what ${from} returned, and that function is not in this file`);
     }
     if (r.t !== 'ptr') return;
     const o = r.o;
     // A kfree() of devm memory is passed on too: the model judges it (B4, KASAN's invalid-free).
     if (!o.rt) return;
-    this.told(o, `kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
+    this.told(o, `kfree() at ${this.lineOf(site)}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
     this.freeAll(o);
   }
 
@@ -290,7 +292,7 @@ export abstract class PathCalls extends PathMemory {
       this.free(v, site);
       return;
     }
-    this.told(r.o, `devm_kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
+    this.told(r.o, `devm_kfree() at ${this.lineOf(site)}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
     this.devresFree(r.o);
   }
 
@@ -325,7 +327,7 @@ export abstract class PathCalls extends PathMemory {
     if (!entry) return this.either(ZERO, int(-ERRNO.ENOMEM!));
     if (this.fails(site)) this.k.faults.failSite('ida_alloc');
     const id = this.track(entry.o, () => entry.ida.alloc({ min: Math.min(min, U32_MAX), max: Math.min(Math.max(max, 0), U32_MAX) }));
-    if (id >= 0) this.idAllocs.push({ entry, id, line: site.line });
+    if (id >= 0) this.idAllocs.push({ entry, id, at: site });
     return int(id);
   }
 
@@ -333,7 +335,7 @@ export abstract class PathCalls extends PathMemory {
     const d = this.deviceOf(v, e, op);
     if (!d) return op === 'get' ? v : op === 'init' || op === 'add' ? this.either(ZERO, int(-ERRNO.ENOMEM!)) : UNK;
     const { o, rt } = d;
-    const where = `line ${site.line}`;
+    const where = this.lineOf(site);
     switch (op) {
       case 'init': {
         const fail = this.fails(site);
@@ -387,9 +389,9 @@ export abstract class PathCalls extends PathMemory {
       : this.k.auxiliaryDeviceCreate(this.parent, 'mod', `dev${this.objs.length + 1}`, undefined, id.t === 'int' && Math.abs(id.v) < 2 ** 31 ? id.v : 0);
     this.sync(null);
     if (!made) return NULLV;
-    const o = this.newObj(devm ? 'managed' : 'heap', `${name}() at line ${site.line}`, site.line, made);
+    const o = this.newObj(devm ? 'managed' : 'heap', `${name}() at ${this.lineOf(site)}`, site.line, made);
     o.dev = '';
-    this.told(o, `created by ${name}() at line ${site.line}`, site);
+    this.told(o, `created by ${name}() at ${this.lineOf(site)}`, site);
     return this.ptr(o);
   }
 
@@ -403,7 +405,7 @@ export abstract class PathCalls extends PathMemory {
     this.kept.push(data);
     if (fail) this.k.faults.failSite('devres');
     if (name === 'devm_add_action' && fail) return int(-ERRNO.ENOMEM!);
-    const r = this.parent.devmAddActionOrReset(`${action} at line ${site.line}`, () => this.runCallback(action, [data], `devres action ${action}`));
+    const r = this.parent.devmAddActionOrReset(`${action} at ${this.lineOf(site)}`, () => this.runCallback(action, [data], `devres action ${action}`));
     this.sync(null);
     return int(r);
   }

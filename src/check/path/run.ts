@@ -294,7 +294,7 @@ export class PathRun extends PathCalls {
           // length is. After a choice, what it could have done otherwise is explored by its own
           // branches, and its future from here is among that from its earlier visit.
           if (earlier.run === this && (atMost(turns, earlier.turns) || this.oracle.depth === earlier.depth)) {
-            throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
+            throw new PathTooLong(`an endless loop at ${this.lineOf(this.here(code[pc]?.line ?? f.fn.endLine))}: the path came back to a state it was in`);
           }
           throw new PathMerged();
         }
@@ -319,7 +319,7 @@ export class PathRun extends PathCalls {
             const n = (f.loops.get(pc) ?? 0) + 1;
             f.loops.set(pc, n);
             const known = truth(this.eval(i.c));
-            if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at line ${i.line} ran more than ${KNOWN_LOOP_BOUND} times`);
+            if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at ${this.lineOf(this.here(i.line))} ran more than ${KNOWN_LOOP_BOUND} times`);
             v = known ?? (n > UNKNOWN_LOOP_BOUND ? false : this.oracle.pick(2) === 0);
           } else {
             v = this.decide(i.c);
@@ -337,7 +337,7 @@ export class PathRun extends PathCalls {
         case 'ret':
           return this.leave(f, i.e ? this.eval(i.e) : UNK, i.line);
         case 'opaque':
-          if (this.matters(i.text)) throw new NotFollowed(`cannot follow "${i.text}" at line ${i.line}`);
+          if (this.matters(i.text)) throw new NotFollowed(`cannot follow "${i.text}" at ${this.lineOf(this.here(i.line))}`);
           pc++;
           break;
       }
@@ -712,6 +712,8 @@ export class PathRun extends PathCalls {
    * to code outside the file) is not a leak; for the rest the machines' end check says.
    */
   protected leakCheck(f: Frame, ret: Val, line: number): void {
+    // A leak is placed at the function's return, in its own file.
+    const at = f.fn.file === undefined ? { line } : { line, file: f.fn.file };
     const reachable = new Set<Obj>();
     const ids = new Set<number>();
     const todo: Obj[] = [];
@@ -750,7 +752,7 @@ export class PathRun extends PathCalls {
         this.leaked.add(o);
         excused.push(...devices(o).map((d) => d.handle));
         this.findings.push({
-          code: v.code, line, column: 1,
+          code: v.code, ...at, column: 1,
           message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller when ${f.fn.name}() returns here (on this path: ${story(o)})`,
           failing: this.failed,
           steps: this.stepsOf(o),
@@ -767,10 +769,10 @@ export class PathRun extends PathCalls {
           if (!made || ids.has(id) || this.leakedIds.has(key)) continue;
           this.leakedIds.add(key);
           this.findings.push({
-            code: v.code, line, column: 1,
-            message: `id ${id} from ida_alloc() at line ${made.line} is still allocated when ${f.fn.name}() returns here, and nothing its caller can reach holds it`,
+            code: v.code, ...at, column: 1,
+            message: `id ${id} from ida_alloc() at ${this.lineOf(made.at)} is still allocated when ${f.fn.name}() returns here, and nothing its caller can reach holds it`,
             failing: this.failed,
-            steps: [{ line: made.line, column: 1, text: `ida_alloc() allocates id ${id}` }, ...this.stepsOf(null)],
+            steps: [{ line: made.at.line, column: 1, text: `ida_alloc() allocates id ${id}`, ...(made.at.file === undefined ? {} : { file: made.at.file }) }, ...this.stepsOf(null)],
           });
         }
       }
