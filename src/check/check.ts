@@ -9,6 +9,7 @@ import { kernelMacros, type MacroContext } from './macros/data.js';
 import { maskAnnotations, type MaskedSource } from './mask.js';
 import { pureFunctions } from './path/pure.js';
 import { Oracle } from './oracle.js';
+import { findPairs, returnsOf, type CreatePair, type CreateReturns } from './pairs.js';
 import { calledNames } from './ir-names.js';
 import { linkFunctions, requireLink, type Link } from './linked.js';
 import { isAuxApiFunction, mentionsAuxApi } from './prefilter.js';
@@ -59,6 +60,11 @@ export interface FileCheck {
    * analysed to the end or has its entry in `notAnalysed` (a bound, a refusal).
    */
   functionNames?: string[];
+  /**
+   * The create / teardown pairs run together (pairs.ts), each named `create → teardown` (absent
+   * when none). Not functions: a pair's findings and not-analysed entries carry its name.
+   */
+  pairs?: string[];
   /** Paths run, over all functions. */
   paths: number;
   findings: CheckFinding[];
@@ -144,12 +150,14 @@ async function checkTree(tree: Tree, text: string, file: string, masked: MaskedS
     }
   }
   const lowered = new Map<string, LoweredFunction>();
+  const returns = new Map<string, CreateReturns>();
   const byStart = new Map<string, AnalysedFunction>();
   for (const f of analysed.values()) byStart.set(`${f.start.line}:${f.start.column}`, f);
   for (const node of tree.rootNode.descendantsOfType('function_definition')) {
     if (!node) continue;
     const f = byStart.get(`${node.startPosition.row + 1}:${node.startPosition.column + 1}`);
     if (!f || lowered.has(f.name)) continue;
+    returns.set(f.name, returnsOf(node));
     try {
       lowered.set(f.name, lowerFunction(node, f.name, masked, macros));
     } catch (err) {
@@ -190,24 +198,33 @@ async function checkTree(tree: Tree, text: string, file: string, masked: MaskedS
   };
 
   const roots = rootFunctions(analysed, releases, lowered, functions).filter((name) => lowered.has(name));
+  // A create and its teardown run together too, after each on its own (pairs.ts).
+  const makers = deviceMakers(analysed, lowered, functions);
+  const pairs = findPairs(tree, lowered, new Set(roots.filter((r) => makers.has(r))), returns);
+  const entries: Array<{ name: string; line: number; start: Start; pair?: CreatePair }> = [
+    ...roots.map((name) => ({ name, line: analysed.get(name)!.start.line, start: (run: PathRun) => run.runRoot(lowered.get(name)!) })),
+    ...pairs.map((p) => ({
+      name: pairName(p), line: analysed.get(p.teardown)!.start.line, pair: p,
+      start: (run: PathRun) => run.runPair(lowered.get(p.create)!, lowered.get(p.teardown)!, p.map, p.returns),
+    })),
+  ];
   const merged = new Map<string, CheckFinding>();
   const assumptions: CheckAssumption[] = [];
   let paths = 0;
-  for (const name of roots) {
-    const fn = lowered.get(name)!;
+  for (const { name, line, start, pair } of entries) {
     // One budget for every run of the function (each assumption, each release callback).
     const budget: Budget = { ...bounds, steps: 0 };
-    let run = runUnseen(ctx, fn, budget);
-    if (run.releaseUnknown && candidates.length > 1) run = runPerRelease(ctx, fn, budget, candidates);
+    let run = runUnseen(ctx, start, budget);
+    if (run.releaseUnknown && candidates.length > 1) run = runPerRelease(ctx, start, budget, candidates);
     paths += run.paths;
     if (run.refused !== null) {
-      notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: run.refused });
+      notAnalysed.push({ file, function: name, line, reason: pair ? `the pair (${pair.how}) is not analysed: ${run.refused}` : run.refused });
       continue;
     }
-    if (run.bounded !== null) notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: `partly analysed: ${run.bounded}` });
+    if (run.bounded !== null) notAnalysed.push({ file, function: name, line, reason: `partly analysed: ${run.bounded}` });
     for (const a of run.assumed) {
       assumptions.push({
-        file, function: name, line: a.line > 0 ? a.line : analysed.get(name)!.start.line, release: a.release,
+        file, function: name, line: a.line > 0 ? a.line : line, release: a.release,
         text: `${a.release === COMPUTED_RELEASE ? 'the release callback (a computed pointer)' : `release callback ${a.release}`} ` +
           `${unreadable.has(a.release) ? 'is in this file but could not be read' : 'is not in this file'}: ` +
           'assumed unknown (it may free the container or not); findings that depend on what it frees are not reported',
@@ -224,16 +241,22 @@ async function checkTree(tree: Tree, text: string, file: string, masked: MaskedS
         return { file: at.file ?? file, line: at.line, column, displayColumn: displayColumn(text, column) };
       };
       merged.set(key, {
-        code: f.code, function: name, at: place(f), message: f.message,
+        code: f.code, function: name, at: place(f), message: pair ? `after ${pair.create}() succeeded, ${pair.teardown}() (paired: ${pair.how}): ${f.message}` : f.message,
         ...(f.failing ? { failing: { ...place(f.failing), call: f.failing.call } } : {}),
         steps: f.steps.map((s) => ({ ...place(s), text: s.text })),
-        functionLines: { start: analysed.get(name)!.start.line, end: analysed.get(name)!.end.line },
+        functionLines: { start: analysed.get(pair?.teardown ?? name)!.start.line, end: analysed.get(pair?.teardown ?? name)!.end.line },
       });
     }
   }
   const findings = [...merged.values()].sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column || a.code.localeCompare(b.code));
-  return { relevant: true, functions: roots.length, ...(roots.length > 0 ? { functionNames: roots } : {}), paths, findings, notAnalysed, assumptions };
+  return {
+    relevant: true, functions: roots.length, ...(roots.length > 0 ? { functionNames: roots } : {}),
+    ...(pairs.length > 0 ? { pairs: pairs.map(pairName) } : {}), paths, findings, notAnalysed, assumptions,
+  };
 }
+
+/** How a pair is named in findings and not-analysed entries. */
+const pairName = (p: CreatePair): string => `${p.create} → ${p.teardown}`;
 
 /** What running every path of one function gave. */
 interface FunctionRun {
@@ -271,7 +294,7 @@ function assumedOf(runs: FunctionRun[]): ReleaseAssumption[] {
  * second run goes over the same paths under the other assumption, so the paths are counted once
  * (the bound on paths per function holds).
  */
-function runUnseen(ctx: FileContext, fn: LoweredFunction, budget: Budget): FunctionRun {
+function runUnseen(ctx: FileContext, fn: Start, budget: Budget): FunctionRun {
   const first = runFunction({ ...ctx, unknownRelease: 'frees-nothing' }, fn, budget);
   if (first.refused !== null || first.assumed.length === 0) return first;
   const second = runFunction({ ...ctx, unknownRelease: 'frees-container' }, fn, budget);
@@ -284,7 +307,7 @@ function runUnseen(ctx: FileContext, fn: LoweredFunction, budget: Budget): Funct
  * A function given devices from its caller, in a file with several release callbacks: run once
  * per callback; what every run finds holds whichever device it is given, and only that is kept.
  */
-function runPerRelease(ctx: FileContext, fn: LoweredFunction, budget: Budget, releases: string[]): FunctionRun {
+function runPerRelease(ctx: FileContext, fn: Start, budget: Budget, releases: string[]): FunctionRun {
   const runs: FunctionRun[] = [];
   for (const r of releases) {
     const run = runUnseen({ ...ctx, soleRelease: r }, fn, budget);
@@ -312,7 +335,10 @@ interface Budget extends Bounds {
   steps: number;
 }
 
-function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget): FunctionRun {
+/** How each path of a run starts: a function from its entry, or a create and its teardown. */
+type Start = (run: PathRun) => void;
+
+function runFunction(fileCtx: FileContext, fn: Start, budget: Budget): FunctionRun {
   const { maxPaths, maxSteps } = budget;
   // The states this run's paths were in, at its merge points (each run of a function its own).
   const ctx: FileContext = {
@@ -336,7 +362,7 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
     const run = new PathRun(ctx, oracle);
     paths++;
     try {
-      run.runRoot(fn);
+      fn(run);
     } catch (err) {
       const switched = err instanceof SummaryImprecise ? (err.mode === 'precise' ? ctx.precise : ctx.unsummarised) : undefined;
       if (err instanceof SummaryImprecise && switched && !switched.has(err.helper)) {
@@ -394,22 +420,42 @@ const busCall = (callee: string): boolean => isAuxApiFunction(callee) || (isTrac
  * callbacks (run only when the kernel would run them).
  */
 function rootFunctions(analysed: Map<string, AnalysedFunction>, releases: Set<string>, own: ReadonlyMap<string, LoweredFunction>, all: ReadonlyMap<string, LoweredFunction>): string[] {
-  // What each function calls: a function of the file as discovery found it, a linked one as lowered.
+  const { reaches, callees } = reaching(analysed, own, all, (f) => f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && busCall(c.callee)), busCall);
+  return [...analysed.keys()].filter((name) => !releases.has(name) && reaches.has(name)
+    && analysed.get(name)!.auxApiCalls.length + callees.get(name)!.length > 0);
+}
+
+/** Calls that make a device: what a create of a create / teardown pair must reach. */
+const MAKES_DEVICE = new Set(['auxiliary_device_init', 'auxiliary_device_create', 'devm_auxiliary_device_create', '__devm_auxiliary_device_create']);
+
+/** The functions of the file that make a device, directly or through helpers (pairs.ts: only they are creates). */
+function deviceMakers(analysed: Map<string, AnalysedFunction>, own: ReadonlyMap<string, LoweredFunction>, all: ReadonlyMap<string, LoweredFunction>): Set<string> {
+  const makes = (callee: string) => MAKES_DEVICE.has(callee);
+  return reaching(analysed, own, all, (f) => f.calls.some((c) => c.callee !== null && makes(c.callee)), makes).reaches;
+}
+
+/**
+ * The functions that reach a call `direct` picks, themselves or through what they call (a function
+ * of the file as discovery found it, `ownDirect`; a linked one as lowered), and each one's callees.
+ */
+function reaching(
+  analysed: Map<string, AnalysedFunction>, own: ReadonlyMap<string, LoweredFunction>, all: ReadonlyMap<string, LoweredFunction>,
+  ownDirect: (f: AnalysedFunction) => boolean, direct: (callee: string) => boolean,
+): { reaches: Set<string>; callees: Map<string, string[]> } {
   const callees = new Map<string, string[]>();
-  const direct = new Set<string>();
+  const reaches = new Set<string>();
   for (const [name, f] of analysed) {
     const linked = own.has(name) && all !== own ? calledNamesOf(own.get(name)!).filter((c) => !own.has(c) && all.has(c)) : [];
     callees.set(name, [...f.sameFileCallees, ...linked]);
-    if (f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && busCall(c.callee))) direct.add(name);
+    if (ownDirect(f)) reaches.add(name);
   }
   for (const [name, fn] of all) {
     if (own.has(name)) continue;
     const names = calledNamesOf(fn);
     callees.set(name, names.filter((c) => all.has(c)));
-    if (names.some(busCall)) direct.add(name);
+    if (names.some(direct)) reaches.add(name);
   }
   // A fixed point rather than recursion: a chain of thousands of helpers must not overflow the stack.
-  const reaches = new Set(direct);
   for (let changed = true; changed;) {
     changed = false;
     for (const [name, calls] of callees) {
@@ -419,8 +465,7 @@ function rootFunctions(analysed: Map<string, AnalysedFunction>, releases: Set<st
       }
     }
   }
-  return [...analysed.keys()].filter((name) => !releases.has(name) && reaches.has(name)
-    && analysed.get(name)!.auxApiCalls.length + callees.get(name)!.length > 0);
+  return { reaches, callees };
 }
 
 const calledNamesOf = (fn: LoweredFunction): string[] => calledNames(fn, false);
