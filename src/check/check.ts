@@ -11,7 +11,8 @@ import { pureFunctions } from './path/pure.js';
 import { Oracle } from './oracle.js';
 import { findPairs, returnsOf, type CreatePair, type CreateReturns } from './pairs.js';
 import { calledNames } from './ir-names.js';
-import { linkFunctions, requireLink, type Link } from './linked.js';
+import { requireLink, type Link } from './link.js';
+import { linkFunctions } from './linked.js';
 import { isAuxApiFunction, mentionsAuxApi } from './prefilter.js';
 import type { CheckAssumption, CheckFinding, NotAnalysedEntry } from './report.js';
 import { sourceFromBytes, type NotAnalysed, type SourceText } from './source.js';
@@ -223,6 +224,8 @@ async function checkTree(tree: Tree, text: string, file: string, masked: MaskedS
     }
     if (run.bounded !== null) notAnalysed.push({ file, function: name, line, reason: `partly analysed: ${run.bounded}` });
     for (const a of run.assumed) {
+      // A pair meets the releases its create and teardown met on their own: said once.
+      if (pair && assumptions.some((x) => x.release === a.release)) continue;
       assumptions.push({
         file, function: name, line: a.line > 0 ? a.line : line, release: a.release,
         text: `${a.release === COMPUTED_RELEASE ? 'the release callback (a computed pointer)' : `release callback ${a.release}`} ` +

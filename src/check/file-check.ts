@@ -1,7 +1,7 @@
 import { ParameterError } from '../../machines/index.js';
 import { readRegularFileSync } from '../regular-file.js';
 import { checkSource, type CheckSourceOptions, type FileCheck } from './check.js';
-import type { Link } from './linked.js';
+import type { Link } from './link.js';
 import { mentionsAuxApi } from './prefilter.js';
 import { DEFAULT_MAX_SOURCE_BYTES, sourceFromBytes } from './source.js';
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { asText, AuxbusError, ParameterError, requireInt, requireObject } from '../../machines/index.js';
 import { type CheckSourceOptions, type FileCheck } from './check.js';
 import { checkFile } from './file-check.js';
-import { LinkedFiles } from './linked.js';
+import { LinkedFiles } from './link.js';
 import { checkInPool, workerScript } from './pool.js';
 import type { CheckResult } from './report.js';
 import { requirePositiveLimit } from './source.js';

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import type { Node } from 'web-tree-sitter';
-import { ParameterError } from '../../machines/index.js';
 import { readRegularFileSync } from '../regular-file.js';
 import { functionsOfTree } from './functions.js';
+import type { Link, LinkedFiles } from './link.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type LoweredFunction } from './ir.js';
 import { kernelMacros } from './macros/data.js';
@@ -30,52 +30,51 @@ interface Unit {
   exported: Set<string>;
 }
 
+/** What a file's tokens say at file scope: see {@link scopeOf}. */
+interface FileScope {
+  heads: Set<string>;
+  exported: Set<string>;
+  /** For each name followed by a brace pair at file scope, the identifiers in it. */
+  bodies: Map<string, Set<string>>;
+}
+
 /**
- * What one run has read and parsed of the files given with the checked ones; shared by every file
- * checked in one thread of the run (checkPaths makes one per run and per worker thread).
- * @example const files = new LinkedFiles(); await checkFile('drivers/foo/a.c', {}, { siblings: ['drivers/foo/b.c'], files });
+ * What a file's tokens say at file scope (outside every brace pair, directive and comment): the
+ * names it may define as functions (each identifier followed by `(`: a definition's name, a
+ * prototype's, a macro's), those it exports (`EXPORT_SYMBOL*(name)`), and the identifiers of the
+ * body after each; null for a file that cannot be read as C. A definition's name is always among
+ * the first, so a file without the name is not parsed. Once per file and run.
  */
-export class LinkedFiles {
-  private readonly heads = new Map<string, FileScope | null>();
-  private readonly units = new Map<string, Promise<Unit | null>>();
-  private readonly reach = new Map<string, Set<string>>();
-
-  /**
-   * What a file's tokens say at file scope (outside every brace pair, directive and comment): the
-   * names it may define as functions (each identifier followed by `(`: a definition's name, a
-   * prototype's, a macro's) and those it exports (`EXPORT_SYMBOL*(name)`); null for a file that
-   * cannot be read as C. A definition's name is always among the first, so a file without the
-   * name is not parsed.
-   */
-  scope(file: string): FileScope | null {
-    let names = this.heads.get(file);
-    if (names !== undefined) return names;
+function scopeOf(files: LinkedFiles, file: string): FileScope | null {
+  return files.memo('scope', file, () => {
     const text = readText(file);
-    names = text === null ? null : fileScope(text);
-    this.heads.set(file, names);
-    return names;
-  }
+    return text === null ? null : fileScope(text);
+  });
+}
 
-  /**
-   * The names among `files` whose bodies may reach a call that acts on a device or an id
-   * ({@link followed}), read from tokens alone: a name is one when a body of that name (in any of
-   * the files) names such a call or another such name. More names than the parsed code would
-   * give (a static function stands for every function of its name, a variable named like a
-   * function for the function), never fewer: a file is parsed only for a name among them.
-   */
-  reaching(files: readonly string[]): Set<string> {
-    const key = [...files].sort().join('\0');
-    let out = this.reach.get(key);
-    if (out) return out;
+/** The file parsed and lowered (once per run), or null when it cannot be read or parsed. */
+function unitOf(files: LinkedFiles, file: string): Promise<Unit | null> {
+  return files.memo('unit', file, () => parseUnit(file));
+}
+
+/**
+ * The names among `files` whose bodies may reach a call that acts on a device or an id
+ * ({@link followed}), read from tokens alone: a name is one when a body of that name (in any of
+ * the files) names such a call or another such name. More names than the parsed code would give
+ * (a static function stands for every function of its name, a variable named like a function for
+ * the function), never fewer: a file is parsed only for a name among them.
+ */
+function reachingOf(cache: LinkedFiles, files: readonly string[]): Set<string> {
+  return cache.memo('reach', [...files].sort().join('\0'), () => {
     const bodies = new Map<string, Set<string>>();
     for (const f of files) {
-      for (const [name, ids] of this.scope(f)?.bodies ?? []) {
+      for (const [name, ids] of scopeOf(cache, f)?.bodies ?? []) {
         const all = bodies.get(name);
         if (all) for (const id of ids) all.add(id);
         else bodies.set(name, new Set(ids));
       }
     }
-    out = new Set<string>();
+    const out = new Set<string>();
     for (const [name, ids] of bodies) if ([...ids].some(followed)) out.add(name);
     for (let changed = true; changed;) {
       changed = false;
@@ -90,48 +89,8 @@ export class LinkedFiles {
         }
       }
     }
-    this.reach.set(key, out);
     return out;
-  }
-
-  /** The file parsed and lowered (once per run), or null when it cannot be read or parsed. */
-  unit(file: string): Promise<Unit | null> {
-    let u = this.units.get(file);
-    if (!u) {
-      u = parseUnit(file);
-      this.units.set(file, u);
-    }
-    return u;
-  }
-}
-
-/** See {@link LinkedFiles.scope}. */
-interface FileScope {
-  heads: Set<string>;
-  exported: Set<string>;
-  /** For each name followed by a brace pair at file scope, the identifiers in it. */
-  bodies: Map<string, Set<string>>;
-}
-
-/** The other files a checked file is given with, and what the run has read of them. */
-export interface Link {
-  /** The other `.c` files given from the checked file's directory. */
-  siblings: readonly string[];
-  /** The checked file's own path, when it is a file (its functions may be called by the others'). */
-  self?: string;
-  files: LinkedFiles;
-}
-
-/**
- * Validates a {@link Link} handed to the checker.
- * @example requireLink({ siblings: ['b.c'], files: new LinkedFiles() })
- */
-export function requireLink(link: unknown): Link {
-  const l = link as Partial<Link> | null;
-  if (typeof l !== 'object' || l === null || !Array.isArray(l.siblings) || l.siblings.some((s) => typeof s !== 'string' || s === '') || (l.self !== undefined && (typeof l.self !== 'string' || l.self === '')) || !(l.files instanceof LinkedFiles)) {
-    throw new ParameterError('link', link, 'an object { siblings: file paths, self?: the checked file\'s path, files: LinkedFiles }');
-  }
-  return l as Link;
+  });
 }
 
 function readText(file: string): string | null {
@@ -311,7 +270,7 @@ export async function linkFunctions(own: ReadonlyMap<string, LoweredFunction>, l
   if (link.siblings.length === 0) return { functions, lines };
   const graph = await callGraph(own, link);
   // Which nodes reach the model: a fixed point over the call graph (cycles included).
-  const reaches = new Set<Node0>();
+  const reaches = new Set<Helper>();
   for (const n of graph.nodes) if (n.direct) reaches.add(n);
   for (let changed = true; changed;) {
     changed = false;
@@ -323,7 +282,7 @@ export async function linkFunctions(own: ReadonlyMap<string, LoweredFunction>, l
     }
   }
   // Names, in the order the nodes were met: a non-static one keeps its own unless taken.
-  const names = new Map<Node0, string>();
+  const names = new Map<Helper, string>();
   for (const n of graph.nodes) {
     if (!reaches.has(n)) continue;
     const as = n.unit.exported.has(n.name) && !functions.has(n.name) ? n.name : `${basename(n.unit.file)}:${n.name}`;
@@ -343,14 +302,14 @@ export async function linkFunctions(own: ReadonlyMap<string, LoweredFunction>, l
 }
 
 /** A function of another file the checked file's code may reach, and what it calls there. */
-interface Node0 {
+interface Helper {
   unit: Unit;
   name: string;
   fn: LoweredFunction;
   /** It calls what the model follows itself. */
   direct: boolean;
   /** The names it calls (or names as values) that resolve to other nodes. */
-  calls: Map<string, Node0>;
+  calls: Map<string, Helper>;
 }
 
 /**
@@ -363,13 +322,13 @@ interface Node0 {
 const followed = (name: string): boolean => isTracked(name) && !ALLOC.has(name) && !DEVM_ALLOC.has(name) && !FREE.has(name);
 
 /** Every function of another file the checked file's calls resolve to, and theirs in turn. */
-async function callGraph(own: ReadonlyMap<string, LoweredFunction>, link: Link): Promise<{ nodes: Node0[] }> {
-  const nodes: Node0[] = [];
-  const byKey = new Map<string, Node0>();
-  const external = new Map<string, Node0 | null>();
-  const todo: Node0[] = [];
+async function callGraph(own: ReadonlyMap<string, LoweredFunction>, link: Link): Promise<{ nodes: Helper[] }> {
+  const nodes: Helper[] = [];
+  const byKey = new Map<string, Helper>();
+  const external = new Map<string, Helper | null>();
+  const todo: Helper[] = [];
 
-  const node = (u: Unit, name: string): Node0 => {
+  const node = (u: Unit, name: string): Helper => {
     const key = `${u.file}\0${name}`;
     let n = byKey.get(key);
     if (!n) {
@@ -382,8 +341,8 @@ async function callGraph(own: ReadonlyMap<string, LoweredFunction>, link: Link):
     return n;
   };
   // Names no body of the directory can reach a device or an id through: never parsed for.
-  const reaching = link.files.reaching([...link.siblings, ...(link.self === undefined ? [] : [link.self])]);
-  const resolveExternal = async (name: string): Promise<Node0 | null> => {
+  const reaching = reachingOf(link.files, [...link.siblings, ...(link.self === undefined ? [] : [link.self])]);
+  const resolveExternal = async (name: string): Promise<Helper | null> => {
     if (external.has(name)) return external.get(name)!;
     if (!reaching.has(name)) {
       external.set(name, null);
@@ -392,9 +351,9 @@ async function callGraph(own: ReadonlyMap<string, LoweredFunction>, link: Link):
     const defs: Unit[] = [];
     let moduleApi = false;
     for (const s of link.siblings) {
-      const scope = link.files.scope(s);
+      const scope = scopeOf(link.files, s);
       if (scope?.heads.has(name) !== true) continue;
-      const u = await link.files.unit(s);
+      const u = await unitOf(link.files, s);
       if (!u?.exported.has(name)) continue;
       defs.push(u);
       if (scope.exported.has(name)) moduleApi = true;
@@ -410,7 +369,7 @@ async function callGraph(own: ReadonlyMap<string, LoweredFunction>, link: Link):
   while (todo.length > 0) {
     const n = todo.shift()!;
     for (const called of calledNames(n.fn, true)) {
-      let c: Node0 | null = null;
+      let c: Helper | null = null;
       if (n.unit.functions.has(called)) c = node(n.unit, called);
       else if (!own.has(called) && !known(called)) c = await resolveExternal(called);
       if (c) n.calls.set(called, c);

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckSourceOptions, FileCheck } from './check.js';
 import { checkFile } from './file-check.js';
-import { LinkedFiles } from './linked.js';
+import { LinkedFiles } from './link.js';
 
 /**
  * A thread of `checkPaths`'s pool (pool.ts): it is handed chunks of file names and answers each

@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ParameterError } from '../../machines/index.js';
 import { checkPaths, checkSource, type CheckRun } from '../../src/check/index.js';
 import { siblingsOf } from '../../src/check/files.js';
-import { LinkedFiles, requireLink } from '../../src/check/linked.js';
 import { BUILD_DIR } from '../cli/run.js';
 
 /**
@@ -70,15 +68,9 @@ describe('a directory resolves helpers defined in another file of it', () => {
   });
 });
 
-describe('siblingsOf / requireLink', () => {
+describe('siblingsOf', () => {
   it('gives each file the other .c files of its directory in the list, and none to a file alone', () => {
     expect(siblingsOf(['d/a.c', 'd/b.c', 'd/x.h', 'e/c.c'])).toEqual([['d/b.c'], ['d/a.c'], ['d/a.c', 'd/b.c'], []]);
-  });
-
-  it('refuses a malformed link with a typed error', async () => {
-    expect(() => requireLink({ siblings: 'b.c', files: new LinkedFiles() })).toThrow(ParameterError);
-    expect(() => requireLink({ siblings: ['b.c'], files: {} })).toThrow(ParameterError);
-    await expect(checkSource('int f(void) { return 0; }', 'a.c', {}, { siblings: [''], files: new LinkedFiles() })).rejects.toThrow(ParameterError);
   });
 });
 
