@@ -92,6 +92,20 @@ describe('running a pair', () => {
     expect(r.findings[0]!.message).toContain('after lynx_aux_add() succeeded, lynx_aux_del() (paired: .add / .del of an initializer)');
   });
 
+  it('what probe stores with platform_set_drvdata() is what remove finds with platform_get_drvdata(): the twin that uninits is clean', async () => {
+    const dir = join(import.meta.dirname, '../fixtures/check/pairs');
+    const bad = readFileSync(join(dir, 'drvdata-bad.c'), 'utf8');
+    const line = bad.split('\n').findIndex((l) => l.includes('expect: leak-initialized')) + 1;
+    const r = await checkSource(bad, 'drvdata-bad.c');
+    expect(r.findings.map((f) => [f.function, f.code, f.at.line])).toEqual([['owl_probe → owl_remove', 'leak-initialized', line]]);
+    expect((await checkSource(readFileSync(join(dir, 'drvdata-ok.c'), 'utf8'), 'drvdata-ok.c')).findings).toEqual([]);
+    // Unpaired (no initializer, no name pair), remove gets an unknown struct from
+    // platform_get_drvdata(): nothing to judge, as before.
+    const alone = bad.replace(/static struct platform_driver[\s\S]*$/, '').replaceAll('owl_remove', 'owl_stop');
+    expect(alone).not.toContain('.remove');
+    expect((await checkSource(alone, 'alone.c')).findings).toEqual([]);
+  });
+
   it('a pair past the step budget is not analysed, with the reason; the create and the teardown on their own still are', async () => {
     const text = readFileSync(join(CORPUS, 'leak-initialized-bad-6.c'), 'utf8');
     const r = await checkSource(text, 'f.c', { maxSteps: 50 });

@@ -1,10 +1,10 @@
 import type { AuxDevice, Ida, ParentDevice } from '../../runtime/index.js';
 import type { Expr } from '../ir.js';
 import { ERRNO, int, MAX_ERRNO, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
-import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX } from './known-calls.js';
+import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, DRVDATA, FREE, INERT, KEEPS, U32_MAX } from './known-calls.js';
 import { intOr, memberPath } from './ops.js';
 import { PathMemory } from './memory.js';
-import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type ReleaseAssumption, type Site } from './types.js';
+import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type Loc, type ReleaseAssumption, type Site } from './types.js';
 
 /**
  * The calls a path knows: allocation, kfree, the IDA, the auxiliary-bus API, the kernel's create
@@ -155,6 +155,21 @@ export abstract class PathCalls extends PathMemory {
       case 'BUG_ON':
         throw new PathTooLong(`${name} at ${this.lineOf(site)}`);
     }
+    const drvdata = DRVDATA[name];
+    if (drvdata !== undefined) {
+      const dev = arg(0);
+      const at = this.driverData(dev, drvdata.via);
+      if (drvdata.op === 'set') {
+        const data = arg(1);
+        if (at) this.write(at, data);
+        else this.keep(data);
+        return UNK;
+      }
+      const held = at ? this.read(at) : UNK;
+      if (held.t !== 'unk') return held;
+      this.keep(dev);
+      return { t: 'unk', call: name };
+    }
     if (INERT.has(name)) {
       for (let i = 0; i < argExprs.length; i++) arg(i);
       return UNK;
@@ -180,6 +195,19 @@ export abstract class PathCalls extends PathMemory {
     // A function of another file: it may keep any pointer it is given; its result is unknown.
     for (const a of args) this.keep(a);
     return { t: 'unk', call: name };
+  }
+
+  /**
+   * Where `dev->driver_data` is for a device given as `v` (include/linux/device.h
+   * dev_set_drvdata / dev_get_drvdata; platform_, pci_ and auxiliary_set_drvdata pass
+   * `&pdev->dev`): a member of the object, when it is one the path follows and not a device the
+   * model judges (there the call only keeps the pointer, as before).
+   */
+  private driverData(v: Val, via: '' | 'dev'): Extract<Loc, { t: 'mem' }> | null {
+    const r = resolve(v);
+    if (r.t !== 'ptr' || r.o.rt !== null || r.o.dev !== null) return null;
+    const p = via === '' ? r.p : r.p === '' ? 'dev' : `${r.p}.dev`;
+    return { t: 'mem', o: r.o, p: p === '' ? 'driver_data' : `${p}.driver_data` };
   }
 
   protected noFreePtr(e: Extract<Expr, { k: 'call' }>): Val {
