@@ -212,7 +212,14 @@ async function checkTree(tree: Tree, text: string, file: string, masked: MaskedS
   const merged = new Map<string, CheckFinding>();
   const assumptions: CheckAssumption[] = [];
   let paths = 0;
+  // Functions that could not be run to the end on their own: a pair of one would not be either.
+  const stopped = new Set<string>();
   for (const { name, line, start, pair } of entries) {
+    const alone = pair ? [pair.create, pair.teardown].find((f) => stopped.has(f)) : undefined;
+    if (pair && alone !== undefined) {
+      notAnalysed.push({ file, function: name, line, reason: `the pair (${pair.how}) is not analysed: ${alone} on its own is not (its entry says why)` });
+      continue;
+    }
     // One budget for every run of the function (each assumption, each release callback).
     const budget: Budget = { ...bounds, steps: 0 };
     let run = runUnseen(ctx, start, budget);
@@ -220,6 +227,7 @@ async function checkTree(tree: Tree, text: string, file: string, masked: MaskedS
     paths += run.paths;
     if (run.refused !== null) {
       notAnalysed.push({ file, function: name, line, reason: pair ? `the pair (${pair.how}) is not analysed: ${run.refused}` : run.refused });
+      stopped.add(name);
       continue;
     }
     if (run.bounded !== null) notAnalysed.push({ file, function: name, line, reason: `partly analysed: ${run.bounded}` });

@@ -114,6 +114,14 @@ describe('running a pair', () => {
     expect(r.findings).toEqual([]);
   });
 
+  it('a pair whose create is not analysed on its own is not run, and says why', async () => {
+    const text = readFileSync(join(CORPUS, 'leak-initialized-bad-6.c'), 'utf8');
+    const r = await checkSource(text, 'f.c', { maxSteps: 5 });
+    const pair = r.notAnalysed.find((n) => n.function === 'lynx_diag_init → lynx_diag_exit');
+    expect(pair?.reason).toBe('the pair (the names lynx_diag_init / lynx_diag_exit) is not analysed: lynx_diag_init on its own is not (its entry says why)');
+    expect(r.notAnalysed.find((n) => n.function === 'lynx_diag_init')?.reason).toMatch(/^budget/);
+  });
+
   it('a create that fails is not followed by its teardown: a teardown that only breaks after a failure reports nothing', async () => {
     // lynx_diag_init returns an error on every path that leaves no device: the teardown would
     // delete a device that was never added, were it run after a failed create.
