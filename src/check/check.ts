@@ -3,14 +3,18 @@ import { ParameterError, requireBool, requireInt, requireObject } from '../../ma
 import { functionsOfTree, type AnalysedFunction } from './functions.js';
 import { parseC } from './grammar.js';
 import { lowerFunction, type Expr, type LoweredFunction } from './ir.js';
-import { COMPUTED_RELEASE, isTracked, NotFollowed, PathMerged, PathRun, PathTooLong, ReleaseUnknown, SummaryImprecise, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
+import { COMPUTED_RELEASE, findingKey, isTracked, NotFollowed, PathMerged, PathRun, PathTooLong, ReleaseUnknown, SummaryImprecise, type FileContext, type PathFinding, type ReleaseAssumption } from './path/index.js';
 import { displayColumn } from './columns.js';
 import { kernelMacros, type MacroContext } from './macros/data.js';
 import { maskAnnotations, type MaskedSource } from './mask.js';
 import { pureFunctions } from './path/pure.js';
 import { ownershipFindings, type FailureEnd } from './path/ownership.js';
 import { Oracle } from './oracle.js';
-import { mentionsAuxApi } from './prefilter.js';
+import { findPairs, returnsOf, type CreatePair, type CreateReturns } from './pairs.js';
+import { calledNames } from './ir-names.js';
+import { requireLink, type Link } from './link.js';
+import { linkFunctions } from './linked.js';
+import { isAuxApiFunction, mentionsAuxApi } from './prefilter.js';
 import type { CheckAssumption, CheckFinding, NotAnalysedEntry } from './report.js';
 import { sourceFromBytes, type NotAnalysed, type SourceText } from './source.js';
 
@@ -58,6 +62,11 @@ export interface FileCheck {
    * analysed to the end or has its entry in `notAnalysed` (a bound, a refusal).
    */
   functionNames?: string[];
+  /**
+   * The create / teardown pairs run together (pairs.ts), each named `create → teardown` (absent
+   * when none). Not functions: a pair's findings and not-analysed entries carry its name.
+   */
+  pairs?: string[];
   /** Paths run, over all functions. */
   paths: number;
   findings: CheckFinding[];
@@ -84,8 +93,9 @@ export const DEFAULT_MAX_STEPS = 200_000;
  * const r = await checkSource(readFileSync('foo.c', 'utf8'), 'foo.c');
  * for (const f of r.findings) console.log(`${f.at.line}: ${f.code}`);
  */
-export async function checkSource(input: string | SourceText | NotAnalysed, file = '<input>', options: CheckSourceOptions = {}): Promise<FileCheck> {
+export async function checkSource(input: string | SourceText | NotAnalysed, file = '<input>', options: CheckSourceOptions = {}, link?: Link): Promise<FileCheck> {
   if (typeof file !== 'string' || file.length === 0) throw new ParameterError('file', file, 'a non-empty file name');
+  if (link !== undefined) requireLink(link);
   requireObject('options', options, 'an object { maxPaths?, maxSteps?, parseTimeoutMs?, summaries?, mergeStates? }');
   if (typeof input === 'object' && input !== null) requireObject('input', input, 'C source text, or what readSource() returned');
   const maxPaths = requireInt('maxPaths', options.maxPaths ?? DEFAULT_MAX_PATHS, 1, 1_000_000);
@@ -105,7 +115,7 @@ export async function checkSource(input: string | SourceText | NotAnalysed, file
   const parsed = await parseC(masked.text, options.parseTimeoutMs === undefined ? {} : { timeoutMs: options.parseTimeoutMs });
   if (parsed.kind !== 'parsed') return { ...empty, relevant: true, notAnalysed: [{ file, reason: `${parsed.reason}: ${parsed.detail}` }] };
   try {
-    return checkTree(parsed.tree, source.text, file, masked, macros, { maxPaths, maxSteps, summaries, mergeStates });
+    return await checkTree(parsed.tree, source.text, file, masked, macros, { maxPaths, maxSteps, summaries, mergeStates }, link);
   } finally {
     parsed.tree.delete();
   }
@@ -116,7 +126,7 @@ const CREATE_HELPERS = new Set(['auxiliary_device_create', 'devm_auxiliary_devic
 /** The release callback the create helpers install (drivers/base/auxiliary.c, newer kernels; kernel-auxbus.md §1.5). */
 const BUS_RELEASE = 'auxiliary_device_release';
 
-function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource, macros: MacroContext, bounds: Bounds): FileCheck {
+async function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource, macros: MacroContext, bounds: Bounds, link: Link | undefined): Promise<FileCheck> {
   const found = functionsOfTree(tree);
   const notAnalysed: NotAnalysedEntry[] = [];
   const lines = text.split('\n');
@@ -147,12 +157,14 @@ function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource,
     }
   }
   const lowered = new Map<string, LoweredFunction>();
+  const returns = new Map<string, CreateReturns>();
   const byStart = new Map<string, AnalysedFunction>();
   for (const f of analysed.values()) byStart.set(`${f.start.line}:${f.start.column}`, f);
   for (const node of tree.rootNode.descendantsOfType('function_definition')) {
     if (!node) continue;
     const f = byStart.get(`${node.startPosition.row + 1}:${node.startPosition.column + 1}`);
     if (!f || lowered.has(f.name)) continue;
+    returns.set(f.name, returnsOf(node));
     try {
       lowered.set(f.name, lowerFunction(node, f.name, masked, macros));
     } catch (err) {
@@ -162,6 +174,10 @@ function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource,
       unreadable.add(f.name);
     }
   }
+
+  // Helpers of the other files given with this one that its code calls (linked.ts).
+  const linked = link ? await linkFunctions(lowered, link) : { functions: lowered, lines: new Map<string, string[]>() };
+  const functions = linked.functions;
 
   const releases = new Set<string>();
   let computedRelease = false;
@@ -179,63 +195,89 @@ function checkTree(tree: Tree, text: string, file: string, masked: MaskedSource,
   const candidates = [...releases, ...(computedRelease ? [COMPUTED_RELEASE] : []), ...(creates ? [BUS_RELEASE] : [])];
   let members: Set<string>;
   try {
-    members = deviceMembers(lowered.values());
+    members = deviceMembers(functions.values());
   } catch {
     return { relevant: true, functions: 0, paths: 0, findings: [], notAnalysed: [...notAnalysed, { file, reason: 'expressions nested too deep to follow' }], assumptions: [] };
   }
   const ctx: FileContext = {
     file,
-    functions: lowered,
+    functions,
     deviceMembers: members,
     soleRelease: candidates.length === 1 ? candidates[0]! : null,
     releaseCount: candidates.length,
-    ...(bounds.summaries ? { pure: pureFunctions(lowered), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
+    ...(bounds.summaries ? { pure: pureFunctions(functions), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
   };
 
-  const roots = rootFunctions(analysed, releases).filter((name) => lowered.has(name));
+  const roots = rootFunctions(analysed, releases, lowered, functions).filter((name) => lowered.has(name));
+  // A create and its teardown run together too, after each on its own (pairs.ts).
+  const makers = deviceMakers(analysed, lowered, functions);
+  const pairs = findPairs(tree, lowered, new Set(roots.filter((r) => makers.has(r))), returns);
+  const entries: Array<{ name: string; line: number; start: Start; pair?: CreatePair }> = [
+    ...roots.map((name) => ({ name, line: analysed.get(name)!.start.line, start: (run: PathRun) => run.runRoot(lowered.get(name)!) })),
+    ...pairs.map((p) => ({
+      name: pairName(p), line: analysed.get(p.teardown)!.start.line, pair: p,
+      start: (run: PathRun) => run.runPair(lowered.get(p.create)!, lowered.get(p.teardown)!, p.map, p.returns),
+    })),
+  ];
   const merged = new Map<string, CheckFinding>();
   const assumptions: CheckAssumption[] = [];
   let paths = 0;
-  for (const name of roots) {
-    const fn = lowered.get(name)!;
-    // One budget for every run of the function (each assumption, each release callback).
-    const budget: Budget = { ...bounds, steps: 0 };
-    let run = runUnseen(ctx, fn, budget);
-    if (run.releaseUnknown && candidates.length > 1) run = runPerRelease(ctx, fn, budget, candidates);
-    paths += run.paths;
-    if (run.refused !== null) {
-      notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: run.refused });
+  // Functions that could not be run to the end on their own: a pair of one would not be either.
+  const stopped = new Set<string>();
+  for (const { name, line, start, pair } of entries) {
+    const alone = pair ? [pair.create, pair.teardown].find((f) => stopped.has(f)) : undefined;
+    if (pair && alone !== undefined) {
+      notAnalysed.push({ file, function: name, line, reason: `the pair (${pair.how}) is not analysed: ${alone} on its own is not (its entry says why)` });
       continue;
     }
-    if (run.bounded !== null) notAnalysed.push({ file, function: name, line: analysed.get(name)!.start.line, reason: `partly analysed: ${run.bounded}` });
+    // One budget for every run of the function (each assumption, each release callback).
+    const budget: Budget = { ...bounds, steps: 0 };
+    let run = runUnseen(ctx, start, budget);
+    if (run.releaseUnknown && candidates.length > 1) run = runPerRelease(ctx, start, budget, candidates);
+    paths += run.paths;
+    if (run.refused !== null) {
+      notAnalysed.push({ file, function: name, line, reason: pair ? `the pair (${pair.how}) is not analysed: ${run.refused}` : run.refused });
+      stopped.add(name);
+      continue;
+    }
+    if (run.bounded !== null) notAnalysed.push({ file, function: name, line, reason: `partly analysed: ${run.bounded}` });
     for (const a of run.assumed) {
+      // A pair meets the releases its create and teardown met on their own: said once.
+      if (pair && assumptions.some((x) => x.release === a.release)) continue;
       assumptions.push({
-        file, function: name, line: a.line > 0 ? a.line : analysed.get(name)!.start.line, release: a.release,
+        file, function: name, line: a.line > 0 ? a.line : line, release: a.release,
         text: `${a.release === COMPUTED_RELEASE ? 'the release callback (a computed pointer)' : `release callback ${a.release}`} ` +
           `${unreadable.has(a.release) ? 'is in this file but could not be read' : 'is not in this file'}: ` +
           'assumed unknown (it may free the container or not); findings that depend on what it frees are not reported',
       });
     }
     for (const f of run.findings) {
-      const key = `${f.code}@${f.line}`;
+      const key = findingKey(f.code, f);
       if (merged.has(key)) continue;
-      // A place known only by its line (a statement, a return) points at its first token, as gcc does.
-      const place = (line: number, col: number) => {
-        const text = lines[line - 1] ?? '';
-        const column = col === 1 ? (text.search(/\S/) + 1 || 1) : col;
-        return { file, line, column, displayColumn: displayColumn(text, column) };
+      // A place known only by its line (a statement, a return) points at its first token, as gcc
+      // does; a line of a helper of another file is that file's.
+      const place = (at: { line: number; column: number; file?: string }) => {
+        const text = (at.file === undefined ? lines : linked.lines.get(at.file) ?? [])[at.line - 1] ?? '';
+        const column = at.column === 1 ? (text.search(/\S/) + 1 || 1) : at.column;
+        return { file: at.file ?? file, line: at.line, column, displayColumn: displayColumn(text, column) };
       };
       merged.set(key, {
-        code: f.code, function: name, at: place(f.line, f.column), message: f.message,
-        ...(f.failing ? { failing: { ...place(f.failing.line, f.failing.column), call: f.failing.call } } : {}),
-        steps: f.steps.map((s) => ({ ...place(s.line, s.column), text: s.text })),
-        functionLines: { start: analysed.get(name)!.start.line, end: analysed.get(name)!.end.line },
+        code: f.code, function: name, at: place(f), message: pair ? `after ${pair.create}() succeeded, ${pair.teardown}() (paired: ${pair.how}): ${f.message}` : f.message,
+        ...(f.failing ? { failing: { ...place(f.failing), call: f.failing.call } } : {}),
+        steps: f.steps.map((s) => ({ ...place(s), text: s.text })),
+        functionLines: { start: analysed.get(pair?.teardown ?? name)!.start.line, end: analysed.get(pair?.teardown ?? name)!.end.line },
       });
     }
   }
   const findings = [...merged.values()].sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column || a.code.localeCompare(b.code));
-  return { relevant: true, functions: roots.length, ...(roots.length > 0 ? { functionNames: roots } : {}), paths, findings, notAnalysed, assumptions };
+  return {
+    relevant: true, functions: roots.length, ...(roots.length > 0 ? { functionNames: roots } : {}),
+    ...(pairs.length > 0 ? { pairs: pairs.map(pairName) } : {}), paths, findings, notAnalysed, assumptions,
+  };
 }
+
+/** How a pair is named in findings and not-analysed entries. */
+const pairName = (p: CreatePair): string => `${p.create} → ${p.teardown}`;
 
 /** What running every path of one function gave. */
 interface FunctionRun {
@@ -253,8 +295,8 @@ interface FunctionRun {
 
 /** The findings every run found (same code, same line), with the first run's words. */
 function common(runs: FunctionRun[]): PathFinding[] {
-  const keys = runs.map((r) => new Set(r.findings.map((f) => `${f.code}@${f.line}`)));
-  return runs[0]!.findings.filter((f) => keys.every((k) => k.has(`${f.code}@${f.line}`)));
+  const keys = runs.map((r) => new Set(r.findings.map((f) => findingKey(f.code, f))));
+  return runs[0]!.findings.filter((f) => keys.every((k) => k.has(findingKey(f.code, f))));
 }
 
 /** The release assumptions of several runs, each callback once. */
@@ -273,7 +315,7 @@ function assumedOf(runs: FunctionRun[]): ReleaseAssumption[] {
  * second run goes over the same paths under the other assumption, so the paths are counted once
  * (the bound on paths per function holds).
  */
-function runUnseen(ctx: FileContext, fn: LoweredFunction, budget: Budget): FunctionRun {
+function runUnseen(ctx: FileContext, fn: Start, budget: Budget): FunctionRun {
   const first = runFunction({ ...ctx, unknownRelease: 'frees-nothing' }, fn, budget);
   if (first.refused !== null || first.assumed.length === 0) return first;
   const second = runFunction({ ...ctx, unknownRelease: 'frees-container' }, fn, budget);
@@ -286,7 +328,7 @@ function runUnseen(ctx: FileContext, fn: LoweredFunction, budget: Budget): Funct
  * A function given devices from its caller, in a file with several release callbacks: run once
  * per callback; what every run finds holds whichever device it is given, and only that is kept.
  */
-function runPerRelease(ctx: FileContext, fn: LoweredFunction, budget: Budget, releases: string[]): FunctionRun {
+function runPerRelease(ctx: FileContext, fn: Start, budget: Budget, releases: string[]): FunctionRun {
   const runs: FunctionRun[] = [];
   for (const r of releases) {
     const run = runUnseen({ ...ctx, soleRelease: r }, fn, budget);
@@ -314,7 +356,10 @@ interface Budget extends Bounds {
   steps: number;
 }
 
-function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget): FunctionRun {
+/** How each path of a run starts: a function from its entry, or a create and its teardown. */
+type Start = (run: PathRun) => void;
+
+function runFunction(fileCtx: FileContext, fn: Start, budget: Budget): FunctionRun {
   const { maxPaths, maxSteps } = budget;
   // The states this run's paths were in, at its merge points (each run of a function its own).
   const ctx: FileContext = {
@@ -340,7 +385,7 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
     const run = new PathRun(ctx, oracle);
     paths++;
     try {
-      run.runRoot(fn);
+      fn(run);
     } catch (err) {
       const switched = err instanceof SummaryImprecise ? (err.mode === 'precise' ? ctx.precise : ctx.unsummarised) : undefined;
       if (err instanceof SummaryImprecise && switched && !switched.has(err.helper)) {
@@ -373,7 +418,7 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
     for (const [name, a] of run.assumed) if (!assumed.has(name)) assumed.set(name, a);
     if (run.failureEnd !== null) failureEnds.push(run.failureEnd);
     for (const f of run.findings) {
-      const key = `${f.code}@${f.line}`;
+      const key = findingKey(f.code, f);
       if (seen.has(key)) continue;
       seen.add(key);
       findings.push(f);
@@ -396,28 +441,64 @@ function runFunction(fileCtx: FileContext, fn: LoweredFunction, budget: Budget):
   return { paths, findings, refused: null, bounded, assumed: [...assumed.values()] };
 }
 
+/** A call of the bus, or of the IDA that names its devices. */
+const busCall = (callee: string): boolean => isAuxApiFunction(callee) || (isTracked(callee) && /^(ida_|auxiliary_|__auxiliary|devm_auxiliary)/.test(callee));
+
 /**
- * The functions whose paths are run: those that reach the auxiliary-bus API directly or through
- * same-file helpers, except release callbacks (run only when the kernel would run them).
+ * The functions whose paths are run: those of the file that reach the auxiliary-bus API directly
+ * or through helpers (of the file, or of other files given with it: `all`), except release
+ * callbacks (run only when the kernel would run them).
  */
-function rootFunctions(analysed: Map<string, AnalysedFunction>, releases: Set<string>): string[] {
-  // A fixed point rather than recursion: a chain of thousands of helpers must not overflow the stack.
+function rootFunctions(analysed: Map<string, AnalysedFunction>, releases: Set<string>, own: ReadonlyMap<string, LoweredFunction>, all: ReadonlyMap<string, LoweredFunction>): string[] {
+  const { reaches, callees } = reaching(analysed, own, all, (f) => f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && busCall(c.callee)), busCall);
+  return [...analysed.keys()].filter((name) => !releases.has(name) && reaches.has(name)
+    && analysed.get(name)!.auxApiCalls.length + callees.get(name)!.length > 0);
+}
+
+/** Calls that make a device: what a create of a create / teardown pair must reach. */
+const MAKES_DEVICE = new Set(['auxiliary_device_init', 'auxiliary_device_create', 'devm_auxiliary_device_create', '__devm_auxiliary_device_create']);
+
+/** The functions of the file that make a device, directly or through helpers (pairs.ts: only they are creates). */
+function deviceMakers(analysed: Map<string, AnalysedFunction>, own: ReadonlyMap<string, LoweredFunction>, all: ReadonlyMap<string, LoweredFunction>): Set<string> {
+  const makes = (callee: string) => MAKES_DEVICE.has(callee);
+  return reaching(analysed, own, all, (f) => f.calls.some((c) => c.callee !== null && makes(c.callee)), makes).reaches;
+}
+
+/**
+ * The functions that reach a call `direct` picks, themselves or through what they call (a function
+ * of the file as discovery found it, `ownDirect`; a linked one as lowered), and each one's callees.
+ */
+function reaching(
+  analysed: Map<string, AnalysedFunction>, own: ReadonlyMap<string, LoweredFunction>, all: ReadonlyMap<string, LoweredFunction>,
+  ownDirect: (f: AnalysedFunction) => boolean, direct: (callee: string) => boolean,
+): { reaches: Set<string>; callees: Map<string, string[]> } {
+  const callees = new Map<string, string[]>();
   const reaches = new Set<string>();
   for (const [name, f] of analysed) {
-    if (f.auxApiCalls.length > 0 || f.calls.some((c) => c.callee !== null && isTracked(c.callee) && /^(ida_|auxiliary_|__auxiliary|devm_auxiliary)/.test(c.callee))) reaches.add(name);
+    const linked = own.has(name) && all !== own ? calledNamesOf(own.get(name)!).filter((c) => !own.has(c) && all.has(c)) : [];
+    callees.set(name, [...f.sameFileCallees, ...linked]);
+    if (ownDirect(f)) reaches.add(name);
   }
+  for (const [name, fn] of all) {
+    if (own.has(name)) continue;
+    const names = calledNamesOf(fn);
+    callees.set(name, names.filter((c) => all.has(c)));
+    if (names.some(direct)) reaches.add(name);
+  }
+  // A fixed point rather than recursion: a chain of thousands of helpers must not overflow the stack.
   for (let changed = true; changed;) {
     changed = false;
-    for (const [name, f] of analysed) {
-      if (!reaches.has(name) && f.sameFileCallees.some((c) => reaches.has(c))) {
+    for (const [name, calls] of callees) {
+      if (!reaches.has(name) && calls.some((c) => reaches.has(c))) {
         reaches.add(name);
         changed = true;
       }
     }
   }
-  return [...analysed.keys()].filter((name) => !releases.has(name) && reaches.has(name)
-    && analysed.get(name)!.auxApiCalls.length + analysed.get(name)!.sameFileCallees.length > 0);
+  return { reaches, callees };
 }
+
+const calledNamesOf = (fn: LoweredFunction): string[] => calledNames(fn, false);
 
 const DEVICE_CALLS = new Set([
   'auxiliary_device_init', 'auxiliary_device_add', '__auxiliary_device_add', 'auxiliary_device_delete',

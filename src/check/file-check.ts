@@ -1,6 +1,7 @@
 import { ParameterError } from '../../machines/index.js';
 import { readRegularFileSync } from '../regular-file.js';
 import { checkSource, type CheckSourceOptions, type FileCheck } from './check.js';
+import type { Link } from './link.js';
 import { mentionsAuxApi } from './prefilter.js';
 import { DEFAULT_MAX_SOURCE_BYTES, sourceFromBytes } from './source.js';
 
@@ -29,14 +30,15 @@ function skipped(): FileCheck {
 
 /**
  * Checks C given as bytes (or text) under the name `file`, the pre-filter first: see the module
- * comment. An error inside the checker (a bug) becomes a "not analysed: internal error" entry of
+ * comment. `link`: the other files given with it, whose functions its calls may resolve to
+ * (linked.ts). An error inside the checker (a bug) becomes a "not analysed: internal error" entry of
  * this file rather than ending the whole run; a bad option rejects with ParameterError.
  * @example await checkBytes(readFileSync('foo.c'), 'foo.c', {})
  */
-export async function checkBytes(bytes: Uint8Array | string, file: string, options: CheckSourceOptions): Promise<FileCheck> {
+export async function checkBytes(bytes: Uint8Array | string, file: string, options: CheckSourceOptions, link?: Link): Promise<FileCheck> {
   if (!mentionsAuxApi(bytes)) return skipped();
   const source = sourceFromBytes(bytes, { path: file });
-  const r = await checkSource(source, file, options).catch((e: unknown) => {
+  const r = await checkSource(source, file, options, link).catch((e: unknown) => {
     if (e instanceof ParameterError) throw e;
     return { ...skipped(), notAnalysed: [{ file, reason: `internal error: ${e instanceof Error ? e.message : String(e)}` }] };
   });
@@ -50,9 +52,9 @@ export async function checkBytes(bytes: Uint8Array | string, file: string, optio
  * holds is not known.
  * @example await checkFile('drivers/foo/foo.c', { maxPaths: 500 })
  */
-export async function checkFile(file: string, options: CheckSourceOptions): Promise<FileCheck> {
+export async function checkFile(file: string, options: CheckSourceOptions, link?: Link): Promise<FileCheck> {
   const read = readRegularFileSync(file, MAX_PREFILTER_BYTES);
-  if (read.kind === 'bytes') return checkBytes(read.bytes, file, options);
+  if (read.kind === 'bytes') return checkBytes(read.bytes, file, options, link);
   const reason = read.reason === 'too-large'
     ? `too-large: the file ${read.detail.replace(/^it /, '')} (read only to ask the pre-filter; the checker's limit is ${DEFAULT_MAX_SOURCE_BYTES})`
     : `unreadable: cannot read ${file}: ${read.detail}`;

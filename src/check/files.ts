@@ -1,9 +1,10 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { asText, AuxbusError, ParameterError, requireInt, requireObject } from '../../machines/index.js';
 import { type CheckSourceOptions, type FileCheck } from './check.js';
 import { checkFile } from './file-check.js';
+import { LinkedFiles } from './link.js';
 import { checkInPool, workerScript } from './pool.js';
 import type { CheckResult } from './report.js';
 import { requirePositiveLimit } from './source.js';
@@ -89,14 +90,33 @@ export async function checkPaths(paths: readonly string[], options: CheckPathsOp
     options.onFileCheck?.(file, r);
     options.onFile?.(file, result.files);
   };
+  const siblings = siblingsOf(files);
   const threads = files.length < MIN_POOL_FILES ? 1 : Math.min(jobs, files.length);
   const script = threads > 1 ? workerScript() : null;
   if (script === null) {
-    for (const file of files) take(file, await checkFile(file, checkOptions));
+    const linked = new LinkedFiles();
+    for (const [i, file] of files.entries()) take(file, await checkFile(file, checkOptions, { siblings: siblings[i]!, self: file, files: linked }));
   } else {
-    await checkInPool(script, files, checkOptions, threads, (i, r) => take(files[i]!, r));
+    await checkInPool(script, files, siblings, checkOptions, threads, (i, r) => take(files[i]!, r));
   }
   return result;
+}
+
+/**
+ * For each file, the other `.c` files of the list in the same directory: what its calls may
+ * resolve to (linked.ts). A file given alone has none; a directory's files have each other.
+ * @example siblingsOf(['d/a.c', 'd/b.c', 'd/x.h', 'e/c.c']) // [['d/b.c'], ['d/a.c'], ['d/a.c', 'd/b.c'], []]
+ */
+export function siblingsOf(files: readonly string[]): string[][] {
+  const byDir = new Map<string, string[]>();
+  for (const f of files) {
+    if (!f.endsWith('.c')) continue;
+    const d = dirname(f);
+    const list = byDir.get(d);
+    if (list) list.push(f);
+    else byDir.set(d, [f]);
+  }
+  return files.map((f) => (byDir.get(dirname(f)) ?? []).filter((s) => s !== f));
 }
 
 /**

@@ -64,6 +64,8 @@ export interface LoweredFunction {
   endLine: number;
   /** Why the function cannot be followed (a `goto` to a missing label, ...), or null. */
   refused: string | null;
+  /** The file it is defined in, when it is not the checked file (a helper of another file, linked.ts). */
+  file?: string;
 }
 
 const line = (n: Node) => n.startPosition.row + 1;

@@ -35,12 +35,12 @@ export function chunkSize(files: number, threads: number): number {
 }
 
 /**
- * Checks `files` on `threads` worker threads; `take(index, check)` is called once per file, in
+ * Checks `files` (each given its `siblings`, linked.ts) on `threads` worker threads; `take(index, check)` is called once per file, in
  * the order of `files`. Rejects when a thread fails (it cannot load, dies, or a chunk throws),
  * after stopping every thread.
  */
 export function checkInPool(
-  script: URL, files: readonly string[], options: CheckSourceOptions, threads: number, take: (index: number, check: FileCheck) => void,
+  script: URL, files: readonly string[], siblings: readonly string[][], options: CheckSourceOptions, threads: number, take: (index: number, check: FileCheck) => void,
 ): Promise<void> {
   const size = chunkSize(files.length, threads);
   const chunks = Math.ceil(files.length / size);
@@ -59,7 +59,7 @@ export function checkInPool(
     const give = (w: Worker): void => {
       if (sent >= chunks) return;
       const chunk = sent++;
-      w.postMessage({ chunk, files: files.slice(chunk * size, (chunk + 1) * size) } satisfies ChunkRequest);
+      w.postMessage({ chunk, files: files.slice(chunk * size, (chunk + 1) * size), siblings: siblings.slice(chunk * size, (chunk + 1) * size) } satisfies ChunkRequest);
     };
     const onReply = (w: Worker, m: ChunkReply): void => {
       if (settled) return;

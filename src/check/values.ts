@@ -50,6 +50,8 @@ export interface PathStep {
   line: number;
   column: number;
   text: string;
+  /** The file of `line` when it is not the checked file (a helper of another file). */
+  file?: string;
 }
 
 export interface Obj {
@@ -66,7 +68,7 @@ export interface Obj {
   /** The same events with their places in the source, for a diagnostic's numbered notes. */
   steps: PathStep[];
   /** The line of the statement that stored each field, for a step told when the store takes effect later. */
-  storedAt?: Map<string, number>;
+  storedAt?: Map<string, { line: number; file?: string }>;
   /** A release callback the code named that is not defined in this file. */
   foreignRelease?: string;
   /** It is what a function of another file returned: the path knows nothing of it. */

@@ -16,9 +16,13 @@ import { FileError } from '../errors.js';
  * Which files "use" the API is the checker's own answer, not a list kept by hand: a file whose
  * bytes name one of the API functions (the pre-filter, {@link AUX_API_FUNCTIONS}) and in which
  * function discovery then finds a function to run (one that calls the API, directly or through
- * helpers of the same file; release callbacks run when the kernel would run them) or something it
- * cannot analyse that names the API. A file the pre-filter lets through with neither (a header
- * that declares the API, a mention in a comment) is listed apart as mentioning it only.
+ * helpers of the same file or of another `.c` file of its folder; release callbacks run when the
+ * kernel would run them) or something it cannot analyse that names the API. A file the
+ * pre-filter lets through with neither (a header that declares the API, a mention in a comment)
+ * is listed apart as mentioning it only.
+ *
+ * Every file of the tree goes to one checkPaths() call, so the files of each folder are given
+ * together and link (src/check/linked.ts): a driver's helpers in its other files are run.
  */
 
 /** A triage verdict: a real defect, or a finding the checker must stop making. */
@@ -44,11 +48,16 @@ export interface Triage {
 export interface TableFinding {
   code: string;
   line: number;
+  /** The file of `line` (relative to the tree's top) when it is not the row's: a helper of another file of the folder. */
+  in?: string;
   function: string;
   /** The baseline fingerprint, computed with the file named relative to the tree's top. */
   fingerprint: string;
   message: string;
 }
+
+/** A finding's line as the table shows it: with its file when that is another file of the folder. */
+const lineOf = (f: TableFinding): string => (f.in === undefined ? String(f.line) : `${f.line} (in \`${f.in}\`)`);
 
 /** A function or part of a file the checker did not analyse to its end. */
 export interface TableNotAnalysed {
@@ -63,6 +72,11 @@ export interface TableFile {
   file: string;
   /** Functions run to the end of every path, with no bound reached. */
   analysed: string[];
+  /**
+   * Create / teardown pairs run together (`create → teardown`, docs/check.md), absent when none;
+   * one not analysed to its end has its entry in `notAnalysed`. Not counted as functions.
+   */
+  pairs?: string[];
   notAnalysed: TableNotAnalysed[];
   findings: TableFinding[];
 }
@@ -82,8 +96,11 @@ export interface RealKernelTable {
     files: number;
     /** Files that use the API (the table's rows). */
     usingFiles: number;
-    /** Functions that use the API: the ones run, plus every part not analysed outside them. */
+    /** Functions that use the API: the ones run, plus every part not analysed outside them (pairs apart). */
     functions: number;
+    /** Create / teardown pairs run together, and of those, analysed to the end with no bound reached. */
+    pairs?: number;
+    pairsAnalysed?: number;
     /** Of those, run to the end with no bound reached. */
     analysed: number;
     findings: number;
@@ -99,7 +116,7 @@ export const ANALYSED_TARGET = 0.98;
 /** The definition of "uses", as the table states it. */
 export const USES_DEFINITION =
   `a file whose bytes name one of ${AUX_API_FUNCTIONS.join(', ')} as a whole identifier (the checker's pre-filter), ` +
-  'in which function discovery then finds a function to run (one that calls the API directly or through helpers of the same file; ' +
+  'in which function discovery then finds a function to run (one that calls the API directly or through helpers of the same file or of another .c file of its folder, linked as docs/check.md says; ' +
   'release callbacks are run when the kernel would run them, not on their own) or something it cannot analyse that names the API';
 
 /** Options of {@link buildTable}. */
@@ -132,6 +149,8 @@ export async function buildTable(root: string, options: BuildTableOptions): Prom
   const mentionOnly: string[] = [];
   let functions = 0;
   let analysed = 0;
+  let pairs = 0;
+  let pairsAnalysed = 0;
   const take = (path: string, check: FileCheck): void => {
     if (!check.relevant && check.notAnalysed.length === 0) return;
     const file = posix(relative(root, path));
@@ -142,16 +161,20 @@ export async function buildTable(root: string, options: BuildTableOptions): Prom
     }
     const stopped = new Set(check.notAnalysed.map((n) => n.function).filter((n) => n !== undefined));
     const done = names.filter((n) => !stopped.has(n));
-    // Every entry not about a function that was run is one more part that uses the API, not analysed.
-    const outside = check.notAnalysed.filter((n) => n.function === undefined || !names.includes(n.function)).length;
+    const pairNames = check.pairs ?? [];
+    // Every entry not about a function (or pair) that was run is one more part that uses the API, not analysed.
+    const outside = check.notAnalysed.filter((n) => n.function === undefined || (!names.includes(n.function) && !pairNames.includes(n.function))).length;
     functions += names.length + outside;
     analysed += done.length;
+    pairs += pairNames.length;
+    pairsAnalysed += pairNames.filter((n) => !stopped.has(n)).length;
     rows.push({
       file,
       analysed: done,
+      ...(pairNames.length > 0 ? { pairs: pairNames } : {}),
       notAnalysed: check.notAnalysed.map((n) => ({ ...(n.function ? { function: n.function } : {}), ...(n.line !== undefined ? { line: n.line } : {}), reason: n.reason })),
       findings: check.findings.map((f) => ({
-        code: f.code, line: f.at.line, function: f.function,
+        code: f.code, line: f.at.line, ...(f.at.file === path ? {} : { in: posix(relative(root, f.at.file)) }), function: f.function,
         fingerprint: fingerprint({ ...f, at: { ...f.at, file } }),
         message: f.message,
       })),
@@ -169,7 +192,7 @@ export async function buildTable(root: string, options: BuildTableOptions): Prom
     tree: options.tree,
     uses: USES_DEFINITION,
     excluded: exclude,
-    totals: { files: run.files, usingFiles: rows.length, functions, analysed, findings: rows.reduce((n, r) => n + r.findings.length, 0) },
+    totals: { files: run.files, usingFiles: rows.length, functions, analysed, pairs, pairsAnalysed, findings: rows.reduce((n, r) => n + r.findings.length, 0) },
     files: rows,
     mentionOnly,
   };
@@ -280,6 +303,10 @@ export function realKernelMarkdown(table: RealKernelTable, triage: Triage): stri
     `- **${t.analysed} of ${t.functions} analysed** with no bound reached: **${pct(j.share)}** (issue 14's target: ${pct(ANALYSED_TARGET)}; ` +
       `${j.share >= ANALYSED_TARGET ? 'met' : 'not met'}). The others are listed per file with the reason; nothing of a function ` +
       'stopped by its step budget is claimed, and a function stopped by the path bound has the findings of the paths it ran.',
+    ...(t.pairs !== undefined && t.pairs > 0
+      ? [`- **${t.pairs} create / teardown ${t.pairs === 1 ? 'pair' : 'pairs'}** run together (the teardown on every state the create leaves when it succeeds; not counted above): ` +
+        `**${t.pairsAnalysed ?? 0} analysed** with no bound reached, the others listed with their files.`]
+      : []),
     `- **${t.findings} findings**: ${j.trueBugs} true bugs, ${j.falsePositives} false positives, ${j.untriaged} not triaged.` +
       (j.problems.length > 0 ? ' `npm run kernel:check` fails until every finding is a triaged true bug.' : ''),
     '',
@@ -294,7 +321,7 @@ export function realKernelMarkdown(table: RealKernelTable, triage: Triage): stri
     for (const f of row.findings) {
       const e = triage.findings[f.fingerprint];
       const verdict = e === undefined ? '**not triaged**' : e.verdict === 'true-bug' ? `**true bug**: ${cell(e.why)}` : `**false positive** (to fix): ${cell(e.why)}`;
-      out.push(`| \`${row.file}\` | ${f.line} | \`${f.function}\` | \`${f.code}\` | ${verdict} |`);
+      out.push(`| \`${row.file}\` | ${lineOf(f)} | \`${f.function}\` | \`${f.code}\` | ${verdict} |`);
     }
   }
   if (t.findings === 0) out.push('| — | | | | no finding |');
@@ -316,8 +343,10 @@ export function realKernelMarkdown(table: RealKernelTable, triage: Triage): stri
   );
   for (const row of table.files) {
     const not = row.notAnalysed.map((n) => `${n.function ? `\`${n.function}\`` : 'the file'}${n.line !== undefined ? ` (line ${n.line})` : ''}: ${shortReason(n.reason)}`);
-    const codes = row.findings.map((f) => `\`${f.code}\` ${f.line}`);
-    out.push(`| \`${row.file}\` | ${row.analysed.length} | ${not.length > 0 ? not.join('; ') : '—'} | ${codes.length > 0 ? codes.join(', ') : '—'} |`);
+    const codes = row.findings.map((f) => `\`${f.code}\` ${lineOf(f)}`);
+    const stoppedPairs = (row.pairs ?? []).filter((p) => row.notAnalysed.some((n) => n.function === p)).length;
+    const pairs = row.pairs ? ` + ${row.pairs.length - stoppedPairs} of ${row.pairs.length} ${row.pairs.length === 1 ? 'pair' : 'pairs'}` : '';
+    out.push(`| \`${row.file}\` | ${row.analysed.length}${pairs} | ${not.length > 0 ? not.join('; ') : '—'} | ${codes.length > 0 ? codes.join(', ') : '—'} |`);
   }
   if (table.mentionOnly.length > 0) {
     out.push('', `Files that name the API but have nothing to run: ${table.mentionOnly.map((f) => `\`${f}\``).join(', ')} (the API's own definitions and declarations, or a mention in a comment).`);

@@ -57,6 +57,31 @@ describe('the real-kernel table (issue 14 item 2)', () => {
     expect(JSON.parse(realKernelJson(t))).toEqual(t);
   });
 
+  it('gives a folder its files together: a helper of another file of the folder runs, and its finding names that file', async () => {
+    const at = join(dir, 'linked');
+    const multi = join(ROOT, 'test/fixtures/check/multi/helper-bad');
+    mkdirSync(join(at, 'drivers/lynx'), { recursive: true });
+    for (const f of ['plug.c', 'unwind.c']) writeFileSync(join(at, 'drivers/lynx', f), readFileSync(join(multi, f)));
+    const t = await buildTable(at, { tree: TREE, version: '0.0.0', jobs: 1 });
+    expect(t.files.map((f) => f.file)).toEqual(['drivers/lynx/plug.c']);
+    expect(t.files[0]!.findings).toEqual([expect.objectContaining({ code: 'double-free', line: 10, in: 'drivers/lynx/unwind.c', function: 'lynx_plug' })]);
+    const triage: Triage = { findings: { [t.files[0]!.findings[0]!.fingerprint]: { file: 'drivers/lynx/plug.c', function: 'lynx_plug', code: 'double-free', verdict: 'true-bug', why: 'planted' } } };
+    expect(realKernelMarkdown(t, triage)).toContain('| `drivers/lynx/plug.c` | 10 (in `drivers/lynx/unwind.c`) | `lynx_plug` | `double-free` |');
+  });
+
+  it('counts create / teardown pairs apart from functions, and lists a pair\'s finding under the pair', async () => {
+    const at = join(dir, 'pairs');
+    mkdirSync(join(at, 'drivers/lynx'), { recursive: true });
+    writeFileSync(join(at, 'drivers/lynx/diag.c'), readFileSync(join(CORPUS, 'leak-initialized-bad-6.c')));
+    const t = await buildTable(at, { tree: TREE, version: '0.0.0', jobs: 1 });
+    expect(t.totals).toMatchObject({ functions: 2, analysed: 2, pairs: 1, pairsAnalysed: 1, findings: 1 });
+    expect(t.files[0]!.pairs).toEqual(['lynx_diag_init → lynx_diag_exit']);
+    expect(t.files[0]!.findings).toEqual([expect.objectContaining({ code: 'leak-initialized', line: 61, function: 'lynx_diag_init → lynx_diag_exit' })]);
+    const md = realKernelMarkdown(t, { findings: {} });
+    expect(md).toContain('- **1 create / teardown pair** run together');
+    expect(md).toContain('| `drivers/lynx/diag.c` | 2 + 1 of 1 pair |');
+  });
+
   it('an untriaged finding fails, naming it; triaged a true bug it renders with its explanation; triaged a false positive it fails', async () => {
     const t = await table(join(dir, 'c'), { jobs: 1 });
     const f = t.files[1]!.findings[0]!;

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { VIOLATIONS } from '../../../machines/index.js';
 import { CallBudgetError, Kernel, type AuxDevice, type ParentDevice } from '../../runtime/index.js';
 import type { Expr, LoweredFunction, StatementAt } from '../ir.js';
@@ -14,6 +15,15 @@ import { PathTooLong, type FileContext, type Frame, type PathFinding, type Site 
  * that enumerates them. The interpreter has no lifecycle rule of its own: what is a violation,
  * and what leaks at the end, is what the machines say.
  */
+
+/**
+ * What tells findings apart on a path and across paths: code and place (a line of a helper of
+ * another file is not the same line of the checked file).
+ * @example findingKey('double-free', { line: 12 }) // 'double-free@12'
+ */
+export function findingKey(code: string, at: { line: number; file?: string }): string {
+  return at.file === undefined ? `${code}@${at.line}` : `${code}@${at.file}:${at.line}`;
+}
 
 /** The most steps a finding lists (a call in a loop repeats itself). */
 const MAX_FINDING_STEPS = 12;
@@ -83,14 +93,33 @@ export abstract class PathBase {
   }
 
   /** Records what happened to `o` on this path: for its message, and as a step at its place. */
-  protected told(o: Obj, text: string, at: { line: number; column: number } = this.blame()): void {
+  protected told(o: Obj, text: string, at: { line: number; column: number; file?: string } = this.blame()): void {
     o.history.push(text);
-    o.steps.push({ seq: ++this.clock, line: at.line, column: at.column, text });
+    o.steps.push({ seq: ++this.clock, line: at.line, column: at.column, text, ...(at.file === undefined ? {} : { file: at.file }) });
   }
 
   /** Records a conditional branch the path took. */
   protected branch(line: number, column: number, taken: boolean): void {
-    this.branches.push({ seq: ++this.clock, line, column, text: `taking the ${taken ? 'true' : 'false'} branch` });
+    this.branches.push({ seq: ++this.clock, ...this.here(line), column, text: `taking the ${taken ? 'true' : 'false'} branch` });
+  }
+
+  /**
+   * The file of the code being run, when it is not the checked file: a helper of another file
+   * given with it (linked.ts) has its own lines.
+   */
+  protected fileHere(): string | undefined {
+    return this.frames[this.frames.length - 1]?.fn.file;
+  }
+
+  /** A line of the code being run, with its file when that is not the checked file. */
+  protected here(line: number): { line: number; file?: string } {
+    const file = this.fileHere();
+    return file === undefined ? { line } : { line, file };
+  }
+
+  /** How a message names a place: `line 12`, or `line 12 of helper.c` in another file. */
+  protected lineOf(at: { line: number; file?: string }): string {
+    return at.file === undefined ? `line ${at.line}` : `line ${at.line} of ${basename(at.file)}`;
   }
 
   /**
@@ -98,17 +127,17 @@ export abstract class PathBase {
    * path, and the last few branches taken since (or since the object was made), in the order they
    * happened; at most {@link MAX_FINDING_STEPS}, the first and the last ones.
    */
-  protected stepsOf(o: Obj | null): Array<{ line: number; column: number; text: string }> {
+  protected stepsOf(o: Obj | null): PathFinding['steps'] {
     const events: PathStep[] = [...(o?.steps ?? [])];
     const f = this.failed;
-    if (f && !events.some((s) => s.line === f.line && s.column === f.column)) {
-      events.push({ seq: this.failedSeq, line: f.line, column: f.column, text: `${f.call} fails` });
+    if (f && !events.some((s) => s.line === f.line && s.column === f.column && s.file === f.file)) {
+      events.push({ seq: this.failedSeq, line: f.line, column: f.column, text: `${f.call} fails`, ...(f.file === undefined ? {} : { file: f.file }) });
     }
     const from = f ? this.failedSeq : (events[0]?.seq ?? 0);
     events.push(...this.branches.filter((b) => b.seq > from).slice(-MAX_BRANCH_STEPS));
     events.sort((a, b) => a.seq - b.seq);
     const kept = events.length <= MAX_FINDING_STEPS ? events : [...events.slice(0, 4), ...events.slice(-(MAX_FINDING_STEPS - 4))];
-    return kept.map(({ line, column, text }) => ({ line, column, text }));
+    return kept.map(({ line, column, text, file }) => ({ line, column, text, ...(file === undefined ? {} : { file }) }));
   }
 
   protected inRelease(): boolean {
@@ -137,12 +166,12 @@ export abstract class PathBase {
       const site = this.blame();
       if (o) this.flagged.add(o);
       // A path reports each (code, line) once: a violating call in a loop repeats itself.
-      const key = `${v.code}@${site.line}`;
+      const key = findingKey(v.code, site);
       if (this.reported.has(key)) continue;
       this.reported.add(key);
       const told = o && o.history.length > 0 ? ` (on this path: ${story(o)})` : '';
       this.findings.push({
-        code: v.code, line: site.line, column: site.column,
+        code: v.code, line: site.line, column: site.column, ...(site.file === undefined ? {} : { file: site.file }),
         message: `${site.call}: ${lowerFirst(VIOLATIONS[v.code].when)}${told}`,
         failing: this.failed,
         steps: this.stepsOf(o),
@@ -163,8 +192,8 @@ export abstract class PathBase {
     }
     // A load or store outside any call (`f->port = 0;` after the last put): its statement.
     const at = this.atStatement;
-    if (at !== undefined) return { call: at.text, line: this.atLine, column: at.column };
-    if (this.atLine > 0) return { call: 'this statement', line: this.atLine, column: 1 };
+    if (at !== undefined) return { call: at.text, ...this.here(this.atLine), column: at.column };
+    if (this.atLine > 0) return { call: 'this statement', ...this.here(this.atLine), column: 1 };
     const fn = this.frames[0]?.fn;
     return { call: fn ? `${fn.name}()` : 'the function', line: fn?.startLine ?? 1, column: 1 };
   }

@@ -1,10 +1,10 @@
 import type { AuxDevice, Ida, ParentDevice } from '../../runtime/index.js';
 import type { Expr } from '../ir.js';
 import { ERRNO, int, MAX_ERRNO, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
-import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, FREE, INERT, KEEPS, U32_MAX, ZEROING } from './known-calls.js';
+import { ALLOC, CONTAINER_HELPER, DEVM_ALLOC, DRVDATA, FREE, INERT, KEEPS, U32_MAX, ZEROING } from './known-calls.js';
 import { intOr, memberPath } from './ops.js';
 import { PathMemory } from './memory.js';
-import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type ReleaseAssumption, type Site } from './types.js';
+import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type Loc, type ReleaseAssumption, type Site } from './types.js';
 
 /**
  * The calls a path knows: allocation, kfree, the IDA, the auxiliary-bus API, the kernel's create
@@ -13,7 +13,7 @@ import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type ReleaseAssumption, type 
  */
 export abstract class PathCalls extends PathMemory {
   protected readonly idas = new Map<string, { ida: Ida; o: Obj }>();
-  protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj }; id: number; line: number }> = [];
+  protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj }; id: number; at: Site }> = [];
   protected readonly kept: Val[] = [];
   /**
    * What devres holds for a devres action of the file registered on this path (the data it is
@@ -32,7 +32,7 @@ export abstract class PathCalls extends PathMemory {
   protected abstract failureOf(name: string, site: Site): Val;
 
   protected call(e: Extract<Expr, { k: 'call' }>): Val {
-    const site: Site = { call: e.text, line: e.line, column: e.column };
+    const site: Site = { call: e.text, ...this.here(e.line), column: e.column };
     this.sites.push(site);
     try {
       if (e.callee === null) {
@@ -164,7 +164,22 @@ export abstract class PathCalls extends PathMemory {
       }
       case 'BUG':
       case 'BUG_ON':
-        throw new PathTooLong(`${name} at line ${site.line}`);
+        throw new PathTooLong(`${name} at ${this.lineOf(site)}`);
+    }
+    const drvdata = DRVDATA[name];
+    if (drvdata !== undefined) {
+      const dev = arg(0);
+      const at = this.driverData(dev, drvdata.via);
+      if (drvdata.op === 'set') {
+        const data = arg(1);
+        if (at) this.write(at, data);
+        else this.keep(data);
+        return UNK;
+      }
+      const held = at ? this.read(at) : UNK;
+      if (held.t !== 'unk') return held;
+      this.keep(dev);
+      return { t: 'unk', call: name };
     }
     if (INERT.has(name)) {
       for (let i = 0; i < argExprs.length; i++) arg(i);
@@ -180,7 +195,9 @@ export abstract class PathCalls extends PathMemory {
     if (fn && this.frames.length < MAX_CALL_DEPTH && !this.frames.some((f) => f.fn === fn)) {
       return this.callSameFile(fn, args);
     }
-    if (fn) throw new NotFollowed(`${name} at line ${site.line} is recursive or nests deeper than ${MAX_CALL_DEPTH} calls`);
+    // A helper of another file given with this one (linked.ts) that is recursive or nests too deep
+    // is what it was without linking: a call of another file.
+    if (fn && fn.file === undefined) throw new NotFollowed(`${name} at ${this.lineOf(site)} is recursive or nests deeper than ${MAX_CALL_DEPTH} calls`);
     // The kernel's naming convention for container_of wrappers (to_foo(), adev_to_foo(), usually
     // static inline in a header the checker does not read): one pointer into an object in, the
     // object's start out. Documented in docs/check.md as an assumption the checker makes.
@@ -189,6 +206,19 @@ export abstract class PathCalls extends PathMemory {
     // A function of another file: it may keep any pointer it is given; its result is unknown.
     for (const a of args) this.keep(a);
     return { t: 'unk', call: name };
+  }
+
+  /**
+   * Where `dev->driver_data` is for a device given as `v` (include/linux/device.h
+   * dev_set_drvdata / dev_get_drvdata; platform_, pci_ and auxiliary_set_drvdata pass
+   * `&pdev->dev`): a member of the object, when it is one the path follows and not a device the
+   * model judges (there the call only keeps the pointer, as before).
+   */
+  private driverData(v: Val, via: '' | 'dev'): Extract<Loc, { t: 'mem' }> | null {
+    const r = resolve(v);
+    if (r.t !== 'ptr' || r.o.rt !== null || r.o.dev !== null) return null;
+    const p = via === '' ? r.p : r.p === '' ? 'dev' : `${r.p}.dev`;
+    return { t: 'mem', o: r.o, p: p === '' ? 'driver_data' : `${p}.driver_data` };
   }
 
   protected noFreePtr(e: Extract<Expr, { k: 'call' }>): Val {
@@ -202,15 +232,15 @@ export abstract class PathCalls extends PathMemory {
 
   protected allocate(name: string, site: Site, kind: 'heap' | 'devm'): Val {
     if (this.fails(site)) return this.failureOf(name, site);
-    const label = `${name} at line ${site.line}`;
+    const label = `${name} at ${this.lineOf(site)}`;
     // devm memory is freed by devres when the parent's driver unbinds, whatever the count of a
     // device embedded in it (model.md §4.6). Each allocation gets a parent of its own so that
     // the free can be run, and blamed on its devm_kzalloc() line, one allocation at a time.
     const owner = kind === 'devm' ? this.k.parentDevice(`the parent device whose devres holds ${label}`) : null;
     const rt = owner ? this.k.devmKzallocDevice(owner, label)! : this.k.kzallocDevice(label)!;
-    const o = this.newObj(kind, `${name}() at line ${site.line}`, site.line, rt);
+    const o = this.newObj(kind, `${name}() at ${this.lineOf(site)}`, site.line, rt);
     if (ZEROING.has(name)) o.zeroed = true;
-    this.told(o, `allocated by ${name}() at line ${site.line}`, site);
+    this.told(o, `allocated by ${name}() at ${this.lineOf(site)}`, site);
     if (owner) this.devres.push({ o, owner, site });
     return this.ptr(o);
   }
@@ -238,7 +268,7 @@ export abstract class PathCalls extends PathMemory {
       const { o, owner, site } = this.devres[i]!;
       const at: Site = {
         call: `${site.call} (the fix goes here): devres frees this memory when the parent driver unbinds, whatever the count of a device in it`,
-        line: site.line, column: site.column,
+        line: site.line, column: site.column, ...(site.file === undefined ? {} : { file: site.file }),
       };
       this.told(o, 'devres frees it when the parent driver unbinds, after the function returned');
       this.sites.push(at);
@@ -279,14 +309,14 @@ export abstract class PathCalls extends PathMemory {
     // function of another file returned (a to_foo() helper from a header) could be the container.
     const from = r.t === 'unk' ? r.call : r.t === 'ptr' && r.o.kind === 'opaque' && !r.o.rt ? r.o.fromCall : undefined;
     if (from !== undefined && this.inRelease()) {
-      throw new NotFollowed(`${site.call} at line ${site.line}, in a release callback, frees what ${from} returned, and that function is not in this file`);
+      throw new NotFollowed(`${site.call} at ${this.lineOf(site)}, in a release callback, frees what ${from} returned, and that function is not in this file`);
     }
     if (r.t !== 'ptr') return;
     const o = r.o;
     if (o.kind === 'opaque' && !this.freedOpaque.has(o)) this.freedOpaque.set(o, site.line);
     // A kfree() of devm memory is passed on too: the model judges it (B4, KASAN's invalid-free).
     if (!o.rt) return;
-    this.told(o, `kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
+    this.told(o, `kfree() at ${this.lineOf(site)}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
     this.freeAll(o);
   }
 
@@ -303,7 +333,7 @@ export abstract class PathCalls extends PathMemory {
       this.free(v, site);
       return;
     }
-    this.told(r.o, `devm_kfree() at line ${site.line}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
+    this.told(r.o, `devm_kfree() at ${this.lineOf(site)}${this.inRelease() ? ' (in the release callback)' : ''}`, site);
     this.devresFree(r.o);
   }
 
@@ -338,7 +368,7 @@ export abstract class PathCalls extends PathMemory {
     if (!entry) return this.either(ZERO, int(-ERRNO.ENOMEM!));
     if (this.fails(site)) this.k.faults.failSite('ida_alloc');
     const id = this.track(entry.o, () => entry.ida.alloc({ min: Math.min(min, U32_MAX), max: Math.min(Math.max(max, 0), U32_MAX) }));
-    if (id >= 0) this.idAllocs.push({ entry, id, line: site.line });
+    if (id >= 0) this.idAllocs.push({ entry, id, at: site });
     return int(id);
   }
 
@@ -346,7 +376,7 @@ export abstract class PathCalls extends PathMemory {
     const d = this.deviceOf(v, e, op);
     if (!d) return op === 'get' ? v : op === 'init' || op === 'add' ? this.either(ZERO, int(-ERRNO.ENOMEM!)) : UNK;
     const { o, rt } = d;
-    const where = `line ${site.line}`;
+    const where = this.lineOf(site);
     switch (op) {
       case 'init': {
         const fail = this.fails(site);
@@ -400,11 +430,11 @@ export abstract class PathCalls extends PathMemory {
       : this.k.auxiliaryDeviceCreate(this.parent, 'mod', `dev${this.objs.length + 1}`, undefined, id.t === 'int' && Math.abs(id.v) < 2 ** 31 ? id.v : 0);
     this.sync(null);
     if (!made) return this.failureOf(name, site);
-    const o = this.newObj(devm ? 'managed' : 'heap', `${name}() at line ${site.line}`, site.line, made);
+    const o = this.newObj(devm ? 'managed' : 'heap', `${name}() at ${this.lineOf(site)}`, site.line, made);
     o.dev = '';
     // auxiliary_device_create kzalloc()s the device (kernel-auxbus.md §1.5).
     o.zeroed = true;
-    this.told(o, `created by ${name}() at line ${site.line}`, site);
+    this.told(o, `created by ${name}() at ${this.lineOf(site)}`, site);
     return this.ptr(o);
   }
 
@@ -418,8 +448,8 @@ export abstract class PathCalls extends PathMemory {
     // devm_add_action() that fails registers nothing and runs nothing: the caller still owns `data`.
     if (name === 'devm_add_action' && fail) return int(-ERRNO.ENOMEM!);
     if (fail) this.k.faults.failSite('devres');
-    const at: Site = { call: `${action}(), registered by ${name}() at line ${site.line}, runs when the parent driver unbinds`, line: site.line, column: site.column };
-    const r = this.parent.devmAddActionOrReset(`${action} at line ${site.line}`, () => {
+    const at: Site = { ...site, call: `${action}(), registered by ${name}() at ${this.lineOf(site)}, runs when the parent driver unbinds` };
+    const r = this.parent.devmAddActionOrReset(`${action} at ${this.lineOf(site)}`, () => {
       // Run by the parent's unbind after the function returned: its findings go to the registration.
       const later = this.frames.length === 0;
       if (later) this.sites.push(at);

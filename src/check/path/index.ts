@@ -1,5 +1,6 @@
 /** The path interpreter: one path of one function, run on the model. */
 export { PathRun } from './run.js';
+export { findingKey } from './base.js';
 export { isTracked } from './known-calls.js';
 export {
   SummaryImprecise, PathMerged,

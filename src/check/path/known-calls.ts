@@ -35,6 +35,23 @@ export const INERT = new Set([
   'mutex_destroy', 'spin_lock', 'spin_unlock', 'spin_lock_irqsave', 'spin_unlock_irqrestore', 'spin_lock_init', 'lockdep_assert_held',
   'might_sleep', 'synchronize_rcu', 'WARN', 'WARN_ONCE', 'static_assert', 'BUILD_BUG_ON', 'kfree_const_check',
 ]);
+/**
+ * A device's driver data: `dev_set_drvdata(dev, p)` stores `dev->driver_data = p` and
+ * `dev_get_drvdata(dev)` reads it (include/linux/device.h); the platform_, pci_ and auxiliary_
+ * forms pass the `struct device` inside their device (`via: 'dev'`). What a probe stores there is
+ * what its remove finds.
+ */
+export const DRVDATA: Readonly<Record<string, { op: 'set' | 'get'; via: '' | 'dev' }>> = {
+  dev_set_drvdata: { op: 'set', via: '' },
+  dev_get_drvdata: { op: 'get', via: '' },
+  platform_set_drvdata: { op: 'set', via: 'dev' },
+  platform_get_drvdata: { op: 'get', via: 'dev' },
+  pci_set_drvdata: { op: 'set', via: 'dev' },
+  pci_get_drvdata: { op: 'get', via: 'dev' },
+  auxiliary_set_drvdata: { op: 'set', via: 'dev' },
+  auxiliary_get_drvdata: { op: 'get', via: 'dev' },
+};
+
 /** Calls that keep a pointer they are given (it is reachable from somewhere else afterwards). */
 export const KEEPS = new Set(['dev_set_drvdata', 'auxiliary_set_drvdata', 'platform_set_drvdata', 'pci_set_drvdata', 'list_add', 'list_add_tail', 'xa_store', 'xa_alloc', 'idr_alloc', 'hlist_add_head']);
 

@@ -114,7 +114,7 @@ export abstract class PathMemory extends PathBase {
     if (loc.t === 'var') loc.f.vars.set(loc.name, v);
     else if (loc.t === 'mem') {
       loc.o.fields.set(loc.p, v);
-      if (this.atLine > 0) (loc.o.storedAt ??= new Map()).set(loc.p, this.atLine);
+      if (this.atLine > 0) (loc.o.storedAt ??= new Map()).set(loc.p, this.here(this.atLine));
     }
   }
 
@@ -255,7 +255,8 @@ export abstract class PathMemory extends PathBase {
     }
     const name = v.t === 'fn' ? v.name : COMPUTED_RELEASE;
     o.foreignRelease = name;
-    const line = this.atLine;
+    // The assumption is placed in the checked file: a store of another file's helper names its function's first line there.
+    const line = this.fileHere() === undefined ? this.atLine : 0;
     const unseen = () => this.unseenRelease(o, name, line);
     this.callbackKeys.set(unseen, (num) => `unseen release ${name} of ${num(o)}`);
     return unseen;
@@ -277,9 +278,9 @@ export abstract class PathMemory extends PathBase {
   }
 
   /** Where a field stored earlier was stored: a step told when the store takes effect is placed there. */
-  protected storedLine(o: Obj, p: string): { line: number; column: number } | undefined {
-    const line = o.storedAt?.get(p);
-    return line === undefined ? undefined : { line, column: 1 };
+  protected storedLine(o: Obj, p: string): { line: number; column: number; file?: string } | undefined {
+    const at = o.storedAt?.get(p);
+    return at === undefined ? undefined : { ...at, column: 1 };
   }
 
   /**
@@ -363,7 +364,7 @@ export abstract class PathMemory extends PathBase {
 
   protected containerOf(v: Val, member: string | null, site: Site): Val {
     const r = resolve(v);
-    if (member === null) throw new NotFollowed(`container_of at line ${site.line}: the member is not a plain member path`);
+    if (member === null) throw new NotFollowed(`container_of at ${this.lineOf(site)}: the member is not a plain member path`);
     if (r.t !== 'ptr') {
       if (r.t === 'null' || (r.t === 'int' && r.v === 0)) return NULLV;
       return UNK;
@@ -385,6 +386,6 @@ export abstract class PathMemory extends PathBase {
       r.o.rt = null;
       return this.ptr(c);
     }
-    throw new NotFollowed(`container_of at line ${site.line}: ${member} is not where the pointer points (${r.p || 'the start'} of ${r.o.madeBy})`);
+    throw new NotFollowed(`container_of at ${this.lineOf(site)}: ${member} is not where the pointer points (${r.p || 'the start'} of ${r.o.madeBy})`);
   }
 }

@@ -244,12 +244,7 @@ export class PathRun extends PathContracts {
 
   /** Runs `fn` from its entry with unknown arguments, then the end check on what it leaves behind. */
   runRoot(fn: LoweredFunction): void {
-    const args = fn.params.map((name, i) => {
-      const o = this.newObj('opaque', `parameter ${name}`, 0);
-      // A `struct auxiliary_device *` parameter is the device itself.
-      if (/\bauxiliary_device\b/.test(fn.paramTypes[i] ?? '')) o.dev = '';
-      return this.ptr(o);
-    });
+    const args = this.parameters(fn);
     const site: Site = { call: fn.name, line: 0, column: 0 };
     this.sites.push(site);
     const firstObj = this.objs.length;
@@ -321,6 +316,104 @@ export class PathRun extends PathContracts {
     this.leakCheck(frame, value, last.site.line, `after ${fn.name}() returned and the parent's unbind ran ${held.map((h) => `${h.action}()`).join(', ')} through devres`);
   }
 
+  /** Unknown objects for `fn`'s parameters (a `struct auxiliary_device *` one is the device itself). */
+  private parameters(fn: LoweredFunction): Val[] {
+    return fn.params.map((name, i) => {
+      const o = this.newObj('opaque', `parameter ${name}`, 0);
+      if (/\bauxiliary_device\b/.test(fn.paramTypes[i] ?? '')) o.dev = '';
+      return this.ptr(o);
+    });
+  }
+
+  /**
+   * A create and its teardown (pairs.ts): the create runs from its entry; where it succeeded
+   * (`returns`: 0 from an int, a valid pointer, any end of a void one) the teardown runs on what
+   * it left (its parameters are the create's, by `map`; globals are shared). What breaks there is
+   * the pair's; then what the create made that still lives (a device not uninit'ed and put, an id
+   * not freed) is a leak at the teardown's return. The create's own findings are its own run's,
+   * not the pair's: they are dropped here.
+   */
+  runPair(create: LoweredFunction, teardown: LoweredFunction, map: readonly number[], returns: 'int' | 'pointer' | 'void'): void {
+    const args = this.parameters(create);
+    this.sites.push({ call: create.name, line: 0, column: 0 });
+    let made: Val;
+    try {
+      made = this.callFunction(create, args).value;
+    } catch (err) {
+      // A path that ends in the create (merged with an earlier one, cut) has no teardown of its own.
+      this.findings.length = 0;
+      throw err;
+    }
+    this.sites.pop();
+    const v = resolve(made);
+    const succeeded = returns === 'void' || (returns === 'int' ? v.t === 'int' && v.v === 0 : v.t === 'ptr' || v.t === 'nonnull');
+    this.findings.length = 0;
+    if (!succeeded) return;
+    const objs = this.objs.length;
+    const ids = this.idAllocs.length;
+    this.sites.push({ call: teardown.name, line: 0, column: 0 });
+    const { line } = this.callFunction(teardown, map.map((j) => args[j]!));
+    this.sites.pop();
+    this.afterTeardown(teardown, objs, ids, line);
+    this.unbindParents();
+  }
+
+  /** The leaks of a pair: what its create made (objects before `objs`, ids before `ids`) and its teardown left. */
+  private afterTeardown(teardown: LoweredFunction, objs: number, ids: number, line: number): void {
+    const at = teardown.file === undefined ? { line } : { line, file: teardown.file };
+    // What was handed to code the path does not follow (an xarray, a list, a function of another
+    // file) may be found and taken down there: only what the teardown could reach is judged.
+    const away = new Set<Obj>();
+    const todo = this.kept.map(resolve).filter((v) => v.t === 'ptr').map((v) => v.o);
+    while (todo.length > 0) {
+      const o = todo.pop()!;
+      if (away.has(o)) continue;
+      away.add(o);
+      for (const v of o.fields.values()) {
+        const r = resolve(v);
+        if (r.t === 'ptr') todo.push(r.o);
+      }
+    }
+    const excused: number[] = [];
+    for (const o of this.objs.slice(0, objs)) {
+      if (!o.rt || o.within) continue;
+      const devices = [o.rt, ...(o.others?.values() ?? [])];
+      if (this.flagged.has(o) || this.leaked.has(o) || away.has(o) || o.kind === 'managed' || o.foreignRelease !== undefined) {
+        excused.push(...devices.map((d) => d.handle));
+        continue;
+      }
+      for (const f of devices.flatMap((d) => d.endFindings({ type: 'END' }))) {
+        // Memory is the create's to judge (it may hand it to devres or to another file); a device is the pair's.
+        if (f.code === 'memory-leak') continue;
+        this.leaked.add(o);
+        excused.push(...devices.map((d) => d.handle));
+        this.findings.push({
+          code: f.code, ...at, column: 1,
+          message: `${VIOLATIONS[f.code].when.replace(/\.$/, '')}: the device from ${o.madeBy} is still there when ${teardown.name}() returns here (on this path: ${story(o)})`,
+          failing: this.failed,
+          steps: this.stepsOf(o),
+        });
+      }
+    }
+    const mine = this.idAllocs.slice(0, ids);
+    for (const entry of new Set(mine.map((a) => a.entry))) {
+      for (const v of entry.ida.endCheck(excused)) {
+        for (const id of v.ids ?? []) {
+          const key = `${entry.o.n}:${id}`;
+          const made = mine.find((a) => a.entry === entry && a.id === id);
+          if (!made || this.leakedIds.has(key)) continue;
+          this.leakedIds.add(key);
+          this.findings.push({
+            code: v.code, ...at, column: 1,
+            message: `id ${id} from ida_alloc() at ${this.lineOf(made.at)} is still allocated when ${teardown.name}() returns here`,
+            failing: this.failed,
+            steps: [{ line: made.at.line, column: 1, text: `ida_alloc() allocates id ${id}`, ...(made.at.file === undefined ? {} : { file: made.at.file }) }, ...this.stepsOf(null)],
+          });
+        }
+      }
+    }
+  }
+
   /**
    * Runs `fn` in a new frame. `inline`: called from the code of the frame below at its current
    * instruction (not a summary's run, not a callback the kernel runs): such a frame may merge
@@ -367,7 +460,7 @@ export class PathRun extends PathContracts {
           // length is. After a choice, what it could have done otherwise is explored by its own
           // branches, and its future from here is among that from its earlier visit.
           if (earlier.run === this && (atMost(turns, earlier.turns) || this.oracle.depth === earlier.depth)) {
-            throw new PathTooLong(`an endless loop at line ${code[pc]?.line ?? f.fn.endLine}: the path came back to a state it was in`);
+            throw new PathTooLong(`an endless loop at ${this.lineOf(this.here(code[pc]?.line ?? f.fn.endLine))}: the path came back to a state it was in`);
           }
           throw new PathMerged();
         }
@@ -393,7 +486,7 @@ export class PathRun extends PathContracts {
             const n = (f.loops.get(pc) ?? 0) + 1;
             f.loops.set(pc, n);
             const known = truth(this.eval(i.c));
-            if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at line ${i.line} ran more than ${KNOWN_LOOP_BOUND} times`);
+            if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at ${this.lineOf(this.here(i.line))} ran more than ${KNOWN_LOOP_BOUND} times`);
             v = known ?? (n > UNKNOWN_LOOP_BOUND ? false : this.oracle.pick(2) === 0);
           } else {
             v = this.decide(i.c);
@@ -411,7 +504,7 @@ export class PathRun extends PathContracts {
         case 'ret':
           return this.leave(f, i.e ? this.eval(i.e) : UNK, i.line);
         case 'opaque':
-          if (this.matters(i.text)) throw new NotFollowed(`cannot follow "${i.text}" at line ${i.line}`);
+          if (this.matters(i.text)) throw new NotFollowed(`cannot follow "${i.text}" at ${this.lineOf(this.here(i.line))}`);
           pc++;
           break;
       }
@@ -880,6 +973,8 @@ export class PathRun extends PathContracts {
    * to code outside the file) is not a leak; for the rest the machines' end check says.
    */
   protected leakCheck(f: Frame, ret: Val, line: number, when?: string): void {
+    // A leak is placed at the function's return, in its own file.
+    const at = f.fn.file === undefined ? { line } : { line, file: f.fn.file };
     const reachable = new Set<Obj>();
     const ids = new Set<number>();
     const todo: Obj[] = [];
@@ -918,7 +1013,7 @@ export class PathRun extends PathContracts {
         this.leaked.add(o);
         excused.push(...devices(o).map((d) => d.handle));
         this.findings.push({
-          code: v.code, line, column: 1,
+          code: v.code, ...at, column: 1,
           message: `${VIOLATIONS[v.code].when.replace(/\.$/, '')}: the object from ${o.madeBy} is not freed and not handed to the caller ${when ?? `when ${f.fn.name}() returns here`} (on this path: ${story(o)})`,
           failing: this.failed,
           steps: this.stepsOf(o),
@@ -935,10 +1030,10 @@ export class PathRun extends PathContracts {
           if (!made || ids.has(id) || this.leakedIds.has(key)) continue;
           this.leakedIds.add(key);
           this.findings.push({
-            code: v.code, line, column: 1,
-            message: `id ${id} from ida_alloc() at line ${made.line} is still allocated ${when ?? `when ${f.fn.name}() returns here`}, and nothing its caller can reach holds it`,
+            code: v.code, ...at, column: 1,
+            message: `id ${id} from ida_alloc() at ${this.lineOf(made.at)} is still allocated ${when ?? `when ${f.fn.name}() returns here`}, and nothing its caller can reach holds it`,
             failing: this.failed,
-            steps: [{ line: made.line, column: 1, text: `ida_alloc() allocates id ${id}` }, ...this.stepsOf(null)],
+            steps: [{ line: made.at.line, column: 1, text: `ida_alloc() allocates id ${id}`, ...(made.at.file === undefined ? {} : { file: made.at.file }) }, ...this.stepsOf(null)],
           });
         }
       }

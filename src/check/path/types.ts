@@ -90,10 +90,12 @@ export interface PathFinding {
   code: ViolationCode;
   line: number;
   column: number;
+  /** The file of `line` when it is not the checked file (a finding in a helper of another file). */
+  file?: string;
   message: string;
   failing: { call: string; line: number; column: number } | null;
   /** The path's events before the finding, each at its place (see PathBase.stepsOf). */
-  steps: Array<{ line: number; column: number; text: string }>;
+  steps: Array<{ line: number; column: number; text: string; file?: string }>;
 }
 
 /** The path cannot be followed without guessing: the function is reported as not analysed. */
@@ -142,6 +144,8 @@ export interface Site {
   call: string;
   line: number;
   column: number;
+  /** The file the line is in when it is not the checked file's (a helper of another file, linked.ts). */
+  file?: string;
 }
 
 /**
