@@ -1,4 +1,5 @@
 import type { Expr, Instr, LoweredFunction } from './ir.js';
+import { evaluated } from './path/ops.js';
 
 /**
  * The names of functions a lowered function refers to, and the same function with some of them
@@ -11,18 +12,6 @@ function variablesOf(fn: LoweredFunction): Set<string> {
   const out = new Set(fn.params);
   for (const i of fn.code) if (i.op === 'decl') out.add(i.name);
   return out;
-}
-
-/** Every expression an instruction evaluates. */
-function rootsOf(i: Instr): Expr[] {
-  switch (i.op) {
-    case 'eval': return [i.e];
-    case 'decl': return i.init ? [i.init] : [];
-    case 'br': return [i.c];
-    case 'switch': return [i.e, ...i.cases.map((c) => c.value)];
-    case 'ret': return i.e ? [i.e] : [];
-    default: return [];
-  }
 }
 
 function children(e: Expr): Expr[] {
@@ -51,7 +40,7 @@ export function calledNames(fn: LoweredFunction, values: boolean): string[] {
     if (values && e.k === 'id' && !vars.has(e.name)) out.add(e.name);
     for (const c of children(e)) walk(c);
   };
-  for (const i of fn.code) for (const e of rootsOf(i)) walk(e);
+  for (const i of fn.code) for (const e of evaluated(i)) walk(e);
   return [...out];
 }
 

@@ -32,24 +32,9 @@ export function slotCode(code: WorldCode, t: WorldTables, K: number, D = 0): Slo
   // RELEASE is the kernel's delayed cleanup, not the code's call: the code says it allows it anywhere.
   for (const type of ['DELETE', 'UNINIT', 'GET', 'PUT', 'KFREE', 'READ_ID', 'RELEASE'] as const) calls.push({ type, dev: 0 });
   const key = (e: WorldEvent) => JSON.stringify({ ...e, dev: 0 });
-  const states = [code.initialSlot()];
-  const offers = new Map<number, Set<string>>();
-  const next = new Map<string, number>();
   const at = (c: number) => ({ slots: Array.from({ length: K }, (_, j) => (j === 0 ? c : code.initialSlot())), drivers: [] });
-  for (let n = 0; n < states.length; n++) {
-    const c = states[n]!;
-    const offered = new Set<string>();
-    for (const e of calls) {
-      if (code.slotCalls(c, [e]).length === 0) continue;
-      offered.add(key(e));
-      for (const r of rets) {
-        const to = code.after(at(c), e, r).slots[0]!;
-        next.set(`${c}|${key(e)}|${r}`, to);
-        if (!states.includes(to)) states.push(to);
-      }
-    }
-    offers.set(c, offered);
-  }
+  const slot = enumerateCode(code.initialSlot(), calls, key, rets, (c, e) => code.slotCalls(c, [e]).length > 0, (c, e, r) => code.after(at(c), e, r).slots[0]!);
+  const { states, offers } = slot;
   // END: offered for the slot-state combinations the code says; the code stays as it is.
   const combos: number[][] = [[]];
   for (let j = 0; j < K; j++) combos.splice(0, combos.length, ...combos.flatMap((p) => states.map((c) => [...p, c])));
@@ -73,17 +58,7 @@ export function slotCode(code: WorldCode, t: WorldTables, K: number, D = 0): Slo
     update(e) {
       if (e.type === 'DRV_REGISTER' || e.type === 'DRV_UNREGISTER') return modules.update(e);
       if (e.type === 'END') return 'skip';
-      const i = (e as { dev: number }).dev;
-      const alts: string[] = [];
-      for (const c of states) {
-        if (!offers.get(c)!.has(key(e))) continue;
-        for (const r of rets) {
-          const to = next.get(`${c}|${key(e)}|${r}`)!;
-          if (to === c) continue;
-          alts.push(`${v(i)} == ${c} && ${r === undefined ? '!hasRet' : `hasRet && ret == ${r}`} -> ${v(i)} = ${to}`);
-        }
-      }
-      return alts.length === 0 ? 'skip' : block([...alts, 'else -> skip']);
+      return moves(slot, v((e as { dev: number }).dev), key(e), rets);
     },
   };
 }
@@ -104,25 +79,12 @@ function driverCode(code: WorldCode, K: number, D: number, rets: ReadonlyArray<n
   const key = (e: DriverCall) => JSON.stringify({ ...e, drv: 0 });
   const slots = Array.from({ length: K }, () => code.initialSlot());
   const at = (c: number) => ({ slots, drivers: Array.from({ length: Math.max(D, 1) }, (_, j) => (j === 0 ? c : code.initialDriver())) });
-  const states = [code.initialDriver()];
-  const offers = new Map<number, Set<string>>();
-  const next = new Map<string, number>();
-  for (let n = 0; n < states.length && D > 0; n++) {
-    const c = states[n]!;
-    const offered = new Set<string>();
-    for (const e of calls) {
-      if (code.sharedCalls(at(c), [e]).length === 0) continue;
-      offered.add(key(e));
-      for (const r of rets) {
-        const to = code.after(at(c), e, r).drivers[0]!;
-        next.set(`${c}|${key(e)}|${r}`, to);
-        if (!states.includes(to)) states.push(to);
-      }
-    }
-    offers.set(c, offered);
-    const end = (drivers: number[]) => code.sharedCalls({ slots, drivers }, [{ type: 'END' }]).length;
+  const end = (drivers: number[]) => code.sharedCalls({ slots, drivers }, [{ type: 'END' }]).length;
+  const machine = enumerateCode(code.initialDriver(), D > 0 ? calls : [], key, rets, (c, e) => {
     if (end(at(c).drivers) !== end(at(code.initialDriver()).drivers)) throw new UnsupportedPromelaError(`code '${code.name}'`, 'whether it ends depends on its drivers\' state');
-  }
+    return code.sharedCalls(at(c), [e]).length > 0;
+  }, (c, e, r) => code.after(at(c), e, r).drivers[0]!);
+  const { states, offers } = machine;
   const trivial = D === 0 || (states.length === 1 && offers.get(states[0]!)!.size === calls.length);
   const m = (j: number) => `mod[${j}]`;
   return {
@@ -132,17 +94,52 @@ function driverCode(code: WorldCode, K: number, D: number, rets: ReadonlyArray<n
       return oneOf(m(e.drv), states.filter((c) => offers.get(c)!.has(key(e))));
     },
     update(e: DriverCall): string {
-      if (trivial) return 'skip';
-      const alts: string[] = [];
-      for (const c of states) {
-        if (!offers.get(c)!.has(key(e))) continue;
-        for (const r of rets) {
-          const to = next.get(`${c}|${key(e)}|${r}`)!;
-          if (to === c) continue;
-          alts.push(`${m(e.drv)} == ${c} && ${r === undefined ? '!hasRet' : `hasRet && ret == ${r}`} -> ${m(e.drv)} = ${to}`);
-        }
-      }
-      return alts.length === 0 ? 'skip' : block([...alts, 'else -> skip']);
+      return trivial ? 'skip' : moves(machine, m(e.drv), key(e), rets);
     },
   };
+}
+
+/** A part of the code (a slot's, a driver module's) as states: what each offers, where each call leads by what it returned. */
+interface CodeMachine {
+  states: number[];
+  offers: Map<number, Set<string>>;
+  next: Map<string, number>;
+}
+
+/**
+ * The states of one part of the code reached from `initial`, through the calls (by `key`) each
+ * state `offers` and every value `rets` a call can return (`after`: the part's next state).
+ */
+function enumerateCode<E>(initial: number, calls: readonly E[], key: (e: E) => string, rets: ReadonlyArray<number | undefined>,
+  offers: (c: number, e: E) => boolean, after: (c: number, e: E, r: number | undefined) => number): CodeMachine {
+  const out: CodeMachine = { states: [initial], offers: new Map(), next: new Map() };
+  for (let n = 0; n < out.states.length; n++) {
+    const c = out.states[n]!;
+    const offered = new Set<string>();
+    for (const e of calls) {
+      if (!offers(c, e)) continue;
+      offered.add(key(e));
+      for (const r of rets) {
+        const to = after(c, e, r);
+        out.next.set(`${c}|${key(e)}|${r}`, to);
+        if (!out.states.includes(to)) out.states.push(to);
+      }
+    }
+    out.offers.set(c, offered);
+  }
+  return out;
+}
+
+/** The Promela of variable `v` (a part of the code) moving after the call keyed `k`, by what it returned. */
+function moves(machine: CodeMachine, v: string, k: string, rets: ReadonlyArray<number | undefined>): string {
+  const alts: string[] = [];
+  for (const c of machine.states) {
+    if (!machine.offers.get(c)!.has(k)) continue;
+    for (const r of rets) {
+      const to = machine.next.get(`${c}|${k}|${r}`)!;
+      if (to === c) continue;
+      alts.push(`${v} == ${c} && ${r === undefined ? '!hasRet' : `hasRet && ret == ${r}`} -> ${v} = ${to}`);
+    }
+  }
+  return alts.length === 0 ? 'skip' : block([...alts, 'else -> skip']);
 }
