@@ -6,7 +6,7 @@ export { HARNESS_LIMITS } from './harness.js';
 export type { KunitSuite, KunitCase, KunitStep, KunitDeviceExpectation } from './types.js';
 export { parseKtap, firstFailure, failedExpectation, type KtapRun, type KtapSuite, type KtapCase } from './ktap.js';
 export { agreement, formatAgreement, type Agreement, type CaseVerdict } from './agreement.js';
-export { findKernelTree, ensureBuildTools, workTree, cacheRoot, kernelVersion, isKernelTree, KernelTreeError, DEBIAN_PACKAGE, type TreeSource, type WorkTree } from './tree.js';
+export { findKernelTree, ensureBuildTools, ensureX86BuildHeaders, workTree, cacheRoot, kernelVersion, isKernelTree, KernelTreeError, DEBIAN_PACKAGE, type TreeSource, type WorkTree } from './tree.js';
 export { bootSuite, warningsW1, patchTree, buildDir, KERNEL_CONFIGS, SUITE_FILE, SUITE_SYMBOL, type KernelConfig, type KunitBoot, type BootOptions } from './run.js';
 export { suiteCoverage, type SuiteCoverage } from './coverage.js';
 export { kernelRecord, recordMarkdown, recordSummary, type KernelRecord } from './record.js';

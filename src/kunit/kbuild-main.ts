@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuxbusError } from '../../machines/index.js';
 import { auxbusWarnings, checkCommand, corpusExpectations, judgeKbuild, KBUILD_PAIR, makeModule, moduleName, prepareX86, writeKbuildModule, type JudgedFile, type MakeRun } from './kbuild-run.js';
-import { ensureBuildTools, findKernelTree, workTree } from './tree.js';
+import { ensureBuildTools, ensureX86BuildHeaders, findKernelTree, workTree } from './tree.js';
 
 /**
  * `npm run kernel:kbuild`: kbuild runs `auxbus check --kbuild` as its checker on a module made
@@ -48,6 +48,7 @@ function main(): number {
     return 1;
   }
   ensureBuildTools(process.env, say);
+  ensureX86BuildHeaders(process.env, say);
   const tree = workTree(source, undefined, say);
   const prepared = prepareX86(tree, 2, say);
   if (prepared.fresh) say(`prepared Linux ${tree.version} (x86_64 defconfig + modules_prepare) in ${prepared.seconds.toFixed(0)} s`);

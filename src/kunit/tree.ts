@@ -104,6 +104,33 @@ export function ensureBuildTools(env: NodeJS.ProcessEnv = process.env, log: (s: 
   throw new KernelTreeError(`a UML kernel build needs ${missing.map(([c]) => c).join(', ')}: install them (Debian: apt-get install ${packages.join(' ')})`);
 }
 
+/**
+ * What an x86_64 defconfig build needs beyond {@link ensureBuildTools}'s programs: objtool links
+ * libelf (`gelf.h`), the module-signing tools OpenSSL (`openssl/opensslv.h`); headers, not
+ * programs, so they are looked for where Debian installs them.
+ */
+const X86_HEADERS: ReadonlyArray<[string, string]> = [['gelf.h', 'libelf-dev'], ['openssl/opensslv.h', 'libssl-dev']];
+
+/**
+ * Checks that an x86_64 kernel build's headers are there (kbuild-run.ts's defconfig +
+ * modules_prepare); as root on Debian, installs the missing ones with apt-get. Throws
+ * KernelTreeError naming the packages otherwise.
+ * @example ensureX86BuildHeaders(process.env, console.error)
+ */
+export function ensureX86BuildHeaders(env: NodeJS.ProcessEnv = process.env, log: (s: string) => void = () => {}, include = '/usr/include'): void {
+  const missing = X86_HEADERS.filter(([h]) => !existsSync(join(include, h)));
+  if (missing.length === 0) return;
+  const packages = missing.map(([, pkg]) => pkg);
+  const root = typeof process.getuid === 'function' && process.getuid() === 0 && env.AUXBUS_NO_INSTALL === undefined;
+  if (root && onPath('apt-get')) {
+    log(`installing the x86_64 build's headers (apt-get install -y ${packages.join(' ')})`);
+    spawnSync('apt-get', ['update'], { stdio: 'ignore' });
+    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore' });
+    if (r.status === 0 && X86_HEADERS.every(([h]) => existsSync(join(include, h)))) return;
+  }
+  throw new KernelTreeError(`an x86_64 kernel build needs ${missing.map(([h]) => h).join(', ')}: install them (Debian: apt-get install ${packages.join(' ')})`);
+}
+
 /** A stable, path-safe key of a source (the same tree maps to the same cache directory). */
 function sourceKey(source: TreeSource): string {
   const name = basename(source.path).replace(/\.tar\.(xz|gz)$/, '').replace(/[^A-Za-z0-9._-]+/g, '_');

@@ -8,7 +8,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuxbusError } from '../../machines/index.js';
-import { cacheRoot, DEBIAN_PACKAGE, findKernelTree, isKernelTree, kernelVersion, KernelTreeError } from '../../src/kunit/index.js';
+import { cacheRoot, DEBIAN_PACKAGE, ensureX86BuildHeaders, findKernelTree, isKernelTree, kernelVersion, KernelTreeError } from '../../src/kunit/index.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'auxbus-tree-test-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -134,5 +134,23 @@ describe('findKernelTree', () => {
   it('of several linux-source tarballs the newest version is taken, compared as numbers (6.12 after 6.9)', () => {
     const usr = dir({ 'linux-source-6.9.tar.xz': '', 'linux-source-6.12.tar.xz': '', 'linux-source-6.1.tar.xz': '' });
     expect(findKernelTree(undefined, { AUXBUS_NO_INSTALL: '1', AUXBUS_USR_SRC: usr })).toEqual({ kind: 'tarball', path: join(usr, 'linux-source-6.12.tar.xz') });
+  });
+});
+
+describe('ensureX86BuildHeaders (npm run kernel:kbuild on a clean machine)', () => {
+  it('objtool\'s libelf and the signing tools\' OpenSSL headers: names the Debian packages of those missing, passes when both are there', () => {
+    const include = mkdtempSync(join(tmpdir(), 'auxbus-include-'));
+    try {
+      const noInstall = { AUXBUS_NO_INSTALL: '1' };
+      expect(() => ensureX86BuildHeaders(noInstall, () => {}, include)).toThrow(KernelTreeError);
+      expect(() => ensureX86BuildHeaders(noInstall, () => {}, include)).toThrow(/gelf\.h, openssl\/opensslv\.h.*apt-get install libelf-dev libssl-dev/);
+      writeFileSync(join(include, 'gelf.h'), '');
+      expect(() => ensureX86BuildHeaders(noInstall, () => {}, include)).toThrow(/needs openssl\/opensslv\.h: .*apt-get install libssl-dev\)$/);
+      mkdirSync(join(include, 'openssl'));
+      writeFileSync(join(include, 'openssl', 'opensslv.h'), '');
+      expect(() => ensureX86BuildHeaders(noInstall, () => {}, include)).not.toThrow();
+    } finally {
+      rmSync(include, { recursive: true, force: true });
+    }
   });
 });
