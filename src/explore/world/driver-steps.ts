@@ -1,12 +1,10 @@
 import { stepWorld, type WorldEvent, type WorldState } from '../../../machines/index.js';
 import type { RawState } from './encode.js';
 import type { ExplorationInternals } from './explore.js';
-import type { DriverSteps } from './shared-steps.js';
+import { REGISTER_KEY, type DriverSteps } from './shared-steps.js';
 import { CodeBits } from './arrays.js';
 import { INERT } from './end-steps.js';
 
-/** A driver call's key: register (with its fault) or unregister of one driver, as `DriverSteps` numbers them. */
-const REGISTER_KEY = { none: 0, 'register-nomem': 1, 'bind-nomem': 2, 'name-nomem': 1 } as const;
 
 /** What a driver call does to the devices: nothing, attach (probe the unbound on the bus), detach (unbind its own). */
 const NONE = 0;

@@ -7,7 +7,7 @@ import { CodeBits, grown, JS_ENTRY } from './arrays.js';
 
 /** A driver register's variant in the shared-step cache key (unregister is 3, END 0 overall). */
 // name-nomem (never offered) ends exactly as register-nomem: one key.
-const REGISTER_KEY = { none: 0, 'register-nomem': 1, 'bind-nomem': 2, 'name-nomem': 1 } as const;
+export const REGISTER_KEY = { none: 0, 'register-nomem': 1, 'bind-nomem': 2, 'name-nomem': 1 } as const;
 
 /** The driver and END calls of states with one code state and one set of registered drivers. */
 export interface Shared {

@@ -117,15 +117,11 @@ export class Store {
     }
     this.table = new Int32Array(0);
     this.mode = 'compact';
-    this.release(expanded, true);
+    this.release(expanded);
   }
 
-  /**
-   * Compact mode: drops the words of the states before `expanded`, every chunk of them whole
-   * (`now` is kept for callers: a chunk is dropped as soon as its last state is expanded).
-   */
-  release(expanded: number, now = false): void {
-    void now;
+  /** Compact mode: drops the words of the states before `expanded`, every chunk of them whole, as soon as its last state is expanded. */
+  release(expanded: number): void {
     if (this.mode !== 'compact') return;
     const keepFrom = expanded >>> CHUNK_SHIFT;
     for (let c = this.first >>> CHUNK_SHIFT; c < keepFrom; c++) this.chunks[c] = undefined;

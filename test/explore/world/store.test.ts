@@ -69,7 +69,7 @@ describe('Store', () => {
   it('exact mode never drops words, and its probability of a missed state is 0; compact mode gives n² / 2^65', () => {
     const s = new Store(2);
     for (let i = 0; i < 1000; i++) s.insert(key(i, 0), -1, 0, -1);
-    s.release(900, true);
+    s.release(900);
     expect(s.first).toBe(0);
     expect(s.missProbability).toBe(0);
     s.compact(fp, 0);
