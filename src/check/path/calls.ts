@@ -12,8 +12,9 @@ import { MAX_CALL_DEPTH, NotFollowed, PathTooLong, type Loc, type ReleaseAssumpt
  * that drives the model; a fallible one asks the oracle whether it fails on this path.
  */
 export abstract class PathCalls extends PathMemory {
-  protected readonly idas = new Map<string, { ida: Ida; o: Obj }>();
-  protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj }; id: number; at: Site }> = [];
+  /** The IDAs the path used, by where they are (`at`: a pointer to the `struct ida`). */
+  protected readonly idas = new Map<string, { ida: Ida; o: Obj; at: Val }>();
+  protected readonly idAllocs: Array<{ entry: { ida: Ida; o: Obj; at: Val }; id: number; at: Site }> = [];
   protected readonly kept: Val[] = [];
   /**
    * What devres holds for a devres action of the file registered on this path (the data it is
@@ -350,14 +351,14 @@ export abstract class PathCalls extends PathMemory {
     for (const rt of o.others?.values() ?? []) this.track(o, () => this.k.kfree(rt));
   }
 
-  protected idaOf(v: Val): { ida: Ida; o: Obj } | null {
+  protected idaOf(v: Val): { ida: Ida; o: Obj; at: Val } | null {
     const r = resolve(v);
     if (r.t !== 'ptr') return null;
     const key = `${r.o.n}:${r.p}`;
     let entry = this.idas.get(key);
     if (!entry) {
       const o = this.newObj('opaque', `the IDA ${r.p || r.o.madeBy}`, 0);
-      entry = { ida: this.k.idaInit(`ida ${key}`), o };
+      entry = { ida: this.k.idaInit(`ida ${key}`), o, at: r };
       this.idas.set(key, entry);
     }
     return entry;

@@ -5,6 +5,7 @@ import { PathContracts } from './contracts.js';
 import { isTracked } from './known-calls.js';
 import { arith, equal, evaluated, exprText, isPlace, isZero, operands, story } from './ops.js';
 import { Oracle } from '../oracle.js';
+import { Kernel } from '../../runtime/index.js';
 import type { FailureEnd } from './ownership.js';
 import {
   KNOWN_LOOP_BOUND, MAX_CALL_DEPTH, MAX_PATH_STEPS, MAX_SUMMARY_RUNS, NotFollowed, PathMerged, PathTooLong, SummaryImprecise, UNKNOWN_LOOP_BOUND, type Frame, type Loc, type Site,
@@ -596,11 +597,17 @@ export class PathRun extends PathContracts {
     const numbers = new Map<Obj, string>();
     const met: Obj[] = [];
     let counted = 0;
+    let untouched = 0;
+    // A global is the same object on every path: named by its name, not by when a path met it.
+    const globalNames = new Map<Obj, string>();
+    for (const [name, g] of this.globals) globalNames.set(g, name);
     const num = (o: Obj): string => {
       if (dead.has(o)) named.add(o);
       let n = numbers.get(o);
       if (n === undefined) {
-        n = pristine(o) ? `q${numbers.size}${o.fromCall === undefined ? '' : `:${o.fromCall}`}` : `o${counted++}`;
+        const global = globalNames.get(o);
+        n = global !== undefined && pristine(o) ? `g:${global}`
+          : pristine(o) ? `q${untouched++}${o.fromCall === undefined ? '' : `:${o.fromCall}`}` : `o${counted++}`;
         numbers.set(o, n);
         if (prunable.has(o)) met.push(o);
       }
@@ -641,6 +648,25 @@ export class PathRun extends PathContracts {
     // Objects that carry state, in the order they were made (their numbers first, so a pointer
     // met while printing one names the same object in every path).
     const stateful = this.objs.filter((o) => !pristine(o) && !prunable.has(o) && !dead.has(o));
+    const rooted = this.rootedObjects();
+    const orphan = (o: Obj) => !rooted.has(o);
+    // A member no code of the file reads (only stores to), outside every device, holding no
+    // pointer but to memory the leak check never judges: nothing the path does later depends on it.
+    // In an object only the kernel's callbacks can reach again, the members those callbacks read.
+    const reads = readMembers(this.ctx.functions);
+    const callbackRead = callbackReads(this.ctx.functions);
+    const keptIn = (o: Obj, p: string, v: Val) => {
+      const r = resolve(v);
+      if ((r.t === 'ptr' && !plain(r.o)) || v.t === 'fn') return true;
+      const last = p.split('.').pop()!.replace(/\[.*$/, '');
+      if (orphan(o)) return last === '' || callbackRead.has(last);
+      // What a device's model is told when the object turns out to be one (or to hold one).
+      const first = p.split(/[.[]/)[0]!;
+      if (this.ctx.deviceMembers.has(first) || DEVICE_FIELDS.has(first)) return true;
+      return last === '' || reads.has(last);
+    };
+    // A value as the shape of an object prints it: without the numbers of unknowns.
+    const val0 = (v: Val): string => (v.t === 'int' ? `i${v.v}` : v.t === 'fn' ? `f${v.name}` : v.t);
     // A device is named after the object it is in, not by its handle (a count of every object the
     // runtime made on the path, dead ones included).
     const holders = new Map<number, string>();
@@ -659,7 +685,21 @@ export class PathRun extends PathContracts {
       if (dead.has(o)) return null;
       return `h${num(o)}${holders.get(h) ? `.${holders.get(h)}` : ''}`;
     };
-    for (const o of stateful) num(o);
+    // Objects no frame, argument or global reaches (a device on the bus, held by devres or by a
+    // pending release): only the kernel's callbacks read them again, so only the members those read
+    // (and pointers, which the leak check follows) can change a future. They are numbered after
+    // the others, in the order of what they hold, so paths that made the same ones in another
+    // order (one loop turn's device before another's) meet.
+    const shape = (o: Obj): string => {
+      const star = (x: unknown): string => (x !== null && typeof x === 'object' && 't' in x ? (x as Val).t : typeof x === 'function' ? 'callback' : String(x));
+      return [o.kind, o.dev ?? '-', [...o.fields].filter(([p, v]) => keptIn(o, p, v)).map(([p, v]) => `${p}=${resolve(v).t === 'ptr' ? '*' : val0(v)}`).sort().join(','),
+        o.rt ? o.rt.modelKey(star).replace(/\bdev\d+\b/g, 'dev') : ''].join('/');
+    };
+    const order = [...stateful.filter((o) => !orphan(o)), ...stateful.filter(orphan).map((o) => [shape(o), o] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o)];
+    for (const o of order) num(o);
+    // Ids still allocated (one freed is judged by nothing: the IDA's own state says it is free).
+    const ids = (allocs: typeof this.idAllocs) => allocs.filter((a) => a.entry.ida.allocated.includes(a.id)).map((a) => `${num(a.entry.o)}:${a.id}`).join(',');
     const parts: string[] = [];
     // Every frame's place, variables and loop turns (the root's alone when f is the root); for a
     // helper's frame also its arguments (its leak check reads them) and where the objects and ids
@@ -675,28 +715,17 @@ export class PathRun extends PathContracts {
           .map(([k, v]) => (live === undefined || live.has(k) ? `${k}=${val(v)}` : `${k}=-`)).join(','),
         sorted(fr.locals, num),
       );
-      if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt).map(num).join(',')}/${fr.firstId}`);
+      // What its return will judge: the objects it made that are not dead, the ids it allocated that still are.
+      if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt && !dead.has(o)).map(num).join(',')}/${ids(this.idAllocs.slice(fr.firstId))}`);
     }
-    // A member no code of the file reads (only stores to), outside every device, holding no
-    // pointer but to memory the leak check never judges: nothing the path does later depends on it.
-    const reads = readMembers(this.ctx.functions);
-    const kept = (p: string, v: Val) => {
-      const r = resolve(v);
-      if ((r.t === 'ptr' && !plain(r.o)) || v.t === 'fn') return true;
-      // What a device's model is told when the object turns out to be one (or to hold one).
-      const first = p.split(/[.[]/)[0]!;
-      if (this.ctx.deviceMembers.has(first) || DEVICE_FIELDS.has(first)) return true;
-      const last = p.split('.').pop()!.replace(/\[.*$/, '');
-      return last === '' || reads.has(last);
-    };
     // The same holds in an allocation with a device: the model is told of each store as it is
     // made (the member's name is in its state), and only code reads the value.
-    const fields = (o: Obj) => sorted(new Map([...o.fields].filter(([p, v]) => kept(p, v))), val);
+    const fields = (o: Obj) => sorted(new Map([...o.fields].filter(([p, v]) => keptIn(o, p, v))), val);
     const line = (o: Obj) => [
       num(o), o.kind, o.dev ?? '-', o.within ? `${num(o.within.o)}.${o.within.p}` : '', fields(o), o.foreignRelease ?? '', o.fromCall ?? '',
       o.others ? sorted(o.others, (d) => names(d.modelKey(canon))) : '', o.rt ? names(o.rt.modelKey(canon)) : '',
     ].join('/');
-    for (const o of stateful) parts.push(line(o));
+    for (const o of order) parts.push(line(o));
     const ns = (set: Set<Obj>) => [...set].filter((o) => !dead.has(o)).map(num).sort().join(',');
     // What was handed to other code is a set, and only a leak root: what matters is which
     // allocations the leak check can reach from it (every opaque or managed object is a root anyway).
@@ -704,17 +733,43 @@ export class PathRun extends PathContracts {
       const r = resolve(v);
       return r.t === 'ptr' && (r.o.kind === 'heap' || r.o.kind === 'devm') && !dead.has(r.o);
     };
+    // The leak check reaches from each pointer handed away through members: one handed away that
+    // another handed-away object only the kernel reaches (whose members no code changes) points to
+    // adds nothing.
+    const keptRoots = () => {
+      const roots = new Set<Obj>();
+      for (const v of this.kept) if (judged(v)) roots.add((resolve(v) as Extract<Val, { t: 'ptr' }>).o);
+      const below = new Set<Obj>();
+      for (const o of roots) {
+        if (!orphan(o)) continue;
+        const todo = [...o.fields.values()];
+        for (let v = todo.pop(); v !== undefined; v = todo.pop()) {
+          const r = resolve(v);
+          if (r.t !== 'ptr' || r.o === o || below.has(r.o)) continue;
+          below.add(r.o);
+          if (orphan(r.o)) todo.push(...r.o.fields.values());
+        }
+      }
+      return [...roots].filter((o) => !below.has(o)).map(num).sort().join(',');
+    };
     parts.push(
-      ns(this.flagged), ns(this.leaked), [...this.leakedIds].sort().join(','),
-      [...new Set(this.kept.filter(judged).map(val))].sort().join(','),
+      ns(this.flagged), ns(this.leaked), [...this.leakedIds].map((k) => {
+        const at = k.indexOf(':');
+        const o = this.objs[Number(k.slice(0, at)) - 1];
+        return o === undefined ? k : `${num(o)}${k.slice(at)}`;
+      }).sort().join(','),
+      keptRoots(),
       // A devres action's data: the action runs on it at the parent's unbind, whatever it is.
       this.devresHeld.map((h) => `${h.action}@${h.site.line}:${val(h.data)}`).join(','),
       // The caller's objects freed: what an error return is judged by (ownership.ts).
       [...this.freedOpaque.keys()].map(num).sort().join(','),
       this.devres.map((d) => `${num(d.o)}:${names(d.owner.modelKey())}`).join(','),
-      sorted(this.idas, (e) => `${num(e.o)}:${e.ida.modelKey((t) => device(t) ?? '-')}`),
-      this.idAllocs.map((a) => `${num(a.entry.o)}:${a.id}`).join(','),
-      sorted(this.globals, num),
+      // An IDA as it was made (nothing allocated, never destroyed) is one a path never touched.
+      [...this.idas.values()].filter((e) => e.ida.modelKey() !== freshIda())
+        .map((e) => `${val(e.at)}:${num(e.o)}:${e.ida.modelKey((t) => device(t) ?? '-')}`).sort().join(','),
+      ids(this.idAllocs),
+      // A global no path wrote to is the same one met or not.
+      sorted(new Map([...this.globals].filter(([, g]) => !pristine(g))), num),
       sorted(this.poisoned, (h) => h),
       // Failure values a wrong test let through: reported when the path ends.
       [...this.letThrough.values()].map((x) => `${x.line}:${x.column}`).sort().join(','),
@@ -729,6 +784,34 @@ export class PathRun extends PathContracts {
     parts.push([...this.bitTests].filter(([k, b]) => unks.has(b.value) && masks.has(k.slice(k.lastIndexOf(' & ') + 3))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, b]) => `${k}=${val(b.value)}:${b.outcome}`).join(','));
     return parts.join('\n');
+  }
+
+  /**
+   * The objects the code can still name: those its frames' variables, arguments and locals, and
+   * the globals, reach through members. The others only the kernel's callbacks can reach again.
+   */
+  private rootedObjects(): Set<Obj> {
+    const seen = new Set<Obj>();
+    const todo: Obj[] = [];
+    const mark = (v: Val) => {
+      const r = resolve(v);
+      if (r.t === 'ptr' && !seen.has(r.o)) {
+        seen.add(r.o);
+        todo.push(r.o);
+      }
+    };
+    for (const fr of this.frames) {
+      for (const v of fr.vars.values()) mark(v);
+      for (const v of fr.args) mark(v);
+      for (const o of fr.locals.values()) mark(this.ptr(o));
+    }
+    for (const g of this.globals.values()) mark(this.ptr(g));
+    while (todo.length > 0) {
+      const o = todo.pop()!;
+      if (o.within) mark(this.ptr(o.within.o));
+      for (const v of o.fields.values()) mark(v);
+    }
+    return seen;
   }
 
   /**
@@ -1069,6 +1152,12 @@ const UNSEEN: Val = { t: 'fn', name: ' unseen' };
 /** A summary's run touched what the model sees: the helper is run inline instead. */
 class SummaryAbort extends Error {}
 
+let fresh: string | undefined;
+/** The model key of an IDA as `ida_init()` leaves it (the same for every IDA). */
+function freshIda(): string {
+  return (fresh ??= new Kernel({ mode: 'audit' }).idaInit('fresh').modelKey());
+}
+
 /** A number for an object or callback that cannot be named (never equal across paths: no merge on it). */
 const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
@@ -1249,6 +1338,44 @@ function readMembers(functions: ReadonlyMap<string, LoweredFunction>): Set<strin
   }
   out = found;
   readMembersOf.set(functions, out);
+  return out;
+}
+
+/**
+ * The members the kernel's callbacks may read: those read by the functions of the file whose
+ * address the code takes (a release, a devres action, an ops table's entry) and by every function
+ * they call. What only the kernel still reaches is read by nothing else.
+ */
+const callbackReadsOf = new WeakMap<ReadonlyMap<string, LoweredFunction>, Set<string>>();
+function callbackReads(functions: ReadonlyMap<string, LoweredFunction>): Set<string> {
+  let out = callbackReadsOf.get(functions);
+  if (out) return out;
+  const taken = new Set<string>();
+  const callees = new Map<string, Set<string>>();
+  for (const fn of functions.values()) {
+    const calls = new Set<string>();
+    callees.set(fn.name, calls);
+    for (const i of fn.code) {
+      // An unreadable statement may name any function.
+      if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) if (functions.has(w)) taken.add(w);
+      const todo = evaluated(i);
+      for (let e = todo.pop(); e !== undefined; e = todo.pop()) {
+        if (e.k === 'id' && functions.has(e.name)) taken.add(e.name);
+        if (e.k === 'call' && e.callee !== null && functions.has(e.callee)) calls.add(e.callee);
+        todo.push(...operands(e));
+      }
+    }
+  }
+  const reach = new Map<string, LoweredFunction>();
+  const todo = [...taken];
+  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+    const fn = functions.get(n);
+    if (fn === undefined || reach.has(n)) continue;
+    reach.set(n, fn);
+    todo.push(...(callees.get(n) ?? []));
+  }
+  out = readMembers(reach);
+  callbackReadsOf.set(functions, out);
   return out;
 }
 
