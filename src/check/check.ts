@@ -7,7 +7,7 @@ import { COMPUTED_RELEASE, findingKey, isTracked, NotFollowed, PathMerged, PathR
 import { displayColumn } from './columns.js';
 import { kernelMacros, type MacroContext } from './macros/data.js';
 import { maskAnnotations, type MaskedSource } from './mask.js';
-import { pureFunctions } from './path/pure.js';
+import { aloofFunctions, pureFunctions } from './path/pure.js';
 import { ownershipFindings, type FailureEnd } from './path/ownership.js';
 import { Oracle } from './oracle.js';
 import { findPairs, returnsOf, type CreatePair, type CreateReturns } from './pairs.js';
@@ -205,7 +205,7 @@ async function checkTree(tree: Tree, text: string, file: string, masked: MaskedS
     deviceMembers: members,
     soleRelease: candidates.length === 1 ? candidates[0]! : null,
     releaseCount: candidates.length,
-    ...(bounds.summaries ? { pure: pureFunctions(functions), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
+    ...(bounds.summaries ? { pure: pureFunctions(functions), aloof: aloofFunctions(functions, members), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
   };
 
   const roots = rootFunctions(analysed, releases, lowered, functions).filter((name) => lowered.has(name));

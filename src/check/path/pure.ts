@@ -1,5 +1,5 @@
 import type { Expr, Instr, LoweredFunction } from '../ir.js';
-import { isTracked } from './known-calls.js';
+import { ALLOC, FREE, isTracked } from './known-calls.js';
 
 /**
  * Same-file helpers a path may run as a summary (run.ts, `callSameFile`) instead of inline: those
@@ -19,11 +19,69 @@ import { isTracked } from './known-calls.js';
  * @example pureFunctions(new Map([['f', lowered]])) // Set { 'f' } when f only computes a value
  */
 export function pureFunctions(functions: ReadonlyMap<string, LoweredFunction>): Set<string> {
+  return qualifying(functions, null);
+}
+
+/**
+ * Same-file helpers that cannot touch a device, an IDA or devres: like {@link pureFunctions}, but
+ * they may allocate and free plain memory (kmalloc, kfree, `__free(kfree)`). Where a path calls one
+ * with arguments that reach nothing the model judges (run.ts `callSameFile`), it is run as a
+ * function of another file is: its result unknown. Its own memory handling is not judged from
+ * the caller; what it could do to a device it cannot reach.
+ * @example aloofFunctions(new Map([['g', lowered]])) // Set { 'g' } when g only frees its own buffers
+ */
+export function aloofFunctions(functions: ReadonlyMap<string, LoweredFunction>, deviceMembers: ReadonlySet<string>): Set<string> {
+  return qualifying(functions, deviceMembers);
+}
+
+/**
+ * The identifiers a function and the same-file functions it calls or names use (the globals it
+ * may reach are among them).
+ * @example namesUsed(functions, 'g') // Set { 'buf', 'len', 'global_list', ... }
+ */
+export function namesUsed(functions: ReadonlyMap<string, LoweredFunction>, name: string): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const todo = [name];
+  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+    const fn = functions.get(n);
+    if (fn === undefined || seen.has(n)) continue;
+    seen.add(n);
+    for (const i of fn.code as Instr[]) {
+      if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) out.add(w);
+      const exprs: Expr[] = i.op === 'eval' ? [i.e] : i.op === 'decl' ? (i.init ? [i.init] : []) : i.op === 'br' ? [i.c] : i.op === 'switch' ? [i.e] : i.op === 'ret' && i.e ? [i.e] : [];
+      for (let e = exprs.pop(); e !== undefined; e = exprs.pop()) {
+        if (e.k === 'id') {
+          out.add(e.name);
+          todo.push(e.name);
+        } else if (e.k === 'call' && e.callee !== null) todo.push(e.callee);
+        exprs.push(...children(e));
+      }
+    }
+  }
+  return out;
+}
+
+function children(e: Expr): Expr[] {
+  switch (e.k) {
+    case 'call': return e.args;
+    case 'assign': case 'binary': return [e.l, e.r];
+    case 'update': case 'addr': case 'deref': case 'unary': return [e.e];
+    case 'field': return [e.base];
+    case 'index': return [e.base, e.index];
+    case 'cond': return [e.c, e.t, e.f];
+    case 'comma': return e.list;
+    default: return [];
+  }
+}
+
+/** `memory`: null for pure helpers; for aloof ones, the members the file uses as a device (none may be named). */
+function qualifying(functions: ReadonlyMap<string, LoweredFunction>, memory: ReadonlySet<string> | null): Set<string> {
   const callees = new Map<string, Set<string>>();
   const candidates = new Set<string>();
   for (const [name, fn] of functions) {
     const calls = new Set<string>();
-    if (locallyPure(fn, functions, calls)) {
+    if (locallyPure(fn, functions, calls, memory)) {
       candidates.add(name);
       callees.set(name, calls);
     }
@@ -46,8 +104,14 @@ export function pureFunctions(functions: ReadonlyMap<string, LoweredFunction>): 
 /** Calls that change what a summary cannot restore: a pointer variable nulled, a value kept. */
 const REFUSED_CALLS = new Set(['no_free_ptr', 'return_ptr', 'devm_kfree', 'BUG', 'BUG_ON', 'container_of', 'container_of_const']);
 
-/** Whether `fn`'s own code qualifies; its same-file callees are collected into `calls`. */
-function locallyPure(fn: LoweredFunction, functions: ReadonlyMap<string, LoweredFunction>, calls: Set<string>): boolean {
+/**
+ * Calls an aloof helper may make: plain memory (its own buffers) and container_of (from arguments
+ * that reach no device, checked where it is called, it finds none).
+ */
+const MEMORY_CALLS = new Set([...ALLOC, ...FREE, 'no_free_ptr', 'return_ptr', 'container_of', 'container_of_const']);
+
+/** Whether `fn`'s own code qualifies (`memory`: plain allocations and frees allowed); its same-file callees are collected into `calls`. */
+function locallyPure(fn: LoweredFunction, functions: ReadonlyMap<string, LoweredFunction>, calls: Set<string>, memory: ReadonlySet<string> | null): boolean {
   if (fn.refused !== null) return false;
   let ok = true;
   const walk = (e: Expr): void => {
@@ -55,7 +119,7 @@ function locallyPure(fn: LoweredFunction, functions: ReadonlyMap<string, Lowered
     switch (e.k) {
       case 'call':
         if (e.callee !== null) {
-          if (isTracked(e.callee) || REFUSED_CALLS.has(e.callee)) {
+          if (!(memory !== null && MEMORY_CALLS.has(e.callee)) && (isTracked(e.callee) || REFUSED_CALLS.has(e.callee))) {
             ok = false;
             return;
           }
@@ -65,7 +129,14 @@ function locallyPure(fn: LoweredFunction, functions: ReadonlyMap<string, Lowered
         return;
       case 'assign': walk(e.l); walk(e.r); return;
       case 'update': walk(e.e); return;
-      case 'field': walk(e.base); return;
+      case 'field':
+        // A device's member (or a release callback) named: what it does is the model's to see.
+        if (memory !== null && (memory.has(e.field) || e.field === 'release')) {
+          ok = false;
+          return;
+        }
+        walk(e.base);
+        return;
       case 'index': walk(e.base); walk(e.index); return;
       case 'addr': case 'deref': case 'unary': walk(e.e); return;
       case 'binary': walk(e.l); walk(e.r); return;
@@ -82,12 +153,21 @@ function locallyPure(fn: LoweredFunction, functions: ReadonlyMap<string, Lowered
     switch (i.op) {
       case 'eval': walk(i.e); break;
       case 'decl':
-        if (i.cleanup !== null) return false;
+        if (i.cleanup !== null && !(memory !== null && FREE.has(i.cleanup))) return false;
         if (i.init) walk(i.init);
         break;
       case 'br': walk(i.c); break;
       case 'switch': walk(i.e); for (const c of i.cases) walk(c.value); break;
       case 'ret': if (i.e) walk(i.e); break;
+      case 'opaque':
+        // A statement the lowering could not read is run only when it names nothing the model
+        // follows (run.ts `matters`); an aloof helper is not run at all: it may name nothing.
+        if (memory !== null) {
+          for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) {
+            if (functions.has(w) || memory.has(w) || (isTracked(w) && !MEMORY_CALLS.has(w))) return false;
+          }
+        }
+        break;
       default:
     }
     if (!ok) return false;

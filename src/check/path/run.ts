@@ -3,6 +3,7 @@ import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { PathContracts } from './contracts.js';
 import { isTracked } from './known-calls.js';
+import { namesUsed } from './pure.js';
 import { arith, equal, evaluated, exprText, isPlace, isZero, operands, story } from './ops.js';
 import { Oracle } from '../oracle.js';
 import { Kernel } from '../../runtime/index.js';
@@ -58,6 +59,11 @@ export class PathRun extends PathContracts {
    * from then on, as every other is.
    */
   protected callSameFile(fn: LoweredFunction, args: Val[]): Val {
+    if (this.ctx.aloof?.has(fn.name) === true && this.ctx.pure?.has(fn.name) !== true && !this.reachesDevice(fn, args)) {
+      // What it was handed it may keep or free, as a function of another file may.
+      for (const a of args) this.keep(a);
+      return { t: 'unk' };
+    }
     const pure = this.ctx.pure?.has(fn.name) === true && this.ctx.unsummarised?.has(fn.name) !== true;
     if (!pure || this.summary !== null) return this.callFunction(fn, args, true).value;
     // A path replays the choices of the path it was queued from, and replays are deterministic:
@@ -101,6 +107,27 @@ export class PathRun extends PathContracts {
     for (const [k, b] of chosen.bitFacts) this.bitTests.set(k, b);
     this.kept.push(...chosen.handed);
     return chosen.value;
+  }
+
+  /**
+   * Whether a helper called with `args` could reach a device (an object the model knows holds
+   * one), through its arguments or the globals it names, member by member.
+   */
+  private reachesDevice(fn: LoweredFunction, args: Val[]): boolean {
+    const seen = new Set<Obj>();
+    const todo: Val[] = [...args];
+    const named = namesUsed(this.ctx.functions, fn.name);
+    for (const [name, g] of this.globals) if (named.has(name)) todo.push(this.ptr(g));
+    for (let v = todo.pop(); v !== undefined; v = todo.pop()) {
+      const r = resolve(v);
+      if (r.t !== 'ptr' || seen.has(r.o)) continue;
+      const o = r.o;
+      seen.add(o);
+      if (o.dev !== null || o.others !== undefined) return true;
+      if (o.within) todo.push(this.ptr(o.within.o));
+      todo.push(...o.fields.values());
+    }
+    return false;
   }
 
   /**
@@ -1204,7 +1231,10 @@ function mergePoints(fn: LoweredFunction): Set<number> {
  * variables and the state, so a helper's frame may merge paths (run.ts `exec`).
  */
 function plainCall(i: Instr | undefined, name: string): boolean {
-  const direct = (e: Expr | null): boolean => e !== null && e.k === 'call' && e.callee === name && !e.args.some(callsAny);
+  // Calls in the arguments run before the frame of `name` exists (C evaluates every argument
+  // first): they are done by then, unless one of them is a call of `name` itself (whose frame
+  // would then be taken for the outer one).
+  const direct = (e: Expr | null): boolean => e !== null && e.k === 'call' && e.callee === name && !e.args.some((a) => callsNamed(a, name));
   if (i === undefined) return false;
   switch (i.op) {
     case 'eval': return direct(i.e) || (i.e.k === 'assign' && i.e.op === '=' && i.e.l.k === 'id' && direct(i.e.r));
@@ -1405,6 +1435,16 @@ function testedMasks(functions: ReadonlyMap<string, LoweredFunction>): Set<strin
 }
 
 /** Whether an expression makes a named call (a helper's paths fan out inside it). */
+/** Whether evaluating `e` calls `name` (anywhere in it). */
+function callsNamed(e: Expr, name: string): boolean {
+  const todo = [e];
+  for (let x = todo.pop(); x !== undefined; x = todo.pop()) {
+    if (x.k === 'call' && x.callee === name) return true;
+    todo.push(...operands(x));
+  }
+  return false;
+}
+
 function callsAny(e: Expr | null): boolean {
   if (e === null) return false;
   switch (e.k) {

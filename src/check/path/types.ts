@@ -26,6 +26,12 @@ export interface FileContext {
    * each where it is called as a summary of its distinct return values.
    */
   pure?: ReadonlySet<string>;
+  /**
+   * Helpers that cannot touch a device, an IDA or devres, though they may allocate and free plain
+   * memory (path/pure.ts): called with arguments that reach nothing the model judges, a path runs
+   * one as a function of another file (its result unknown).
+   */
+  aloof?: ReadonlySet<string>;
   /** Helpers of `pure` whose summary took too many runs: run inline from then on (filled as paths run). */
   unsummarised?: Set<string>;
   /** Helpers of `pure` whose outcomes are told apart by what their runs learnt too (filled as paths run). */
