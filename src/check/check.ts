@@ -205,7 +205,7 @@ async function checkTree(tree: Tree, text: string, file: string, masked: MaskedS
     deviceMembers: members,
     soleRelease: candidates.length === 1 ? candidates[0]! : null,
     releaseCount: candidates.length,
-    ...(bounds.summaries ? { pure: pureFunctions(functions), aloof: aloofFunctions(functions, members), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
+    ...(bounds.summaries ? { pure: pureFunctions(functions), aloof: aloofFunctions(functions, members, (name) => returns.get(name) === 'int' || returns.get(name) === 'void'), unsummarised: new Set<string>(), precise: new Set<string>() } : {}),
   };
 
   const roots = rootFunctions(analysed, releases, lowered, functions).filter((name) => lowered.has(name));

@@ -30,8 +30,43 @@ export function pureFunctions(functions: ReadonlyMap<string, LoweredFunction>): 
  * the caller; what it could do to a device it cannot reach.
  * @example aloofFunctions(new Map([['g', lowered]])) // Set { 'g' } when g only frees its own buffers
  */
-export function aloofFunctions(functions: ReadonlyMap<string, LoweredFunction>, deviceMembers: ReadonlySet<string>): Set<string> {
-  return qualifying(functions, deviceMembers);
+export function aloofFunctions(functions: ReadonlyMap<string, LoweredFunction>, deviceMembers: ReadonlySet<string>, returnsValue: (name: string) => boolean): Set<string> {
+  // One that returns a pointer may return what it allocated, which its caller may make a device of.
+  return new Set([...qualifying(functions, deviceMembers)].filter(returnsValue));
+}
+
+/**
+ * The members a function and the same-file functions it calls store to (`x->m = v`, `x->m += v`,
+ * `x->m++`, a member whose address is handed on): what an aloof helper may have changed in the
+ * memory it was given.
+ * @example membersStored(functions, 'g') // Set { 'count', 'buf' }
+ */
+export function membersStored(functions: ReadonlyMap<string, LoweredFunction>, name: string): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const todo = [name];
+  const place = (e: Expr): void => {
+    if (e.k === 'field') out.add(e.field);
+    else if (e.k === 'index' || e.k === 'deref') place(e.k === 'index' ? e.base : e.e);
+  };
+  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+    const fn = functions.get(n);
+    if (fn === undefined || seen.has(n)) continue;
+    seen.add(n);
+    for (const i of fn.code as Instr[]) {
+      // An unreadable statement may store to any member it names.
+      if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) out.add(w);
+      const exprs: Expr[] = i.op === 'eval' ? [i.e] : i.op === 'decl' ? (i.init ? [i.init] : []) : i.op === 'br' ? [i.c] : i.op === 'switch' ? [i.e] : i.op === 'ret' && i.e ? [i.e] : [];
+      for (let e = exprs.pop(); e !== undefined; e = exprs.pop()) {
+        if (e.k === 'assign') place(e.l);
+        else if (e.k === 'update') place(e.e);
+        else if (e.k === 'addr') place(e.e);
+        else if (e.k === 'call' && e.callee !== null) todo.push(e.callee);
+        exprs.push(...children(e));
+      }
+    }
+  }
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { PathContracts } from './contracts.js';
 import { isTracked } from './known-calls.js';
-import { namesUsed } from './pure.js';
+import { membersStored, namesUsed } from './pure.js';
 import { arith, equal, evaluated, exprText, isPlace, isZero, operands, story } from './ops.js';
 import { Oracle } from '../oracle.js';
 import { Kernel } from '../../runtime/index.js';
@@ -60,8 +60,10 @@ export class PathRun extends PathContracts {
    */
   protected callSameFile(fn: LoweredFunction, args: Val[]): Val {
     if (this.ctx.aloof?.has(fn.name) === true && this.ctx.pure?.has(fn.name) !== true && !this.reachesDevice(fn, args)) {
-      // What it was handed it may keep or free, as a function of another file may.
+      // What it was handed it may keep or free, as a function of another file may, and each member
+      // it stores to may hold anything now (a buffer it allocated, a count).
       for (const a of args) this.keep(a);
+      this.forgetStores(fn, args);
       return { t: 'unk' };
     }
     const pure = this.ctx.pure?.has(fn.name) === true && this.ctx.unsummarised?.has(fn.name) !== true;
@@ -107,6 +109,32 @@ export class PathRun extends PathContracts {
     for (const [k, b] of chosen.bitFacts) this.bitTests.set(k, b);
     this.kept.push(...chosen.handed);
     return chosen.value;
+  }
+
+  /**
+   * After an aloof helper ran: in the memory it could reach (its arguments, the globals it names),
+   * every member it stores to holds an unknown value, so no path goes on with what it knew there.
+   */
+  private forgetStores(fn: LoweredFunction, args: Val[]): void {
+    const stored = membersStored(this.ctx.functions, fn.name);
+    if (stored.size === 0) return;
+    const seen = new Set<Obj>();
+    const todo: Val[] = [...args];
+    const named = namesUsed(this.ctx.functions, fn.name);
+    for (const [name, g] of this.globals) if (named.has(name)) todo.push(this.ptr(g));
+    for (let v = todo.pop(); v !== undefined; v = todo.pop()) {
+      const r = resolve(v);
+      if (r.t !== 'ptr' || seen.has(r.o)) continue;
+      const o = r.o;
+      seen.add(o);
+      todo.push(...o.fields.values());
+      for (const p of [...o.fields.keys()]) {
+        const last = p.split('.').pop()!.replace(/\[.*$/, '');
+        if (stored.has(last)) this.poke({ t: 'mem', o, p }, { t: 'unk' });
+      }
+      // A member never stored on this path reads as zero in zeroed memory: it may not be now.
+      if (o.kind !== 'opaque') for (const m of stored) if (!o.fields.has(m)) this.poke({ t: 'mem', o, p: m }, { t: 'unk' });
+    }
   }
 
   /**
