@@ -542,11 +542,19 @@ export class PathRun extends PathContracts {
             const n = (f.loops.get(pc) ?? 0) + 1;
             f.loops.set(pc, n);
             const known = truth(this.eval(i.c));
+            // A loop that goes on while its test holds (`for (;;)`, `while (i < 64)`) but that a
+            // path could have left on an earlier turn by a choice (`if (!pos) break;` on a value
+            // of another file) stops on something the path cannot know: like a loop of unknown
+            // count it runs at most UNKNOWN_LOOP_BOUND turns. A path that starts one more ends
+            // here; the paths that left on earlier turns carry on after the loop.
+            if (known === true && n > UNKNOWN_LOOP_BOUND && f.choseExit?.has(pc) === true) throw new PathMerged();
             if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at ${this.lineOf(this.here(i.line))} ran more than ${KNOWN_LOOP_BOUND} times`);
             v = known ?? (n > UNKNOWN_LOOP_BOUND ? false : this.oracle.pick(2) === 0);
           } else {
+            const depth = this.oracle.depth;
             v = this.decide(i.c);
             this.branch(i.line, i.column ?? 1, v);
+            if (this.oracle.depth > depth) for (const h of loopExits(f.fn).get(pc) ?? []) (f.choseExit ??= new Set()).add(h);
           }
           pc = v ? i.t : i.f;
           break;
@@ -1250,6 +1258,37 @@ function mergePoints(fn: LoweredFunction): Set<number> {
   for (const [pc, n] of preds) if (n >= 2) points.add(pc);
   mergePointsOf.set(fn, points);
   return points;
+}
+
+/**
+ * For each branch inside a loop that may leave it (one of its ways leads, through jumps, out of
+ * the loop's body or to a return), the loops (the pcs of their tests) it leaves. A loop's body is
+ * the instructions from its first to its way out (the lowering, ir.ts, places a loop's
+ * instructions together, its way out after them).
+ */
+const loopExitsOf = new WeakMap<LoweredFunction, Map<number, number[]>>();
+function loopExits(fn: LoweredFunction): Map<number, number[]> {
+  let out = loopExitsOf.get(fn);
+  if (out) return out;
+  out = new Map();
+  const code = fn.code;
+  const land = (pc: number): number => {
+    for (let hops = 0; hops < code.length && code[pc]?.op === 'jmp'; hops++) pc = (code[pc] as Extract<Instr, { op: 'jmp' }>).to;
+    return pc;
+  };
+  code.forEach((head, h) => {
+    if (head.op !== 'br' || !head.loop) return;
+    const start = Math.min(head.t, h);
+    const end = head.f;
+    for (let b = start; b < end; b++) {
+      const i = code[b];
+      if (i?.op !== 'br' || i.loop) continue;
+      const leaves = [i.t, i.f].map(land).some((to) => to < start || to >= end || code[to]?.op === 'ret');
+      if (leaves) out!.set(b, [...(out!.get(b) ?? []), h]);
+    }
+  });
+  loopExitsOf.set(fn, out);
+  return out;
 }
 
 /**

@@ -144,6 +144,8 @@ export interface Frame {
    * future depends on.
    */
   mergeable: boolean;
+  /** Loops (by the pc of their test) one of whose ways out this frame's path decided by a choice. */
+  choseExit?: Set<number>;
 }
 
 export interface Site {
