@@ -360,14 +360,15 @@ class Lowering {
         }
         const head = this.code.length;
         const cond = n.childForFieldName('condition');
-        // for (;;) has no condition: the loop is left only by break, return or goto.
-        const br = cond ? this.branch(this.expr(cond), true, n) : -1;
+        // for (;;) has no condition: the loop is left only by break, return or goto. Its test is
+        // a constant 1 all the same, so its turns are counted as those of while (1) are.
+        const br = this.branch(cond ? this.expr(cond) : { k: 'num', value: 1 }, true, n);
         const l = this.loopBody(n.childForFieldName('body'));
         const contAt = this.code.length;
         const update = n.childForFieldName('update');
         if (update) this.emit({ op: 'eval', e: this.expr(update), line: line(update) });
         this.emit({ op: 'jmp', to: head, line: line(n) });
-        if (br >= 0) this.patch(br, this.code.length);
+        this.patch(br, this.code.length);
         this.closeLoop(l, this.code.length, contAt);
         if (scoped) this.closeScope(n.endPosition.row + 1);
         return;

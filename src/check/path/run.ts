@@ -661,16 +661,28 @@ export class PathRun extends PathContracts {
     const met: Obj[] = [];
     let counted = 0;
     let untouched = 0;
+    let plainCount = 0;
     // A global is the same object on every path: named by its name, not by when a path met it.
     const globalNames = new Map<Obj, string>();
     for (const [name, g] of this.globals) globalNames.set(g, name);
+    // An IDA's own object by where the IDA is (a global's is named by the global).
+    const idaNames = new Map<Obj, string>();
+    for (const e of this.idas.values()) {
+      const at = resolve(e.at);
+      const where = at.t === 'ptr' ? globalNames.get(at.o) : undefined;
+      if (where !== undefined && at.t === 'ptr') idaNames.set(e.o, `${where}.${at.p}`);
+    }
     const num = (o: Obj): string => {
       if (dead.has(o)) named.add(o);
       let n = numbers.get(o);
       if (n === undefined) {
         const global = globalNames.get(o);
+        const ida = idaNames.get(o);
+        // Each kind numbered apart, so one more object of one kind renames none of another.
         n = global !== undefined && pristine(o) ? `g:${global}`
-          : pristine(o) ? `q${untouched++}${o.fromCall === undefined ? '' : `:${o.fromCall}`}` : `o${counted++}`;
+          : ida !== undefined ? `I:${ida}`
+            : pristine(o) ? `q${untouched++}${o.fromCall === undefined ? '' : `:${o.fromCall}`}`
+              : prunable.has(o) ? `m${plainCount++}` : `o${counted++}`;
         numbers.set(o, n);
         if (prunable.has(o)) met.push(o);
       }
