@@ -541,15 +541,18 @@ export class PathRun extends PathContracts {
           if (i.loop) {
             const n = (f.loops.get(pc) ?? 0) + 1;
             f.loops.set(pc, n);
+            // The turn the test would begin: a `do ... while` tests after its body, so its first
+            // test begins the second turn.
+            const turn = i.t < pc ? n + 1 : n;
             const known = truth(this.eval(i.c));
             // A loop that goes on while its test holds (`for (;;)`, `while (i < 64)`) but that a
             // path could have left on an earlier turn by a choice (`if (!pos) break;` on a value
             // of another file) stops on something the path cannot know: like a loop of unknown
             // count it runs at most UNKNOWN_LOOP_BOUND turns. A path that starts one more ends
             // here; the paths that left on earlier turns carry on after the loop.
-            if (known === true && n > UNKNOWN_LOOP_BOUND && f.choseExit?.has(pc) === true) throw new PathMerged();
+            if (known === true && turn > UNKNOWN_LOOP_BOUND && f.choseExit?.has(pc) === true) throw new PathMerged();
             if (known === true && n > KNOWN_LOOP_BOUND) throw new PathTooLong(`the loop at ${this.lineOf(this.here(i.line))} ran more than ${KNOWN_LOOP_BOUND} times`);
-            v = known ?? (n > UNKNOWN_LOOP_BOUND ? false : this.oracle.pick(2) === 0);
+            v = known ?? (turn > UNKNOWN_LOOP_BOUND ? false : this.oracle.pick(2) === 0);
           } else {
             const depth = this.oracle.depth;
             v = this.decide(i.c);
@@ -733,10 +736,9 @@ export class PathRun extends PathContracts {
     const keptIn = (o: Obj, p: string, v: Val) => {
       const r = resolve(v);
       if ((r.t === 'ptr' && !plain(r.o)) || v.t === 'fn') return true;
-      const last = p.split('.').pop()!.replace(/\[.*$/, '');
+      const { first, last } = memberEnds(p);
       if (orphan(o)) return last === '' || callbackRead.has(last);
       // What a device's model is told when the object turns out to be one (or to hold one).
-      const first = p.split(/[.[]/)[0]!;
       if (this.ctx.deviceMembers.has(first) || DEVICE_FIELDS.has(first)) return true;
       return last === '' || reads.has(last);
     };
@@ -770,8 +772,9 @@ export class PathRun extends PathContracts {
       return [o.kind, o.dev ?? '-', [...o.fields].filter(([p, v]) => keptIn(o, p, v)).map(([p, v]) => `${p}=${resolve(v).t === 'ptr' ? '*' : val0(v)}`).sort().join(','),
         o.rt ? o.rt.modelKey(star).replace(/\bdev\d+\b/g, 'dev') : ''].join('/');
     };
-    const order = [...stateful.filter((o) => !orphan(o)), ...stateful.filter(orphan).map((o) => [shape(o), o] as const)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o)];
+    const orphans = stateful.filter(orphan);
+    const order = [...stateful.filter((o) => !orphan(o)), ...(orphans.length < 2 ? orphans : orphans.map((o) => [shape(o), o] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o))];
     for (const o of order) num(o);
     // Ids still allocated (one freed is judged by nothing: the IDA's own state says it is free).
     const ids = (allocs: typeof this.idAllocs) => allocs.filter((a) => a.entry.ida.allocated.includes(a.id)).map((a) => `${num(a.entry.o)}:${a.id}`).join(',');
@@ -1389,6 +1392,17 @@ function liveVariables(fn: LoweredFunction): Array<Set<string>> {
   }
   liveOf.set(fn, live);
   return live;
+}
+
+/** The first and the last member of a member path (`a.b[2].c`: `a` and `c`), remembered. */
+const memberEndsOf = new Map<string, { first: string; last: string }>();
+function memberEnds(p: string): { first: string; last: string } {
+  let e = memberEndsOf.get(p);
+  if (e === undefined) {
+    e = { first: p.split(/[.[]/)[0]!, last: p.split('.').pop()!.replace(/\[.*$/, '') };
+    if (memberEndsOf.size < 100_000) memberEndsOf.set(p, e);
+  }
+  return e;
 }
 
 /** The members of a `struct auxiliary_device`: stored before the model knows the object is one, they are told to it then. */
