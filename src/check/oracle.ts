@@ -15,8 +15,22 @@ export class Oracle {
 
   constructor(private readonly prefix: readonly number[]) {}
 
+  /** Set by {@link Oracle.expectFromHere}: later choices take the first alternative, unrecorded. */
+  private fixed = false;
+
+  /**
+   * From here on the path takes the first alternative of every choice (success, the branch the
+   * code expects) and makes no choice of its own: nothing after this point branches into other
+   * paths. A create and its teardown (run.ts `runPair`) vary the create; the teardown runs as it
+   * expects to, its own branches being its own run's.
+   */
+  expectFromHere(): void {
+    this.fixed = true;
+  }
+
   /** Which of `n` alternatives this path takes at its next choice. */
   pick(n: number): number {
+    if (this.fixed) return 0;
     const i = this.taken.length;
     const choice = i < this.prefix.length ? Math.min(this.prefix[i]!, n - 1) : 0;
     this.taken.push(choice);

@@ -407,6 +407,10 @@ export class PathRun extends PathContracts {
     if (!succeeded) return;
     const objs = this.objs.length;
     const ids = this.idAllocs.length;
+    // What the teardown cannot know it takes the way it expects (a test of another file's macro on
+    // its own pointers, `if (!HAS_FOO(gt->i915)) return;`, is the create's `HAS_FOO(i915)` in the
+    // kernel, never its opposite); its other branches are its own run's, on a device received.
+    this.oracle.expectFromHere();
     this.sites.push({ call: teardown.name, line: 0, column: 0 });
     const { line } = this.callFunction(teardown, map.map((j) => args[j]!));
     this.sites.pop();
