@@ -70,7 +70,12 @@ export class ParentDevice {
   /** The parent's driver unbinds: `devres_release_all` runs the managed actions, newest first. */
   unbind(): void {
     this.kernel.call('unbind', this, undefined, () => {
-      while (this.devres.length > 0) this.devres.pop()!.action();
+      // devres_release_all() moves the list onto a local one first (drivers/base/devres.c:
+      // remove_nodes() onto `todo`, then release_nodes()): an action that registers another one
+      // during the unbind adds it to the device's now empty list, released at a later unbind (or
+      // the device's last put), not in this loop.
+      const now = this.devres.splice(0);
+      while (now.length > 0) now.pop()!.action();
     });
   }
 

@@ -721,6 +721,21 @@ describe('§1.5, §1.6 auxiliary_device_create / destroy / devm_auxiliary_device
     expect(e.k.report().clean).toBe(true);
   });
 
+  it('devres: an action registered while the parent unbinds is not run by that unbind (devres_release_all() takes the list off first); the next unbind runs it', () => {
+    const e = env();
+    const order: string[] = [];
+    expect(e.parent.devmAddActionOrReset('again', () => {
+      order.push('again');
+      e.parent.devmAddActionOrReset('late', () => order.push('late'));
+    })).toBe(0);
+    e.parent.unbind();
+    expect(order).toEqual(['again']);
+    expect(e.parent.pendingDevres).toEqual(['late']);
+    e.parent.unbind();
+    expect(order).toEqual(['again', 'late']);
+    expect(e.parent.pendingDevres).toEqual([]);
+  });
+
   it('§1.6 devm create returns NULL on every failure (fail-nth over kzalloc, dev_set_name, device_add, devres) and leaks nothing', () => {
     const sites: string[] = [];
     for (let n = 1; n < 10; n++) {

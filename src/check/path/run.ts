@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { VIOLATIONS } from '../../../machines/index.js';
 import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
@@ -507,7 +508,9 @@ export class PathRun extends PathContracts {
         // A state an earlier path of this function was in here: its future is that path's, already
         // explored (or queued) from there; this path ends (its earlier choices still branch).
         // While it replays its prefix it is the earlier path itself, so it never ends there.
-        const key = this.mergeKey(f, pc);
+        // The visited states are kept by a digest of their key (a key runs to kilobytes, and a big
+        // function meets hundreds of thousands of states): SHA-256, so two states never share one.
+        const key = createHash('sha256').update(this.mergeKey(f, pc)).digest('base64');
         const turns = this.frames.map((fr) => new Map(fr.loops));
         const earlier = this.ctx.visited!.get(key) as Visit | undefined;
         // Loop turns are not in the key: a state met again on a later turn has no more turns
