@@ -638,8 +638,9 @@ describe('the whole checker survives any input', () => {
     // Paths that meet again merge (run.ts mergeKey), so most generated explosions are analysed
     // whole now; the bounds are still reached by some (10 and 10 of 10,200 when merging came in,
     // 89 budget stops before it; 4 budget stops once freed allocations and data nothing reads left
-    // the merge key), and say so.
-    expect(t.outcomes['path bound reached'] ?? 0).toBeGreaterThan(5);
+    // the merge key; 3 path-bound and 5 budget stops with 10,000 paths and 600,000 steps a
+    // function), and say so.
+    expect(t.outcomes['path bound reached'] ?? 0).toBeGreaterThan(1);
     expect(t.outcomes['step budget reached'] ?? 0).toBeGreaterThan(2);
     expect(t.outcomes['a path was cut'] ?? 0).toBeGreaterThan(20);
     expect(t.outcomes['skipped by the pre-filter'] ?? 0).toBeGreaterThan(100);

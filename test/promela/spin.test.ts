@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialWorldState, stepWorld, XSTATE_COMPONENTS, type ReleaseCall, type WorldFinding } from '../../machines/index.js';
+import { initialWorldState, ROUTINE_MISUSES, stepWorld, XSTATE_COMPONENTS, type ReleaseCall, type RoutineMisuse, type WorldFinding } from '../../machines/index.js';
 import { ANY_CALL, exploreWorld, routineCode, type WorldCode } from '../../src/explore/world/index.js';
 import { onPath, runSpin, worldPromela } from '../../src/promela/index.js';
 
@@ -47,6 +47,9 @@ const worlds: Array<{ devices: number; ids: number; faults: boolean; code: World
   { devices: 1, ids: 1, faults: true, code: ANY_CALL, calls: 'auxiliary_device_delete', drivers: ['ok'] },
   { devices: 2, ids: 2, faults: true, code: routineCode('kfree-after-uninit'), drivers: ['ok'] },
   { devices: 3, ids: 3, faults: true, code: routineCode('none'), drivers: ['ok', 'fails'] },
+  // Every named misuse of the routine (issue 17: every world up to K=3).
+  ...(Object.keys(ROUTINE_MISUSES) as RoutineMisuse[]).filter((m) => m !== 'kfree-after-uninit')
+    .map((m) => ({ devices: 2, ids: 2, faults: true, code: routineCode(m) })),
 ];
 
 describe('Spin\'s multicore search on the generated world (issue 17 item 2)', () => {
