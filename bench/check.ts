@@ -31,9 +31,9 @@ interface Shape {
 function corpusShapes(): Shape[] {
   return readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.c')).sort().map((name) => {
     const text = readFileSync(join(CORPUS_DIR, name), 'utf8');
-    // The driver's own prefix: that of its first struct (`struct quux_core` → quux).
-    const prefix = /^struct ([a-z][a-z0-9]*)_/m.exec(text)?.[1];
-    if (!prefix) throw new Error(`${name}: no "struct <prefix>_..." to rename by`);
+    // The driver's own prefix: that of its first struct (`struct quux_core` → quux, `struct stilt {` → stilt).
+    const prefix = /^struct ([a-z][a-z0-9]*)(?:_|\s*\{)/m.exec(text)?.[1];
+    if (!prefix) throw new Error(`${name}: no "struct <prefix>_..." or "struct <prefix> {" to rename by`);
     const expected: string[] = [];
     text.split('\n').forEach((line, i) => {
       const m = /\/\*\s*expect:\s*([a-z, -]+?)\s*\*\//.exec(line);
