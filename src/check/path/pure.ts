@@ -1,5 +1,6 @@
 import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ALLOC, FREE, isTracked } from './known-calls.js';
+import { evaluated, operands } from './ops.js';
 
 /**
  * Same-file helpers a path may run as a summary (run.ts, `callSameFile`) instead of inline: those
@@ -36,36 +37,24 @@ export function aloofFunctions(functions: ReadonlyMap<string, LoweredFunction>, 
 }
 
 /**
- * The members a function and the same-file functions it calls store to (`x->m = v`, `x->m += v`,
- * `x->m++`, a member whose address is handed on): what an aloof helper may have changed in the
- * memory it was given.
+ * The members a function and the same-file functions it calls or names store to (`x->m = v`,
+ * `x->m += v`, `x->m++`, a member whose address is handed on): what an aloof helper may have
+ * changed in the memory it was given.
  * @example membersStored(functions, 'g') // Set { 'count', 'buf' }
  */
 export function membersStored(functions: ReadonlyMap<string, LoweredFunction>, name: string): Set<string> {
   const out = new Set<string>();
-  const seen = new Set<string>();
-  const todo = [name];
   const place = (e: Expr): void => {
     if (e.k === 'field') out.add(e.field);
     else if (e.k === 'index' || e.k === 'deref') place(e.k === 'index' ? e.base : e.e);
   };
-  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
-    const fn = functions.get(n);
-    if (fn === undefined || seen.has(n)) continue;
-    seen.add(n);
-    for (const i of fn.code as Instr[]) {
-      // An unreadable statement may store to any member it names.
-      if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) out.add(w);
-      const exprs: Expr[] = i.op === 'eval' ? [i.e] : i.op === 'decl' ? (i.init ? [i.init] : []) : i.op === 'br' ? [i.c] : i.op === 'switch' ? [i.e] : i.op === 'ret' && i.e ? [i.e] : [];
-      for (let e = exprs.pop(); e !== undefined; e = exprs.pop()) {
-        if (e.k === 'assign') place(e.l);
-        else if (e.k === 'update') place(e.e);
-        else if (e.k === 'addr') place(e.e);
-        else if (e.k === 'call' && e.callee !== null) todo.push(e.callee);
-        exprs.push(...children(e));
-      }
-    }
-  }
+  overClosure(functions, name, (e) => {
+    if (e.k === 'assign') place(e.l);
+    else if (e.k === 'update' || e.k === 'addr') place(e.e);
+  }, (words) => {
+    // An unreadable statement may store to any member it names.
+    for (const w of words) out.add(w);
+  });
   return out;
 }
 
@@ -76,6 +65,16 @@ export function membersStored(functions: ReadonlyMap<string, LoweredFunction>, n
  */
 export function namesUsed(functions: ReadonlyMap<string, LoweredFunction>, name: string): Set<string> {
   const out = new Set<string>();
+  overClosure(functions, name, (e) => {
+    if (e.k === 'id') out.add(e.name);
+  }, (words) => {
+    for (const w of words) out.add(w);
+  });
+  return out;
+}
+
+/** Every expression of `name` and of the same-file functions it calls or names, and the words of each statement the lowering could not read. */
+function overClosure(functions: ReadonlyMap<string, LoweredFunction>, name: string, onExpr: (e: Expr) => void, onOpaque: (words: string[]) => void): void {
   const seen = new Set<string>();
   const todo = [name];
   for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
@@ -83,34 +82,18 @@ export function namesUsed(functions: ReadonlyMap<string, LoweredFunction>, name:
     if (fn === undefined || seen.has(n)) continue;
     seen.add(n);
     for (const i of fn.code as Instr[]) {
-      if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) out.add(w);
-      const exprs: Expr[] = i.op === 'eval' ? [i.e] : i.op === 'decl' ? (i.init ? [i.init] : []) : i.op === 'br' ? [i.c] : i.op === 'switch' ? [i.e] : i.op === 'ret' && i.e ? [i.e] : [];
+      if (i.op === 'opaque') onOpaque(i.text.match(/[A-Za-z_]\w*/g) ?? []);
+      const exprs = evaluated(i);
       for (let e = exprs.pop(); e !== undefined; e = exprs.pop()) {
-        if (e.k === 'id') {
-          out.add(e.name);
-          todo.push(e.name);
-        } else if (e.k === 'call' && e.callee !== null) todo.push(e.callee);
-        exprs.push(...children(e));
+        onExpr(e);
+        if (e.k === 'call' && e.callee !== null) todo.push(e.callee);
+        else if (e.k === 'id') todo.push(e.name);
+        exprs.push(...operands(e));
       }
     }
   }
-  return out;
 }
 
-function children(e: Expr): Expr[] {
-  switch (e.k) {
-    case 'call': return e.args;
-    case 'assign': case 'binary': return [e.l, e.r];
-    case 'update': case 'addr': case 'deref': case 'unary': return [e.e];
-    case 'field': return [e.base];
-    case 'index': return [e.base, e.index];
-    case 'cond': return [e.c, e.t, e.f];
-    case 'comma': return e.list;
-    default: return [];
-  }
-}
-
-/** `memory`: null for pure helpers; for aloof ones, the members the file uses as a device (none may be named). */
 function qualifying(functions: ReadonlyMap<string, LoweredFunction>, memory: ReadonlySet<string> | null): Set<string> {
   const callees = new Map<string, Set<string>>();
   const candidates = new Set<string>();

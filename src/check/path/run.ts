@@ -119,20 +119,8 @@ export class PathRun extends PathContracts {
   private forgetStores(fn: LoweredFunction, args: Val[]): void {
     const stored = membersStored(this.ctx.functions, fn.name);
     if (stored.size === 0) return;
-    const seen = new Set<Obj>();
-    const todo: Val[] = [...args];
-    const named = namesUsed(this.ctx.functions, fn.name);
-    for (const [name, g] of this.globals) if (named.has(name)) todo.push(this.ptr(g));
-    for (let v = todo.pop(); v !== undefined; v = todo.pop()) {
-      const r = resolve(v);
-      if (r.t !== 'ptr' || seen.has(r.o)) continue;
-      const o = r.o;
-      seen.add(o);
-      todo.push(...o.fields.values());
-      for (const p of [...o.fields.keys()]) {
-        const last = p.split('.').pop()!.replace(/\[.*$/, '');
-        if (stored.has(last)) this.poke({ t: 'mem', o, p }, { t: 'unk' });
-      }
+    for (const o of this.reachableBy(fn, args)) {
+      for (const p of [...o.fields.keys()]) if (stored.has(memberEnds(p).last)) this.poke({ t: 'mem', o, p }, { t: 'unk' });
       // A member never stored on this path reads as zero in zeroed memory: it may not be now.
       if (o.kind !== 'opaque') for (const m of stored) if (!o.fields.has(m)) this.poke({ t: 'mem', o, p: m }, { t: 'unk' });
     }
@@ -143,6 +131,12 @@ export class PathRun extends PathContracts {
    * one), through its arguments or the globals it names, member by member.
    */
   private reachesDevice(fn: LoweredFunction, args: Val[]): boolean {
+    for (const o of this.reachableBy(fn, args)) if (o.dev !== null || o.others !== undefined) return true;
+    return false;
+  }
+
+  /** The objects a helper called with `args` can reach: from them and the globals it names, member by member (and to an object's container). */
+  private *reachableBy(fn: LoweredFunction, args: Val[]): Generator<Obj> {
     const seen = new Set<Obj>();
     const todo: Val[] = [...args];
     const named = namesUsed(this.ctx.functions, fn.name);
@@ -150,13 +144,12 @@ export class PathRun extends PathContracts {
     for (let v = todo.pop(); v !== undefined; v = todo.pop()) {
       const r = resolve(v);
       if (r.t !== 'ptr' || seen.has(r.o)) continue;
-      const o = r.o;
-      seen.add(o);
-      if (o.dev !== null || o.others !== undefined) return true;
-      if (o.within) todo.push(this.ptr(o.within.o));
-      todo.push(...o.fields.values());
+      seen.add(r.o);
+      if (r.o.within) todo.push(this.ptr(r.o.within.o));
+      // Members first: what the caller's visit does to the object (forgetting) does not hide them.
+      todo.push(...r.o.fields.values());
+      yield r.o;
     }
-    return false;
   }
 
   /**
