@@ -89,7 +89,7 @@ export const DEFAULT_MAX_PATHS = 10_000;
  * goto in a loop that makes 10,000 paths of 20,000 steps.
  * @example await checkSource(text, 'foo.c', { maxSteps: DEFAULT_MAX_STEPS / 10 })
  */
-export const DEFAULT_MAX_STEPS = 600_000;
+export const DEFAULT_MAX_STEPS = 2_000_000;
 
 /**
  * Checks the C text of one file (`file` is the name used in locations). A source that could not
@@ -369,7 +369,7 @@ function runFunction(fileCtx: FileContext, fn: Start, budget: Budget): FunctionR
   // The states this run's paths were in, at its merge points (each run of a function its own).
   const ctx: FileContext = {
     ...fileCtx,
-    ...(budget.mergeStates ? { visited: new Map<string, object>() } : {}),
+    ...(budget.mergeStates ? { visited: new Map<string, object>(), judged: new Set<string>() } : {}),
     ...(budget.summaries ? { summaryCache: new Map() } : {}),
   };
   const findings: PathFinding[] = [];
@@ -389,8 +389,10 @@ function runFunction(fileCtx: FileContext, fn: Start, budget: Budget): FunctionR
     queue[head++] = [];
     const run = new PathRun(ctx, oracle);
     paths++;
+    let ended = false;
     try {
       fn(run);
+      ended = true;
     } catch (err) {
       const switched = err instanceof SummaryImprecise ? (err.mode === 'precise' ? ctx.precise : ctx.unsummarised) : undefined;
       if (err instanceof SummaryImprecise && switched && !switched.has(err.helper)) {
@@ -403,6 +405,7 @@ function runFunction(fileCtx: FileContext, fn: Start, budget: Budget): FunctionR
         budget.steps += run.stepsTaken;
         // States seen so far led to futures this restart drops: none may end a path now.
         ctx.visited?.clear();
+        ctx.judged?.clear();
         ctx.summaryCache?.clear();
         queue.length = 0;
         queue.push([]);
@@ -415,6 +418,8 @@ function runFunction(fileCtx: FileContext, fn: Start, budget: Budget): FunctionR
       else return { paths, findings: [], refused: `internal error while following a path: ${err instanceof Error ? err.message : String(err)}`, bounded: null, assumed: [] };
     }
     budget.steps += run.stepsTaken;
+    // The path ended: the unbind judged every settled device it carried.
+    if (ended) for (const k of run.fatesCarried) ctx.judged?.add(k);
     // Past the budget, what the paths found so far is dropped: a finding of the first assumption's
     // run would stand without the second run that must confirm it (runUnseen).
     if (budget.steps > maxSteps) {

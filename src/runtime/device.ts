@@ -335,13 +335,17 @@ export class AuxDevice extends KernelObject<DeviceContext, DeviceEvent> {
    * @internal Everything of this device a later call can depend on, as text: the machine's state
    * and context and the fields the kernel reads. `canon` names what the text cannot hold itself
    * (the release callback, platform data). Two devices with the same key behave the same from
-   * here on (the checker merges paths on it).
+   * here on (the checker merges paths on it). `id`, when given, writes the device's id (in its
+   * bus name too): for a caller to whom which number it is does not matter, only whose.
    */
-  modelKey(canon: (x: unknown) => string): string {
+  modelKey(canon: (x: unknown) => string, id?: (value: number) => string): string {
     const data = this._data ? [...this._data].map(([k, v]) => `${k}=${canon(v)}`).join(',') : '';
+    const shown = id ? id(this._id) : String(this._id);
+    const devName = id && this._devName !== null && this._devName.endsWith(`.${asInt(this._id)}`)
+      ? `${this._devName.slice(0, this._devName.length - String(asInt(this._id)).length)}${shown}` : this._devName;
     return [
-      this.leaf, JSON.stringify(this.context), this._name, this._id, this._parent?.name ?? null, canon(this._release),
-      canon(this._platformData), data, this._devName, this._releaseCalls, canon(this._scheduled), this.kernel.bus.driverOf(this)?.handle ?? null,
+      this.leaf, JSON.stringify(this.context), this._name, shown, this._parent?.name ?? null, canon(this._release),
+      canon(this._platformData), data, devName, this._releaseCalls, canon(this._scheduled), this.kernel.bus.driverOf(this)?.handle ?? null,
     ].join('|');
   }
 

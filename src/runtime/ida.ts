@@ -150,10 +150,16 @@ export class Ida extends KernelObject<IdaContext, IdaEvent> {
 
   /**
    * @internal Everything of this IDA a later call can depend on: its machine state, the ids and
-   * their owners (each owner token as `owner` names it; default: the token itself).
+   * their owners (each owner token as `owner` names it; default: the token itself). An id whose
+   * owner `owner` names `null` is left out (a caller that knows nothing later can reach it).
    */
-  modelKey(owner: (token: number) => string = String): string {
-    return `${this.leaf}|${this.allocated.map((id) => `${id}:${owner(this.ownerOf(id))}`).join(',')}`;
+  modelKey(owner: (token: number) => string | null = String): string {
+    const ids: string[] = [];
+    for (const id of this.allocated) {
+      const who = owner(this.ownerOf(id));
+      if (who !== null) ids.push(`${id}:${who}`);
+    }
+    return `${this.leaf}|${ids.join(',')}`;
   }
 
   /** @internal the owner token of an allocated id, NO_HOLDER (-1) for a free one */

@@ -359,7 +359,11 @@ export class Kernel {
     const list = (handles: Iterable<number>) => [...handles].map(device).filter((n) => n !== null).join(',');
     return [
       list(this.pending.map((d) => d.handle)), list(this.releasing.map((d) => d.handle)), list([...this.flaggedDevices].sort((a, b) => a - b)),
-      h ? `${h.helper}:${h.code}:${h.object}` : '', this.bus.list().map((n) => `${n}=${this.bus.find(n) ? device(this.bus.find(n)!.handle) : '?'}`).join(','), this.bus.driverNames().join(','),
+      h ? `${h.helper}:${h.code}:${h.object}` : '', this.bus.list().flatMap((n) => {
+        const d = this.bus.find(n);
+        const who = d ? device(d.handle) : '?';
+        return who === null ? [] : [`${n}=${who}`];
+      }).join(','), this.bus.driverNames().join(','),
     ].join('|');
   }
 

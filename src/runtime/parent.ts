@@ -83,8 +83,18 @@ export class ParentDevice {
     return `parent device ${this.name}`;
   }
 
-  /** @internal What a later unbind depends on: the managed actions pending, by label, in order. */
-  modelKey(): string {
-    return `${this.name}[${this.devres.map((d) => d.label).join(',')}]`;
+  /**
+   * @internal What a later unbind depends on: the managed actions pending, by label, in order;
+   * one entry of each label in `omit` left out (actions whose outcome a caller judges apart).
+   */
+  modelKey(omit: readonly string[] = []): string {
+    const left = [...omit];
+    const labels: string[] = [];
+    for (const d of this.devres) {
+      const at = left.indexOf(d.label);
+      if (at >= 0) left.splice(at, 1);
+      else labels.push(d.label);
+    }
+    return `${this.name}[${labels.join(',')}]`;
   }
 }

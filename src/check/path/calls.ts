@@ -21,7 +21,7 @@ export abstract class PathCalls extends PathMemory {
    * given, in `kept` too while devres holds it), with where it was registered: at the parent's
    * unbind the action runs, and the data is held no more.
    */
-  protected readonly devresHeld: Array<{ data: Val; action: string; site: Site }> = [];
+  protected readonly devresHeld: Array<{ data: Val; action: string; site: Site; label: string }> = [];
   /** Objects of the caller (and what they point to) the path freed, with the line of the first free: what ownership.ts judges. */
   protected readonly freedOpaque = new Map<Obj, number>();
   /** The devm_kzalloc()ed objects of the path, oldest first, each on the devres list of its own parent. */
@@ -450,7 +450,8 @@ export abstract class PathCalls extends PathMemory {
     if (name === 'devm_add_action' && fail) return int(-ERRNO.ENOMEM!);
     if (fail) this.k.faults.failSite('devres');
     const at: Site = { ...site, call: `${action}(), registered by ${name}() at ${this.lineOf(site)}, runs when the parent driver unbinds` };
-    const r = this.parent.devmAddActionOrReset(`${action} at ${this.lineOf(site)}`, () => {
+    const label = `${action} at ${this.lineOf(site)}`;
+    const r = this.parent.devmAddActionOrReset(label, () => {
       // Run by the parent's unbind after the function returned: its findings go to the registration.
       const later = this.frames.length === 0;
       if (later) this.sites.push(at);
@@ -465,7 +466,7 @@ export abstract class PathCalls extends PathMemory {
     // fails ran it at once: devres holds nothing).
     if (r === 0) {
       this.kept.push(data);
-      this.devresHeld.push({ data, action, site: at });
+      this.devresHeld.push({ data, action, site: at, label });
     }
     return int(r);
   }

@@ -4,7 +4,9 @@ import type { Expr, Instr, LoweredFunction } from '../ir.js';
 import { ERRNO, int, NONNULL, NULLV, resolve, truth, UNK, ZERO, type Obj, type Val } from '../values.js';
 import { PathContracts } from './contracts.js';
 import { isTracked } from './known-calls.js';
+import { callbackReads, DEVICE_FIELDS, memberEnds, readMembers } from './members.js';
 import { membersStored, namesUsed } from './pure.js';
+import { branchless, settleable, settledObjects } from './settled.js';
 import { arith, equal, evaluated, exprText, isPlace, isZero, operands, story } from './ops.js';
 import { Oracle } from '../oracle.js';
 import { Kernel } from '../../runtime/index.js';
@@ -33,6 +35,16 @@ export class PathRun extends PathContracts {
   private summaryCalls = 0;
   /** Places a summary left unknown because its runs learnt different things there: place → helper. */
   private readonly poisoned = new Map<string, string>();
+  /** Whether merge keys leave settled devices out (settled.ts): a root function's paths whose code may not reach them again. */
+  private settles = false;
+  /** The devices (with their own memory) the last merge key left out, and their fates. */
+  private settled: ReadonlySet<Obj> = new Set();
+  private settledFates: string[] = [];
+  /**
+   * The fates of every settled device this path carried past a merge point: judged when the path
+   * ends (check.ts adds them to `FileContext.judged`), so later paths carrying them may be cut.
+   */
+  readonly fatesCarried = new Set<string>();
 
   /** The column of the condition being decided (a branch's), for a finding placed at a test. */
   private testColumn = 1;
@@ -294,6 +306,7 @@ export class PathRun extends PathContracts {
 
   /** Runs `fn` from its entry with unknown arguments, then the end check on what it leaves behind. */
   runRoot(fn: LoweredFunction): void {
+    this.settles = this.k.bus.driverNames().length === 0 && settleable(this.ctx.functions, fn.name);
     const args = this.parameters(fn);
     const site: Site = { call: fn.name, line: 0, column: 0 };
     this.sites.push(site);
@@ -504,6 +517,8 @@ export class PathRun extends PathContracts {
         // The visited states are kept by a digest of their key (a key runs to kilobytes, and a big
         // function meets hundreds of thousands of states): SHA-256, so two states never share one.
         const key = createHash('sha256').update(this.mergeKey(f, pc)).digest('base64');
+        const fates = this.settledFates;
+        for (const k of fates) this.fatesCarried.add(k);
         const turns = this.frames.map((fr) => new Map(fr.loops));
         const earlier = this.ctx.visited!.get(key) as Visit | undefined;
         // Loop turns are not in the key: a state met again on a later turn has no more turns
@@ -518,7 +533,10 @@ export class PathRun extends PathContracts {
           if (earlier.run === this && (atMost(turns, earlier.turns) || this.oracle.depth === earlier.depth)) {
             throw new PathTooLong(`an endless loop at ${this.lineOf(this.here(code[pc]?.line ?? f.fn.endLine))}: the path came back to a state it was in`);
           }
-          throw new PathMerged();
+          // A settled device left out of the key meets its end only at the end of a path that
+          // carries it: the first path with one of a fate no path has carried to its end goes on.
+          // Where the unbind can go one way only, it is run on them here, and the path ends.
+          if (fates.every((k) => this.ctx.judged?.has(k) === true) || this.judgeSettled(this.settled, fates)) throw new PathMerged();
         }
         if (earlier === undefined || atMost(turns, earlier.turns)) this.ctx.visited!.set(key, { run: this, turns, depth: this.oracle.depth } satisfies Visit);
       }
@@ -725,8 +743,16 @@ export class PathRun extends PathContracts {
     const sorted = <T>(m: Map<string, T>, show: (v: T) => string) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${show(v)}`).join(',');
     // Objects that carry state, in the order they were made (their numbers first, so a pointer
     // met while printing one names the same object in every path).
-    const stateful = this.objs.filter((o) => !pristine(o) && !prunable.has(o) && !dead.has(o));
     const rooted = this.rootedObjects();
+    // Devices settled on the bus (settled.ts): left out, their fates kept apart (`settledFates`).
+    const settled = this.settles ? settledObjects({
+      objs: this.objs, rooted, held: this.devresHeld,
+      apart: (o) => dead.has(o) || this.flagged.has(o) || this.leaked.has(o) || this.devres.some((d) => d.o === o),
+      fixed: (o) => globalNames.has(o) || pristine(o),
+    }) : new Set<Obj>();
+    const settledHandles = new Set<number>();
+    for (const o of settled) if (o.rt) settledHandles.add(o.rt.handle);
+    const stateful = this.objs.filter((o) => !pristine(o) && !prunable.has(o) && !dead.has(o) && !settled.has(o));
     const orphan = (o: Obj) => !rooted.has(o);
     // A member no code of the file reads (only stores to), outside every device, holding no
     // pointer but to memory the leak check never judges: nothing the path does later depends on it.
@@ -759,7 +785,7 @@ export class PathRun extends PathContracts {
     const device = (h: number): string | null => {
       const o = holderOf.get(h);
       if (o === undefined) return `#${h}`;
-      if (dead.has(o)) return null;
+      if (dead.has(o) || settled.has(o)) return null;
       return `h${num(o)}${holders.get(h) ? `.${holders.get(h)}` : ''}`;
     };
     // Objects no frame, argument or global reaches (a device on the bus, held by devres or by a
@@ -767,8 +793,8 @@ export class PathRun extends PathContracts {
     // (and pointers, which the leak check follows) can change a future. They are numbered after
     // the others, in the order of what they hold, so paths that made the same ones in another
     // order (one loop turn's device before another's) meet.
+    const star = (x: unknown): string => (x !== null && typeof x === 'object' && 't' in x ? (x as Val).t : typeof x === 'function' ? 'callback' : String(x));
     const shape = (o: Obj): string => {
-      const star = (x: unknown): string => (x !== null && typeof x === 'object' && 't' in x ? (x as Val).t : typeof x === 'function' ? 'callback' : String(x));
       return [o.kind, o.dev ?? '-', [...o.fields].filter(([p, v]) => keptIn(o, p, v)).map(([p, v]) => `${p}=${resolve(v).t === 'ptr' ? '*' : val0(v)}`).sort().join(','),
         o.rt ? o.rt.modelKey(star).replace(/\bdev\d+\b/g, 'dev') : ''].join('/');
     };
@@ -777,7 +803,13 @@ export class PathRun extends PathContracts {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o))];
     for (const o of order) num(o);
     // Ids still allocated (one freed is judged by nothing: the IDA's own state says it is free).
-    const ids = (allocs: typeof this.idAllocs) => allocs.filter((a) => a.entry.ida.allocated.includes(a.id)).map((a) => `${num(a.entry.o)}:${a.id}`).join(',');
+    const ids = (allocs: typeof this.idAllocs) => allocs.filter((a) => a.entry.ida.allocated.includes(a.id) && !settledHandles.has(a.entry.ida.ownerOf(a.id))).map((a) => `${num(a.entry.o)}:${a.id}`).join(',');
+    const settledData = (v: Val) => {
+      const r = resolve(v);
+      return r.t === 'ptr' && settled.has(r.o);
+    };
+    this.settled = settled;
+    this.settledFates = this.fates(settled, settledHandles, globalNames, idaNames, (o, p, v) => keptIn(o, p, v), val0, star);
     const parts: string[] = [];
     // Every frame's place, variables and loop turns (the root's alone when f is the root); for a
     // helper's frame also its arguments (its leak check reads them) and where the objects and ids
@@ -794,7 +826,7 @@ export class PathRun extends PathContracts {
         sorted(fr.locals, num),
       );
       // What its return will judge: the objects it made that are not dead, the ids it allocated that still are.
-      if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt && !dead.has(o)).map(num).join(',')}/${ids(this.idAllocs.slice(fr.firstId))}`);
+      if (nested) parts.push(fr.args.map(val).join(','), `${this.objs.filter((o) => o.n > fr.firstObj && o.rt && !dead.has(o) && !settled.has(o)).map(num).join(',')}/${ids(this.idAllocs.slice(fr.firstId))}`);
     }
     // The same holds in an allocation with a device: the model is told of each store as it is
     // made (the member's name is in its state), and only code reads the value.
@@ -816,7 +848,7 @@ export class PathRun extends PathContracts {
     // adds nothing.
     const keptRoots = () => {
       const roots = new Set<Obj>();
-      for (const v of this.kept) if (judged(v)) roots.add((resolve(v) as Extract<Val, { t: 'ptr' }>).o);
+      for (const v of this.kept) if (judged(v) && !settled.has((resolve(v) as Extract<Val, { t: 'ptr' }>).o)) roots.add((resolve(v) as Extract<Val, { t: 'ptr' }>).o);
       const below = new Set<Obj>();
       for (const o of roots) {
         if (!orphan(o)) continue;
@@ -838,20 +870,21 @@ export class PathRun extends PathContracts {
       }).sort().join(','),
       keptRoots(),
       // A devres action's data: the action runs on it at the parent's unbind, whatever it is.
-      this.devresHeld.map((h) => `${h.action}@${h.site.line}:${val(h.data)}`).join(','),
+      this.devresHeld.filter((h) => !settledData(h.data)).map((h) => `${h.action}@${h.site.line}:${val(h.data)}`).join(','),
       // The caller's objects freed: what an error return is judged by (ownership.ts).
       [...this.freedOpaque.keys()].map(num).sort().join(','),
       this.devres.map((d) => `${num(d.o)}:${names(d.owner.modelKey())}`).join(','),
       // An IDA as it was made (nothing allocated, never destroyed) is one a path never touched.
-      [...this.idas.values()].filter((e) => e.ida.modelKey() !== freshIda())
-        .map((e) => `${val(e.at)}:${num(e.o)}:${e.ida.modelKey((t) => device(t) ?? '-')}`).sort().join(','),
+      // One whose every id a settled device holds is as one that holds none.
+      [...this.idas.values()].filter((e) => e.ida.modelKey() !== freshIda() && !(e.ida.allocated.length > 0 && e.ida.allocated.every((id) => settledHandles.has(e.ida.ownerOf(id)))))
+        .map((e) => `${val(e.at)}:${num(e.o)}:${e.ida.modelKey((t) => (settledHandles.has(t) ? null : device(t) ?? '-'))}`).sort().join(','),
       ids(this.idAllocs),
       // A global no path wrote to is the same one met or not.
       sorted(new Map([...this.globals].filter(([, g]) => !pristine(g))), num),
       sorted(this.poisoned, (h) => h),
       // Failure values a wrong test let through: reported when the path ends.
       [...this.letThrough.values()].map((x) => `${x.line}:${x.column}`).sort().join(','),
-      names(this.parent.modelKey()), names(this.k.modelKey(device)),
+      names(this.parent.modelKey(this.devresHeld.filter((h) => settledData(h.data)).map((h) => h.label))), names(this.k.modelKey(device)),
     );
     // The prunable objects something printed points to, in the order met (each may meet more).
     for (let i = 0; i < met.length; i++) parts.push(line(met[i]!));
@@ -862,6 +895,84 @@ export class PathRun extends PathContracts {
     parts.push([...this.bitTests].filter(([k, b]) => unks.has(b.value) && masks.has(k.slice(k.lastIndexOf(' & ') + 3))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, b]) => `${k}=${val(b.value)}:${b.outcome}`).join(','));
     return parts.join('\n');
+  }
+
+  /**
+   * A path about to end at a state met before carries settled devices (`settled`, of `fates`)
+   * no path has carried to its end: the parent's unbind runs their devres actions here, newest
+   * first, as it would after the function returned (nothing the function does until then can
+   * touch them), and what they leave is judged as it would be then. Only where that code runs
+   * one way (settled.ts `branchless`): otherwise false, and the path goes on to its own end.
+   */
+  private judgeSettled(settled: ReadonlySet<Obj>, fates: readonly string[]): boolean {
+    const mine = (v: Val) => {
+      const r = resolve(v);
+      return r.t === 'ptr' && settled.has(r.o);
+    };
+    const held = this.devresHeld.filter((h) => mine(h.data));
+    const releases = [...settled].flatMap((o) => [...o.fields.values()].flatMap((v) => (v.t === 'fn' ? [v.name] : [])));
+    if (held.length === 0 || [...settled].some((o) => o.foreignRelease !== undefined) || !branchless(this.ctx.functions, [...held.map((h) => h.action), ...releases])) return false;
+    const root = this.frames[0]!;
+    const handles = new Set([...settled].flatMap((o) => (o.rt ? [o.rt.handle] : [])));
+    const ids = new Set(this.idAllocs.filter((a) => a.entry.ida.allocated.includes(a.id) && handles.has(a.entry.ida.ownerOf(a.id))));
+    for (const h of held) {
+      this.devresHeld.splice(this.devresHeld.indexOf(h), 1);
+      const at = this.kept.indexOf(h.data);
+      if (at >= 0) this.kept.splice(at, 1);
+    }
+    const depth = this.oracle.depth;
+    for (const h of [...held].reverse()) {
+      this.sites.push(h.site);
+      try {
+        this.runCallback(h.action, [h.data], `devres action ${h.action}`);
+      } finally {
+        this.sites.pop();
+      }
+    }
+    this.sync(null);
+    if (this.oracle.depth !== depth) throw new Error(`the unbind of a settled device made a choice in ${held.map((h) => h.action).join(', ')}`);
+    const frame: Frame = { fn: root.fn, args: root.args, firstObj: 0, firstId: 0, vars: new Map(), locals: new Map(), loops: new Map(), pc: 0, mergeable: false };
+    this.leakCheck(frame, UNK, held[held.length - 1]!.site.line, `after ${root.fn.name}() returned and the parent's unbind ran ${held.map((h) => `${h.action}()`).join(', ')} through devres`, { objects: settled, ids });
+    for (const k of fates) this.ctx.judged?.add(k);
+    return true;
+  }
+
+  /**
+   * The fate of each settled device (settled.ts) as text: what the devres action and the release
+   * can read of it (`kept`: the members the file's callbacks read, and pointers), what it points
+   * to (a global by name, an untouched object by what made it, its own memory by what that holds),
+   * its model state, the actions devres holds on it and the ids it owns. Two devices with the same
+   * text meet the same end at the parent's unbind.
+   */
+  private fates(
+    settled: ReadonlySet<Obj>, handles: ReadonlySet<number>, globals: ReadonlyMap<Obj, string>, idas: ReadonlyMap<Obj, string>,
+    kept: (o: Obj, p: string, v: Val) => boolean, plainValue: (v: Val) => string, star: (x: unknown) => string,
+  ): string[] {
+    if (settled.size === 0) return [];
+    const out: string[] = [];
+    for (const d of settled) {
+      if (d.dev === null || !d.rt || !handles.has(d.rt.handle)) continue;
+      // Which number its id is does not change its end, whose it is does: an id it owns is `own`.
+      const owned = [...this.idas.values()].flatMap((e) => e.ida.allocated.filter((id) => e.ida.ownerOf(id) === d.rt!.handle).map((id) => ({ ida: idas.get(e.o) ?? 'ida', id })));
+      const own = (n: number) => (owned.some((x) => x.id === n) ? 'own' : String(n));
+      const text = (o: Obj, seen: Set<Obj>): string => {
+        seen.add(o);
+        const fields = [...o.fields].filter(([p, v]) => kept(o, p, v)).map(([p, v]) => {
+          const r = resolve(v);
+          if (r.t === 'int') return `${p}=i${own(r.v)}`;
+          if (r.t !== 'ptr') return `${p}=${plainValue(v)}`;
+          const to = globals.get(r.o) ?? (settled.has(r.o) ? (seen.has(r.o) ? '^' : `{${text(r.o, seen)}}`) : r.o.madeBy);
+          return `${p}=${to}.${r.p}`;
+        }).sort().join(',');
+        return [o.kind, o.dev ?? '-', fields, o.foreignRelease ?? '', o.rt ? o.rt.modelKey(star, o === d ? own : undefined).replace(/\bdev\d+\b/g, 'dev') : ''].join('/');
+      };
+      const actions = this.devresHeld.flatMap((h) => {
+        const r = resolve(h.data);
+        return r.t === 'ptr' && r.o === d ? [`${h.action}@${h.site.line}:${r.p}`] : [];
+      });
+      out.push([text(d, new Set()), actions.join(','), owned.map((x) => x.ida).sort().join(',')].join('|'));
+    }
+    return out;
   }
 
   /**
@@ -1133,7 +1244,7 @@ export class PathRun extends PathContracts {
    * reachable by its caller (through the return value, the arguments, globals, or anything handed
    * to code outside the file) is not a leak; for the rest the machines' end check says.
    */
-  protected leakCheck(f: Frame, ret: Val, line: number, when?: string): void {
+  protected leakCheck(f: Frame, ret: Val, line: number, when?: string, only?: { objects: ReadonlySet<Obj>; ids: ReadonlySet<object> }): void {
     // A leak is placed at the function's return, in its own file.
     const at = f.fn.file === undefined ? { line } : { line, file: f.fn.file };
     const reachable = new Set<Obj>();
@@ -1168,7 +1279,7 @@ export class PathRun extends PathContracts {
       if (reachable.has(o) || this.flagged.has(o) || this.leaked.has(o) || o.n <= f.firstObj) excused.push(...devices(o).map((d) => d.handle));
     }
     for (const o of this.objs.slice(f.firstObj)) {
-      if (!o.rt || o.within || reachable.has(o) || this.flagged.has(o) || this.leaked.has(o)) continue;
+      if (!o.rt || o.within || reachable.has(o) || this.flagged.has(o) || this.leaked.has(o) || (only && !only.objects.has(o))) continue;
       for (const v of devices(o).flatMap((d) => d.endFindings({ type: 'END' }))) {
         if (o.kind === 'devm' && v.code === 'memory-leak') continue;
         this.leaked.add(o);
@@ -1181,7 +1292,7 @@ export class PathRun extends PathContracts {
         });
       }
     }
-    const mine = this.idAllocs.slice(f.firstId);
+    const mine = this.idAllocs.slice(f.firstId).filter((a) => only === undefined || only.ids.has(a));
     if (mine.length === 0) return;
     for (const entry of new Set(mine.map((a) => a.entry))) {
       for (const v of entry.ida.endCheck(excused)) {
@@ -1322,8 +1433,22 @@ function plainCall(i: Instr | undefined, name: string): boolean {
     case 'eval': return direct(i.e) || (i.e.k === 'assign' && i.e.op === '=' && i.e.l.k === 'id' && direct(i.e.r));
     case 'decl': return direct(i.init);
     case 'ret': return direct(i.e);
-    case 'br': return !i.loop && (direct(i.c) || (i.c.k === 'unary' && i.c.op === '!' && direct(i.c.e)));
+    case 'br': return !i.loop && direct(tested(i.c));
     default: return false;
+  }
+}
+
+/**
+ * The operand a test's value is decided by once every other operand was: the last of a chain of
+ * `&&` and `||` (those before it were evaluated, and were what let the path reach it), under `!`.
+ * A call there leaves its caller nothing but the call's own value to look at when it returns.
+ */
+function tested(e: Expr): Expr {
+  let x = e;
+  for (;;) {
+    if (x.k === 'unary' && x.op === '!') x = x.e;
+    else if (x.k === 'binary' && (x.op === '&&' || x.op === '||')) x = x.r;
+    else return x;
   }
 }
 
@@ -1395,113 +1520,6 @@ function liveVariables(fn: LoweredFunction): Array<Set<string>> {
 }
 
 /** The first and the last member of a member path (`a.b[2].c`: `a` and `c`), remembered. */
-const memberEndsOf = new Map<string, { first: string; last: string }>();
-function memberEnds(p: string): { first: string; last: string } {
-  let e = memberEndsOf.get(p);
-  if (e === undefined) {
-    e = { first: p.split(/[.[]/)[0]!, last: p.split('.').pop()!.replace(/\[.*$/, '') };
-    if (memberEndsOf.size < 100_000) memberEndsOf.set(p, e);
-  }
-  return e;
-}
-
-/** The members of a `struct auxiliary_device`: stored before the model knows the object is one, they are told to it then. */
-const DEVICE_FIELDS = new Set(['name', 'id', 'dev', 'sysfs']);
-
-/**
- * The member names the file's code reads anywhere: every member named in an expression but the
- * one a plain store (`x->m = v`, `x.a.m = v`) writes (the members on the way to it through `.`
- * are addresses, not loads; a pointer followed by `->` is read; a member whose address is taken
- * counts as read).
- */
-const readMembersOf = new WeakMap<ReadonlyMap<string, LoweredFunction>, Set<string>>();
-function readMembers(functions: ReadonlyMap<string, LoweredFunction>): Set<string> {
-  let out = readMembersOf.get(functions);
-  if (out) return out;
-  const found = new Set<string>();
-  const read = (e: Expr | null): void => {
-    if (e === null) return;
-    switch (e.k) {
-      case 'field': found.add(e.field); read(e.base); return;
-      case 'index': read(e.base); read(e.index); return;
-      case 'addr': case 'deref': case 'unary': case 'update': read(e.e); return;
-      case 'binary': read(e.l); read(e.r); return;
-      case 'assign':
-        if (e.op === '=') stored(e.l);
-        else read(e.l);
-        read(e.r);
-        return;
-      case 'call': for (const a of e.args) read(a); return;
-      case 'cond': read(e.c); read(e.t); read(e.f); return;
-      case 'comma': for (const x of e.list) read(x); return;
-      default:
-    }
-  };
-  const stored = (e: Expr): void => {
-    if (e.k === 'field') {
-      if (e.arrow) read(e.base);
-      else stored(e.base);
-    } else if (e.k === 'index') {
-      read(e.base);
-      read(e.index);
-    } else if (e.k === 'deref') read(e.e);
-    else read(e);
-  };
-  for (const fn of functions.values()) {
-    for (const i of fn.code) {
-      if (i.op === 'eval') read(i.e);
-      else if (i.op === 'decl') read(i.init);
-      else if (i.op === 'br') read(i.c);
-      else if (i.op === 'switch') {
-        read(i.e);
-        for (const c of i.cases) read(c.value);
-      } else if (i.op === 'ret') read(i.e);
-      else if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) found.add(w);
-    }
-  }
-  out = found;
-  readMembersOf.set(functions, out);
-  return out;
-}
-
-/**
- * The members the kernel's callbacks may read: those read by the functions of the file whose
- * address the code takes (a release, a devres action, an ops table's entry) and by every function
- * they call. What only the kernel still reaches is read by nothing else.
- */
-const callbackReadsOf = new WeakMap<ReadonlyMap<string, LoweredFunction>, Set<string>>();
-function callbackReads(functions: ReadonlyMap<string, LoweredFunction>): Set<string> {
-  let out = callbackReadsOf.get(functions);
-  if (out) return out;
-  const taken = new Set<string>();
-  const callees = new Map<string, Set<string>>();
-  for (const fn of functions.values()) {
-    const calls = new Set<string>();
-    callees.set(fn.name, calls);
-    for (const i of fn.code) {
-      // An unreadable statement may name any function.
-      if (i.op === 'opaque') for (const w of i.text.match(/[A-Za-z_]\w*/g) ?? []) if (functions.has(w)) taken.add(w);
-      const todo = evaluated(i);
-      for (let e = todo.pop(); e !== undefined; e = todo.pop()) {
-        if (e.k === 'id' && functions.has(e.name)) taken.add(e.name);
-        if (e.k === 'call' && e.callee !== null && functions.has(e.callee)) calls.add(e.callee);
-        todo.push(...operands(e));
-      }
-    }
-  }
-  const reach = new Map<string, LoweredFunction>();
-  const todo = [...taken];
-  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
-    const fn = functions.get(n);
-    if (fn === undefined || reach.has(n)) continue;
-    reach.set(n, fn);
-    todo.push(...(callees.get(n) ?? []));
-  }
-  out = readMembers(reach);
-  callbackReadsOf.set(functions, out);
-  return out;
-}
-
 /**
  * The masks the file's code tests a value against (`x & FLAG`, either side, FLAG a
  * {@link constantMask}), as `exprText` writes them: the only flags `decide` and `binary` ever

@@ -43,6 +43,11 @@ export interface FileContext {
    */
   visited?: Map<string, object>;
   /**
+   * The fates of settled devices (settled.ts) that a path of this run carried to its end, where
+   * the parent's unbind judged them: a path carrying only such may end at a state met before.
+   */
+  judged?: Set<string>;
+  /**
    * Summaries already run by a path of this run, by the choices made before the call (see run.ts
    * `callSameFile`): the choices of each distinct outcome's runs, and the longest run's steps.
    * Absent: every summary runs all its paths on every path.

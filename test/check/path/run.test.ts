@@ -675,3 +675,114 @@ int foo_create(struct device *parent, struct info *info)
     expect(codes(r)).toEqual([`${lineOf(body, 'kfree(f);')} double-free`]);
   });
 });
+
+describe('devices settled on the bus leave the merge key (issue 14: intel_vsec\'s three walks within the bounds)', () => {
+  // A probe that runs three capability walks in a row (the last behind `info->legacy &&`), each
+  // adding a devres-held device per capability on up to two turns. A device added whose port is
+  // above 8 gets a release that frees its id but not its container: leaked when its last
+  // reference drops, after an add failure or at the parent's unbind.
+  const SRC = `#include <linux/auxiliary_bus.h>
+struct foo { struct auxiliary_device adev; int port; };
+static DEFINE_IDA(foo_ida);
+static void foo_release(struct device *dev)
+{
+	struct foo *f = container_of(dev, struct foo, adev.dev);
+	ida_free(&foo_ida, f->adev.id);
+	kfree(f);
+}
+static void foo_release_quiet(struct device *dev)
+{
+	struct foo *f = container_of(dev, struct foo, adev.dev);
+	ida_free(&foo_ida, f->adev.id);
+}
+static void foo_remove(void *data)
+{
+	struct foo *f = data;
+	auxiliary_device_delete(&f->adev);
+	auxiliary_device_uninit(&f->adev);
+}
+static int foo_add(struct device *parent, struct info *info, int port)
+{
+	struct foo *f;
+	int ret;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	ret = ida_alloc(&foo_ida, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(f);
+		return ret;
+	}
+	f->adev.id = ret;
+	f->adev.name = "foo";
+	f->port = port;
+	f->adev.dev.parent = parent;
+	f->adev.dev.release = port > 8 ? foo_release_quiet : foo_release;
+	ret = auxiliary_device_init(&f->adev);
+	if (ret) {
+		ida_free(&foo_ida, f->adev.id);
+		kfree(f);
+		return ret;
+	}
+	ret = auxiliary_device_add(&f->adev);
+	if (ret) {
+		auxiliary_device_uninit(&f->adev);
+		return ret; /* leak on add failure */
+	}
+	return devm_add_action_or_reset(parent, foo_remove, f); /* leak at unbind */
+}
+static bool foo_walk(struct device *parent, struct info *info, int kind)
+{
+	bool found = false;
+	int pos = 0;
+
+	do {
+		pos = foo_next_cap(info, pos, kind);
+		if (!pos)
+			break;
+		if (foo_add(parent, info, pos))
+			continue;
+		found = true;
+	} while (true);
+	return found;
+}
+int foo_probe(struct device *parent, struct info *info)
+{
+	bool found = false;
+
+	if (foo_walk(parent, info, 1))
+		found = true;
+	if (foo_walk(parent, info, 2))
+		found = true;
+	if (info->legacy && foo_walk(parent, info, 3))
+		found = true;
+	return found ? 0 : -ENODEV;
+}
+`;
+  const at = (marker: string) => SRC.split('\n').findIndex((l) => l.includes(marker)) + 1;
+
+  it('§5 B3: the findings of every path run whole, within 400 paths a function (run whole, the probe takes 14,752)', async () => {
+    const expected = [`${at('leak on add failure')} memory-leak`, `${at('leak at unbind')} memory-leak`];
+    const whole = await checkSource(SRC, 't.c', { mergeStates: false, summaries: false, maxPaths: 20_000 });
+    expect(codes(whole)).toEqual(expected);
+    expect(whole.notAnalysed).toEqual([]);
+    // 307 paths for the probe. Each of these alone takes it past 400 (measured): a call that is
+    // the last operand of `&&` in a test not merging inside (787), the walks' settled devices kept
+    // in the key (734), their unbind not judged where a path carrying them is cut (575).
+    const merged = await checkSource(SRC, 't.c', { maxPaths: 400 });
+    expect(codes(merged)).toEqual(expected);
+    expect(merged.notAnalysed).toEqual([]);
+  });
+
+  it('§5 B3: a device whose unbind runs a test is judged at the end of a path, never where one is cut: the same findings as run whole', async () => {
+    // The devres action tests what the device holds: its unbind can go two ways, so a path
+    // carrying one goes on to its own end (settled.ts `branchless`).
+    const branching = SRC.replace('\tauxiliary_device_delete(&f->adev);\n', '\tif (f->port)\n\t\tauxiliary_device_delete(&f->adev);\n');
+    const whole = await checkSource(branching, 't.c', { mergeStates: false, summaries: false, maxPaths: 40_000 });
+    const merged = await checkSource(branching, 't.c');
+    expect(codes(merged)).toEqual(codes(whole));
+    expect(codes(merged)).toContain(`${at('leak at unbind') + 1} memory-leak`);
+    expect(merged.notAnalysed).toEqual([]);
+  });
+});
