@@ -47,7 +47,7 @@ export const check: Command = {
     'Each function has a step budget (--max-steps: instructions run over all its paths, a count\n' +
     'rather than a time, so the verdict does not depend on the machine\'s load): a function that\n' +
     'exceeds it (a goto inside a loop multiplies the paths) is reported as "not analysed: budget"\n' +
-    'and nothing of it is claimed; the default keeps any function within a second or two.\n\n' +
+    'and nothing of it is claimed; the default keeps any function within a few seconds.\n\n' +
     'kbuild: make C=1 CHECK="auxbus check --kbuild" runs it on every compiled file (C=2: every\n' +
     'file). Compiler flags are accepted: -D/-U/-I are read, the rest skipped (the checker reads C\n' +
     'without a preprocessor). There a finding does not fail the build (exit 0), as sparse does.\n\n' +
