@@ -641,7 +641,7 @@ describe('the whole checker survives any input', () => {
     expect(t.outcomes['findings'] ?? 0).toBeGreaterThan(500);
     expect(t.outcomes['analysed, nothing found'] ?? 0).toBeGreaterThan(500);
     expect(t.outcomes['not analysed'] ?? 0).toBeGreaterThan(500);
-    // Paths that meet again merge (run.ts mergeKey), so most generated explosions are analysed
+    // Paths that meet again merge (merge-key.ts mergeKey), so most generated explosions are analysed
     // whole now; the bounds are still reached by some (10 and 10 of 10,200 when merging came in,
     // 89 budget stops before it; 4 budget stops once freed allocations and data nothing reads left
     // the merge key; 3 path-bound and 5 budget stops with 10,000 paths and 600,000 steps a

@@ -3,7 +3,7 @@ import { evaluated, operands } from './ops.js';
 
 /**
  * What the file's code does with members, by name (no types: a member is known by its last
- * name): which it reads, which the kernel's callbacks read. The merge key (run.ts) leaves out
+ * name): which it reads, which the kernel's callbacks read. The merge key (merge-key.ts) leaves out
  * what no code will read again.
  */
 

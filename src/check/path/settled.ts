@@ -7,7 +7,7 @@ import { evaluated, operands } from './ops.js';
  * Devices settled on the bus: added, bound to no driver, held by a devres action of the file, and
  * reachable by nothing the function still names (no frame, argument, local or global). Until the
  * parent's unbind runs that action nothing the function does can touch one: what happens to it
- * then (its fate) depends on what it holds, not on the path that follows. The merge key (run.ts)
+ * then (its fate) depends on what it holds, not on the path that follows. The merge key (merge-key.ts)
  * leaves such devices out, so paths that made different numbers of them meet (intel_vsec's three
  * capability walks in a row: each walk's devices no longer multiply the next walk's states).
  *
@@ -76,7 +76,7 @@ export function settleable(functions: ReadonlyMap<string, LoweredFunction>, root
 export interface SettleState {
   /** Every object of the path. */
   objs: readonly Obj[];
-  /** The objects the code can still name (run.ts `rootedObjects`). */
+  /** The objects the code can still name (merge-key.ts `rootedObjects`). */
   rooted: ReadonlySet<Obj>;
   /** The data of each devres action of the file the parent holds. */
   held: ReadonlyArray<{ data: Val }>;

@@ -37,7 +37,7 @@ export interface FileContext {
   /** Helpers of `pure` whose outcomes are told apart by what their runs learnt too (filled as paths run). */
   precise?: Set<string>;
   /**
-   * States the function's paths were in at its merge points (run.ts `mergeKey`), with the path
+   * States the function's paths were in at its merge points (merge-key.ts `mergeKey`), with the path
    * that was first there and the loop turns it had taken: another path that reaches one, with no
    * more turns left, ends there. Absent: no merging.
    */
