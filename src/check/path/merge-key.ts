@@ -4,7 +4,7 @@ import { Kernel } from '../../runtime/index.js';
 import { PathContracts } from './contracts.js';
 import { callbackReads, DEVICE_FIELDS, memberEnds, readMembers } from './members.js';
 import { evaluated, exprText, operands } from './ops.js';
-import { settledObjects } from './settled.js';
+import { pointsInto, settledObjects } from './settled.js';
 import type { Frame } from './types.js';
 
 /**
@@ -243,10 +243,7 @@ export abstract class PathKeys extends PathContracts {
     for (const o of order) num(o);
     // Ids still allocated (one freed is judged by nothing: the IDA's own state says it is free).
     const ids = (allocs: typeof this.idAllocs) => allocs.filter((a) => a.entry.ida.allocated.includes(a.id) && !settledHandles.has(a.entry.ida.ownerOf(a.id))).map((a) => `${num(a.entry.o)}:${a.id}`).join(',');
-    const settledData = (v: Val) => {
-      const r = resolve(v);
-      return r.t === 'ptr' && settled.has(r.o);
-    };
+    const settledData = (v: Val) => pointsInto(settled, v);
     this.settled = settled;
     this.settledFates = this.fates(settled, settledHandles, globalNames, idaNames, (o, p, v) => keptIn(o, p, v), val0, star);
     const parts: string[] = [];

@@ -6,7 +6,7 @@ import { constantMask, PathKeys } from './merge-key.js';
 import { isTracked } from './known-calls.js';
 import { memberEnds } from './members.js';
 import { membersStored, namesUsed } from './pure.js';
-import { branchless, settleable } from './settled.js';
+import { branchless, pointsInto, settleable } from './settled.js';
 import { arith, equal, evaluated, exprText, isPlace, isZero, operands, story } from './ops.js';
 import { Oracle } from '../oracle.js';
 import type { FailureEnd } from './ownership.js';
@@ -351,16 +351,27 @@ export class PathRun extends PathKeys {
    */
   private unbindActions(fn: LoweredFunction, args: Val[], value: Val, firstObj: number, firstId: number): void {
     if (this.devresHeld.length === 0) return;
+    // Out of the list before the actions run (one may register another: held for a later unbind).
     const held = this.devresHeld.splice(0);
     this.parent.unbind();
     this.sync(null);
+    const when = this.letGo(held, fn);
+    const frame: Frame = { fn, args, firstObj, firstId, vars: new Map(), locals: new Map(), loops: new Map(), pc: 0, mergeable: false };
+    this.leakCheck(frame, value, held[held.length - 1]!.site.line, when);
+  }
+
+  /**
+   * Devres holds `held` no more (their unbind ran, or is run now): out of `devresHeld`, their data
+   * out of `kept`. Returns how a leak found after it is told.
+   */
+  private letGo(held: ReadonlyArray<(typeof this.devresHeld)[number]>, root: LoweredFunction): string {
     for (const h of held) {
+      const i = this.devresHeld.indexOf(h);
+      if (i >= 0) this.devresHeld.splice(i, 1);
       const at = this.kept.indexOf(h.data);
       if (at >= 0) this.kept.splice(at, 1);
     }
-    const frame: Frame = { fn, args, firstObj, firstId, vars: new Map(), locals: new Map(), loops: new Map(), pc: 0, mergeable: false };
-    const last = held[held.length - 1]!;
-    this.leakCheck(frame, value, last.site.line, `after ${fn.name}() returned and the parent's unbind ran ${held.map((h) => `${h.action}()`).join(', ')} through devres`);
+    return `after ${root.name}() returned and the parent's unbind ran ${held.map((h) => `${h.action}()`).join(', ')} through devres`;
   }
 
   /** Unknown objects for `fn`'s parameters (a `struct auxiliary_device *` one is the device itself). */
@@ -588,21 +599,13 @@ export class PathRun extends PathKeys {
    * one way (settled.ts `branchless`): otherwise false, and the path goes on to its own end.
    */
   private judgeSettled(settled: ReadonlySet<Obj>, fates: readonly string[]): boolean {
-    const mine = (v: Val) => {
-      const r = resolve(v);
-      return r.t === 'ptr' && settled.has(r.o);
-    };
-    const held = this.devresHeld.filter((h) => mine(h.data));
+    const held = this.devresHeld.filter((h) => pointsInto(settled, h.data));
     const releases = [...settled].flatMap((o) => [...o.fields.values()].flatMap((v) => (v.t === 'fn' ? [v.name] : [])));
     if (held.length === 0 || [...settled].some((o) => o.foreignRelease !== undefined) || !branchless(this.ctx.functions, [...held.map((h) => h.action), ...releases])) return false;
     const root = this.frames[0]!;
     const handles = new Set([...settled].flatMap((o) => (o.rt ? [o.rt.handle] : [])));
     const ids = new Set(this.idAllocs.filter((a) => a.entry.ida.allocated.includes(a.id) && handles.has(a.entry.ida.ownerOf(a.id))));
-    for (const h of held) {
-      this.devresHeld.splice(this.devresHeld.indexOf(h), 1);
-      const at = this.kept.indexOf(h.data);
-      if (at >= 0) this.kept.splice(at, 1);
-    }
+    const when = this.letGo(held, root.fn);
     const depth = this.oracle.depth;
     for (const h of [...held].reverse()) {
       this.sites.push(h.site);
@@ -615,7 +618,7 @@ export class PathRun extends PathKeys {
     this.sync(null);
     if (this.oracle.depth !== depth) throw new Error(`the unbind of a settled device made a choice in ${held.map((h) => h.action).join(', ')}`);
     const frame: Frame = { fn: root.fn, args: root.args, firstObj: 0, firstId: 0, vars: new Map(), locals: new Map(), loops: new Map(), pc: 0, mergeable: false };
-    this.leakCheck(frame, UNK, held[held.length - 1]!.site.line, `after ${root.fn.name}() returned and the parent's unbind ran ${held.map((h) => `${h.action}()`).join(', ')} through devres`, { objects: settled, ids });
+    this.leakCheck(frame, UNK, held[held.length - 1]!.site.line, when, { objects: settled, ids });
     for (const k of fates) this.ctx.judged?.add(k);
     return true;
   }

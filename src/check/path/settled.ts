@@ -122,6 +122,15 @@ export function settledObjects(s: SettleState): Set<Obj> {
   return settled;
 }
 
+/**
+ * Whether `v` points into one of `objects`.
+ * @example pointsInto(settled, h.data) // a devres action's data is a settled device
+ */
+export function pointsInto(objects: ReadonlySet<Obj>, v: Val): boolean {
+  const r = resolve(v);
+  return r.t === 'ptr' && objects.has(r.o);
+}
+
 /** Calls the model may fail (each a choice of the path): an allocation, an id, an init or add, a devres registration. */
 function chooses(name: string): boolean {
   return name.startsWith('ida_alloc') || name === 'ida_simple_get' || name.startsWith('devm_') || /^(?:__)?(?:devm_)?auxiliary_device_(?:init|add|create)$/.test(name)
